@@ -1,0 +1,18 @@
+"""Command-line interface: thin commands over the library (see STYLE.md #1).
+
+Each module registers its commands on the shared Typer app; this package only assembles them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from skylift.cli import db as _db  # noqa: F401  (registers commands)
+from skylift.cli._app import app
+from skylift.cli._app import main as _main
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    sys.exit(_main())

@@ -1,0 +1,94 @@
+"""Source engines: one module per engine, registered in a plain dict.
+
+A source module is mostly data (a type map) plus a few functions that read the schema, profile
+values and stream rows. The engine (`db/copy.py`, `db/verify.py`) only talks to the `Source`
+protocol below, so a new engine adds a module and a line in `SOURCES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from skylift.db.schema import Schema, Table
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of one table, copied in one target transaction (the unit of resume)."""
+
+    table: str
+    index: int
+    lo: Any = None  # inclusive lower key bound (None = from the start)
+    hi: Any = None  # exclusive upper key bound (None = to the end)
+
+    @property
+    def id(self) -> str:
+        return f"{self.table}#{self.index}"
+
+
+@dataclass
+class Reject:
+    """A value that cannot be stored as it is, kept with its reason in skylift.rejects."""
+
+    table: str
+    key: str  # the row's key as text (primary key values, or rowid)
+    column: str | None
+    raw: str  # the raw value, printable (bytes as hex, invalid UTF-8 with escapes)
+    reason: str
+    row: dict[str, Any] | None = None  # the whole row, as JSON-safe values, so nothing is lost
+
+
+class Reader(Protocol):
+    """Opened once per worker process; streams rows of one chunk."""
+
+    def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
+        """Good rows, as values psycopg can COPY into the translated table."""
+        ...
+
+    def rejects(self, table: Table, chunk: Chunk) -> Iterator[Reject]:
+        """The rows of this chunk that cannot be stored as they are."""
+        ...
+
+    def canonical_rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
+        """Every good row in canonical form (see db/values.py), for verification."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Source(Protocol):
+    engine: str
+    display_url: str  # the URL with any password masked: safe for logs and reports
+
+    def read_schema(self) -> Schema:
+        """The source schema with PostgreSQL types chosen (profiling included)."""
+        ...
+
+    def chunks(self, table: Table) -> list[Chunk]: ...
+
+    def reader(self) -> Reader:
+        """A new reader; called inside each worker process."""
+        ...
+
+    def fingerprint(self) -> str:
+        """Identifies the source data being copied, so a rerun resumes only the same copy."""
+        ...
+
+    def close(self) -> None: ...
+
+
+SourceFactory = Callable[[str, dict[str, Any]], Source]
+
+# scheme -> factory; modules register themselves at import (see _load_sources)
+SOURCES: dict[str, SourceFactory] = {}
+
+
+def register(*schemes: str) -> Callable[[SourceFactory], SourceFactory]:
+    def deco(factory: SourceFactory) -> SourceFactory:
+        for scheme in schemes:
+            SOURCES[scheme] = factory
+        return factory
+
+    return deco

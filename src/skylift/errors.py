@@ -1,0 +1,108 @@
+"""The one error hierarchy of skylift.
+
+Every failure a user can cause or meet is a `SkyliftError`: it says what happened, why, and what
+to do, and carries a distinct exit code. The library raises; the CLI prints (see `cli/_app.py`).
+
+Exit codes (stable, documented in docs/exit-codes.md):
+
+    0   success
+    1   unexpected internal error (a bug: please report it with --traceback)
+    2   usage error (bad option, bad argument)
+    3   source problem (file missing, corrupt, not a database, cannot connect)
+    4   target problem (cannot connect, not empty, permission denied)
+    5   missing tool (terraform, provider mirror, database server binaries)
+    6   repository problem (no app found, unreadable)
+    7   configuration problem (skylift.toml invalid)
+    8   infrastructure step failed (terraform, local AWS)
+    9   refused to overwrite a file the user owns (use --force)
+    10  migration finished, but some values were kept in the reject table
+    11  verification found a difference between source and target
+    12  interrupted (Ctrl-C): rerun the same command to continue
+"""
+
+from __future__ import annotations
+
+
+class SkyliftError(Exception):
+    """Base of every user-facing error."""
+
+    exit_code = 1
+    title = "skylift failed"
+
+    def __init__(self, what: str, why: str = "", fix: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+        self.why = why
+        self.fix = fix
+
+    def render(self) -> str:
+        lines = [f"error: {self.what}"]
+        if self.why:
+            lines.append(f"  why: {self.why}")
+        if self.fix:
+            lines.append(f"  fix: {self.fix}")
+        return "\n".join(lines)
+
+
+class UsageError(SkyliftError):
+    exit_code = 2
+
+
+class SourceError(SkyliftError):
+    exit_code = 3
+
+
+class TargetError(SkyliftError):
+    exit_code = 4
+
+
+class MissingToolError(SkyliftError):
+    exit_code = 5
+
+
+class RepoError(SkyliftError):
+    exit_code = 6
+
+
+class ConfigError(SkyliftError):
+    exit_code = 7
+
+
+class InfraError(SkyliftError):
+    exit_code = 8
+
+
+class WouldOverwrite(SkyliftError):
+    exit_code = 9
+
+
+class RowsRejected(SkyliftError):
+    """The migration completed; some values could not be stored as they are and were kept."""
+
+    exit_code = 10
+
+
+class VerificationFailed(SkyliftError):
+    exit_code = 11
+
+
+class Interrupted(SkyliftError):
+    exit_code = 12
+
+
+EXIT_CODES: dict[str, int] = {
+    cls.__name__: cls.exit_code
+    for cls in (
+        UsageError,
+        SourceError,
+        TargetError,
+        MissingToolError,
+        RepoError,
+        ConfigError,
+        InfraError,
+        WouldOverwrite,
+        RowsRejected,
+        VerificationFailed,
+        Interrupted,
+    )
+}

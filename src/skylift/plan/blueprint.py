@@ -1,0 +1,65 @@
+"""Blueprint: the target architecture, derived from AppProfile + skylift.toml.
+
+The plan document, the cost table and the generated Terraform all read the same Blueprint, so
+they cannot disagree. Each decision carries its reason (and the alternatives rejected).
+
+This module holds the data shape; `plan/derive.py` builds it, `plan/cost.py` prices it and
+`render/` turns it into files. Renderers hold no decisions: anything they need is a field here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Tier = Literal["starter", "production"]
+Compute = Literal["fargate", "lambda"]
+
+
+@dataclass
+class Decision:
+    choice: str
+    reason: str
+    rejected: dict[str, str] = field(default_factory=dict)  # alternative -> why not
+
+
+@dataclass
+class Resource:
+    """One billable or structural piece of the target (maps to Terraform resources)."""
+
+    key: str  # stable id: "alb", "nat_gateway", "rds", "fargate_service", "public_ipv4", ...
+    kind: str  # AWS service: "elb", "ecs", "rds", "elasticache", "vpc", "logs", "s3", ...
+    settings: dict[str, Any] = field(default_factory=dict)
+    decision: Decision | None = None
+    count: int = 1
+
+
+@dataclass
+class Blueprint:
+    app: str  # slug used in resource names
+    region: str
+    tier: Tier
+    compute: Compute
+    runtime: str  # "node", "go", "python"
+    port: int
+    health_path: str
+    domain: str | None = None
+    cpu_arch: Literal["arm64", "x86_64"] = "arm64"
+    resources: list[Resource] = field(default_factory=list)
+    secrets: list[str] = field(
+        default_factory=list
+    )  # env var names stored in SSM / Secrets Manager
+    config_env: dict[str, str] = field(default_factory=dict)  # non-secret env vars
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # cron / one-off, with commands
+    database: dict[str, Any] | None = None  # engine, version, instance class, storage, extensions
+    cache: dict[str, Any] | None = None  # engine, node type, when the app uses Redis
+    assumptions: dict[str, Any] = field(default_factory=dict)  # usage assumptions behind costs
+
+    def resource(self, key: str) -> Resource | None:
+        return next((r for r in self.resources if r.key == key), None)
+
+    def has(self, key: str) -> bool:
+        return self.resource(key) is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,31 @@
+"""The CLI turns every SkyliftError into one message and a distinct exit code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from skylift.errors import EXIT_CODES
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "skylift", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_exit_codes_are_distinct() -> None:
+    assert len(set(EXIT_CODES.values())) == len(EXIT_CODES)
+    assert 0 not in EXIT_CODES.values() and 1 not in EXIT_CODES.values()
+
+
+def test_help_lists_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    assert "db" in result.stdout
+
+
+def test_unknown_option_is_a_usage_error_without_traceback() -> None:
+    result = run("--no-such-option")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
