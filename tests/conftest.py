@@ -1,0 +1,49 @@
+"""Shared fixtures: a real PostgreSQL for the whole session, a fresh database per test.
+
+The server is the embedded one skylift itself uses (no mocks). Set SKYLIFT_TEST_PG_URL to use
+another server instead (its user must be able to CREATE DATABASE).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from skylift.cloud import embedded_pg
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a maintenance database on a running PostgreSQL server."""
+    external = os.environ.get("SKYLIFT_TEST_PG_URL")
+    if external:
+        yield external
+        return
+    data_dir = Path(tmp_path_factory.mktemp("pg")) / "data"
+    server = embedded_pg.start(data_dir)
+    yield server.url()
+    embedded_pg.stop(data_dir)
+
+
+def _with_db(admin_url: str, name: str) -> str:
+    return urlsplit(admin_url)._replace(path="/" + name).geturl()
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A new, empty database for one test; dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield _with_db(pg_admin_url, name)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
