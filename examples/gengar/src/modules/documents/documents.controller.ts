@@ -1,0 +1,17 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { DocumentsService } from './documents.service';
+
+@Controller('documents')
+export class DocumentsController {
+  constructor(private readonly documents: DocumentsService) {}
+
+  @Get('search')
+  search(@Query('q') q: string) {
+    return this.documents.search(q);
+  }
+
+  @Post()
+  create(@Body() body: { ownerId: number; title: string; content: string }) {
+    return this.documents.create(body.ownerId, body.title, body.content);
+  }
+}
