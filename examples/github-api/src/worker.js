@@ -1,0 +1,20 @@
+require('dotenv').config();
+const { syncQueue } = require('./jobs/sync');
+const github = require('./services/github');
+const { pool } = require('./db');
+const { sendDigest } = require('./services/mailer');
+
+syncQueue.process(async (job) => {
+  const [owner, name] = job.data.fullName.split('/');
+  const repo = await github.repo(owner, name);
+  await pool.query('UPDATE repositories SET stars = ?, last_synced_at = NOW() WHERE full_name = ?', [
+    repo.stargazers_count,
+    repo.full_name,
+  ]);
+});
+
+syncQueue.process('digest', async (job) => {
+  const [rows] = await pool.query('SELECT full_name, stars FROM repositories ORDER BY stars DESC LIMIT 10');
+  const html = rows.map((r) => `<li>${r.full_name}: ${r.stars}★</li>`).join('');
+  await sendDigest(job.data.to, 'Weekly GitHub digest', `<ul>${html}</ul>`);
+});
