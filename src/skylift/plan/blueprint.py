@@ -32,6 +32,8 @@ class Resource:
     settings: dict[str, Any] = field(default_factory=dict)
     decision: Decision | None = None
     count: int = 1
+    # False for cost-only lines that no Terraform resource creates (internet egress)
+    provisioned: bool = True
 
 
 @dataclass
@@ -54,6 +56,14 @@ class Blueprint:
     database: dict[str, Any] | None = None  # engine, version, instance class, storage, extensions
     cache: dict[str, Any] | None = None  # engine, node type, when the app uses Redis
     assumptions: dict[str, Any] = field(default_factory=dict)  # usage assumptions behind costs
+    availability_zones: int = 2  # an ALB needs subnets in two AZs even for one task
+    vpc_cidr: str = "10.0.0.0/16"
+    # cross-cutting choices not tied to one resource: "compute", "cpu_arch", "secrets", "cron"...
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    risks: list[dict[str, str]] = field(default_factory=list)  # {"risk", "mitigation", "source"}
+    tags: dict[str, str] = field(default_factory=dict)  # applied to every resource
+    # where the app runs today: {"host": "heroku", "monthly_cost": 32.0 | None, "heroku": {...}}
+    current: dict[str, Any] | None = None
 
     def resource(self, key: str) -> Resource | None:
         return next((r for r in self.resources if r.key == key), None)

@@ -1,0 +1,345 @@
+"""skylift.toml: what the owner *decided* (tier, compute, region, domain, sizes, usage).
+
+`skylift plan` writes the file on its first run and re-reads it on every run. Which source wins
+when several set the same value:
+
+    1. an option given on the command line (`--tier production`), which is then written back
+       into skylift.toml so the next run remembers it;
+    2. the value in skylift.toml, when the owner changed it;
+    3. the default skylift derives from the app and the tier.
+
+A value in the file that still equals the default skylift wrote for the *previous* tier is not
+an owner's decision: when the tier or compute changes, it follows the new default. Every other
+value is the owner's and is never overwritten; a later run only adds keys that are missing.
+The file is edited with tomlkit, so the owner's comments and layout survive.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+from tomlkit.items import Table
+
+from skylift.errors import ConfigError
+
+CONFIG_FILE = "skylift.toml"
+Origin = Literal["cli", "file", "default"]
+
+TIERS = ("starter", "production")
+COMPUTES = ("fargate", "lambda")
+ARCHES = ("arm64", "x86_64")
+
+# Valid Fargate task sizes: vCPU -> allowed memory in MiB (AWS ECS task size table).
+FARGATE_SIZES: dict[float, tuple[int, ...]] = {
+    0.25: (512, 1024, 2048),
+    0.5: tuple(range(1024, 4097, 1024)),
+    1.0: tuple(range(2048, 8193, 1024)),
+    2.0: tuple(range(4096, 16385, 1024)),
+    4.0: tuple(range(8192, 30721, 1024)),
+}
+
+
+@dataclass
+class Sizes:
+    cpu: float = 0.25  # vCPU per Fargate task
+    memory: int = 512  # MiB per Fargate task
+    desired_count: int = 1
+    min_count: int = 1
+    max_count: int = 2
+    arch: str = "arm64"
+    spot: bool = False
+    lambda_memory_mb: int = 512
+    db_instance_class: str = "db.t4g.micro"
+    db_storage_gb: int = 20
+    db_multi_az: bool = False
+    db_backup_retention_days: int = 7
+    cache_node_type: str = "cache.t4g.micro"
+    nat_gateways: int = 0
+    log_retention_days: int = 30
+    budget_monthly_usd: int = 0  # 0: skylift sets it from the estimate
+
+
+@dataclass
+class Usage:
+    """The assumptions behind every variable cost line (per month)."""
+
+    requests_per_month: int = 1_000_000
+    avg_response_kb: int = 20
+    log_gb: float = 1.0
+    nat_gb: float = 10.0
+    s3_backup_gb: float = 5.0
+    ecr_gb: float = 1.0
+    db_backup_extra_gb: float = 0.0
+    lambda_avg_ms: int = 120
+
+
+@dataclass
+class Current:
+    monthly_cost: float = 0.0  # what the current host costs per month; 0 = unknown
+    heroku_dyno: str = "basic"
+    heroku_dyno_count: int = 1
+    heroku_postgres: str = "essential-0"
+    heroku_redis: str = "mini"
+
+
+@dataclass
+class Config:
+    name: str
+    tier: str = "starter"
+    compute: str = "fargate"
+    region: str = "us-east-1"
+    domain: str = ""
+    sizes: Sizes = field(default_factory=Sizes)
+    usage: Usage = field(default_factory=Usage)
+    current: Current = field(default_factory=Current)
+    origins: dict[str, Origin] = field(default_factory=dict)  # "sizes.cpu" -> where it came from
+
+    def flat(self) -> dict[str, Any]:
+        """Every setting as "section.key" -> value (the shape of skylift.toml)."""
+        out: dict[str, Any] = {f"app.{k}": getattr(self, k) for k in APP_KEYS}
+        for section in ("sizes", "usage", "current"):
+            obj = getattr(self, section)
+            out.update({f"{section}.{f.name}": getattr(obj, f.name) for f in fields(obj)})
+        return out
+
+
+APP_KEYS = ("name", "tier", "compute", "region", "domain")
+SECTIONS: dict[str, type] = {"sizes": Sizes, "usage": Usage, "current": Current}
+
+HELP: dict[str, str] = {
+    "app.tier": "starter | production",
+    "app.compute": "fargate | lambda",
+    "app.region": "a region with a price file (skylift/plan/prices/)",
+    "app.domain": 'e.g. "api.example.com"; empty: the load balancer\'s own DNS name',
+    "sizes.cpu": "vCPU per task: 0.25 | 0.5 | 1 | 2 | 4",
+    "sizes.memory": "MiB per task (Fargate allows set pairs with cpu)",
+    "sizes.arch": "arm64 (Graviton, ~20% cheaper) | x86_64",
+    "sizes.spot": "run service tasks on Fargate Spot (can be stopped with 2 minutes' notice)",
+    "sizes.nat_gateways": "0: tasks in public subnets with public IPs; 1 per AZ for production",
+    "sizes.budget_monthly_usd": "0: skylift sets the AWS Budgets alert from the estimate",
+    "usage.requests_per_month": "HTTP requests per month (ALB LCU, WAF, Lambda)",
+    "usage.avg_response_kb": "average response size: egress = requests x size",
+    "usage.log_gb": "GB of logs written per month (CloudWatch ingestion)",
+    "usage.nat_gb": "GB through the NAT gateway(s) per month",
+    "usage.db_backup_extra_gb": "RDS backup storage beyond the free 100% of allocated storage",
+    "current.monthly_cost": "what the current host costs per month in USD; 0 = unknown",
+}
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """Read skylift.toml into "section.key" -> value, validating names and types."""
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except ParseError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML", str(exc), f"fix the line it names, or delete {path}"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}", str(exc), "check the file's permissions") from exc
+    values: dict[str, Any] = {}
+    known = set(default_flat("app").keys())
+    for section, table in doc.unwrap().items():
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{path}: '{section}' must be a table like [{section}]",
+                "skylift.toml holds the tables [app], [sizes], [usage] and [current]",
+                "move the key under one of those tables",
+            )
+        for key, value in table.items():
+            name = f"{section}.{key}"
+            if name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "remove it"
+                raise ConfigError(
+                    f"{path}: unknown setting '{name}'", "skylift ignores no key", hint
+                )
+            values[name] = _check_type(path, name, value)
+    return values
+
+
+def default_flat(name: str) -> dict[str, Any]:
+    return Config(name=name).flat()
+
+
+def _check_type(path: Path, name: str, value: Any) -> Any:
+    expected = type(default_flat("x")[name])
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+        return value
+    raise ConfigError(
+        f"{path}: '{name}' must be {_type_word(expected)}, not {value!r}",
+        HELP.get(name, ""),
+        f"write for example {name.split('.')[1]} = {default_flat('x')[name]!r}".replace("'", '"'),
+    )
+
+
+def _type_word(t: type) -> str:
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}[t]
+
+
+def resolve(
+    name: str,
+    cli: Mapping[str, Any],
+    file_values: Mapping[str, Any],
+    derived: Callable[[str, str], Mapping[str, Any]],
+) -> Config:
+    """Combine CLI options, skylift.toml and derived defaults (CLI > file > default).
+
+    `derived(tier, compute)` gives the defaults skylift derives from the app for that tier.
+    """
+    tier = _pick("app.tier", cli, file_values, "starter")
+    compute = _pick("app.compute", cli, file_values, "fargate")
+    new_defaults = {**default_flat(name), **derived(tier, compute)}
+    old_defaults = {
+        **default_flat(name),
+        **derived(file_values.get("app.tier", tier), file_values.get("app.compute", compute)),
+    }
+    values: dict[str, Any] = {}
+    origins: dict[str, Origin] = {}
+    for key, default in new_defaults.items():
+        if key in cli and cli[key] is not None:
+            values[key], origins[key] = cli[key], "cli"
+        elif key in file_values and file_values[key] != old_defaults.get(key):
+            values[key], origins[key] = file_values[key], "file"
+        else:
+            values[key], origins[key] = default, "default"
+    return _build(values, origins)
+
+
+def _pick(key: str, cli: Mapping[str, Any], file_values: Mapping[str, Any], default: str) -> str:
+    value = cli.get(key) or file_values.get(key) or default
+    return str(value)
+
+
+def _build(values: dict[str, Any], origins: dict[str, Origin]) -> Config:
+    cfg = Config(**{k: values[f"app.{k}"] for k in APP_KEYS}, origins=origins)
+    for section, cls in SECTIONS.items():
+        kwargs = {f.name: values[f"{section}.{f.name}"] for f in fields(cls)}
+        setattr(cfg, section, cls(**kwargs))
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    """Raise ConfigError for a decision AWS would refuse or skylift cannot price."""
+    s = cfg.sizes
+    _choice("app.tier", cfg.tier, TIERS)
+    _choice("app.compute", cfg.compute, COMPUTES)
+    _choice("sizes.arch", s.arch, ARCHES)
+    if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", cfg.region):
+        _bad("app.region", cfg.region, "an AWS region name such as us-east-1")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,38}", cfg.name):
+        _bad("app.name", cfg.name, "lower-case letters, digits and dashes (used in AWS names)")
+    if cfg.domain and not re.fullmatch(r"([a-z0-9-]+\.)+[a-z]{2,}", cfg.domain.lower()):
+        _bad("app.domain", cfg.domain, "a host name such as api.example.com, or empty")
+    if s.cpu not in FARGATE_SIZES:
+        _bad("sizes.cpu", s.cpu, "one of 0.25, 0.5, 1, 2, 4 vCPU")
+    elif s.memory not in FARGATE_SIZES[s.cpu]:
+        allowed = ", ".join(str(m) for m in FARGATE_SIZES[s.cpu])
+        _bad("sizes.memory", s.memory, f"with cpu = {s.cpu}, Fargate allows {allowed} MiB")
+    if not 1 <= s.min_count <= s.desired_count <= s.max_count:
+        _bad(
+            "sizes.desired_count",
+            s.desired_count,
+            f"1 <= min_count ({s.min_count}) <= desired_count <= max_count ({s.max_count})",
+        )
+    if not 128 <= s.lambda_memory_mb <= 10240:
+        _bad("sizes.lambda_memory_mb", s.lambda_memory_mb, "128 to 10240 MiB")
+    if not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", s.db_instance_class):
+        _bad("sizes.db_instance_class", s.db_instance_class, "an RDS class such as db.t4g.micro")
+    if not re.fullmatch(r"cache\.[a-z0-9]+\.[a-z0-9]+", s.cache_node_type):
+        _bad("sizes.cache_node_type", s.cache_node_type, "a node type such as cache.t4g.micro")
+    if not 20 <= s.db_storage_gb <= 65536:
+        _bad("sizes.db_storage_gb", s.db_storage_gb, "20 to 65536 GB (gp3 minimum is 20)")
+    if not 1 <= s.db_backup_retention_days <= 35:
+        _bad("sizes.db_backup_retention_days", s.db_backup_retention_days, "1 to 35 days")
+    if not 0 <= s.nat_gateways <= 3:
+        _bad("sizes.nat_gateways", s.nat_gateways, "0 to 3 (one per availability zone at most)")
+    if s.log_retention_days not in LOG_RETENTION_DAYS:
+        _bad(
+            "sizes.log_retention_days",
+            s.log_retention_days,
+            "a CloudWatch retention: 7, 14, 30, 90, ...",
+        )
+    for f in fields(cfg.usage):
+        if getattr(cfg.usage, f.name) < 0:
+            _bad(f"usage.{f.name}", getattr(cfg.usage, f.name), "zero or more")
+    if cfg.current.monthly_cost < 0:
+        _bad("current.monthly_cost", cfg.current.monthly_cost, "zero (unknown) or more")
+
+
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        _bad(key, value, " | ".join(choices))
+
+
+def _bad(key: str, value: Any, expected: str) -> None:
+    raise ConfigError(
+        f"invalid {key} = {value!r}",
+        f"expected {expected}",
+        f"change '{key.split('.')[1]}' under [{key.split('.')[0]}] in {CONFIG_FILE}, "
+        "or pass the matching option",
+    )
+
+
+# --- writing -------------------------------------------------------------------------------
+
+HEADER = """\
+skylift.toml: the decisions for moving this app to AWS.
+Written by `skylift plan`; edit it freely: every run re-reads it and only adds missing keys.
+Which value wins: a command-line option (written back here) > this file > skylift's default."""
+
+
+def write(path: Path, cfg: Config, file_values: Mapping[str, Any] | None) -> list[str]:
+    """Create skylift.toml, or update it in place. Returns the "section.key" names it changed.
+
+    In an existing file only missing keys, values given on the command line and values that
+    still follow a default (see module docstring) change; comments and layout are kept.
+    """
+    flat = cfg.flat()
+    if file_values is None or not path.exists():
+        path.write_text(_fresh_document(flat), encoding="utf-8")
+        return sorted(flat)
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    changed: list[str] = []
+    for key, value in flat.items():
+        if key in file_values and (file_values[key] == value or cfg.origins.get(key) == "file"):
+            continue
+        section, name = key.split(".")
+        table = doc.get(section)
+        if not isinstance(table, Table):
+            table = tomlkit.table()
+            doc[section] = table
+        table[name] = value
+        changed.append(key)
+    if changed:
+        path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return changed
+
+
+def _fresh_document(flat: Mapping[str, Any]) -> str:
+    doc = tomlkit.document()
+    for line in HEADER.splitlines():
+        doc.add(tomlkit.comment(line))
+    doc.add(tomlkit.nl())
+    for section in ("app", *SECTIONS):
+        table = tomlkit.table()
+        for key, value in flat.items():
+            if key.startswith(section + "."):
+                name = key.split(".", 1)[1]
+                table.add(name, value)
+                if key in HELP:
+                    table[name].comment(HELP[key])
+        doc.add(section, table)
+    return tomlkit.dumps(doc)

@@ -1,0 +1,100 @@
+"""What could go wrong in this migration, and what the plan does about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from skylift.config import Config
+from skylift.plan.blueprint import Blueprint
+from skylift.scan.model import AppProfile
+
+
+def risks(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+
+    def add(risk: str, mitigation: str, source: str = "") -> None:
+        out.append({"risk": risk, "mitigation": mitigation, "source": source})
+
+    db = bp.database
+    if db and db["source_engine"] in ("sqlite", "mysql"):
+        n = sum(1 for f in profile.findings if f.code.startswith(db["source_engine"]))
+        add(
+            f"{db['source_engine']}-only SQL breaks on PostgreSQL ({n} place(s) found by scan)",
+            "fix every finding listed under Code changes, then run the test suite against the "
+            "local rehearsal (`skylift up --target local`) before touching AWS",
+            "scan findings",
+        )
+    if db:
+        add(
+            "writes made on the old host after the final copy are lost",
+            "freeze writes (maintenance page or read-only mode) during the final "
+            "`skylift db migrate`; it verifies counts and checksums before cutover",
+        )
+    if db and db["extensions"]:
+        add(
+            f"extension(s) {', '.join(db['extensions'])} must exist on RDS before the data",
+            "RDS for PostgreSQL 16 ships them; skylift creates them before copying",
+            ", ".join(str(e) for d in profile.databases for e in d.evidence[:1]),
+        )
+    _compute_risks(profile, cfg, bp, add)
+    if not profile.health_path:
+        add(
+            "no health endpoint: the load balancer can only check that the port answers",
+            f"add GET {bp.health_path} returning 200 (and checking the database)",
+        )
+    add(
+        "DNS caches keep sending users to the old host after the switch",
+        "lower the record's TTL to 60 s a day before cutover; keep the old host running "
+        "read-only for the rollback window",
+    )
+    return out
+
+
+def _compute_risks(
+    profile: AppProfile, cfg: Config, bp: Blueprint, add: Callable[..., None]
+) -> None:
+    s = cfg.sizes
+    services = {str(f.value) for f in profile.services}
+    if any(
+        f.code.startswith("local-disk") or f.code == "writes-local-disk" for f in profile.findings
+    ):
+        add(
+            "the app writes files to local disk; a Fargate task's disk is gone on restart",
+            "store uploads in S3 (see Code changes)",
+            "scan findings",
+        )
+    in_process = [j for j in profile.jobs if j.kind == "cron"]
+    if in_process and cfg.compute == "fargate" and s.desired_count > 1:
+        add(
+            f"{len(in_process)} cron job(s) scheduled inside the app would run once per task "
+            f"({s.desired_count} tasks)",
+            "disable the in-process scheduler in the web service (an env flag) and let "
+            "EventBridge Scheduler start the job as its own task",
+            ", ".join(str(e) for j in in_process for e in j.evidence[:1]),
+        )
+    if cfg.tier == "starter":
+        add(
+            "one task and a single-AZ database: a crash or an AZ outage means downtime "
+            "(ECS replaces a task in about a minute; an RDS instance in 10-30 minutes)",
+            "accepted for starter; `skylift plan --tier production` removes both",
+        )
+    if s.spot and cfg.compute == "fargate":
+        add(
+            "Fargate Spot tasks can be stopped with two minutes' notice",
+            "handle SIGTERM (finish requests, exit); production keeps one on-demand task",
+        )
+    if cfg.compute == "lambda":
+        if "websockets" in services:
+            add(
+                "WebSockets do not work through an HTTP API",
+                "use --compute fargate, or move sockets to API Gateway WebSocket APIs",
+            )
+        add(
+            "cold starts add latency to the first request after idle periods",
+            "keep the image small; provisioned concurrency if it matters (billed hourly)",
+        )
+    if "websockets" in services and cfg.compute == "fargate":
+        add(
+            "long-lived WebSocket connections are cut at the ALB idle timeout (60 s)",
+            "send a ping every 30 s, or raise alb.idle_timeout",
+        )

@@ -1,0 +1,283 @@
+"""AppProfile + Config -> Blueprint. Every service choice carries its reason and what it beat.
+
+The derived defaults (what skylift.toml starts with) live here too, because they follow from the
+same facts: a NestJS app needs more memory than a Go binary, a production tier needs two tasks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from skylift.config import Config
+from skylift.plan import _resources as res
+from skylift.plan.blueprint import Blueprint, Decision
+from skylift.scan.model import AppProfile
+
+DEFAULT_PORTS = {"go": 8080, "python": 8000, "node": 3000}
+HEAVY_FRAMEWORKS = {"nestjs", "nextjs", "django"}  # want 1 GiB, not 512 MiB, per task
+
+
+def slug(name: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return (s or "app")[:39].rstrip("-")
+
+
+def needs_outbound(profile: AppProfile) -> bool:
+    """Does the app call the internet (APIs, email, ...) from its tasks?"""
+    services = {str(f.value) for f in profile.services}
+    return bool(profile.outbound_apis) or bool(services & {"ses", "smtp", "email"})
+
+
+def derived_defaults(profile: AppProfile, tier: str, compute: str) -> dict[str, Any]:
+    """The values skylift.toml starts with for this app, tier and compute."""
+    production = tier == "production"
+    framework = str(profile.framework.value) if profile.framework else ""
+    heavy = framework in HEAVY_FRAMEWORKS
+    if compute == "lambda":
+        nat = (2 if production else 1) if needs_outbound(profile) else 0
+    else:
+        nat = 2 if production else 0
+    return {
+        "app.name": slug(profile.name),
+        "sizes.cpu": 0.5 if production else 0.25,
+        "sizes.memory": 1024 if (production or heavy) else 512,
+        "sizes.desired_count": 2 if production else 1,
+        "sizes.min_count": 2 if production else 1,
+        "sizes.max_count": 4 if production else 2,
+        "sizes.lambda_memory_mb": 1024 if heavy else 512,
+        "sizes.db_instance_class": "db.t4g.small" if production else "db.t4g.micro",
+        "sizes.db_storage_gb": db_storage_gb(profile),
+        "sizes.db_multi_az": production,
+        "sizes.db_backup_retention_days": 14 if production else 7,
+        "sizes.nat_gateways": nat,
+        "sizes.log_retention_days": 90 if production else 30,
+        "usage.log_gb": 2.0 if production else 1.0,
+        "usage.nat_gb": 10.0 if nat else 0.0,
+    }
+
+
+def db_storage_gb(profile: AppProfile) -> int:
+    """gp3's 20 GB minimum, or 4x the data the repository holds (room for indexes and growth)."""
+    total = 0
+    for db in profile.databases:
+        for f in db.files:
+            p = Path(profile.root) / f
+            if p.is_file():
+                total += p.stat().st_size
+    return max(20, math.ceil(total * 4 / 1e9))
+
+
+def build(profile: AppProfile, cfg: Config) -> Blueprint:
+    """Derive the target architecture. Pure: reads the profile and the config, nothing else."""
+    runtime = _runtime(profile)
+    bp = Blueprint(
+        app=cfg.name,
+        region=cfg.region,
+        tier=cfg.tier,  # type: ignore[arg-type]
+        compute=cfg.compute,  # type: ignore[arg-type]
+        runtime=runtime,
+        port=int(profile.port.value) if profile.port else DEFAULT_PORTS.get(runtime, 3000),
+        health_path=str(profile.health_path.value) if profile.health_path else "/health",
+        domain=cfg.domain or None,
+        cpu_arch=cfg.sizes.arch,  # type: ignore[arg-type]
+        availability_zones=2,
+        tags={"app": cfg.name, "managed-by": "skylift", "tier": cfg.tier},
+    )
+    bp.secrets, bp.config_env = _env(profile)
+    bp.jobs = _jobs(profile)
+    bp.database = _database(profile, cfg)
+    bp.cache = _cache(profile, cfg)
+    bp.assumptions = _assumptions(cfg)
+    bp.current = _current(profile, cfg)
+    bp.resources = res.resources(profile, cfg, bp)
+    bp.decisions = _decisions(profile, cfg, bp)
+    bp.risks = _risks(profile, cfg, bp)
+    return bp
+
+
+def _runtime(profile: AppProfile) -> str:
+    if profile.runtime and isinstance(profile.runtime.value, dict):
+        return str(profile.runtime.value.get("language", "unknown"))
+    return "unknown"
+
+
+def _env(profile: AppProfile) -> tuple[list[str], dict[str, str]]:
+    secrets = sorted({e.name for e in profile.env if e.kind == "secret"})
+    config = {e.name: e.example or "" for e in profile.env if e.kind == "config"}
+    # The database and cache move: their URLs are rewritten to the new endpoints.
+    if profile.databases and "DATABASE_URL" not in secrets:
+        secrets = sorted([*secrets, "DATABASE_URL"])
+    for name in ("PORT", "DB_PATH", "DATABASE_FILE", "SQLITE_PATH"):
+        config.pop(name, None)
+    return secrets, dict(sorted(config.items()))
+
+
+def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": j.name,
+            "kind": j.kind,
+            "command": j.command,
+            "schedule": j.schedule,
+            "schedule_expression": eventbridge_cron(j.schedule) if j.schedule else None,
+            "evidence": [str(e) for e in j.evidence],
+        }
+        for j in profile.jobs
+    ]
+
+
+def eventbridge_cron(expr: str) -> str:
+    """Unix cron (5 or 6 fields) -> EventBridge `cron(...)` (6 fields, one of dom/dow is `?`)."""
+    parts = expr.split()
+    if len(parts) == 6:  # node-cron / @nestjs/schedule allow seconds first: drop them
+        parts = parts[1:]
+    if len(parts) != 5:
+        return f"cron({expr})"
+    minute, hour, dom, month, dow = parts
+    if dow == "*":
+        dow = "?"
+    elif dom == "*":
+        dom = "?"
+        dow = re.sub(r"\d", lambda m: str(int(m.group()) % 7 + 1), dow)  # 0=Sun -> 1=SUN
+    return f"cron({minute} {hour} {dom} {month} {dow} *)"
+
+
+def _database(profile: AppProfile, cfg: Config) -> dict[str, Any] | None:
+    if not profile.databases:
+        return None
+    src = profile.databases[0]
+    s = cfg.sizes
+    return {
+        "engine": "postgres",
+        "engine_version": "16",
+        "instance_class": s.db_instance_class,
+        "storage_gb": s.db_storage_gb,
+        "multi_az": s.db_multi_az,
+        "backup_retention_days": s.db_backup_retention_days,
+        "extensions": sorted(set(src.extensions)),
+        "source_engine": src.engine,
+        "source_driver": src.driver,
+        "source_orm": src.orm,
+        "source_files": list(src.files),
+        "migration_tool": src.migration_tool,
+        "name": cfg.name.replace("-", "_"),
+    }
+
+
+def _cache(profile: AppProfile, cfg: Config) -> dict[str, Any] | None:
+    if not profile.cache:
+        return None
+    value = profile.cache.value if isinstance(profile.cache.value, dict) else {}
+    return {
+        "engine": "valkey",
+        "engine_version": "8.0",
+        "source_engine": value.get("engine", "redis"),
+        "client": value.get("client"),
+        "node_type": cfg.sizes.cache_node_type,
+        "nodes": 2 if cfg.tier == "production" else 1,
+    }
+
+
+def _assumptions(cfg: Config) -> dict[str, Any]:
+    u = cfg.usage
+    egress = u.requests_per_month * u.avg_response_kb / 1e6
+    return {
+        "hours_per_month": 730,
+        "requests_per_month": u.requests_per_month,
+        "avg_response_kb": u.avg_response_kb,
+        "egress_gb": round(egress, 2),
+        "log_gb": u.log_gb,
+        "nat_gb": u.nat_gb,
+        "s3_backup_gb": u.s3_backup_gb,
+        "ecr_gb": u.ecr_gb,
+        "db_backup_extra_gb": u.db_backup_extra_gb,
+        "lambda_avg_ms": u.lambda_avg_ms,
+        "cron_run_minutes": 5,
+    }
+
+
+def _current(profile: AppProfile, cfg: Config) -> dict[str, Any]:
+    host = str(profile.current_host.value) if profile.current_host else "unknown"
+    c = cfg.current
+    return {
+        "host": host,
+        "monthly_cost": c.monthly_cost or None,
+        "heroku": {
+            "dyno": c.heroku_dyno,
+            "dyno_count": c.heroku_dyno_count,
+            "postgres": c.heroku_postgres if profile.databases else None,
+            "redis": c.heroku_redis if profile.cache else None,
+        }
+        if host == "heroku"
+        else None,
+    }
+
+
+def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Decision]:
+    d: dict[str, Decision] = {}
+    d["tier"] = _tier_decision(cfg)
+    d["cpu_arch"] = (
+        Decision(
+            "arm64 (Graviton)",
+            f"about 20% cheaper per vCPU-hour than x86 on Fargate; a {bp.runtime} image builds "
+            "for linux/arm64 with `docker buildx --platform linux/arm64`",
+            {"x86_64": "costs ~25% more for the same size; pick it only for x86-only binaries"},
+        )
+        if cfg.sizes.arch == "arm64"
+        else Decision(
+            "x86_64",
+            "set in skylift.toml (native dependencies built only for x86)",
+            {"arm64": "~20% cheaper, but needs every native dependency built for arm64"},
+        )
+    )
+    d["secrets"] = Decision(
+        "SSM Parameter Store (SecureString, standard tier)",
+        f"{len(bp.secrets)} secret(s) injected into the task at start; standard parameters are "
+        "free and ECS reads them natively",
+        {
+            "Secrets Manager": f"$0.40 per secret per month (${0.4 * len(bp.secrets):.2f} here) "
+            "for rotation these secrets do not use; kept only for the RDS master password, "
+            "which RDS rotates itself",
+            ".env file in the image": "a secret in an image is a leaked secret",
+        },
+    )
+    if bp.jobs:
+        d["cron"] = Decision(
+            "EventBridge Scheduler starts each job as a one-off task",
+            "a job runs exactly once per schedule, whatever the number of web tasks, and a "
+            "deploy does not skip it",
+            {
+                "in-process scheduler in the web task": "runs once per task: twice with two "
+                "tasks, and not at all while a deploy replaces the task",
+                "cron on a server": "there is no server to own",
+            },
+        )
+    return d
+
+
+def _tier_decision(cfg: Config) -> Decision:
+    if cfg.tier == "starter":
+        return Decision(
+            "starter",
+            "the cheapest sane setup: one task, single-AZ database, no NAT gateway, daily "
+            "backups; a task or AZ failure means minutes of downtime while ECS replaces it",
+            {
+                "production": "two tasks in two AZs, Multi-AZ RDS, WAF, NAT gateways and alarms "
+                "roughly triple the bill; switch with `skylift plan --tier production`"
+            },
+        )
+    return Decision(
+        "production",
+        "survives the loss of a task or an availability zone without downtime: two tasks in "
+        "two AZs, Multi-AZ RDS with automatic failover, WAF in front, alarms on errors",
+        {"starter": "cheaper, but one task and one database instance are single points of failure"},
+    )
+
+
+def _risks(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[dict[str, str]]:
+    from skylift.plan._risks import risks
+
+    return risks(profile, cfg, bp)
