@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from skylift.cli import db as _db  # noqa: F401  (registers commands)
+from skylift.cli import plan as _plan  # noqa: F401
 from skylift.cli._app import app
 from skylift.cli._app import main as _main
 
