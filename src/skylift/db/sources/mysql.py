@@ -1,0 +1,269 @@
+"""MySQL / MariaDB source (`mysql://user:pass@host:port/db`, also `mariadb://`).
+
+Mostly data: how each MySQL type lands in PostgreSQL (`TYPE_MAP` plus the few types whose choice
+depends on the column), and the value kind verification compares it as. Reading the catalog lives
+in `_mysql_schema.py`, streaming and checking values in `_mysql_rows.py`.
+
+Decisions (docs/sources.md explains each to users):
+- FLOAT is MySQL's 4-byte IEEE single: it becomes `real`, which stores exactly the same values.
+  MySQL prints FLOAT with 6 significant digits, so we read `col + 0e0` (exact widening to double).
+- ENUM becomes a PostgreSQL enum type named `<table>_<column>`: it keeps MySQL's declaration
+  ordering (ORDER BY status), which text + CHECK would silently change to alphabetical.
+- DATETIME has no time zone in MySQL and stays a naive `timestamp` (the wall-clock value as
+  stored). TIMESTAMP is stored in UTC by MySQL; we read it with the session time_zone '+00:00' and
+  write `timestamptz`, so the instant is preserved whatever the server's zone was.
+- Zero dates ('0000-00-00', '0000-00-00 00:00:00', YEAR 0000) become NULL, counted per column in
+  a Note; a NOT NULL column holding them becomes nullable (a warning says so).
+- Unsigned integers widen to the next type that holds every value: int unsigned -> bigint,
+  bigint unsigned -> numeric(20) (an AUTO_INCREMENT bigint unsigned key stays bigint, so it can
+  be an identity column: its values cannot exceed 2^63 in practice, and the profile checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pymysql
+from pymysql.constants import FIELD_TYPE
+from pymysql.converters import conversions
+
+from skylift.db.schema import Schema, Table
+from skylift.db.sources import Chunk, register
+from skylift.errors import SourceError
+
+# MySQL DATA_TYPE -> (PostgreSQL type, value kind). `{p}`/`{s}`/`{n}` take the column's
+# precision, scale, length. Types missing here are decided by `pg_type_for` below.
+TYPE_MAP: dict[str, tuple[str, str]] = {
+    "tinyint": ("smallint", "int"),
+    "smallint": ("smallint", "int"),
+    "mediumint": ("integer", "int"),
+    "int": ("integer", "int"),
+    "integer": ("integer", "int"),
+    "bigint": ("bigint", "int"),
+    "decimal": ("numeric({p},{s})", "numeric"),
+    "numeric": ("numeric({p},{s})", "numeric"),
+    "float": ("real", "float"),
+    "double": ("double precision", "float"),
+    "real": ("double precision", "float"),
+    "char": ("char({n})", "text"),
+    "varchar": ("varchar({n})", "text"),
+    "tinytext": ("text", "text"),
+    "text": ("text", "text"),
+    "mediumtext": ("text", "text"),
+    "longtext": ("text", "text"),
+    "json": ("jsonb", "json"),
+    "binary": ("bytea", "bytes"),
+    "varbinary": ("bytea", "bytes"),
+    "tinyblob": ("bytea", "bytes"),
+    "blob": ("bytea", "bytes"),
+    "mediumblob": ("bytea", "bytes"),
+    "longblob": ("bytea", "bytes"),
+    "date": ("date", "date"),
+    "datetime": ("timestamp({f})", "timestamp"),
+    "timestamp": ("timestamptz({f})", "timestamptz"),
+    "time": ("time({f})", "time"),
+    "year": ("smallint", "int"),
+    "set": ("text[]", "text_repr"),
+    "uuid": ("uuid", "text_repr"),  # MariaDB 10.7+
+    "inet4": ("inet", "text_repr"),
+    "inet6": ("inet", "text_repr"),
+}
+# unsigned integers: the next type up holds every value
+UNSIGNED: dict[str, tuple[str, str]] = {
+    "tinyint": ("smallint", "int"),
+    "smallint": ("integer", "int"),
+    "mediumint": ("integer", "int"),
+    "int": ("bigint", "int"),
+    "integer": ("bigint", "int"),
+    "bigint": ("numeric(20)", "numeric"),
+}
+GEOMETRY = {
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+    "geomcollection",
+}
+ZERO_DATE_TYPES = {"date", "datetime", "timestamp", "year"}
+
+
+def pg_type_for(info: dict[str, Any]) -> tuple[str, str]:
+    """(PostgreSQL type, kind) for one information_schema.COLUMNS row (see _mysql_schema)."""
+    dtype: str = info["data_type"]
+    ctype: str = info["column_type"]
+    unsigned = "unsigned" in ctype
+    if dtype == "tinyint" and ctype.startswith("tinyint(1)") and not unsigned:
+        return "boolean", "bool"
+    if dtype == "bit":
+        n = int(info["precision"] or 1)
+        return ("boolean", "bool") if n == 1 else (f"bit({n})", "text_repr")
+    if dtype in GEOMETRY:
+        return "bytea", "bytes"
+    if dtype == "enum":
+        return info["enum_type"], "text"
+    if dtype in ("char", "varchar") and info["charset"] == "binary":
+        return "bytea", "bytes"
+    if dtype == "float" and int(info["precision"] or 12) > 24:
+        return "double precision", "float"
+    if unsigned and dtype in UNSIGNED:
+        if dtype == "bigint" and info["auto_increment"]:
+            return "bigint", "int"
+        return UNSIGNED[dtype]
+    if dtype not in TYPE_MAP:
+        return "text", "text"
+    pg, kind = TYPE_MAP[dtype]
+    return (
+        pg.format(
+            p=info["precision"] or 10,
+            s=info["scale"] or 0,
+            n=max(1, int(info["length"] or 1)),
+            f=int(info["fsp"] or 0),
+        ),
+        kind,
+    )
+
+
+def _parse_url(url: str) -> dict[str, Any]:
+    parts = urlsplit(url)
+    database = unquote(parts.path.lstrip("/"))
+    if not database:
+        raise SourceError(
+            f"no database named in {mask_password(url)}",
+            "a MySQL URL must name the database to migrate",
+            "use mysql://user:password@host:3306/DATABASE",
+        )
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 3306,
+        "user": unquote(parts.username or "root"),
+        "password": unquote(parts.password or ""),
+        "database": database,
+    }
+
+
+def mask_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _decimal(value: bytes) -> Decimal:
+    return Decimal(value.decode("ascii"))
+
+
+# the driver's converters, fixed for use_unicode=False (they get bytes, Decimal wants str)
+_CONVERSIONS: dict[Any, Any] = {**conversions, FIELD_TYPE.DECIMAL: _decimal, FIELD_TYPE.NEWDECIMAL: _decimal}
+
+
+def connect(params: dict[str, Any], *, streaming: bool = False) -> Any:
+    """A connection reading every string as bytes (we decode and check UTF-8 ourselves)."""
+    try:
+        conn = pymysql.connect(
+            host=params["host"],
+            port=params["port"],
+            user=params["user"],
+            password=params["password"],
+            database=params["database"],
+            charset="utf8mb4",
+            use_unicode=False,
+            conv=_CONVERSIONS,
+            cursorclass=pymysql.cursors.SSCursor if streaming else pymysql.cursors.Cursor,
+            connect_timeout=15,
+            read_timeout=None,
+        )
+    except pymysql.err.MySQLError as exc:
+        raise SourceError(
+            f"cannot connect to MySQL at {params['host']}:{params['port']}/{params['database']}",
+            str(exc.args[-1] if exc.args else exc),
+            "check the URL, that the server is running, and the user's password and grants",
+        ) from None
+    with conn.cursor() as cur:
+        # TIMESTAMP values come back in UTC; strict reading of what is stored
+        cur.execute("SET SESSION time_zone = '+00:00'")
+        cur.execute("SET SESSION sql_mode = ''")
+        cur.execute("SET SESSION net_write_timeout = 3600")
+    return conn
+
+
+def binlog_position(conn: Any) -> str | None:
+    """The server's binary log position (None when the log is off or not visible to us)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW MASTER STATUS")
+            row = cur.fetchone()
+    except pymysql.err.MySQLError:
+        return None
+    return f"{row[0].decode()}:{row[1]}" if row else None
+
+
+class MySQLSource:
+    """A MySQL or MariaDB database. Picklable: holds the URL and facts, never a connection."""
+
+    engine = "mysql"
+    CHUNK_ROWS = 100_000
+
+    def __init__(self, url: str, options: dict[str, Any]) -> None:
+        self.url = url
+        self.options = dict(options)
+        self.params = _parse_url(url)
+        self.display_url = mask_password(url)
+        self.start_position: str | None = None  # binlog position when the copy started
+        self._conn: Any = None
+        self._schema: Schema | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_conn"] = None
+        return state
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            self._conn = connect(self.params)
+        return self._conn
+
+    def read_schema(self) -> Schema:
+        from skylift.db.sources._mysql_schema import read_schema
+
+        if self._schema is None:
+            conn = self._connection()
+            self.start_position = binlog_position(conn)
+            self._schema = read_schema(conn, self.params["database"], self.options)
+        return self._schema
+
+    def chunks(self, table: Table) -> list[Chunk]:
+        from skylift.db.sources._mysql_rows import plan_chunks
+
+        return plan_chunks(self._connection(), table, self.CHUNK_ROWS)
+
+    def reader(self) -> Any:
+        from skylift.db.sources._mysql_rows import MySQLReader
+
+        return MySQLReader(self.params, self.start_position)
+
+    def fingerprint(self) -> str:
+        """Server identity, database, and binlog position: a rerun resumes only unchanged data."""
+        conn = self._connection()
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@hostname, @@port, DATABASE()")
+            ident = repr(cur.fetchone())
+        position = self.start_position or binlog_position(conn) or "no-binlog"
+        return hashlib.sha256(f"mysql|{ident}|{position}".encode()).hexdigest()[:32]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+@register("mysql", "mariadb")
+def open_mysql(url: str, options: dict[str, Any]) -> MySQLSource:
+    return MySQLSource(url, options)
