@@ -1,1 +1,147 @@
-"""render"""
+"""Blueprint -> files in the app's repository: infra/ (Terraform), Dockerfile, .dockerignore,
+the deploy workflow and the one-off command script. Templates live in templates/; the
+renderers only translate the Blueprint (see _context.py) and never decide anything.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from skylift.errors import SkyliftError
+from skylift.plan.blueprint import Blueprint
+from skylift.render import _context as ctxs
+from skylift.render._docker import docker_context
+from skylift.render._jinja import render
+from skylift.render._write import FilesWouldChange, WriteReport, is_generated, write_files
+
+__all__ = ["FilesWouldChange", "GenerateResult", "generate", "render_files"]
+
+INFRA_FILES = (
+    "versions",
+    "network",
+    "alb",
+    "dns",
+    "ecs",
+    "ecr",
+    "logs",
+    "alarms",
+    "backups",
+    "iam",
+    "variables",
+    "outputs",
+)
+
+
+@dataclass
+class GenerateResult:
+    root: Path
+    report: WriteReport
+    notes: list[str]
+
+
+def render_files(
+    root: Path, bp: Blueprint, *, budget_usd: int, github_repository: str
+) -> tuple[dict[str, str], list[str]]:
+    """Every generated file (relative path -> content) and notes for the user. Pure: no writes."""
+    ctx = ctxs.terraform_context(bp, github_repository)
+    files = {f"infra/{name}.tf": render(f"infra/{name}.tf.j2", ctx) for name in INFRA_FILES}
+    if bp.database:
+        files["infra/rds.tf"] = render("infra/rds.tf.j2", ctx)
+    if bp.cache:
+        files["infra/cache.tf"] = render("infra/cache.tf.j2", ctx)
+    if ctx["jobs"]:
+        files["infra/jobs.tf"] = render("infra/jobs.tf.j2", ctx)
+    if ctx["waf"]:
+        files["infra/waf.tf"] = render("infra/waf.tf.j2", ctx)
+    files["infra/backend.hcl"] = render("infra/backend.hcl.j2", ctx)
+    for env in ctxs.env_contexts(bp, budget_usd):
+        files[f"infra/envs/{env['name']}.tfvars"] = render(
+            "infra/envs/env.tfvars.j2", {**ctx, "env": env}
+        )
+    app_ctx = {
+        **ctx,
+        "platform": "linux/arm64" if bp.cpu_arch == "arm64" else "linux/amd64",
+        "release_command": ctxs.release_command(bp),
+        "one_off": ctxs.one_off_commands(bp),
+    }
+    files[".github/workflows/deploy.yml"] = render("github/deploy.yml.j2", app_ctx)
+    files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
+    files["scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
+    notes = _docker_files(root, bp, ctx, files)
+    return files, notes
+
+
+def _docker_files(
+    root: Path, bp: Blueprint, ctx: dict[str, object], files: dict[str, str]
+) -> list[str]:
+    notes: list[str] = []
+    ours = _ours(root, "Dockerfile")
+    if ours:
+        docker = docker_context(root, bp)
+        if docker is None:
+            notes.append(f"no Dockerfile template for runtime {bp.runtime!r}: write one by hand")
+        else:
+            files["Dockerfile"] = render(
+                f"docker/Dockerfile.{bp.runtime}.j2",
+                {**ctx, **docker, "port": bp.port, "health_path": bp.health_path},
+            )
+    else:
+        notes.append(
+            "Dockerfile is yours and stays as it is: start the app through scripts/skylift-env.sh "
+            "(it builds DATABASE_URL/REDIS_URL from the DB_*/REDIS_* variables ECS injects)"
+        )
+    if _ours(root, ".dockerignore"):
+        files[".dockerignore"] = render("docker/dockerignore.j2", ctx)
+    return notes
+
+
+def _ours(root: Path, rel: str) -> bool:
+    """True when the file is missing or skylift generated it: the user's own stays untouched."""
+    path = root / rel
+    return not path.exists() or is_generated(path.read_text(errors="replace"), None)
+
+
+def generate(
+    root: Path, bp: Blueprint, *, force: bool = False, budget_usd: int | None = None
+) -> GenerateResult:
+    """Write the generated files into the app at `root`; see _write for the ownership rules."""
+    if budget_usd is None:
+        budget_usd = _budget(bp)
+    files, notes = render_files(
+        root, bp, budget_usd=budget_usd, github_repository=github_repository(root)
+    )
+    report = write_files(root, files, force=force)
+    return GenerateResult(root, report, notes)
+
+
+def _budget(bp: Blueprint) -> int:
+    budget = bp.resource("budget")
+    amount = budget.settings.get("amount_usd") if budget else None
+    if amount:
+        return int(amount)
+    try:
+        from skylift.plan import cost
+
+        return cost.budget_amount(cost.estimate(bp).total)
+    except SkyliftError:  # no price file for the region: a round default the user adjusts
+        return 100
+
+
+def github_repository(root: Path) -> str:
+    """owner/name from the git remote, so the OIDC role trusts exactly this repository."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:  # only the app's own repository counts, not one that merely contains it
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != root.resolve():
+            return "OWNER/REPO"
+        url = git("remote", "get-url", "origin")
+    except (OSError, subprocess.CalledProcessError):
+        return "OWNER/REPO"
+    path = url.removesuffix(".git").replace(":", "/").split("/")
+    return "/".join(path[-2:]) if len(path) >= 2 else "OWNER/REPO"

@@ -1,0 +1,169 @@
+"""Hand-built Blueprints for the render tests: the shapes `plan/derive.py` produces, fixed here
+so the golden files change only when the renderer does."""
+
+from __future__ import annotations
+
+from skylift.plan.blueprint import Blueprint, Resource
+
+
+def production() -> Blueprint:
+    """Every feature on: NAT per AZ, Multi-AZ PostgreSQL with pgvector, Valkey, cron, WAF, domain."""
+    return Blueprint(
+        app="gengar",
+        region="us-east-1",
+        tier="production",
+        compute="fargate",
+        runtime="node",
+        port=3000,
+        health_path="/health",
+        domain="api.gengar.example.com",
+        secrets=["DATABASE_URL", "JWT_SECRET", "OPENAI_API_KEY", "REDIS_URL"],
+        config_env={"NODE_ENV": "production", "LOG_LEVEL": "info"},
+        jobs=[
+            {
+                "name": "reset monthly usage",
+                "kind": "cron",
+                "command": "node dist/cron/reset.js",
+                "schedule": "0 0 1 * *",
+                "schedule_expression": "cron(0 0 1 * ? *)",
+                "evidence": ["src/usage/usage.service.ts:42"],
+            },
+            {
+                "name": "migrations",
+                "kind": "release",
+                "command": "yarn migration:run",
+                "schedule": None,
+                "schedule_expression": None,
+                "evidence": ["Procfile:1"],
+            },
+            {
+                "name": "generate embeddings",
+                "kind": "one-off",
+                "command": "yarn heroku:generate-embeddings",
+                "schedule": None,
+                "schedule_expression": None,
+                "evidence": ["package.json:12"],
+            },
+        ],
+        database={
+            "engine": "postgres",
+            "engine_version": "16",
+            "name": "gengar",
+            "instance_class": "db.t4g.small",
+            "storage_gb": 20,
+            "multi_az": True,
+            "backup_retention_days": 14,
+            "extensions": ["vector"],
+        },
+        cache={
+            "engine": "valkey",
+            "engine_version": "8.0",
+            "node_type": "cache.t4g.micro",
+            "nodes": 2,
+        },
+        resources=[
+            Resource("vpc", "vpc", {"cidr": "10.0.0.0/16"}),
+            Resource("nat_gateway", "vpc", {"one_per_az": True}, count=2),
+            Resource("alb", "elb", {"https": True}),
+            Resource(
+                "ecs_service",
+                "ecs",
+                {
+                    "cpu_units": 512,
+                    "memory": 1024,
+                    "desired_count": 2,
+                    "min_count": 2,
+                    "max_count": 4,
+                    "start_command": "node dist/main.js",
+                },
+            ),
+            Resource("ecr", "ecr", {}),
+            Resource(
+                "rds",
+                "rds",
+                {
+                    "instance_class": "db.t4g.small",
+                    "allocated_storage": 20,
+                    "max_allocated_storage": 100,
+                    "multi_az": True,
+                    "backup_retention_period": 14,
+                    "deletion_protection": True,
+                },
+            ),
+            Resource(
+                "elasticache",
+                "elasticache",
+                {"node_type": "cache.t4g.micro", "num_cache_nodes": 2},
+                count=2,
+            ),
+            Resource("logs", "logs", {"retention_days": 90}),
+            Resource(
+                "waf",
+                "wafv2",
+                {
+                    "rules": [
+                        "AWSManagedRulesCommonRuleSet",
+                        "AWSManagedRulesKnownBadInputsRuleSet",
+                        "rate-limit-2000-per-5-min",
+                    ],
+                    "rate_limit_per_5_min": 2000,
+                },
+            ),
+            Resource("budget", "budgets", {"amount_usd": 150}),
+        ],
+    )
+
+
+def starter() -> Blueprint:
+    """The cheapest shape: one task in a public subnet, single-AZ SQLite-migrated PostgreSQL."""
+    return Blueprint(
+        app="pantrypal",
+        region="eu-central-1",
+        tier="starter",
+        compute="fargate",
+        runtime="node",
+        port=3000,
+        health_path="/health",
+        secrets=["DATABASE_URL", "SESSION_SECRET"],
+        config_env={"NODE_ENV": "production"},
+        database={
+            "engine": "postgres",
+            "engine_version": "16",
+            "name": "pantrypal",
+            "instance_class": "db.t4g.micro",
+            "storage_gb": 20,
+            "multi_az": False,
+            "backup_retention_days": 7,
+            "extensions": [],
+        },
+        resources=[
+            Resource("vpc", "vpc", {}),
+            Resource("alb", "elb", {"https": False}),
+            Resource(
+                "ecs_service",
+                "ecs",
+                {
+                    "cpu_units": 256,
+                    "memory": 512,
+                    "desired_count": 1,
+                    "min_count": 1,
+                    "max_count": 2,
+                    "start_command": "node server.js",
+                },
+            ),
+            Resource(
+                "rds",
+                "rds",
+                {
+                    "instance_class": "db.t4g.micro",
+                    "allocated_storage": 20,
+                    "max_allocated_storage": 100,
+                    "multi_az": False,
+                    "backup_retention_period": 7,
+                    "deletion_protection": False,
+                },
+            ),
+            Resource("logs", "logs", {"retention_days": 30}),
+            Resource("budget", "budgets", {"amount_usd": 60}),
+        ],
+    )
