@@ -337,9 +337,9 @@ def _fresh_document(flat: Mapping[str, Any]) -> str:
         table = tomlkit.table()
         for key, value in flat.items():
             if key.startswith(section + "."):
-                name = key.split(".", 1)[1]
-                table.add(name, value)
+                item = tomlkit.item(value)
                 if key in HELP:
-                    table[name].comment(HELP[key])
+                    item.comment(HELP[key])
+                table.add(key.split(".", 1)[1], item)
         doc.add(section, table)
     return tomlkit.dumps(doc)

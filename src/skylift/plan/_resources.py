@@ -163,6 +163,11 @@ def _compute(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
                     "autoscaling_cpu_target": 60,
                     "deployment_minimum_healthy_percent": 100,
                     "deployment_maximum_percent": 200,
+                    # the plan's one-off commands read `terraform output -raw task_network`
+                    # (the awsvpc configuration string for `aws ecs run-task`)
+                    "task_network_output": "task_network",
+                    "task_permissions": task_permissions(profile, bp),
+                    "egress_ports": [587] if "smtp" in _services(profile) else [],
                     "start_command": str(profile.start_command.value)
                     if profile.start_command
                     else None,
@@ -177,15 +182,39 @@ def _compute(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
             {"repository": bp.app, "scan_on_push": True, "keep_images": 10},
         )
     )
-    if bp.jobs:
-        scheduled = [j for j in bp.jobs if j["kind"] == "cron"]
+    scheduled = [j for j in bp.jobs if j["kind"] == "cron"]
+    if scheduled:
         out.append(
             Resource(
                 "scheduler",
                 "scheduler",
                 {"target": cfg.compute, "jobs": scheduled},
-                count=max(1, len(scheduled)),
+                count=len(scheduled),
             )
+        )
+    return out
+
+
+def _services(profile: AppProfile) -> set[str]:
+    return {str(f.value) for f in profile.services}
+
+
+def task_permissions(profile: AppProfile, bp: Blueprint) -> list[dict[str, Any]]:
+    """IAM statements the task role needs for the AWS services the app already calls."""
+    out: list[dict[str, Any]] = []
+    services = _services(profile)
+    if "s3" in services:
+        bucket = next((v for k, v in bp.config_env.items() if "BUCKET" in k and v), "*")
+        out.append(
+            {
+                "sid": "AppS3",
+                "actions": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                "resources": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            }
+        )
+    if "ses" in services:
+        out.append(
+            {"sid": "AppSes", "actions": ["ses:SendEmail", "ses:SendRawEmail"], "resources": ["*"]}
         )
     return out
 

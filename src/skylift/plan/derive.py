@@ -116,7 +116,20 @@ def _env(profile: AppProfile) -> tuple[list[str], dict[str, str]]:
 
 
 def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
-    return [
+    release = []
+    if profile.release_command:
+        rc = profile.release_command
+        release.append(
+            {
+                "name": "release",
+                "kind": "release",
+                "command": str(rc.value),
+                "schedule": None,
+                "schedule_expression": None,
+                "evidence": [str(e) for e in rc.evidence],
+            }
+        )
+    return release + [
         {
             "name": j.name,
             "kind": j.kind,
@@ -244,7 +257,7 @@ def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Dec
             ".env file in the image": "a secret in an image is a leaked secret",
         },
     )
-    if bp.jobs:
+    if any(j["kind"] == "cron" for j in bp.jobs):
         d["cron"] = Decision(
             "EventBridge Scheduler starts each job as a one-off task",
             "a job runs exactly once per schedule, whatever the number of web tasks, and a "

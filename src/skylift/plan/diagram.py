@@ -265,7 +265,8 @@ def _regional_boxes(bp: Blueprint, y: float) -> list[Box]:
     )
     items.append(("S3 backups", ("versioned, 35 days",), "ops"))
     if bp.has("scheduler"):
-        items.append(("EventBridge Scheduler", (f"{len(bp.jobs)} job(s)",), "ops"))
+        n = bp.resource("scheduler").count  # type: ignore[union-attr]
+        items.append(("EventBridge Scheduler", (f"{n} cron job(s)",), "ops"))
     if bp.has("route53"):
         items.append(("Route 53", (bp.domain or "",), "edge"))
     items.append(("AWS Budgets", ("alert at 80% / 100%",), "ops"))

@@ -6,6 +6,7 @@ and the Estimate; the templates hold layout only (StrictUndefined: a missing val
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ _env = jinja2.Environment(
     lstrip_blocks=True,
 )
 _env.filters["cell"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
+_env.filters["sentence"] = lambda v: (v[:1].upper() + v[1:]).rstrip(".") + "."
 _env.filters["usd"] = lambda v: f"${v:,.2f}"
 _env.filters["num"] = lambda v: (
     f"{v:,.4f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v):,}"
@@ -82,6 +84,7 @@ def context(plan: Plan) -> dict[str, Any]:
             )
         ],
         "risks": bp.risks,
+        "jobs": _jobs(p, bp),
         "timeline": _timeline(p, bp),
         "forgotten": _forgotten(bp, est),
     }
@@ -149,6 +152,37 @@ def _facts(p: AppProfile) -> list[dict[str, str]]:
     for s in p.services:
         out.append(_fact("Uses", s))
     return [f for f in out if f["value"] != "not found" or f["label"] in ("Health check", "Port")]
+
+
+def _jobs(p: AppProfile, bp: Blueprint) -> list[dict[str, str]]:
+    """How each job of today runs on AWS."""
+    out = []
+    if p.release_command:
+        out.append(
+            {
+                "name": "release",
+                "today": str(p.release_command.value),
+                "aws": "one-off task before each deploy (CI runs it, then updates the service)",
+            }
+        )
+    for j in bp.jobs:
+        if j["kind"] == "cron":
+            aws = f"EventBridge Scheduler `{j['schedule_expression']}` starts a one-off task"
+        elif j["kind"] == "one-off":
+            aws = f"`{_run_task(bp.app, j['command'])}`"
+        else:
+            aws = "its own ECS service (same image, no load balancer)"
+        out.append({"name": j["name"], "today": j["command"], "aws": aws})
+    return out
+
+
+def _run_task(app: str, command: str) -> str:
+    overrides = {"containerOverrides": [{"name": app, "command": command.split()}]}
+    return (
+        f"aws ecs run-task --cluster {app} --task-definition {app} --launch-type FARGATE "
+        f'--network-configuration "$(terraform -chdir=infra output -raw task_network)" '
+        f"--overrides '{json.dumps(overrides)}'"
+    )
 
 
 def _today(p: AppProfile) -> str:

@@ -1,0 +1,149 @@
+"""The cost table: its arithmetic checks out by hand, and it counts what hand-written plans
+forget (NAT hours and GB, every public IPv4 address, logs, Multi-AZ doubling, ...)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from skylift.plan import make_plan
+from skylift.plan.cost import alb_lcu, runs_per_month
+from skylift.plan.prices import load, regions
+from tests.plan import profiles
+
+CASES = [
+    (name, tier, compute)
+    for name in profiles.ALL
+    for tier in ("starter", "production")
+    for compute in ("fargate", "lambda")
+]
+
+
+def plan_for(name: str, **cli: object):  # type: ignore[no-untyped-def]
+    return make_plan(profiles.ALL[name](), {f"app.{k}": v for k, v in cli.items()})
+
+
+def lines(p, resource: str) -> list:  # type: ignore[no-untyped-def]
+    return [line for line in p.estimate.lines if line.resource == resource]
+
+
+@pytest.mark.parametrize(("name", "tier", "compute"), CASES)
+def test_every_line_and_the_total_recompute_by_hand(name: str, tier: str, compute: str) -> None:
+    est = plan_for(name, tier=tier, compute=compute).estimate
+    doc = json.loads(json.dumps(est.as_dict()))  # what --json prints
+    for line in doc["lines"]:
+        assert line["monthly"] == round(line["quantity"] * line["unit_price"], 2), line
+        assert line["source"].startswith("https://")
+    assert doc["total"] == round(sum(line["monthly"] for line in doc["lines"]), 2)
+
+
+def test_starter_fargate_has_no_nat_and_pays_for_three_public_ips() -> None:
+    p = plan_for("pantrypal")
+    assert not p.blueprint.has("nat_gateway")
+    (ip,) = lines(p, "public_ipv4")
+    # two for the ALB (one per AZ) and one for the task in a public subnet
+    assert ip.quantity == 3 * 730 and ip.unit_price == 0.005 and ip.monthly == 10.95
+    assert p.blueprint.resource("ecs_service").settings["assign_public_ip"] is True
+
+
+def test_production_counts_nat_hours_gb_and_their_elastic_ips() -> None:
+    p = plan_for("pantrypal", tier="production")
+    hours, gb = lines(p, "nat_gateway")
+    assert hours.quantity == 2 * 730 and hours.monthly == round(1460 * 0.045, 2)
+    assert gb.unit == "GB processed" and gb.quantity > 0
+    ip = p.blueprint.resource("public_ipv4")
+    assert ip.settings == {"alb": 2, "tasks": 0, "nat_gateways": 2}
+
+
+def test_multi_az_doubles_instance_and_storage() -> None:
+    single = {line.item.split(" (")[0]: line for line in lines(plan_for("gengar"), "rds")}
+    multi = {
+        line.item.split(" (")[0]: line
+        for line in lines(plan_for("gengar", tier="production"), "rds")
+    }
+    assert multi["RDS gp3 storage"].quantity == 2 * single["RDS gp3 storage"].quantity
+    assert "Multi-AZ" in multi["RDS db.t4g.small instance"].item
+    assert multi["RDS db.t4g.small instance"].quantity == 2 * 730
+
+
+def test_arm_is_cheaper_than_x86_and_spot_cheaper_still() -> None:
+    arm = plan_for("pos-api").estimate.by_resource()["ecs_service"]
+    p = make_plan(profiles.pos_api(), {"app.tier": "starter"}, {"sizes.arch": "x86_64"})
+    x86 = p.estimate.by_resource()["ecs_service"]
+    spot = make_plan(profiles.pos_api(), {}, {"sizes.spot": True}).estimate.by_resource()
+    assert spot["ecs_service"] < arm < x86
+
+
+def test_secrets_in_ssm_are_free_only_the_rds_master_secret_costs() -> None:
+    p = plan_for("github-api")
+    (ssm,) = lines(p, "secrets")
+    assert ssm.monthly == 0 and ssm.quantity == len(p.blueprint.secrets)
+    (sm,) = lines(p, "db_master_secret")
+    assert sm.monthly == 0.40
+
+
+def test_redis_becomes_elasticache_and_is_priced() -> None:
+    p = plan_for("pos-api", tier="production")
+    (node,) = lines(p, "elasticache")
+    assert node.quantity == 2 * 730 and node.monthly > 0
+
+
+def test_waf_route53_and_logs_appear_where_they_should() -> None:
+    p = plan_for("tracker", tier="production", domain="tracker.example.com")
+    assert [line.item for line in lines(p, "waf")] == ["WAF web ACL", "WAF rules", "WAF requests"]
+    assert any(line.item == "Route 53 hosted zone" for line in lines(p, "route53"))
+    assert {line.item for line in lines(p, "logs")} == {
+        "CloudWatch Logs ingestion",
+        "CloudWatch Logs storage",
+    }
+    assert not plan_for("tracker").blueprint.has("waf")
+
+
+def test_lambda_uses_api_gateway_and_no_alb_ips() -> None:
+    p = plan_for("pantrypal", compute="lambda")
+    assert p.blueprint.has("api_gateway") and not p.blueprint.has("alb")
+    assert not lines(p, "public_ipv4")
+    # github-api calls GitHub and sends mail: a Lambda in the VPC needs a NAT for that
+    assert plan_for("github-api", compute="lambda").blueprint.resource("nat_gateway").count == 1
+
+
+def test_heroku_is_compared_with_its_list_prices() -> None:
+    cur = plan_for("gengar").estimate.current
+    assert cur is not None and cur["host"] == "heroku"
+    assert cur["monthly"] == round(sum(x["monthly"] for x in cur["lines"]), 2)
+
+
+def test_a_given_current_cost_wins() -> None:
+    p = make_plan(profiles.pantrypal(), {}, {"current.monthly_cost": 10.0})
+    assert p.estimate.current["monthly"] == 10.0
+
+
+def test_eu_west_1_prices_differ_and_every_region_file_is_dated_and_cited() -> None:
+    us = plan_for("pantrypal").estimate.total
+    eu = plan_for("pantrypal", region="eu-west-1").estimate.total
+    assert eu != us
+    assert {"us-east-1", "eu-west-1"} <= set(regions())
+    for r in regions():
+        book = load(r)
+        assert book.retrieved and book.hours_per_month == 730
+        assert all(p.source.startswith("https://aws.amazon.com/") for p in book.prices.values())
+
+
+@pytest.mark.parametrize(
+    ("expr", "runs"),
+    [
+        ("0 2 * * *", 30),
+        ("*/15 * * * *", 2880),
+        ("0 0 1 * *", 1),
+        ("0 9 * * 1", 5),
+        ("0 0 0 1 * *", 1),
+    ],
+)
+def test_cron_runs_per_month(expr: str, runs: int) -> None:
+    assert runs_per_month(expr) == runs
+
+
+def test_alb_lcu_takes_the_largest_dimension() -> None:
+    assert alb_lcu(0, 730, 730) == 1.0  # 1 GB an hour is one LCU
+    assert alb_lcu(25 * 3600 * 730, 0, 730) == 1.0  # 25 new connections a second
