@@ -2,4 +2,108 @@
 
 from __future__ import annotations
 
-from skylift.cli._app import db_app  # noqa: F401
+import json
+from pathlib import Path
+
+import typer
+
+from skylift.cli._app import db_app, err, out, print_json
+from skylift.cli._progress import RichProgress
+from skylift.db import pipeline as _migrate
+from skylift.db.report import MigrationReport
+from skylift.errors import RowsRejected, UsageError, VerificationFailed
+
+
+@db_app.command("migrate")
+def migrate_cmd(
+    source: str = typer.Argument(
+        ..., help="sqlite:///path/app.db (or a bare path), mysql://..., postgresql://..."
+    ),
+    target: str | None = typer.Argument(
+        None, help="postgresql://... (default: an embedded PostgreSQL under .skylift/)"
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Write the full report as JSON to this file."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the translated schema; touch nothing."
+    ),
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", min=1, help="Worker processes (default: CPUs, max 4)."
+    ),
+    types: list[str] = typer.Option(
+        [], "--type", help="Override a column type: TABLE.COLUMN=TYPE (repeatable)."
+    ),
+    identifiers: str = typer.Option(
+        "preserve", "--identifiers", help="preserve (quoted, exact case) or lower."
+    ),
+    restart: bool = typer.Option(
+        False, "--restart", help="Drop what a previous run created in TARGET and start over."
+    ),
+    workdir: Path = typer.Option(
+        Path(".skylift"), "--workdir", help="Where snapshots and the embedded PostgreSQL live."
+    ),
+) -> None:
+    """Copy a database into PostgreSQL, then verify every table. Rerun to resume."""
+    if identifiers not in ("preserve", "lower"):
+        raise UsageError(f"--identifiers {identifiers!r}", "it takes preserve or lower", "")
+    result = _migrate.migrate(
+        source,
+        target,
+        jobs=jobs,
+        types=_migrate.parse_types(types),
+        identifiers="lower" if identifiers == "lower" else "preserve",
+        restart=restart,
+        dry_run=dry_run,
+        workdir=workdir,
+        progress=RichProgress(err),
+    )
+    _emit(result, report, json_out)
+
+
+@db_app.command("verify")
+def verify_cmd(
+    source: str = typer.Argument(..., help="The database migrated from."),
+    target: str = typer.Argument(..., help="The postgresql:// database migrated to."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Write the result as JSON to this file."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1),
+    types: list[str] = typer.Option([], "--type", help="The --type overrides the migration used."),
+) -> None:
+    """Compare row counts and content checksums of every table; name the rows that differ."""
+    from skylift.db.verify_only import verify_databases
+
+    result = verify_databases(source, target, jobs=jobs, types=_migrate.parse_types(types),
+                              progress=RichProgress(err))  # fmt: skip
+    _emit(result, report, json_out)
+
+
+def _emit(result: MigrationReport, report: Path | None, json_out: bool) -> None:
+    data = result.as_dict()
+    if report:
+        report.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    if json_out:
+        print_json(data)
+    else:
+        from skylift.cli._render_db import render_report
+
+        render_report(out, result)
+    if result.dry_run:
+        return
+    if not result.verified:
+        bad = [v["table"] for v in result.verification if not v["ok"]]
+        raise VerificationFailed(
+            f"verification failed for {', '.join(bad)}",
+            "the target's rows differ from the source's (see the differences above)",
+            "rerun with --restart to copy again; if it persists, report it with --report FILE.json",
+        )
+    if result.rejected:
+        raise RowsRejected(
+            f"migrated and verified, but {result.rejected} rows were kept in skylift.rejects",
+            "their values cannot be stored as they are (reasons above)",
+            "review them: SELECT * FROM skylift.rejects; fix the source, or override a column "
+            "type with --type TABLE.COLUMN=TYPE, then migrate again with --restart",
+        )

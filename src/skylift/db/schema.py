@@ -9,7 +9,7 @@ what changed and why.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["info", "warning", "manual"]
 
@@ -45,9 +45,8 @@ class Column:
     kind: str = "text"  # value class used by copy and verify: see db/values.py
     collation: str | None = None
     comment: str | None = None
-    extra: dict[str, object] = field(
-        default_factory=dict
-    )  # per-source facts (enum labels, charset)
+    # per-source facts (enum labels, charset, the SQLite read plan)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

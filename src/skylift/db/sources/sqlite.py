@@ -1,0 +1,308 @@
+"""SQLite source: a type map, the schema reader and registration.
+
+SQLite is dynamically typed: a column declared INTEGER may hold text. The declared type gives the
+PostgreSQL type (by the rules below, then SQLite's affinity rules); profiling the actual values
+(`_sqlite_profile.py`) then widens it where that is harmless, converts what has one clear meaning
+(epoch numbers in a DATETIME column, '' in a number column) and sends the rest to the reject
+table. `_sqlite_read.py` streams the rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger, View
+from skylift.db.sources import Chunk, register
+from skylift.db.sources import _sqlite_ddl as ddl
+from skylift.db.sources._sqlite_profile import profile_table
+from skylift.db.sources._sqlite_read import SqliteReader
+from skylift.errors import SourceError
+
+# declared type (normalized, no size) -> (PostgreSQL type, kind); checked before affinity rules
+TYPE_MAP: dict[str, tuple[str, str]] = {
+    "BOOLEAN": ("boolean", "bool"),
+    "BOOL": ("boolean", "bool"),
+    "DATETIME": ("timestamptz", "timestamptz"),
+    "TIMESTAMP": ("timestamptz", "timestamptz"),
+    "TIMESTAMPTZ": ("timestamptz", "timestamptz"),
+    "DATE": ("date", "date"),
+    "JSON": ("jsonb", "json"),
+    "JSONB": ("jsonb", "json"),
+    "UUID": ("uuid", "text_repr"),
+    "BLOB": ("bytea", "bytes"),
+    "REAL": ("double precision", "float"),
+    "DOUBLE": ("double precision", "float"),
+    "DOUBLE PRECISION": ("double precision", "float"),
+    "FLOAT": ("double precision", "float"),
+    "NUMERIC": ("numeric", "numeric"),
+    "DECIMAL": ("numeric", "numeric"),
+    "MONEY": ("numeric", "numeric"),
+}
+SIZED = re.compile(r"^\s*(?P<base>[A-Za-z ]+?)\s*\(\s*(?P<p>\d+)\s*(?:,\s*(?P<s>\d+)\s*)?\)\s*$")
+CHUNK_ROWS = 100_000
+
+
+def map_type(declared: str) -> tuple[str, str]:
+    """PostgreSQL type and kind for a declared SQLite type, before looking at the values."""
+    decl = declared.strip().upper()
+    sized = SIZED.match(decl)
+    base = sized.group("base").strip() if sized else decl
+    if base in ("NUMERIC", "DECIMAL") and sized:
+        scale = sized.group("s") or "0"
+        return f"numeric({sized.group('p')},{scale})", "numeric"
+    if base in ("VARCHAR", "CHARACTER VARYING", "NVARCHAR", "CHAR", "CHARACTER", "NCHAR") and sized:
+        return f"varchar({sized.group('p')})", "text"
+    if base in TYPE_MAP:
+        return TYPE_MAP[base]
+    # SQLite's affinity rules (https://www.sqlite.org/datatype3.html#determination_of_column_affinity)
+    if "INT" in base:
+        return "bigint", "int"
+    if any(word in base for word in ("CHAR", "CLOB", "TEXT")):
+        return "text", "text"
+    if base == "" or "BLOB" in base:
+        return "", "bytes"  # no type: decided by the values
+    if any(word in base for word in ("REAL", "FLOA", "DOUB")):
+        return "double precision", "float"
+    return "", "numeric"  # NUMERIC affinity: decided by the values
+
+
+def _parse_url(url: str) -> Path:
+    if url.startswith("sqlite:"):
+        parts = urlsplit(url)
+        path = unquote(parts.netloc + parts.path) if parts.netloc else unquote(parts.path)
+        if url.startswith("sqlite:///"):
+            path = unquote(url[len("sqlite:///") - 1 :])
+            path = path[1:] if path.startswith("//") else path
+        return Path(path)
+    return Path(url)
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+class SqliteSource:
+    engine = "sqlite"
+
+    def __init__(self, url: str, options: dict[str, Any]) -> None:
+        self.path = _parse_url(url).expanduser().resolve()
+        self.display_url = f"sqlite:///{self.path}"
+        self.options = options
+        self.snapshot: Path | None = None
+        self._fingerprint: str | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._check_file()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_conn"] = None
+        return state
+
+    # -- opening -------------------------------------------------------------------------------
+    def _check_file(self) -> None:
+        if not self.path.exists():
+            raise SourceError(
+                f"no such database file: {self.path}",
+                "the SOURCE path does not exist",
+                "check the path, or give a URL such as sqlite:///path/app.db",
+            )
+        if self.path.is_dir():
+            raise SourceError(
+                f"{self.path} is a folder, not a SQLite file", "", "point at the .db file"
+            )
+        with self.path.open("rb") as fh:
+            header = fh.read(16)
+        if header and header != b"SQLite format 3\x00":
+            raise SourceError(
+                f"{self.path} is not a SQLite database",
+                "its first bytes are not the SQLite header ('SQLite format 3')",
+                "check that this is the app's database file (not a dump or a WAL file)",
+            )
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = open_readonly(self.snapshot or self.path)
+        return self._conn
+
+    def take_snapshot(self, folder: Path) -> Path:
+        """Copy the database with SQLite's online backup: a consistent image even while the app
+        writes. The copy is read for the whole migration (and again on resume)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self._fingerprint = self.fingerprint()
+        target = folder / f"snapshot-{self._fingerprint[:16]}.db"
+        if not target.exists():
+            partial = target.with_suffix(".partial")
+            src = open_readonly(self.path)
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)
+            except sqlite3.DatabaseError as exc:
+                raise _corrupt(self.path, exc) from exc
+            finally:
+                dst.close()
+                src.close()
+            os.replace(partial, target)
+        self.snapshot = target.resolve()
+        self._conn = None
+        return target
+
+    def use_snapshot(self, snapshot: Path, fingerprint: str) -> None:
+        """Resume: read the snapshot the interrupted run took, under its fingerprint."""
+        self.snapshot, self._fingerprint, self._conn = snapshot, fingerprint, None
+
+    # -- Source protocol -----------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        if self._fingerprint:
+            return self._fingerprint
+        stat = self.path.stat()
+        wal = self.path.with_name(self.path.name + "-wal")
+        wal_stat = wal.stat().st_size if wal.exists() else 0
+        key = f"{self.path}|{stat.st_size}|{stat.st_mtime_ns}|{wal_stat}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def read_schema(self) -> Schema:
+        try:
+            return self._read_schema()
+        except sqlite3.DatabaseError as exc:
+            raise _corrupt(self.path, exc) from exc
+
+    def _read_schema(self) -> Schema:
+        overrides: dict[str, str] = self.options.get("types", {})
+        schema = Schema()
+        rows = self.conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid"
+        ).fetchall()
+        sequences = self._sequences()
+        for kind, name, tbl, sql in rows:
+            if kind == "table" and sql and not sql.upper().startswith("CREATE VIRTUAL"):
+                table = self._table(name, sql, sequences.get(name))
+                profile_table(self.conn, table, schema, overrides)
+                schema.tables.append(table)
+            elif kind == "table":
+                schema.note(name, "virtual table (FTS or extension) not migrated", "manual", sql)
+            elif kind == "view":
+                schema.views.append(View(name, ddl.view_select(sql)))
+            elif kind == "trigger":
+                schema.triggers.append(Trigger(name, tbl, sql))
+        ddl.translate_objects(schema)
+        return schema
+
+    def _sequences(self) -> dict[str, int]:
+        try:
+            return dict(self.conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+        except sqlite3.OperationalError:
+            return {}
+
+    def _table(self, name: str, sql: str, seq: int | None) -> Table:
+        info = self.conn.execute(f"PRAGMA table_xinfo({_q(name)})").fetchall()
+        pk = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+        without_rowid = bool(re.search(r"WITHOUT\s+ROWID\s*;?\s*$", sql, re.I))
+        columns = [
+            Column(
+                name=r[1],
+                source_type=r[2] or "",
+                nullable=not r[3] and r[1] not in pk,
+                default=r[4],
+            )
+            for r in info
+            if r[6] == 0  # hidden: generated or virtual-table columns
+        ]
+        table = Table(name, columns, primary_key=pk, has_rowid=not without_rowid)
+        if (
+            len(pk) == 1
+            and not without_rowid
+            and table.column(pk[0]).source_type.upper() == "INTEGER"
+        ):
+            col = table.column(pk[0])
+            col.identity = True  # the rowid alias: SQLite hands out ids; so will PostgreSQL
+            col.extra["sequence_start"] = seq
+            col.nullable = False
+        table.foreign_keys = self._foreign_keys(name)
+        table.uniques, table.indexes = self._indexes(name)
+        table.checks = ddl.checks(sql)
+        table.row_estimate = self.conn.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0]
+        return table
+
+    def _foreign_keys(self, name: str) -> list[ForeignKey]:
+        groups: dict[int, ForeignKey] = {}
+        for r in self.conn.execute(f"PRAGMA foreign_key_list({_q(name)})").fetchall():
+            fk = groups.setdefault(r[0], ForeignKey([], r[2], [], on_delete=r[6], on_update=r[5]))
+            fk.columns.append(r[3])
+            if r[4] is not None:
+                fk.ref_columns.append(r[4])
+        for fk in groups.values():
+            if not fk.ref_columns:  # REFERENCES parent: the parent's primary key
+                info = self.conn.execute(f"PRAGMA table_info({_q(fk.ref_table)})").fetchall()
+                fk.ref_columns = [
+                    r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])
+                ]
+        return list(groups.values())
+
+    def _indexes(self, name: str) -> tuple[list[list[str]], list[Index]]:
+        uniques: list[list[str]] = []
+        indexes: list[Index] = []
+        for _, idx, unique, origin, _partial in self.conn.execute(
+            f"PRAGMA index_list({_q(name)})"
+        ).fetchall():
+            cols = [
+                r[2]
+                for r in self.conn.execute(f"PRAGMA index_xinfo({_q(idx)})").fetchall()
+                if r[5]  # key columns only
+            ]
+            if origin == "u" and None not in cols:
+                uniques.append(cols)
+            elif origin == "c":
+                row = self.conn.execute(
+                    "SELECT sql FROM sqlite_master WHERE type='index' AND name=?", (idx,)
+                ).fetchone()
+                indexes.append(ddl.index(idx, bool(unique), cols, row[0] if row else None))
+        return uniques, indexes
+
+    def chunks(self, table: Table) -> list[Chunk]:
+        if not table.has_rowid or table.row_estimate <= CHUNK_ROWS:
+            return [Chunk(table.name, 0)]
+        lo, hi = self.conn.execute(
+            f"SELECT min(rowid), max(rowid) FROM {_q(table.name)}"
+        ).fetchone()
+        step = max(CHUNK_ROWS, (hi - lo + 1) * CHUNK_ROWS // max(table.row_estimate, 1))
+        bounds = list(range(lo, hi + 1, step))
+        return [
+            Chunk(table.name, i, b if i else None, bounds[i + 1] if i + 1 < len(bounds) else None)
+            for i, b in enumerate(bounds)
+        ]
+
+    def reader(self) -> SqliteReader:
+        return SqliteReader(self.snapshot or self.path)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _corrupt(path: Path, exc: Exception) -> SourceError:
+    return SourceError(
+        f"cannot read {path} as a SQLite database",
+        f"SQLite says: {exc}",
+        "check the file is not truncated or encrypted; `sqlite3 FILE 'PRAGMA integrity_check'` "
+        "shows the damage; restore it from a backup",
+    )
+
+
+@register("sqlite", "file")
+def open_source(url: str, options: dict[str, Any]) -> SqliteSource:
+    return SqliteSource(url, options)
