@@ -1,1 +1,114 @@
-"""scan"""
+"""Read an app's repository into an AppProfile: what it is, with the file and line for each fact.
+
+    from skylift.scan import scan
+    profile = scan("examples/pantrypal")
+
+Odd repositories (missing, empty, no manifest, several apps) raise RepoError with what to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skylift.errors import RepoError
+from skylift.scan import code, data, env, go, hosting, node, python, sqlcheck
+from skylift.scan._facts import Draft
+from skylift.scan._repo import Repo
+from skylift.scan.model import AppProfile, Evidence
+
+__all__ = ["AppProfile", "scan"]
+
+ECOSYSTEMS = (node, go, python)
+MANIFESTS = ("package.json", "go.mod", "requirements.txt", "pyproject.toml", "Pipfile", "manage.py")
+SUPPORTED_ENGINES = ("sqlite", "postgresql", "mysql")
+
+
+def scan(path: str | Path) -> AppProfile:
+    """Scan the app at `path`. Raises RepoError when there is no single app to scan there."""
+    root = _check_root(Path(path))
+    repo = Repo.walk(root)
+    if not repo.files:
+        hint = " (only node_modules/.git and the like, which skylift skips)" if repo.skipped_dirs else ""
+        raise RepoError(f"{path} is empty{hint}", "there is no code to scan", "point skylift at the app's repository")
+    draft = Draft(repo, AppProfile(root=str(root), name=root.name))
+    ecosystem = next((e for e in ECOSYSTEMS if e.detect(draft)), None)
+    apps = _sub_apps(repo) if ecosystem is None or _workspaces(draft) else []
+    if len(apps) > 1:
+        raise RepoError(
+            f"{path} holds {len(apps)} apps: {', '.join(apps)}",
+            "skylift moves one app at a time",
+            f"scan one of them, e.g. `skylift scan {Path(path) / apps[0]}`",
+        )
+    if ecosystem is None and len(apps) == 1:
+        profile = scan(root / apps[0])
+        profile.apps = [apps[0]]
+        return profile
+    if ecosystem is None:
+        raise RepoError(
+            f"no app found in {path}",
+            f"none of {', '.join(MANIFESTS)} is there (skylift reads Node, Go and Python apps)",
+            "point skylift at the folder that holds the app's manifest",
+        )
+    ecosystem.scan(draft)
+    for step in (hosting, data, env, code, sqlcheck):
+        step.scan(draft)
+    _notes(draft)
+    return draft.finish()
+
+
+def _check_root(path: Path) -> Path:
+    if not path.exists():
+        raise RepoError(f"{path} does not exist", "", "check the path (and the current directory)")
+    if not path.is_dir():
+        raise RepoError(f"{path} is a file, not a folder", "skylift scans a repository", f"use {path.parent}")
+    try:
+        next(path.iterdir(), None)
+    except OSError as exc:
+        raise RepoError(f"cannot read {path}", exc.strerror or str(exc), "check its permissions") from None
+    return path.resolve()
+
+
+def _workspaces(draft: Draft) -> bool:
+    src = draft.repo.read("package.json")
+    return src is not None and '"workspaces"' in src.text
+
+
+def _sub_apps(repo: Repo) -> list[str]:
+    """Folders below the root that hold a manifest, outermost only (a Go app's tools/go.mod is not an app)."""
+    folders = sorted({rel.rsplit("/", 1)[0] for rel in repo.named(*MANIFESTS) if "/" in rel and rel.count("/") <= 3})
+    outer: list[str] = []
+    for folder in folders:
+        if not any(folder.startswith(o + "/") for o in outer):
+            outer.append(folder)
+    return outer
+
+
+def _notes(draft: Draft) -> None:
+    repo = draft.repo
+    committed = [d for d in repo.skipped_dirs if d.split("/")[-1] == "node_modules"]
+    if committed:
+        draft.finding(
+            "committed-dependencies",
+            f"Dependencies are committed ({', '.join(committed[:3])}); skipped by the scan",
+            "remove them from git (`git rm -r --cached node_modules`, add it to .gitignore): the "
+            "image build installs them, and committed native modules are built for the wrong OS",
+            [Evidence(d) for d in committed],
+            "info",
+        )
+    if repo.unreadable:
+        draft.finding(
+            "unreadable-files",
+            f"{len(set(repo.unreadable))} file(s) could not be read and were skipped",
+            "check their permissions or encoding (skylift reads source as UTF-8); broken symlinks show up here too",
+            [Evidence(f) for f in sorted(set(repo.unreadable))],
+            "info",
+        )
+    for db in draft.profile.databases:
+        if db.engine not in SUPPORTED_ENGINES:
+            draft.finding(
+                "unsupported-database",
+                f"{db.engine} cannot be moved to RDS PostgreSQL by skylift",
+                "keep it where it is (or move it to its managed AWS service) and point the app at it",
+                db.evidence[:3],
+                "blocker",
+            )

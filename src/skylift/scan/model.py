@@ -84,6 +84,7 @@ class AppProfile:
     start_command: Fact | None = None
     release_command: Fact | None = None
     current_host: Fact | None = None  # value: "heroku", "vps-compose", "fly", "local"
+    domain: Fact | None = None  # value: "api.example.com", from an nginx server_name
     databases: list[Database] = field(default_factory=list)
     cache: Fact | None = None  # value: {"engine": "redis", "client": "ioredis"}
     jobs: list[Job] = field(default_factory=list)

@@ -1,0 +1,239 @@
+"""What the app's code does, whatever its language: routes to a health endpoint, scheduled jobs,
+cookies, writes to local disk, hard-coded secrets and the APIs it calls."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from skylift.scan._facts import Draft
+from skylift.scan._repo import SourceFile
+from skylift.scan.model import Evidence, Fact, Job
+
+_HEALTH_WORDS = r"(?:health|healthz|healthcheck|ping|status|ready|readyz|live|livez)"
+HEALTH = [
+    re.compile(rf"\.(?:get|all|head|route)\(\s*['\"`](/(?:[\w-]+/)*{_HEALTH_WORDS})['\"`]"),
+    re.compile(
+        rf"\.(?:GET|Get|HEAD|Any|HandleFunc|Handle)\(\s*\"(/(?:[\w-]+/)*{_HEALTH_WORDS})/?\""
+    ),
+    re.compile(rf"@\w+\.(?:get|route|api_route)\(\s*['\"](/(?:[\w-]+/)*{_HEALTH_WORDS})/?['\"]"),
+    re.compile(rf"\bpath\(\s*['\"]((?:[\w-]+/)*{_HEALTH_WORDS})/?['\"]"),
+]
+CRON = [
+    # @nestjs/schedule: @Cron('0 0 1 * *', { name: 'x' }) above the method it runs
+    (
+        re.compile(
+            r"@Cron\(\s*(?:['\"]([^'\"]+)['\"]|CronExpression\.(\w+))([^)]*)\)\s*(?:async\s+)?(\w+)"
+        ),
+        "nestjs",
+    ),
+    (re.compile(r"\bcron\.schedule\(\s*['\"]([^'\"]+)['\"]"), "node-cron"),
+    (re.compile(r"new\s+CronJob\(\s*['\"]([^'\"]+)['\"]"), "cron"),
+    (
+        re.compile(r"\bscheduleJob\(\s*(?:['\"][\w-]+['\"]\s*,\s*)?['\"]([^'\"]+)['\"]"),
+        "node-schedule",
+    ),
+    (re.compile(r"\.AddFunc\(\s*\"([^\"]+)\""), "robfig/cron"),
+]
+COOKIE_CALLS = re.compile(
+    r"(?:\bsession|\bcookieSession|\.cookie|cookies\(\)\.set|\.cookies\.set|\bset_cookie|http\.Cookie)\s*[({]"
+)
+DISK_WRITES = re.compile(
+    r"\bfs\.(?:promises\.)?(?:writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream)\(|"
+    r"\bmulter\.diskStorage\(|\bmulter\(\s*\{\s*dest\s*:|"
+    r"\b(?:os|ioutil)\.(?:WriteFile|Create|OpenFile)\(|"
+    r"\bopen\([^)\n]*,\s*['\"][wax]b?\+?['\"]|\.save\(\s*os\.path\.join\("
+)
+SECRET_ASSIGN = re.compile(
+    r"(?i)\b[\w.]*(?:secret|password|passwd|api_?key|private_?key|token)\w*['\"]?\s*(?::=|[:=])\s*"
+    r"(?:process\.env\.\w+\s*(?:\|\||\?\?)\s*|os\.(?:environ\.get|getenv)\(\s*['\"]\w+['\"]\s*,\s*)?"
+    r"(['\"])([^'\"\n]{6,})\1"
+)
+TOKEN_SHAPES = re.compile(
+    r"AKIA[0-9A-Z]{16}|sk_live_[0-9A-Za-z]{10,}|gh[pousr]_[0-9A-Za-z]{30,}|xox[baprs]-[0-9A-Za-z-]{10,}|"
+    r"-----BEGIN (?:RSA |EC |OPENSSH )?PRIVATE KEY-----|\bsk-[A-Za-z0-9]{32,}"
+)
+NOT_SECRETS = re.compile(
+    r"(?i)^(bearer|basic|password|secret|token|api[_-]?key|authorization|[A-Z_]+)$"
+)
+API_URL = re.compile(r"['\"`]https://((?:api|hooks|graph|oauth2?)\.[a-z0-9.-]+\.[a-z]{2,})")
+KNOWN_HOSTS = {
+    "api.github.com": "github",
+    "api.stripe.com": "stripe",
+    "api.openai.com": "openai",
+    "hooks.slack.com": "slack",
+    "api.sendgrid.com": "sendgrid",
+    "api.twilio.com": "twilio",
+}
+
+
+def scan(draft: Draft) -> None:
+    _health(draft)
+    _cron(draft)
+    _cookies(draft)
+    _disk(draft)
+    _secrets(draft)
+    for src, m in draft.repo.grep(API_URL, draft.code_exts):
+        host = m.group(1)
+        draft.outbound(KNOWN_HOSTS.get(host, host), src.evidence(offset=m.start()), "medium")
+    if not draft.profile.health_path:
+        draft.finding(
+            "no-health-endpoint",
+            "No health endpoint",
+            _health_suggestion(
+                str(draft.profile.framework.value) if draft.profile.framework else ""
+            ),
+            [],
+        )
+
+
+def _health(draft: Draft) -> None:
+    if draft.profile.health_path:
+        return
+    for pattern in HEALTH:
+        for src, m in draft.repo.grep(pattern, draft.code_exts):
+            path = m.group(1) if m.group(1).startswith("/") else "/" + m.group(1)
+            prefix = _mount_prefix(draft, src)
+            draft.profile.health_path = Fact(
+                prefix + path, [src.evidence(offset=m.start())], "high"
+            )
+            return
+
+
+def _mount_prefix(draft: Draft, router: SourceFile) -> str:
+    """`app.use('/api/system', systemRoutes)` where systemRoutes is this file: '/api/system'."""
+    target = router.path.rsplit(".", 1)[0]
+    importer = re.compile(
+        r"(\w+)\s*=\s*require\(\s*['\"](\.[^'\"]+)['\"]\s*\)|import\s+(\w+)\s+from\s+['\"](\.[^'\"]+)['\"]"
+    )
+    for src in draft.repo.code(draft.code_exts):
+        for m in importer.finditer(src.text):
+            name, spec = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(src.path), spec))
+            if resolved.rsplit(".", 1)[0] not in (target, target.removesuffix("/index")):
+                continue
+            use = re.search(
+                rf"\.use\(\s*['\"](/[^'\"]*)['\"]\s*,\s*(?:[\w.]+\s*,\s*)*{name}\b", src.text
+            )
+            if use:
+                return use.group(1).rstrip("/")
+    return ""
+
+
+def _health_suggestion(framework: str) -> str:
+    examples = {
+        "express": "app.get('/health', (req, res) => res.json({ status: 'ok' }))",
+        "fastify": "app.get('/health', async () => ({ status: 'ok' }))",
+        "nestjs": "a HealthController with @Get('health') (or @nestjs/terminus)",
+        "nextjs": "app/api/health/route.ts exporting GET() { return Response.json({ status: 'ok' }) }",
+        "gin": 'r.GET("/health", func(c *gin.Context) { c.JSON(200, gin.H{"status": "ok"}) })',
+        "flask": "@app.get('/health') returning {'status': 'ok'}",
+        "fastapi": "@app.get('/health') returning {'status': 'ok'}",
+        "django": "path('health/', lambda r: JsonResponse({'status': 'ok'}))",
+    }
+    how = examples.get(framework, "a GET /health route that returns 200")
+    return (
+        f"add {how}; the load balancer checks it to decide whether a task is healthy, and should "
+        "also run a cheap query (SELECT 1) so a lost database connection takes the task out"
+    )
+
+
+def _cron(draft: Draft) -> None:
+    for pattern, library in CRON:
+        for src, m in draft.repo.grep(pattern, draft.code_exts):
+            schedule = m.group(1) or f"CronExpression.{m.group(2)}"
+            line = src.line_at(m.start())
+            name = f"{posixpath.basename(src.path).split('.')[0]}:{line}"
+            if library == "nestjs":
+                named = re.search(r"name\s*:\s*['\"]([\w:.-]+)['\"]", m.group(3) or "")
+                name = named.group(1) if named else m.group(4)
+            command = f"in-process ({library}) {src.path}:{line}"
+            draft.job(Job(name, command, schedule, "cron", [src.evidence(line)]))
+    crons = [
+        j for j in draft.profile.jobs if j.kind == "cron" and j.command.startswith("in-process")
+    ]
+    if crons:
+        draft.finding(
+            "cron-in-process",
+            f"{len(crons)} scheduled job(s) run inside the web process",
+            "with more than one task each job runs once per task: guard it with an env flag "
+            "(e.g. RUN_CRON=false on the web service) and run it from EventBridge Scheduler as its "
+            "own ECS task, or keep exactly one task",
+            [e for j in crons for e in j.evidence],
+        )
+
+
+def _call_text(text: str, start: int, limit: int = 800) -> str:
+    """The text of a call or literal from its opening bracket to the matching close."""
+    depth = 0
+    for i in range(start, min(len(text), start + limit)):
+        c = text[i]
+        if c in "({[":
+            depth += 1
+        elif c in ")}]":
+            depth -= 1
+            if depth <= 0:
+                return text[start : i + 1]
+    return text[start : start + limit]
+
+
+def _cookies(draft: Draft) -> None:
+    evidence: list[Evidence] = []
+    for src, m in draft.repo.grep(COOKIE_CALLS, draft.code_exts):
+        call = _call_text(src.text, m.end() - 1)
+        name = m.group(0)
+        if name.startswith("session") or name.startswith("cookieSession"):
+            if "cookie" not in call and "secret" not in call and "maxAge" not in call:
+                continue  # some other function named session
+        if re.search(r"\bsecure\b|Secure\s*:", call):
+            continue
+        evidence.append(src.evidence(offset=m.start()))
+    for src, m in draft.repo.grep(re.compile(r"\.SetCookie\(([^)]*)\)"), (".go",)):
+        args = [a.strip() for a in m.group(1).split(",")]
+        if len(args) >= 6 and args[5] == "false":
+            evidence.append(src.evidence(offset=m.start()))
+    if evidence:
+        draft.finding(
+            "cookie-not-secure",
+            "Cookies set without `secure`",
+            "set `secure: true` (and keep httpOnly, sameSite) on every session cookie; behind the "
+            "ALB the app sees plain HTTP, so also trust the proxy (`app.set('trust proxy', 1)` in "
+            "Express) so secure cookies are still sent",
+            evidence,
+        )
+
+
+def _disk(draft: Draft) -> None:
+    evidence = [
+        src.evidence(offset=m.start()) for src, m in draft.repo.grep(DISK_WRITES, draft.code_exts)
+    ]
+    if evidence:
+        draft.finding(
+            "writes-local-disk",
+            "Writes files to the local disk",
+            "a Fargate task's disk is gone on every deploy or restart: put uploads and generated "
+            "files in S3 (PutObject with the task role's credentials), or mount EFS if the files "
+            "must stay a filesystem",
+            evidence,
+        )
+
+
+def _secrets(draft: Draft) -> None:
+    evidence: list[Evidence] = []
+    for src, m in draft.repo.grep(SECRET_ASSIGN, draft.code_exts):
+        value = m.group(2)
+        if NOT_SECRETS.match(value) or value.startswith(("$", "{", "<", "http")) or "${" in value:
+            continue
+        evidence.append(src.evidence(offset=m.start()))
+    for src, m in draft.repo.grep(TOKEN_SHAPES, draft.code_exts):
+        ev = src.evidence(offset=m.start())
+        evidence.append(Evidence(ev.file, ev.line, (ev.excerpt or "").replace(m.group(0), "***")))
+    if evidence:
+        draft.finding(
+            "hardcoded-secret",
+            "Secret values written in the code",
+            "read them from the environment only (skylift stores them in Secrets Manager and the "
+            "task gets them at start); fail at startup when one is missing instead of falling back "
+            "to a default; rotate any that were real, since they are in git history",
+            evidence,
+        )

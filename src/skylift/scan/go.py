@@ -1,0 +1,137 @@
+"""Go apps: go.mod (version, modules), and the places Go code states its port and schedules."""
+
+from __future__ import annotations
+
+import re
+
+from skylift.scan._facts import Draft
+from skylift.scan.model import Fact
+
+FRAMEWORKS = [
+    ("github.com/gin-gonic/gin", "gin"),
+    ("github.com/labstack/echo/v4", "echo"),
+    ("github.com/labstack/echo", "echo"),
+    ("github.com/gofiber/fiber/v2", "fiber"),
+    ("github.com/gofiber/fiber", "fiber"),
+    ("github.com/go-chi/chi/v5", "chi"),
+    ("github.com/go-chi/chi", "chi"),
+    ("github.com/gorilla/mux", "gorilla-mux"),
+]
+DRIVERS = {
+    "github.com/lib/pq": ("postgresql", "lib/pq"),
+    "github.com/jackc/pgx/v5": ("postgresql", "pgx"),
+    "github.com/jackc/pgx/v4": ("postgresql", "pgx"),
+    "gorm.io/driver/postgres": ("postgresql", "pgx"),
+    "github.com/go-sql-driver/mysql": ("mysql", "go-sql-driver/mysql"),
+    "gorm.io/driver/mysql": ("mysql", "go-sql-driver/mysql"),
+    "github.com/mattn/go-sqlite3": ("sqlite", "go-sqlite3"),
+    "modernc.org/sqlite": ("sqlite", "modernc.org/sqlite"),
+    "gorm.io/driver/sqlite": ("sqlite", "go-sqlite3"),
+}
+ORMS = {
+    "gorm.io/gorm": "gorm",
+    "github.com/jmoiron/sqlx": "sqlx",
+    "entgo.io/ent": "ent",
+    "github.com/uptrace/bun": "bun",
+}
+MIGRATION_TOOLS = {
+    "github.com/golang-migrate/migrate/v4": "golang-migrate",
+    "github.com/pressly/goose/v3": "goose",
+    "ariga.io/atlas": "atlas",
+}
+CACHES = {
+    "github.com/redis/go-redis/v9": "go-redis",
+    "github.com/go-redis/redis/v8": "go-redis",
+    "github.com/go-redis/redis": "go-redis",
+    "github.com/gomodule/redigo": "redigo",
+}
+SERVICES = {
+    "github.com/aws/aws-sdk-go-v2/service/s3": "s3",
+    "github.com/aws/aws-sdk-go-v2/service/ses": "ses",
+    "github.com/aws/aws-sdk-go-v2/service/sesv2": "ses",
+    "github.com/gorilla/websocket": "websockets",
+    "nhooyr.io/websocket": "websockets",
+    "github.com/hibiken/asynq": "queue",
+    "gopkg.in/gomail.v2": "smtp",
+    "github.com/swaggo/swag": "swagger",
+}
+OUTBOUND = {
+    "github.com/stripe/stripe-go": "stripe",
+    "github.com/sashabaranov/go-openai": "openai",
+    "github.com/google/go-github": "github",
+    "github.com/twilio/twilio-go": "twilio",
+    "github.com/getsentry/sentry-go": "sentry",
+}
+_REQUIRE = re.compile(r"^\s*(?:require\s+)?([\w.\-]+\.[\w.\-]+/[\w.\-/~]+)\s+v[\w.\-+]+", re.M)
+_PORT_DEFAULT = re.compile(r"(?:port|addr)\s*:?=\s*\"?:?(\d{2,5})\"", re.I)
+_RUN_LITERAL = re.compile(r"\.(?:Run|ListenAndServe|Listen|Start)\(\s*\"[\w.]*:(\d{2,5})\"")
+
+
+def detect(draft: Draft) -> bool:
+    return draft.repo.has("go.mod")
+
+
+def scan(draft: Draft) -> None:
+    src = draft.repo.read("go.mod")
+    assert src is not None
+    draft.language = "go"
+    p = draft.profile
+    if m := re.search(r"^module\s+(\S+)", src.text, re.M):
+        p.name = m.group(1).rstrip("/").rsplit("/", 1)[-1]
+    for m in _REQUIRE.finditer(src.text):
+        draft.deps.setdefault(m.group(1), src.evidence(offset=m.start(1)))
+    if m := re.search(r"^go\s+(\d+\.\d+)", src.text, re.M):
+        p.runtime = Fact(
+            {"language": "go", "version": m.group(1)}, [src.evidence(offset=m.start())], "high"
+        )
+    else:
+        p.runtime = Fact({"language": "go", "version": "1.22"}, [src.evidence()], "low")
+    p.framework = next(
+        (Fact(name, [draft.deps[mod]], "high") for mod, name in FRAMEWORKS if _dep(draft, mod)),
+        Fact("net/http", [src.evidence()], "low"),
+    )
+    _databases(draft)
+    for mod, client in CACHES.items():
+        if (ev := _dep(draft, mod)) and p.cache is None:
+            p.cache = Fact({"engine": "redis", "client": client}, [ev], "high")
+    for mod, service in SERVICES.items():
+        if ev := _dep(draft, mod):
+            draft.service(service, ev)
+    for mod, api in OUTBOUND.items():
+        if ev := _dep(draft, mod):
+            draft.outbound(api, ev)
+    for code, m in draft.repo.grep(_PORT_DEFAULT, (".go",)):
+        draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
+    for code, m in draft.repo.grep(_RUN_LITERAL, (".go",)):
+        draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
+    draft.builds.add("go build ./...", src.evidence(), 1)
+
+
+def _dep(draft: Draft, module: str):  # type: ignore[no-untyped-def]
+    """Evidence for a module, matching versioned paths (`.../stripe-go/v76`) too."""
+    if module in draft.deps:
+        return draft.deps[module]
+    return next((ev for dep, ev in draft.deps.items() if dep.startswith(module + "/v")), None)
+
+
+def _databases(draft: Draft) -> None:
+    for mod, (engine, driver) in DRIVERS.items():
+        if ev := _dep(draft, mod):
+            db = draft.database(engine, ev)
+            # lib/pq named explicitly wins over the driver GORM brings along
+            if db.driver is None or mod == "github.com/lib/pq":
+                db.driver = driver
+    for mod, orm in ORMS.items():
+        if ev := _dep(draft, mod):
+            for db in draft.profile.databases:
+                db.orm = db.orm or orm
+                if ev not in db.evidence:
+                    db.evidence.append(ev)
+    for mod, tool in MIGRATION_TOOLS.items():
+        if _dep(draft, mod):
+            for db in draft.profile.databases:
+                db.migration_tool = db.migration_tool or tool
+    if _dep(draft, "github.com/pgvector/pgvector-go"):
+        for db in draft.profile.databases:
+            if db.engine == "postgresql" and "vector" not in db.extensions:
+                db.extensions.append("vector")

@@ -1,0 +1,341 @@
+"""Node.js apps: package.json (dependencies, devDependencies, engines, scripts), .nvmrc, and the
+framework-specific places a Node app states its port, routes and database."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from skylift.errors import RepoError
+from skylift.scan._facts import Draft
+from skylift.scan._repo import SourceFile
+from skylift.scan.model import Evidence, Fact, Job
+
+# Most specific first: a NestJS or Next.js app also depends on express underneath.
+FRAMEWORKS = [
+    ("@nestjs/core", "nestjs"),
+    ("next", "nextjs"),
+    ("fastify", "fastify"),
+    ("@hapi/hapi", "hapi"),
+    ("koa", "koa"),
+    ("express", "express"),
+]
+DRIVERS = {
+    "better-sqlite3": "sqlite",
+    "sqlite3": "sqlite",
+    "sqlite": "sqlite",
+    "@libsql/client": "sqlite",
+    "pg": "postgresql",
+    "postgres": "postgresql",
+    "pg-promise": "postgresql",
+    "@neondatabase/serverless": "postgresql",
+    "mysql2": "mysql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "mongodb": "mongodb",
+}
+ORMS = {
+    "@prisma/client": "prisma",
+    "prisma": "prisma",
+    "drizzle-orm": "drizzle",
+    "typeorm": "typeorm",
+    "sequelize": "sequelize",
+    "knex": "knex",
+    "@mikro-orm/core": "mikro-orm",
+    "mongoose": "mongoose",
+    "kysely": "kysely",
+}
+MIGRATION_TOOLS = [
+    ("prisma", "prisma migrate"),
+    ("drizzle-kit", "drizzle-kit"),
+    ("sequelize-cli", "sequelize-cli"),
+    ("node-pg-migrate", "node-pg-migrate"),
+    ("db-migrate", "db-migrate"),
+    ("umzug", "umzug"),
+]
+CACHES = {"ioredis": "redis", "redis": "redis", "@redis/client": "redis", "memcached": "memcached"}
+SERVICES = {
+    "@aws-sdk/client-s3": "s3",
+    "multer-s3": "s3",
+    "@aws-sdk/client-ses": "ses",
+    "@aws-sdk/client-sesv2": "ses",
+    "nodemailer": "smtp",
+    "ws": "websockets",
+    "socket.io": "websockets",
+    "@nestjs/websockets": "websockets",
+    "@nestjs/platform-socket.io": "websockets",
+    "bull": "queue",
+    "bullmq": "queue",
+    "bee-queue": "queue",
+    "amqplib": "queue",
+    "kafkajs": "queue",
+    "@aws-sdk/client-sqs": "queue",
+}
+OUTBOUND = {
+    "stripe": "stripe",
+    "openai": "openai",
+    "@anthropic-ai/sdk": "anthropic",
+    "@octokit/rest": "github",
+    "octokit": "github",
+    "twilio": "twilio",
+    "@sendgrid/mail": "sendgrid",
+    "mailgun.js": "mailgun",
+    "postmark": "postmark",
+    "rollbar": "rollbar",
+    "@sentry/node": "sentry",
+    "firebase-admin": "firebase",
+    "googleapis": "google",
+    "@slack/web-api": "slack",
+}
+ONE_OFF = re.compile(
+    r"^(migrat|seed|db:|heroku:|generate|console|cli|import|export|backfill|script|task)", re.I
+)
+DEV_ONLY = re.compile(
+    r"(migration:(generate|create|revert)|:dev|:watch|:debug|test|lint|format)", re.I
+)
+
+_TYPEORM_TYPE = re.compile(r"\btype\s*:\s*['\"](postgres|mysql|mariadb|sqlite|better-sqlite3)['\"]")
+_SEQUELIZE_DIALECT = re.compile(r"\bdialect\s*:\s*['\"](postgres|mysql|mariadb|sqlite)['\"]")
+_KNEX_CLIENT = re.compile(r"\bclient\s*:\s*['\"](pg|postgres|mysql2?|sqlite3|better-sqlite3)['\"]")
+_PRISMA_PROVIDER = re.compile(
+    r"provider\s*=\s*\"(postgresql|mysql|sqlite|cockroachdb|sqlserver|mongodb)\""
+)
+_DRIZZLE_DIALECT = re.compile(r"dialect\s*:\s*['\"](postgresql|mysql|sqlite|turso)['\"]")
+_ENGINE_NAMES = {
+    "postgres": "postgresql",
+    "pg": "postgresql",
+    "mariadb": "mysql",
+    "mysql2": "mysql",
+    "sqlite3": "sqlite",
+    "better-sqlite3": "sqlite",
+    "turso": "sqlite",
+}
+_SYNC_CALLS = re.compile(r"\.prepare\(|\.exec\(\s*[`'\"]|\.pragma\(")
+_NEST_GLOBAL_PREFIX = re.compile(r"setGlobalPrefix\(\s*['\"]/?([\w/-]+)['\"]")
+_PORT_FALLBACK = re.compile(r"process\.env\.PORT\s*(?:\|\||\?\?)\s*['\"]?(\d{2,5})\b")
+_LISTEN_LITERAL = re.compile(r"\.listen\(\s*(\d{2,5})\b")
+_NEXT_PORT = re.compile(r"next (?:start|dev)\b.*?(?:-p|--port)\s+(\d{2,5})")
+
+
+def detect(draft: Draft) -> bool:
+    return draft.repo.has("package.json")
+
+
+def scan(draft: Draft) -> None:
+    src = draft.repo.read("package.json")
+    assert src is not None
+    pkg = _load(src)
+    p = draft.profile
+    draft.language = "node"
+    if isinstance(pkg.get("name"), str):
+        p.name = pkg["name"]
+    for section in ("dependencies", "devDependencies", "optionalDependencies"):
+        for dep in pkg.get(section) or {}:
+            draft.deps.setdefault(dep, src.evidence(_key_line(src, dep, section)))
+    p.runtime = _runtime(draft, pkg, src)
+    p.framework = _framework(draft)
+    _commands(draft, pkg, src)
+    _databases(draft)
+    _cache_services(draft)
+    _ports(draft, pkg, src)
+    _health(draft)
+
+
+def _load(src: SourceFile) -> dict:  # type: ignore[type-arg]
+    try:
+        data = json.loads(src.text)
+    except json.JSONDecodeError as exc:
+        raise RepoError(
+            f"{src.path} is not valid JSON (line {exc.lineno}, column {exc.colno})",
+            exc.msg,
+            f"fix {src.path}:{exc.lineno} (npm would refuse it too), then rerun skylift scan",
+        ) from None
+    if not isinstance(data, dict):
+        raise RepoError(f"{src.path} is not a JSON object", "", f"fix {src.path}")
+    return data
+
+
+def _key_line(src: SourceFile, key: str, section: str | None = None) -> int | None:
+    """Line of `"key":` in package.json, looked for after `"section":` when given."""
+    start = 0
+    if section:
+        m = re.search(rf'"{re.escape(section)}"\s*:', src.text)
+        if not m:
+            return None
+        start = m.end()
+    m = re.compile(rf'"{re.escape(key)}"\s*:').search(src.text, start)
+    return src.line_at(m.start()) if m else None
+
+
+def _runtime(draft: Draft, pkg: dict, src: SourceFile) -> Fact:  # type: ignore[type-arg]
+    engines = pkg.get("engines") or {}
+    for name in (".nvmrc", ".node-version"):
+        f = draft.repo.read(name)
+        if f and (v := _major(f.text.strip())):
+            return Fact({"language": "node", "version": v}, [f.evidence(1)], "high")
+    if isinstance(engines, dict) and isinstance(engines.get("node"), str):
+        v = _major(engines["node"])
+        if v:
+            exact = not re.match(r"\s*>=?\s*\d+\s*$", engines["node"])  # ">=18" is only a floor
+            ev = src.evidence(_key_line(src, "node", "engines"))
+            return Fact({"language": "node", "version": v}, [ev], "high" if exact else "medium")
+    docker = draft.repo.first_named("Dockerfile")
+    if docker and (m := re.search(r"^FROM\s+node:(\d+)", docker.text, re.M)):
+        return Fact(
+            {"language": "node", "version": m.group(1)},
+            [docker.evidence(offset=m.start())],
+            "medium",
+        )
+    return Fact({"language": "node", "version": "20"}, [src.evidence()], "low")
+
+
+def _major(spec: str) -> str | None:
+    m = re.search(r"(\d+)", spec.lstrip("v"))
+    return m.group(1) if m else None
+
+
+def _framework(draft: Draft) -> Fact | None:
+    for dep, name in FRAMEWORKS:
+        if dep in draft.deps:
+            return Fact(name, [draft.deps[dep]], "high")
+    return None
+
+
+def _runner(draft: Draft, pkg: dict) -> str:  # type: ignore[type-arg]
+    if draft.repo.has("yarn.lock") or "yarn" in (pkg.get("engines") or {}):
+        return "yarn"
+    if draft.repo.has("pnpm-lock.yaml") or str(pkg.get("packageManager", "")).startswith("pnpm"):
+        return "pnpm"
+    return "npm run"
+
+
+def _commands(draft: Draft, pkg: dict, src: SourceFile) -> None:  # type: ignore[type-arg]
+    scripts = pkg.get("scripts") or {}
+    if not isinstance(scripts, dict):
+        return
+    run = _runner(draft, pkg)
+
+    def ev(name: str) -> Evidence:
+        return src.evidence(_key_line(src, name, "scripts"))
+
+    if "build" in scripts:
+        draft.builds.add(f"{run} build", ev("build"), 3)
+    if "heroku-postbuild" in scripts:
+        # Heroku runs heroku-postbuild instead of build; usually it just calls build
+        calls_build = re.search(r"\b(npm run|yarn|pnpm)( run)? build\b", str(scripts["heroku-postbuild"]))
+        value = f"{run} build" if calls_build and "build" in scripts else f"{run} heroku-postbuild"
+        draft.builds.add(value, ev("heroku-postbuild"), 1)
+    for name, weight in (("start:prod", 3), ("start", 2)):
+        if name in scripts:
+            draft.starts.add(scripts[name], ev(name), weight)
+            break
+    for name, command in scripts.items():
+        if not isinstance(command, str) or name in (
+            "build",
+            "start",
+            "start:prod",
+            "heroku-postbuild",
+        ):
+            continue
+        if name in ("worker", "queue") or name.startswith("worker:"):
+            draft.job(Job(name, command, None, "worker", [ev(name)]))
+        elif ONE_OFF.match(name) and not DEV_ONLY.search(name) and "ts-node" not in command:
+            draft.job(Job(name, f"{run} {name}", None, "one-off", [ev(name)]))
+        if re.match(r"^(db:)?migrat(e|ion:run|ions?)$", name) or name == "migrate:deploy":
+            draft.releases.add(f"{run} {name}", ev(name), 1)
+
+
+def _databases(draft: Draft) -> None:
+    repo = draft.repo
+    engines_from_code: dict[str, Evidence] = {}
+    for pattern in (_TYPEORM_TYPE, _SEQUELIZE_DIALECT, _KNEX_CLIENT, _DRIZZLE_DIALECT):
+        for src, m in repo.grep(pattern, draft.code_exts):
+            engines_from_code.setdefault(
+                _ENGINE_NAMES.get(m.group(1), m.group(1)), src.evidence(offset=m.start())
+            )
+    prisma = repo.first_named("schema.prisma")
+    if prisma and (m := _PRISMA_PROVIDER.search(prisma.text)):
+        engines_from_code.setdefault(
+            _ENGINE_NAMES.get(m.group(1), m.group(1)), prisma.evidence(offset=m.start())
+        )
+    for dep, engine in DRIVERS.items():
+        if dep in draft.deps:
+            db = draft.database(engine, draft.deps[dep])
+            db.driver = db.driver or dep
+    for engine, ev in engines_from_code.items():
+        draft.database(engine, ev)
+    for dep, orm in ORMS.items():
+        if dep in draft.deps:
+            for db in draft.profile.databases:
+                db.orm = db.orm or orm
+                if draft.deps[dep] not in db.evidence:
+                    db.evidence.append(draft.deps[dep])
+    for dep, tool in MIGRATION_TOOLS:
+        if dep in draft.deps:
+            for db in draft.profile.databases:
+                db.migration_tool = db.migration_tool or tool
+    if "typeorm" in draft.deps and any(
+        "typeorm" in j.command or "migration:run" in j.command for j in draft.profile.jobs
+    ):
+        for db in draft.profile.databases:
+            db.migration_tool = db.migration_tool or "typeorm"
+    if "pgvector" in draft.deps:
+        for db in draft.profile.databases:
+            if db.engine == "postgresql" and "vector" not in db.extensions:
+                db.extensions.append("vector")
+    if "better-sqlite3" in draft.deps:
+        calls = [src.evidence(offset=m.start()) for src, m in repo.grep(_SYNC_CALLS, draft.code_exts)]
+        draft.finding(
+            "sync-db-client",
+            f"better-sqlite3 is synchronous; node-postgres is not ({len(calls)} call sites)",
+            "replace `db.prepare(sql).get/all/run(...)` with `await pool.query(sql, [...])` from "
+            "`pg`, make the calling route handlers async, and use `$1, $2` placeholders",
+            [draft.deps["better-sqlite3"], *calls],
+        )
+
+
+def _cache_services(draft: Draft) -> None:
+    for dep, engine in CACHES.items():
+        if dep in draft.deps and draft.profile.cache is None:
+            draft.profile.cache = Fact({"engine": engine, "client": dep}, [draft.deps[dep]], "high")
+    for dep, service in SERVICES.items():
+        if dep in draft.deps:
+            draft.service(service, draft.deps[dep])
+    for dep, api in OUTBOUND.items():
+        if dep in draft.deps:
+            draft.outbound(api, draft.deps[dep])
+
+
+def _ports(draft: Draft, pkg: dict, src: SourceFile) -> None:  # type: ignore[type-arg]
+    for code, m in draft.repo.grep(_PORT_FALLBACK, draft.code_exts):
+        draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
+    for code, m in draft.repo.grep(_LISTEN_LITERAL, draft.code_exts):
+        draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
+    for name, command in (pkg.get("scripts") or {}).items():
+        if isinstance(command, str) and (m := _NEXT_PORT.search(command)):
+            draft.ports.add(int(m.group(1)), src.evidence(_key_line(src, name, "scripts")), 3)
+    if draft.profile.framework and draft.profile.framework.value == "nextjs":
+        draft.ports.add(3000, draft.profile.framework.evidence[0], 1)  # next's default
+
+
+def _health(draft: Draft) -> None:
+    """NestJS controllers and Next.js route files; Express-style routes are in code.py."""
+    prefix = ""
+    for src, m in draft.repo.grep(_NEST_GLOBAL_PREFIX, draft.code_exts):
+        prefix = "/" + m.group(1).strip("/")
+    for src, m in draft.repo.grep(
+        re.compile(
+            r"@Controller\(\s*['\"]/?((?:[\w-]+/)*(?:health|healthz|ping|status)[\w-]*)['\"]"
+        ),
+        draft.code_exts,
+    ):
+        draft.profile.health_path = draft.profile.health_path or Fact(
+            f"{prefix}/{m.group(1)}", [src.evidence(offset=m.start())], "high"
+        )
+    for rel in draft.repo.files:
+        m = re.match(
+            r"^(?:src/)?(?:app|pages)/(api/(?:[\w-]+/)*(?:health|healthz|ping|status))(?:/route)?\.(?:ts|js|tsx|jsx)$",
+            rel,
+        )
+        if m and draft.profile.health_path is None:
+            draft.profile.health_path = Fact("/" + m.group(1), [Evidence(rel)], "high")
