@@ -9,6 +9,7 @@ import sys
 
 from skylift.cli import db as _db  # noqa: F401  (registers commands)
 from skylift.cli import plan as _plan  # noqa: F401
+from skylift.cli import scan as _scan  # noqa: F401
 from skylift.cli._app import app
 from skylift.cli._app import main as _main
 

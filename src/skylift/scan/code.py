@@ -147,7 +147,7 @@ def _cron(draft: Draft) -> None:
             if library == "nestjs":
                 named = re.search(r"name\s*:\s*['\"]([\w:.-]+)['\"]", m.group(3) or "")
                 name = named.group(1) if named else m.group(4)
-            command = f"in-process ({library}) {src.path}:{line}"
+            command = f"in-process ({library})"
             draft.job(Job(name, command, schedule, "cron", [src.evidence(line)]))
     crons = [
         j for j in draft.profile.jobs if j.kind == "cron" and j.command.startswith("in-process")
