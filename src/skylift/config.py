@@ -161,6 +161,9 @@ def load_file(path: Path) -> dict[str, Any]:
                     f"{path}: unknown setting '{name}'", "skylift ignores no key", hint
                 )
             values[name] = _check_type(path, name, value)
+    for key, choices in (("app.tier", TIERS), ("app.compute", COMPUTES), ("sizes.arch", ARCHES)):
+        if key in values:
+            _choice(key, values[key], choices)
     return values
 
 

@@ -75,10 +75,11 @@ def plan(
             "skylift plan reads an app's repository",
             "pass the folder that holds the app (default: the current folder)",
         )
+    config_path = config_path or root / config_mod.CONFIG_FILE
+    # read the owner's decisions first: a mistake there is reported before any scanning
+    file_values = config_mod.load_file(config_path) if config_path.exists() else None
     if profile is None:
         profile = _scan(root)
-    config_path = config_path or root / config_mod.CONFIG_FILE
-    file_values = config_mod.load_file(config_path) if config_path.exists() else None
     result = make_plan(profile, cli, file_values)
     created = file_values is None
     changed = config_mod.write(config_path, result.config, file_values)
@@ -90,7 +91,7 @@ def plan(
 
 def _scan(root: Path) -> AppProfile:
     try:
-        from skylift.scan import scan  # type: ignore[attr-defined]
+        from skylift.scan import scan
     except ImportError as exc:  # scan lands separately; say so rather than crash
         raise RepoError(
             "skylift scan is not available in this build", str(exc), "update skylift"

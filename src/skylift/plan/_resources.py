@@ -7,6 +7,7 @@ db_master_secret, elasticache, secrets, logs, alarms, waf, route53, s3_backups, 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from skylift.config import Config
@@ -182,7 +183,7 @@ def _compute(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
             {"repository": bp.app, "scan_on_push": True, "keep_images": 10},
         )
     )
-    scheduled = [j for j in bp.jobs if j["kind"] == "cron"]
+    scheduled = [j for j in bp.jobs if j["kind"] == "cron" and not j["in_process"]]
     if scheduled:
         out.append(
             Resource(
@@ -190,6 +191,68 @@ def _compute(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
                 "scheduler",
                 {"target": cfg.compute, "jobs": scheduled},
                 count=len(scheduled),
+            )
+        )
+    if cfg.compute == "fargate":
+        out += _side_services(profile, cfg, bp)
+    return out
+
+
+def needs_cron_service(cfg: Config, bp: Blueprint) -> bool:
+    """In-process cron jobs and a web service that may run more than one task."""
+    in_process = any(j["kind"] == "cron" and j["in_process"] for j in bp.jobs)
+    return cfg.compute == "fargate" and in_process and cfg.sizes.max_count > 1
+
+
+def _side_services(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
+    """ECS services without a load balancer: queue workers, and the one-task cron runner."""
+    s = cfg.sizes
+    start = str(profile.start_command.value) if profile.start_command else None
+
+    def service(key: str, command: str | None, env: dict[str, str], why: str) -> Resource:
+        memory = s.memory if key == "cron_service" else 512
+        return Resource(
+            key,
+            "ecs",
+            {
+                "command": command,
+                "env": env,
+                "cpu": 0.25,
+                "cpu_units": 256,
+                "memory": memory,
+                "desired_count": 1,
+                "min_count": 1,
+                "max_count": 1,
+                "arch": s.arch,
+                "spot": False,
+                "on_demand_base": 1,
+                "assign_public_ip": s.nat_gateways == 0,
+                "subnets": "public" if s.nat_gateways == 0 else "private",
+                "load_balancer": False,
+            },
+            Decision(f"one Fargate task, no load balancer: {command or start}", why, {}),
+        )
+
+    out = []
+    for j in bp.jobs:
+        if j["kind"] == "worker":
+            slug = re.sub(r"[^a-z0-9]+", "_", j["name"].lower()).strip("_") or "worker"
+            out.append(
+                service(
+                    f"worker_{slug}",
+                    j["command"],
+                    {},
+                    "a long-running worker (queue consumer) needs its own service: "
+                    "it takes no HTTP traffic and must not scale with the web tasks",
+                )
+            )
+    if needs_cron_service(cfg, bp):
+        out.append(
+            service(
+                "cron_service",
+                start,
+                {"RUN_CRON": "true"},
+                "runs the app's in-process scheduler on exactly one task",
             )
         )
     return out
@@ -495,7 +558,9 @@ def _public_ipv4(cfg: Config, bp: Blueprint, done: list[Resource]) -> Resource:
     """Every public IPv4 address is billed since February 2024: count each one."""
     s = cfg.sizes
     alb = bp.availability_zones if cfg.compute == "fargate" else 0
-    tasks = s.desired_count if cfg.compute == "fargate" and s.nat_gateways == 0 else 0
+    tasks = 0
+    if cfg.compute == "fargate" and s.nat_gateways == 0:
+        tasks = sum(r.settings["desired_count"] for r in done if r.kind == "ecs")
     nat = s.nat_gateways
     return Resource(
         "public_ipv4",

@@ -63,14 +63,29 @@ def _compute_risks(
             "store uploads in S3 (see Code changes)",
             "scan findings",
         )
-    in_process = [j for j in profile.jobs if j.kind == "cron"]
-    if in_process and cfg.compute == "fargate" and s.desired_count > 1:
+    in_process = [j for j in bp.jobs if j["kind"] == "cron" and j["in_process"]]
+    where = ", ".join(e for j in in_process for e in j["evidence"][:1])
+    if in_process and cfg.compute == "lambda":
         add(
-            f"{len(in_process)} cron job(s) scheduled inside the app would run once per task "
-            f"({s.desired_count} tasks)",
-            "disable the in-process scheduler in the web service (an env flag) and let "
-            "EventBridge Scheduler start the job as its own task",
-            ", ".join(str(e) for j in in_process for e in j.evidence[:1]),
+            f"{len(in_process)} cron job(s) run inside the app's process, which Lambda "
+            "freezes between requests: they would never run",
+            "give each job a command (a script) and let EventBridge Scheduler invoke it",
+            where,
+        )
+    elif in_process and bp.has("cron_service"):
+        add(
+            f"{len(in_process)} cron job(s) scheduled inside the app would run once per task",
+            "guard the scheduler with RUN_CRON (false on the web service, true on the "
+            "one-task cron service); a deploy can overlap old and new cron tasks for a minute",
+            where,
+        )
+    elif in_process and s.max_count == 1:
+        add(
+            f"{len(in_process)} cron job(s) run inside the web process: the service is "
+            "pinned to one task, so it cannot scale out",
+            "raise max_count only together with a RUN_CRON guard (the production tier adds "
+            "a one-task cron service)",
+            where,
         )
     if cfg.tier == "starter":
         add(

@@ -86,7 +86,7 @@ def estimate(bp: Blueprint, book: PriceBook | None = None) -> Estimate:
     book = book or prices.load(bp.region)
     pr = _Pricer(book, bp)
     for r in bp.resources:
-        fn = PRICERS.get(r.key)
+        fn = PRICERS.get(r.key) or PRICERS_BY_KIND.get(r.kind)
         if fn:
             fn(pr, r)
     total = round(sum(line.monthly for line in pr.lines), 2)
@@ -475,6 +475,9 @@ PRICERS: dict[str, Callable[[_Pricer, Resource], None]] = {
     "budget": _budget,
     "egress": _egress,
 }
+
+
+PRICERS_BY_KIND: dict[str, Callable[[_Pricer, Resource], None]] = {"ecs": _fargate}
 
 
 def _current(bp: Blueprint) -> dict[str, Any] | None:

@@ -31,6 +31,10 @@ def needs_outbound(profile: AppProfile) -> bool:
     return bool(profile.outbound_apis) or bool(services & {"ses", "smtp", "email"})
 
 
+def in_process_cron(profile: AppProfile) -> bool:
+    return any(j.kind == "cron" and j.command.startswith("in-process") for j in profile.jobs)
+
+
 def derived_defaults(profile: AppProfile, tier: str, compute: str) -> dict[str, Any]:
     """The values skylift.toml starts with for this app, tier and compute."""
     production = tier == "production"
@@ -46,7 +50,8 @@ def derived_defaults(profile: AppProfile, tier: str, compute: str) -> dict[str, 
         "sizes.memory": 1024 if (production or heavy) else 512,
         "sizes.desired_count": 2 if production else 1,
         "sizes.min_count": 2 if production else 1,
-        "sizes.max_count": 4 if production else 2,
+        # an in-process scheduler runs once per task: a starter service stays at one task
+        "sizes.max_count": 4 if production else (1 if in_process_cron(profile) else 2),
         "sizes.lambda_memory_mb": 1024 if heavy else 512,
         "sizes.db_instance_class": "db.t4g.small" if production else "db.t4g.micro",
         "sizes.db_storage_gb": db_storage_gb(profile),
@@ -92,6 +97,8 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
     bp.cache = _cache(profile, cfg)
     bp.assumptions = _assumptions(cfg)
     bp.current = _current(profile, cfg)
+    if res.needs_cron_service(cfg, bp):
+        bp.config_env["RUN_CRON"] = "false"  # the web tasks; the cron service sets it true
     bp.resources = res.resources(profile, cfg, bp)
     bp.decisions = _decisions(profile, cfg, bp)
     bp.risks = _risks(profile, cfg, bp)
@@ -117,7 +124,7 @@ def _env(profile: AppProfile) -> tuple[list[str], dict[str, str]]:
 
 def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
     release = []
-    if profile.release_command:
+    if profile.release_command and not any(j.kind == "release" for j in profile.jobs):
         rc = profile.release_command
         release.append(
             {
@@ -126,6 +133,7 @@ def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
                 "command": str(rc.value),
                 "schedule": None,
                 "schedule_expression": None,
+                "in_process": False,
                 "evidence": [str(e) for e in rc.evidence],
             }
         )
@@ -136,6 +144,8 @@ def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
             "command": j.command,
             "schedule": j.schedule,
             "schedule_expression": eventbridge_cron(j.schedule) if j.schedule else None,
+            # scheduled by a library inside the web process: no command of its own to run
+            "in_process": j.command.startswith("in-process"),
             "evidence": [str(e) for e in j.evidence],
         }
         for j in profile.jobs
@@ -257,18 +267,49 @@ def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Dec
             ".env file in the image": "a secret in an image is a leaked secret",
         },
     )
-    if any(j["kind"] == "cron" for j in bp.jobs):
-        d["cron"] = Decision(
-            "EventBridge Scheduler starts each job as a one-off task",
-            "a job runs exactly once per schedule, whatever the number of web tasks, and a "
-            "deploy does not skip it",
+    cron = _cron_decision(cfg, bp)
+    if cron:
+        d["cron"] = cron
+    return d
+
+
+def _cron_decision(cfg: Config, bp: Blueprint) -> Decision | None:
+    crons = [j for j in bp.jobs if j["kind"] == "cron"]
+    if not crons:
+        return None
+    in_process = [j for j in crons if j["in_process"]]
+    alternatives = {
+        "in-process scheduler on every web task": "runs once per task: twice with two tasks",
+        "cron on a server": "there is no server to own",
+    }
+    if in_process and bp.has("cron_service"):
+        return Decision(
+            "a one-task cron service runs the in-process scheduler (RUN_CRON=true); web "
+            "tasks set RUN_CRON=false",
+            f"{len(in_process)} job(s) are scheduled inside the app; exactly one task must run "
+            "them while the web service scales",
             {
-                "in-process scheduler in the web task": "runs once per task: twice with two "
-                "tasks, and not at all while a deploy replaces the task",
-                "cron on a server": "there is no server to own",
+                **alternatives,
+                "EventBridge Scheduler + a one-off task per job": "needs a "
+                "command per job, which the app does not have yet",
             },
         )
-    return d
+    if in_process:
+        return Decision(
+            "keep the in-process scheduler; the web service runs one task (max_count = 1)",
+            f"{len(in_process)} job(s) are scheduled inside the app: with a single task they "
+            "run exactly once, at no extra cost",
+            {
+                **alternatives,
+                "a separate cron service": "one more task all month; the production tier does this",
+            },
+        )
+    return Decision(
+        "EventBridge Scheduler starts each job as a one-off task",
+        "a job runs exactly once per schedule, whatever the number of web tasks, and a "
+        "deploy does not skip it",
+        alternatives,
+    )
 
 
 def _tier_decision(cfg: Config) -> Decision:

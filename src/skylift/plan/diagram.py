@@ -71,7 +71,12 @@ def _arrow(a: Box, b: Box, label: str = "") -> str:
     else:  # b below a
         x1, y1, x2, y2 = a.cx, a.y + BOX_H, b.cx, b.y - 4
     text = ""
-    if label:
+    if label and x1 == x2:
+        text = (
+            f'<text x="{x1 + 8}" y="{(y1 + y2) / 2 + 4}" class="l" text-anchor="start" '
+            f'style="text-anchor:start">{escape(label)}</text>'
+        )
+    elif label:
         text = f'<text x="{(x1 + x2) / 2}" y="{(y1 + y2) / 2 - 6}" class="l">{escape(label)}</text>'
     return (
         f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#444" stroke-width="1.4" '
@@ -121,7 +126,7 @@ def target_svg(bp: Blueprint) -> str:
         body.append(f'<text x="{vpc_x + 18}" y="{y + 16}" class="g">AZ {chr(97 + i)}</text>')
     boxes, edge = _edge_column(bp, top, body)
     tasks = _task_boxes(bp, lanes)
-    boxes += tasks
+    boxes += tasks + _side_boxes(bp, lanes)
     body += [_arrow(edge, t) for t in tasks]
     data = _data_boxes(bp, lanes)
     boxes += data
@@ -189,11 +194,24 @@ def _task_boxes(bp: Blueprint, lanes: list[int]) -> list[Box]:
         out.append(
             Box(
                 x + 12 * stack,
-                lane + mid + 10 * stack,
+                _slot(lane, 0) + 8 * stack,
                 f"Fargate{spot} task {i + 1}",
                 (f"{s['cpu']:g} vCPU / {s['memory']} MiB {s['arch']}", where),
                 "compute",
             )
+        )
+    return out
+
+
+def _side_boxes(bp: Blueprint, lanes: list[int]) -> list[Box]:
+    """Worker and cron services: Fargate tasks without a load balancer."""
+    side = [r for r in bp.resources if r.kind == "ecs" and r.key != "ecs_service"]
+    out = []
+    for i, r in enumerate(side[: len(lanes)]):
+        title = "Cron service" if r.key == "cron_service" else f"Worker: {r.key[7:]}"
+        cmd = str(r.settings["command"] or "")
+        out.append(
+            Box(300, _slot(lanes[i], 1), title, ("1 task, no load balancer", cmd[:30]), "compute")
         )
     return out
 

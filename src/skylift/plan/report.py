@@ -156,24 +156,23 @@ def _facts(p: AppProfile) -> list[dict[str, str]]:
 
 def _jobs(p: AppProfile, bp: Blueprint) -> list[dict[str, str]]:
     """How each job of today runs on AWS."""
-    out = []
-    if p.release_command:
-        out.append(
-            {
-                "name": "release",
-                "today": str(p.release_command.value),
-                "aws": "one-off task before each deploy (CI runs it, then updates the service)",
-            }
-        )
-    for j in bp.jobs:
-        if j["kind"] == "cron":
-            aws = f"EventBridge Scheduler `{j['schedule_expression']}` starts a one-off task"
-        elif j["kind"] == "one-off":
-            aws = f"`{_run_task(bp.app, j['command'])}`"
-        else:
-            aws = "its own ECS service (same image, no load balancer)"
-        out.append({"name": j["name"], "today": j["command"], "aws": aws})
-    return out
+    return [{"name": j["name"], "today": j["command"], "aws": _job_on_aws(bp, j)} for j in bp.jobs]
+
+
+def _job_on_aws(bp: Blueprint, j: dict[str, Any]) -> str:
+    if j["kind"] == "release":
+        return "one-off task before each deploy (CI runs it, then updates the service)"
+    if j["kind"] == "cron" and j["in_process"]:
+        if bp.has("cron_service"):
+            return "in the app, on the one-task cron service (RUN_CRON=true)"
+        if bp.compute == "fargate":
+            return "in the app, on the single web task (max_count = 1)"
+        return "needs a command of its own: EventBridge Scheduler then invokes it"
+    if j["kind"] == "cron":
+        return f"EventBridge Scheduler `{j['schedule_expression']}` starts a one-off task"
+    if j["kind"] == "one-off":
+        return f"`{_run_task(bp.app, j['command'])}`"
+    return "its own ECS service of one task (same image, no load balancer)"
 
 
 def _run_task(app: str, command: str) -> str:
@@ -189,9 +188,10 @@ def _today(p: AppProfile) -> str:
     host = str(p.current_host.value) if p.current_host else ""
     where = diagram.HOST_LABELS.get(host, "an unknown host")
     fw = str(p.framework.value) if p.framework else "web"
+    article = "an" if fw[:1] in "aeiou" else "a"
     dbs = " and ".join(d.engine for d in p.databases) or "no database"
     cache = " plus a Redis cache" if p.cache else ""
-    return f"a {fw} app on {where} with {dbs}{cache}"
+    return f"{article} {fw} app on {where} with {dbs}{cache}"
 
 
 def _target_summary(bp: Blueprint) -> list[str]:
