@@ -8,6 +8,7 @@ The same conversion feeds `canonical_rows`, whose canonical forms follow db/valu
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -15,7 +16,7 @@ from typing import Any
 
 from skylift.db import values
 from skylift.db.schema import Column, Table
-from skylift.db.sources import Chunk, Reject
+from skylift.db.sources import Chunk, Reject, _sqlite_read
 from skylift.db.sources._mysql_sql import quote
 from skylift.db.sources.mysql import binlog_position, connect
 from skylift.errors import SourceError
@@ -144,7 +145,7 @@ def converter(col: Column) -> Callable[[Any], Any] | None:
     if col.kind == "time":
         return _time
     if dtype == "enum":
-        return _enum(list(col.extra["labels"]))  # type: ignore[call-overload]
+        return _enum(list(col.extra["labels"]))
     if dtype == "set":
         return _set
     if dtype == "bit":
@@ -168,38 +169,28 @@ def _pg_array_text(items: list[str]) -> str:
     return "{" + ",".join(elem(s) for s in items) + "}"
 
 
-def _pg_time_text(value: dt.time) -> str:
-    text = value.strftime("%H:%M:%S")
-    return text + f".{value.microsecond:06d}".rstrip("0") if value.microsecond else text
+# canonical form of each kind's converted value (db/values.py)
+CANONICAL: dict[str, Callable[[Any], Any]] = {
+    "numeric": values.canonical_decimal,
+    "json": values.canonical_json,
+    "date": values.pg_date_text,
+    "time": values.pg_time_text,
+    "timestamp": values.pg_timestamp_text,
+    "timestamptz": values.pg_timestamptz_text,
+    "bytes": bytes,
+}
 
 
 def canonical_func(col: Column) -> Callable[[Any], Any] | None:
-    kind = col.kind
-    if kind == "numeric":
-        return values.canonical_decimal
-    if kind == "json":
-        return values.canonical_json
-    if kind == "date":
-        return dt.date.isoformat
-    if kind == "timestamp":
-        return dt.datetime.isoformat
-    if kind == "timestamptz":
-        return lambda v: v.astimezone(UTC).isoformat()
-    if kind == "time":
-        return _pg_time_text
-    if kind == "bytes":
-        return bytes
     if col.pg_type == "text[]":
         return _pg_array_text
-    return None
+    return CANONICAL.get(col.kind)
 
 
 def json_safe(value: Any) -> Any:
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return "\\x" + value.hex()
+    """A value for the reject's JSON row: no NUL (jsonb refuses it), non-UTF-8 bytes as hex."""
+    if isinstance(value, bytes | str):
+        return _sqlite_read.json_safe(value)
     if isinstance(value, dt.timedelta):
         return str(value)
     if isinstance(value, dt.date | Decimal):
@@ -275,9 +266,9 @@ class MySQLReader:
         key_cols = table.primary_key or names
         return Reject(
             table=table.name,
-            key=",".join(str(row[k]) for k in key_cols),
+            key=json.dumps([row[k] for k in key_cols], default=str, ensure_ascii=False),
             column=names[index],
-            raw=str(json_safe(raw[index])),
+            raw=_sqlite_read.printable(json_safe(raw[index])),
             reason=reason,
             row=row,
         )

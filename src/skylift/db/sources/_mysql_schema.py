@@ -257,7 +257,7 @@ def _checks(conn: Any, db: str, schema: Schema) -> None:
             col.pg_default = msql.translate_default(schema, table.name, col)
             continue
         check = Check(expr=clause, name=row["constraint_name"])
-        check.pg_expr = msql.translate_expr(clause)
+        check.pg_expr = msql.translate_expr(clause, msql.booleans(schema))
         if check.pg_expr is None:
             schema.note(f"{table.name}.{check.name}", "CHECK not translated", "manual", clause)
         table.checks.append(check)

@@ -91,13 +91,28 @@ def translate_default(schema: Schema, table: str, col: Column) -> str | None:
     return translated
 
 
-def translate_expr(sql: str) -> str | None:
+def translate_expr(sql: str, booleans: set[str] | None = None) -> str | None:
     """A MySQL expression in PostgreSQL, or None when sqlglot cannot translate it."""
     try:
         tree = sqlglot.parse_one(sql, read="mysql")
+        _fix_booleans(tree, booleans or set())
         return tree.sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
     except Exception:
         return None
+
+
+def _fix_booleans(tree: Any, booleans: set[str]) -> None:
+    """`flag = 1` on a tinyint(1) that became boolean: compare with TRUE (no boolean = int)."""
+    for node in tree.find_all(exp.EQ, exp.NEQ):
+        left, right = node.left, node.right
+        for col, lit in ((left, right), (right, left)):
+            if (
+                isinstance(col, exp.Column)
+                and col.name in booleans
+                and isinstance(lit, exp.Literal)
+                and lit.this in ("0", "1")
+            ):
+                lit.replace(exp.Boolean(this=lit.this == "1"))
 
 
 def views(conn: Any, db: str, schema: Schema) -> None:
@@ -111,15 +126,20 @@ def views(conn: Any, db: str, schema: Schema) -> None:
     )
     for row in rows:
         view = View(name=row["table_name"], sql=row["view_definition"])
-        view.pg_sql = _translate_view(row["view_definition"])
+        view.pg_sql = _translate_view(row["view_definition"], booleans(schema))
         if view.pg_sql is None:
             schema.note(view.name, "view not translated: write it by hand", "manual", view.sql)
         schema.views.append(view)
 
 
-def _translate_view(sql: str) -> str | None:
+def booleans(schema: Schema) -> set[str]:
+    return {c.name for t in schema.tables for c in t.columns if c.kind == "bool"}
+
+
+def _translate_view(sql: str, bools: set[str]) -> str | None:
     try:
         tree = sqlglot.parse_one(sql, read="mysql")
+        _fix_booleans(tree, bools)
         for node in tree.find_all(exp.Table, exp.Column):
             # MySQL qualifies names with the database; on PostgreSQL they live in one schema
             node.set("db", None)

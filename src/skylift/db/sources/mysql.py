@@ -161,7 +161,11 @@ def _decimal(value: bytes) -> Decimal:
 
 
 # the driver's converters, fixed for use_unicode=False (they get bytes, Decimal wants str)
-_CONVERSIONS: dict[Any, Any] = {**conversions, FIELD_TYPE.DECIMAL: _decimal, FIELD_TYPE.NEWDECIMAL: _decimal}
+_CONVERSIONS: dict[Any, Any] = {
+    **conversions,
+    FIELD_TYPE.DECIMAL: _decimal,
+    FIELD_TYPE.NEWDECIMAL: _decimal,
+}
 
 
 def connect(params: dict[str, Any], *, streaming: bool = False) -> Any:
