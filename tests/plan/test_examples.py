@@ -58,9 +58,17 @@ def test_plan_of_example_matches_golden(name: str, tmp_path: Path) -> None:
     check(golden / "MIGRATION.md", (tmp_path / "MIGRATION.md").read_text())
     check(golden / "skylift.toml", toml.read_text())
     check(golden / "cost.json", json.dumps(est.as_dict(), indent=2) + "\n", json.loads)
-    prod = plan(EXAMPLES / name, {"app.tier": "production"}, profile=profile,
-                config_path=toml, write_reports=False)
-    check(golden / "production.cost.json",
-          json.dumps(prod.plan.estimate.as_dict(), indent=2) + "\n", json.loads)
+    prod = plan(
+        EXAMPLES / name,
+        {"app.tier": "production"},
+        profile=profile,
+        config_path=toml,
+        write_reports=False,
+    )
+    check(
+        golden / "production.cost.json",
+        json.dumps(prod.plan.estimate.as_dict(), indent=2) + "\n",
+        json.loads,
+    )
     html = (tmp_path / "migration.html").read_text()
     assert html.count("<svg") == 2 and "http://www.w3.org/2000/svg" in html

@@ -16,29 +16,51 @@ from tests.plan import profiles
 
 @pytest.fixture(scope="module")
 def production_gengar():  # type: ignore[no-untyped-def]
-    return make_plan(profiles.gengar(), {"app.tier": "production",
-                                         "app.domain": "api.gengar.app"})
+    return make_plan(profiles.gengar(), {"app.tier": "production", "app.domain": "api.gengar.app"})
 
 
 def test_html_is_self_contained_with_both_diagrams(production_gengar) -> None:  # type: ignore[no-untyped-def]
     html = render_html(production_gengar)
     assert html.count("<svg") == 2
-    assert not re.search(r"<script[^>]*\bsrc=|<link[^>]*stylesheet|@import|url\(\s*['\"]?http",
-                         html)
-    for label in ("Load balancer", "AWS WAF", "RDS PostgreSQL 16", "RDS standby",
-                  "NAT gateway", "Fargate task 2", "EventBridge Scheduler", "Route 53"):
+    assert not re.search(
+        r"<script[^>]*\bsrc=|<link[^>]*stylesheet|@import|url\(\s*['\"]?http", html
+    )
+    for label in (
+        "Load balancer",
+        "AWS WAF",
+        "RDS PostgreSQL 16",
+        "RDS standby",
+        "NAT gateway",
+        "Fargate task 2",
+        "EventBridge Scheduler",
+        "Route 53",
+    ):
         assert label in html, label
 
 
 def test_markdown_has_every_section_and_the_exact_commands(production_gengar) -> None:  # type: ignore[no-untyped-def]
     md = render_markdown(production_gengar)
-    for heading in ("## Current architecture", "## Target architecture", "## Service choices",
-                    "## Sizes", "## Monthly cost", "## Phases", "## Code changes found by scan",
-                    "## Risks", "## Rollback", "## Timeline"):
+    for heading in (
+        "## Current architecture",
+        "## Target architecture",
+        "## Service choices",
+        "## Sizes",
+        "## Monthly cost",
+        "## Phases",
+        "## Code changes found by scan",
+        "## Risks",
+        "## Rollback",
+        "## Timeline",
+    ):
         assert heading in md
-    for cmd in ("skylift generate .", "skylift up --target local", "skylift up --target aws",
-                'skylift db migrate "$(heroku config:get DATABASE_URL -a gengar)" "$DATABASE_URL"',
-                "skylift cutover", "skylift rollback"):
+    for cmd in (
+        "skylift generate .",
+        "skylift up --target local",
+        "skylift up --target aws",
+        'skylift db migrate "$(heroku config:get DATABASE_URL -a gengar)" "$DATABASE_URL"',
+        "skylift cutover",
+        "skylift rollback",
+    ):
         assert cmd in md, cmd
     assert "Rejected:" in md and "Aurora Serverless v2" in md
     assert "cron(0 0 1 * ? *)" in md  # the cron job moved to EventBridge Scheduler

@@ -63,30 +63,7 @@ def _compute_risks(
             "store uploads in S3 (see Code changes)",
             "scan findings",
         )
-    in_process = [j for j in bp.jobs if j["kind"] == "cron" and j["in_process"]]
-    where = ", ".join(e for j in in_process for e in j["evidence"][:1])
-    if in_process and cfg.compute == "lambda":
-        add(
-            f"{len(in_process)} cron job(s) run inside the app's process, which Lambda "
-            "freezes between requests: they would never run",
-            "give each job a command (a script) and let EventBridge Scheduler invoke it",
-            where,
-        )
-    elif in_process and bp.has("cron_service"):
-        add(
-            f"{len(in_process)} cron job(s) scheduled inside the app would run once per task",
-            "guard the scheduler with RUN_CRON (false on the web service, true on the "
-            "one-task cron service); a deploy can overlap old and new cron tasks for a minute",
-            where,
-        )
-    elif in_process and s.max_count == 1:
-        add(
-            f"{len(in_process)} cron job(s) run inside the web process: the service is "
-            "pinned to one task, so it cannot scale out",
-            "raise max_count only together with a RUN_CRON guard (the production tier adds "
-            "a one-task cron service)",
-            where,
-        )
+    _cron_risks(cfg, bp, add)
     if cfg.tier == "starter":
         add(
             "one task and a single-AZ database: a crash or an AZ outage means downtime "
@@ -112,4 +89,32 @@ def _compute_risks(
         add(
             "long-lived WebSocket connections are cut at the ALB idle timeout (60 s)",
             "send a ping every 30 s, or raise alb.idle_timeout",
+        )
+
+
+def _cron_risks(cfg: Config, bp: Blueprint, add: Callable[..., None]) -> None:
+    s = cfg.sizes
+    in_process = [j for j in bp.jobs if j["kind"] == "cron" and j["in_process"]]
+    where = ", ".join(e for j in in_process for e in j["evidence"][:1])
+    if in_process and cfg.compute == "lambda":
+        add(
+            f"{len(in_process)} cron job(s) run inside the app's process, which Lambda "
+            "freezes between requests: they would never run",
+            "give each job a command (a script) and let EventBridge Scheduler invoke it",
+            where,
+        )
+    elif in_process and bp.has("cron_service"):
+        add(
+            f"{len(in_process)} cron job(s) scheduled inside the app would run once per task",
+            "guard the scheduler with RUN_CRON (false on the web service, true on the "
+            "one-task cron service); a deploy can overlap old and new cron tasks for a minute",
+            where,
+        )
+    elif in_process and s.max_count == 1:
+        add(
+            f"{len(in_process)} cron job(s) run inside the web process: the service is "
+            "pinned to one task, so it cannot scale out",
+            "raise max_count only together with a RUN_CRON guard (the production tier adds "
+            "a one-task cron service)",
+            where,
         )

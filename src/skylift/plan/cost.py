@@ -8,13 +8,13 @@ hand: every monthly figure is round(quantity x unit_price, 2) and the total is t
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from skylift.plan import prices
+from skylift.plan._cron import runs_per_month
+from skylift.plan._hosts import budget_amount, current_host_cost
 from skylift.plan.blueprint import Blueprint, Resource
 from skylift.plan.prices import PriceBook
 
@@ -97,7 +97,7 @@ def estimate(bp: Blueprint, book: PriceBook | None = None) -> Estimate:
         hours_per_month=book.hours_per_month,
         lines=pr.lines,
         total=total,
-        current=_current(bp),
+        current=current_host_cost(bp),
         notes=[book.note],
     )
 
@@ -168,38 +168,6 @@ def _scheduler(pr: _Pricer, r: Resource) -> None:
         f"{runs} invocation(s) / 1,000,000",
         "within the 14 million free",
     )
-
-
-def runs_per_month(expr: str) -> int:
-    """Rough count of runs of a 5/6-field cron expression in a 30-day month."""
-    parts = expr.split()
-    if len(parts) == 6:
-        parts = parts[1:]
-    if len(parts) != 5:
-        return 30
-    minute, hour, dom, _month, dow = parts
-    per_day = _field_count(minute, 60) * _field_count(hour, 24)
-    if dom != "*":
-        days = _field_count(dom, 31) * 30 / 30.4
-    elif dow != "*":
-        days = _field_count(dow, 7) * 30 / 7
-    else:
-        days = 30
-    return max(1, math.ceil(per_day * days))
-
-
-def _field_count(f: str, span: int) -> int:
-    if f == "*":
-        return span
-    if m := re.fullmatch(r"\*/(\d+)", f):
-        return math.ceil(span / int(m.group(1)))
-    count = 0
-    for part in f.split(","):
-        if m := re.fullmatch(r"(\d+)-(\d+)", part):
-            count += int(m.group(2)) - int(m.group(1)) + 1
-        else:
-            count += 1
-    return count
 
 
 def _lambda(pr: _Pricer, r: Resource) -> None:
@@ -479,46 +447,4 @@ PRICERS: dict[str, Callable[[_Pricer, Resource], None]] = {
 
 PRICERS_BY_KIND: dict[str, Callable[[_Pricer, Resource], None]] = {"ecs": _fargate}
 
-
-def _current(bp: Blueprint) -> dict[str, Any] | None:
-    cur = bp.current or {}
-    if cur.get("monthly_cost"):
-        return {
-            "host": cur["host"],
-            "monthly": round(float(cur["monthly_cost"]), 2),
-            "lines": [],
-            "source": "skylift.toml [current] monthly_cost",
-        }
-    heroku = cur.get("heroku")
-    if not heroku:
-        return None
-    book = prices.hosts()
-    lines = []
-    for kind, plan, n in (
-        ("heroku_dyno", heroku["dyno"], heroku["dyno_count"]),
-        ("heroku_postgres", heroku["postgres"], 1),
-        ("heroku_redis", heroku["redis"], 1),
-    ):
-        if plan and plan in book[kind]:
-            p = book[kind][plan]
-            lines.append(
-                {
-                    "item": f"{kind.replace('_', ' ')} {plan}",
-                    "quantity": n,
-                    "unit_price": p["price"],
-                    "monthly": round(n * p["price"], 2),
-                    "source": p["source"],
-                }
-            )
-    return {
-        "host": "heroku",
-        "monthly": round(sum(x["monthly"] for x in lines), 2),
-        "lines": lines,
-        "source": "Heroku list prices for the plans in skylift.toml "
-        f"[current] (assumed; checked {book['retrieved']})",
-    }
-
-
-def budget_amount(total: float) -> int:
-    """The AWS Budgets alert: 25% above the estimate, rounded up to $5."""
-    return int(math.ceil(total * 1.25 / 5) * 5)
+__all__ = ["Estimate", "Line", "alb_lcu", "budget_amount", "estimate", "runs_per_month"]

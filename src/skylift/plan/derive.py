@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from skylift.config import Config
+from skylift.plan import _compute
 from skylift.plan import _resources as res
 from skylift.plan.blueprint import Blueprint, Decision
 from skylift.scan.model import AppProfile
@@ -97,7 +98,7 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
     bp.cache = _cache(profile, cfg)
     bp.assumptions = _assumptions(cfg)
     bp.current = _current(profile, cfg)
-    if res.needs_cron_service(cfg, bp):
+    if _compute.needs_cron_service(cfg, bp):
         bp.config_env["RUN_CRON"] = "false"  # the web tasks; the cron service sets it true
     bp.resources = res.resources(profile, cfg, bp)
     bp.decisions = _decisions(profile, cfg, bp)

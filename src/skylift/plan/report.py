@@ -248,76 +248,70 @@ def _source_url(bp: Blueprint) -> str:
     return f"postgresql://USER:PASSWORD@OLD_HOST:5432/{db['name']}"
 
 
+def _phase(title: str, step: str, *commands: str) -> dict[str, Any]:
+    return {"title": title, "steps": [step], "commands": list(commands)}
+
+
 def phases(p: AppProfile, bp: Blueprint) -> list[dict[str, Any]]:
+    """The phases of the migration, each with the exact commands to run from the app's folder."""
     src = _source_url(bp)
     fixes = len([f for f in p.findings if f.severity != "info"])
-    out: list[dict[str, Any]] = [
-        {
-            "title": "Prepare the code",
-            "steps": [
-                f"Make the {fixes} code change(s) listed below; commit them.",
-                "Review and edit skylift.toml, then rerun `skylift plan` to refresh this document.",
-            ],
-            "commands": ["skylift scan .", "skylift plan ."],
-        },
-        {
-            "title": "Generate the infrastructure",
-            "steps": [
-                "Write Terraform (infra/), the Dockerfile and the CI workflow from the Blueprint.",
-            ],
-            "commands": ["skylift generate ."],
-        },
-        {
-            "title": "Rehearse locally",
-            "steps": [
-                "Provision the same stack on an embedded AWS and PostgreSQL, migrate a copy of the "
-                "data and verify it; run the app's tests against it.",
-            ],
-            "commands": ["skylift up --target local"]
-            + ([f"skylift db migrate {src}"] if src else []),
-        },
-        {
-            "title": "Provision AWS",
-            "steps": [
-                "Create the stack in your account and push secrets from your environment into SSM "
-                f"({len(bp.secrets)} secret(s); nothing secret is written to files).",
-            ],
-            "commands": ["skylift up --target aws"],
-        },
+    rehearse = [f"skylift db migrate {src}"] if src else []
+    out = [
+        _phase(
+            "Prepare the code",
+            f"Make the {fixes} code change(s) listed below and commit "
+            "them; review skylift.toml, then rerun `skylift plan` to refresh this document.",
+            "skylift scan .",
+            "skylift plan .",
+        ),
+        _phase(
+            "Generate the infrastructure",
+            "Write Terraform (infra/), the Dockerfile and the CI workflow from the Blueprint.",
+            "skylift generate .",
+        ),
+        _phase(
+            "Rehearse locally",
+            "Provision the same stack on an embedded AWS and PostgreSQL, "
+            "migrate a copy of the data and verify it; run the app's tests against it.",
+            "skylift up --target local",
+            *rehearse,
+        ),
+        _phase(
+            "Provision AWS",
+            "Create the stack in your account and push secrets from your "
+            f"environment into SSM ({len(bp.secrets)} secret(s); nothing secret is written "
+            "to files).",
+            "skylift up --target aws",
+        ),
     ]
     if src:
         out.append(
-            {
-                "title": "Move the data",
-                "steps": [
-                    "Freeze writes on the old host (maintenance mode), then copy and verify the data "
-                    "into RDS; the command ends with counts and checksums of every table.",
-                ],
-                "commands": [
-                    f'skylift db migrate {src} "$DATABASE_URL"',
-                    f'skylift db verify {src} "$DATABASE_URL"',
-                ],
-            }
+            _phase(
+                "Move the data",
+                "Freeze writes on the old host (maintenance mode), "
+                "then copy and verify the data into RDS; the command ends with counts "
+                "and checksums of every table.",
+                f'skylift db migrate {src} "$DATABASE_URL"',
+                f'skylift db verify {src} "$DATABASE_URL"',
+            )
         )
     out.append(
-        {
-            "title": "Cut over",
-            "steps": [
-                "Point DNS at the new stack (TTL lowered to 60 s a day before); watch the alarms and "
-                "the error rate for an hour.",
-            ],
-            "commands": ["skylift cutover"],
-        }
+        _phase(
+            "Cut over",
+            "Point DNS at the new stack (TTL lowered to 60 s a day "
+            "before); watch the alarms and the error rate for an hour.",
+            "skylift cutover",
+        )
     )
     out.append(
-        {
-            "title": "Roll back (if needed)",
-            "steps": [
-                "Point DNS back at the old host, which stayed running read-only; writes made on AWS "
-                "since cutover are exported for replay.",
-            ],
-            "commands": ["skylift rollback"],
-        }
+        _phase(
+            "Roll back (if needed)",
+            "Point DNS back at the old host, which stayed "
+            "running read-only; writes made on AWS since cutover are exported for "
+            "replay.",
+            "skylift rollback",
+        )
     )
     return out
 
