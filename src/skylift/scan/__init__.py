@@ -28,8 +28,16 @@ def scan(path: str | Path) -> AppProfile:
     root = _check_root(Path(path))
     repo = Repo.walk(root)
     if not repo.files:
-        hint = " (only node_modules/.git and the like, which skylift skips)" if repo.skipped_dirs else ""
-        raise RepoError(f"{path} is empty{hint}", "there is no code to scan", "point skylift at the app's repository")
+        hint = (
+            " (only node_modules/.git and the like, which skylift skips)"
+            if repo.skipped_dirs
+            else ""
+        )
+        raise RepoError(
+            f"{path} is empty{hint}",
+            "there is no code to scan",
+            "point skylift at the app's repository",
+        )
     draft = Draft(repo, AppProfile(root=str(root), name=root.name))
     ecosystem = next((e for e in ECOSYSTEMS if e.detect(draft)), None)
     apps = _sub_apps(repo) if ecosystem is None or _workspaces(draft) else []
@@ -60,11 +68,15 @@ def _check_root(path: Path) -> Path:
     if not path.exists():
         raise RepoError(f"{path} does not exist", "", "check the path (and the current directory)")
     if not path.is_dir():
-        raise RepoError(f"{path} is a file, not a folder", "skylift scans a repository", f"use {path.parent}")
+        raise RepoError(
+            f"{path} is a file, not a folder", "skylift scans a repository", f"use {path.parent}"
+        )
     try:
         next(path.iterdir(), None)
     except OSError as exc:
-        raise RepoError(f"cannot read {path}", exc.strerror or str(exc), "check its permissions") from None
+        raise RepoError(
+            f"cannot read {path}", exc.strerror or str(exc), "check its permissions"
+        ) from None
     return path.resolve()
 
 
@@ -75,7 +87,13 @@ def _workspaces(draft: Draft) -> bool:
 
 def _sub_apps(repo: Repo) -> list[str]:
     """Folders below the root that hold a manifest, outermost only (a Go app's tools/go.mod is not an app)."""
-    folders = sorted({rel.rsplit("/", 1)[0] for rel in repo.named(*MANIFESTS) if "/" in rel and rel.count("/") <= 3})
+    folders = sorted(
+        {
+            rel.rsplit("/", 1)[0]
+            for rel in repo.named(*MANIFESTS)
+            if "/" in rel and rel.count("/") <= 3
+        }
+    )
     outer: list[str] = []
     for folder in folders:
         if not any(folder.startswith(o + "/") for o in outer):

@@ -182,9 +182,9 @@ def _cookies(draft: Draft) -> None:
     for src, m in draft.repo.grep(COOKIE_CALLS, draft.code_exts):
         call = _call_text(src.text, m.end() - 1)
         name = m.group(0)
-        if name.startswith("session") or name.startswith("cookieSession"):
-            if "cookie" not in call and "secret" not in call and "maxAge" not in call:
-                continue  # some other function named session
+        is_session = name.startswith(("session", "cookieSession"))
+        if is_session and not re.search(r"cookie|secret|maxAge", call):
+            continue  # some other function named session
         if re.search(r"\bsecure\b|Secure\s*:", call):
             continue
         evidence.append(src.evidence(offset=m.start()))

@@ -46,7 +46,10 @@ def _head(draft: Draft, rel: str, size: int = HEAD_BYTES) -> bytes:
 
 def _in_migrations(rel: str) -> bool:
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
-    return any(folder == d or folder.endswith("/" + d) or folder.startswith(d + "/") for d in MIGRATION_DIRS)
+    return any(
+        folder == d or folder.endswith("/" + d) or folder.startswith(d + "/")
+        for d in MIGRATION_DIRS
+    )
 
 
 def _sql_file(draft: Draft, rel: str) -> None:
@@ -54,7 +57,9 @@ def _sql_file(draft: Draft, rel: str) -> None:
     for m in _EXTENSION.finditer(head):
         line = head.count("\n", 0, m.start()) + 1
         _extension(draft, m.group(1).lower(), Evidence(rel, line, m.group(0)))
-    if _in_migrations(rel) or not re.search(r"^\s*(INSERT\s+INTO|COPY\s+\S+.*FROM\s+stdin)", head, re.M | re.I):
+    if _in_migrations(rel) or not re.search(
+        r"^\s*(INSERT\s+INTO|COPY\s+\S+.*FROM\s+stdin)", head, re.M | re.I
+    ):
         return
     engine = next((e for pattern, e in _DUMP_DIALECTS if pattern.search(head)), None)
     if engine is None:
@@ -74,4 +79,6 @@ def _extension(draft: Draft, name: str, evidence: Evidence) -> None:
 
 
 def _golang_migrate(draft: Draft) -> bool:
-    return draft.language == "go" and any(f.endswith(".up.sql") and _in_migrations(f) for f in draft.repo.files)
+    return draft.language == "go" and any(
+        f.endswith(".up.sql") and _in_migrations(f) for f in draft.repo.files
+    )

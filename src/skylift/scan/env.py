@@ -11,8 +11,9 @@ import re
 import yaml
 
 from skylift.scan._facts import Draft
-from skylift.scan._repo import redact
+from skylift.scan._repo import SourceFile, redact
 from skylift.scan.hosting import COMPOSE_FILES
+from skylift.scan.model import Evidence
 
 EXAMPLE_FILES = (
     ".env.example",
@@ -29,7 +30,9 @@ _SECRET = re.compile(
     r"_DSN$|DATABASE_URL$|REDIS_URL$|MONGO\w*_URI$|CONNECTION_STRING|SIGNING|ENCRYPTION|SALT|_KEY$)"
 )
 _PUBLIC = re.compile(r"^(NEXT_PUBLIC_|VITE_|REACT_APP_|EXPO_PUBLIC_)|PUBLISHABLE|PUBLIC_KEY")
-_ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*$", re.M)
+_ENV_LINE = re.compile(
+    r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*$", re.M
+)
 CODE_PATTERNS = {
     (".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"): re.compile(
         r"process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
@@ -76,10 +79,10 @@ def _files(draft: Draft, names: tuple[str, ...], keep_examples: bool) -> None:
             draft.env(var, kind, _named_evidence(src, m.start(), var), example)
 
 
-def _named_evidence(src, offset: int, var: str):  # type: ignore[no-untyped-def]
+def _named_evidence(src: SourceFile, offset: int, var: str) -> Evidence:
     """Evidence whose excerpt is `NAME=`: the value of a .env line never leaves the file."""
     ev = src.evidence(offset=offset)
-    return type(ev)(ev.file, ev.line, f"{var}=")
+    return Evidence(ev.file, ev.line, f"{var}=")
 
 
 def _compose(draft: Draft) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from skylift.scan._facts import Draft
-from skylift.scan.model import Fact
+from skylift.scan.model import Evidence, Fact
 
 FRAMEWORKS = [
     ("github.com/gin-gonic/gin", "gin"),
@@ -107,7 +107,7 @@ def scan(draft: Draft) -> None:
     draft.builds.add("go build ./...", src.evidence(), 1)
 
 
-def _dep(draft: Draft, module: str):  # type: ignore[no-untyped-def]
+def _dep(draft: Draft, module: str) -> Evidence | None:
     """Evidence for a module, matching versioned paths (`.../stripe-go/v76`) too."""
     if module in draft.deps:
         return draft.deps[module]

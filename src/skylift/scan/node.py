@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from skylift.errors import RepoError
 from skylift.scan._facts import Draft
@@ -141,7 +142,7 @@ def scan(draft: Draft) -> None:
     _health(draft)
 
 
-def _load(src: SourceFile) -> dict:  # type: ignore[type-arg]
+def _load(src: SourceFile) -> dict[str, Any]:
     try:
         data = json.loads(src.text)
     except json.JSONDecodeError as exc:
@@ -167,7 +168,7 @@ def _key_line(src: SourceFile, key: str, section: str | None = None) -> int | No
     return src.line_at(m.start()) if m else None
 
 
-def _runtime(draft: Draft, pkg: dict, src: SourceFile) -> Fact:  # type: ignore[type-arg]
+def _runtime(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> Fact:
     engines = pkg.get("engines") or {}
     for name in (".nvmrc", ".node-version"):
         f = draft.repo.read(name)
@@ -201,7 +202,7 @@ def _framework(draft: Draft) -> Fact | None:
     return None
 
 
-def _runner(draft: Draft, pkg: dict) -> str:  # type: ignore[type-arg]
+def _runner(draft: Draft, pkg: dict[str, Any]) -> str:
     if draft.repo.has("yarn.lock") or "yarn" in (pkg.get("engines") or {}):
         return "yarn"
     if draft.repo.has("pnpm-lock.yaml") or str(pkg.get("packageManager", "")).startswith("pnpm"):
@@ -209,7 +210,7 @@ def _runner(draft: Draft, pkg: dict) -> str:  # type: ignore[type-arg]
     return "npm run"
 
 
-def _commands(draft: Draft, pkg: dict, src: SourceFile) -> None:  # type: ignore[type-arg]
+def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
     scripts = pkg.get("scripts") or {}
     if not isinstance(scripts, dict):
         return
@@ -222,7 +223,9 @@ def _commands(draft: Draft, pkg: dict, src: SourceFile) -> None:  # type: ignore
         draft.builds.add(f"{run} build", ev("build"), 3)
     if "heroku-postbuild" in scripts:
         # Heroku runs heroku-postbuild instead of build; usually it just calls build
-        calls_build = re.search(r"\b(npm run|yarn|pnpm)( run)? build\b", str(scripts["heroku-postbuild"]))
+        calls_build = re.search(
+            r"\b(npm run|yarn|pnpm)( run)? build\b", str(scripts["heroku-postbuild"])
+        )
         value = f"{run} build" if calls_build and "build" in scripts else f"{run} heroku-postbuild"
         draft.builds.add(value, ev("heroku-postbuild"), 1)
     for name, weight in (("start:prod", 3), ("start", 2)):
@@ -254,9 +257,9 @@ def _databases(draft: Draft) -> None:
                 _ENGINE_NAMES.get(m.group(1), m.group(1)), src.evidence(offset=m.start())
             )
     prisma = repo.first_named("schema.prisma")
-    if prisma and (m := _PRISMA_PROVIDER.search(prisma.text)):
+    if prisma and (pm := _PRISMA_PROVIDER.search(prisma.text)):
         engines_from_code.setdefault(
-            _ENGINE_NAMES.get(m.group(1), m.group(1)), prisma.evidence(offset=m.start())
+            _ENGINE_NAMES.get(pm.group(1), pm.group(1)), prisma.evidence(offset=pm.start())
         )
     for dep, engine in DRIVERS.items():
         if dep in draft.deps:
@@ -284,7 +287,9 @@ def _databases(draft: Draft) -> None:
             if db.engine == "postgresql" and "vector" not in db.extensions:
                 db.extensions.append("vector")
     if "better-sqlite3" in draft.deps:
-        calls = [src.evidence(offset=m.start()) for src, m in repo.grep(_SYNC_CALLS, draft.code_exts)]
+        calls = [
+            src.evidence(offset=m.start()) for src, m in repo.grep(_SYNC_CALLS, draft.code_exts)
+        ]
         draft.finding(
             "sync-db-client",
             f"better-sqlite3 is synchronous; node-postgres is not ({len(calls)} call sites)",
@@ -306,14 +311,14 @@ def _cache_services(draft: Draft) -> None:
             draft.outbound(api, draft.deps[dep])
 
 
-def _ports(draft: Draft, pkg: dict, src: SourceFile) -> None:  # type: ignore[type-arg]
+def _ports(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
     for code, m in draft.repo.grep(_PORT_FALLBACK, draft.code_exts):
         draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
     for code, m in draft.repo.grep(_LISTEN_LITERAL, draft.code_exts):
         draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
     for name, command in (pkg.get("scripts") or {}).items():
-        if isinstance(command, str) and (m := _NEXT_PORT.search(command)):
-            draft.ports.add(int(m.group(1)), src.evidence(_key_line(src, name, "scripts")), 3)
+        if isinstance(command, str) and (nm := _NEXT_PORT.search(command)):
+            draft.ports.add(int(nm.group(1)), src.evidence(_key_line(src, name, "scripts")), 3)
     if draft.profile.framework and draft.profile.framework.value == "nextjs":
         draft.ports.add(3000, draft.profile.framework.evidence[0], 1)  # next's default
 
@@ -321,7 +326,7 @@ def _ports(draft: Draft, pkg: dict, src: SourceFile) -> None:  # type: ignore[ty
 def _health(draft: Draft) -> None:
     """NestJS controllers and Next.js route files; Express-style routes are in code.py."""
     prefix = ""
-    for src, m in draft.repo.grep(_NEST_GLOBAL_PREFIX, draft.code_exts):
+    for _src, m in draft.repo.grep(_NEST_GLOBAL_PREFIX, draft.code_exts):
         prefix = "/" + m.group(1).strip("/")
     for src, m in draft.repo.grep(
         re.compile(
@@ -333,9 +338,9 @@ def _health(draft: Draft) -> None:
             f"{prefix}/{m.group(1)}", [src.evidence(offset=m.start())], "high"
         )
     for rel in draft.repo.files:
-        m = re.match(
+        route = re.match(
             r"^(?:src/)?(?:app|pages)/(api/(?:[\w-]+/)*(?:health|healthz|ping|status))(?:/route)?\.(?:ts|js|tsx|jsx)$",
             rel,
         )
-        if m and draft.profile.health_path is None:
-            draft.profile.health_path = Fact("/" + m.group(1), [Evidence(rel)], "high")
+        if route and draft.profile.health_path is None:
+            draft.profile.health_path = Fact("/" + route.group(1), [Evidence(rel)], "high")

@@ -7,6 +7,7 @@ inside a quoted value is not a placeholder.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,12 +21,27 @@ from skylift.scan._repo import SourceFile
 from skylift.scan.model import Evidence
 
 LITERALS = {
-    "js": re.compile(r"//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|`(?:\\.|[^`\\])*`", re.S),
+    "js": re.compile(
+        r"//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|`(?:\\.|[^`\\])*`", re.S
+    ),
     "go": re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|`[^`]*`", re.S),
-    "py": re.compile(r"#[^\n]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"", re.S),
+    "py": re.compile(
+        r"#[^\n]*|'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"", re.S
+    ),
 }
-EXT_FAMILY = {".js": "js", ".mjs": "js", ".cjs": "js", ".ts": "js", ".tsx": "js", ".jsx": "js", ".go": "go", ".py": "py"}
-SQL_START = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|REPLACE|WITH|ALTER|DROP|PRAGMA)\s", re.I)
+EXT_FAMILY = {
+    ".js": "js",
+    ".mjs": "js",
+    ".cjs": "js",
+    ".ts": "js",
+    ".tsx": "js",
+    ".jsx": "js",
+    ".go": "go",
+    ".py": "py",
+}
+SQL_START = re.compile(
+    r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|REPLACE|WITH|ALTER|DROP|PRAGMA)\s", re.I
+)
 _TEMPLATE_EXPR = re.compile(r"\$\{[^}]*\}")
 NAMES = {"sqlite": "SQLite", "mysql": "MySQL"}
 CHECKS = {
@@ -49,7 +65,10 @@ CHECKS = {
         "write `INSERT … ON CONFLICT (key) DO UPDATE SET col = EXCLUDED.col` (DO NOTHING for the "
         "IGNORE forms); the conflict target must be a primary key or unique index",
     ),
-    "limit-offset": ("`LIMIT offset, count`", "write `LIMIT count OFFSET offset`: PostgreSQL has no comma form"),
+    "limit-offset": (
+        "`LIMIT offset, count`",
+        "write `LIMIT count OFFSET offset`: PostgreSQL has no comma form",
+    ),
     "backticks": (
         "backtick-quoted identifiers",
         "drop the backticks, or use double quotes: PostgreSQL rejects `name`",
@@ -94,6 +113,20 @@ def scan(draft: Draft) -> None:
         )
 
 
+def _parses(sql: str, engine: str) -> bool:
+    # sqlglot logs a warning for every statement it keeps as an opaque Command; not our user's concern
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        sqlglot.parse(sql, read=engine)
+        return True
+    except SqlglotError:
+        return False
+    finally:
+        logger.setLevel(level)
+
+
 def _sql_strings(src: SourceFile, family: str, engine: str) -> Iterator[tuple[int, str]]:
     """(offset of the string's body, its text) for every string literal that parses as SQL."""
     for m in LITERALS[family].finditer(src.text):
@@ -105,11 +138,8 @@ def _sql_strings(src: SourceFile, family: str, engine: str) -> Iterator[tuple[in
         if not SQL_START.match(body):
             continue
         sql = _TEMPLATE_EXPR.sub("x_tpl", body) if raw[0] == "`" else body
-        try:
-            sqlglot.parse(sql, read=engine)
-        except SqlglotError:
-            continue
-        yield m.start() + quote, sql
+        if _parses(sql, engine):
+            yield m.start() + quote, sql
 
 
 def _constructs(sql: str, engine: str) -> Iterator[tuple[str, int]]:
@@ -117,6 +147,13 @@ def _constructs(sql: str, engine: str) -> Iterator[tuple[str, int]]:
     try:
         tokens = sqlglot.tokenize(sql, read=engine)
     except SqlglotError:
+        return
+    if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING and tokens[0].text.isalpha():
+        # MySQL tokenizes `REPLACE INTO ...` as a command word plus the rest as one string
+        if tokens[0].text.upper() == "REPLACE":
+            yield "upsert", tokens[0].line
+        rest = sql[tokens[0].end + 1 :]
+        yield from ((c, line + tokens[0].line - 1) for c, line in _constructs(rest, engine))
         return
     for i, tok in enumerate(tokens):
         text = tok.text.upper()
@@ -132,7 +169,10 @@ def _constructs(sql: str, engine: str) -> Iterator[tuple[str, int]]:
         elif text == "PRAGMA" and i == 0:
             yield "pragma", tok.line
         elif text in _DATE_FUNCS and nxt is not None and nxt.token_type == TokenType.L_PAREN:
-            if any(t.token_type == TokenType.STRING and t.text.lower() == "now" for t in _args(tokens, i + 1)):
+            if any(
+                t.token_type == TokenType.STRING and t.text.lower() == "now"
+                for t in _args(tokens, i + 1)
+            ):
                 yield "datetime", tok.line
         elif tok.token_type == TokenType.LIMIT and _comma_limit(tokens, i):
             yield "limit-offset", tok.line
@@ -163,7 +203,8 @@ def _comma_limit(tokens: list[Token], i: int) -> bool:
 def _upsert(tokens: list[Token], i: int) -> bool:
     words = [t.text.upper() for t in tokens[i : i + 3]]
     return (
-        words[:3] in (["INSERT", "OR", "REPLACE"], ["INSERT", "OR", "IGNORE"], ["ON", "DUPLICATE", "KEY"])
+        words[:3]
+        in (["INSERT", "OR", "REPLACE"], ["INSERT", "OR", "IGNORE"], ["ON", "DUPLICATE", "KEY"])
         or words[:2] == ["INSERT", "IGNORE"]
         or (i == 0 and words[:2] == ["REPLACE", "INTO"])
     )

@@ -1,0 +1,168 @@
+"""Node.js: one behaviour per line, each on a real package.json written to tmp_path."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def framework(node_app, deps, dev=None):
+    p = node_app(deps, dev=dev)
+    return p.framework.value if p.framework else None
+
+
+@pytest.mark.parametrize(
+    ("deps", "dev", "expected"),
+    [
+        ({"express": "4"}, None, "express"),
+        ({"@nestjs/core": "10", "@nestjs/platform-express": "10", "express": "4"}, None, "nestjs"),
+        ({"next": "14", "react": "18", "express": "4"}, None, "nextjs"),
+        ({"fastify": "4"}, None, "fastify"),
+        ({}, {"express": "4"}, "express"),  # devDependencies count too
+        ({"lodash": "4"}, None, None),
+    ],
+)
+def test_framework_most_specific_first(node_app, deps, dev, expected) -> None:
+    assert framework(node_app, deps, dev) == expected
+
+
+def test_runtime_from_nvmrc_beats_engines(node_app) -> None:
+    p = node_app({"express": "4"}, {".nvmrc": "v20.11.1\n"}, engines={"node": ">=18"})
+    assert p.runtime.value == {"language": "node", "version": "20"}
+    assert str(p.runtime.evidence[0]) == ".nvmrc:1"
+
+
+def test_runtime_from_engines_floor_is_medium_confidence(node_app) -> None:
+    p = node_app({"express": "4"}, engines={"node": ">=18"})
+    assert (p.runtime.value["version"], p.runtime.confidence) == ("18", "medium")
+
+
+def test_runtime_from_engines_exact(node_app) -> None:
+    p = node_app({"express": "4"}, engines={"node": "20.x"})
+    assert (p.runtime.value["version"], p.runtime.confidence) == ("20", "high")
+    assert p.runtime.evidence[0].file == "package.json" and p.runtime.evidence[0].line
+
+
+def test_port_from_env_fallback_with_line(node_app) -> None:
+    p = node_app(
+        {"express": "4"},
+        {"server.js": "const app = require('express')();\napp.listen(process.env.PORT || 8081);\n"},
+    )
+    assert p.port.value == 8081
+    assert str(p.port.evidence[0]) == "server.js:2"
+
+
+def test_port_from_next_start(node_app) -> None:
+    p = node_app({"next": "14"}, scripts={"start": "next start -p 4100"})
+    assert p.port.value == 4100
+
+
+@pytest.mark.parametrize(
+    ("deps", "engine", "driver", "orm"),
+    [
+        ({"better-sqlite3": "9"}, "sqlite", "better-sqlite3", None),
+        ({"sqlite3": "5"}, "sqlite", "sqlite3", None),
+        ({"pg": "8"}, "postgresql", "pg", None),
+        ({"mysql2": "3", "sequelize": "6"}, "mysql", "mysql2", "sequelize"),
+        ({"pg": "8", "typeorm": "0.3"}, "postgresql", "pg", "typeorm"),
+        ({"pg": "8", "drizzle-orm": "0.30"}, "postgresql", "pg", "drizzle"),
+    ],
+)
+def test_database_driver_and_orm(node_app, deps, engine, driver, orm) -> None:
+    db = node_app(deps).databases[0]
+    assert (db.engine, db.driver, db.orm) == (engine, driver, orm)
+
+
+def test_prisma_provider_gives_the_engine(node_app) -> None:
+    schema = 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'
+    p = node_app({"@prisma/client": "5"}, {"prisma/schema.prisma": schema}, dev={"prisma": "5"})
+    db = p.databases[0]
+    assert (db.engine, db.orm, db.migration_tool) == ("postgresql", "prisma", "prisma migrate")
+    assert "prisma/schema.prisma:2" in [str(e) for e in db.evidence]
+
+
+def test_sequelize_dialect_in_code_gives_the_engine(node_app) -> None:
+    p = node_app({"sequelize": "6"}, {"db.js": "new Sequelize(url, { dialect: 'mysql' });\n"})
+    assert [d.engine for d in p.databases] == ["mysql"]
+
+
+def test_pgvector_dependency_is_an_extension(node_app) -> None:
+    assert node_app({"pg": "8", "pgvector": "0.1"}).databases[0].extensions == ["vector"]
+
+
+def test_cache_client(node_app) -> None:
+    assert node_app({"ioredis": "5"}).cache.value == {"engine": "redis", "client": "ioredis"}
+
+
+@pytest.mark.parametrize(
+    ("dep", "service"),
+    [
+        ("@aws-sdk/client-s3", "s3"),
+        ("@aws-sdk/client-ses", "ses"),
+        ("nodemailer", "smtp"),
+        ("socket.io", "websockets"),
+        ("bullmq", "queue"),
+    ],
+)
+def test_services(node_app, dep, service) -> None:
+    assert [s.value for s in node_app({dep: "1"}).services] == [service]
+
+
+def test_build_start_and_yarn(node_app) -> None:
+    p = node_app(
+        {"express": "4"},
+        {"yarn.lock": ""},
+        scripts={
+            "build": "tsc",
+            "start": "node dist/index.js",
+            "start:prod": "node --max-old-space-size=512 dist/index.js",
+        },
+    )
+    assert p.build_command.value == "yarn build"
+    assert p.start_command.value == "node --max-old-space-size=512 dist/index.js"
+
+
+def test_one_off_scripts_and_workers(node_app) -> None:
+    p = node_app(
+        {"express": "4"},
+        scripts={
+            "start": "node a.js",
+            "worker": "node worker.js",
+            "seed": "node seed.js",
+            "lint": "eslint .",
+            "migration:generate": "typeorm-ts-node-commonjs migration:generate",
+        },
+    )
+    assert sorted((j.kind, j.name) for j in p.jobs) == [("one-off", "seed"), ("worker", "worker")]
+
+
+def test_sync_client_finding_counts_call_sites(node_app) -> None:
+    code = (
+        "const db = require('better-sqlite3')('x.db');\nconst a = db.prepare('SELECT 1').get();\n"
+    )
+    f = {f.code: f for f in node_app({"better-sqlite3": "9"}, {"db.js": code}).findings}[
+        "sync-db-client"
+    ]
+    assert "db.js:2" in [str(e) for e in f.evidence]
+
+
+def test_nest_health_controller_with_global_prefix(node_app) -> None:
+    files = {
+        "src/main.ts": "app.setGlobalPrefix('api');\n",
+        "src/health.controller.ts": "@Controller('health')\nexport class HealthController {}\n",
+    }
+    assert node_app({"@nestjs/core": "10"}, files).health_path.value == "/api/health"
+
+
+def test_next_route_file_is_a_health_endpoint(node_app) -> None:
+    p = node_app({"next": "14"}, {"app/api/health/route.ts": "export function GET() {}\n"})
+    assert p.health_path.value == "/api/health"
+
+
+def test_express_router_health_path_includes_mount_prefix(node_app) -> None:
+    files = {
+        "src/app.js": "const ops = require('./routes/ops');\napp.use('/internal', ops);\n",
+        "src/routes/ops.js": "router.get('/healthz', (req, res) => res.send('ok'));\n",
+    }
+    p = node_app({"express": "4"}, files)
+    assert p.health_path.value == "/internal/healthz"
+    assert str(p.health_path.evidence[0]) == "src/routes/ops.js:1"

@@ -1,0 +1,65 @@
+"""Python: requirements, pyproject, runtime.txt and settings, one behaviour per test."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("requirements", "framework"),
+    [
+        ("Django==5.0\n", "django"),
+        ("fastapi>=0.110\nuvicorn\n", "fastapi"),
+        ("Flask==3.0.2\n", "flask"),
+    ],
+)
+def test_framework(scan_files, requirements, framework) -> None:
+    assert scan_files({"requirements.txt": requirements}).framework.value == framework
+
+
+def test_runtime_txt(scan_files) -> None:
+    p = scan_files({"requirements.txt": "flask\n", "runtime.txt": "python-3.11.9\n"})
+    assert (p.runtime.value, p.runtime.confidence) == (
+        {"language": "python", "version": "3.11"},
+        "high",
+    )
+
+
+def test_pyproject_requires_python_and_deps(scan_files) -> None:
+    pyproject = '[project]\nname = "svc"\nrequires-python = ">=3.12"\ndependencies = ["fastapi", "SQLAlchemy>=2", "psycopg[binary]"]\n'
+    p = scan_files({"pyproject.toml": pyproject})
+    db = p.databases[0]
+    assert (p.runtime.value["version"], p.framework.value) == ("3.12", "fastapi")
+    assert (db.engine, db.driver, db.orm) == ("postgresql", "psycopg", "sqlalchemy")
+
+
+def test_env_from_os_environ_and_getenv(scan_files) -> None:
+    code = "import os\nA = os.environ['SECRET_KEY']\nB = os.environ.get('DEBUG')\nC = os.getenv('REDIS_URL')\n"
+    p = scan_files({"requirements.txt": "flask\n", "app.py": code})
+    assert [(e.name, e.kind) for e in p.env] == [
+        ("DEBUG", "config"),
+        ("REDIS_URL", "secret"),
+        ("SECRET_KEY", "secret"),
+    ]
+
+
+def test_celery_beat_crontab(scan_files) -> None:
+    code = "from celery.schedules import crontab\nbeat_schedule = {'x': {'task': 't', 'schedule': crontab(minute=0, hour='*/3')}}\n"
+    job = scan_files({"requirements.txt": "celery\nredis\n", "tasks.py": code}).jobs[0]
+    assert (job.kind, job.schedule) == ("cron", "0 */3 * * *")
+
+
+def test_django_sqlite_engine(scan_files) -> None:
+    settings = (
+        "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'db.sqlite3'}}\n"
+    )
+    p = scan_files({"requirements.txt": "django\n", "manage.py": "", "site/settings.py": settings})
+    db = p.databases[0]
+    assert (db.engine, db.orm, db.migration_tool) == ("sqlite", "django", "django")
+
+
+def test_port_from_app_run(scan_files) -> None:
+    p = scan_files(
+        {"requirements.txt": "flask\n", "app.py": "app.run(host='0.0.0.0', port=5001)\n"}
+    )
+    assert p.port.value == 5001
