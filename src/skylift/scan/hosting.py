@@ -85,9 +85,13 @@ def _app_json(draft: Draft) -> None:
             draft.profile.cache = Fact(
                 {"engine": "redis", "client": plan.split(":")[0]}, [ev], "medium"
             )
-    for name in data.get("env") or {}:
+    env = data.get("env") or {}
+    for name, spec in env.items() if isinstance(env, dict) else []:
         m = re.search(rf'"{re.escape(name)}"\s*:', src.text)
-        draft.env(name, _kind(name), src.evidence(offset=m.start()) if m else src.evidence())
+        kind = _kind(name)
+        value = spec.get("value") if isinstance(spec, dict) else spec
+        example = str(value) if kind == "config" and isinstance(value, str | int) else None
+        draft.env(name, kind, src.evidence(offset=m.start()) if m else src.evidence(), example)
 
 
 def _kind(name: str) -> str:
