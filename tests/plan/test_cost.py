@@ -147,3 +147,9 @@ def test_cron_runs_per_month(expr: str, runs: int) -> None:
 def test_alb_lcu_takes_the_largest_dimension() -> None:
     assert alb_lcu(0, 730, 730) == 1.0  # 1 GB an hour is one LCU
     assert alb_lcu(25 * 3600 * 730, 0, 730) == 1.0  # 25 new connections a second
+
+
+def test_production_counts_traffic_between_azs() -> None:
+    (line,) = lines(plan_for("pos-api", tier="production"), "cross_az")
+    assert line.unit_price == 0.01 and line.quantity == 2 * 10
+    assert not lines(plan_for("pos-api"), "cross_az")

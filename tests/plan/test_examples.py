@@ -72,3 +72,32 @@ def test_plan_of_example_matches_golden(name: str, tmp_path: Path) -> None:
     )
     html = (tmp_path / "migration.html").read_text()
     assert html.count("<svg") == 2 and "http://www.w3.org/2000/svg" in html
+
+
+def test_cli_json_on_an_example_and_no_secret_value_in_any_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from skylift.cli._app import main
+
+    code = main(
+        [
+            "plan",
+            str(EXAMPLES / "pantrypal"),
+            "--out",
+            str(tmp_path),
+            "--config",
+            str(tmp_path / "skylift.toml"),
+            "--tier",
+            "production",
+            "--json",
+        ]
+    )
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["blueprint"]["tier"] == "production" and doc["config"]["created"] is True
+    assert doc["cost"]["total"] == round(sum(x["monthly"] for x in doc["cost"]["lines"]), 2)
+    assert 'tier = "production"' in (tmp_path / "skylift.toml").read_text()
+    # pantrypal has a hard-coded fallback secret in src/auth.js: it must not leak anywhere
+    leaked = "pantrypal-dev-secret-change-me"
+    assert leaked in (EXAMPLES / "pantrypal" / "src" / "auth.js").read_text()
+    for f in ("MIGRATION.md", "migration.html", "skylift.toml"):
+        assert leaked not in (tmp_path / f).read_text()
+    assert leaked not in json.dumps(doc)

@@ -31,6 +31,15 @@ def resources(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]
             provisioned=False,
         )
     )
+    if bp.assumptions["cross_az_gb"]:
+        out.append(
+            Resource(
+                "cross_az",
+                "data-transfer",
+                {"gb_per_month": bp.assumptions["cross_az_gb"]},
+                provisioned=False,
+            )
+        )
     return out
 
 

@@ -421,7 +421,20 @@ def _egress(pr: _Pricer, r: Resource) -> None:
     )
 
 
+def _cross_az(pr: _Pricer, r: Resource) -> None:
+    gb = r.settings["gb_per_month"]
+    pr.add(
+        r.key,
+        "Data transfer between AZs",
+        "transfer.cross_az_gb",
+        2 * gb,
+        f"{gb:g} GB x 2 (billed leaving one AZ and entering the other)",
+        f"{gb:g} GB a month between tasks and the database/cache in another AZ",
+    )
+
+
 PRICERS: dict[str, Callable[[_Pricer, Resource], None]] = {
+    "cross_az": _cross_az,
     "ecs_service": _fargate,
     "lambda_function": _lambda,
     "scheduler": _scheduler,

@@ -62,6 +62,8 @@ def derived_defaults(profile: AppProfile, tier: str, compute: str) -> dict[str, 
         "sizes.log_retention_days": 90 if production else 30,
         "usage.log_gb": 2.0 if production else 1.0,
         "usage.nat_gb": 10.0 if nat else 0.0,
+        # with tasks in two AZs, about half the app's database traffic crosses an AZ boundary
+        "usage.cross_az_gb": 10.0 if production else 0.0,
     }
 
 
@@ -218,6 +220,7 @@ def _assumptions(cfg: Config) -> dict[str, Any]:
         "s3_backup_gb": u.s3_backup_gb,
         "ecr_gb": u.ecr_gb,
         "db_backup_extra_gb": u.db_backup_extra_gb,
+        "cross_az_gb": u.cross_az_gb,
         "lambda_avg_ms": u.lambda_avg_ms,
         "cron_run_minutes": 5,
     }

@@ -195,30 +195,39 @@ def _today(p: AppProfile) -> str:
 
 
 def _target_summary(bp: Blueprint) -> list[str]:
-    out = []
-    for key in (
-        "alb",
-        "api_gateway",
-        "ecs_service",
-        "lambda_function",
-        "rds",
-        "elasticache",
-        "nat_gateway",
-        "waf",
-    ):
-        r = bp.resource(key)
-        if r and r.decision:
-            out.append(r.decision.choice)
-    return out
+    return [r.decision.choice for r in bp.resources if r.decision]
+
+
+TOPICS = {
+    "nat_gateway": "Outbound network",
+    "alb": "Load balancer",
+    "api_gateway": "Front door",
+    "ecs_service": "Compute",
+    "lambda_function": "Compute",
+    "cron_service": "Cron runner",
+    "rds": "Database",
+    "elasticache": "Cache",
+    "waf": "Firewall",
+    "tier": "Tier",
+    "cpu_arch": "CPU architecture",
+    "secrets": "Secrets",
+    "cron": "Scheduled jobs",
+}
+
+
+def _topic(key: str) -> str:
+    if key.startswith("worker_"):
+        return f"Worker {key[7:]}"
+    return TOPICS.get(key, key)
 
 
 def _choices(bp: Blueprint) -> list[dict[str, Any]]:
     out = []
     for r in bp.resources:
         if r.decision:
-            out.append({"topic": r.key, "decision": r.decision})
+            out.append({"topic": _topic(r.key), "decision": r.decision})
     for topic, d in bp.decisions.items():
-        out.append({"topic": topic, "decision": d})
+        out.append({"topic": _topic(topic), "decision": d})
     return out
 
 
