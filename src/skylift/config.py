@@ -75,6 +75,7 @@ class Usage:
     log_gb: float = 1.0
     nat_gb: float = 10.0
     s3_backup_gb: float = 5.0
+    s3_uploads_gb: float = 5.0  # only when the app writes files to local disk
     ecr_gb: float = 1.0
     db_backup_extra_gb: float = 0.0
     cross_az_gb: float = 0.0  # traffic between tasks and a database/cache in another AZ

@@ -29,7 +29,39 @@ def compute(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
         )
     if cfg.compute == "fargate":
         out += _side_services(profile, cfg, bp)
+    if writes_local_disk(profile):
+        out.append(_uploads_bucket(profile, bp))
     return out
+
+
+def writes_local_disk(profile: AppProfile) -> bool:
+    return any(f.code == "writes-local-disk" for f in profile.findings)
+
+
+def _uploads_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
+    where = ", ".join(
+        str(e) for f in profile.findings if f.code == "writes-local-disk" for e in f.evidence[:2]
+    )
+    return Resource(
+        "s3_uploads",
+        "s3",
+        {
+            "bucket_prefix": f"{bp.app}-uploads-",
+            "versioning": True,
+            "encryption": "AES256",
+            "block_public_access": True,
+            "env_var": "UPLOADS_BUCKET",  # the task reads the bucket name from this variable
+            "terraform_output": "uploads_bucket",
+        },
+        Decision(
+            "S3 bucket for the files the app writes today to local disk",
+            f"a Fargate task's disk is gone when the task is replaced ({where})",
+            {
+                "EFS volume mounted in the task": "keeps the code unchanged but costs $0.30 "
+                "per GB-month and adds NFS latency; the right stopgap if the code cannot change",
+            },
+        ),
+    )
 
 
 def _lambda_function(cfg: Config, bp: Blueprint) -> Resource:
@@ -158,6 +190,17 @@ def task_permissions(profile: AppProfile, bp: Blueprint) -> list[dict[str, Any]]
                 "sid": "AppS3",
                 "actions": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
                 "resources": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            }
+        )
+    if writes_local_disk(profile):
+        out.append(
+            {
+                "sid": "AppUploads",
+                "actions": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                "resources": [
+                    f"arn:aws:s3:::{bp.app}-uploads-*",
+                    f"arn:aws:s3:::{bp.app}-uploads-*/*",
+                ],
             }
         )
     if "ses" in services:

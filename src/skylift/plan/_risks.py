@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from skylift.config import Config
 from skylift.plan.blueprint import Blueprint
-from skylift.scan.model import AppProfile
+from skylift.scan.model import AppProfile, Finding
 
 
 def risks(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[dict[str, str]]:
@@ -17,12 +17,12 @@ def risks(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[dict[str, str
 
     db = bp.database
     if db and db["source_engine"] in ("sqlite", "mysql"):
-        n = sum(1 for f in profile.findings if f.code.startswith(db["source_engine"]))
+        sql = [f for f in profile.findings if f.code.startswith(db["source_engine"])]
         add(
-            f"{db['source_engine']}-only SQL breaks on PostgreSQL ({n} place(s) found by scan)",
+            f"{db['source_engine']}-only SQL breaks on PostgreSQL ({len(sql)} kind(s) found)",
             "fix every finding listed under Code changes, then run the test suite against the "
             "local rehearsal (`skylift up --target local`) before touching AWS",
-            "scan findings",
+            _where(sql),
         )
     if db:
         add(
@@ -60,8 +60,8 @@ def _compute_risks(
     ):
         add(
             "the app writes files to local disk; a Fargate task's disk is gone on restart",
-            "store uploads in S3 (see Code changes)",
-            "scan findings",
+            "store the files in the S3 uploads bucket this plan adds (see Code changes)",
+            _where([f for f in profile.findings if f.code == "writes-local-disk"]),
         )
     _cron_risks(cfg, bp, add)
     if cfg.tier == "starter":
@@ -118,3 +118,9 @@ def _cron_risks(cfg: Config, bp: Blueprint, add: Callable[..., None]) -> None:
             "a one-task cron service)",
             where,
         )
+
+
+def _where(findings: list[Finding], limit: int = 3) -> str:
+    places = [str(e) for f in findings for e in f.evidence]
+    more = f" and {len(places) - limit} more" if len(places) > limit else ""
+    return ", ".join(places[:limit]) + more

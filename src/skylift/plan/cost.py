@@ -380,15 +380,13 @@ def _route53(pr: _Pricer, r: Resource) -> None:
 
 
 def _s3(pr: _Pricer, r: Resource) -> None:
-    gb = pr.bp.assumptions["s3_backup_gb"]
-    pr.add(
-        r.key,
-        "S3 backups bucket",
-        "s3.standard_gb_month",
-        gb,
-        f"{gb:g} GB",
-        f"{gb:g} GB of dumps kept 35 days",
-    )
+    if r.key == "s3_uploads":
+        gb = pr.bp.assumptions["s3_uploads_gb"]
+        item, why = "S3 uploads bucket", f"{gb:g} GB of files the app stores"
+    else:
+        gb = pr.bp.assumptions["s3_backup_gb"]
+        item, why = "S3 backups bucket", f"{gb:g} GB of dumps kept 35 days"
+    pr.add(r.key, item, "s3.standard_gb_month", gb, f"{gb:g} GB", why)
 
 
 def _ecr(pr: _Pricer, r: Resource) -> None:
@@ -452,6 +450,7 @@ PRICERS: dict[str, Callable[[_Pricer, Resource], None]] = {
     "waf": _waf,
     "route53": _route53,
     "s3_backups": _s3,
+    "s3_uploads": _s3,
     "ecr": _ecr,
     "budget": _budget,
     "egress": _egress,

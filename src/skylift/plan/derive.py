@@ -218,6 +218,7 @@ def _assumptions(cfg: Config) -> dict[str, Any]:
         "log_gb": u.log_gb,
         "nat_gb": u.nat_gb,
         "s3_backup_gb": u.s3_backup_gb,
+        "s3_uploads_gb": u.s3_uploads_gb,
         "ecr_gb": u.ecr_gb,
         "db_backup_extra_gb": u.db_backup_extra_gb,
         "cross_az_gb": u.cross_az_gb,

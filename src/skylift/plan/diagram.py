@@ -282,6 +282,8 @@ def _regional_boxes(bp: Blueprint, y: float) -> list[Box]:
         )
     )
     items.append(("S3 backups", ("versioned, 35 days",), "ops"))
+    if bp.has("s3_uploads"):
+        items.append(("S3 uploads", ("files the app stores",), "data"))
     if bp.has("scheduler"):
         n = bp.resource("scheduler").count  # type: ignore[union-attr]
         items.append(("EventBridge Scheduler", (f"{n} cron job(s)",), "ops"))

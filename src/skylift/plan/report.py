@@ -234,7 +234,11 @@ def _choices(bp: Blueprint) -> list[dict[str, Any]]:
 def _sizes(cfg: Config) -> list[dict[str, Any]]:
     names = {"cli": "command line", "file": "skylift.toml", "default": "skylift default"}
     return [
-        {"key": k, "value": v, "origin": names[cfg.origins.get(k, "default")]}
+        {
+            "key": k,
+            "value": json.dumps(v) if isinstance(v, bool) else v,
+            "origin": names[cfg.origins.get(k, "default")],
+        }
         for k, v in cfg.flat().items()
         if not k.startswith("current.")
     ]
@@ -294,6 +298,16 @@ def phases(p: AppProfile, bp: Blueprint) -> list[dict[str, Any]]:
             "skylift up --target aws",
         ),
     ]
+    if bp.has("s3_uploads"):
+        out.append(
+            _phase(
+                "Copy the stored files",
+                "Copy the files the app wrote to local disk "
+                "(the folder named in Code changes) into the uploads bucket.",
+                'aws s3 sync ./uploads "s3://$(terraform -chdir=infra output -raw '
+                'uploads_bucket)/"',
+            )
+        )
     if src:
         out.append(
             _phase(
