@@ -314,6 +314,7 @@ def write(path: Path, cfg: Config, file_values: Mapping[str, Any] | None) -> lis
     still follow a default (see module docstring) change; comments and layout are kept.
     """
     flat = cfg.flat()
+    path.parent.mkdir(parents=True, exist_ok=True)
     if file_values is None or not path.exists():
         path.write_text(_fresh_document(flat), encoding="utf-8")
         return sorted(flat)

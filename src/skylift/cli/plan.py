@@ -79,4 +79,5 @@ def _render(result: Any) -> None:
     table.add_row("", "[bold]Total[/bold]", "", f"[bold]${est.total:,.2f}[/bold]")
     out.print(table)
     if est.current:
-        out.print(f"Today: ${est.current['monthly']:,.2f} a month ({est.current['source']})")
+        today = f"Today: ${est.current['monthly']:,.2f} a month ({est.current['source']})"
+        out.print(today, markup=False, highlight=False)
