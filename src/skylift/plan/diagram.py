@@ -350,8 +350,11 @@ def _app_lines(profile: AppProfile) -> tuple[str, ...]:
 
 def _current_data(profile: AppProfile) -> list[tuple[str, tuple[str, ...]]]:
     out: list[tuple[str, tuple[str, ...]]] = []
+    heroku = profile.current_host is not None and profile.current_host.value == "heroku"
     for db in profile.databases:
         where = db.files[0] if db.files else (db.driver or "")
+        if heroku and db.engine == "postgresql":
+            where = "Heroku Postgres add-on"
         out.append((db.engine if db.engine != "postgresql" else "PostgreSQL", (where,)))
     if profile.cache:
         v = profile.cache.value if isinstance(profile.cache.value, dict) else {}
