@@ -49,6 +49,7 @@ def read_schema(conn: Any, db: str, options: dict[str, Any]) -> Schema:
         schema.tables.append(table)
     _keys_and_indexes(conn, db, schema)
     _foreign_keys(conn, db, schema)
+    _align_foreign_key_types(schema)
     _checks(conn, db, schema)
     for table in schema.tables:
         _profile(conn, schema, table)
@@ -222,6 +223,24 @@ def _foreign_keys(conn: Any, db: str, schema: Schema) -> None:
                 continue
         fks[key].columns.append(row["column_name"])
         fks[key].ref_columns.append(row["referenced_column_name"])
+
+
+def _align_foreign_key_types(schema: Schema) -> None:
+    """A key column takes the type of the column it references: PostgreSQL cannot compare
+    numeric(20) (a bigint unsigned) with the bigint identity (AUTO_INCREMENT) it points at."""
+    for table in schema.tables:
+        for fk in table.foreign_keys:
+            try:
+                parent = schema.table(fk.ref_table)
+            except KeyError:
+                continue
+            for name, ref in zip(fk.columns, fk.ref_columns, strict=False):
+                col, ref_col = table.column(name), parent.column(ref)
+                if {col.pg_type, ref_col.pg_type} == {"bigint", "numeric(20)"}:
+                    col.pg_type, col.kind = ref_col.pg_type, ref_col.kind
+                    schema.note(
+                        f"{table.name}.{name}", f"typed {col.pg_type} like {fk.ref_table}.{ref}"
+                    )
 
 
 def _checks(conn: Any, db: str, schema: Schema) -> None:

