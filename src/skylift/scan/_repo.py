@@ -118,6 +118,7 @@ class Repo:
     skipped_dirs: list[str] = field(default_factory=list)  # folders pruned, e.g. "node_modules"
     unreadable: list[str] = field(default_factory=list)
     _cache: dict[str, SourceFile | None] = field(default_factory=dict, repr=False)
+    _code: dict[tuple[str, ...], list[SourceFile]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def walk(cls, root: Path) -> Repo:
@@ -170,12 +171,15 @@ class Repo:
         return None
 
     def code(self, exts: Iterable[str] = CODE_EXTS) -> Iterator[SourceFile]:
-        allowed = tuple(exts)
-        for rel in self.files:
-            if rel.endswith(allowed) and not _is_test(rel):
-                src = self.read(rel)
-                if src is not None:
-                    yield src
+        """The app's source files with these extensions (tests excluded), read once and kept."""
+        key = tuple(exts)
+        if key not in self._code:
+            self._code[key] = [
+                src
+                for rel in self.files
+                if rel.endswith(key) and not _is_test(rel) and (src := self.read(rel)) is not None
+            ]
+        return iter(self._code[key])
 
     def grep(
         self, pattern: re.Pattern[str], exts: Iterable[str] = CODE_EXTS

@@ -57,7 +57,7 @@ _DJANGO_ENGINE = re.compile(
 )
 _SQLITE_IMPORT = re.compile(r"^\s*import sqlite3\b", re.M)
 _BEAT = re.compile(r"crontab\(([^)]*)\)")
-_PORT = re.compile(r"(?:--port[ =]|port\s*=\s*|-b\s+[\w.]*:|--bind[ =][\w.]*:)(\d{2,5})\b")
+_PORT = re.compile(r"(?:--port[ =]|\bport\s*=\s*|-b\s+[\w.]*:|--bind[ =][\w.]*:)(\d{2,5})\b")
 _ENGINES = {"postgresql": "postgresql", "mysql": "mysql", "sqlite3": "sqlite"}
 
 

@@ -7,12 +7,13 @@ inside a quoted value is not a placeholder.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-import sqlglot
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
@@ -92,15 +93,17 @@ def scan(draft: Draft) -> None:
     if engine is None:
         return
     hits: dict[str, list[Evidence]] = defaultdict(list)
+    seen: set[tuple[str, int, str]] = set()
     for src in draft.repo.code(draft.code_exts):
         family = EXT_FAMILY.get("." + src.path.rsplit(".", 1)[-1])
         if family is None:
             continue
-        for offset, sql in _sql_strings(src, family, engine):
-            for check, rel_line in _constructs(sql, engine):
-                ev = src.evidence(src.line_at(offset) + rel_line - 1)
-                if ev not in hits[check]:
-                    hits[check].append(ev)
+        for offset, sql in _sql_strings(src, family):
+            for check, rel_line in _check(sql, engine):
+                line = src.line_at(offset) + rel_line - 1
+                if (src.path, line, check) not in seen:
+                    seen.add((src.path, line, check))
+                    hits[check].append(src.evidence(line))
     for check, evidence in hits.items():
         label, suggestion = CHECKS[check]
         if check == "upsert":
@@ -113,13 +116,29 @@ def scan(draft: Draft) -> None:
         )
 
 
-def _parses(sql: str, engine: str) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _check(sql: str, engine: str) -> tuple[tuple[str, int], ...]:
+    """Dialect-only constructs in one string, as (check, line in the string); () if not SQL.
+
+    Tokenized once; parsed (the costly part) only when a construct was found. Cached: apps
+    repeat their queries.
+    """
+    dialect = Dialect.get_or_raise(engine)
+    try:
+        tokens = dialect.tokenize(sql)
+    except SqlglotError:
+        return ()
+    found = tuple(_constructs(sql, tokens, dialect))
+    return found if found and _parses(dialect, tokens, sql) else ()
+
+
+def _parses(dialect: Dialect, tokens: list[Token], sql: str) -> bool:
     # sqlglot logs a warning for every statement it keeps as an opaque Command; not our user's concern
     logger = logging.getLogger("sqlglot")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        sqlglot.parse(sql, read=engine)
+        dialect.parser().parse(tokens, sql)
         return True
     except SqlglotError:
         return False
@@ -127,33 +146,31 @@ def _parses(sql: str, engine: str) -> bool:
         logger.setLevel(level)
 
 
-def _sql_strings(src: SourceFile, family: str, engine: str) -> Iterator[tuple[int, str]]:
-    """(offset of the string's body, its text) for every string literal that parses as SQL."""
+def _sql_strings(src: SourceFile, family: str) -> Iterator[tuple[int, str]]:
+    """(offset of the string's body, its text) for every string literal that starts like SQL."""
     for m in LITERALS[family].finditer(src.text):
         raw = m.group(0)
         if raw[0] in "/#":
             continue
         quote = 3 if raw[:3] in ("'''", '"""') else 1
         body = raw[quote:-quote]
-        if not SQL_START.match(body):
-            continue
-        sql = _TEMPLATE_EXPR.sub("x_tpl", body) if raw[0] == "`" else body
-        if _parses(sql, engine):
-            yield m.start() + quote, sql
+        if SQL_START.match(body):
+            yield m.start() + quote, _TEMPLATE_EXPR.sub("x_tpl", body) if raw[0] == "`" else body
 
 
-def _constructs(sql: str, engine: str) -> Iterator[tuple[str, int]]:
+def _constructs(sql: str, tokens: list[Token], dialect: Dialect) -> Iterator[tuple[str, int]]:
     """(check, 1-based line within the SQL) for each dialect-only construct."""
-    try:
-        tokens = sqlglot.tokenize(sql, read=engine)
-    except SqlglotError:
-        return
     if len(tokens) == 2 and tokens[1].token_type == TokenType.STRING and tokens[0].text.isalpha():
         # MySQL tokenizes `REPLACE INTO ...` as a command word plus the rest as one string
         if tokens[0].text.upper() == "REPLACE":
             yield "upsert", tokens[0].line
         rest = sql[tokens[0].end + 1 :]
-        yield from ((c, line + tokens[0].line - 1) for c, line in _constructs(rest, engine))
+        try:
+            rest_tokens = dialect.tokenize(rest)
+        except SqlglotError:
+            return
+        for check, line in _constructs(rest, rest_tokens, dialect):
+            yield check, line + tokens[0].line - 1
         return
     for i, tok in enumerate(tokens):
         text = tok.text.upper()
