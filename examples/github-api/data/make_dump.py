@@ -39,7 +39,7 @@ TABLES = {
   `updated_at` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
   PRIMARY KEY (`id`),
   UNIQUE KEY `users_email_unique` (`email`)
-) ENGINE=InnoDB AUTO_INCREMENT=31 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;""",
+) ENGINE=InnoDB AUTO_INCREMENT=31 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;""",
     "repositories": """CREATE TABLE `repositories` (
   `id` bigint unsigned NOT NULL AUTO_INCREMENT,
   `full_name` varchar(255) NOT NULL,
@@ -52,7 +52,7 @@ TABLES = {
   `updated_at` datetime NOT NULL,
   PRIMARY KEY (`id`),
   UNIQUE KEY `full_name` (`full_name`)
-) ENGINE=InnoDB AUTO_INCREMENT=81 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;""",
+) ENGINE=InnoDB AUTO_INCREMENT=81 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;""",
     "contributors": """CREATE TABLE `contributors` (
   `id` bigint unsigned NOT NULL AUTO_INCREMENT,
   `repository_id` bigint unsigned NOT NULL,
@@ -63,7 +63,7 @@ TABLES = {
   PRIMARY KEY (`id`),
   UNIQUE KEY `repo_login` (`repository_id`,`login`),
   CONSTRAINT `contributors_repo_fk` FOREIGN KEY (`repository_id`) REFERENCES `repositories` (`id`) ON DELETE CASCADE
-) ENGINE=InnoDB AUTO_INCREMENT=301 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;""",
+) ENGINE=InnoDB AUTO_INCREMENT=301 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;""",
     "email_log": """CREATE TABLE `email_log` (
   `id` bigint unsigned NOT NULL AUTO_INCREMENT,
   `user_id` int unsigned DEFAULT NULL,
@@ -73,7 +73,7 @@ TABLES = {
   `sent_at` datetime(3) DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `email_log_user` (`user_id`)
-) ENGINE=InnoDB AUTO_INCREMENT=121 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;""",
+) ENGINE=InnoDB AUTO_INCREMENT=121 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;""",
 }
 
 FOOTER = """/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;
