@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from skylift.db import values
@@ -169,22 +170,13 @@ def _pg_array_text(items: list[str]) -> str:
     return "{" + ",".join(elem(s) for s in items) + "}"
 
 
-# canonical form of each kind's converted value (db/values.py)
-CANONICAL: dict[str, Callable[[Any], Any]] = {
-    "numeric": values.canonical_decimal,
-    "json": values.canonical_json,
-    "date": values.pg_date_text,
-    "time": values.pg_time_text,
-    "timestamp": values.pg_timestamp_text,
-    "timestamptz": values.pg_timestamptz_text,
-    "bytes": bytes,
-}
-
-
 def canonical_func(col: Column) -> Callable[[Any], Any] | None:
+    """The canonical form (db/values.py) of a converted value; None: it already is."""
     if col.pg_type == "text[]":
         return _pg_array_text
-    return CANONICAL.get(col.kind)
+    if col.kind in ("int", "text", "text_repr"):
+        return None
+    return partial(values.to_canonical, col.kind)
 
 
 def json_safe(value: Any) -> Any:
