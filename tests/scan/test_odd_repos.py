@@ -172,3 +172,17 @@ def test_large_repo_skips_node_modules_vendor_and_git(tmp_path: Path) -> None:
     assert all(
         not e.file.startswith(("node_modules", "vendor", ".git")) for v in p.env for e in v.evidence
     )
+
+
+def test_virtualenvs_of_any_name_are_skipped(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "flask\n",
+            "app.py": "import os\nKEY = os.environ['APP_KEY']\n",
+            "tools-env/pyvenv.cfg": "home = /usr/bin\n",
+            "tools-env/lib/python3.11/site-packages/dep.py": "os.environ['DEP_SETTING']\n",
+            ".venv-lint/lib/python3.11/site-packages/x.py": "os.environ['LINT_SETTING']\n",
+        },
+    )
+    assert [e.name for e in scan(tmp_path).env] == ["APP_KEY"]

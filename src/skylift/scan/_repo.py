@@ -130,9 +130,9 @@ class Repo:
         ):
             rel_dir = os.path.relpath(dirpath, root)
             prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-            for d in [d for d in dirnames if d in SKIP_DIRS]:
-                skipped.append(prefix + d)
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            pruned = [d for d in dirnames if _skip(dirpath, d)]
+            skipped.extend(prefix + d for d in pruned)
+            dirnames[:] = sorted(d for d in dirnames if d not in pruned)
             files.extend(prefix + f for f in sorted(filenames))
         unreadable = [os.path.relpath(p, root).replace(os.sep, "/") for p in unreadable if p]
         return cls(root=root, files=files, skipped_dirs=skipped, unreadable=unreadable)
@@ -187,6 +187,13 @@ class Repo:
         for src in self.code(exts):
             for m in pattern.finditer(src.text):
                 yield src, m
+
+
+def _skip(parent: str, name: str) -> bool:
+    """Folders of other people's code: dependencies, virtualenvs (any name), build output."""
+    if name in SKIP_DIRS or name == "site-packages" or name.startswith((".venv", "venv")):
+        return True
+    return os.path.exists(os.path.join(parent, name, "pyvenv.cfg"))
 
 
 def _is_test(rel: str) -> bool:

@@ -12,7 +12,7 @@ SQLITE_EXTS = (".db", ".sqlite", ".sqlite3", ".db3")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEAD_BYTES = 65536
 MIGRATION_DIRS = ("migrations", "migrate", "db/migrate", "alembic/versions")
-_EXTENSION = re.compile(r"CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?(\w+)\"?", re.I)
+_EXTENSION = re.compile(r"CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!IF\b)\"?(\w+)\"?", re.I)
 _DUMP_DIALECTS = [
     (re.compile(r"PostgreSQL database dump|SET client_encoding|pg_catalog\."), "postgresql"),
     (re.compile(r"MySQL dump|MariaDB dump|ENGINE=InnoDB|/\*!40101"), "mysql"),
