@@ -166,3 +166,19 @@ def test_express_router_health_path_includes_mount_prefix(node_app) -> None:
     p = node_app({"express": "4"}, files)
     assert p.health_path.value == "/internal/healthz"
     assert str(p.health_path.evidence[0]) == "src/routes/ops.js:1"
+
+
+def test_orm_configured_for_mysql_is_a_finding(node_app) -> None:
+    p = node_app(
+        {"sequelize": "6", "mysql2": "3"},
+        {"src/db.js": "\nnew Sequelize(u, { dialect: 'mysql' });\n"},
+    )
+    found = {f.code: [str(e) for e in f.evidence] for f in p.findings}
+    assert found["orm-dialect"] == ["src/db.js:2"]
+    assert found["db-driver"] == [str(p.databases[0].evidence[0])]
+
+
+def test_postgres_app_needs_no_driver_change(node_app) -> None:
+    assert not {"orm-dialect", "db-driver"} & {
+        f.code for f in node_app({"pg": "8", "typeorm": "0.3"}).findings
+    }

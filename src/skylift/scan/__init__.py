@@ -121,6 +121,7 @@ def _notes(draft: Draft) -> None:
             [Evidence(f) for f in sorted(set(repo.unreadable))],
             "info",
         )
+    _driver_finding(draft)
     for db in draft.profile.databases:
         if db.engine not in SUPPORTED_ENGINES:
             draft.finding(
@@ -129,4 +130,20 @@ def _notes(draft: Draft) -> None:
                 "keep it where it is (or move it to its managed AWS service) and point the app at it",
                 db.evidence[:3],
                 "blocker",
+            )
+
+
+POSTGRES_DRIVERS = {"node": "pg (node-postgres)", "go": "pgx (or lib/pq)", "python": "psycopg"}
+
+
+def _driver_finding(draft: Draft) -> None:
+    """A MySQL or SQLite driver must give way to a PostgreSQL one (better-sqlite3 has its own finding)."""
+    for db in draft.profile.databases:
+        if db.engine in ("mysql", "sqlite") and db.driver and db.driver != "better-sqlite3":
+            draft.finding(
+                "db-driver",
+                f"{db.driver} talks to {db.engine} only",
+                f"replace it with {POSTGRES_DRIVERS.get(draft.language, 'a PostgreSQL driver')} "
+                "and connect with DATABASE_URL (TLS on for RDS)",
+                db.evidence[:1],
             )

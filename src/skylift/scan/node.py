@@ -248,24 +248,27 @@ def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
             draft.releases.add(f"{run} {name}", ev(name), 1)
 
 
-def _databases(draft: Draft) -> None:
-    repo = draft.repo
-    engines_from_code: dict[str, Evidence] = {}
-    for pattern in (_TYPEORM_TYPE, _SEQUELIZE_DIALECT, _KNEX_CLIENT, _DRIZZLE_DIALECT):
-        for src, m in repo.grep(pattern, draft.code_exts):
-            engines_from_code.setdefault(
-                _ENGINE_NAMES.get(m.group(1), m.group(1)), src.evidence(offset=m.start())
-            )
-    prisma = repo.first_named("schema.prisma")
+def _orm_engines(draft: Draft) -> list[tuple[str, Evidence]]:
+    """Engines named in ORM configuration: TypeORM `type:`, Sequelize `dialect:`, Knex, Drizzle, Prisma."""
+    found = [
+        (_ENGINE_NAMES.get(m.group(1), m.group(1)), src.evidence(offset=m.start()))
+        for pattern in (_TYPEORM_TYPE, _SEQUELIZE_DIALECT, _KNEX_CLIENT, _DRIZZLE_DIALECT)
+        for src, m in draft.repo.grep(pattern, draft.code_exts)
+    ]
+    prisma = draft.repo.first_named("schema.prisma")
     if prisma and (pm := _PRISMA_PROVIDER.search(prisma.text)):
-        engines_from_code.setdefault(
-            _ENGINE_NAMES.get(pm.group(1), pm.group(1)), prisma.evidence(offset=pm.start())
-        )
+        engine = _ENGINE_NAMES.get(pm.group(1), pm.group(1))
+        found.append((engine, prisma.evidence(offset=pm.start())))
+    return found
+
+
+def _databases(draft: Draft) -> None:
     for dep, engine in DRIVERS.items():
         if dep in draft.deps:
             db = draft.database(engine, draft.deps[dep])
             db.driver = db.driver or dep
-    for engine, ev in engines_from_code.items():
+    configured = _orm_engines(draft)
+    for engine, ev in configured:
         draft.database(engine, ev)
     for dep, orm in ORMS.items():
         if dep in draft.deps:
@@ -286,9 +289,23 @@ def _databases(draft: Draft) -> None:
         for db in draft.profile.databases:
             if db.engine == "postgresql" and "vector" not in db.extensions:
                 db.extensions.append("vector")
+    _db_findings(draft, [ev for engine, ev in configured if engine in ("mysql", "sqlite")])
+
+
+def _db_findings(draft: Draft, orm_config: list[Evidence]) -> None:
+    if orm_config:
+        draft.finding(
+            "orm-dialect",
+            "The ORM is configured for MySQL/SQLite",
+            "set the dialect to postgres (Sequelize `dialect: 'postgres'`, TypeORM `type: "
+            "'postgres'`, Knex `client: 'pg'`, Prisma `provider = \"postgresql\"`), add the `pg` "
+            "package, and read the connection from DATABASE_URL with TLS on (RDS)",
+            orm_config,
+        )
     if "better-sqlite3" in draft.deps:
         calls = [
-            src.evidence(offset=m.start()) for src, m in repo.grep(_SYNC_CALLS, draft.code_exts)
+            src.evidence(offset=m.start())
+            for src, m in draft.repo.grep(_SYNC_CALLS, draft.code_exts)
         ]
         draft.finding(
             "sync-db-client",
