@@ -7,6 +7,8 @@ another server instead (its user must be able to CREATE DATABASE).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,16 +22,18 @@ from skylift.cloud import embedded_pg
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     """URL of a maintenance database on a running PostgreSQL server."""
     external = os.environ.get("SKYLIFT_TEST_PG_URL")
     if external:
         yield external
         return
-    data_dir = Path(tmp_path_factory.mktemp("pg")) / "data"
-    server = embedded_pg.start(data_dir)
+    # not under pytest's basetemp: another pytest run may prune that while the server runs
+    root = Path(tempfile.mkdtemp(prefix="skylift-test-pg-"))
+    server = embedded_pg.start(root / "data")
     yield server.url()
-    embedded_pg.stop(data_dir)
+    embedded_pg.stop(root / "data")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _with_db(admin_url: str, name: str) -> str:

@@ -29,8 +29,21 @@ def state() -> dict[str, Any]:
     return _state
 
 
+def _die_with_parent() -> None:
+    """Linux: end this worker when the main process dies (kill -9 included)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _init(progress: Any, setup: Callable[..., None], args: tuple[Any, ...]) -> None:
     global _progress_queue
+    _die_with_parent()
     _progress_queue = progress
     _state.clear()
     setup(_state, *args)

@@ -5,11 +5,16 @@ PostgreSQL itself refuses (a CHECK, a value outside a type's range that slipped 
 rules) makes its COPY fail: the chunk is then reloaded in halves under savepoints until each
 refused row stands alone, and that row is kept in skylift.rejects with PostgreSQL's message.
 Nothing is dropped, and nothing is half-written.
+
+While copying, each worker sums the digests of the canonical rows it sent (db/values.py); the
+sum is stored with the chunk's progress row, so verification only has to read the target back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +23,13 @@ import psycopg
 from skylift.db import _pool, journal
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Reject, Source
-from skylift.db.sources._sqlite_read import json_safe, printable
+from skylift.db.sources._sqlite_read import SlowPath, json_safe, printable
 from skylift.db.translate import Policy, Translator
+from skylift.db.values import MASK, digest_rows
 
-REPORT_EVERY = 20_000
 SESSION = "SET TimeZone = 'UTC'; SET synchronous_commit = off; SET DateStyle = 'ISO, YMD'"
+REFUSED = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.DataError)
+BATCH = 5000
 
 
 @dataclass
@@ -50,77 +57,131 @@ def connect(url: str, autocommit: bool = False) -> psycopg.Connection[Any]:
     return conn
 
 
-def copy_chunk(table_name: str, chunk: Chunk) -> ChunkResult:
-    st = _pool.state()
-    table: Table = st["tables"][table_name]
-    conn: psycopg.Connection[Any] = st["conn"]
-    fingerprint: str = st["fingerprint"]
-    copy_sql = copy_statement(st["translator"], table)
-    with conn.transaction():
-        if journal.chunk_done(conn, fingerprint, chunk.id):
-            return ChunkResult(table.name, chunk.id, 0, 0, True)
-    try:
-        with conn.transaction():
-            rows = _copy(conn, copy_sql, st["reader"].rows(table, chunk), table.name)
-            rejects = list(st["reader"].rejects(table, chunk))
-            _finish(conn, fingerprint, chunk, table, rows, rejects)
-    except (psycopg.errors.DataError, psycopg.errors.IntegrityError):
-        rows, rejects = _isolate(conn, copy_sql, table, chunk, st["reader"], fingerprint)
-    return ChunkResult(table.name, chunk.id, rows, len(rejects), False)
-
-
 def copy_statement(translator: Translator, table: Table) -> str:
     cols = ", ".join(translator.n(c.name) for c in table.columns)
     return f"COPY {translator.t(table)} ({cols}) FROM STDIN"
 
 
+def batches(reader: Any, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of a chunk in batches; sources without `batches` are batched here."""
+    if hasattr(reader, "batches"):
+        yield from reader.batches(table, chunk)
+        return
+    batch: list[tuple[Any, ...]] = []
+    for row in reader.rows(table, chunk):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def source_digest(reader: Any, table: Table, chunk: Chunk, refused: set[str] | None = None) -> int:
+    """Digest of the source's canonical rows of a chunk (minus rows PostgreSQL refused)."""
+    rows: Any = reader.canonical_rows(table, chunk)
+    if refused:
+        keys = [c.name for c in table.columns]
+        pk = [keys.index(k) for k in (table.primary_key or keys)]
+        rows = (r for r in rows if _key_json(r, pk) not in refused)
+    return digest_rows(rows)
+
+
+def _key_json(row: tuple[Any, ...], positions: list[int]) -> str:
+    return json.dumps([json_safe(row[i]) for i in positions], default=str, ensure_ascii=False)
+
+
+def copy_chunk(table_name: str, chunk: Chunk) -> ChunkResult:
+    st = _pool.state()
+    table: Table = st["tables"][table_name]
+    conn: psycopg.Connection[Any] = st["conn"]
+    fingerprint: str = st["fingerprint"]
+    with conn.transaction():
+        if journal.chunk_done(conn, fingerprint, chunk.id):
+            return ChunkResult(table.name, chunk.id, 0, 0, True)
+    for _attempt in range(2):
+        try:
+            return _copy_once(st, table, chunk)
+        except SlowPath:
+            continue  # the reader now reads this table value by value
+        except psycopg.errors.UniqueViolation:
+            if _done_elsewhere(conn, fingerprint, chunk):
+                return ChunkResult(table.name, chunk.id, 0, 0, True)
+            return _isolate(st, table, chunk)
+        except REFUSED:
+            return _isolate(st, table, chunk)
+    return _isolate(st, table, chunk)
+
+
+def _done_elsewhere(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chunk) -> bool:
+    """A worker of an interrupted run may still have committed this chunk meanwhile."""
+    with conn.transaction():
+        return journal.chunk_done(conn, fingerprint, chunk.id)
+
+
+def _copy_once(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
+    conn: psycopg.Connection[Any] = st["conn"]
+    reader = st["reader"]
+    count = digest = 0
+    with conn.transaction():
+        with conn.cursor() as cur, cur.copy(copy_statement(st["translator"], table)) as copy:
+            write = copy.write_row
+            for batch in batches(reader, table, chunk):
+                for row in batch:
+                    write(row)
+                count += len(batch)
+                if hasattr(reader, "canonical"):
+                    digest += digest_rows(reader.canonical(table, batch))
+                _pool.report(table.name, len(batch))
+        if not hasattr(reader, "canonical"):
+            digest = source_digest(reader, table, chunk)
+        rejects = list(reader.rejects(table, chunk))
+        _finish(conn, st["fingerprint"], chunk, table, (count, digest & MASK), rejects)
+    return ChunkResult(table.name, chunk.id, count, len(rejects), False)
+
+
 def _finish(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chunk, table: Table,
-            rows: int, rejects: list[Reject]) -> None:  # fmt: skip
+            copied: tuple[int, int], rejects: list[Reject]) -> None:  # fmt: skip
     journal.record_rejects(conn, fingerprint, chunk.id, rejects)
-    journal.record_chunk(conn, fingerprint, chunk.id, table.name, rows, len(rejects))
+    journal.record_chunk(
+        conn, fingerprint, chunk.id, table.name, (copied[0], len(rejects), copied[1])
+    )
 
 
-def _copy(
-    conn: psycopg.Connection[Any], sql: str, rows: Iterable[tuple[Any, ...]], table: str
-) -> int:
-    count = 0
-    with conn.cursor() as cur, cur.copy(sql) as copy:
-        write = copy.write_row
-        for row in rows:
-            write(row)
-            count += 1
-            if count % REPORT_EVERY == 0:
-                _pool.report(table, REPORT_EVERY)
-    _pool.report(table, count % REPORT_EVERY)
-    return count
-
-
-def _isolate(conn: psycopg.Connection[Any], sql: str, table: Table, chunk: Chunk, reader: Any,
-             fingerprint: str) -> tuple[int, list[Reject]]:  # fmt: skip
+def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     """Reload the chunk, bisecting failed batches under savepoints down to single rows."""
-    rows = list(reader.rows(table, chunk))
+    conn: psycopg.Connection[Any] = st["conn"]
+    reader = st["reader"]
+    rows = [row for batch in batches(reader, table, chunk) for row in batch]
+    canonical = hasattr(reader, "canonical")
     refused: list[Reject] = []
+    sql = copy_statement(st["translator"], table)
     with conn.transaction():
         loaded = _bisect(conn, sql, rows, table, refused)
         rejects = list(reader.rejects(table, chunk)) + refused
-        _finish(conn, fingerprint, chunk, table, loaded, rejects)
-    return loaded, rejects
+        if canonical:
+            digest = digest_rows(reader.canonical(table, loaded))
+        else:
+            digest = source_digest(reader, table, chunk, {r.key for r in refused})
+        _finish(conn, st["fingerprint"], chunk, table, (len(loaded), digest), rejects)
+    _pool.report(table.name, len(rows))
+    return ChunkResult(table.name, chunk.id, len(loaded), len(rejects), False)
 
 
 def _bisect(conn: psycopg.Connection[Any], sql: str, rows: list[tuple[Any, ...]], table: Table,
-            refused: list[Reject]) -> int:  # fmt: skip
+            refused: list[Reject]) -> list[tuple[Any, ...]]:  # fmt: skip
     if not rows:
-        return 0
+        return []
     try:
         # a savepoint inside the chunk's transaction
         with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
-        return len(rows)
-    except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+        return rows
+    except REFUSED as exc:
         if len(rows) == 1:
             refused.append(_refused(table, rows[0], exc))
-            return 0
+            return []
     half = len(rows) // 2
     return _bisect(conn, sql, rows[:half], table, refused) + _bisect(
         conn, sql, rows[half:], table, refused
@@ -129,23 +190,27 @@ def _bisect(conn: psycopg.Connection[Any], sql: str, rows: list[tuple[Any, ...]]
 
 def _refused(table: Table, row: tuple[Any, ...], exc: Exception) -> Reject:
     names = [c.name for c in table.columns]
-    record = {n: json_safe(v) for n, v in zip(names, row, strict=True)}
     diag = getattr(exc, "diag", None)
     column = getattr(diag, "column_name", None) if diag else None
     message = (getattr(diag, "message_primary", None) if diag else None) or str(exc).splitlines()[0]
+    context = (getattr(diag, "context", None) if diag else None) or ""
+    found = re.search(r"column (\w+):", context)
+    if column is None and found and found.group(1) in names:
+        column = found.group(1)
     if column is None:
-        column = next((n for n in names if f'"{n}"' in message or f" {n} " in message), None)
-    key_cols = table.primary_key or names
-    key = [record[k] for k in key_cols]
-    import json
-
+        column = next((n for n in names if f'"{n}"' in message), None)
+    if column is None and "NUL" in message:
+        column = next(
+            (n for n, v in zip(names, row, strict=True) if isinstance(v, str) and "\x00" in v), None
+        )
+    pk = [names.index(k) for k in (table.primary_key or names)]
     return Reject(
         table=table.name,
-        key=json.dumps(key, default=str, ensure_ascii=False),
+        key=_key_json(row, pk),
         column=column,
-        raw=printable(record.get(column)) if column else printable(repr(row)),
+        raw=printable(row[names.index(column)]) if column else printable(repr(row)),
         reason=f"PostgreSQL refused: {message}",
-        row=record,
+        row={n: json_safe(v) for n, v in zip(names, row, strict=True)},
     )
 
 

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS skylift.progress (
   table_name text NOT NULL,
   rows bigint NOT NULL,
   rejected bigint NOT NULL,
+  digest numeric(20) NOT NULL DEFAULT 0,
   done_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (fingerprint, chunk)
 );
@@ -82,11 +83,13 @@ def mark(conn: psycopg.Connection[Any], fingerprint: str, column: str) -> None:
     conn.execute(f"UPDATE skylift.runs SET {column} = now() WHERE fingerprint = %s", (fingerprint,))
 
 
-def done_chunks(conn: psycopg.Connection[Any], fingerprint: str) -> dict[str, tuple[int, int]]:
+def done_chunks(conn: psycopg.Connection[Any], fingerprint: str) -> dict[str, tuple[int, int, int]]:
+    """chunk id -> (rows copied, rows rejected, digest of the copied rows)."""
     rows = conn.execute(
-        "SELECT chunk, rows, rejected FROM skylift.progress WHERE fingerprint = %s", (fingerprint,)
+        "SELECT chunk, rows, rejected, digest FROM skylift.progress WHERE fingerprint = %s",
+        (fingerprint,),
     ).fetchall()
-    return {chunk: (n, r) for chunk, n, r in rows}
+    return {chunk: (n, r, int(d)) for chunk, n, r, d in rows}
 
 
 def chunk_done(conn: psycopg.Connection[Any], fingerprint: str, chunk: str) -> bool:
@@ -101,13 +104,14 @@ def record_chunk(
     fingerprint: str,
     chunk: str,
     table: str,
-    rows: int,
-    rejected: int,
+    counts: tuple[int, int, int],
 ) -> None:
+    """Mark a chunk done: (rows copied, rows rejected, digest of the copied rows)."""
+    rows, rejected, digest = counts
     conn.execute(
-        "INSERT INTO skylift.progress (fingerprint, chunk, table_name, rows, rejected) "
-        "VALUES (%s, %s, %s, %s, %s)",
-        (fingerprint, chunk, table, rows, rejected),
+        "INSERT INTO skylift.progress (fingerprint, chunk, table_name, rows, rejected, digest) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (fingerprint, chunk, table, rows, rejected, digest),
     )
 
 

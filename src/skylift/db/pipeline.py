@@ -217,16 +217,23 @@ class _Run:
             copy.copy_all(self.source, schema, self.target_url, fingerprint, todo, self.jobs,
                           self.policy, on_progress=self.progress.advance)  # fmt: skip
         self.progress.stop()
-        for chunk_id, (rows, rejected) in journal.done_chunks(conn, fingerprint).items():
+        for chunk_id, (rows, rejected, _digest) in journal.done_chunks(conn, fingerprint).items():
             report.add_rows(chunk_id.rsplit("#", 1)[0], rows, rejected)
 
     def _verify(self, conn: psycopg.Connection[Any], schema: Schema, fingerprint: str,
                 chunks: dict[str, list[Chunk]], report: MigrationReport) -> None:  # fmt: skip
         self.progress.phase("verifying every table on both sides")
         for table in schema.tables:
-            self.progress.start_table(table.name, 2 * report.rows_of(table.name), 0)
-        checks = verify.verify_all(self.source, schema, self.target_url, chunks, self.jobs,
-                                   self.policy, fingerprint, on_progress=self.progress.advance)  # fmt: skip
+            self.progress.start_table(table.name, report.rows_of(table.name), 0)
+        sums: dict[str, tuple[int, int]] = {t.name: (0, 0) for t in schema.tables}
+        for chunk_id, (rows, _rejected, digest) in journal.done_chunks(conn, fingerprint).items():
+            name = chunk_id.rsplit("#", 1)[0]
+            sums[name] = (sums[name][0] + rows, sums[name][1] + digest)
+        refused = {t.name: journal.refused_keys(conn, fingerprint, t.name) for t in schema.tables}
+        checks = verify.verify_all(
+            self.source, schema, self.target_url, chunks, self.jobs, self.policy,
+            source_sums=sums, refused=refused, on_progress=self.progress.advance,
+        )  # fmt: skip
         self.progress.stop()
         report.verification = [c.as_dict() for c in checks]
 

@@ -7,7 +7,7 @@ source computes from its own values. Canonical forms are chosen so that a faithf
 equal and any change — one float bit, one character, one microsecond — does not:
 
     int        int                         float      float (compared by repr: exact)
-    numeric    normalized Decimal, as str  bool       bool
+    numeric    normalized Decimal, as str  bool       0 or 1 (int)
     text       str                         bytes      bytes
     json       JSON with sorted keys, numbers as normalized decimals
     date       PostgreSQL text: '2025-01-31'
@@ -23,18 +23,21 @@ Sources produce canonical values with `to_canonical(kind, value)` from their own
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
+import marshal
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
+
+import xxhash
 
 # kind -> the type the target column is cast to when read back for verification
 READ_AS: dict[str, str] = {
     "int": "int8",
     "float": "float8",
     "numeric": "numeric",
-    "bool": "bool",
+    "bool": "int4",
     "text": "text",
     "bytes": "bytea",
     "json": "text",
@@ -45,6 +48,7 @@ READ_AS: dict[str, str] = {
     "text_repr": "text",
 }
 KINDS = frozenset(READ_AS)
+MASK = (1 << 64) - 1
 
 
 def canonical_decimal(value: Decimal | int | float | str) -> str:
@@ -65,32 +69,22 @@ def _json_number(text: str) -> Decimal:
 
 def canonical_json(text: str | bytes) -> str:
     """JSON with sorted keys and exact numbers: jsonb's reordering and 1.0/1 forms compare equal."""
-    obj = json.loads(text, parse_float=_json_number, parse_int=_json_number)
-    return json.dumps(
-        _normalize_json(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    return _dump_json(json.loads(text, parse_float=_json_number, parse_int=_json_number))
 
 
-def _normalize_json(obj: Any) -> Any:
+def _dump_json(obj: Any) -> str:
     if isinstance(obj, dict):
-        return {k: _normalize_json(v) for k, v in obj.items()}
+        items = sorted(obj.items())
+        return (
+            "{"
+            + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_dump_json(v)}" for k, v in items)
+            + "}"
+        )
     if isinstance(obj, list):
-        return [_normalize_json(v) for v in obj]
+        return "[" + ",".join(_dump_json(v) for v in obj) + "]"
     if isinstance(obj, Decimal):
-        return _JsonNumber(canonical_decimal(obj))
-    return obj
-
-
-class _JsonNumber(float):
-    """Serialises as its exact decimal text (json.dumps calls float.__repr__)."""
-
-    def __new__(cls, text: str) -> _JsonNumber:
-        inst = super().__new__(cls, 0.0)
-        inst.text = text  # type: ignore[attr-defined]
-        return inst
-
-    def __repr__(self) -> str:
-        return self.text  # type: ignore[attr-defined]
+        return canonical_decimal(obj)
+    return json.dumps(obj, ensure_ascii=False)
 
 
 def _fraction(micro: int) -> str:
@@ -126,7 +120,7 @@ def to_canonical(kind: str, value: Any) -> Any:
     if kind == "numeric":
         return canonical_decimal(value)
     if kind == "bool":
-        return bool(value)
+        return int(bool(value))
     if kind == "bytes":
         return bytes(value)
     if kind == "json":
@@ -159,10 +153,25 @@ TARGET: dict[str, Callable[[Any], Any] | None] = {
 }
 
 
+def _dump(row: tuple[Any, ...]) -> bytes:
+    try:
+        return marshal.dumps(row, 2)  # version 2: no back-references, same bytes for equal rows
+    except ValueError:  # a type marshal does not know (should not happen for canonical rows)
+        return repr(row).encode("utf-8", "surrogatepass")
+
+
 def row_digest(values: Iterable[Any]) -> int:
     """A 64-bit digest of one canonical row (order-independent sums of these compare tables)."""
-    data = repr(tuple(values)).encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+    return xxhash.xxh3_64_intdigest(_dump(tuple(values)))
+
+
+def digest_rows(rows: Iterable[tuple[Any, ...]]) -> int:
+    """Sum of the rows' digests modulo 2^64. C-level iteration: no Python bytecode per row."""
+    try:
+        total = sum(map(xxhash.xxh3_64_intdigest, map(marshal.dumps, rows, repeat(2))))
+    except ValueError:
+        total = sum(map(xxhash.xxh3_64_intdigest, map(_dump, rows)))
+    return total & MASK
 
 
 def canonicalizer(kinds: list[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:

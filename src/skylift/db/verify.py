@@ -1,31 +1,32 @@
 """Verification: every table, both sides, row counts and a content checksum.
 
 Each row is reduced to a canonical tuple (db/values.py) and hashed to 64 bits; a table's checksum
-is the sum of its rows' digests modulo 2^64 — independent of row order, so source and target can
-be read in parallel chunks. One changed float, one truncated string or one shifted timestamp
-changes the sum. On a mismatch the table is read again keyed by its primary key to name the rows
-that differ.
+is the sum of its rows' digests modulo 2^64 — independent of row order, so both sides can be
+read in parallel chunks. One changed float, one truncated string or one shifted timestamp
+changes the sum. The source side was summed while copying (skylift.progress) or is read again
+(`skylift db verify`); the target side is always read back. On a mismatch the table is read
+again keyed by its primary key, to name the rows that differ.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 
-from skylift.db import _pool, journal
-from skylift.db.copy import connect
+from skylift.db import _pool
+from skylift.db.copy import connect, source_digest
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
 from skylift.db.translate import Policy, Translator
-from skylift.db.values import READ_AS, canonicalizer, row_digest
+from skylift.db.values import MASK, READ_AS, TARGET, canonicalizer, digest_rows, row_digest
 
-MASK = (1 << 64) - 1
 MAX_LISTED = 10
+FETCH = 10_000
 
 
 @dataclass
@@ -54,12 +55,12 @@ class TableCheck:
 
 
 def _setup(state: dict[str, Any], source: Source, schema: Schema, target_url: str,
-           policy: Policy, excluded: dict[str, set[str]]) -> None:  # fmt: skip
+           policy: Policy, refused: dict[str, set[str]]) -> None:  # fmt: skip
     state["source"] = source
     state["tables"] = {t.name: t for t in schema.tables}
     state["target_url"] = target_url
     state["translator"] = Translator(schema, policy)
-    state["excluded"] = excluded
+    state["refused"] = refused
 
 
 def _reader(st: dict[str, Any]) -> Any:
@@ -70,25 +71,8 @@ def _reader(st: dict[str, Any]) -> Any:
 
 def _conn(st: dict[str, Any]) -> psycopg.Connection[Any]:
     if "conn" not in st:
-        st["conn"] = connect(st["target_url"], autocommit=True)
+        st["conn"] = connect(st["target_url"])
     return st["conn"]
-
-
-def key_positions(table: Table) -> list[int]:
-    names = [c.name for c in table.columns]
-    return [names.index(k) for k in table.primary_key]
-
-
-def source_rows(st: dict[str, Any], table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
-    excluded: set[str] = st["excluded"].get(table.name, set())
-    rows = _reader(st).canonical_rows(table, chunk)
-    if not excluded:
-        yield from rows
-        return
-    keys = key_positions(table)
-    for row in rows:
-        if json.dumps([row[k] for k in keys], default=str, ensure_ascii=False) not in excluded:
-            yield row
 
 
 def target_query(translator: Translator, table: Table, where: str = "") -> str:
@@ -96,40 +80,49 @@ def target_query(translator: Translator, table: Table, where: str = "") -> str:
     return f"SELECT {cols} FROM {translator.t(table)}{where}"
 
 
-def target_rows(st: dict[str, Any], table: Table, where: str = "") -> Iterator[tuple[Any, ...]]:
-    convert = canonicalizer([c.kind for c in table.columns])
-    sql = target_query(st["translator"], table, where)
-    with _conn(st).cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-        copy.set_types([READ_AS[c.kind] for c in table.columns])
-        for row in copy.rows():
-            yield convert(row)
-
-
-def _sum(rows: Iterable[tuple[Any, ...]], table: str) -> tuple[int, int]:
-    count, total = 0, 0
-    for row in rows:
-        total = (total + row_digest(row)) & MASK
-        count += 1
-        if count % 50_000 == 0:
-            _pool.report(table, 50_000)
-    _pool.report(table, count % 50_000)
-    return count, total
-
-
-def check_source(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
-    st = _pool.state()
-    table = st["tables"][table_name]
-    return ("source", table_name, *_sum(source_rows(st, table, chunk), table_name))
+def target_batches(st: dict[str, Any], table: Table, where: str = "") -> Iterator[list[Any]]:
+    """The target's rows in canonical form, in batches (a binary server-side cursor)."""
+    kinds = [c.kind for c in table.columns]
+    convert = canonicalizer(kinds) if any(TARGET[k] for k in kinds) else None
+    conn = _conn(st)
+    with conn.transaction(), conn.cursor(name="skylift_verify", binary=True) as cur:
+        cur.execute(target_query(st["translator"], table, where))
+        while batch := cur.fetchmany(FETCH):
+            yield [convert(r) for r in batch] if convert else batch
 
 
 def check_target(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
     st = _pool.state()
     table = st["tables"][table_name]
-    return (
-        "target",
-        table_name,
-        *_sum(target_rows(st, table, _range(st, table, chunk)), table_name),
+    count = total = 0
+    for batch in target_batches(st, table, _range(st, table, chunk)):
+        count += len(batch)
+        total += digest_rows(batch)
+        _pool.report(table_name, len(batch))
+    return ("target", table_name, count, total & MASK)
+
+
+def check_source(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
+    st = _pool.state()
+    table = st["tables"][table_name]
+    rows = [0]
+    digest = source_digest(
+        _Counting(_reader(st), rows), table, chunk, st["refused"].get(table_name)
     )
+    _pool.report(table_name, rows[0])
+    return ("source", table_name, rows[0], digest)
+
+
+class _Counting:
+    """A reader wrapper counting the canonical rows a digest consumes."""
+
+    def __init__(self, reader: Any, counter: list[int]) -> None:
+        self.reader, self.counter = reader, counter
+
+    def canonical_rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
+        for row in self.reader.canonical_rows(table, chunk):
+            self.counter[0] += 1
+            yield row
 
 
 def _range(st: dict[str, Any], table: Table, chunk: Chunk) -> str:
@@ -147,7 +140,8 @@ def _range(st: dict[str, Any], table: Table, chunk: Chunk) -> str:
 def target_chunks(table: Table, chunks: list[Chunk]) -> list[Chunk]:
     """Source chunks map onto key ranges of the target when the key is SQLite's rowid."""
     rowid_key = len(table.primary_key) == 1 and table.column(table.primary_key[0]).identity
-    return chunks if rowid_key and table.has_rowid else [Chunk(table.name, 0)]
+    ranged = rowid_key and table.has_rowid and all(isinstance(c.lo, int | None) for c in chunks)
+    return chunks if ranged else [Chunk(table.name, 0)]
 
 
 def verify_all(
@@ -157,29 +151,24 @@ def verify_all(
     chunks: dict[str, list[Chunk]],
     jobs: int,
     policy: Policy = "preserve",
-    fingerprint: str | None = None,
+    source_sums: dict[str, tuple[int, int]] | None = None,
+    refused: dict[str, set[str]] | None = None,
     on_progress: Callable[[str, int], None] | None = None,
 ) -> list[TableCheck]:
-    excluded: dict[str, set[str]] = {}
-    if fingerprint:
-        with connect(target_url, autocommit=True) as conn:
-            for table in schema.tables:
-                if journal.find_run(conn):
-                    excluded[table.name] = journal.refused_keys(conn, fingerprint, table.name)
+    """Compare every table. `source_sums` (table -> rows, digest) skips reading the source."""
+    refused = refused or {}
     tasks: list[tuple[Callable[..., Any], str, Chunk]] = []
     for table in schema.tables:
-        tasks += [(check_source, table.name, c) for c in chunks[table.name]]
+        if source_sums is None:
+            tasks += [(check_source, table.name, c) for c in chunks[table.name]]
         tasks += [(check_target, table.name, c) for c in target_chunks(table, chunks[table.name])]
-    tasks.sort(key=lambda t: -(t[2].hi or 0) + (t[2].lo or 0))
-    results = _pool.run(
-        [(func, name, chunk) for func, name, chunk in tasks],
-        _call,
-        _setup,
-        (source, schema, target_url, policy, excluded),
-        jobs,
-        on_progress=on_progress,
-    )
+    tasks.sort(key=lambda t: -schema.table(t[1]).row_estimate)
+    results = _pool.run(tasks, _call, _setup, (source, schema, target_url, policy, refused),
+                        jobs, on_progress=on_progress)  # fmt: skip
     checks = {t.name: TableCheck(t.name) for t in schema.tables}
+    for name, (count, total) in (source_sums or {}).items():
+        if name in checks:
+            checks[name].source_rows, checks[name].source_sum = count, total & MASK
     for side, name, count, total in results:
         check = checks[name]
         if side == "source":
@@ -191,7 +180,7 @@ def verify_all(
     failed = [c for c in checks.values() if not c.ok]
     if failed:
         state: dict[str, Any] = {}
-        _setup(state, source, schema, target_url, policy, excluded)
+        _setup(state, source, schema, target_url, policy, refused)
         for check in failed:
             check.differences = find_differences(
                 state, schema.table(check.table), chunks[check.table]
@@ -203,17 +192,31 @@ def _call(func: Callable[..., Any], *args: Any) -> Any:
     return func(*args)
 
 
+def _source_rows(
+    st: dict[str, Any], table: Table, chunks: list[Chunk]
+) -> Iterator[tuple[Any, ...]]:
+    refused = st["refused"].get(table.name, set())
+    names = [c.name for c in table.columns]
+    pk = [names.index(k) for k in (table.primary_key or names)]
+    for chunk in chunks:
+        for row in _reader(st).canonical_rows(table, chunk):
+            if not refused or json.dumps([row[i] for i in pk], default=str) not in refused:
+                yield row
+
+
 def find_differences(st: dict[str, Any], table: Table, chunks: list[Chunk]) -> list[str]:
     """Name the rows that differ: by primary key, or as whole rows when there is none."""
-    keys = key_positions(table)
+    names = [c.name for c in table.columns]
+    keys = [names.index(k) for k in table.primary_key]
+    target = (row for batch in target_batches(st, table) for row in batch)
     if not keys:
-        src = Counter(row_digest(r) for c in chunks for r in source_rows(st, table, c))
-        dst = Counter(row_digest(r) for r in target_rows(st, table))
+        src = Counter(row_digest(r) for r in _source_rows(st, table, chunks))
+        dst = Counter(row_digest(r) for r in target)
         missing, extra = sum((src - dst).values()), sum((dst - src).values())
         return [f"{missing} source rows missing or changed, {extra} target rows unexpected"]
-    src_map = {_key(r, keys): row_digest(r) for c in chunks for r in source_rows(st, table, c)}
+    src_map = {_key(r, keys): row_digest(r) for r in _source_rows(st, table, chunks)}
     out: list[str] = []
-    for row in target_rows(st, table):
+    for row in target:
         key = _key(row, keys)
         digest = src_map.pop(key, None)
         if digest is None:
@@ -227,5 +230,4 @@ def find_differences(st: dict[str, Any], table: Table, chunks: list[Chunk]) -> l
 
 
 def _key(row: tuple[Any, ...], positions: list[int]) -> str:
-    values = [row[i] for i in positions]
-    return ", ".join(repr(v) for v in values)
+    return ", ".join(repr(row[i]) for i in positions)

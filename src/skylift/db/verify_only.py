@@ -25,11 +25,15 @@ def verify_databases(
         schema = source.read_schema()
         with _connect(target_url) as conn:
             run = journal.find_run(conn)
-            fingerprint = run["fingerprint"] if run else None
+            refused = {}
+            if run:
+                for t in schema.tables:
+                    refused[t.name] = journal.refused_keys(conn, run["fingerprint"], t.name)
         chunks = {t.name: source.chunks(t) for t in schema.tables}
         progress.phase("verifying every table on both sides")
-        checks = verify.verify_all(source, schema, target_url, chunks, jobs or default_jobs(),
-                                   fingerprint=fingerprint)  # fmt: skip
+        checks = verify.verify_all(
+            source, schema, target_url, chunks, jobs or default_jobs(), refused=refused
+        )
     finally:
         source.close()
     report = MigrationReport.start(source.display_url, mask(target_url), schema)

@@ -1,5 +1,11 @@
-"""Stream rows out of SQLite: good rows for COPY, bad rows for the reject table, canonical rows
-for verification. The per-column SQL comes from the profile's `Plan` (see _sqlite_profile.py).
+"""Stream rows out of SQLite: good rows in batches (each row is both the value sent to
+PostgreSQL and its canonical form for verification), bad rows for the reject table.
+
+The per-column SQL comes from the profile's `Plan` (_sqlite_profile.py). Most columns need no
+Python work at all; a column whose values need an exact conversion SQL cannot do (epoch numbers,
+exact decimals, JSON) gets a converter, and a converter that raises `BadValue` sends its row to
+the reject table. Text that is not valid UTF-8 makes the fast path fail; the chunk is then read
+again value by value (`SlowPath`).
 """
 
 from __future__ import annotations
@@ -8,16 +14,15 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
-
-if TYPE_CHECKING:
-    from skylift.db.sources._sqlite_profile import Plan
+from skylift.db.sources._sqlite_profile import Plan, q, sub
 from skylift.db.values import canonical_decimal, canonical_json, pg_date_text, pg_timestamptz_text
 
 FETCH = 5000
@@ -25,79 +30,82 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SIMPLE_TS = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 
 
-def _bad_utf8(value: bytes | None) -> int:
-    if value is None:
-        return 0
-    try:
-        bytes(value).decode("utf-8")
-    except UnicodeDecodeError:
-        return 1
-    return 0
+class BadValue(ValueError):
+    """A value a converter cannot store as it is; its message is the reject reason."""
 
 
-def register_functions(conn: sqlite3.Connection) -> None:
-    conn.create_function("skylift_bad_utf8", 1, _bad_utf8, deterministic=True)
+class SlowPath(Exception):
+    """Raised when text in the chunk is not valid UTF-8: the caller reloads the chunk."""
 
 
 def _epoch_instant(value: int | float) -> dt.datetime:
-    if abs(value) >= 1e11:  # milliseconds: integer arithmetic keeps every digit
-        if isinstance(value, int):
-            return EPOCH + dt.timedelta(milliseconds=value)
-        return EPOCH + dt.timedelta(microseconds=round(value * 1000))
-    if isinstance(value, int):
-        return EPOCH + dt.timedelta(seconds=value)
-    return EPOCH + dt.timedelta(microseconds=round(value * 1_000_000))
+    if abs(value) >= 1e11:  # milliseconds; integer arithmetic keeps every digit
+        micros = value * 1000 if isinstance(value, int) else round(value * 1000)
+    else:
+        micros = value * 1_000_000 if isinstance(value, int) else round(value * 1_000_000)
+    try:
+        return EPOCH + dt.timedelta(microseconds=micros)
+    except OverflowError as exc:
+        raise BadValue("epoch number out of range") from exc
 
 
-def _epoch(value: Any) -> Any:
-    return pg_timestamptz_text(_epoch_instant(value)) if isinstance(value, int | float) else value
+def _timestamp(value: Any) -> Any:
+    if isinstance(value, int | float):
+        return pg_timestamptz_text(_epoch_instant(value))
+    if len(value) == 19 and _SIMPLE_TS.fullmatch(value):
+        return value + "+00"
+    try:
+        return pg_timestamptz_text(dt.datetime.fromisoformat(value.strip()))
+    except ValueError as exc:
+        raise BadValue("not an ISO-8601 date and time") from exc
 
 
 def _epoch_date(value: Any) -> Any:
-    return pg_date_text(_epoch_instant(value).date()) if isinstance(value, int | float) else value
+    if isinstance(value, int | float):
+        return pg_date_text(_epoch_instant(value).date())
+    return value
 
 
 def _to_text(value: Any) -> Any:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, bytes):
-        return value.decode("utf-8")
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadValue("binary value that is not UTF-8 text") from exc
     return value if isinstance(value, str) else str(value)
 
 
-def _timestamp(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if len(value) == 19 and _SIMPLE_TS.fullmatch(value):
-        return value + "+00"
+def _numeric(value: Any) -> Any:
     try:
-        return pg_timestamptz_text(dt.datetime.fromisoformat(value.strip()))
-    except ValueError:
-        return f"<unparsed {value!r}>"  # cannot equal the target: verification names the row
+        return canonical_decimal(value)
+    except ArithmeticError as exc:
+        raise BadValue("not a number") from exc
+
+
+def _json(value: Any) -> Any:
+    try:
+        return canonical_json(value)
+    except ValueError as exc:
+        raise BadValue("invalid JSON") from exc
+
+
+def _uuid(value: Any) -> Any:
+    try:
+        return str(uuid.UUID(value if isinstance(value, str) else bytes(value).hex()))
+    except (ValueError, TypeError) as exc:
+        raise BadValue("not a UUID") from exc
 
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "epoch": _epoch,
+    "timestamp": _timestamp,
+    "epoch": _timestamp,
     "epoch_date": _epoch_date,
     "to_text": _to_text,
+    "uuid": _uuid,
 }
-CANON: dict[str, Callable[[Any], Any]] = {
-    "float": float,
-    "numeric": canonical_decimal,
-    "bool": bool,
-    "json": canonical_json,
-    "timestamp": _timestamp,
-    "date": lambda v: v,
-    "to_text": _to_text,
-}
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sub(sql: str, column: str) -> str:
-    return re.sub(r"\bc\b", column, sql)
+CANON: dict[str, Callable[[Any], Any]] = {"numeric": _numeric, "json": _json}
 
 
 @dataclass
@@ -105,50 +113,34 @@ class _Compiled:
     select: str
     bad: str
     reason: str
-    convert: list[tuple[int, Callable[[Any], Any]]]
-    canon: list[tuple[int, Callable[[Any], Any]]]
+    convert: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
+    canon: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
+    text_columns: list[int] = field(default_factory=list)
 
 
 def compile_table(table: Table) -> _Compiled:
-    selects, bads, reasons = [], [], []
-    convert, canon = [], []
+    selects, bads, reasons, convert, canon = [], [], [], [], []
     for i, col in enumerate(table.columns):
         plan: Plan = col.extra["plan"]
-        qcol = _q(col.name)
-        selects.append(_sub(plan.select, qcol))
+        qcol = q(col.name)
+        selects.append(sub(plan.select, qcol))
         for pred, why in plan.bad:
-            cond = f"coalesce(({_sub(pred, qcol)}), 0)"
+            cond = f"coalesce(({sub(pred, qcol)}), 0)"
             bads.append(cond)
             reasons.append(f"WHEN {cond} THEN '{col.name.replace(chr(39), chr(39) * 2)}\x1f{why}'")
         if plan.convert:
             convert.append((i, CONVERTERS[plan.convert]))
-        step = plan.canon
-        if step:
-            first = CONVERTERS.get(plan.convert or "")
-            func = CANON[step]
-            canon.append((i, func if first is None else _chain(first, func)))
+        if plan.canon:
+            canon.append((i, CANON[plan.canon]))
     return _Compiled(
         select=", ".join(selects),
         bad=" OR ".join(bads) or "0",
         reason=f"CASE {' '.join(reasons)} END" if reasons else "NULL",
         convert=convert,
         canon=canon,
+        # with text_factory=bytes every TEXT value arrives as bytes; only bytea keeps them
+        text_columns=[i for i, c in enumerate(table.columns) if c.kind != "bytes"],
     )
-
-
-def _chain(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda v: second(first(v))
-
-
-def _apply(
-    rows: list[Any], steps: list[tuple[int, Callable[[Any], Any]]]
-) -> Iterator[tuple[Any, ...]]:
-    for row in rows:
-        out = list(row)
-        for i, func in steps:
-            if out[i] is not None:
-                out[i] = func(out[i])
-        yield tuple(out)
 
 
 def _range(chunk: Chunk) -> tuple[str, list[Any]]:
@@ -163,7 +155,7 @@ def _range(chunk: Chunk) -> tuple[str, list[Any]]:
 
 
 def printable(value: Any) -> str:
-    """A raw value as text that PostgreSQL can store (no NUL), bytes that are not UTF-8 escaped."""
+    """A raw value as text PostgreSQL can store (no NUL); bytes that are not UTF-8 escaped."""
     if isinstance(value, bytes):
         text = value.decode("utf-8", "backslashreplace")
     else:
@@ -179,7 +171,7 @@ def json_safe(value: Any) -> Any:
             return {"$hex": value.hex()}
         return text if "\x00" not in text else {"$hex": value.hex()}
     if isinstance(value, str) and "\x00" in value:
-        return {"$hex": value.encode().hex()}
+        return {"$hex": value.encode("utf-8", "surrogateescape").hex()}
     if isinstance(value, float) and value != value:
         return None
     return value
@@ -190,72 +182,139 @@ class SqliteReader:
         from skylift.db.sources.sqlite import open_readonly
 
         self.conn = open_readonly(path)
-        register_functions(self.conn)
         self._compiled: dict[str, _Compiled] = {}
+        self._slow: set[str] = set()
+        self._late: list[Reject] = []
 
     def _get(self, table: Table) -> _Compiled:
         if table.name not in self._compiled:
             self._compiled[table.name] = compile_table(table)
         return self._compiled[table.name]
 
-    def _good(self, table: Table, chunk: Chunk) -> Iterator[list[Any]]:
+    def batches(self, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:
+        """Good rows of the chunk. Rows a converter refuses wait in `rejects()`."""
         comp = self._get(table)
+        self._late = []
         where, params = _range(chunk)
-        cur = self.conn.execute(
-            f"SELECT {comp.select} FROM {_q(table.name)} WHERE {where} AND NOT ({comp.bad})", params
-        )
-        while batch := cur.fetchmany(FETCH):
-            yield batch
+        sql = f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})"
+        if table.name in self._slow:
+            yield from self._slow_batches(table, comp, sql, params)
+            return
+        cur = self.conn.execute(sql, params)
+        while True:
+            try:
+                batch = cur.fetchmany(FETCH)
+            except sqlite3.OperationalError as exc:
+                if "decode" not in str(exc):
+                    raise
+                self._slow.add(table.name)
+                raise SlowPath(table.name) from exc
+            if not batch:
+                return
+            yield self._convert(table, comp, batch) if comp.convert else batch
+
+    def _convert(self, table: Table, comp: _Compiled, batch: list[Any]) -> list[tuple[Any, ...]]:
+        out = []
+        for row in batch:
+            values = list(row)
+            try:
+                for i, func in comp.convert:
+                    if values[i] is not None:
+                        values[i] = func(values[i])
+            except BadValue as exc:
+                self._late.append(_reject(table, row, table.columns[i].name, str(exc)))
+                continue
+            out.append(tuple(values))
+        return out
+
+    def _slow_batches(
+        self, table: Table, comp: _Compiled, sql: str, params: list[Any]
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        self.conn.text_factory = bytes
+        try:
+            cur = self.conn.execute(sql, params)
+            while batch := cur.fetchmany(FETCH):
+                good = []
+                for row in batch:
+                    decoded = self._decode(table, comp, row)
+                    if decoded is not None:
+                        good.append(decoded)
+                yield self._convert(table, comp, good) if comp.convert else good
+        finally:
+            self.conn.text_factory = str
+
+    def _decode(
+        self, table: Table, comp: _Compiled, row: tuple[Any, ...]
+    ) -> tuple[Any, ...] | None:
+        values = list(row)
+        for i in comp.text_columns:
+            if isinstance(values[i], bytes):
+                try:
+                    values[i] = values[i].decode("utf-8")
+                except UnicodeDecodeError:
+                    self._late.append(_reject(table, row, table.columns[i].name, "invalid UTF-8"))
+                    return None
+        return tuple(values)
+
+    def canonical(self, table: Table, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The canonical form of rows from `batches()`: most columns already are."""
+        steps = self._get(table).canon
+        if not steps:
+            return batch
+        out = []
+        for row in batch:
+            values = list(row)
+            for i, func in steps:
+                if values[i] is not None:
+                    try:
+                        values[i] = func(values[i])
+                    except BadValue as exc:  # cannot happen after the source's checks
+                        values[i] = f"<{exc}: {values[i]!r}>"
+            out.append(tuple(values))
+        return out
 
     def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
-        steps = self._get(table).convert
-        for batch in self._good(table, chunk):
-            if steps:
-                yield from _apply(batch, steps)
-            else:
-                yield from batch
+        for batch in self.batches(table, chunk):
+            yield from batch
 
     def canonical_rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
-        steps = self._get(table).canon
-        for batch in self._good(table, chunk):
-            if steps:
-                yield from _apply(batch, steps)
-            else:
-                yield from batch
+        for batch in self.batches(table, chunk):
+            yield from self.canonical(table, batch)
 
     def rejects(self, table: Table, chunk: Chunk) -> Iterator[Reject]:
+        """Rows the source's rules refuse; call after `batches()` for the same chunk."""
+        yield from self._late
+        self._late = []
         comp = self._get(table)
         if comp.bad == "0":
             return
         where, params = _range(chunk)
-        cols = ", ".join(_q(c.name) for c in table.columns)
+        cols = ", ".join(q(c.name) for c in table.columns)
         self.conn.text_factory = bytes
         try:
             rows = self.conn.execute(
-                f"SELECT rowid, {cols}, {comp.reason} FROM {_q(table.name)} "
-                f"WHERE {where} AND ({comp.bad})",
+                f"SELECT {cols}, {comp.reason} FROM {q(table.name)} WHERE {where} AND ({comp.bad})",
                 params,
             ).fetchall()
         finally:
             self.conn.text_factory = str
-        names = [c.name for c in table.columns]
-        for rowid, *values, reason in rows:
+        for *values, reason in rows:
             column, why = bytes(reason).decode("utf-8").split("\x1f", 1)
-            record = {n: json_safe(v) for n, v in zip(names, values, strict=True)}
-            yield Reject(
-                table=table.name,
-                key=_key(table, record, rowid),
-                column=column,
-                raw=printable(values[names.index(column)]),
-                reason=why,
-                row=record,
-            )
+            yield _reject(table, tuple(values), column, why)
 
     def close(self) -> None:
         self.conn.close()
 
 
-def _key(table: Table, record: dict[str, Any], rowid: int) -> str:
-    if table.primary_key:
-        return json.dumps([record[k] for k in table.primary_key], default=str, ensure_ascii=False)
-    return f"rowid={rowid}"
+def _reject(table: Table, row: tuple[Any, ...], column: str, reason: str) -> Reject:
+    names = [c.name for c in table.columns]
+    record = {n: json_safe(v) for n, v in zip(names, row, strict=True)}
+    key_cols = table.primary_key or names
+    return Reject(
+        table=table.name,
+        key=json.dumps([record[k] for k in key_cols], default=str, ensure_ascii=False),
+        column=column,
+        raw=printable(row[names.index(column)]),
+        reason=reason,
+        row=record,
+    )

@@ -1,0 +1,203 @@
+"""SQLite -> PostgreSQL end to end, against real SQLite files and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from skylift.db import migrate
+from tests.db.sqlite_fixtures import FLOATS, make_app_db, make_bad_db
+
+pytestmark = pytest.mark.usefixtures("pg_admin_url")
+
+
+@pytest.fixture
+def app_db(tmp_path: Path) -> Path:
+    return make_app_db(tmp_path / "app.db")
+
+
+def q(url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        return conn.execute(sql, args or None).fetchall()
+
+
+def one(url: str, sql: str, *args: Any) -> Any:
+    return q(url, sql, *args)[0][0]
+
+
+def test_schema_is_faithful(app_db: Path, pg_url: str, tmp_path: Path) -> None:
+    report = migrate(str(app_db), pg_url, workdir=tmp_path / "wd")
+    assert report.status == "ok", report.as_dict()
+    cols = dict(
+        q(
+            pg_url,
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'user'",
+        )
+    )
+    assert cols["score"] == "double precision"  # never real (float4)
+    assert cols["created_at"] == "timestamp with time zone"
+    assert cols["is_admin"] == "boolean"
+    assert cols["prefs"] == "jsonb"
+    assert cols["avatar"] == "bytea"
+    assert cols["balance"] == "numeric"
+    assert cols["displayName"] == "text"  # mixed case kept exactly
+    notnull = q(
+        pg_url,
+        "SELECT column_name FROM information_schema.columns WHERE table_name='user' AND is_nullable='NO'",
+    )
+    assert {r[0] for r in notnull} >= {"id", "email", "is_admin", "created_at"}
+    pk = q(
+        pg_url,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid='order_items'::regclass AND contype='p'",
+    )
+    assert pk == [("PRIMARY KEY (order_id, sku)",)]
+    fk = one(
+        pg_url,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid='orders'::regclass AND contype='f'",
+    )
+    assert "ON UPDATE RESTRICT" in fk and "ON DELETE CASCADE" in fk
+    check = one(
+        pg_url,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid='orders'::regclass AND contype='c'",
+    )
+    assert "new" in check and "paid" in check
+    uniques = q(
+        pg_url, "SELECT 1 FROM pg_constraint WHERE conrelid='\"user\"'::regclass AND contype='u'"
+    )
+    assert len(uniques) == 1
+    indexes = dict(
+        q(pg_url, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname='public'")
+    )
+    assert "WHERE (status = 'paid'::text)" in indexes["idx_orders_paid"]
+    assert "lower(email)" in indexes["idx_user_email_lower"]
+    assert indexes["ux_items"].startswith("CREATE UNIQUE INDEX")
+
+
+def test_app_inserts_keep_working(app_db: Path, pg_url: str, tmp_path: Path) -> None:
+    migrate(str(app_db), pg_url, workdir=tmp_path / "wd")
+    with psycopg.connect(pg_url) as conn:
+        new_id, created, born, admin = conn.execute(
+            "INSERT INTO \"user\" (email) VALUES ('new@example.com') RETURNING id, created_at, born, is_admin"
+        ).fetchone()
+        # AUTOINCREMENT never reuses ids: past sqlite_sequence (40), not just max(id) (38)
+        assert new_id == 41
+        assert created is not None and born is not None and admin is False
+        order_id = conn.execute("INSERT INTO orders (user_id) VALUES (1) RETURNING id").fetchone()[
+            0
+        ]
+        assert order_id == 601
+        conn.execute("UPDATE orders SET total = 1 WHERE id = 10")  # translated trigger fires
+        touched = conn.execute(
+            "SELECT placed_at > now() - interval '1 minute' FROM orders WHERE id = 10"
+        ).fetchone()[0]
+        assert touched is True
+        assert conn.execute("SELECT count(*) FROM paid_orders").fetchone()[0] == 30
+
+
+def test_values_land_exactly(app_db: Path, pg_url: str, tmp_path: Path) -> None:
+    migrate(str(app_db), pg_url, workdir=tmp_path / "wd")
+    src = sqlite3.connect(app_db)
+    expected = src.execute(
+        'SELECT id, score, "displayName", avatar, prefs, balance FROM "user" ORDER BY id'
+    ).fetchall()
+    got = q(
+        pg_url, 'SELECT id, score, "displayName", avatar, prefs, balance FROM "user" ORDER BY id'
+    )
+    assert len(got) == len(expected) == 38
+    for (i, score, name, avatar, prefs, balance), (
+        gi,
+        gscore,
+        gname,
+        gavatar,
+        gprefs,
+        gbalance,
+    ) in zip(expected, got, strict=True):
+        assert i == gi and name == gname
+        assert gscore == score and math.copysign(1, gscore) == math.copysign(1, score)  # bit-exact
+        assert (bytes(gavatar) if gavatar is not None else None) == avatar
+        assert gprefs == (json.loads(prefs) if prefs else None)
+        assert float(gbalance) == balance
+    assert {r[0] for r in q(pg_url, 'SELECT score FROM "user"')} <= set(FLOATS)
+    # epoch seconds, epoch milliseconds and offsets all become the same instants
+    placed = dict(q(pg_url, "SELECT id, placed_at::text FROM orders WHERE id IN (10, 20, 30, 40)"))
+    assert placed == {
+        10: "2025-01-01 00:00:01+00",
+        20: "2025-01-01 00:00:00.002+00",
+        30: "2025-03-01 08:00:00.123456+00",
+        40: "2025-03-05 10:00:00+00",
+    }
+    assert q(pg_url, "SELECT k, v FROM kv ORDER BY k") == [("a", "1"), ("b", "text"), ("c", "2.5")]
+
+
+def test_report_names_what_needs_a_human(app_db: Path, pg_url: str, tmp_path: Path) -> None:
+    report = migrate(str(app_db), pg_url, workdir=tmp_path / "wd")
+    manual = {n["object"]: n for n in report.manual_notes()}
+    assert "glob_notes" in manual and "GLOB" in manual["glob_notes"]["sql"]
+    assert "orders_log" in manual and "strftime" in manual["orders_log"]["sql"]
+    objects = {n["object"] for n in report.notes}
+    assert "user" in objects  # reserved word in PostgreSQL
+    assert "displayName" in objects  # mixed case needs quoting
+    kv = next(t for t in report.tables if t["name"] == "kv")
+    assert {c["name"]: c["type"] for c in kv["columns"]}["v"] == "text"
+
+
+def test_bad_values_are_kept_with_their_reason(tmp_path: Path, pg_url: str) -> None:
+    report = migrate(str(make_bad_db(tmp_path / "bad.db")), pg_url, workdir=tmp_path / "wd")
+    assert report.status == "rejects" and report.verified
+    assert sorted(r[0] for r in q(pg_url, "SELECT id FROM things")) == [1, 9]
+    rejects = {
+        json.loads(k)[0]: (col, reason)
+        for k, col, reason in q(pg_url, "SELECT row_key, column_name, reason FROM skylift.rejects")
+    }
+    assert set(rejects) == {2, 3, 4, 5, 6, 7, 8, 10}
+    assert rejects[2] == ("n", "text in an integer column")
+    assert "NUL" in rejects[3][1]
+    assert rejects[4][0] == "day" and "out of range" in rejects[4][1]
+    assert rejects[5] == ("day", "not an ISO-8601 date or time (ambiguous format)")
+    assert rejects[6] == ("doc", "invalid JSON")
+    assert rejects[7][0] == "n"
+    assert rejects[8] == ("flag", "not a boolean (0 or 1)")
+    assert rejects[10] == ("label", "invalid UTF-8")
+    row = one(pg_url, "SELECT row_data FROM skylift.rejects WHERE row_key = '[2]'")
+    assert row["label"] == "text in an integer column"  # the whole row is kept
+    amount = one(pg_url, "SELECT amount::text FROM things WHERE id = 9")
+    assert amount == "12.345"  # numeric(6,2) widened: never rounded silently
+    jdoc = one(pg_url, "SELECT doc::text FROM things WHERE id = 9")
+    assert jdoc == '[1, 2.50, {"z": null}]'
+
+
+def test_rerun_is_idempotent(app_db: Path, pg_url: str, tmp_path: Path) -> None:
+    first = migrate(str(app_db), pg_url, workdir=tmp_path / "wd")
+    second = migrate(str(app_db), pg_url, workdir=tmp_path / "wd")
+    assert first.verified and second.verified and second.resumed
+    assert one(pg_url, "SELECT count(*) FROM orders") == 60
+
+
+def test_dry_run_touches_nothing(app_db: Path, pg_url: str) -> None:
+    report = migrate(str(app_db), pg_url, dry_run=True)
+    assert any(sql.startswith('CREATE TABLE "orders"') for sql in report.ddl)
+    assert (
+        one(
+            pg_url,
+            "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+        )
+        == 0
+    )
+
+
+def test_type_override(app_db: Path, pg_url: str, tmp_path: Path) -> None:
+    migrate(str(app_db), pg_url, types={"user.code": "varchar(8)"}, workdir=tmp_path / "wd")
+    assert (
+        one(
+            pg_url,
+            "SELECT data_type FROM information_schema.columns WHERE table_name='user' AND column_name='code'",
+        )
+        == "character varying"
+    )
