@@ -83,3 +83,11 @@ def test_makefile_targets(scan_files) -> None:
 def test_plain_local_when_nothing_says_otherwise(scan_files) -> None:
     p = scan_files({"package.json": PKG})
     assert (p.current_host.value, p.current_host.confidence) == ("local", "low")
+
+
+def test_compose_long_port_syntax(scan_files) -> None:
+    compose = (
+        "services:\n  api:\n    build: .\n    ports:\n      - target: 3000\n        published: 80\n"
+    )
+    p = scan_files({"package.json": PKG, "docker-compose.yml": compose})
+    assert (p.port.value, str(p.port.evidence[0])) == (3000, "docker-compose.yml:5")

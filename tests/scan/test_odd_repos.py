@@ -186,3 +186,42 @@ def test_virtualenvs_of_any_name_are_skipped(tmp_path: Path) -> None:
         },
     )
     assert [e.name for e in scan(tmp_path).env] == ["APP_KEY"]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {
+            "package.json": json.dumps(
+                {"name": 7, "dependencies": ["express"], "scripts": "x", "engines": "node 20"}
+            )
+        },
+        {"package.json": "null"},
+        {"package.json": "{}", "docker-compose.yml": "- just\n- a list\n", "app.json": "[1, 2]"},
+        {
+            "package.json": "{}",
+            "docker-compose.yml": "services:\n  a:\n    build: .\n    ports:\n      - target: 3000\n        published: 80\n",
+        },
+        {"package.json": "{}", "docker-compose.yml": "services: [\n", "fly.toml": "app = \n"},
+        {
+            "package.json": "{}",
+            "src/a.js": "const s = `unterminated ${ template;\nfs.writeFileSync(\n",
+        },
+        {"go.mod": "module\n\ngo\n", "main.go": 'const q = "SELECT ? FROM"\n'},
+        {
+            "pyproject.toml": "[project\nname = ",
+            "requirements.txt": "-e .\n--index-url x\nflask[async]>=3 ; python_version>'3'\n",
+        },
+        {
+            "package.json": "{}",
+            "data/x.db": b"SQLite format 3\x00" + b"\x00" * 100,
+            "data/dump.sql": b"\xff\xfe INSERT INTO",
+        },
+    ],
+)
+def test_malformed_files_never_raise_a_traceback(tmp_path: Path, files) -> None:
+    write(tmp_path, files)
+    try:
+        scan(tmp_path)
+    except RepoError as exc:  # a clear message is fine; anything else is a bug
+        assert exc.what

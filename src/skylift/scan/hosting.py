@@ -130,15 +130,29 @@ def _compose(draft: Draft) -> None:
                     db.evidence.append(ev)
         if "build" in svc:
             app_service = True
-            for port in svc.get("ports") or []:
-                if m := re.search(r"(\d{2,5})(?:/tcp)?[\"']?$", str(port)):
-                    draft.ports.add(
-                        int(m.group(1)), src.evidence(offset=_offset(src, re.escape(str(port)))), 2
+            ports = svc.get("ports")
+            for port in ports if isinstance(ports, list) else []:
+                if (number := _container_port(port)) is not None:
+                    where = (
+                        re.escape(str(port))
+                        if isinstance(port, str | int)
+                        else rf"target:\s*{number}"
                     )
+                    ev = src.evidence(offset=_offset(src, where))
+                    draft.ports.add(number, ev, 2)
     # a compose file that only runs the database and cache is a laptop's dev setup
     draft.hosts.add(
         "vps-compose" if app_service else "local", src.evidence(), 2 if app_service else 1
     )
+
+
+def _container_port(port: object) -> int | None:
+    """The container side of a compose port: "127.0.0.1:8000:3000" and {target: 3000} give 3000."""
+    if isinstance(port, dict):
+        target = port.get("target")
+        return int(target) if isinstance(target, int | str) and str(target).isdigit() else None
+    m = re.search(r"(\d{2,5})(?:/(?:tcp|udp))?$", str(port).strip("\"'"))
+    return int(m.group(1)) if m else None
 
 
 def _offset(src: SourceFile, pattern: str) -> int | None:

@@ -131,7 +131,8 @@ def scan(draft: Draft) -> None:
     if isinstance(pkg.get("name"), str):
         p.name = pkg["name"]
     for section in ("dependencies", "devDependencies", "optionalDependencies"):
-        for dep in pkg.get(section) or {}:
+        deps = pkg.get(section)
+        for dep in deps if isinstance(deps, dict) else {}:
             draft.deps.setdefault(dep, src.evidence(_key_line(src, dep, section)))
     p.runtime = _runtime(draft, pkg, src)
     p.framework = _framework(draft)
@@ -169,7 +170,7 @@ def _key_line(src: SourceFile, key: str, section: str | None = None) -> int | No
 
 
 def _runtime(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> Fact:
-    engines = pkg.get("engines") or {}
+    engines = pkg.get("engines")
     for name in (".nvmrc", ".node-version"):
         f = draft.repo.read(name)
         if f and (v := _major(f.text.strip())):
@@ -203,7 +204,8 @@ def _framework(draft: Draft) -> Fact | None:
 
 
 def _runner(draft: Draft, pkg: dict[str, Any]) -> str:
-    if draft.repo.has("yarn.lock") or "yarn" in (pkg.get("engines") or {}):
+    engines = pkg.get("engines")
+    if draft.repo.has("yarn.lock") or (isinstance(engines, dict) and "yarn" in engines):
         return "yarn"
     if draft.repo.has("pnpm-lock.yaml") or str(pkg.get("packageManager", "")).startswith("pnpm"):
         return "pnpm"
@@ -333,7 +335,8 @@ def _ports(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
         draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
     for code, m in draft.repo.grep(_LISTEN_LITERAL, draft.code_exts):
         draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
-    for name, command in (pkg.get("scripts") or {}).items():
+    scripts = pkg.get("scripts")
+    for name, command in (scripts if isinstance(scripts, dict) else {}).items():
         if isinstance(command, str) and (nm := _NEXT_PORT.search(command)):
             draft.ports.add(int(nm.group(1)), src.evidence(_key_line(src, name, "scripts")), 3)
     if draft.profile.framework and draft.profile.framework.value == "nextjs":
