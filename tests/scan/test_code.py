@@ -106,3 +106,18 @@ def test_test_files_are_not_app_code(scan_files) -> None:
     )
     assert "writes-local-disk" not in {f.code for f in p.findings}
     assert p.env == []
+
+
+def test_health_router_mounted_with_use(scan_files) -> None:
+    assert (
+        scan_files(
+            {"package.json": PKG, "src/app.js": "app.use('/health', healthRouter);\n"}
+        ).health_path.value
+        == "/health"
+    )
+
+
+def test_disk_writes_in_scripts_are_not_runtime(scan_files) -> None:
+    assert "writes-local-disk" not in findings(
+        scan_files, "fs.writeFileSync('dump.json', s);\n", "scripts/export.js"
+    )

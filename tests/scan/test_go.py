@@ -96,3 +96,12 @@ def test_gin_setcookie_insecure(scan_files) -> None:
         f.code for f in go_app(scan_files, ["github.com/gin-gonic/gin"], {"main.go": code}).findings
     }
     assert "cookie-not-secure" in findings
+
+
+def test_cmd_tools_are_one_off_commands(scan_files) -> None:
+    p = go_app(
+        scan_files,
+        ["github.com/gin-gonic/gin"],
+        {"cmd/server/main.go": "package main\n", "cmd/seed/main.go": "package main\n"},
+    )
+    assert [(j.kind, j.command) for j in p.jobs] == [("one-off", "go run ./cmd/seed")]

@@ -63,3 +63,17 @@ def test_port_from_app_run(scan_files) -> None:
         {"requirements.txt": "flask\n", "app.py": "app.run(host='0.0.0.0', port=5001)\n"}
     )
     assert p.port.value == 5001
+
+
+def test_django_management_commands_are_one_off(scan_files) -> None:
+    p = scan_files(
+        {
+            "requirements.txt": "django\n",
+            "manage.py": "",
+            "shop/management/commands/import_products.py": "",
+            "shop/management/commands/__init__.py": "",
+        }
+    )
+    assert [(j.kind, j.command) for j in p.jobs] == [
+        ("one-off", "python manage.py import_products")
+    ]

@@ -12,7 +12,7 @@ from skylift.scan.model import Evidence, Fact, Job
 
 _HEALTH_WORDS = r"(?:health|healthz|healthcheck|ping|status|ready|readyz|live|livez)"
 HEALTH = [
-    re.compile(rf"\.(?:get|all|head|route)\(\s*['\"`](/(?:[\w-]+/)*{_HEALTH_WORDS})['\"`]"),
+    re.compile(rf"\.(?:get|all|head|route|use)\(\s*['\"`](/(?:[\w-]+/)*{_HEALTH_WORDS})['\"`]"),
     re.compile(
         rf"\.(?:GET|Get|HEAD|Any|HandleFunc|Handle)\(\s*\"(/(?:[\w-]+/)*{_HEALTH_WORDS})/?\""
     ),
@@ -204,8 +204,11 @@ def _cookies(draft: Draft) -> None:
 
 
 def _disk(draft: Draft) -> None:
+    # scripts/ holds one-off tools run by hand, not the server's runtime behaviour
     evidence = [
-        src.evidence(offset=m.start()) for src, m in draft.repo.grep(DISK_WRITES, draft.code_exts)
+        src.evidence(offset=m.start())
+        for src, m in draft.repo.grep(DISK_WRITES, draft.code_exts)
+        if not src.path.startswith(("scripts/", "bin/"))
     ]
     if evidence:
         draft.finding(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from skylift.scan._facts import Draft
-from skylift.scan.model import Evidence, Fact
+from skylift.scan.model import Evidence, Fact, Job
 
 FRAMEWORKS = [
     ("github.com/gin-gonic/gin", "gin"),
@@ -62,6 +62,7 @@ OUTBOUND = {
     "github.com/twilio/twilio-go": "twilio",
     "github.com/getsentry/sentry-go": "sentry",
 }
+SERVER_CMDS = {"server", "api", "web", "app", "http", "main"}
 _REQUIRE = re.compile(r"^\s*(?:require\s+)?([\w.\-]+\.[\w.\-]+/[\w.\-/~]+)\s+v[\w.\-+]+", re.M)
 _PORT_DEFAULT = re.compile(r"(?:port|addr)\s*:?=\s*\"?:?(\d{2,5})\"", re.I)
 _RUN_LITERAL = re.compile(r"\.(?:Run|ListenAndServe|Listen|Start)\(\s*\"[\w.]*:(\d{2,5})\"")
@@ -105,6 +106,13 @@ def scan(draft: Draft) -> None:
     for code, m in draft.repo.grep(_RUN_LITERAL, (".go",)):
         draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
     draft.builds.add("go build ./...", src.evidence(), 1)
+    # cmd/<name>/main.go besides the server: tools people run by hand (seeders, importers)
+    for rel in draft.repo.files:
+        m = re.match(r"^cmd/([\w-]+)/main\.go$", rel)
+        if m and m.group(1) not in SERVER_CMDS:
+            draft.job(
+                Job(m.group(1), f"go run ./cmd/{m.group(1)}", None, "one-off", [Evidence(rel)])
+            )
 
 
 def _dep(draft: Draft, module: str) -> Evidence | None:

@@ -8,7 +8,7 @@ import tomllib
 
 from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
-from skylift.scan.model import Fact, Job
+from skylift.scan.model import Evidence, Fact, Job
 
 MANIFESTS = ("requirements.txt", "pyproject.toml", "Pipfile", "setup.py")
 FRAMEWORKS = [
@@ -104,6 +104,11 @@ def scan(draft: Draft) -> None:
         )
     for src, m in draft.repo.grep(_PORT, (".py",)):
         draft.ports.add(int(m.group(1)), src.evidence(offset=m.start()), 2)
+    for rel in draft.repo.files:
+        command = re.search(r"(?:^|/)management/commands/([a-z]\w*)\.py$", rel)
+        if command:
+            name = command.group(1)
+            draft.job(Job(name, f"python manage.py {name}", None, "one-off", [Evidence(rel)]))
     if p.framework and p.framework.value == "django" and draft.repo.has("manage.py"):
         draft.releases.add("python manage.py migrate", draft.repo.read("manage.py").evidence(), 1)  # type: ignore[union-attr]
 
