@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""MySQL -> PostgreSQL: skylift against pgloader on the same app-shaped database, same run.
+
+    python bench/mysql_bench.py [ROWS] [--runs N] [--keep]
+
+Starts a throwaway MariaDB (never the system service) and the embedded PostgreSQL, fills an
+app-shaped database (the shape of ../shared/bench/make_sqlite.py: users, tasks, completions
+(ROWS rows), items with JSON and blobs, settings), then times, into fresh target databases:
+  - pgloader (Debian package; `LOAD DATABASE FROM mysql://... INTO postgresql://...`)
+  - skylift db migrate, verification of every table included
+and prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = """
+CREATE TABLE users (
+  id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  email varchar(191) NOT NULL UNIQUE,
+  password_hash varchar(100) NOT NULL,
+  is_admin tinyint(1) NOT NULL DEFAULT 0,
+  created_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE tasks (
+  id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  user_id int unsigned NOT NULL,
+  title varchar(200) NOT NULL,
+  period enum('daily','weekly','monthly') DEFAULT NULL,
+  target_count int DEFAULT 1,
+  active tinyint(1) DEFAULT 1,
+  sort_order int DEFAULT NULL,
+  scheduled_date date DEFAULT NULL,
+  created_at datetime DEFAULT CURRENT_TIMESTAMP,
+  CONSTRAINT tasks_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE completions (
+  id int unsigned NOT NULL PRIMARY KEY,
+  task_id int unsigned NOT NULL,
+  title_snapshot varchar(200) DEFAULT NULL,
+  date date NOT NULL,
+  amount double DEFAULT NULL,
+  note text,
+  created_at datetime DEFAULT CURRENT_TIMESTAMP,
+  KEY idx_completions_task_date (task_id, date),
+  CONSTRAINT completions_task FOREIGN KEY (task_id) REFERENCES tasks (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE items (
+  id varchar(20) NOT NULL PRIMARY KEY,
+  user_id int unsigned DEFAULT NULL,
+  name varchar(100) DEFAULT NULL,
+  barcode varchar(32) DEFAULT NULL,
+  quantity decimal(10,2) DEFAULT NULL,
+  attributes json DEFAULT NULL,
+  photo blob,
+  expires_at bigint DEFAULT NULL,
+  CONSTRAINT items_user FOREIGN KEY (user_id) REFERENCES users (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE settings (k varchar(50) NOT NULL PRIMARY KEY, v text) ENGINE=InnoDB;
+"""
+
+
+def _mariadb() -> Any:
+    path = ROOT / "tests" / "db" / "sources" / "_mariadb.py"
+    spec = importlib.util.spec_from_file_location("_mariadb", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["_mariadb"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def fill(conn: Any, n: int) -> None:
+    rnd = random.Random(42)
+    cur = conn.cursor()
+    cur.execute("SET foreign_key_checks = 0, unique_checks = 0")
+    for stmt in filter(str.strip, SCHEMA.split(";")):
+        cur.execute(stmt)
+    nu, nt, ni = max(1000, n // 100), max(1000, n // 20), max(1000, n // 10)
+
+    def insert(table: str, cols: int, rows: Any) -> None:
+        marks = ",".join(["%s"] * cols)
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 5000:
+                cur.executemany(f"INSERT INTO {table} VALUES ({marks})", batch)
+                batch = []
+        if batch:
+            cur.executemany(f"INSERT INTO {table} VALUES ({marks})", batch)
+
+    insert("users", 5, ((i + 1, f"user{i}@example.com", "$2b$10$" + "x" * 53, i % 50 == 0,
+                         f"2024-0{1 + i % 9}-1{i % 9} 12:00:00") for i in range(nu)))  # fmt: skip
+    periods = ["daily", "weekly", "monthly"]
+    insert("tasks", 9, ((i + 1, 1 + rnd.randrange(nu), f"Task {i} — drink water ☕", periods[i % 3],
+                         1 + i % 5, i % 7 != 0, i, f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                         "2025-01-01 08:00:00") for i in range(nt)))  # fmt: skip
+    insert("completions", 7, ((i + 1, 1 + rnd.randrange(nt), f"Task snapshot {i % 997}",
+                               f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", round(rnd.random() * 100, 3),
+                               None if i % 3 else "note with 'quotes', commas, and\nnewlines \\ tab\t",
+                               "2025-06-01 10:00:00") for i in range(n)))  # fmt: skip
+    insert("items", 8, ((f"itm-{i:08d}", 1 + rnd.randrange(nu), f"Item {i}",
+                         f"{rnd.randrange(10**12):012d}", round(rnd.random() * 10, 2),
+                         json.dumps({"brand": "Acme", "tags": ["a", "b"], "n": i}),
+                         bytes(rnd.randrange(256) for _ in range(32)), 1735689600 + i)
+                        for i in range(ni)))  # fmt: skip
+    insert("settings", 2, ((f"k{i}", f"v{i}") for i in range(100)))
+    cur.execute("ANALYZE TABLE users, tasks, completions, items, settings")
+    cur.fetchall()
+
+
+def fresh_db(admin: str, name: str) -> str:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def time_pgloader(mysql_url: str, target: str, workdir: Path) -> float:
+    load = workdir / "bench.load"
+    # pgloader's defaults otherwise; it cannot read the 'mysql://' of a passwordless root
+    load.write_text(
+        f"LOAD DATABASE FROM {mysql_url} INTO {target}\n"
+        " WITH include drop, create tables, create indexes, reset sequences, foreign keys,\n"
+        "      workers = 4, concurrency = 1\n"
+        " ALTER SCHEMA 'bench' RENAME TO 'public';\n"
+    )
+    start = time.monotonic()
+    done = subprocess.run(["pgloader", str(load)], capture_output=True, text=True)
+    elapsed = time.monotonic() - start
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
+        raise SystemExit("pgloader failed")
+    return elapsed
+
+
+def time_skylift(mysql_url: str, target: str) -> tuple[float, Any]:
+    from skylift.db import migrate
+
+    start = time.monotonic()
+    report = migrate(mysql_url, target)
+    elapsed = time.monotonic() - start
+    bad = [v["table"] for v in report.verification if not v["ok"]]
+    if bad:
+        raise SystemExit(f"skylift verification failed on {bad}")
+    return elapsed, report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("rows", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="leave the servers' data behind")
+    args = parser.parse_args()
+    from skylift.cloud import embedded_pg
+
+    work = Path(tempfile.mkdtemp(prefix="skylift-bench-mysql-"))
+    mariadb = _mariadb()
+    server = mariadb.start(work / "mariadb")
+    pg = embedded_pg.start(work / "pg" / "data")
+    try:
+        conn = server.connect()
+        conn.cursor().execute("CREATE DATABASE bench CHARACTER SET utf8mb4")
+        conn.select_db("bench")
+        t0 = time.monotonic()
+        fill(conn, args.rows)
+        print(f"filled MariaDB in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+        url = server.url("bench")
+        results: dict[str, list[float]] = {"pgloader": [], "skylift": []}
+        for run in range(args.runs):
+            target = fresh_db(pg.url(), f"pgl_{run}")
+            results["pgloader"].append(time_pgloader(url, target, work))
+            target = fresh_db(pg.url(), f"sky_{run}")
+            elapsed, report = time_skylift(url, target)
+            results["skylift"].append(elapsed)
+            print(f"run {run}: pgloader {results['pgloader'][-1]:.1f} s, skylift {elapsed:.1f} s"
+                  f" {report.timings}", file=sys.stderr)  # fmt: skip
+        best = {k: min(v) for k, v in results.items()}
+        rows = sum(v["source_rows"] for v in report.verification)
+        print(f"| tool | wall time (best of {args.runs}) | ratio |")
+        print("|---|---:|---:|")
+        print(f"| pgloader {_pgloader_version()} | {best['pgloader']:.1f} s | 1.00 |")
+        print(f"| skylift (verification included) | {best['skylift']:.1f} s |"
+              f" {best['skylift'] / best['pgloader']:.2f} |")  # fmt: skip
+        print(f"\n{rows:,} rows; skylift phases: {report.timings}")
+    finally:
+        conn.close()
+        mariadb.stop(server)
+        embedded_pg.stop(work / "pg" / "data")
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _pgloader_version() -> str:
+    out = subprocess.run(["pgloader", "--version"], capture_output=True, text=True).stdout
+    return out.split()[2] if len(out.split()) > 2 else ""
+
+
+if __name__ == "__main__":
+    main()
