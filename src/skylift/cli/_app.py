@@ -26,7 +26,7 @@ db_app = typer.Typer(help="Migrate and verify databases.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 _state = {"traceback": False}
 

@@ -126,6 +126,10 @@ class SqliteSource:
                 "its first bytes are not the SQLite header ('SQLite format 3')",
                 "check that this is the app's database file (not a dump or a WAL file)",
             )
+        try:  # fail on a damaged file now, before anything is written anywhere
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise _corrupt(self.path, exc) from exc
 
     @property
     def conn(self) -> sqlite3.Connection:
