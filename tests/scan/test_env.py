@@ -80,3 +80,11 @@ def test_compose_environment_of_the_app_service_only(scan_files) -> None:
     compose = "services:\n  api:\n    build: .\n    environment:\n      - LOG_LEVEL=debug\n  db:\n    image: postgres\n    environment:\n      POSTGRES_PASSWORD: pw\n"
     p = scan_files({"package.json": PKG, "docker-compose.yml": compose})
     assert [(e.name, e.example) for e in p.env] == [("LOG_LEVEL", "debug")]
+
+
+def test_unrecognised_name_is_config_with_medium_confidence(scan_files) -> None:
+    p = scan_files({"package.json": PKG, ".env.example": "FLUX_CAPACITOR=1.21\nLOG_LEVEL=info\n"})
+    assert [(e.name, e.kind, e.confidence) for e in p.env] == [
+        ("FLUX_CAPACITOR", "config", "medium"),
+        ("LOG_LEVEL", "config", "high"),
+    ]

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from skylift.scan._names import confidence
 from skylift.scan._repo import CODE_EXTS, Repo
 from skylift.scan.model import (
     AppProfile,
@@ -95,7 +96,7 @@ class Draft:
     def env(self, name: str, kind: str, evidence: Evidence, example: str | None = None) -> None:
         var = self._env.get(name)
         if var is None:
-            var = self._env[name] = EnvVar(name=name, kind=kind)  # type: ignore[arg-type]
+            var = self._env[name] = EnvVar(name=name, kind=kind, confidence=confidence(name))  # type: ignore[arg-type]
         if evidence not in var.evidence and len(var.evidence) < MAX_EVIDENCE:
             var.evidence.append(evidence)
         if var.kind == "config" and example and not var.example:
@@ -119,6 +120,7 @@ class Draft:
         suggestion: str,
         evidence: Iterable[Evidence],
         severity: str = "change",
+        confidence: Confidence = "high",
     ) -> None:
         evs = list(dict.fromkeys(evidence))
         for known in self.profile.findings:
@@ -126,7 +128,7 @@ class Draft:
                 known.evidence.extend(e for e in evs if e not in known.evidence)
                 return
         self.profile.findings.append(
-            Finding(code=code, title=title, suggestion=suggestion, severity=severity, evidence=evs)  # type: ignore[arg-type]
+            Finding(code, title, suggestion, severity, evs, confidence)  # type: ignore[arg-type]
         )
 
     def finish(self) -> AppProfile:

@@ -84,6 +84,7 @@ def scan(draft: Draft) -> None:
                 str(draft.profile.framework.value) if draft.profile.framework else ""
             ),
             [],
+            confidence="medium",  # an absence: a route built in an unusual way could be missed
         )
 
 
@@ -239,4 +240,5 @@ def _secrets(draft: Draft) -> None:
             "task gets them at start); fail at startup when one is missing instead of falling back "
             "to a default; rotate any that were real, since they are in git history",
             evidence,
+            confidence="medium",  # found by variable names and token shapes
         )

@@ -11,6 +11,7 @@ import re
 import yaml
 
 from skylift.scan._facts import Draft
+from skylift.scan._names import classify
 from skylift.scan._repo import SourceFile, redact
 from skylift.scan.hosting import COMPOSE_FILES
 from skylift.scan.model import Evidence
@@ -25,11 +26,6 @@ EXAMPLE_FILES = (
 )
 PRIVATE_FILES = (".env", ".env.local", ".env.production")  # names only: their values are real
 
-_SECRET = re.compile(
-    r"(SECRET|PASSWORD|PASSWD|_PASS$|_PASS_|^PASS|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_KEY|CREDENTIAL|"
-    r"_DSN$|DATABASE_URL$|REDIS_URL$|MONGO\w*_URI$|CONNECTION_STRING|SIGNING|ENCRYPTION|SALT|_KEY$)"
-)
-_PUBLIC = re.compile(r"^(NEXT_PUBLIC_|VITE_|REACT_APP_|EXPO_PUBLIC_)|PUBLISHABLE|PUBLIC_KEY")
 _ENV_LINE = re.compile(
     r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*$", re.M
 )
@@ -43,16 +39,6 @@ CODE_PATTERNS = {
         r"['\"]([A-Z_][A-Z0-9_]*)['\"]"
     ),
 }
-
-
-def classify(name: str) -> str:
-    """'secret' or 'config', from the variable's name alone."""
-    upper = name.upper()
-    if upper.endswith("_KEY_ID"):
-        return "secret" if "ACCESS" in upper else "config"
-    if _PUBLIC.search(upper) and "SECRET" not in upper:
-        return "config"
-    return "secret" if _SECRET.search(upper) else "config"
 
 
 def scan(draft: Draft) -> None:

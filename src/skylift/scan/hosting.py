@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from skylift.scan._facts import Draft
+from skylift.scan._names import classify
 from skylift.scan._repo import SourceFile
 from skylift.scan.model import Fact, Job
 
@@ -88,16 +89,10 @@ def _app_json(draft: Draft) -> None:
     env = data.get("env") or {}
     for name, spec in env.items() if isinstance(env, dict) else []:
         m = re.search(rf'"{re.escape(name)}"\s*:', src.text)
-        kind = _kind(name)
+        kind = classify(name)
         value = spec.get("value") if isinstance(spec, dict) else spec
         example = str(value) if kind == "config" and isinstance(value, str | int) else None
         draft.env(name, kind, src.evidence(offset=m.start()) if m else src.evidence(), example)
-
-
-def _kind(name: str) -> str:
-    from skylift.scan.env import classify  # env imports nothing of ours; avoids a cycle at import
-
-    return classify(name)
 
 
 def _fly(draft: Draft) -> None:

@@ -37,6 +37,9 @@ class EnvVar:
     kind: Literal["secret", "config"]
     evidence: list[Evidence] = field(default_factory=list)
     example: str | None = None  # only for config values; never a secret's value
+    confidence: Confidence = (
+        "high"  # of the secret/config call: "medium" when no rule matched the name
+    )
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Finding:
     suggestion: str
     severity: Literal["blocker", "change", "info"] = "change"
     evidence: list[Evidence] = field(default_factory=list)
+    confidence: Confidence = "high"
 
 
 @dataclass
@@ -71,6 +75,7 @@ class Job:
     schedule: str | None = None  # cron expression for cron jobs
     kind: Literal["cron", "worker", "one-off", "release"] = "one-off"
     evidence: list[Evidence] = field(default_factory=list)
+    confidence: Confidence = "high"
 
 
 @dataclass

@@ -245,7 +245,8 @@ def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
         if name in ("worker", "queue") or name.startswith("worker:"):
             draft.job(Job(name, command, None, "worker", [ev(name)]))
         elif ONE_OFF.match(name) and not DEV_ONLY.search(name) and "ts-node" not in command:
-            draft.job(Job(name, f"{run} {name}", None, "one-off", [ev(name)]))
+            # a one-off by its name only: medium
+            draft.job(Job(name, f"{run} {name}", None, "one-off", [ev(name)], "medium"))
         if re.match(r"^(db:)?migrat(e|ion:run|ions?)$", name) or name == "migrate:deploy":
             draft.releases.add(f"{run} {name}", ev(name), 1)
 
