@@ -225,3 +225,27 @@ def test_malformed_files_never_raise_a_traceback(tmp_path: Path, files) -> None:
         scan(tmp_path)
     except RepoError as exc:  # a clear message is fine; anything else is a bug
         assert exc.what
+
+
+def test_tooling_only_root_manifest_with_apps_below(tmp_path: Path, assert_repo_error) -> None:
+    write(
+        tmp_path,
+        {
+            "package.json": json.dumps({"name": "root", "devDependencies": {"husky": "9"}}),
+            "services/api/package.json": json.dumps({"dependencies": {"express": "4"}}),
+            "services/web/package.json": json.dumps({"dependencies": {"next": "14"}}),
+        },
+    )
+    assert_repo_error(tmp_path, "2 apps", "services/api, services/web")
+
+
+def test_root_app_with_a_nested_tool_is_still_the_app(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "package.json": json.dumps({"name": "api", "dependencies": {"express": "4"}}),
+            "tools/codegen/package.json": json.dumps({"dependencies": {"ts-morph": "1"}}),
+        },
+    )
+    p = scan(tmp_path)
+    assert (p.name, p.apps) == ("api", [])

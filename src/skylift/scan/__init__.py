@@ -40,14 +40,18 @@ def scan(path: str | Path) -> AppProfile:
         )
     draft = Draft(repo, AppProfile(root=str(root), name=root.name))
     ecosystem = next((e for e in ECOSYSTEMS if e.detect(draft)), None)
-    apps = _sub_apps(repo) if ecosystem is None or _workspaces(draft) else []
+    if ecosystem is not None:
+        ecosystem.scan(draft)
+    # a root manifest with no framework (tooling only, or workspaces) is not the app itself
+    rootless = ecosystem is None or draft.profile.framework is None or _workspaces(draft)
+    apps = _sub_apps(repo) if rootless else []
     if len(apps) > 1:
         raise RepoError(
             f"{path} holds {len(apps)} apps: {', '.join(apps)}",
             "skylift moves one app at a time",
             f"scan one of them, e.g. `skylift scan {Path(path) / apps[0]}`",
         )
-    if ecosystem is None and len(apps) == 1:
+    if len(apps) == 1:
         profile = scan(root / apps[0])
         profile.apps = [apps[0]]
         return profile
@@ -57,7 +61,6 @@ def scan(path: str | Path) -> AppProfile:
             f"none of {', '.join(MANIFESTS)} is there (skylift reads Node, Go and Python apps)",
             "point skylift at the folder that holds the app's manifest",
         )
-    ecosystem.scan(draft)
     for step in (hosting, data, env, code, sqlcheck):
         step.scan(draft)
     _notes(draft)
