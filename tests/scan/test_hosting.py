@@ -91,3 +91,10 @@ def test_compose_long_port_syntax(scan_files) -> None:
     )
     p = scan_files({"package.json": PKG, "docker-compose.yml": compose})
     assert (p.port.value, str(p.port.evidence[0])) == (3000, "docker-compose.yml:5")
+
+
+def test_host_folders_mounted_into_the_app(scan_files) -> None:
+    compose = "services:\n  api:\n    build: .\n    volumes:\n      - ./data:/app/data\n      - node_modules:/app/node_modules\n"
+    p = scan_files({"package.json": PKG, "docker-compose.yml": compose})
+    f = next(f for f in p.findings if f.code == "host-volumes")
+    assert ("./data" in f.title, [str(e) for e in f.evidence]) == (True, ["docker-compose.yml:5"])

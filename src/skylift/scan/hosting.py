@@ -125,6 +125,7 @@ def _compose(draft: Draft) -> None:
                     db.evidence.append(ev)
         if "build" in svc:
             app_service = True
+            _volumes(draft, src, svc.get("volumes"))
             ports = svc.get("ports")
             for port in ports if isinstance(ports, list) else []:
                 if (number := _container_port(port)) is not None:
@@ -139,6 +140,24 @@ def _compose(draft: Draft) -> None:
     draft.hosts.add(
         "vps-compose" if app_service else "local", src.evidence(), 2 if app_service else 1
     )
+
+
+def _volumes(draft: Draft, src: SourceFile, volumes: object) -> None:
+    """Host folders mounted into the app: state that lives only on this server."""
+    mounts = [
+        v.split(":")[0]
+        for v in (volumes if isinstance(volumes, list) else [])
+        if isinstance(v, str) and v.startswith((".", "/")) and ":" in v
+    ]
+    if mounts:
+        draft.finding(
+            "host-volumes",
+            f"The app keeps files on the server: {', '.join(mounts)}",
+            "copy them before cutover: SQLite files with `skylift db migrate`, other files to S3 "
+            "(`aws s3 sync`), and point the code at S3 instead of the folder",
+            [src.evidence(offset=_offset(src, re.escape(m) + ":")) for m in mounts],
+            "info",
+        )
 
 
 def _container_port(port: object) -> int | None:
