@@ -153,7 +153,7 @@ class MySQLReader:
         for row, bad in self._scan(table, chunk):
             if row is not None:
                 yield tuple(row)
-            else:
+            elif bad is not None:
                 rejects.append(bad)
         self._rejects[chunk.id] = rejects
 

@@ -186,7 +186,7 @@ def functions(col: Column) -> tuple[Func, Func]:
     if kind == "time":
         return _time, _time_canonical
     if dtype == "enum":
-        check = _enum(list(col.extra["labels"]))  # type: ignore[call-overload]
+        check = _enum(list(col.extra["labels"]))
         return check, check
     if dtype == "set":
         return _set, lambda raw: pg_array_text(_set(raw))
