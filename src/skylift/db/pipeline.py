@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +89,7 @@ def migrate(
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     started = time.monotonic()
-    source = open_source(source_url, {"types": types or {}})
+    source = open_source(source_url, {"types": types or {}, "jobs": jobs})
     try:
         if dry_run:
             schema = _read_schema(source, progress)
@@ -153,7 +155,7 @@ class _Run:
             self._copy(conn, schema, fingerprint, chunks, report)
             t0 = self._timed("copy", t0)
             self.progress.phase("building keys, indexes and foreign keys")
-            _post_load(conn, translator, schema)
+            _post_load(conn, translator, schema, self.target_url, self.jobs)
             journal.mark(conn, fingerprint, "loaded_at")
             t0 = self._timed("keys_and_indexes", t0)
             self._verify(conn, schema, fingerprint, chunks, report)
@@ -327,6 +329,32 @@ def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> N
         conn.execute(step.sql)
 
 
-def _post_load(conn: psycopg.Connection[Any], translator: Translator, schema: Schema) -> None:
-    for step in translator.post_load():
-        _run_step(conn, step, schema)
+def _post_load(conn: psycopg.Connection[Any], translator: Translator, schema: Schema,
+               target_url: str, jobs: int) -> None:  # fmt: skip
+    """Indexes in parallel (each on its own connection), then constraints and the rest."""
+    steps = translator.post_load()
+    _parallel(target_url, [s for s in steps if s.kind == "index"], schema, jobs)
+    for step in steps:
+        if step.kind not in ("index", "analyze"):
+            _run_step(conn, step, schema)
+    _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
+
+
+def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int) -> None:
+    local = threading.local()
+    opened: list[psycopg.Connection[Any]] = []
+
+    def run(step: Step) -> None:
+        if not hasattr(local, "conn"):
+            local.conn = _connect(target_url)
+            local.conn.execute("SET maintenance_work_mem = '256MB'")
+            opened.append(local.conn)
+        _run_step(local.conn, step, schema)
+
+    try:
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            for future in [pool.submit(run, step) for step in steps]:
+                future.result()
+    finally:
+        for conn in opened:
+            conn.close()

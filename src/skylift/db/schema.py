@@ -77,6 +77,7 @@ class Index:
     expressions: bool = False  # True when `columns` holds expressions rather than names
     method: str | None = None  # btree, gin, hnsw, ivfflat, ...
     pg_sql: str | None = None  # full CREATE INDEX, when the source can give it verbatim (PG -> PG)
+    source_sql: str | None = None  # the source's CREATE INDEX, for the report when untranslated
 
 
 @dataclass

@@ -150,26 +150,29 @@ class Translator:
         return f"SELECT 1 FROM pg_trigger WHERE tgname = '{name.replace(chr(39), chr(39) * 2)}'"
 
     def keys(self, table: Table) -> list[Step]:
+        """Primary keys and uniques as a unique index (built in parallel with the others),
+        then a constraint that adopts it (instant)."""
         steps = []
         tname = pg_name(table.name, self.policy)
-        if table.primary_key:
-            name = constraint_name(tname, [], "pkey")
-            cols = ", ".join(self.n(c) for c in table.primary_key)
-            steps.append(Step(
-                f"ALTER TABLE {self.t(table)} ADD CONSTRAINT {quote(name)} PRIMARY KEY ({cols})",
-                f"{table.name} PRIMARY KEY", exists=self._constraint_exists(table, name)))  # fmt: skip
-        for unique in table.uniques:
-            name = constraint_name(tname, [pg_name(c, self.policy) for c in unique], "key")
-            cols = ", ".join(self.n(c) for c in unique)
-            steps.append(Step(
-                f"ALTER TABLE {self.t(table)} ADD CONSTRAINT {quote(name)} UNIQUE ({cols})",
-                f"{table.name} UNIQUE ({', '.join(unique)})",
-                exists=self._constraint_exists(table, name)))  # fmt: skip
+        keys = [("PRIMARY KEY", table.primary_key, "pkey")] if table.primary_key else []
+        keys += [("UNIQUE", cols, "key") for cols in table.uniques]
+        for kind, cols, suffix in keys:
+            parts = [] if suffix == "pkey" else [pg_name(c, self.policy) for c in cols]
+            name = quote(constraint_name(tname, parts, suffix))
+            columns = ", ".join(self.n(c) for c in cols)
+            what = f"{table.name} {kind} ({', '.join(cols)})"
+            exists = self._constraint_exists(table, name[1:-1].replace('""', '"'))
+            steps.append(Step(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {self.t(table)} ({columns})",
+                              what, kind="index", exists=exists))  # fmt: skip
+            steps.append(Step(f"ALTER TABLE {self.t(table)} ADD CONSTRAINT {name} {kind} USING INDEX {name}",
+                              what, exists=exists))  # fmt: skip
         return steps
 
     def index(self, table: Table, idx: Index) -> Step:
         if idx.pg_sql:
-            return Step(idx.pg_sql, f"index {idx.name}", exists=self._index_exists(idx.name))
+            return Step(
+                idx.pg_sql, f"index {idx.name}", exists=self._index_exists(idx.name), kind="index"
+            )
         unique = "UNIQUE " if idx.unique else ""
         method = f" USING {idx.method}" if idx.method else ""
         name = quote(pg_name(idx.name, self.policy))
@@ -180,7 +183,7 @@ class Translator:
         sql = f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {self.t(table)}{method} ({cols})"
         if idx.where:
             sql += f" WHERE {idx.where}"
-        return Step(sql, f"index {idx.name}", optional=True)
+        return Step(sql, f"index {idx.name}", optional=True, kind="index")
 
     def _index_exists(self, name: str) -> str:
         return f"SELECT 1 FROM pg_class WHERE relkind = 'i' AND relname = '{name.replace(chr(39), chr(39) * 2)}'"

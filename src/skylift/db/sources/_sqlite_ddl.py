@@ -154,7 +154,7 @@ def _checks_by_regex(create_sql: str) -> list[Check]:
 
 def index(name: str, unique: bool, cols: list[str | None], sql: str | None) -> Index:
     """An index; expression and partial indexes are parsed from their CREATE INDEX."""
-    idx = Index(name, [c for c in cols if c], unique=unique)
+    idx = Index(name, [c for c in cols if c], unique=unique, source_sql=sql)
     if not sql:
         return idx
     try:
@@ -179,7 +179,10 @@ def view_select(create_sql: str) -> str:
 
 
 def translate_objects(schema: Schema) -> None:
-    """Views and triggers: translate what translates; report the rest by name with its SQL."""
+    """Indexes, views and triggers: translate what translates; report the rest by name with
+    its SQL."""
+    for table in schema.tables:
+        table.indexes = [idx for idx in table.indexes if _translate_index(schema, idx)]
     for view in schema.views:
         view.pg_sql = _select(view.sql)
         if view.pg_sql is None:
@@ -195,6 +198,19 @@ def translate_objects(schema: Schema) -> None:
                 "manual",
                 trigger.sql,
             )
+
+
+def _translate_index(schema: Schema, idx: Index) -> bool:
+    """Partial and expression indexes carry SQLite SQL: translate it, or report the index."""
+    where = expression(idx.where) if idx.where else None
+    columns = [expression(c) for c in idx.columns] if idx.expressions else idx.columns
+    if (idx.where and where is None) or None in columns:
+        schema.note(
+            idx.name, "index uses SQLite-only SQL: create it by hand", "manual", idx.source_sql
+        )
+        return False
+    idx.where, idx.columns = where, [c for c in columns if c is not None]
+    return True
 
 
 def _select(sql: str) -> str | None:

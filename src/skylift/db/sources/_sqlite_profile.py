@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from skylift.db.schema import Column, Schema, Table
 from skylift.db.sources import _sqlite_ddl as ddl
@@ -54,43 +58,95 @@ def sub(sql: str, column: str) -> str:
     return re.sub(r"\bc\b", column, sql)
 
 
-def _aggregate(
-    conn: sqlite3.Connection, table: Table, wanted: dict[str, dict[str, str]]
-) -> dict[str, dict[str, int]]:
+Wanted = dict[str, dict[str, str]]  # column -> {key: aggregate SQL using `c`}
+SPLIT_ROWS = 200_000  # tables larger than this are profiled in parallel rowid ranges
+
+
+def _aggregate_sql(table: Table, wanted: Wanted) -> tuple[str, list[tuple[str, str]]]:
     parts, keys = [], []
     for column, aggs in wanted.items():
         for key, expr in aggs.items():
             keys.append((column, key))
             parts.append(sub(expr, q(column)))
-    if not parts:
-        return {}
-    row = conn.execute(f"SELECT {', '.join(parts)} FROM {q(table.name)}").fetchone()
-    out: dict[str, dict[str, int]] = {c: {} for c in wanted}
-    for (column, key), value in zip(keys, row, strict=True):
-        out[column][key] = int(value or 0)
-    return out
+    return f"SELECT {', '.join(parts)} FROM {q(table.name)}", keys
+
+
+def _ranges(conn: sqlite3.Connection, table: Table, parts: int) -> list[str]:
+    if parts < 2 or not table.has_rowid or table.row_estimate < SPLIT_ROWS:
+        return [""]
+    lo, hi = conn.execute(f"SELECT min(rowid), max(rowid) FROM {q(table.name)}").fetchone()
+    step = (hi - lo) // parts + 1
+    return [
+        f" WHERE rowid >= {lo + i * step} AND rowid < {lo + (i + 1) * step}" for i in range(parts)
+    ]
+
+
+def aggregate_all(
+    connect: Callable[[], sqlite3.Connection], requests: list[tuple[Table, Wanted]], jobs: int
+) -> list[dict[str, dict[str, int]]]:
+    """Run every table's aggregate query, big tables split by rowid across `jobs` threads
+    (sqlite3 releases the GIL while a query runs, so threads use every core)."""
+    local = threading.local()
+
+    def run(sql: str) -> tuple[Any, ...]:
+        if not hasattr(local, "conn"):
+            local.conn = connect()
+        return tuple(local.conn.execute(sql).fetchone())
+
+    main = connect()
+    plans = []
+    for table, wanted in requests:
+        sql, keys = _aggregate_sql(table, wanted)
+        plans.append((keys, [sql + where for where in _ranges(main, table, jobs)] if keys else []))
+    main.close()
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        futures = [[pool.submit(run, sql) for sql in sqls] for _, sqls in plans]
+        results = []
+        for (keys, _), parts in zip(plans, futures, strict=True):
+            merged: dict[str, dict[str, int]] = {}
+            for fut in parts:
+                for (column, key), value in zip(keys, fut.result(), strict=True):
+                    old = merged.setdefault(column, {}).get(key, 0)
+                    value = int(value or 0)
+                    merged[column][key] = max(old, value) if key == "maxlen" else old + value
+            results.append(merged)
+    return results
+
+
+SIMPLE = {  # the common, unambiguous ISO shapes: everything else gets a closer look
+    "date": "length(c)=10 AND substr(c,5,1)='-' AND substr(c,8,1)='-'",
+    "timestamptz": "length(c)=19 AND substr(c,5,1)='-' AND substr(c,11,1)=' ' AND substr(c,14,1)=':'",
+}
 
 
 def _base_aggregates(col: Column) -> dict[str, str]:
+    """Cheap counts: values not of the expected storage class, values not in a simple shape."""
     aggs = {"n": "count(c)"}
     if col.kind in EXPECTED:
         aggs["expected"] = f"sum(typeof(c)='{EXPECTED[col.kind]}')"
-    if col.kind in ("date", "timestamptz", "json"):
-        aggs["empty"] = "sum(c = '')"
-    if col.kind in ("date", "timestamptz"):
-        aggs["iso"] = "sum(typeof(c)='text' AND julianday(c) IS NOT NULL)"
-        aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
-        aggs["simple"] = "sum(typeof(c)='text' AND length(c)=19 AND substr(c,11,1)=' ')"
+    if col.kind in SIMPLE:
+        aggs["simple"] = f"sum({SIMPLE[col.kind]})"
     if col.pg_type.startswith("varchar("):
         aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
     if col.kind == "bool":
         aggs["notbit"] = "sum(typeof(c)='integer' AND c NOT IN (0, 1))"
     if col.kind == "json":
         aggs["invalid"] = "sum(typeof(c)='text' AND c <> '' AND json_valid(c) = 0)"
+        aggs["empty"] = "sum(c = '')"
     return aggs
 
 
+def _surprising(col: Column, st: dict[str, int]) -> bool:
+    if not st["n"]:
+        return False
+    if st["n"] != st.get("expected", -1):
+        return True
+    return col.kind in SIMPLE and st.get("simple", 0) != st["n"]
+
+
 DETAIL = {
+    "iso": "sum(typeof(c)='text' AND julianday(c) IS NOT NULL)",
+    "maxlen": "max(CASE WHEN typeof(c)='text' THEN length(c) END)",
     "int": "sum(typeof(c)='integer')",
     "real": "sum(typeof(c)='real')",
     "text": "sum(typeof(c)='text')",
@@ -101,24 +157,48 @@ DETAIL = {
 }
 
 
-def profile_table(
-    conn: sqlite3.Connection, table: Table, schema: Schema, overrides: dict[str, str]
+def profile_tables(
+    connect: Callable[[], sqlite3.Connection],
+    tables: list[Table],
+    schema: Schema,
+    overrides: dict[str, str],
+    jobs: int,
 ) -> None:
+    """Settle the type and read plan of every column of every table."""
     from skylift.db.sources.sqlite import map_type
 
-    for col in table.columns:
-        override = overrides.get(f"{table.name}.{col.name}")
-        col.pg_type, col.kind = map_type(override or col.source_type)
-        if override:
-            schema.note(f"{table.name}.{col.name}", f"type set by --type to {col.pg_type}")
-    stats = _aggregate(conn, table, {c.name: _base_aggregates(c) for c in table.columns})
-    surprising = {
-        c.name: DETAIL
-        for c in table.columns
-        if stats[c.name]["n"] and stats[c.name]["n"] != stats[c.name].get("expected", -1)
-    }
-    for name, detail in _aggregate(conn, table, surprising).items():
-        stats[name].update(detail)
+    for table in tables:
+        for col in table.columns:
+            override = overrides.get(f"{table.name}.{col.name}")
+            col.pg_type, col.kind = map_type(override or col.source_type)
+            if override:
+                schema.note(f"{table.name}.{col.name}", f"type set by --type to {col.pg_type}")
+    requests = [
+        (t, {c.name: _base_aggregates(c) for c in t.columns}) for t in tables if t.row_estimate
+    ]
+    base = dict(
+        zip([t.name for t, _ in requests], aggregate_all(connect, requests, jobs), strict=True)
+    )
+    stats = {t.name: base.get(t.name) or {c.name: {"n": 0} for c in t.columns} for t in tables}
+    detail = [
+        (t, {c.name: DETAIL for c in t.columns if _surprising(c, stats[t.name][c.name])})
+        for t in tables
+    ]
+    detail = [(t, wanted) for t, wanted in detail if wanted]
+    for (table, _), found in zip(detail, aggregate_all(connect, detail, jobs), strict=True):
+        for column, values in found.items():
+            stats[table.name][column].update(values)
+    conn = connect()
+    try:
+        for table in tables:
+            _settle(conn, table, stats[table.name], schema)
+    finally:
+        conn.close()
+
+
+def _settle(
+    conn: sqlite3.Connection, table: Table, stats: dict[str, dict[str, int]], schema: Schema
+) -> None:
     for col in table.columns:
         where = f"{table.name}.{col.name}"
         st = stats[col.name]
@@ -285,7 +365,7 @@ def _plan_date(col: Column, st: dict[str, int], schema: Schema, where: str) -> P
 def _plan_timestamp(col: Column, st: dict[str, int], schema: Schema, where: str) -> Plan:
     plan = _plan_instant(st, schema, where)
     texts = st.get("expected", 0) if "text" not in st else st["text"]
-    if plan.convert is None and st.get("simple", 0) == texts:
+    if plan.convert is None and st.get("simple", 0) == texts and not st.get("empty"):
         plan.select = "c || '+00'"  # 'YYYY-MM-DD HH:MM:SS' is UTC: PostgreSQL's own UTC form
     else:
         plan.convert = "timestamp"
@@ -295,7 +375,7 @@ def _plan_timestamp(col: Column, st: dict[str, int], schema: Schema, where: str)
 def _plan_instant(st: dict[str, int], schema: Schema, where: str) -> Plan:
     plan = Plan()
     texts = st.get("expected", 0) if "text" not in st else st["text"]
-    if st.get("iso", 0) < texts - st.get("empty", 0):
+    if "iso" in st and st["iso"] < texts - st.get("empty", 0):
         plan.bad.append(("typeof(c)='text' AND c <> '' AND julianday(c) IS NULL",
                          "not an ISO-8601 date or time (ambiguous format)"))  # fmt: skip
     numbers = st.get("int", 0) + st.get("real", 0)

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger, View
 from skylift.db.sources import Chunk, register
 from skylift.db.sources import _sqlite_ddl as ddl
-from skylift.db.sources._sqlite_profile import profile_table
+from skylift.db.sources._sqlite_profile import profile_tables
 from skylift.db.sources._sqlite_read import SqliteReader
 from skylift.errors import SourceError
 
@@ -189,15 +189,16 @@ class SqliteSource:
         sequences = self._sequences()
         for kind, name, tbl, sql in rows:
             if kind == "table" and sql and not sql.upper().startswith("CREATE VIRTUAL"):
-                table = self._table(name, sql, sequences.get(name))
-                profile_table(self.conn, table, schema, overrides)
-                schema.tables.append(table)
+                schema.tables.append(self._table(name, sql, sequences.get(name)))
             elif kind == "table":
                 schema.note(name, "virtual table (FTS or extension) not migrated", "manual", sql)
             elif kind == "view":
                 schema.views.append(View(name, ddl.view_select(sql)))
             elif kind == "trigger":
                 schema.triggers.append(Trigger(name, tbl, sql))
+        jobs = int(self.options.get("jobs") or 2)
+        path = self.snapshot or self.path
+        profile_tables(lambda: open_readonly(path), schema.tables, schema, overrides, jobs)
         ddl.translate_objects(schema)
         return schema
 
