@@ -18,9 +18,11 @@ from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject, _sqlite_read
 from skylift.db.sources import _mysql_wire as wire
 from skylift.db.sources._mysql_sql import quote
-from skylift.db.sources._mysql_values import Bad, functions
+from skylift.db.sources._mysql_values import Bad, functions, same
 from skylift.db.sources.mysql import binlog_position, connect
 from skylift.errors import SourceError
+
+BATCH = 5000
 
 
 def plan_chunks(conn: Any, table: Table, rows_per_chunk: int) -> list[Chunk]:
@@ -103,21 +105,16 @@ class MySQLReader:
             conds.append(f"{quote(key)} < {int(chunk.hi)}")
         return sql + (" WHERE " + " AND ".join(conds) if conds else "")
 
-    def _scan(
-        self, table: Table, chunk: Chunk, canonical: bool = False
-    ) -> Iterator[tuple[list[Any] | None, Reject | None]]:
-        """(converted row, None) for good rows, (None, Reject) for bad ones."""
-        pairs = [functions(c) for c in table.columns]
-        funcs = [p[1] if canonical else p[0] for p in pairs]
+    def _scan(self, table: Table, chunk: Chunk) -> Iterator[list[Any] | Reject]:
+        """Each row converted for COPY, or a Reject."""
+        funcs = [functions(c)[0] for c in table.columns]
         conn = self._connection()
         try:
             for raw in wire.stream(conn, self._select(table, chunk)):
                 try:
-                    row = [None if v is None else f(v) for f, v in zip(funcs, raw, strict=True)]
+                    yield [None if v is None else f(v) for f, v in zip(funcs, raw, strict=True)]
                 except Bad as bad:
-                    yield None, self._reject(table, raw, funcs, str(bad))
-                    continue
-                yield row, None
+                    yield self._reject(table, raw, funcs, str(bad))
         finally:
             if not conn.open:
                 self._conn = None  # abandoned mid-stream: the next call reconnects
@@ -135,7 +132,8 @@ class MySQLReader:
         for col in table.columns:  # typed where the value converts: ids as numbers
             try:
                 value = raw[names.index(col.name)]
-                row[col.name] = value if value is None else json_safe(functions(col)[1](value))
+                copy, canonical = functions(col)
+                row[col.name] = value if value is None else json_safe(canonical(copy(value)))
             except (Bad, ValueError):
                 pass
         key_cols = table.primary_key or names
@@ -148,27 +146,49 @@ class MySQLReader:
             row=row,
         )
 
-    def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
+    def batches(self, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:
+        """Good rows of the chunk, in batches; bad ones wait in `rejects()`."""
         rejects: list[Reject] = []
-        for row, bad in self._scan(table, chunk):
-            if row is not None:
-                yield tuple(row)
-            elif bad is not None:
-                rejects.append(bad)
+        batch: list[tuple[Any, ...]] = []
+        for row in self._scan(table, chunk):
+            if isinstance(row, Reject):
+                rejects.append(row)
+                continue
+            batch.append(tuple(row))
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
         self._rejects[chunk.id] = rejects
 
+    def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
+        for batch in self.batches(table, chunk):
+            yield from batch
+
     def rejects(self, table: Table, chunk: Chunk) -> Iterator[Reject]:
-        if chunk.id in self._rejects:
-            yield from self._rejects.pop(chunk.id)
-            return
-        for _row, bad in self._scan(table, chunk):
-            if bad is not None:
-                yield bad
+        if chunk.id not in self._rejects:
+            for _batch in self.batches(table, chunk):
+                pass
+        yield from self._rejects.pop(chunk.id)
+
+    def canonical(self, table: Table, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The canonical form of rows from `batches()` (computed while they are copied)."""
+        steps = [(i, f) for i, c in enumerate(table.columns) if (f := functions(c)[1]) is not same]
+        if not steps:
+            return batch
+        out = []
+        for row in batch:
+            values = list(row)
+            for i, func in steps:
+                if values[i] is not None:
+                    values[i] = func(values[i])
+            out.append(tuple(values))
+        return out
 
     def canonical_rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
-        for row, _bad in self._scan(table, chunk, canonical=True):
-            if row is not None:
-                yield tuple(row)
+        for batch in self.batches(table, chunk):
+            yield from self.canonical(table, batch)
 
     def close(self) -> None:
         if self._conn is not None:

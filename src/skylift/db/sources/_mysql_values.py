@@ -1,16 +1,16 @@
 """MySQL values, as the text protocol sends them (raw bytes), checked and made ready for COPY.
 
-Per column, two functions of the raw bytes (never None): `copy` gives the value COPY writes
-(mostly MySQL's own text, which PostgreSQL reads as it is: numbers, dates, exact floats), and
-`canonical` its canonical form for verification (db/values.py). Both raise `Bad` with the reason
-when PostgreSQL cannot store the value as it is; both may return None for a zero date.
+Per column, two functions: `copy` takes the raw bytes (never None) and gives the value COPY
+writes (mostly MySQL's own text, which PostgreSQL reads as it is: numbers, dates, exact floats),
+None for a zero date, or raises `Bad` with the reason when PostgreSQL cannot store the value as
+it is; `canonical` takes that value and gives its canonical form (db/values.py), the one
+verification compares with what it reads back from the target.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from skylift.db import values
@@ -38,13 +38,6 @@ def _json(raw: bytes) -> str:
     if "\\u0000" in value:
         raise Bad("JSON string with \\u0000 (jsonb cannot hold NUL)")
     return value
-
-
-def _canonical_json(raw: bytes) -> str:
-    try:
-        return values.canonical_json(_json(raw))
-    except ValueError as exc:
-        raise Bad(f"invalid JSON: {exc}") from None
 
 
 def _zero(value: str) -> bool:
@@ -78,19 +71,9 @@ def _trim(value: str) -> str:
     return value.rstrip("0").rstrip(".") if "." in value else value
 
 
-def _timestamp_canonical(raw: bytes) -> str | None:
-    value = _datetime(raw)
-    return None if value is None else _trim(value)
-
-
 def _timestamptz(raw: bytes) -> str | None:
     value = _datetime(raw)
     return None if value is None else value + "+00"  # read with time_zone '+00:00'
-
-
-def _timestamptz_canonical(raw: bytes) -> str | None:
-    value = _datetime(raw)
-    return None if value is None else _trim(value) + "+00"
 
 
 def _time(raw: bytes) -> str:
@@ -101,16 +84,8 @@ def _time(raw: bytes) -> str:
     return value
 
 
-def _time_canonical(raw: bytes) -> str:
-    return _trim(_time(raw))
-
-
 def _year(raw: bytes) -> int | None:
     return int(raw) or None  # YEAR 0000 is MySQL's zero value
-
-
-def _bit1(raw: bytes) -> int:
-    return int(any(raw))
 
 
 def _enum(labels: list[str]) -> Func:
@@ -145,52 +120,58 @@ def _bits(width: int) -> Func:
     return lambda raw: format(int.from_bytes(raw, "big"), f"0{width}b")
 
 
-def _numeric(raw: bytes) -> str:
-    return values.canonical_decimal(Decimal(raw.decode("ascii")))
-
-
 def _ascii(raw: bytes) -> str:
     return raw.decode("ascii")
 
 
-def _same(raw: bytes) -> bytes:
-    return raw
+def same(value: Any) -> Any:
+    return value
 
 
-def functions(col: Column) -> tuple[Func, Func]:
-    """(copy, canonical) for one column."""
+def _tz_canonical(value: str) -> str:
+    return _trim(value[:-3]) + "+00"
+
+
+def _json_canonical(value: str) -> str:
+    try:
+        return values.canonical_json(value)
+    except ValueError as exc:  # MySQL checks JSON; PostgreSQL will refuse the row anyway
+        return f"<invalid JSON: {exc}>"
+
+
+def functions(col: Column) -> tuple[Func, Callable[[Any], Any]]:
+    """(copy, canonical): `copy` turns the raw bytes into what COPY writes (or raises Bad),
+    `canonical` turns that into its canonical form."""
     dtype = col.extra.get("data_type")
     kind = col.kind
     if dtype == "year":
-        return _year, _year
+        return _year, same
     if kind == "bool":
         if dtype == "bit":
-            return lambda raw: "t" if any(raw) else "f", _bit1
+            return lambda raw: "t" if any(raw) else "f", lambda v: int(v == "t")
         return _ascii, int  # tinyint(1): '0' and '1' are boolean input; 0/1 canonical
     if kind == "int":
         return _ascii, int
     if kind == "float":
         return _ascii, float  # exact: doubles print round-trip, FLOAT is read as col + 0e0
     if kind == "numeric":
-        return _ascii, _numeric
+        return _ascii, values.canonical_decimal
     if kind == "json":
-        return _json, _canonical_json
+        return _json, _json_canonical
     if kind == "bytes":
-        return _same, _same
+        return same, same
     if kind == "date":
-        return _date, _date
+        return _date, same
     if kind == "timestamp":
-        return _datetime, _timestamp_canonical
+        return _datetime, _trim
     if kind == "timestamptz":
-        return _timestamptz, _timestamptz_canonical
+        return _timestamptz, _tz_canonical
     if kind == "time":
-        return _time, _time_canonical
+        return _time, _trim
     if dtype == "enum":
-        check = _enum(list(col.extra["labels"]))
-        return check, check
+        return _enum(list(col.extra["labels"])), same
     if dtype == "set":
-        return _set, lambda raw: pg_array_text(_set(raw))
+        return _set, pg_array_text
     if dtype == "bit":
-        bits = _bits(int(col.pg_type[4:-1]))
-        return bits, bits
-    return text, text
+        return _bits(int(col.pg_type[4:-1])), same
+    return text, same
