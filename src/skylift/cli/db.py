@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from skylift.cli._app import db_app, err, out, print_json
-from skylift.cli._progress import RichProgress
-from skylift.db import pipeline as _migrate
-from skylift.db.report import MigrationReport
 from skylift.errors import RowsRejected, UsageError, VerificationFailed
+
+if TYPE_CHECKING:  # the engine is imported when a command runs: `skylift --help` stays fast
+    from skylift.db.report import MigrationReport
 
 
 @db_app.command("migrate")
@@ -46,6 +47,9 @@ def migrate_cmd(
     ),
 ) -> None:
     """Copy a database into PostgreSQL, then verify every table. Rerun to resume."""
+    from skylift.cli._progress import RichProgress
+    from skylift.db import pipeline as _migrate
+
     if identifiers not in ("preserve", "lower"):
         raise UsageError(f"--identifiers {identifiers!r}", "it takes preserve or lower", "")
     result = _migrate.migrate(
@@ -74,6 +78,8 @@ def verify_cmd(
     types: list[str] = typer.Option([], "--type", help="The --type overrides the migration used."),
 ) -> None:
     """Compare row counts and content checksums of every table; name the rows that differ."""
+    from skylift.cli._progress import RichProgress
+    from skylift.db import pipeline as _migrate
     from skylift.db.verify_only import verify_databases
 
     result = verify_databases(source, target, jobs=jobs, types=_migrate.parse_types(types),
