@@ -76,3 +76,15 @@ def test_every_fact_has_evidence() -> None:
             assert var.evidence and all(e.line for e in var.evidence)
         for finding in p.findings:
             assert finding.evidence or finding.code == "no-health-endpoint"
+
+
+@pytest.mark.parametrize(
+    ("name", "file", "secret"),
+    [
+        ("pantrypal", "src/auth.js", "pantrypal-dev-secret-change-me"),  # a hard-coded fallback
+        ("pos-api", ".env.example", "pos:pos@"),  # the password inside DATABASE_URL
+    ],
+)
+def test_no_secret_value_in_the_profile(name: str, file: str, secret: str) -> None:
+    assert secret in (EXAMPLES / name / file).read_text()
+    assert secret not in json.dumps(profile_json(name))
