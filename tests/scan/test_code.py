@@ -121,3 +121,11 @@ def test_disk_writes_in_scripts_are_not_runtime(scan_files) -> None:
     assert "writes-local-disk" not in findings(
         scan_files, "fs.writeFileSync('dump.json', s);\n", "scripts/export.js"
     )
+
+
+def test_all_letter_secret_is_still_a_secret(scan_files) -> None:
+    assert "hardcoded-secret" in findings(scan_files, "const JWT_SECRET = 'mysupersecret';\n")
+
+
+def test_env_var_name_literal_is_not_a_secret(scan_files) -> None:
+    assert "hardcoded-secret" not in findings(scan_files, "const secretName = 'JWT_SECRET';\n")

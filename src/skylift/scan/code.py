@@ -53,8 +53,9 @@ TOKEN_SHAPES = re.compile(
     r"AKIA[0-9A-Z]{16}|sk_live_[0-9A-Za-z]{10,}|gh[pousr]_[0-9A-Za-z]{30,}|xox[baprs]-[0-9A-Za-z-]{10,}|"
     r"-----BEGIN (?:RSA |EC |OPENSSH )?PRIVATE KEY-----|\bsk-[A-Za-z0-9]{32,}"
 )
+# labels and env-var names, not values: `type: 'Bearer'`, `secretName: 'JWT_SECRET'`
 NOT_SECRETS = re.compile(
-    r"(?i)^(bearer|basic|password|secret|token|api[_-]?key|authorization|[A-Z_]+)$"
+    r"^(?:(?i:bearer|basic|password|secret|token|api[_-]?key|authorization)|[A-Z][A-Z0-9_]*)$"
 )
 API_URL = re.compile(r"['\"`]https://((?:api|hooks|graph|oauth2?)\.[a-z0-9.-]+\.[a-z]{2,})")
 KNOWN_HOSTS = {
