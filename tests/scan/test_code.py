@@ -129,3 +129,23 @@ def test_all_letter_secret_is_still_a_secret(scan_files) -> None:
 
 def test_env_var_name_literal_is_not_a_secret(scan_files) -> None:
     assert "hardcoded-secret" not in findings(scan_files, "const secretName = 'JWT_SECRET';\n")
+
+
+def test_business_status_route_is_not_a_health_check(scan_files) -> None:
+    p = scan_files(
+        {
+            "package.json": PKG,
+            "src/app.js": "app.get('/orders/status', list);\napp.get('/api/status', ok);\n",
+        }
+    )
+    assert p.health_path.value == "/api/status"
+
+
+def test_health_beats_ping(scan_files) -> None:
+    p = scan_files(
+        {
+            "package.json": PKG,
+            "src/app.js": "app.get('/ping', pong);\napp.get('/internal/healthz', ok);\n",
+        }
+    )
+    assert p.health_path.value == "/internal/healthz"

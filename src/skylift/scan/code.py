@@ -10,15 +10,24 @@ from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
 from skylift.scan.model import Evidence, Fact, Job
 
-_HEALTH_WORDS = r"(?:health|healthz|healthcheck|ping|status|ready|readyz|live|livez)"
-HEALTH = [
-    re.compile(rf"\.(?:get|all|head|route|use)\(\s*['\"`](/(?:[\w-]+/)*{_HEALTH_WORDS})['\"`]"),
-    re.compile(
-        rf"\.(?:GET|Get|HEAD|Any|HandleFunc|Handle)\(\s*\"(/(?:[\w-]+/)*{_HEALTH_WORDS})/?\""
-    ),
-    re.compile(rf"@\w+\.(?:get|route|api_route)\(\s*['\"](/(?:[\w-]+/)*{_HEALTH_WORDS})/?['\"]"),
-    re.compile(rf"\bpath\(\s*['\"]((?:[\w-]+/)*{_HEALTH_WORDS})/?['\"]"),
-]
+
+def _health_patterns(words: str, prefix: str) -> list[re.Pattern[str]]:
+    path = rf"{prefix}(?:{words})"
+    return [
+        re.compile(
+            rf"\.(?:get|all|head|route|use)\(\s*['\"`](/{path})['\"`]"
+        ),  # Express, Fastify, Koa
+        re.compile(rf"\.(?:GET|Get|HEAD|Any|HandleFunc|Handle)\(\s*\"(/{path})/?\""),  # Go routers
+        re.compile(rf"@\w+\.(?:get|route|api_route)\(\s*['\"](/{path})/?['\"]"),  # Flask, FastAPI
+        re.compile(rf"\bpath\(\s*['\"]({path})/?['\"]"),  # Django
+    ]
+
+
+# "health" anywhere in a route is a health check; "status" or "ping" only near the root, since
+# /orders/status is business, not liveness
+HEALTH = _health_patterns(
+    r"health|healthz|healthcheck|livez|readyz", r"(?:[\w-]+/)*"
+) + _health_patterns(r"ping|status|ready|live", r"(?:(?:api|v\d|internal|system|_?admin)/)?")
 CRON = [
     # @nestjs/schedule: @Cron('0 0 1 * *', { name: 'x' }) above the method it runs
     (
