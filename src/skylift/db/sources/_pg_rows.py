@@ -7,16 +7,46 @@ data, with `copy_blocks`) and are never reinterpreted in Python; nothing can be 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import struct
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
 
 from skylift.db import values
-from skylift.db.schema import Table
+from skylift.db.schema import Column, Table
 from skylift.db.sources import Chunk, Reject
 from skylift.db.sources.postgres import connect
 from skylift.db.translate import quote
+
+BATCH = 5000
+# kind -> canonical form (db/values.py) from PostgreSQL's text output; other kinds are the text
+FROM_TEXT: dict[str, Callable[[str], Any]] = {
+    "int": int,
+    "float": float,  # PostgreSQL prints floats shortest-exact; 'NaN', 'Infinity' parse too
+    "numeric": values.canonical_decimal,
+    "bool": lambda text: int(text == "t"),
+    "bytes": lambda text: bytes.fromhex(text[2:]),
+    "json": values.canonical_json,
+}
+
+
+def _from_text(col: Column) -> Callable[[str], Any] | None:
+    if col.pg_type.startswith("character(") or col.pg_type == "character":
+        return _rstrip  # verification reads char(n)::text, which drops the padding
+    if col.pg_type == "real":
+        return _real
+    return FROM_TEXT.get(col.kind)
+
+
+def _real(text: str) -> float:
+    """A float4's text is its shortest form *as a float4*: round it to float4, then widen
+    (verification reads real::float8)."""
+    return float(struct.unpack("f", struct.pack("f", float(text)))[0])
+
+
+def _rstrip(text: str) -> str:
+    return text.rstrip(" ")
 
 
 def _name(table: Table) -> str:
@@ -79,22 +109,44 @@ class PostgresReader:
             self._conn = conn
         return self._conn
 
-    def _select(self, table: Table, chunk: Chunk, casts: bool) -> str:
-        cols = ", ".join(
-            f"{quote(c.name)}::{values.READ_AS[c.kind]}" if casts else quote(c.name)
-            for c in table.columns
-        )
+    def _select(self, table: Table, chunk: Chunk) -> str:
+        cols = ", ".join(quote(c.name) for c in table.columns)
         return f"SELECT {cols} FROM {_name(table)}{_where(table, chunk)}"
 
-    def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
+    def batches(self, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:
         """Each value as PostgreSQL's text output: COPY's text input reads it back exactly."""
-        sql = f"COPY ({self._select(table, chunk, casts=False)}) TO STDOUT"
+        sql = f"COPY ({self._select(table, chunk)}) TO STDOUT"
+        batch: list[tuple[Any, ...]] = []
         with self._connection().cursor() as cur, cur.copy(sql) as copy:
-            yield from copy.rows()
+            for row in copy.rows():
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
+        for batch in self.batches(table, chunk):
+            yield from batch
+
+    def canonical(self, table: Table, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Canonical forms (db/values.py) of rows from `batches()`, from their text."""
+        steps = [(i, f) for i, c in enumerate(table.columns) if (f := _from_text(c)) is not None]
+        if not steps:
+            return batch
+        out = []
+        for row in batch:
+            values_ = list(row)
+            for i, func in steps:
+                if values_[i] is not None:
+                    values_[i] = func(values_[i])
+            out.append(tuple(values_))
+        return out
 
     def copy_blocks(self, table: Table, chunk: Chunk) -> Iterator[bytes]:
         """The chunk as binary COPY data, for `COPY table (columns) FROM STDIN (FORMAT binary)`."""
-        sql = f"COPY ({self._select(table, chunk, casts=False)}) TO STDOUT (FORMAT binary)"
+        sql = f"COPY ({self._select(table, chunk)}) TO STDOUT (FORMAT binary)"
         with self._connection().cursor() as cur, cur.copy(sql) as copy:
             for block in copy:
                 yield bytes(block)
@@ -103,11 +155,8 @@ class PostgresReader:
         return iter(())
 
     def canonical_rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
-        """Read like verification reads the target (same casts), canonicalised the same way."""
-        convert = values.canonicalizer([c.kind for c in table.columns])
-        with self._connection().cursor() as cur:
-            for row in cur.stream(self._select(table, chunk, casts=True)):
-                yield convert(row)
+        for batch in self.batches(table, chunk):
+            yield from self.canonical(table, batch)
 
     def close(self) -> None:
         if self._conn is not None:

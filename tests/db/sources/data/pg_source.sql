@@ -26,6 +26,7 @@ CREATE TABLE users (
   span interval,
   uid uuid,
   "displayName" varchar(80),
+  code char(6),
   CONSTRAINT "UQ_users_email" UNIQUE (email)
 );
 CREATE TABLE documents (
@@ -60,12 +61,12 @@ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
 CREATE TRIGGER documents_touch BEFORE UPDATE ON documents FOR EACH ROW EXECUTE FUNCTION touch();
 CREATE VIEW user_docs AS SELECT u.id, u.email, count(d.id) AS docs FROM users u LEFT JOIN documents d ON d.user_id = u.id GROUP BY u.id, u.email;
 
-INSERT INTO users (email, mood, tags, scores, profile, raw_json, balance, ratio, avatar, born, created_at, local_at, alarm, span, uid, "displayName")
+INSERT INTO users (email, mood, tags, scores, profile, raw_json, balance, ratio, avatar, born, created_at, local_at, alarm, span, uid, "displayName", code)
 SELECT 'u' || i || '@example.com', (ARRAY['sad','ok','happy'])[1 + i % 3]::mood, ARRAY['a' || i, 'b, "c"'],
        ARRAY[i / 3.0, 0.1], jsonb_build_object('i', i, 'nested', jsonb_build_array(1.50, 'x')),
        '{"b": 1,  "a": 2}', i * 1.25, i / 7.0, decode(md5(i::text), 'hex'), DATE '2000-01-01' + i,
        TIMESTAMPTZ '2024-01-01 10:00:00+02' + i * interval '1 hour', TIMESTAMP '2024-01-01 10:00:00.123456',
-       TIME '12:34:56.5', interval '1 day 2 hours', md5(i::text)::uuid, 'Name ' || i
+       TIME '12:34:56.5', interval '1 day 2 hours', md5(i::text)::uuid, 'Name ' || i || E'\n\\ tab\t', 'c' || i
 FROM generate_series(1, 300) AS i;
 INSERT INTO users (email, born, created_at) VALUES ('inf@example.com', 'infinity', '-infinity');
 INSERT INTO documents (user_id, title, embedding)
