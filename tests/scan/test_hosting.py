@@ -98,3 +98,16 @@ def test_host_folders_mounted_into_the_app(scan_files) -> None:
     p = scan_files({"package.json": PKG, "docker-compose.yml": compose})
     f = next(f for f in p.findings if f.code == "host-volumes")
     assert ("./data" in f.title, [str(e) for e in f.evidence]) == (True, ["docker-compose.yml:5"])
+
+
+def test_heroku_run_lines_in_the_readme_are_one_off_commands(scan_files) -> None:
+    pkg = json.dumps(
+        {"name": "a", "dependencies": {"express": "4"}, "scripts": {"seed": "node seed.js"}}
+    )
+    readme = (
+        "# a\n\n```\nheroku run yarn seed -a my-app\nheroku run node scripts/backfill.js\n```\n"
+    )
+    p = scan_files({"package.json": pkg, "README.md": readme})
+    jobs = {j.command: (j.name, j.confidence, [str(e) for e in j.evidence]) for j in p.jobs}
+    assert jobs["node scripts/backfill.js"] == ("backfill", "high", ["README.md:5"])
+    assert jobs["yarn seed"][0] == "seed"

@@ -29,6 +29,7 @@ LANGUAGE_EXTS = {
     "go": (".go",),
     "python": (".py",),
 }
+_RANK = {"low": 0, "medium": 1, "high": 2}
 MAX_EVIDENCE = 12  # enough to find every place by hand; more only bloats the report
 
 
@@ -110,6 +111,8 @@ class Draft:
                 and known.schedule == job.schedule
             ):
                 known.evidence.extend(e for e in job.evidence if e not in known.evidence)
+                if _RANK[job.confidence] > _RANK[known.confidence]:
+                    known.confidence = job.confidence  # a second, stronger source confirms it
                 return
         self.profile.jobs.append(job)
 

@@ -32,6 +32,7 @@ _PROXY_PASS = re.compile(r"proxy_pass\s+https?://[\w.-]+:(\d{2,5})")
 
 def scan(draft: Draft) -> None:
     _procfile(draft)
+    _documented_one_offs(draft)
     _app_json(draft)
     _fly(draft)
     _compose(draft)
@@ -62,6 +63,31 @@ def _procfile(draft: Draft) -> None:
             draft.job(Job("release", command, None, "release", [ev]))
         else:
             draft.job(Job(kind, command, None, "worker", [ev]))
+
+
+_HEROKU_RUN = re.compile(
+    r"^\s*(?:\$\s*)?heroku run(?::detached)?\s+(.+?)(?:\s+(?:-a|--app)\s+\S+)?\s*$", re.M
+)
+_SCRIPT_CALL = re.compile(r"^(?:yarn|npm run|pnpm)\s+([\w:.-]+)$")
+
+
+def _documented_one_offs(draft: Draft) -> None:
+    """`heroku run <command>` lines in the README: the one-off commands people really run."""
+    for rel in draft.repo.named("README.md", "README", "readme.md"):
+        src = draft.repo.read(rel)
+        if src is None:
+            continue
+        for m in _HEROKU_RUN.finditer(src.text):
+            command = m.group(1).strip()
+            script = _SCRIPT_CALL.match(command)
+            name = script.group(1) if script else _command_name(command)
+            draft.job(Job(name, command, None, "one-off", [src.evidence(offset=m.start())]))
+
+
+def _command_name(command: str) -> str:
+    """`node scripts/backfill.js --all` -> 'backfill'; `rake db:seed` -> 'rake'."""
+    files = [w for w in command.split() if "/" in w or "." in w.strip(".")]
+    return files[0].rsplit("/", 1)[-1].split(".")[0] if files else command.split()[0]
 
 
 def _app_json(draft: Draft) -> None:
