@@ -197,6 +197,11 @@ def test_virtualenvs_of_any_name_are_skipped(tmp_path: Path) -> None:
             )
         },
         {"package.json": "null"},
+        {
+            "package.json": json.dumps(
+                {"scripts": {"start": {"nested": 1}, "build": 3, "worker": None}}
+            )
+        },
         {"package.json": "{}", "docker-compose.yml": "- just\n- a list\n", "app.json": "[1, 2]"},
         {
             "package.json": "{}",

@@ -205,9 +205,14 @@ def _framework(draft: Draft) -> Fact | None:
 
 def _runner(draft: Draft, pkg: dict[str, Any]) -> str:
     engines = pkg.get("engines")
-    if draft.repo.has("yarn.lock") or (isinstance(engines, dict) and "yarn" in engines):
+    manager = str(pkg.get("packageManager", ""))
+    if (
+        draft.repo.has("yarn.lock")
+        or manager.startswith("yarn")
+        or (isinstance(engines, dict) and "yarn" in engines)
+    ):
         return "yarn"
-    if draft.repo.has("pnpm-lock.yaml") or str(pkg.get("packageManager", "")).startswith("pnpm"):
+    if draft.repo.has("pnpm-lock.yaml") or manager.startswith("pnpm"):
         return "pnpm"
     return "npm run"
 
@@ -231,7 +236,7 @@ def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
         value = f"{run} build" if calls_build and "build" in scripts else f"{run} heroku-postbuild"
         draft.builds.add(value, ev("heroku-postbuild"), 1)
     for name, weight in (("start:prod", 3), ("start", 2)):
-        if name in scripts:
+        if isinstance(scripts.get(name), str):
             draft.starts.add(scripts[name], ev(name), weight)
             break
     for name, command in scripts.items():
