@@ -108,10 +108,12 @@ def _app_json(draft: Draft) -> None:
         ev = src.evidence(offset=src.text.find(plan)) if plan in src.text else src.evidence()
         if plan.startswith("heroku-postgresql"):
             draft.database("postgresql", ev)
+            draft.env("DATABASE_URL", "secret", ev)  # Heroku sets it for the add-on
         elif plan.startswith(("heroku-redis", "rediscloud")) and draft.profile.cache is None:
             draft.profile.cache = Fact(
                 {"engine": "redis", "client": plan.split(":")[0]}, [ev], "medium"
             )
+            draft.env("REDIS_URL", "secret", ev)
     env = data.get("env") or {}
     for name, spec in env.items() if isinstance(env, dict) else []:
         m = re.search(rf'"{re.escape(name)}"\s*:', src.text)
