@@ -3,6 +3,7 @@ from (lockfiles, go.mod, package.json). Facts about the build, no architecture d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -35,10 +36,8 @@ def docker_context(root: Path, bp: Blueprint) -> dict[str, Any] | None:
 
 def _node(root: Path, start: str | None) -> dict[str, Any]:
     pkg: dict[str, Any] = {}
-    try:
+    with contextlib.suppress(OSError, ValueError):
         pkg = json.loads((root / "package.json").read_text())
-    except (OSError, ValueError):
-        pass
     lock = next((name for name in _NODE_INSTALL if (root / name).exists()), None)
     install, prune = _NODE_INSTALL[lock] if lock else ("npm install", "npm prune --omit=dev")
     scripts = pkg.get("scripts") or {}

@@ -1,0 +1,130 @@
+"""`skylift generate`, `skylift up`, `skylift down`, `skylift task run`: thin commands over
+skylift.render and skylift.run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from skylift.cli._app import app, err, out, print_json
+
+task_app = typer.Typer(
+    help="One-off commands in the app's cloud environment.", no_args_is_help=True
+)
+app.add_typer(task_app, name="task")
+
+TARGET = typer.Option("local", "--target", help="local (embedded AWS, the default) or aws")
+ENV = typer.Option("prod", "--env", help="environment: dev, staging or prod (envs/<env>.tfvars)")
+
+
+@app.command()
+def generate(
+    path: Path = typer.Argument(Path("."), help="The app's repository."),
+    force: bool = typer.Option(False, "--force", help="Replace files you own (shows no diff)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Write infra/ (Terraform), Dockerfile, .dockerignore and the deploy workflow."""
+    from skylift.render import FilesWouldChange
+    from skylift.render import generate as do_generate
+    from skylift.run.up import load_plan
+
+    bp = load_plan(path).blueprint
+    try:
+        result = do_generate(path, bp, force=force)
+    except FilesWouldChange as exc:
+        for diff in exc.diffs.values():
+            out.print(diff, markup=False, highlight=False, end="")
+        raise
+    rep = result.report
+    if as_json:
+        print_json({"written": rep.written, "unchanged": rep.unchanged, "notes": result.notes})
+        return
+    for rel in rep.written:
+        out.print(f"wrote      {rel}", highlight=False)
+    for rel in rep.unchanged:
+        out.print(f"unchanged  {rel}", highlight=False)
+    for note in result.notes:
+        err.print(f"note: {note}", highlight=False)
+
+
+@app.command()
+def up(
+    path: Path = typer.Argument(Path("."), help="The app's repository."),
+    target: str = TARGET,
+    env: str = ENV,
+    source: str = typer.Option(
+        None, "--source", help="The database to migrate (default: the app's SQLite file)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Provision, store secrets, migrate and verify the data: a rehearsal on this machine by default."""
+    from skylift.run.up import up as do_up
+
+    with err.status("skylift up") as status:
+        result = do_up(
+            path,
+            target=target,
+            environment=env,
+            source_url=source,
+            log=lambda m: status.update(m[:100]),
+        )
+    if as_json:
+        print_json(result.as_dict())
+        return
+    out.print(
+        f"[bold]{result.app}[/bold] on {result.target} ({result.environment}): "
+        f"{result.resources} resources ({result.added} added, {result.changed} changed)"
+    )
+    for key, value in result.endpoints.items():
+        out.print(f"  {key:<20} {value}", highlight=False)
+    out.print(f"secrets stored: {', '.join(result.secrets_stored) or 'none'}", highlight=False)
+    if result.secrets_missing:
+        out.print(f"secrets missing: {', '.join(result.secrets_missing)}", highlight=False)
+    db = result.database
+    if db:
+        state = "verified" if db.get("verified") else str(db.get("reason") or db.get("status"))
+        out.print(
+            f"data: {db.get('tables', 0)} tables, {db.get('rows', 0)} rows, {state}",
+            highlight=False,
+        )
+    if result.switched_off:
+        out.print(
+            "switched off on the embedded AWS: " + "; ".join(result.switched_off.values()),
+            highlight=False,
+        )
+    if result.monthly_cost is not None:
+        out.print(f"monthly cost on AWS: ${result.monthly_cost:,.2f}")
+    for i, step in enumerate(result.next_steps, 1):
+        out.print(f"{i}. {step}", highlight=False)
+
+
+@app.command()
+def down(
+    path: Path = typer.Argument(Path("."), help="The app's repository."),
+    target: str = TARGET,
+    env: str = ENV,
+) -> None:
+    """Remove what `skylift up` built."""
+    from skylift.run.down import down as do_down
+
+    with err.status("skylift down"):
+        result = do_down(path, target=target, environment=env)
+    out.print(
+        f"removed the {result.target} rehearsal: "
+        + (", ".join(result.stopped) or "nothing was running")
+    )
+
+
+@task_app.command("run")
+def task_run(
+    command: str = typer.Argument(..., help='The command, e.g. "yarn migration:run".'),
+    path: Path = typer.Option(Path("."), "--path", help="The app's repository."),
+    target: str = TARGET,
+    env: str = ENV,
+) -> None:
+    """Run a one-off command in a new task (what `heroku run` did)."""
+    from skylift.run.task import run_task
+
+    result = run_task(path, command, target=target, environment=env)
+    out.print(f"started {result.task_arn} on {result.cluster}", highlight=False)

@@ -1,0 +1,212 @@
+"""Running Terraform on the generated infra/, for `skylift up` and `skylift down`.
+
+Terraform runs in a working copy (<state_dir>/tf) of infra/, never in infra/ itself, so the
+local-only override file (endpoints of the embedded AWS, local state) can never be committed
+or used for `--target aws`. The AWS provider comes from the registry, or from a local
+filesystem mirror (/opt/tf-plugins or $SKYLIFT_TF_PLUGIN_DIR) when there is one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skylift.errors import InfraError, MissingToolError
+
+OVERRIDE_FILE = "skylift_local_override.tf"
+MIRROR_DIRS = ("/opt/tf-plugins", "~/.terraform.d/plugins")
+# Services the generated Terraform calls; each gets the embedded AWS's endpoint.
+SERVICES = (
+    "acm", "appautoscaling", "budgets", "cloudwatch", "ec2", "ecr", "ecs", "elasticache", "elbv2",
+    "iam", "kms", "logs", "rds", "route53", "s3", "scheduler", "secretsmanager", "sns", "ssm",
+    "sts", "wafv2",
+)  # fmt: skip
+
+
+@dataclass
+class ApplyResult:
+    added: int
+    changed: int
+    destroyed: int
+    outputs: dict[str, Any] = field(default_factory=dict)
+    resources: int = 0  # managed resources in the state after the apply
+
+
+def terraform_bin() -> str:
+    found = shutil.which("terraform")
+    if not found:
+        raise MissingToolError(
+            "terraform is not installed",
+            "skylift up and down run the generated Terraform",
+            "install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)",
+        )
+    return found
+
+
+def _mirror() -> Path | None:
+    for candidate in (os.environ.get("SKYLIFT_TF_PLUGIN_DIR"), *MIRROR_DIRS):
+        if candidate and (Path(candidate).expanduser() / "registry.terraform.io").is_dir():
+            return Path(candidate).expanduser()
+    return None
+
+
+def _cli_config(workdir: Path) -> Path | None:
+    """A CLI config preferring the local mirror for hashicorp providers, if one exists."""
+    mirror = _mirror()
+    if mirror is None:
+        return None
+    path = workdir / "skylift.tfrc"
+    path.write_text(
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
+        '    include = ["registry.terraform.io/hashicorp/*"]\n  }\n'
+        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n'
+    )
+    return path
+
+
+def override_text(endpoint: str) -> str:
+    """The local-only override: local state, the embedded AWS's endpoints, fake credentials."""
+    width = max(len(s) for s in SERVICES)
+    lines = "\n".join(f'    {s.ljust(width)} = "{endpoint}"' for s in SERVICES)
+    return (
+        "# Written by `skylift up --target local` into its working copy only.\n"
+        'terraform {\n  backend "local" {\n    path = "terraform.tfstate"\n  }\n}\n\n'
+        'provider "aws" {\n'
+        '  access_key                  = "testing"\n'
+        '  secret_key                  = "testing"\n'
+        "  skip_credentials_validation = true\n"
+        "  skip_metadata_api_check     = true\n"
+        "  skip_region_validation      = true\n"
+        "  s3_use_path_style           = true\n\n"
+        f"  endpoints {{\n{lines}\n  }}\n}}\n"
+    )
+
+
+class Terraform:
+    """One working copy of infra/ and the environment Terraform runs with."""
+
+    def __init__(self, infra: Path, workdir: Path, env: dict[str, str]) -> None:
+        if not (infra / "versions.tf").exists():
+            raise InfraError(
+                f"no generated Terraform in {infra}",
+                "skylift up applies the files `skylift generate` writes",
+                "run `skylift generate` first",
+            )
+        self.infra, self.workdir = infra, workdir
+        self.bin = terraform_bin()
+        self.env = {**os.environ, **env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+        workdir.mkdir(parents=True, exist_ok=True)
+        config = _cli_config(workdir)
+        if config:
+            self.env["TF_CLI_CONFIG_FILE"] = str(config)
+
+    def sync(self, override: str | None) -> None:
+        """Copy infra/ into the working copy (keeping .terraform/ and the state)."""
+        for old in self.workdir.glob("*.tf"):
+            old.unlink()
+        for src in self.infra.rglob("*"):
+            if (
+                src.is_file()
+                and ".terraform" not in src.parts
+                and src.suffix in (".tf", ".hcl", ".tfvars")
+            ):
+                dst = self.workdir / src.relative_to(self.infra)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+        if override is not None:
+            (self.workdir / OVERRIDE_FILE).write_text(override)
+
+    def run(self, *args: str, log: Callable[[str], None] | None = None) -> str:
+        cmd = [self.bin, *args, "-no-color"]
+        proc = subprocess.Popen(
+            cmd,
+            cwd=self.workdir,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines: list[str] = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if log:
+                log(line.rstrip())
+        if proc.wait() != 0:
+            errors = [ln for ln in lines if ln.startswith(("Error", "│ Error"))] or lines[-15:]
+            raise InfraError(
+                f"terraform {args[0]} failed in {self.workdir}",
+                "".join(errors).strip()[-1500:],
+                "fix the cause above and rerun; the working copy and its state are kept",
+            )
+        return "".join(lines)
+
+    def init(self, backend_config: list[str] | None = None) -> None:
+        args = ["init", "-input=false", "-upgrade=false"]
+        args += [f"-backend-config={c}" for c in backend_config or []]
+        self.run(*args)
+
+    def apply(
+        self,
+        var_files: list[str],
+        variables: dict[str, Any],
+        log: Callable[[str], None] | None = None,
+    ) -> ApplyResult:
+        args = ["apply", "-auto-approve", "-input=false", *self._vars(var_files, variables)]
+        text = self.run(*args, log=log)
+        added = changed = destroyed = 0
+        for line in text.splitlines():
+            if line.startswith("Apply complete!"):
+                nums = [int(w) for w in line.replace(",", " ").split() if w.isdigit()]
+                added, changed, destroyed = ([*nums, 0, 0, 0])[:3]
+        return ApplyResult(added, changed, destroyed, self.outputs(), self.resource_count())
+
+    def plan_changes(self, var_files: list[str], variables: dict[str, Any]) -> int:
+        """Number of pending changes (0: the infrastructure matches the code)."""
+        args = ["plan", "-input=false", "-detailed-exitcode", *self._vars(var_files, variables)]
+        cmd = [self.bin, *args, "-no-color"]
+        proc = subprocess.run(cmd, cwd=self.workdir, env=self.env, capture_output=True, text=True)
+        if proc.returncode == 0:
+            return 0
+        if proc.returncode == 2:
+            return sum(1 for ln in proc.stdout.splitlines() if ln.strip().startswith("# "))
+        raise InfraError("terraform plan failed", proc.stdout[-1500:] + proc.stderr[-500:], "")
+
+    def destroy(
+        self,
+        var_files: list[str],
+        variables: dict[str, Any],
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.run(
+            "destroy", "-auto-approve", "-input=false", *self._vars(var_files, variables), log=log
+        )
+
+    def outputs(self) -> dict[str, Any]:
+        text = self.run("output", "-json")
+        return {k: v.get("value") for k, v in json.loads(text or "{}").items()}
+
+    def resource_count(self) -> int:
+        proc = subprocess.run(
+            [self.bin, "state", "list"],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        return sum(1 for ln in proc.stdout.splitlines() if ln and not ln.startswith("data."))
+
+    @staticmethod
+    def _vars(var_files: list[str], variables: dict[str, Any]) -> list[str]:
+        args = [f"-var-file={f}" for f in var_files]
+        for key, value in variables.items():
+            text = json.dumps(value) if not isinstance(value, str) else value
+            args.append(f"-var={key}={text}")
+        return args

@@ -1,0 +1,27 @@
+"""The journal of `skylift up`/`down`: one JSON line per step in .skylift/journal.jsonl.
+
+Names and counts only, never a secret's value: the journal is safe to attach to a bug report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def record(self, step: str, status: str, **details: Any) -> None:
+        entry = {
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "step": step,
+            "status": status,
+            **details,
+        }
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, default=str) + "\n")

@@ -1,0 +1,210 @@
+"""`skylift up`: provision -> secrets -> migrate data -> verify -> summary, on a target.
+
+The same steps run for `--target local` (moto's server + an embedded PostgreSQL standing in
+for RDS) and `--target aws` (the user's account); only endpoints and credentials differ
+(see _targets.py). Every step is idempotent: a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skylift.cloud import secrets as secrets_mod
+from skylift.cloud.terraform import Terraform
+from skylift.errors import InfraError
+from skylift.plan.blueprint import Blueprint
+from skylift.run import _database, _summary
+from skylift.run._targets import UNEMULATED, Target, open_target
+from skylift.run.journal import Journal
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class UpResult:
+    target: str
+    environment: str
+    app: str
+    resources: int
+    added: int
+    changed: int
+    destroyed: int
+    endpoints: dict[str, Any]
+    secrets_stored: list[str]
+    secrets_missing: list[str]
+    switched_off: dict[str, str]
+    database: dict[str, Any] | None
+    monthly_cost: float | None
+    next_steps: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_plan(root: Path) -> Any:
+    """The Plan (Blueprint + cost) of the app, as `skylift plan` derives it."""
+    from skylift.plan import plan
+
+    return plan(root, write_reports=False).plan
+
+
+def up(
+    root: Path,
+    *,
+    target: str = "local",
+    environment: str = "prod",
+    log: Log | None = None,
+    ask: Callable[[str], str | None] | None = None,
+    source_url: str | None = None,
+) -> UpResult:
+    """Rehearse (local) or perform (aws) the migration of the app at `root`."""
+    say = log or (lambda _m: None)
+    root = root.resolve()
+    plan = load_plan(root)
+    bp: Blueprint = plan.blueprint
+    _ensure_generated(root, bp, say)
+    tgt = open_target(root, target, bp.app, environment, bp.region)
+    journal = Journal(root / ".skylift" / "journal.jsonl")
+    journal.record("up", "started", target=target, environment=environment)
+
+    tf = _terraform(root, tgt, bp, environment, say)
+    var_files = [f"envs/{environment}.tfvars"]
+    say(f"terraform apply ({target}, {environment})")
+    applied = tf.apply(var_files, tgt.variables, log=lambda line: _progress(say, line))
+    journal.record(
+        "provision",
+        "done",
+        added=applied.added,
+        changed=applied.changed,
+        resources=applied.resources,
+    )
+
+    stored = _secrets(root, tgt, bp, applied.outputs, ask, say)
+    journal.record("secrets", "done", stored=stored.names, missing=stored.missing)
+
+    database = _database.migrate(root, tgt, bp, applied.outputs, source_url, say)
+    journal.record(
+        "database",
+        "done" if database else "skipped",
+        **({"verified": database["verified"]} if database else {}),
+    )
+
+    result = UpResult(
+        target=target,
+        environment=environment,
+        app=bp.app,
+        resources=applied.resources,
+        added=applied.added,
+        changed=applied.changed,
+        destroyed=applied.destroyed,
+        endpoints=_summary.endpoints(applied.outputs, tgt),
+        secrets_stored=stored.names,
+        secrets_missing=stored.missing,
+        switched_off=dict(UNEMULATED) if target == "local" else {},
+        database=database,
+        monthly_cost=getattr(plan.estimate, "total", None),
+    )
+    result.next_steps = _summary.next_steps(result, bp)
+    _summary.append_to_report(root, result)
+    journal.record("up", "done", resources=result.resources)
+    return result
+
+
+def _ensure_generated(root: Path, bp: Blueprint, say: Log) -> None:
+    if (root / "infra" / "versions.tf").exists():
+        return
+    from skylift.render import generate
+
+    say("no infra/ yet: generating it")
+    generate(root, bp)
+
+
+def _terraform(root: Path, tgt: Target, bp: Blueprint, environment: str, say: Log) -> Terraform:
+    tf = Terraform(root / "infra", tgt.state_dir / "tf", tgt.env)
+    if tgt.fresh:  # a new embedded AWS holds nothing: forget state describing the old one
+        for old in tf.workdir.glob("terraform.tfstate*"):
+            old.unlink()
+    tf.sync(tgt.override)
+    if tgt.name == "aws":
+        _ensure_state_bucket(tgt, bp, say)
+    say("terraform init")
+    tf.init(tgt.backend_config)
+    return tf
+
+
+def _ensure_state_bucket(tgt: Target, bp: Blueprint, say: Log) -> None:
+    """The remote-state bucket (versioned, encrypted, private), created once per app."""
+    session = tgt.session(bp.region)
+    s3 = tgt.client(session, "s3")
+    bucket = f"{bp.app}-terraform-state"
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return
+    except Exception:  # botocore ClientError (404) or NoSuchBucket: create it below
+        pass
+    say(f"creating the Terraform state bucket {bucket}")
+    kwargs: dict[str, Any] = {"Bucket": bucket}
+    if bp.region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": bp.region}
+    try:
+        s3.create_bucket(**kwargs)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+    except Exception as exc:
+        raise InfraError(
+            f"cannot create the Terraform state bucket {bucket}",
+            str(exc)[:300],
+            "check the credentials, or create the bucket and edit infra/backend.hcl",
+        ) from None
+
+
+def _secrets(
+    root: Path,
+    tgt: Target,
+    bp: Blueprint,
+    outputs: dict[str, Any],
+    ask: Callable[[str], str | None] | None,
+    say: Log,
+) -> secrets_mod.SecretsReport:
+    from skylift.render._context import ssm_secret_names
+
+    session = tgt.session(bp.region)
+    prefix = str(outputs.get("ssm_prefix") or f"/{bp.app}")
+    names = ssm_secret_names(bp)
+    say(f"storing {len(names)} secret(s) in SSM under {prefix} (names only: values stay unlogged)")
+    report = secrets_mod.store(_EndpointSession(tgt, session), prefix, names, root / ".env", ask)
+    if bp.cache:
+        secrets_mod.ensure_redis_token(
+            _EndpointSession(tgt, session), prefix, outputs.get("cache_replication_group"), report
+        )
+    return report
+
+
+class _EndpointSession:
+    """A boto3 session whose clients talk to the target's endpoint."""
+
+    def __init__(self, tgt: Target, session: Any) -> None:
+        self.tgt, self.session = tgt, session
+
+    def client(self, service: str) -> Any:
+        return self.tgt.client(self.session, service)
+
+
+def _progress(say: Log, line: str) -> None:
+    if (
+        ": Creation complete" in line
+        or ": Modifications complete" in line
+        or line.startswith("Apply complete")
+    ):
+        say(line)
