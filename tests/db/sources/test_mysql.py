@@ -293,3 +293,24 @@ def test_a_source_changed_during_the_copy_is_refused(mysql_url: str) -> None:
     with pytest.raises(SourceError, match="changed while it was being copied"):
         list(source.reader().rows(table, source.chunks(table)[0]))
     source.close()
+
+
+def test_resume_after_kill_9(mysql_url: str, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from skylift.db.sources.mysql import MySQLSource
+
+    from ._kill import count, kill_midway
+
+    monkeypatch.setattr(MySQLSource, "CHUNK_ROWS", 500)
+    run_mysql(
+        mysql_url,
+        "CREATE TABLE events (id int unsigned AUTO_INCREMENT PRIMARY KEY, at datetime(6),"
+        " body text, amount double); INSERT INTO events (at, body, amount)"
+        " SELECT '2024-01-01' + INTERVAL seq SECOND, REPEAT('x', seq % 50), seq / 7"
+        " FROM seq_1_to_20000",
+    )
+    done = kill_midway(mysql_url, pg_url, after_chunks=3)
+    assert done < 40  # killed while copying
+    report = migrate(mysql_url, pg_url, jobs=2)
+    assert report.resumed
+    assert all(v["ok"] for v in report.verification)
+    assert count(pg_url, "events") == (20000, 20000)

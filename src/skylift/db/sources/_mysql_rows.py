@@ -16,9 +16,11 @@ from typing import Any
 
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject, _sqlite_read
+from skylift.db.sources import _mysql_fast as fast
 from skylift.db.sources import _mysql_wire as wire
 from skylift.db.sources._mysql_sql import quote
 from skylift.db.sources._mysql_values import Bad, functions, same
+from skylift.db.sources._sqlite_read import SlowPath
 from skylift.db.sources.mysql import binlog_position, connect
 from skylift.errors import SourceError
 
@@ -53,6 +55,23 @@ def _int_key(table: Table) -> str | None:
     return col.name if col.kind == "int" else None
 
 
+def _canonical_builder(table: Table) -> Any:
+    """One compiled function per table turning a copied row into its canonical tuple (None when
+    every value already is canonical)."""
+    funcs: dict[str, Any] = {}
+    items = []
+    for i, col in enumerate(table.columns):
+        func = functions(col)[1]
+        if func is same:
+            items.append(f"r[{i}]")
+        else:
+            funcs[f"f{i}"] = func
+            items.append(f"None if r[{i}] is None else f{i}(r[{i}])")
+    if not funcs:
+        return None
+    return eval("lambda r: (" + "".join(f"({x}), " for x in items) + ")", funcs)
+
+
 def json_safe(value: Any) -> Any:
     """A value for the reject's JSON row: no NUL (jsonb refuses it), non-UTF-8 bytes as hex."""
     if isinstance(value, bytes | str):
@@ -72,6 +91,8 @@ class MySQLReader:
         self.start_position = start_position
         self._conn: Any = None
         self._rejects: dict[str, list[Reject]] = {}
+        self._canon: dict[str, Any] = {}
+        self._slow: set[str] = set()  # tables read value by value (invalid UTF-8 seen)
 
     def _connection(self) -> Any:
         if self._conn is None:
@@ -92,25 +113,25 @@ class MySQLReader:
             self._conn = conn
         return self._conn
 
-    def _select(self, table: Table, chunk: Chunk) -> str:
-        select = ", ".join(
-            f"{quote(c.name)} + 0e0" if c.kind == "float" else quote(c.name) for c in table.columns
-        )
-        sql = f"SELECT {select} FROM {quote(table.name)}"
+    def _select(self, table: Table, chunk: Chunk, select: str, where: str = "") -> str:
         key = _int_key(table)
-        conds = []
+        conds = [where] if where else []
         if key is not None and chunk.lo is not None:
             conds.append(f"{quote(key)} >= {int(chunk.lo)}")
         if key is not None and chunk.hi is not None:
             conds.append(f"{quote(key)} < {int(chunk.hi)}")
+        sql = f"SELECT {select} FROM {quote(table.name)}"
         return sql + (" WHERE " + " AND ".join(conds) if conds else "")
 
-    def _scan(self, table: Table, chunk: Chunk) -> Iterator[list[Any] | Reject]:
-        """Each row converted for COPY, or a Reject."""
+    def _scan(self, table: Table, chunk: Chunk, where: str = "") -> Iterator[list[Any] | Reject]:
+        """Each row converted for COPY by the per-field path, or a Reject."""
         funcs = [functions(c)[0] for c in table.columns]
+        select = ", ".join(
+            f"{quote(c.name)} + 0e0" if c.kind == "float" else quote(c.name) for c in table.columns
+        )
         conn = self._connection()
         try:
-            for raw in wire.stream(conn, self._select(table, chunk)):
+            for raw in wire.stream(conn, self._select(table, chunk, select, where)):
                 try:
                     yield [None if v is None else f(v) for f, v in zip(funcs, raw, strict=True)]
                 except Bad as bad:
@@ -148,19 +169,59 @@ class MySQLReader:
 
     def batches(self, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:
         """Good rows of the chunk, in batches; bad ones wait in `rejects()`."""
+        key = _int_key(table)
+        plan = None if table.name in self._slow else fast.plan(table, key)
+        wheres = [""]
+        if plan is not None:
+            slow_keys: list[str] = []
+            yield from self._fast_batches(table, chunk, plan, slow_keys)
+            groups = [slow_keys[i : i + 1000] for i in range(0, len(slow_keys), 1000)]
+            wheres = [f"{quote(str(key))} IN ({', '.join(g)})" for g in groups]
         rejects: list[Reject] = []
         batch: list[tuple[Any, ...]] = []
-        for row in self._scan(table, chunk):
-            if isinstance(row, Reject):
-                rejects.append(row)
-                continue
-            batch.append(tuple(row))
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
+        for where in wheres:
+            for row in self._scan(table, chunk, where):
+                if isinstance(row, Reject):
+                    rejects.append(row)
+                    continue
+                batch.append(tuple(row))
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
         if batch:
             yield batch
         self._rejects[chunk.id] = rejects
+
+    def _fast_batches(
+        self, table: Table, chunk: Chunk, plan: fast.FastPlan, slow_keys: list[str]
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows through the fast path; the keys of rows it cannot carry go to `slow_keys`."""
+        conn = self._connection()
+        sep, slow, width, build = fast.SEP, fast.SLOW, plan.width, fast.row_builder(plan)
+        keyed = plan.key is not None
+        batch: list[tuple[Any, ...]] = []
+        try:
+            for line in wire.stream_single(conn, self._select(table, chunk, plan.select)):
+                try:
+                    text = line.decode("utf-8")  # type: ignore[union-attr]
+                except UnicodeDecodeError:
+                    text = "\x00"  # invalid UTF-8: the per-field path names the byte
+                parts = text.split(sep)
+                if text[:1] == slow or "\x00" in text or len(parts) != width:
+                    if not keyed:
+                        self._slow.add(table.name)  # no key to fetch it by: the table goes slow
+                        raise SlowPath(table.name)
+                    slow_keys.append(str(int(line.split(b"\x01", 1)[0].lstrip(b"\x03"))))  # type: ignore[union-attr]
+                    continue
+                batch.append(build(parts))
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+        finally:
+            if not conn.open:
+                self._conn = None
+        if batch:
+            yield batch
 
     def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
         for batch in self.batches(table, chunk):
@@ -174,20 +235,17 @@ class MySQLReader:
 
     def canonical(self, table: Table, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """The canonical form of rows from `batches()` (computed while they are copied)."""
-        steps = [(i, f) for i, c in enumerate(table.columns) if (f := functions(c)[1]) is not same]
-        if not steps:
-            return batch
-        out = []
-        for row in batch:
-            values = list(row)
-            for i, func in steps:
-                if values[i] is not None:
-                    values[i] = func(values[i])
-            out.append(tuple(values))
-        return out
+        if table.name not in self._canon:
+            self._canon[table.name] = _canonical_builder(table)
+        build = self._canon[table.name]
+        return batch if build is None else list(map(build, batch))
 
     def canonical_rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
-        for batch in self.batches(table, chunk):
+        try:
+            batches = list(self.batches(table, chunk))
+        except SlowPath:
+            batches = list(self.batches(table, chunk))
+        for batch in batches:
             yield from self.canonical(table, batch)
 
     def close(self) -> None:

@@ -84,8 +84,8 @@ def _time(raw: bytes) -> str:
     return value
 
 
-def _year(raw: bytes) -> int | None:
-    return int(raw) or None  # YEAR 0000 is MySQL's zero value
+def _year(raw: bytes) -> str | None:
+    return raw.decode("ascii") if int(raw) else None  # YEAR 0000 is MySQL's zero value
 
 
 def _enum(labels: list[str]) -> Func:
@@ -100,9 +100,10 @@ def _enum(labels: list[str]) -> Func:
     return convert
 
 
-def _set(raw: bytes) -> list[str]:
+def _set(raw: bytes) -> str:
+    """As an array literal (COPY's text input of text[])."""
     value = text(raw)
-    return value.split(",") if value else []
+    return pg_array_text(value.split(",") if value else [])
 
 
 def pg_array_text(items: list[str]) -> str:
@@ -145,10 +146,10 @@ def functions(col: Column) -> tuple[Func, Callable[[Any], Any]]:
     dtype = col.extra.get("data_type")
     kind = col.kind
     if dtype == "year":
-        return _year, same
+        return _year, int
     if kind == "bool":
         if dtype == "bit":
-            return lambda raw: "t" if any(raw) else "f", lambda v: int(v == "t")
+            return lambda raw: "1" if any(raw) else "0", int
         return _ascii, int  # tinyint(1): '0' and '1' are boolean input; 0/1 canonical
     if kind == "int":
         return _ascii, int
@@ -171,7 +172,7 @@ def functions(col: Column) -> tuple[Func, Callable[[Any], Any]]:
     if dtype == "enum":
         return _enum(list(col.extra["labels"])), same
     if dtype == "set":
-        return _set, pg_array_text
+        return _set, same
     if dtype == "bit":
         return _bits(int(col.pg_type[4:-1])), same
     return text, same

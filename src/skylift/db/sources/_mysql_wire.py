@@ -114,3 +114,56 @@ def stream(conn: Any, sql: str) -> Iterator[list[bytes | None]]:
         if not finished:
             # rows are still on the wire: this connection cannot be used again
             conn._force_close()
+
+
+def stream_single(conn: Any, sql: str) -> Iterator[bytes | None]:
+    """The values of a one-column result (the fast path's joined rows): one tight loop."""
+    conn._execute_command(COMMAND.COM_QUERY, sql)
+    result = MySQLResult(conn)
+    result.init_unbuffered_query()
+    if not result.unbuffered_active:
+        return
+    conn._result = result
+    wire = _Wire(conn._rfile)
+    finished = False
+    try:
+        while True:
+            buf, pos = wire.buf, wire.pos
+            avail = len(buf)
+            # every complete, small (< 16 MB, 1-byte or 2-byte length) packet in the buffer
+            while pos + 4 <= avail:
+                length = buf[pos] | buf[pos + 1] << 8 | buf[pos + 2] << 16
+                end = pos + 4 + length
+                if end > avail or length >= _MAX_PACKET:
+                    break
+                n = buf[pos + 4]
+                if n < 251:
+                    yield buf[pos + 5 : pos + 5 + n]
+                elif n == 251:
+                    yield None
+                elif n == 252:
+                    yield buf[pos + 7 : end]
+                else:
+                    break  # EOF, error, or a 3/8-byte length: the general path below
+                pos = end
+            wire.pos = pos
+            b, p, end = wire.packet()
+            first = b[p]
+            if first == 0xFE and end - p < 9:
+                finished = True
+                return
+            if first == 0xFF:
+                finished = True
+                err.raise_mysql_exception(b[p:end])
+            size = {252: 2, 253: 3, 254: 8}.get(first, 0)
+            if first == 251:
+                yield None
+            elif size:
+                yield b[p + 1 + size : end]
+            else:
+                yield b[p + 1 : end]
+    finally:
+        result.unbuffered_active = False
+        conn._result = None
+        if not finished:
+            conn._force_close()
