@@ -3,6 +3,7 @@ its worker processes), for resume tests."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -39,10 +40,8 @@ def kill_midway(source_url: str, target_url: str, after_chunks: int = 2) -> int:
         time.sleep(0.01)
     done = _chunks_done(target_url)
     if proc.pid is not None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     proc.join()
     _wait_for_backends(target_url)
     return done
