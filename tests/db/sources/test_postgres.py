@@ -158,3 +158,21 @@ def test_binary_copy_blocks_round_trip(source_url: str, pg_url: str) -> None:
         assert same.fetchone()[0] == 0
     reader.close()
     source.close()
+
+
+def test_resume_after_kill_9(source_url: str, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ._kill import count, kill_midway
+
+    monkeypatch.setattr(PostgresSource, "CHUNK_ROWS", 500)
+    with psycopg.connect(source_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE big (id bigint PRIMARY KEY, v heroku_ext.vector(3), note text);"
+            " INSERT INTO big SELECT i, ('[' || i || ',0,1]')::heroku_ext.vector, repeat('n', i % 40)"
+            " FROM generate_series(1, 20000) i"
+        )
+    done = kill_midway(source_url, pg_url, after_chunks=3)
+    assert done < 46  # killed while copying
+    report = migrate(source_url, pg_url, jobs=2)
+    assert report.resumed
+    assert [v for v in report.verification if not v["ok"]] == []
+    assert count(pg_url, "big") == (20000, 20000)
