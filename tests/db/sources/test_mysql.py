@@ -250,6 +250,7 @@ def test_app_report_names_work_for_humans(migrated_app: tuple[Any, str]) -> None
     assert warnings["users.created_at"].startswith("1 zero date")
     assert "NOT NULL dropped" in warnings["users.created_at"]
     assert "posts.posts_title_prefix" not in manual  # a prefix index is a plain index
+    assert "case-insensitive in MySQL" in warnings["users.users_email_unique"]
 
 
 def test_example_github_api_dump_migrates(mysql_url: str, pg_url: str) -> None:

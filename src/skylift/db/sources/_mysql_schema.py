@@ -181,6 +181,7 @@ def _keys_and_indexes(conn: Any, db: str, schema: Schema) -> None:
             schema.note(f"{tname}.{iname}", "functional index not translated", "manual")
         elif unique and not any(p["sub_part"] for p in parts):
             table.uniques.append(cols)
+            _case_insensitive_note(schema, table, iname, cols)
         else:
             if unique:
                 schema.note(
@@ -190,6 +191,20 @@ def _keys_and_indexes(conn: Any, db: str, schema: Schema) -> None:
                     "warning",
                 )
             table.indexes.append(Index(name=iname, columns=cols))
+
+
+def _case_insensitive_note(schema: Schema, table: Table, index: str, cols: list[str]) -> None:
+    """MySQL's *_ci collations make 'Ada@x' and 'ada@x' the same key; PostgreSQL does not."""
+    folded = [c for c in cols if str(table.column(c).extra.get("collation") or "").endswith("_ci")]
+    if folded:
+        schema.note(
+            f"{table.name}.{index}",
+            f"UNIQUE ({', '.join(cols)}) was case-insensitive in MySQL ({folded[0]} uses a _ci"
+            " collation): PostgreSQL compares exactly, so 'Ada@x' and 'ada@x' become two keys"
+            " and lookups become case-sensitive. If the app relies on it, use citext or a unique"
+            " index on lower(...)",
+            "warning",
+        )
 
 
 def _foreign_keys(conn: Any, db: str, schema: Schema) -> None:
