@@ -45,10 +45,11 @@ class UpResult:
 
 
 def load_plan(root: Path) -> Any:
-    """The Plan (Blueprint + cost) of the app, as `skylift plan` derives it."""
+    """The Plan (Blueprint + cost) of the app, as `skylift plan` derives it (writing the plan
+    document first if there is none, so the rehearsal's summary has a place to go)."""
     from skylift.plan import plan
 
-    return plan(root, write_reports=False).plan
+    return plan(root, write_reports=not (root / "migration.html").exists()).plan
 
 
 def up(

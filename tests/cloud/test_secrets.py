@@ -1,0 +1,56 @@
+"""Secrets go from .env to SSM SecureString; reports carry names, never values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from skylift.cloud import moto_server, secrets
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    state = tmp_path_factory.mktemp("moto")
+    server = moto_server.start(state)
+
+    class _Session:
+        def client(self, service: str) -> object:
+            return boto3.client(
+                service,
+                endpoint_url=server.url,
+                region_name="us-east-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+
+    yield _Session()
+    moto_server.stop(state)
+
+
+def test_read_env_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("# c\nexport A=1\nB=\"two words\"\nC='x#y'\nD=val # note\n\nbroken\n")
+    assert secrets.read_env_file(env) == {"A": "1", "B": "two words", "C": "x#y", "D": "val"}
+
+
+def test_store_is_idempotent_and_names_only(session: object, tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("JWT_SECRET=hunter2-value\nAPI_KEY=k-123\n")
+    first = secrets.store(session, "/app/prod", ["JWT_SECRET", "API_KEY", "SMTP_PASS"], env)
+    assert first.stored == ["API_KEY", "JWT_SECRET"] and first.missing == ["SMTP_PASS"]
+    assert "hunter2" not in repr(first)
+    ssm = session.client("ssm")  # type: ignore[attr-defined]
+    param = ssm.get_parameter(Name="/app/prod/JWT_SECRET", WithDecryption=True)["Parameter"]
+    assert (param["Type"], param["Value"]) == ("SecureString", "hunter2-value")
+    again = secrets.store(session, "/app/prod", ["JWT_SECRET", "API_KEY"], env)
+    assert again.stored == [] and again.unchanged == ["API_KEY", "JWT_SECRET"]
+
+
+def test_prompt_for_missing(session: object, tmp_path: Path) -> None:
+    report = secrets.store(
+        session, "/p/dev", ["TOKEN"], tmp_path / "none.env", ask=lambda name: f"typed-{name}"
+    )
+    assert report.stored == ["TOKEN"]
