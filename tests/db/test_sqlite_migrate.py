@@ -201,3 +201,78 @@ def test_type_override(app_db: Path, pg_url: str, tmp_path: Path) -> None:
         )
         == "character varying"
     )
+
+
+EDGE_ROWS = [
+    (1, None, None, None, None, None, None, None, None, None, None),
+    (2, 0, 0.0, "", b"", "{}", 0, "2025-01-01", "2025-01-01 00:00:00", 0, "0"),
+    (
+        3,
+        -(2**63),
+        -0.0,
+        'a,"b"\n\r\tc\\d',
+        b'\x00\xff,\n"',
+        '{"k": "v\\"\\n", "n": [1.10, 2e3]}',
+        1,
+        "0099-12-31",
+        "1999-12-31 23:59:59",
+        1.125,
+        "x" * 10,
+    ),
+    (
+        4,
+        2**63 - 1,
+        1.7976931348623157e308,
+        "☕🚀 ünï",
+        bytes(range(256)),
+        '[true, false, null, "é"]',
+        0,
+        "9999-12-31",
+        "2038-01-19 03:14:08",
+        12345.678,
+        "y",
+    ),
+    (
+        5,
+        7,
+        5e-324,
+        "NULL",
+        b"\\N",
+        '"just a string"',
+        1,
+        "2024-02-29",
+        "2025-06-01 10:00:00.5",
+        -0.001,
+        "",
+    ),
+]
+
+
+def test_every_kind_round_trips_exactly(tmp_path: Path, pg_url: str) -> None:
+    """Read back with psycopg and compare with SQLite's values: independent of skylift's checks."""
+    path = tmp_path / "edge.db"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE edge (id INTEGER PRIMARY KEY, i INTEGER, f REAL, t TEXT, b BLOB, j JSON, "
+        "bo BOOLEAN, d DATE, ts DATETIME, n NUMERIC(12,3), v VARCHAR(10))"
+    )
+    db.executemany("INSERT INTO edge VALUES (?,?,?,?,?,?,?,?,?,?,?)", EDGE_ROWS)
+    db.commit()
+    report = migrate(str(path), pg_url, workdir=tmp_path / "wd")
+    assert report.status == "ok", report.as_dict()
+    got = q(
+        pg_url, "SELECT id, i, f, t, b, j, bo, d::text, ts::text, n::text, v FROM edge ORDER BY id"
+    )
+    source = db.execute(
+        "SELECT * FROM edge ORDER BY id"
+    ).fetchall()  # SQLite itself turns -0.0 into 0.0
+    for row, back in zip(source, got, strict=True):
+        rid, i, f, t, b, j, bo, d, ts, n, v = row
+        assert back[0] == rid and back[1] == i and back[3] == t and back[10] == v
+        assert back[2] == f and (f is None or math.copysign(1, back[2]) == math.copysign(1, f))
+        assert (bytes(back[4]) if back[4] is not None else None) == b
+        assert back[5] == (json.loads(j) if j is not None else None)
+        assert back[6] == (None if bo is None else bool(bo))
+        assert back[7] == d
+        assert back[8] == (None if ts is None else (ts + "+00").replace(".5+", ".5+"))
+        assert back[9] == (None if n is None else f"{n:.3f}")

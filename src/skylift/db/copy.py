@@ -12,6 +12,7 @@ sum is stored with the chunk's progress row, so verification only has to read th
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Reject, Source
 from skylift.db.sources._sqlite_read import SlowPath, json_safe, printable
 from skylift.db.translate import Policy, Translator
-from skylift.db.values import MASK, digest_rows
+from skylift.db.values import MASK, digest_lines, digest_rows
 
 SESSION = "SET TimeZone = 'UTC'; SET synchronous_commit = off; SET DateStyle = 'ISO, YMD'"
 REFUSED = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.DataError)
@@ -122,6 +123,8 @@ def _done_elsewhere(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chun
 def _copy_once(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
+    if hasattr(reader, "csv_batches"):
+        return _copy_csv(st, table, chunk)
     count = digest = 0
     with conn.transaction():
         with conn.cursor() as cur, cur.copy(copy_statement(st["translator"], table)) as copy:
@@ -140,6 +143,24 @@ def _copy_once(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     return ChunkResult(table.name, chunk.id, count, len(rejects), False)
 
 
+def _copy_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
+    """Records built mostly by the source itself, written in blocks: no per-row Python call."""
+    conn: psycopg.Connection[Any] = st["conn"]
+    reader = st["reader"]
+    count = digest = 0
+    sql = copy_statement(st["translator"], table) + " (FORMAT csv)"
+    with conn.transaction():
+        with conn.cursor() as cur, cur.copy(sql) as copy:
+            for sent, checked in reader.csv_batches(table, chunk):
+                copy.write("\n".join(sent) + "\n")
+                count += len(sent)
+                digest += digest_lines("\n".join(checked).encode())
+                _pool.report(table.name, len(sent))
+        rejects = list(reader.rejects(table, chunk))
+        _finish(conn, st["fingerprint"], chunk, table, (count, digest & MASK), rejects)
+    return ChunkResult(table.name, chunk.id, count, len(rejects), False)
+
+
 def _finish(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chunk, table: Table,
             copied: tuple[int, int], rejects: list[Reject]) -> None:  # fmt: skip
     journal.record_rejects(conn, fingerprint, chunk.id, rejects)
@@ -152,44 +173,79 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     """Reload the chunk, bisecting failed batches under savepoints down to single rows."""
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
-    rows = [row for batch in batches(reader, table, chunk) for row in batch]
-    canonical = hasattr(reader, "canonical")
     refused: list[Reject] = []
-    sql = copy_statement(st["translator"], table)
+    csv_mode = hasattr(reader, "csv_batches")
+    if csv_mode:
+        items: list[Any] = [
+            pair
+            for sent, checked in reader.csv_batches(table, chunk)
+            for pair in zip(sent, checked, strict=True)
+        ]
+        sql = copy_statement(st["translator"], table) + " (FORMAT csv)"
+    else:
+        items = [row for batch in batches(reader, table, chunk) for row in batch]
+        sql = copy_statement(st["translator"], table)
+    write = _write_record if csv_mode else _write_row
     with conn.transaction():
-        loaded = _bisect(conn, sql, rows, table, refused)
+        loaded = _bisect(
+            conn,
+            sql,
+            items,
+            write,
+            lambda item, exc: refused.append(_refused(table, item, exc, csv_mode)),
+        )
         rejects = list(reader.rejects(table, chunk)) + refused
-        if canonical:
+        if csv_mode:
+            digest = digest_lines("\n".join(item[1] for item in loaded).encode()) if loaded else 0
+        elif hasattr(reader, "canonical"):
             digest = digest_rows(reader.canonical(table, loaded))
         else:
             digest = source_digest(reader, table, chunk, {r.key for r in refused})
         _finish(conn, st["fingerprint"], chunk, table, (len(loaded), digest), rejects)
-    _pool.report(table.name, len(rows))
+    _pool.report(table.name, len(items))
     return ChunkResult(table.name, chunk.id, len(loaded), len(rejects), False)
 
 
-def _bisect(conn: psycopg.Connection[Any], sql: str, rows: list[tuple[Any, ...]], table: Table,
-            refused: list[Reject]) -> list[tuple[Any, ...]]:  # fmt: skip
-    if not rows:
+def _write_record(copy: Any, item: tuple[str, str]) -> None:
+    copy.write(item[0] + "\n")
+
+
+def _write_row(copy: Any, row: tuple[Any, ...]) -> None:
+    copy.write_row(row)
+
+
+def _bisect(conn: psycopg.Connection[Any], sql: str, items: list[Any], write: Callable[[Any, Any], None],
+            refuse: Callable[[Any, Exception], None]) -> list[Any]:  # fmt: skip
+    if not items:
         return []
     try:
         # a savepoint inside the chunk's transaction
         with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return rows
+            for item in items:
+                write(copy, item)
+        return items
     except REFUSED as exc:
-        if len(rows) == 1:
-            refused.append(_refused(table, rows[0], exc))
+        if len(items) == 1:
+            refuse(items[0], exc)
             return []
-    half = len(rows) // 2
-    return _bisect(conn, sql, rows[:half], table, refused) + _bisect(
-        conn, sql, rows[half:], table, refused
+    half = len(items) // 2
+    return _bisect(conn, sql, items[:half], write, refuse) + _bisect(
+        conn, sql, items[half:], write, refuse
     )
 
 
-def _refused(table: Table, row: tuple[Any, ...], exc: Exception) -> Reject:
+def _parse_record(table: Table, record: str) -> tuple[Any, ...]:
+    """A CSV record back into values: integers as int, the rest as the text sent."""
+    fields = next(csv.reader([record]))
+    return tuple(
+        int(f) if c.kind == "int" and f.lstrip("-").isdigit() else (None if f == "" else f)
+        for c, f in zip(table.columns, fields, strict=True)
+    )
+
+
+def _refused(table: Table, item: Any, exc: Exception, csv_mode: bool = False) -> Reject:
     names = [c.name for c in table.columns]
+    row = _parse_record(table, item[0]) if csv_mode else item
     diag = getattr(exc, "diag", None)
     column = getattr(diag, "column_name", None) if diag else None
     message = (getattr(diag, "message_primary", None) if diag else None) or str(exc).splitlines()[0]
@@ -199,6 +255,9 @@ def _refused(table: Table, row: tuple[Any, ...], exc: Exception) -> Reject:
         column = found.group(1)
     if column is None:
         column = next((n for n in names if f'"{n}"' in message), None)
+    if "0x00" in message or "NUL" in message:
+        message = "NUL byte in text (PostgreSQL text cannot hold it)"
+        column = None
     if column is None and "NUL" in message:
         column = next(
             (n for n, v in zip(names, row, strict=True) if isinstance(v, str) and "\x00" in v), None
@@ -209,7 +268,7 @@ def _refused(table: Table, row: tuple[Any, ...], exc: Exception) -> Reject:
         key=_key_json(row, pk),
         column=column,
         raw=printable(row[names.index(column)]) if column else printable(repr(row)),
-        reason=f"PostgreSQL refused: {message}",
+        reason=message if message.startswith("NUL byte") else f"PostgreSQL refused: {message}",
         row={n: json_safe(v) for n, v in zip(names, row, strict=True)},
     )
 

@@ -174,6 +174,12 @@ def digest_rows(rows: Iterable[tuple[Any, ...]]) -> int:
     return total & MASK
 
 
+def digest_lines(data: bytes) -> int:
+    """Sum of the digests of the newline-separated pieces of `data` (CSV records; a record with
+    a newline inside a quoted value is split the same way on both sides)."""
+    return sum(map(xxhash.xxh3_64_intdigest, data.split(b"\n"))) & MASK
+
+
 def canonicalizer(kinds: list[str]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
     """A function turning a target row (read with READ_AS casts) into its canonical tuple."""
     funcs = [TARGET[k] for k in kinds]

@@ -10,6 +10,7 @@ again keyed by its primary key, to name the rows that differ.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,7 +24,15 @@ from skylift.db.copy import connect, source_digest
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
 from skylift.db.translate import Policy, Translator
-from skylift.db.values import MASK, READ_AS, TARGET, canonicalizer, digest_rows, row_digest
+from skylift.db.values import (
+    MASK,
+    READ_AS,
+    TARGET,
+    canonicalizer,
+    digest_lines,
+    digest_rows,
+    row_digest,
+)
 
 MAX_LISTED = 10
 FETCH = 10_000
@@ -91,9 +100,49 @@ def target_batches(st: dict[str, Any], table: Table, where: str = "") -> Iterato
             yield [convert(r) for r in batch] if convert else batch
 
 
+def csv_mode(source: Source) -> bool:
+    """Sources that send CSV records in PostgreSQL's output form are compared record by record."""
+    return getattr(source, "record_format", None) == "csv"
+
+
+def target_csv(st: dict[str, Any], table: Table, where: str = "") -> Iterator[bytes]:
+    """The target's rows as PostgreSQL prints them in CSV (see db/pgtext.py), in blocks."""
+    from skylift.db.sources._sqlite_csv import target_select
+
+    tr: Translator = st["translator"]
+    sql, quoted = target_select(table, tr.n, tr.t(table))
+    force = f", FORCE_QUOTE ({', '.join(quoted)})" if quoted else ""
+    with (
+        _conn(st).cursor() as cur,
+        cur.copy(f"COPY ({sql}{where}) TO STDOUT (FORMAT csv{force})") as copy,
+    ):
+        for block in copy:
+            yield bytes(block)
+
+
+def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
+    total, rest = 0, b""
+    for block in target_csv(st, table, where):
+        data = rest + block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        total += digest_lines(data[:cut])
+        rest = data[cut + 1 :]
+    if rest:
+        total += digest_lines(rest)
+    tr: Translator = st["translator"]
+    count = _conn(st).execute(f"SELECT count(*) FROM {tr.t(table)}{where}").fetchone()[0]  # type: ignore[index]
+    _pool.report(table.name, count)
+    return count, total & MASK
+
+
 def check_target(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
     st = _pool.state()
     table = st["tables"][table_name]
+    if csv_mode(st["source"]):
+        return ("target", table_name, *_check_target_csv(st, table, _range(st, table, chunk)))
     count = total = 0
     for batch in target_batches(st, table, _range(st, table, chunk)):
         count += len(batch)
@@ -102,9 +151,31 @@ def check_target(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
     return ("target", table_name, count, total & MASK)
 
 
+def _check_source_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
+    refused = st["refused"].get(table.name)
+    count = total = 0
+    for _sent, checked in _reader(st).csv_batches(table, chunk):
+        if refused:
+            checked = [r for r in checked if _csv_key(table, r) not in refused]
+        count += len(checked)
+        total += digest_lines("\n".join(checked).encode())
+    _pool.report(table.name, count)
+    return count, total & MASK
+
+
+def _csv_key(table: Table, record: str) -> str:
+    fields = next(csv.reader([record]))
+    names = [c.name for c in table.columns]
+    return json.dumps(
+        [fields[names.index(k)] for k in (table.primary_key or names)], ensure_ascii=False
+    )
+
+
 def check_source(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
     st = _pool.state()
     table = st["tables"][table_name]
+    if csv_mode(st["source"]):
+        return ("source", table_name, *_check_source_csv(st, table, chunk))
     rows = [0]
     digest = source_digest(
         _Counting(_reader(st), rows), table, chunk, st["refused"].get(table_name)
@@ -204,17 +275,43 @@ def _source_rows(
                 yield row
 
 
+def _csv_rows(
+    st: dict[str, Any], table: Table, chunks: list[Chunk]
+) -> tuple[Iterator[Any], Iterator[Any]]:
+    source = (
+        tuple(r)
+        for chunk in chunks
+        for _sent, checked in _reader(st).csv_batches(table, chunk)
+        for r in csv.reader(checked)
+    )
+    return source, (tuple(r) for r in csv.reader(_lines(target_csv(st, table))))
+
+
+def _lines(blocks: Iterator[bytes]) -> Iterator[str]:
+    data = b"".join(blocks).decode("utf-8")
+    yield from data.splitlines(keepends=True)
+
+
 def find_differences(st: dict[str, Any], table: Table, chunks: list[Chunk]) -> list[str]:
     """Name the rows that differ: by primary key, or as whole rows when there is none."""
     names = [c.name for c in table.columns]
     keys = [names.index(k) for k in table.primary_key]
+    if csv_mode(st["source"]):
+        source_rows, target = _csv_rows(st, table, chunks)
+        return _compare(list(source_rows), target, keys)
     target = (row for batch in target_batches(st, table) for row in batch)
+    return _compare(list(_source_rows(st, table, chunks)), target, keys)
+
+
+def _compare(
+    source: list[tuple[Any, ...]], target: Iterator[tuple[Any, ...]], keys: list[int]
+) -> list[str]:
     if not keys:
-        src = Counter(row_digest(r) for r in _source_rows(st, table, chunks))
+        src = Counter(row_digest(r) for r in source)
         dst = Counter(row_digest(r) for r in target)
         missing, extra = sum((src - dst).values()), sum((dst - src).values())
         return [f"{missing} source rows missing or changed, {extra} target rows unexpected"]
-    src_map = {_key(r, keys): row_digest(r) for r in _source_rows(st, table, chunks)}
+    src_map = {_key(r, keys): row_digest(r) for r in source}
     out: list[str] = []
     for row in target:
         key = _key(row, keys)
@@ -230,4 +327,4 @@ def find_differences(st: dict[str, Any], table: Table, chunks: list[Chunk]) -> l
 
 
 def _key(row: tuple[Any, ...], positions: list[int]) -> str:
-    return ", ".join(repr(row[i]) for i in positions)
+    return ", ".join(str(row[i]) for i in positions)

@@ -22,6 +22,7 @@ from typing import Any
 
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
+from skylift.db.sources import _sqlite_csv as _csv
 from skylift.db.sources._sqlite_profile import Plan, q, sub
 from skylift.db.values import canonical_decimal, canonical_json, pg_date_text, pg_timestamptz_text
 
@@ -185,6 +186,7 @@ class SqliteReader:
         self._compiled: dict[str, _Compiled] = {}
         self._slow: set[str] = set()
         self._late: list[Reject] = []
+        self._csv: dict[str, _csv.CsvPlan] = {}
 
     def _get(self, table: Table) -> _Compiled:
         if table.name not in self._compiled:
@@ -212,6 +214,35 @@ class SqliteReader:
             if not batch:
                 return
             yield self._convert(table, comp, batch) if comp.convert else batch
+
+    def csv_batches(self, table: Table, chunk: Chunk) -> Iterator[tuple[list[str], list[str]]]:
+        """Good rows of the chunk as CSV records: (records to send, records to digest).
+        Most of each record is built by SQLite; see _sqlite_csv.py."""
+        if table.name in self._slow:
+            for batch in self.batches(table, chunk):
+                yield _csv.tuple_records(table, batch)
+            return
+        self._late = []
+        if table.name not in self._csv:
+            self._csv[table.name] = _csv.compile_csv(table, CONVERTERS)
+        plan = self._csv[table.name]
+        comp = self._get(table)
+        where, params = _range(chunk)
+        cur = self.conn.execute(
+            f"SELECT {', '.join(plan.select)} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})",
+            params,
+        )
+        while True:
+            try:
+                batch = cur.fetchmany(FETCH)
+                if not batch:
+                    return
+                yield _csv.records(plan, batch)
+            except (sqlite3.OperationalError, ValueError) as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "decode" not in str(exc):
+                    raise
+                self._slow.add(table.name)  # read value by value: rejects get their reasons
+                raise SlowPath(table.name) from exc
 
     def _convert(self, table: Table, comp: _Compiled, batch: list[Any]) -> list[tuple[Any, ...]]:
         out = []

@@ -91,6 +91,7 @@ def open_readonly(path: Path) -> sqlite3.Connection:
 
 class SqliteSource:
     engine = "sqlite"
+    record_format = "csv"  # rows travel as CSV records in PostgreSQL's output form
 
     def __init__(self, url: str, options: dict[str, Any]) -> None:
         self.path = _parse_url(url).expanduser().resolve()

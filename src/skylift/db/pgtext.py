@@ -1,0 +1,125 @@
+"""PostgreSQL's own text output, reproduced exactly, for values computed from a source.
+
+The SQLite path sends each row as a CSV record written in the very form PostgreSQL prints that
+row back (`COPY ... TO STDOUT (FORMAT csv)` with TimeZone UTC, DateStyle ISO,
+extra_float_digits 1, bytea_output hex). Verification then compares digests of the records sent
+with digests of the records PostgreSQL prints: equal only if every value was stored as sent.
+The functions here must match PostgreSQL byte for byte; tests compare them with a real server.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+# the session settings under which PostgreSQL prints values in the forms below
+SESSION = (
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; "
+    "SET bytea_output = 'hex'; SET IntervalStyle = 'postgres'"
+)
+
+
+def csv_text(value: str) -> str:
+    """A quoted CSV field (columns read back with FORCE_QUOTE are always quoted)."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def float8(value: float) -> str:
+    """float8out with extra_float_digits = 1: the shortest exact digits, %g-style layout."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    text = repr(value)
+    mantissa, _, exp = text.partition("e")
+    digits = mantissa.lstrip("-").replace(".", "").lstrip("0") or "0"
+    if not exp and abs(value) < 1e15:
+        return text[:-2] if text.endswith(".0") else text
+    # scientific layout: d[.ddd]e+XX, exponent at least two digits
+    sign = "-" if text.startswith("-") else ""
+    decimal_exp = _decimal_exponent(mantissa.lstrip("-"), int(exp or 0))
+    digits = digits.rstrip("0") or "0"
+    body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{body}e{'+' if decimal_exp >= 0 else '-'}{abs(decimal_exp):02d}"
+
+
+def _decimal_exponent(mantissa: str, exp: int) -> int:
+    whole, _, frac = mantissa.partition(".")
+    if whole.strip("0"):
+        return len(whole.lstrip("0")) - 1 + exp
+    return -(len(frac) - len(frac.lstrip("0")) + 1) + exp
+
+
+def numeric(value: Any, scale: int | None) -> str:
+    """numeric_out for a value stored into numeric(p, scale) (or plain numeric)."""
+    dec = (
+        value
+        if isinstance(value, Decimal)
+        else Decimal(repr(value) if isinstance(value, float) else str(value))
+    )
+    if dec.is_nan():
+        return "NaN"
+    if dec.is_infinite():
+        return "Infinity" if dec > 0 else "-Infinity"
+    if scale is not None:
+        dec = dec.quantize(Decimal(1).scaleb(-scale))
+    elif dec.as_tuple().exponent > 0:  # type: ignore[operator]
+        dec = dec.quantize(Decimal(1))
+    text = format(dec, "f")
+    return "0" + text[2:] if text.startswith("-0") and not dec else text
+
+
+def jsonb(text: str) -> str:
+    """jsonb_out of a JSON document: keys by length then bytes, last duplicate wins,
+    numbers as PostgreSQL numeric prints them, PostgreSQL's string escapes."""
+    return _jsonb(
+        json.loads(text, parse_float=Decimal, parse_int=Decimal, object_pairs_hook=_last_wins)
+    )
+
+
+def _last_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return dict(pairs)
+
+
+def _jsonb(obj: Any) -> str:
+    if isinstance(obj, dict):
+        keys = sorted(obj, key=lambda k: (len(k.encode()), k.encode()))
+        return "{" + ", ".join(f"{_json_string(k)}: {_jsonb(obj[k])}" for k in keys) + "}"
+    if isinstance(obj, list):
+        return "[" + ", ".join(_jsonb(v) for v in obj) + "]"
+    if isinstance(obj, Decimal):
+        return numeric(obj, None)
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if obj is None:
+        return "null"
+    return _json_string(obj)
+
+
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _json_string(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("JSON holds \\u0000, which jsonb cannot store")
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch < " ":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
