@@ -98,6 +98,13 @@ def _tables(conn: Any, schema: Schema) -> dict[int, dict[str, Any]]:
         if info["relkind"] == "p":
             parents[info["oid"]] = info
             continue
+        if info["parent"] and not info["relispartition"]:
+            schema.note(
+                info["relname"],
+                "table inheritance (INHERITS) not recreated: the table is copied on its own;"
+                " ALTER TABLE ... INHERIT ... by hand if the app queries the parent",
+                "manual",
+            )
         table = Table(
             name=info["relname"],
             columns=info["columns"],

@@ -66,7 +66,7 @@ def plan_chunks(conn: Any, table: Table, rows_per_chunk: int) -> list[Chunk]:
     if key is None:
         return [Chunk(table.name, 0)]
     row = conn.execute(
-        f"SELECT min({quote(key)}), max({quote(key)}), count(*) FROM {_name(table)}"
+        f"SELECT min({quote(key)}), max({quote(key)}), count(*) FROM ONLY {_name(table)}"
     ).fetchone()
     lo, hi, count = row
     parts = math.ceil(count / rows_per_chunk)
@@ -111,7 +111,8 @@ class PostgresReader:
 
     def _select(self, table: Table, chunk: Chunk) -> str:
         cols = ", ".join(quote(c.name) for c in table.columns)
-        return f"SELECT {cols} FROM {_name(table)}{_where(table, chunk)}"
+        # ONLY: a parent of classic inheritance (INHERITS) would also return its children rows
+        return f"SELECT {cols} FROM ONLY {_name(table)}{_where(table, chunk)}"
 
     def batches(self, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:
         """Each value as PostgreSQL's text output: COPY's text input reads it back exactly."""
