@@ -40,7 +40,9 @@ from skylift.cloud import embedded_pg  # noqa: E402
 def timed(cmd: list[str], **kwargs: object) -> tuple[float, int, str]:
     """Wall seconds, peak RSS in MiB (largest process of the tree), stdout."""
     start = time.monotonic()
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, **kwargs
+    )  # type: ignore[call-overload]
     wall = time.monotonic() - start
     if proc.returncode not in (0, 10):
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -79,10 +81,11 @@ def run_pipe(db: Path, url: str, ddl: list[str]) -> tuple[float, int]:
     start = time.monotonic()
 
     def pipe(table: str) -> None:
-        cols = _select_list(db, table)
-        shell = (f"sqlite3 -csv {db} 'SELECT {cols} FROM \"{table}\"' | "
-                 f"psql -q '{url}' -c \"\\copy \\\"{table}\\\" FROM STDIN CSV\"")  # fmt: skip
-        subprocess.run(shell, shell=True, check=True)
+        select = f'SELECT {_select_list(db, table)} FROM "{table}"'
+        out = subprocess.Popen(["sqlite3", "-csv", str(db), select], stdout=subprocess.PIPE)
+        subprocess.run(["psql", "-q", url, "-c", f'\\copy "{table}" FROM STDIN CSV'],
+                       stdin=out.stdout, check=True)  # fmt: skip
+        out.wait()
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(pipe, tables))
@@ -97,7 +100,9 @@ def _select_list(db: Path, table: str) -> str:
 
     info = sqlite3.connect(db).execute(f'PRAGMA table_info("{table}")').fetchall()
     return ", ".join(
-        f"CASE WHEN {r[1]} IS NULL THEN NULL ELSE char(92) || 'x' || lower(hex({r[1]})) END" if "BLOB" in r[2].upper() else r[1]
+        f"CASE WHEN {r[1]} IS NULL THEN NULL ELSE char(92) || 'x' || lower(hex({r[1]})) END"
+        if "BLOB" in r[2].upper()
+        else r[1]
         for r in info
     )
 
@@ -117,11 +122,16 @@ def main() -> None:
     try:
         ddl = _ddl(db)
         for run in range(args.runs):
-            wall, rss, report = run_skylift(db, fresh_db(server, "sky"), tmp / f"wd{run}", args.jobs)
+            wall, rss, report = run_skylift(
+                db, fresh_db(server, "sky"), tmp / f"wd{run}", args.jobs
+            )
             results["skylift"].append((wall, rss))
             results["pgloader"].append(run_pgloader(db, fresh_db(server, "pgl")))
             results["pipe"].append(run_pipe(db, fresh_db(server, "pipe"), ddl))
-            print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f}s" for k, v in results.items()), file=sys.stderr)
+            print(
+                f"run {run + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f}s" for k, v in results.items()),
+                file=sys.stderr,
+            )
     finally:
         embedded_pg.stop(tmp / "pg")
     _print(args, db, results, report)
@@ -138,10 +148,16 @@ def _print(args: argparse.Namespace, db: Path, results: dict, report: dict) -> N
     rss = {k: max(r for _, r in v) for k, v in results.items()}
     size = db.stat().st_size / 2**20
     rows = report.get("rows", 0)
-    print(f"\n{rows:,} rows, {size:.0f} MiB SQLite file, {os.cpu_count()} cores, median of {args.runs} runs\n")
+    print(
+        f"\n{rows:,} rows, {size:.0f} MiB SQLite file, {os.cpu_count()} cores, median of {args.runs} runs\n"
+    )
     print("| tool | wall time | vs pgloader | vs raw pipe | peak memory | verified |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
-    for name, verified in (("skylift", "every table, checksums"), ("pgloader", "no"), ("pipe", "no")):
+    for name, verified in (
+        ("skylift", "every table, checksums"),
+        ("pgloader", "no"),
+        ("pipe", "no"),
+    ):
         mem = f"{rss[name]} MiB" if rss[name] else "-"
         print(f"| {name} | {med[name]:.1f} s | {med[name] / med['pgloader']:.2f}x | "
               f"{med[name] / med['pipe']:.2f}x | {mem} | {verified} |")  # fmt: skip
