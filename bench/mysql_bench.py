@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -130,6 +132,38 @@ def fresh_db(admin: str, name: str) -> str:
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds of a process and its reaped children (PostgreSQL's backends)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(x) for x in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    self_, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Meter:
+    """Wall time, and CPU seconds of the tool and of both database servers."""
+
+    def __init__(self, servers: list[int]) -> None:
+        self.servers = servers
+
+    def __enter__(self) -> Meter:
+        self.t0, self.c0 = time.monotonic(), _own_cpu()
+        self.s0 = sum(_proc_cpu(p) for p in self.servers)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.monotonic() - self.t0
+        self.tool = _own_cpu() - self.c0
+        self.db = sum(_proc_cpu(p) for p in self.servers) - self.s0
+
+
 def time_pgloader(mysql_url: str, target: str, workdir: Path) -> float:
     load = workdir / "bench.load"
     # pgloader's defaults otherwise; it cannot read the 'mysql://' of a passwordless root
@@ -180,29 +214,42 @@ def main() -> None:
         fill(conn, args.rows)
         print(f"filled MariaDB in {time.monotonic() - t0:.1f} s", file=sys.stderr)
         url = server.url("bench")
-        results: dict[str, list[float]] = {"pgloader": [], "skylift": []}
+        servers = [server.process.pid, _postmaster(work / "pg" / "data")]
+        results: dict[str, list[Meter]] = {"pgloader": [], "skylift": []}
         for run in range(args.runs):
             target = fresh_db(pg.url(), f"pgl_{run}")
-            results["pgloader"].append(time_pgloader(url, target, work))
+            with Meter(servers) as meter:
+                time_pgloader(url, target, work)
+            results["pgloader"].append(meter)
             target = fresh_db(pg.url(), f"sky_{run}")
-            elapsed, report = time_skylift(url, target)
-            results["skylift"].append(elapsed)
-            print(f"run {run}: pgloader {results['pgloader'][-1]:.1f} s, skylift {elapsed:.1f} s"
-                  f" {report.timings}", file=sys.stderr)  # fmt: skip
-        best = {k: min(v) for k, v in results.items()}
+            with Meter(servers) as meter:
+                _, report = time_skylift(url, target)
+            results["skylift"].append(meter)
+            for name, ms in results.items():
+                m = ms[-1]
+                print(f"run {run} {name}: {m.wall:.1f} s wall, CPU {m.tool:.1f} s tool +"
+                      f" {m.db:.1f} s servers; load {os.getloadavg()[0]:.1f}", file=sys.stderr)  # fmt: skip
+            print(f"  skylift phases {report.timings}", file=sys.stderr)
+        best = {k: min(v, key=lambda m: m.wall) for k, v in results.items()}
         rows = sum(v["source_rows"] for v in report.verification)
-        print(f"| tool | wall time (best of {args.runs}) | ratio |")
-        print("|---|---:|---:|")
-        print(f"| pgloader {_pgloader_version()} | {best['pgloader']:.1f} s | 1.00 |")
-        print(f"| skylift (verification included) | {best['skylift']:.1f} s |"
-              f" {best['skylift'] / best['pgloader']:.2f} |")  # fmt: skip
-        print(f"\n{rows:,} rows; skylift phases: {report.timings}")
+        base = best["pgloader"]
+        print(f"| tool ({rows:,} rows, best of {args.runs}) | wall | ratio | CPU: tool + servers |")
+        print("|---|---:|---:|---:|")
+        for name, label in (("pgloader", f"pgloader {_pgloader_version()}"),
+                            ("skylift", "skylift db migrate, verification included")):  # fmt: skip
+            m = best[name]
+            print(f"| {label} | {m.wall:.1f} s | {m.wall / base.wall:.2f} |"
+                  f" {m.tool:.1f} + {m.db:.1f} s |")  # fmt: skip
     finally:
         conn.close()
         mariadb.stop(server)
         embedded_pg.stop(work / "pg" / "data")
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _postmaster(data_dir: Path) -> int:
+    return int((data_dir / "postmaster.pid").read_text().split()[0])
 
 
 def _pgloader_version() -> str:
