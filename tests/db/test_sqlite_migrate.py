@@ -141,9 +141,9 @@ def test_report_names_what_needs_a_human(app_db: Path, pg_url: str, tmp_path: Pa
     manual = {n["object"]: n for n in report.manual_notes()}
     assert "glob_notes" in manual and "GLOB" in manual["glob_notes"]["sql"]
     assert "orders_log" in manual and "strftime" in manual["orders_log"]["sql"]
-    objects = {n["object"] for n in report.notes}
-    assert "user" in objects  # reserved word in PostgreSQL
-    assert "displayName" in objects  # mixed case needs quoting
+    about_user = [n["message"] for n in report.notes if n["object"] == "user"]
+    assert any("reserved in PostgreSQL: user" in m for m in about_user)
+    assert any("mixed-case names kept exactly (quoted): displayName" in m for m in about_user)
     kv = next(t for t in report.tables if t["name"] == "kv")
     assert {c["name"]: c["type"] for c in kv["columns"]}["v"] == "text"
 

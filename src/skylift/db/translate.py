@@ -245,21 +245,20 @@ class Translator:
         )
 
     def naming_notes(self) -> None:
-        """Report names the app's unquoted SQL would not reach after the move."""
+        """Report names the app's unquoted SQL would not reach after the move, one note a table."""
         for table in self.schema.tables:
             names = [table.name, *(c.name for c in table.columns)]
-            for name in names:
-                if name.lower() in RESERVED:
-                    self.schema.note(
-                        name,
-                        f"'{name}' is reserved in PostgreSQL: quote it in the app's SQL",
-                        "warning",
-                    )
-                elif self.policy == "preserve" and name != name.lower():
-                    self.schema.note(
-                        name,
-                        f'mixed-case name kept as "{name}": unquoted SQL folds it to {name.lower()} '
-                        "(quote it, or migrate with --identifiers lower)",
-                    )
-                elif not name.replace("_", "").isalnum():
-                    self.schema.note(name, f"name '{name}' needs quoting in PostgreSQL")
+            reserved = [n for n in names if n.lower() in RESERVED]
+            mixed = [n for n in names if n != n.lower() and n not in reserved]
+            odd = [
+                n for n in names if not n.replace("_", "").isalnum() and n not in reserved + mixed
+            ]
+            if reserved:
+                self.schema.note(table.name, f"reserved in PostgreSQL: {', '.join(reserved)}: "
+                                 "quote these names in the app's SQL", "warning")  # fmt: skip
+            if mixed and self.policy == "preserve":
+                self.schema.note(table.name, f"mixed-case names kept exactly (quoted): {', '.join(mixed)}; "
+                                 "unquoted SQL folds them to lower case: quote them in the app's SQL, "
+                                 "or migrate with --identifiers lower")  # fmt: skip
+            if odd:
+                self.schema.note(table.name, f"names that need quoting: {', '.join(odd)}")
