@@ -32,7 +32,10 @@ def test_heroku_from_procfile_and_app_json(scan_files) -> None:
         ("worker", "worker"),
     ]
     assert [d.engine for d in p.databases] == ["postgresql"]
-    assert [(e.name, e.kind) for e in p.env] == [("API_TOKEN", "secret"), ("DATABASE_URL", "secret")]
+    assert [(e.name, e.kind) for e in p.env] == [
+        ("API_TOKEN", "secret"),
+        ("DATABASE_URL", "secret"),
+    ]
 
 
 def test_expo_app_json_is_not_heroku(scan_files) -> None:

@@ -254,3 +254,28 @@ def test_root_app_with_a_nested_tool_is_still_the_app(tmp_path: Path) -> None:
     )
     p = scan(tmp_path)
     assert (p.name, p.apps) == ("api", [])
+
+
+LONG_LINE = "".join(
+    ['var a=" /* x";', "b='SELECT ? FROM t';", 'f={token:"abcdefgh123"};', "g.prepare('x');"] * 1200
+)
+
+
+@pytest.mark.timeout(30)
+def test_long_lines_and_minified_bundles(tmp_path: Path) -> None:
+    """A 19 kB one-line file is scanned (each excerpt is cut before masking: no quadratic work);
+    bundles are not app code and are skipped."""
+    pkg = json.dumps({"name": "a", "dependencies": {"express": "4", "better-sqlite3": "9"}})
+    write(
+        tmp_path,
+        {
+            "package.json": pkg,
+            "src/long.js": LONG_LINE[:19_000],
+            "public/app.min.js": LONG_LINE,
+            "public/vendor.js": LONG_LINE * 2,
+        },
+    )
+    p = scan(tmp_path)
+    placeholders = next(f for f in p.findings if f.code == "sqlite-placeholder")
+    assert {e.file for e in placeholders.evidence} == {"src/long.js"}
+    assert all(len(e.excerpt or "") <= 120 for f in p.findings for e in f.evidence)

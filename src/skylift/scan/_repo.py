@@ -47,6 +47,7 @@ _SECRETISH = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|_PASS\b
 _URL_CREDS = re.compile(r"(://[^:/@\s'\"]+:)[^@\s'\"]+@")
 _STRING = re.compile(r"(['\"`])((?:\\.|(?!\1).)*)\1")
 _ASSIGN = re.compile(r"^(\s*[\w.]*\w\s*[=:]\s*)(\S.*)$")
+_OPEN_STRING = re.compile(r"(['\"`])(?:\\.|[^\\])*$")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -62,14 +63,18 @@ def redact(line: str) -> str:
         return line
     out: list[str] = []
     last = 0
+    outside = ""  # the line so far without its string literals
     for m in _STRING.finditer(line):
-        before = _STRING.sub("", line[: m.start()])
+        outside += line[last : m.start()]
         body = m.group(2)
-        secret = _SECRETISH.search(before) and body and not _ENV_NAME.match(body)
+        secret = _SECRETISH.search(outside) and body and not _ENV_NAME.match(body)
         out.append(line[last : m.start()])
         out.append(f"{m.group(1)}***{m.group(1)}" if secret else m.group(0))
         last = m.end()
-    out.append(line[last:])
+    rest = line[last:]
+    if _SECRETISH.search(outside + rest) and (opened := _OPEN_STRING.search(rest)):
+        rest = rest[: opened.start()] + opened.group(1) + "***"  # a literal cut by the excerpt
+    out.append(rest)
     masked = "".join(out)
     if masked == line and not _STRING.search(line):
         # NAME=value / NAME: value without quotes (.env files, YAML)
@@ -92,15 +97,20 @@ class SourceFile:
         return bisect.bisect_right(self._starts, offset)
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        if not self._starts:
+            self.line_at(0)
+        if not 0 < line <= len(self._starts):
+            return ""
+        end = self._starts[line] - 1 if line < len(self._starts) else len(self.text)
+        return self.text[self._starts[line - 1] : end].rstrip("\r")
 
     def evidence(self, line: int | None = None, offset: int | None = None) -> Evidence:
         if offset is not None:
             line = self.line_at(offset)
         if line is None:
             return Evidence(self.path)
-        excerpt = redact(self.line_text(line).strip())[:EXCERPT_CHARS]
+        # cut before masking (bounded work on minified lines), then mask what is shown
+        excerpt = redact(self.line_text(line).strip()[:EXCERPT_CHARS])
         return Evidence(self.path, line, excerpt or None)
 
     def find(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
@@ -177,7 +187,10 @@ class Repo:
             self._code[key] = [
                 src
                 for rel in self.files
-                if rel.endswith(key) and not _is_test(rel) and (src := self.read(rel)) is not None
+                if rel.endswith(key)
+                and not _is_test(rel)
+                and (src := self.read(rel)) is not None
+                and not _is_generated(src)
             ]
         return iter(self._code[key])
 
@@ -194,6 +207,13 @@ def _skip(parent: str, name: str) -> bool:
     if name in SKIP_DIRS or name == "site-packages" or name.startswith((".venv", "venv")):
         return True
     return os.path.exists(os.path.join(parent, name, "pyvenv.cfg"))
+
+
+def _is_generated(src: SourceFile) -> bool:
+    """Minified bundles and generated code: nobody wrote them, and their lines are huge."""
+    if src.path.endswith((".min.js", ".bundle.js", ".chunk.js")):
+        return True
+    return len(src.text) > 20_000 and src.text.count("\n") < len(src.text) / 400
 
 
 def _is_test(rel: str) -> bool:
