@@ -11,7 +11,8 @@ databases on that one server:
   - raw pipe             (`sqlite3 -csv ... | psql -c '\\copy ...'` per table, 2 at a time, then
                           the same keys and indexes: a floor that is not even faithful: it
                           prints floats with 15 digits)
-Prints a Markdown table (median of N runs, peak memory of the tool's process tree).
+Prints a Markdown table: medians of N runs of wall time, CPU seconds of the tool's process tree
+and of PostgreSQL (the machine may be shared), and the tool's peak memory.
 """
 
 from __future__ import annotations
@@ -20,34 +21,50 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE = ROOT.parent / "shared" / "bench" / "make_sqlite.py"
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
+
+from _meter import Meter  # noqa: E402
 
 from skylift.cloud import embedded_pg  # noqa: E402
 
+SERVERS: list[int] = []  # the PostgreSQL postmaster: its CPU counts with each tool's
 
-def timed(cmd: list[str], **kwargs: object) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in MiB (largest process of the tree), stdout."""
-    start = time.monotonic()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, **kwargs
-    )  # type: ignore[call-overload]
-    wall = time.monotonic() - start
+
+@dataclass
+class Run:
+    wall: float
+    tool_cpu: float
+    db_cpu: float
+    rss: int  # MiB, largest process of the tool's tree; 0 when not measured
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
+    with Meter(SERVERS) as meter:
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *cmd],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            check=False,
+        )
     if proc.returncode not in (0, 10):
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     rss = int(proc.stderr.strip().splitlines()[-1]) // 1024
-    return wall, rss, proc.stdout
+    return Run(meter.wall, meter.tool, meter.db, rss), proc.stdout
 
 
 def fresh_db(server: embedded_pg.EmbeddedPostgres, name: str) -> str:
@@ -56,48 +73,48 @@ def fresh_db(server: embedded_pg.EmbeddedPostgres, name: str) -> str:
     return embedded_pg.ensure_database(server, name)
 
 
-def run_skylift(db: Path, url: str, work: Path, jobs: int) -> tuple[float, int, dict]:
+def run_skylift(db: Path, url: str, work: Path, jobs: int) -> tuple[Run, dict[str, Any]]:
     cmd = [sys.executable, "-m", "skylift", "db", "migrate", str(db), url, "--json",
            "--workdir", str(work), "--jobs", str(jobs)]  # fmt: skip
-    wall, rss, out = timed(cmd, cwd=ROOT)
+    run, out = timed(cmd, cwd=ROOT)
     report = json.loads(out)
     assert report["status"] == "ok", report["status"]
-    return wall, rss, report
+    return run, report
 
 
-def run_pgloader(db: Path, url: str) -> tuple[float, int]:
-    wall, rss, _ = timed(["pgloader", "--no-ssl-cert-verification", str(db), url])
-    return wall, rss
+def run_pgloader(db: Path, url: str) -> Run:
+    return timed(["pgloader", "--no-ssl-cert-verification", str(db), url])[0]
 
 
-def run_pipe(db: Path, url: str, ddl: list[str]) -> tuple[float, int]:
+def run_pipe(db: Path, url: str, ddl: list[str]) -> Run:
     """The floor: CSV out of sqlite3, \\copy into psql, then the same keys and indexes."""
     creates = [s for s in ddl if s.startswith("CREATE TABLE")]
     rest = [s for s in ddl if not s.startswith("CREATE TABLE") and "CHECK" not in s]
     with psycopg.connect(url, autocommit=True) as conn:
         for sql in creates:
             conn.execute(sql)
-    tables = [re.match(r'CREATE TABLE "?([^" (]+)', s).group(1) for s in creates]  # type: ignore[union-attr]
-    start = time.monotonic()
+    tables = [m.group(1) for s in creates if (m := re.match(r'CREATE TABLE "?([^" (]+)', s))]
 
     def pipe(table: str) -> None:
         select = f'SELECT {_select_list(db, table)} FROM "{table}"'
         out = subprocess.Popen(["sqlite3", "-csv", str(db), select], stdout=subprocess.PIPE)
-        subprocess.run(["psql", "-q", url, "-c", f'\\copy "{table}" FROM STDIN CSV'],
-                       stdin=out.stdout, check=True)  # fmt: skip
+        subprocess.run(
+            ["psql", "-q", url, "-c", f'\\copy "{table}" FROM STDIN CSV'],
+            stdin=out.stdout,
+            check=True,
+        )
         out.wait()
 
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(pipe, tables))
-    with psycopg.connect(url, autocommit=True) as conn:
-        for sql in rest:
-            conn.execute(sql)
-    return time.monotonic() - start, 0
+    with Meter(SERVERS) as meter:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(pipe, tables))
+        with psycopg.connect(url, autocommit=True) as conn:
+            for sql in rest:
+                conn.execute(sql)
+    return Run(meter.wall, meter.tool, meter.db, 0)
 
 
 def _select_list(db: Path, table: str) -> str:
-    import sqlite3
-
     info = sqlite3.connect(db).execute(f'PRAGMA table_info("{table}")').fetchall()
     return ", ".join(
         f"CASE WHEN {r[1]} IS NULL THEN NULL ELSE char(92) || 'x' || lower(hex({r[1]})) END"
@@ -105,6 +122,12 @@ def _select_list(db: Path, table: str) -> str:
         else r[1]
         for r in info
     )
+
+
+def _ddl(db: Path) -> list[str]:
+    out = subprocess.run([sys.executable, "-m", "skylift", "db", "migrate", str(db), "--dry-run", "--json"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
+    return list(json.loads(out.stdout)["ddl"])
 
 
 def main() -> None:
@@ -117,19 +140,19 @@ def main() -> None:
     db = tmp / "app.db"
     subprocess.run([sys.executable, str(MAKE), str(db), str(args.rows), "--portable"], check=True)
     server = embedded_pg.start(tmp / "pg")
-    results: dict[str, list[tuple[float, int]]] = {"skylift": [], "pgloader": [], "pipe": []}
-    report: dict = {}
+    SERVERS.append(int((tmp / "pg" / "postmaster.pid").read_text().split()[0]))
+    results: dict[str, list[Run]] = {"skylift": [], "pgloader": [], "pipe": []}
+    report: dict[str, Any] = {}
     try:
         ddl = _ddl(db)
         for run in range(args.runs):
-            wall, rss, report = run_skylift(
-                db, fresh_db(server, "sky"), tmp / f"wd{run}", args.jobs
-            )
-            results["skylift"].append((wall, rss))
+            sky, report = run_skylift(db, fresh_db(server, "sky"), tmp / f"wd{run}", args.jobs)
+            results["skylift"].append(sky)
             results["pgloader"].append(run_pgloader(db, fresh_db(server, "pgl")))
             results["pipe"].append(run_pipe(db, fresh_db(server, "pipe"), ddl))
             print(
-                f"run {run + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f}s" for k, v in results.items()),
+                f"run {run + 1}: "
+                + ", ".join(f"{k} {v[-1].wall:.1f}s" for k, v in results.items()),
                 file=sys.stderr,
             )
     finally:
@@ -137,30 +160,28 @@ def main() -> None:
     _print(args, db, results, report)
 
 
-def _ddl(db: Path) -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "skylift", "db", "migrate", str(db), "--dry-run", "--json"],
-                         capture_output=True, text=True, check=True, cwd=ROOT)  # fmt: skip
-    return json.loads(out.stdout)["ddl"]
+def _print(
+    args: argparse.Namespace, db: Path, results: dict[str, list[Run]], report: dict[str, Any]
+) -> None:
+    def med(name: str, field: str) -> float:
+        return float(statistics.median(getattr(r, field) for r in results[name]))
 
-
-def _print(args: argparse.Namespace, db: Path, results: dict, report: dict) -> None:
-    med = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
-    rss = {k: max(r for _, r in v) for k, v in results.items()}
     size = db.stat().st_size / 2**20
-    rows = report.get("rows", 0)
+    print(f"\n{report.get('rows', 0):,} rows, {size:.0f} MiB SQLite file, {os.cpu_count()} cores, "
+          f"median of {args.runs} runs, load average {os.getloadavg()[0]:.1f} at the end\n")  # fmt: skip
     print(
-        f"\n{rows:,} rows, {size:.0f} MiB SQLite file, {os.cpu_count()} cores, median of {args.runs} runs\n"
+        "| tool | wall | vs pgloader | vs raw pipe | tool CPU | PostgreSQL CPU | peak memory | verified |"
     )
-    print("| tool | wall time | vs pgloader | vs raw pipe | peak memory | verified |")
-    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for name, verified in (
         ("skylift", "every table, checksums"),
         ("pgloader", "no"),
         ("pipe", "no"),
     ):
-        mem = f"{rss[name]} MiB" if rss[name] else "-"
-        print(f"| {name} | {med[name]:.1f} s | {med[name] / med['pgloader']:.2f}x | "
-              f"{med[name] / med['pipe']:.2f}x | {mem} | {verified} |")  # fmt: skip
+        rss = max(r.rss for r in results[name])
+        wall = med(name, "wall")
+        print(f"| {name} | {wall:.1f} s | {wall / med('pgloader', 'wall'):.2f}x | {wall / med('pipe', 'wall'):.2f}x | "
+              f"{med(name, 'tool_cpu'):.1f} s | {med(name, 'db_cpu'):.1f} s | {f'{rss} MiB' if rss else '-'} | {verified} |")  # fmt: skip
     timings = report.get("timings_seconds", {})
     print("\nskylift phases (last run): " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
 
