@@ -38,12 +38,21 @@ def generate(
         raise
     rep = result.report
     if as_json:
-        print_json({"written": rep.written, "unchanged": rep.unchanged, "notes": result.notes})
+        print_json(
+            {
+                "written": rep.written,
+                "unchanged": rep.unchanged,
+                "removed": rep.removed,
+                "notes": result.notes,
+            }
+        )
         return
     for rel in rep.written:
         out.print(f"wrote      {rel}", highlight=False)
     for rel in rep.unchanged:
         out.print(f"unchanged  {rel}", highlight=False)
+    for rel in rep.removed:
+        out.print(f"removed    {rel} (no longer generated)", highlight=False)
     for note in result.notes:
         err.print(f"note: {note}", highlight=False)
 

@@ -31,7 +31,28 @@ SERVICES = (
 
 # Attributes moto does not read back as written: without these, every rehearsal would "change"
 # them again. Local-only (override file), never in the generated Terraform.
-MOTO_DRIFT = (("aws_db_parameter_group", "main", "parameter"),)
+# (An override replaces a whole ignore_changes list: keep the generated entries in it.)
+MOTO_DRIFT = (
+    ("aws_db_parameter_group", "main", "parameter"),
+    ("aws_ecs_service", "app", "task_definition, desired_count, health_check_grace_period_seconds"),
+    *(
+        (
+            "aws_vpc_security_group_egress_rule"
+            if "_to_" in rule
+            else "aws_vpc_security_group_ingress_rule",
+            rule,
+            "description",
+        )
+        for rule in (
+            "alb_to_app",
+            "app_to_db",
+            "app_to_cache",
+            "app_from_alb",
+            "db_from_app",
+            "cache_from_app",
+        )
+    ),
+)
 
 
 @dataclass

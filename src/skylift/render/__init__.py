@@ -69,7 +69,7 @@ def render_files(
     files[".github/workflows/deploy.yml"] = render("github/deploy.yml.j2", app_ctx)
     files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
     files["scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
-    notes = _docker_files(root, bp, ctx, files)
+    notes = _docker_files(root, bp, ctx, files) + ctxs.job_notes(bp)
     return files, notes
 
 

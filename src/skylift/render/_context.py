@@ -95,7 +95,7 @@ def scheduled_jobs(bp: Blueprint) -> list[dict[str, Any]]:
     out = []
     for job in bp.jobs:
         expr = job.get("schedule_expression")
-        if job.get("kind") != "cron" or not expr or not job.get("command"):
+        if job.get("kind") != "cron" or not expr or not runnable(job):
             continue
         slug = re.sub(r"[^a-z0-9]+", "-", str(job["name"]).lower()).strip("-") or "job"
         out.append(
@@ -111,6 +111,22 @@ def scheduled_jobs(bp: Blueprint) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def runnable(job: dict[str, Any]) -> bool:
+    """A job a new task can start: it has a command, not a scheduler inside the web process."""
+    command = str(job.get("command") or "")
+    return bool(command) and not command.startswith("in-process")
+
+
+def job_notes(bp: Blueprint) -> list[str]:
+    return [
+        f"cron job {job['name']} runs inside the web process ({job['command']}): it runs once per "
+        "task and not during deploys. Give it a command of its own (e.g. a script that runs the "
+        "job once) in skylift.toml to get an EventBridge schedule"
+        for job in bp.jobs
+        if job.get("kind") == "cron" and not runnable(job)
+    ]
 
 
 def one_off_commands(bp: Blueprint) -> list[dict[str, str]]:

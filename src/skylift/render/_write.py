@@ -38,6 +38,7 @@ class WriteReport:
     written: list[str] = field(default_factory=list)  # created or changed
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # the user's, left alone by design
+    removed: list[str] = field(default_factory=list)  # generated earlier, no longer needed
     diffs: dict[str, str] = field(default_factory=dict)  # refused: path -> unified diff
 
 
@@ -91,7 +92,20 @@ def write_files(root: Path, files: dict[str, str], *, force: bool = False) -> Wr
         if content.startswith("#!"):
             path.chmod(0o755)
         report.written.append(rel)
+    report.removed = _remove_stale(root, manifest, files)
     manifest.update({rel: _digest(c) for rel, c in files.items()})
     (root / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
     (root / MANIFEST).write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
     return report
+
+
+def _remove_stale(root: Path, manifest: dict[str, str], files: dict[str, str]) -> list[str]:
+    """Delete files skylift generated before and no longer generates, unless edited since."""
+    removed = []
+    for rel in sorted(set(manifest) - set(files)):
+        path = root / rel
+        if path.is_file() and is_generated(path.read_text(errors="replace"), manifest[rel]):
+            path.unlink()
+            removed.append(rel)
+        manifest.pop(rel)
+    return removed
