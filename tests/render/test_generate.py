@@ -106,3 +106,23 @@ def test_cli_generate_refuses_with_diff(tmp_path: Path, capsys: pytest.CaptureFi
     captured = capsys.readouterr()
     assert "+++ b/infra/alb.tf (skylift)" in captured.out
     assert "--force" in captured.err
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize("name", ["pantrypal", "pos-api", "gengar", "github-api", "tracker"])
+def test_example_apps_match_golden(name: str) -> None:
+    """scan -> plan -> generate for each example; a change anywhere upstream shows up here
+    (regenerate with SKYLIFT_UPDATE_GOLDEN=1 pytest tests/render once the change is right)."""
+    root = EXAMPLES / name
+    if not root.is_dir():
+        pytest.skip(f"examples/{name} is not in this checkout")
+    from skylift.plan import make_plan
+    from skylift.render import _budget
+    from skylift.scan import scan
+
+    bp = make_plan(scan(root)).blueprint
+    files, notes = render_files(root, bp, budget_usd=_budget(bp), github_repository="acme/" + name)
+    files["NOTES.txt"] = "".join(f"{n}\n" for n in notes)
+    golden.check(f"examples/{name}", files)
