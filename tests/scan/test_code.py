@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 PKG = json.dumps({"name": "app", "dependencies": {"express": "4", "node-cron": "3"}})
 
 
@@ -149,3 +151,13 @@ def test_health_beats_ping(scan_files) -> None:
         }
     )
     assert p.health_path.value == "/internal/healthz"
+
+
+@pytest.mark.timeout(30)
+def test_pathological_text_scans_in_linear_time(scan_files) -> None:
+    """Long dotted runs, base64 blobs and repeated words once made a regex backtrack for minutes."""
+    blob = "a." * 20_000 + "\n" + "token" * 8_000 + "\n" + "x = (" * 4_000 + "\n"
+    p = scan_files(
+        {"package.json": PKG, "src/blob.js": blob, "go.mod": "module x\n" + "a." * 20_000}
+    )
+    assert p.framework.value == "express"

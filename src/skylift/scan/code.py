@@ -53,11 +53,14 @@ DISK_WRITES = re.compile(
     r"\b(?:os|ioutil)\.(?:WriteFile|Create|OpenFile)\(|"
     r"\bopen\([^)\n]*,\s*['\"][wax]b?\+?['\"]|\.save\(\s*os\.path\.join\("
 )
+# an identifier (matched from its first character only, so long dotted runs cost linear time),
+# an assignment, an optional env fallback, then a literal; the name is checked in Python
 SECRET_ASSIGN = re.compile(
-    r"(?i)\b[\w.]*(?:secret|password|passwd|api_?key|private_?key|token)\w*['\"]?\s*(?::=|[:=])\s*"
+    r"(?<![\w.$])([A-Za-z_$][\w.$]*)['\"]?\s*(?::=|[:=])\s*"
     r"(?:process\.env\.\w+\s*(?:\|\||\?\?)\s*|os\.(?:environ\.get|getenv)\(\s*['\"]\w+['\"]\s*,\s*)?"
-    r"(['\"])([^'\"\n]{6,})\1"
+    r"(['\"])([^'\"\n]{6,})\2"
 )
+SECRET_NAME = re.compile(r"(?i)secret|password|passwd|api_?key|private_?key|token")
 TOKEN_SHAPES = re.compile(
     r"AKIA[0-9A-Z]{16}|sk_live_[0-9A-Za-z]{10,}|gh[pousr]_[0-9A-Za-z]{30,}|xox[baprs]-[0-9A-Za-z-]{10,}|"
     r"-----BEGIN (?:RSA |EC |OPENSSH )?PRIVATE KEY-----|\bsk-[A-Za-z0-9]{32,}"
@@ -235,7 +238,9 @@ def _disk(draft: Draft) -> None:
 def _secrets(draft: Draft) -> None:
     evidence: list[Evidence] = []
     for src, m in draft.repo.grep(SECRET_ASSIGN, draft.code_exts):
-        value = m.group(2)
+        if not SECRET_NAME.search(m.group(1).rsplit(".", 1)[-1]):
+            continue
+        value = m.group(3)
         if NOT_SECRETS.match(value) or value.startswith(("$", "{", "<", "http")) or "${" in value:
             continue
         evidence.append(src.evidence(offset=m.start()))

@@ -63,7 +63,7 @@ OUTBOUND = {
     "github.com/getsentry/sentry-go": "sentry",
 }
 SERVER_CMDS = {"server", "api", "web", "app", "http", "main"}
-_REQUIRE = re.compile(r"^\s*(?:require\s+)?([\w.\-]+\.[\w.\-]+/[\w.\-/~]+)\s+v[\w.\-+]+", re.M)
+_REQUIRE = re.compile(r"^[ \t]*(?:require[ \t]+)?([\w.\-]+/[\w.\-/~]+)[ \t]+v[\w.\-+]+", re.M)
 _PORT_DEFAULT = re.compile(r"(?:port|addr)\s*:?=\s*\"?:?(\d{2,5})\"", re.I)
 _RUN_LITERAL = re.compile(r"\.(?:Run|ListenAndServe|Listen|Start)\(\s*\"[\w.]*:(\d{2,5})\"")
 
