@@ -156,8 +156,11 @@ def test_health_beats_ping(scan_files) -> None:
 @pytest.mark.timeout(30)
 def test_pathological_text_scans_in_linear_time(scan_files) -> None:
     """Long dotted runs, base64 blobs and repeated words once made a regex backtrack for minutes."""
-    blob = "a." * 20_000 + "\n" + "token" * 8_000 + "\n" + "x = (" * 4_000 + "\n"
-    p = scan_files(
-        {"package.json": PKG, "src/blob.js": blob, "go.mod": "module x\n" + "a." * 20_000}
-    )
+    # each file stays under 20 kB so it is scanned, not skipped as generated
+    files = {
+        "src/dots.js": "a." * 9_900,
+        "src/words.js": "token" * 3_900,
+        "src/paren.js": "x = (" * 3_900,
+    }
+    p = scan_files({"package.json": PKG, **files, "go.mod": "module x\n" + "a." * 20_000})
     assert p.framework.value == "express"

@@ -16,7 +16,9 @@ _SEVERITY_STYLE = {"blocker": "bold red", "change": "yellow", "info": "dim"}
 
 @app.command()
 def scan(
-    path: Path = typer.Argument(Path("."), help="The app's repository (default: the current folder)."),
+    path: Path = typer.Argument(
+        Path("."), help="The app's repository (default: the current folder)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the AppProfile as JSON for scripts."),
 ) -> None:
     """Read the app's repository: runtime, framework, port, commands, host, database, cache, jobs,
@@ -86,7 +88,16 @@ def render(profile: AppProfile) -> None:
 def _jobs(profile: AppProfile) -> None:
     if not profile.jobs:
         return
-    table = Table("job", "kind", "schedule", "command", "evidence", box=None, header_style="bold", title_justify="left")
+    table = Table(
+        "job",
+        "kind",
+        "schedule",
+        "command",
+        "evidence",
+        box=None,
+        header_style="bold",
+        title_justify="left",
+    )
     for j in profile.jobs:
         table.add_row(j.name, j.kind, j.schedule or "", j.command, _where(j.evidence, 1))
     out.print()
@@ -99,7 +110,10 @@ def _env(profile: AppProfile) -> None:
     secrets = [e.name for e in profile.env if e.kind == "secret"]
     config = [e.name for e in profile.env if e.kind == "config"]
     out.print()
-    out.print(f"[bold]environment[/bold]  secrets ({len(secrets)}): {', '.join(secrets) or '-'}", highlight=False)
+    out.print(
+        f"[bold]environment[/bold]  secrets ({len(secrets)}): {', '.join(secrets) or '-'}",
+        highlight=False,
+    )
     out.print(f"             config ({len(config)}): {', '.join(config) or '-'}", highlight=False)
 
 
@@ -111,7 +125,9 @@ def _findings(profile: AppProfile) -> None:
     out.print(f"[bold]findings[/bold] ({len(profile.findings)})")
     for f in profile.findings:
         style = _SEVERITY_STYLE.get(f.severity, "")
-        out.print(f"  [{style}]{f.severity:<7}[/{style}] {f.title}  [dim]{f.code}[/dim]", highlight=False)
+        out.print(
+            f"  [{style}]{f.severity:<7}[/{style}] {f.title}  [dim]{f.code}[/dim]", highlight=False
+        )
         if f.evidence:
             out.print(f"          at {_where(f.evidence, 3)}", highlight=False)
         out.print(f"          fix: {f.suggestion}", highlight=False)
