@@ -124,3 +124,8 @@ def test_journal_and_report(rehearsal: Rehearsal) -> None:
 def test_cli_down_removes_the_rehearsal(tmp_path: Path) -> None:
     # down on an app that was never brought up: nothing to stop, still a clean exit
     assert main(["down", str(tmp_path)]) == 0
+
+
+def test_task_run_starts_a_one_off_task(rehearsal: Rehearsal, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["task", "run", "node scripts/seed.js", "--path", str(rehearsal.app)]) == 0
+    assert "arn:aws:ecs:us-east-1:123456789012:task/pantrypal-api-prod/" in capsys.readouterr().out

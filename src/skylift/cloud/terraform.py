@@ -34,7 +34,11 @@ SERVICES = (
 # (An override replaces a whole ignore_changes list: keep the generated entries in it.)
 MOTO_DRIFT = (
     ("aws_db_parameter_group", "main", "parameter"),
-    ("aws_ecs_service", "app", "task_definition, desired_count, health_check_grace_period_seconds"),
+    (
+        "aws_ecs_service",
+        "app",
+        "task_definition, desired_count, health_check_grace_period_seconds, availability_zone_rebalancing",
+    ),
     *(
         (
             "aws_vpc_security_group_egress_rule"

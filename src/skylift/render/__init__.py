@@ -70,6 +70,9 @@ def render_files(
     files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
     files["scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
     notes = _docker_files(root, bp, ctx, files) + ctxs.job_notes(bp)
+    ignore = root / ".gitignore"
+    if ignore.is_file() and ".skylift" not in ignore.read_text(errors="replace"):
+        notes.append("add .skylift/ to .gitignore: it holds local state (rehearsal, journal)")
     return files, notes
 
 
