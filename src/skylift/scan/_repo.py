@@ -213,6 +213,8 @@ def _is_generated(src: SourceFile) -> bool:
     """Minified bundles and generated code: nobody wrote them, and their lines are huge."""
     if src.path.endswith((".min.js", ".bundle.js", ".chunk.js")):
         return True
+    if "DO NOT EDIT" in src.text[:1000] and "generated" in src.text[:1000].lower():
+        return True  # Go's convention (swag's docs.go, protobuf), also used by other generators
     return len(src.text) > 20_000 and src.text.count("\n") < len(src.text) / 400
 
 
