@@ -53,6 +53,8 @@ def _free_port() -> int:
 
 
 def _alive(pid: int) -> bool:
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is our own child that exited
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
