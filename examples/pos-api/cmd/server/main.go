@@ -16,6 +16,7 @@ import (
 	swaggerFiles "github.com/swaggo/files"
 	ginSwagger "github.com/swaggo/gin-swagger"
 
+	_ "github.com/tillcraft/pos-api/docs"
 	"github.com/tillcraft/pos-api/internal/cache"
 	"github.com/tillcraft/pos-api/internal/db"
 	"github.com/tillcraft/pos-api/internal/handlers"
