@@ -16,6 +16,7 @@ from typing import Any
 
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject, _sqlite_read
+from skylift.db.sources import _mysql_csv as csv
 from skylift.db.sources import _mysql_fast as fast
 from skylift.db.sources import _mysql_wire as wire
 from skylift.db.sources._mysql_sql import quote
@@ -222,6 +223,67 @@ class MySQLReader:
                 self._conn = None
         if batch:
             yield batch
+
+    def csv_batches(self, table: Table, chunk: Chunk) -> Iterator[tuple[list[str], list[str]]]:
+        """Good rows as (records sent to COPY ... CSV, records verification compares); bad ones
+        wait in `rejects()`."""
+        key = _int_key(table)
+        slow_keys: list[str] = []
+        wheres = [""]
+        if table.name not in self._slow:
+            yield from self._csv_fast(table, chunk, key, slow_keys)
+            groups = [slow_keys[i : i + 1000] for i in range(0, len(slow_keys), 1000)]
+            wheres = [f"{quote(str(key))} IN ({', '.join(g)})" for g in groups]
+        rejects: list[Reject] = []
+        sent: list[str] = []
+        checked: list[str] = []
+        for where in wheres:
+            for row in self._scan(table, chunk, where):
+                if isinstance(row, Reject):
+                    rejects.append(row)
+                    continue
+                s_rec, c_rec = csv.record(table, tuple(row))
+                sent.append(s_rec)
+                checked.append(c_rec)
+                if len(sent) >= BATCH:
+                    yield sent, checked
+                    sent, checked = [], []
+        if sent:
+            yield sent, checked
+        self._rejects[chunk.id] = rejects
+
+    def _csv_fast(
+        self, table: Table, chunk: Chunk, key: str | None, slow_keys: list[str]
+    ) -> Iterator[tuple[list[str], list[str]]]:
+        plan = csv.plan(table, key)
+        build = csv.record_builder(table, plan)
+        conn = self._connection()
+        sent: list[str] = []
+        checked: list[str] = []
+        try:
+            for fields in wire.stream(conn, self._select(table, chunk, plan.select)):
+                head = fields[0]
+                try:
+                    s_rec, c_rec = build(fields)
+                    problem = head[:1] == b"\x03" or "\x00" in s_rec  # type: ignore[index]
+                except ValueError:  # invalid UTF-8, or JSON jsonb cannot hold
+                    problem = True
+                if problem:
+                    if not plan.keyed:
+                        self._slow.add(table.name)  # no key to fetch it by: the table goes slow
+                        raise SlowPath(table.name)
+                    slow_keys.append(str(int(head.lstrip(b"\x03"))))  # type: ignore[union-attr]
+                    continue
+                sent.append(s_rec)
+                checked.append(c_rec)
+                if len(sent) >= BATCH:
+                    yield sent, checked
+                    sent, checked = [], []
+        finally:
+            if not conn.open:
+                self._conn = None
+        if sent:
+            yield sent, checked
 
     def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
         for batch in self.batches(table, chunk):

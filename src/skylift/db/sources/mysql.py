@@ -213,6 +213,7 @@ class MySQLSource:
     """A MySQL or MariaDB database. Picklable: holds the URL and facts, never a connection."""
 
     engine = "mysql"
+    record_format = "csv"  # rows travel as CSV records in PostgreSQL's output form (_mysql_csv)
     CHUNK_ROWS = 100_000
 
     def __init__(self, url: str, options: dict[str, Any]) -> None:
