@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from skylift.cli._app import app, out, print_json
 from skylift.scan import scan as scan_repo
@@ -45,13 +47,16 @@ def _value(fact: Fact) -> str:
 
 def render(profile: AppProfile) -> None:
     """The readable summary: facts, databases, jobs, environment, findings."""
-    title = f"[bold]{profile.name}[/bold]  {profile.root}"
+    # everything read from the repository is escaped: `[...]` in it is text, not Rich markup
+    title = f"[bold]{escape(profile.name)}[/bold]  {escape(profile.root)}"
     if profile.apps:
-        title += f"  (app folder: {profile.apps[0]})"
+        title += f"  (app folder: {escape(profile.apps[0])})"
     out.print(title, highlight=False)
     facts = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for col in ("fact", "value", "confidence", "evidence"):
-        facts.add_column(col)
+    facts.add_column("fact", no_wrap=True)
+    facts.add_column("value", overflow="fold")  # piped output is 80 columns: fold, never cut
+    facts.add_column("confidence", no_wrap=True)
+    facts.add_column("evidence", overflow="fold")
     rows = [
         ("runtime", profile.runtime),
         ("framework", profile.framework),
@@ -66,19 +71,19 @@ def render(profile: AppProfile) -> None:
     ]
     for label, fact in rows:
         if fact is not None:
-            facts.add_row(label, _value(fact), fact.confidence, _where(fact.evidence))
+            facts.add_row(label, Text(_value(fact)), fact.confidence, Text(_where(fact.evidence)))
     for db in profile.databases:
         detail = " ".join(x for x in (db.engine, db.driver, db.orm and f"via {db.orm}") if x)
         if db.extensions:
             detail += f" (extensions: {', '.join(db.extensions)})"
-        facts.add_row("database", detail, db.confidence, _where(db.evidence))
+        facts.add_row("database", Text(detail), db.confidence, Text(_where(db.evidence)))
         for f in db.files:
-            facts.add_row("  data", f, "", "")
+            facts.add_row("  data", Text(f), "", "")
         if db.migration_tool:
-            facts.add_row("  migrations", db.migration_tool, "", "")
+            facts.add_row("  migrations", Text(db.migration_tool), "", "")
     for kind, items in (("service", profile.services), ("calls", profile.outbound_apis)):
         for fact in items:
-            facts.add_row(kind, _value(fact), fact.confidence, _where(fact.evidence))
+            facts.add_row(kind, Text(_value(fact)), fact.confidence, Text(_where(fact.evidence)))
     out.print(facts)
     _jobs(profile)
     _env(profile)
@@ -88,20 +93,12 @@ def render(profile: AppProfile) -> None:
 def _jobs(profile: AppProfile) -> None:
     if not profile.jobs:
         return
-    table = Table(
-        "job",
-        "kind",
-        "schedule",
-        "command",
-        "evidence",
-        box=None,
-        header_style="bold",
-        title_justify="left",
-    )
-    for j in profile.jobs:
-        table.add_row(j.name, j.kind, j.schedule or "", j.command, _where(j.evidence, 1))
     out.print()
-    out.print(table)
+    out.print(f"[bold]jobs[/bold] ({len(profile.jobs)})")
+    for j in profile.jobs:
+        when = f" ({j.schedule})" if j.schedule else ""
+        line = f"  {j.kind:<8} {escape(j.name + when)}: {escape(j.command)}"
+        out.print(f"{line}  [dim]{escape(_where(j.evidence, 1))}[/dim]", highlight=False)
 
 
 def _env(profile: AppProfile) -> None:
@@ -126,8 +123,9 @@ def _findings(profile: AppProfile) -> None:
     for f in profile.findings:
         style = _SEVERITY_STYLE.get(f.severity, "")
         out.print(
-            f"  [{style}]{f.severity:<7}[/{style}] {f.title}  [dim]{f.code}[/dim]", highlight=False
+            f"  [{style}]{f.severity:<7}[/{style}] {escape(f.title)}  [dim]{f.code}[/dim]",
+            highlight=False,
         )
         if f.evidence:
-            out.print(f"          at {_where(f.evidence, 3)}", highlight=False)
-        out.print(f"          fix: {f.suggestion}", highlight=False)
+            out.print(f"          at {escape(_where(f.evidence, 3))}", highlight=False)
+        out.print(f"          fix: {escape(f.suggestion)}", highlight=False)
