@@ -76,6 +76,17 @@ def scan(draft: Draft) -> None:
         (Fact(fw, [draft.deps[dep]], "high") for dep, fw in FRAMEWORKS if dep in draft.deps), None
     )
     _databases(draft)
+    _services(draft)
+    _jobs(draft)
+    for src, m in draft.repo.grep(_PORT, (".py",)):
+        draft.ports.add(int(m.group(1)), src.evidence(offset=m.start()), 2)
+    manage = draft.repo.read("manage.py")
+    if p.framework and p.framework.value == "django" and manage:
+        draft.releases.add("python manage.py migrate", manage.evidence(), 1)
+
+
+def _services(draft: Draft) -> None:
+    p = draft.profile
     if (ev := draft.deps.get("redis")) and p.cache is None:
         p.cache = Fact({"engine": "redis", "client": "redis-py"}, [ev], "high")
     for dep, service in SERVICES.items():
@@ -92,6 +103,9 @@ def scan(draft: Draft) -> None:
                 {"sesv2": "ses", "sqs": "queue"}.get(m.group(1), m.group(1)),
                 src.evidence(offset=m.start()),
             )
+
+
+def _jobs(draft: Draft) -> None:
     for src, m in draft.repo.grep(_BEAT, (".py",)):
         draft.job(
             Job(
@@ -102,15 +116,11 @@ def scan(draft: Draft) -> None:
                 [src.evidence(offset=m.start())],
             )
         )
-    for src, m in draft.repo.grep(_PORT, (".py",)):
-        draft.ports.add(int(m.group(1)), src.evidence(offset=m.start()), 2)
     for rel in draft.repo.files:
         command = re.search(r"(?:^|/)management/commands/([a-z]\w*)\.py$", rel)
         if command:
             name = command.group(1)
             draft.job(Job(name, f"python manage.py {name}", None, "one-off", [Evidence(rel)]))
-    if p.framework and p.framework.value == "django" and draft.repo.has("manage.py"):
-        draft.releases.add("python manage.py migrate", draft.repo.read("manage.py").evidence(), 1)  # type: ignore[union-attr]
 
 
 def _deps(draft: Draft, src: SourceFile) -> None:
