@@ -3,7 +3,11 @@ skylift.render and skylift.run."""
 
 from __future__ import annotations
 
+import getpass
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -77,6 +81,7 @@ def up(
             environment=env,
             source_url=source,
             log=lambda m: status.update(m[:100]),
+            ask=_asker(status),
         )
     if as_json:
         print_json(result.as_dict())
@@ -106,6 +111,21 @@ def up(
         out.print(f"monthly cost on AWS: ${result.monthly_cost:,.2f}")
     for i, step in enumerate(result.next_steps, 1):
         out.print(f"{i}. {step}", highlight=False)
+
+
+def _asker(status: Any) -> Callable[[str], str | None] | None:
+    """Ask for a secret missing from .env, when someone is at the terminal (input hidden)."""
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(name: str) -> str | None:
+        status.stop()
+        try:
+            return getpass.getpass(f"{name} is not in .env; value (empty to skip): ") or None
+        finally:
+            status.start()
+
+    return ask
 
 
 @app.command()
