@@ -191,7 +191,17 @@ class Terraform:
     def init(self, backend_config: list[str] | None = None) -> None:
         args = ["init", "-input=false", "-upgrade=false"]
         args += [f"-backend-config={c}" for c in backend_config or []]
-        self.run(*args)
+        try:
+            self.run(*args)
+        except InfraError as exc:
+            if "provider" in exc.why.lower() and ("registry" in exc.why or "query" in exc.why):
+                raise MissingToolError(
+                    "the AWS provider for Terraform cannot be installed",
+                    exc.why[-600:],
+                    "allow access to registry.terraform.io, or make a local mirror with "
+                    "`terraform providers mirror DIR` and set SKYLIFT_TF_PLUGIN_DIR=DIR",
+                ) from None
+            raise
 
     def apply(
         self,
