@@ -28,6 +28,7 @@ from skylift.db.sources._mysql_sql import quote
 Fmt = Callable[[str], str]
 _SIMPLE_LABEL = re.compile(r"^[A-Za-z0-9_.@:/-]+$")
 SLOW = "\x03"
+NULL = "\x02"
 TEMPORAL = ("timestamp", "timestamptz", "time")
 
 
@@ -131,9 +132,13 @@ def _value_format(col: Column) -> Fmt:
 
 @dataclass(frozen=True)
 class CsvPlan:
-    select: str  # key, then segments and Python columns alternately
+    select: str  # one field: key, then segments and Python columns alternately, CHAR(1) apart
     pycols: tuple[int, ...]  # column index of each Python column, in order
     keyed: bool
+
+    @property
+    def width(self) -> int:
+        return 2 + 2 * len(self.pycols)
 
 
 def plan(table: Table, key: str | None) -> CsvPlan:
@@ -151,7 +156,7 @@ def plan(table: Table, key: str | None) -> CsvPlan:
                 segment.append(sep)
             items.append(f"CONCAT({', '.join(segment)})" if segment else "''")
             segment = []
-            items.append(_python_sql(col))
+            items.append(f"IFNULL({_python_sql(col)}, CHAR(2))")
             pycols.append(i)
         else:
             if sep:
@@ -164,7 +169,8 @@ def plan(table: Table, key: str | None) -> CsvPlan:
     first = quote(key) if key else "''"
     if slow:
         first = f"IF({' OR '.join(slow)}, CONCAT(CHAR(3), {first}), {first})"
-    return CsvPlan(", ".join([first, *items]), tuple(pycols), key is not None)
+    select = f"CONCAT_WS(CHAR(1), {', '.join([first, *items])})"
+    return CsvPlan(select, tuple(pycols), key is not None)
 
 
 def _python_sql(col: Column) -> str:
@@ -184,18 +190,18 @@ def _raw_formats(col: Column) -> tuple[Fmt, Fmt]:
     return python_formats(col)
 
 
-def record_builder(table: Table, plan: CsvPlan) -> Callable[[list[Any]], tuple[str, str]]:
-    """From a result row (bytes fields: key, seg, py, seg, ...) to (sent, checked), compiled
-    once per table. Raises UnicodeDecodeError on invalid UTF-8."""
-    env: dict[str, Any] = {}
+def record_builder(table: Table, plan: CsvPlan) -> Callable[[list[str]], tuple[str, str]]:
+    """From a line's parts (key, seg, py, seg, ...) to (sent, checked), compiled once per
+    table."""
+    env: dict[str, Any] = {"N": NULL}
     sent, checked = [], []
     for n, col_index in enumerate(plan.pycols):
         s_fmt, c_fmt = _raw_formats(table.columns[col_index])
         env[f"s{n}"], env[f"c{n}"] = s_fmt, c_fmt
-        seg, val = f"f[{1 + 2 * n}].decode()", f"f[{2 + 2 * n}]"
-        sent += [seg, f"('' if {val} is None else s{n}({val}.decode()))"]
-        checked += [seg, f"('' if {val} is None else c{n}({val}.decode()))"]
-    last = f"f[{1 + 2 * len(plan.pycols)}].decode()"
+        seg, val = f"f[{1 + 2 * n}]", f"f[{2 + 2 * n}]"
+        sent += [seg, f"('' if {val} == N else s{n}({val}))"]
+        checked += [seg, f"('' if {val} == N else c{n}({val}))"]
+    last = f"f[{1 + 2 * len(plan.pycols)}]"
     sent.append(last)
     checked.append(last)
     if not plan.pycols:

@@ -261,18 +261,23 @@ class MySQLReader:
         sent: list[str] = []
         checked: list[str] = []
         try:
-            for fields in wire.stream(conn, self._select(table, chunk, plan.select)):
-                head = fields[0]
+            width = plan.width
+            for line in wire.stream_single(conn, self._select(table, chunk, plan.select)):
                 try:
-                    s_rec, c_rec = build(fields)
-                    problem = head[:1] == b"\x03" or "\x00" in s_rec  # type: ignore[index]
+                    parts = line.decode("utf-8").split("\x01")  # type: ignore[union-attr]
+                    problem = (
+                        parts[0][:1] == csv.SLOW or len(parts) != width or b"\x00" in line  # type: ignore[operator]
+                    )
+                    if not problem:
+                        s_rec, c_rec = build(parts)
                 except ValueError:  # invalid UTF-8, or JSON jsonb cannot hold
                     problem = True
                 if problem:
                     if not plan.keyed:
                         self._slow.add(table.name)  # no key to fetch it by: the table goes slow
                         raise SlowPath(table.name)
-                    slow_keys.append(str(int(head.lstrip(b"\x03"))))  # type: ignore[union-attr]
+                    head = line.split(b"\x01", 1)[0]  # type: ignore[union-attr]
+                    slow_keys.append(str(int(head.lstrip(b"\x03"))))
                     continue
                 sent.append(s_rec)
                 checked.append(c_rec)
