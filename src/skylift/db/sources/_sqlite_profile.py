@@ -114,18 +114,18 @@ def aggregate_all(
 
 
 SIMPLE = {  # the common, unambiguous ISO shapes: everything else gets a closer look
-    "date": "length(c)=10 AND substr(c,5,1)='-' AND substr(c,8,1)='-'",
-    "timestamptz": "length(c)=19 AND substr(c,5,1)='-' AND substr(c,11,1)=' ' AND substr(c,14,1)=':'",
+    "date": "c GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
+    "timestamptz": "c GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'",
 }
 
 
 def _base_aggregates(col: Column) -> dict[str, str]:
     """Cheap counts: values not of the expected storage class, values not in a simple shape."""
-    aggs = {"n": "count(c)"}
+    aggs: dict[str, str] = {}
     if col.kind in EXPECTED:
-        aggs["expected"] = f"sum(typeof(c)='{EXPECTED[col.kind]}')"
+        aggs["unexpected"] = f"sum(typeof(c) NOT IN ('{EXPECTED[col.kind]}', 'null'))"
     if col.kind in SIMPLE:
-        aggs["simple"] = f"sum({SIMPLE[col.kind]})"
+        aggs["notsimple"] = f"sum(c IS NOT NULL AND NOT ({SIMPLE[col.kind]}))"
     if col.pg_type.startswith("varchar("):
         aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
     if col.kind == "bool":
@@ -137,14 +137,13 @@ def _base_aggregates(col: Column) -> dict[str, str]:
 
 
 def _surprising(col: Column, st: dict[str, int]) -> bool:
-    if not st["n"]:
-        return False
-    if st["n"] != st.get("expected", -1):
+    if col.kind not in EXPECTED:  # numeric and untyped columns: always a closer look
         return True
-    return col.kind in SIMPLE and st.get("simple", 0) != st["n"]
+    return bool(st.get("unexpected") or st.get("notsimple"))
 
 
 DETAIL = {
+    "n": "count(c)",
     "iso": "sum(typeof(c)='text' AND julianday(c) IS NOT NULL)",
     "maxlen": "max(CASE WHEN typeof(c)='text' THEN length(c) END)",
     "int": "sum(typeof(c)='integer')",
@@ -179,7 +178,10 @@ def profile_tables(
     base = dict(
         zip([t.name for t, _ in requests], aggregate_all(connect, requests, jobs), strict=True)
     )
-    stats = {t.name: base.get(t.name) or {c.name: {"n": 0} for c in t.columns} for t in tables}
+    stats = {
+        t.name: {c.name: dict(base.get(t.name, {}).get(c.name, {})) for c in t.columns}
+        for t in tables
+    }
     detail = [
         (t, {c.name: DETAIL for c in t.columns if _surprising(c, stats[t.name][c.name])})
         for t in tables
@@ -364,8 +366,7 @@ def _plan_date(col: Column, st: dict[str, int], schema: Schema, where: str) -> P
 
 def _plan_timestamp(col: Column, st: dict[str, int], schema: Schema, where: str) -> Plan:
     plan = _plan_instant(st, schema, where)
-    texts = st.get("expected", 0) if "text" not in st else st["text"]
-    if plan.convert is None and st.get("simple", 0) == texts and not st.get("empty"):
+    if plan.convert is None and not st.get("notsimple") and not st.get("empty"):
         plan.select = "c || '+00'"  # 'YYYY-MM-DD HH:MM:SS' is UTC: PostgreSQL's own UTC form
     else:
         plan.convert = "timestamp"
@@ -374,8 +375,7 @@ def _plan_timestamp(col: Column, st: dict[str, int], schema: Schema, where: str)
 
 def _plan_instant(st: dict[str, int], schema: Schema, where: str) -> Plan:
     plan = Plan()
-    texts = st.get("expected", 0) if "text" not in st else st["text"]
-    if "iso" in st and st["iso"] < texts - st.get("empty", 0):
+    if "iso" in st and st["iso"] < st.get("text", 0) - st.get("empty", 0):
         plan.bad.append(("typeof(c)='text' AND c <> '' AND julianday(c) IS NULL",
                          "not an ISO-8601 date or time (ambiguous format)"))  # fmt: skip
     numbers = st.get("int", 0) + st.get("real", 0)
