@@ -126,6 +126,12 @@ def test_cli_down_removes_the_rehearsal(tmp_path: Path) -> None:
     assert main(["down", str(tmp_path)]) == 0
 
 
-def test_task_run_starts_a_one_off_task(rehearsal: Rehearsal, capsys: pytest.CaptureFixture[str]) -> None:
+def test_task_run_starts_a_one_off_task(
+    rehearsal: Rehearsal, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["task", "run", "node scripts/seed.js", "--path", str(rehearsal.app)]) == 0
-    assert "arn:aws:ecs:us-east-1:123456789012:task/pantrypal-api-prod/" in capsys.readouterr().out
+    request = json.loads(capsys.readouterr().out)
+    assert request["cluster"] == "pantrypal-api-prod"
+    override = request["overrides"]["containerOverrides"][0]
+    assert override["command"] == ["sh", "-c", "node scripts/seed.js"]
+    assert request["networkConfiguration"]["awsvpcConfiguration"]["subnets"]

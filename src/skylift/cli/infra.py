@@ -156,4 +156,10 @@ def task_run(
     from skylift.run.task import run_task
 
     result = run_task(path, command, target=target, environment=env)
-    out.print(f"started {result.task_arn} on {result.cluster}", highlight=False)
+    if result.task_arn is None:
+        err.print(
+            "the embedded AWS cannot run containers: this is the request `--target aws` sends"
+        )
+        print_json(result.request)
+        return
+    out.print(f"started {result.task_arn}", highlight=False)

@@ -1,10 +1,15 @@
 """`skylift task run "<cmd>"`: a one-off command in a new task of the app (what `heroku run`
-did), with the app's image, secrets and network, started through the ECS API."""
+did), with the app's image, secrets and network, started through the ECS API.
+
+On the local target there is no container runtime behind the embedded AWS (moto cannot run a
+task), so the request is built from the rehearsal's outputs and shown, not sent.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from skylift.cloud.terraform import Terraform
 from skylift.errors import InfraError
@@ -14,9 +19,8 @@ from skylift.run.up import load_plan
 
 @dataclass
 class TaskRun:
-    task_arn: str
-    cluster: str
-    command: str
+    request: dict[str, Any]  # the ecs:RunTask request (no secret in it: the task reads SSM)
+    task_arn: str | None  # None on the local target: nothing was started
 
 
 def run_task(
@@ -26,31 +30,39 @@ def run_task(
     bp = load_plan(root).blueprint
     tgt = open_target(root, target, bp.app, environment, bp.region)
     tf = Terraform(root / "infra", tgt.state_dir / "tf", tgt.env)
-    out = tf.outputs()
+    out = tf.outputs() if (tf.workdir / ".terraform").is_dir() else {}
     if "ecs_cluster" not in out:
         raise InfraError(
-            "the app is not provisioned on this target",
-            "no Terraform outputs in " + str(tf.workdir),
+            f"the app is not provisioned on the {target} target",
+            f"no Terraform outputs in {tf.workdir}",
             "run `skylift up` first",
         )
-    ecs = tgt.client(tgt.session(bp.region), "ecs")
-    resp = ecs.run_task(
-        cluster=out["ecs_cluster"],
-        taskDefinition=out["task_family"],
-        launchType="FARGATE",
-        networkConfiguration={
+    request = {
+        "cluster": out["ecs_cluster"],
+        "taskDefinition": out["task_family"],
+        "launchType": "FARGATE",
+        "networkConfiguration": {
             "awsvpcConfiguration": {
                 "subnets": list(out["task_subnets"]),
                 "securityGroups": [out["task_security_group"]],
                 "assignPublicIp": "ENABLED" if out.get("assign_public_ip") else "DISABLED",
             }
         },
-        overrides={
+        "overrides": {
             "containerOverrides": [
                 {"name": out["container_name"], "command": ["sh", "-c", command]}
             ]
         },
-    )
+    }
+    if target == "local":
+        return TaskRun(request, None)
+    ecs = tgt.client(tgt.session(bp.region), "ecs")
+    try:
+        resp = ecs.run_task(**request)
+    except Exception as exc:  # botocore errors: one message, no traceback
+        raise InfraError(
+            "ECS did not start the task", str(exc)[:300], "check the cluster"
+        ) from None
     tasks = resp.get("tasks") or []
     if not tasks:
         raise InfraError(
@@ -58,4 +70,4 @@ def run_task(
             str(resp.get("failures"))[:300],
             "check the cluster's capacity and the task definition",
         )
-    return TaskRun(tasks[0]["taskArn"], out["ecs_cluster"], command)
+    return TaskRun(request, tasks[0]["taskArn"])
