@@ -184,8 +184,8 @@ def test_app_database_migrates_and_verifies(migrated_app: tuple[Any, str]) -> No
         "tags": 2,
         "users": 202,  # eve's row is in the reject table
     }
-    assert [(r["table"], r["column"], r["example_key"]) for r in report.rejects] == [
-        ("users", "plan", "[3]")
+    assert [(r["table"], r["column"], r["example_key"], r["reason"]) for r in report.rejects] == [
+        ("users", "plan", "[3]", "'' is not a value of the enum (MySQL's empty error value)")
     ]
 
 

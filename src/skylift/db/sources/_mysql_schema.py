@@ -304,7 +304,7 @@ def _profile(conn: Any, schema: Schema, table: Table) -> None:
         q = msql.quote(col.name)
         dtype = col.extra.get("data_type")
         if dtype in ZERO_DATE_TYPES:
-            zero = f"{q} = 0" if dtype == "year" else f"CAST({q} AS CHAR) LIKE '0000-00-00%%'"
+            zero = f"{q} = 0"  # only the all-zero value equals 0 (a cheap comparison per row)
             probes.append((col, "zero", f"SUM({zero})"))
         elif col.pg_type == "boolean" and dtype == "tinyint":
             probes.append((col, "nonbool", f"SUM({q} NOT IN (0, 1))"))
