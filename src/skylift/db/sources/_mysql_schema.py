@@ -253,8 +253,10 @@ def _align_foreign_key_types(schema: Schema) -> None:
                 col, ref_col = table.column(name), parent.column(ref)
                 if {col.pg_type, ref_col.pg_type} == {"bigint", "numeric(20)"}:
                     col.pg_type, col.kind = ref_col.pg_type, ref_col.kind
+                    where = f"{table.name}.{name}"
+                    schema.notes = [n for n in schema.notes if n.object != where]
                     schema.note(
-                        f"{table.name}.{name}", f"typed {col.pg_type} like {fk.ref_table}.{ref}"
+                        where, f"{col.source_type} typed {col.pg_type} like {fk.ref_table}.{ref}"
                     )
 
 
