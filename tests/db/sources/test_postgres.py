@@ -176,3 +176,12 @@ def test_resume_after_kill_9(source_url: str, pg_url: str, monkeypatch: pytest.M
     assert report.resumed
     assert [v for v in report.verification if not v["ok"]] == []
     assert count(pg_url, "big") == (20000, 20000)
+
+
+def test_dry_run_shows_the_schema_and_touches_nothing(source_url: str, pg_url: str) -> None:
+    report = migrate(source_url, pg_url, dry_run=True)
+    ddl = "\n".join(report.ddl)
+    assert 'CREATE EXTENSION IF NOT EXISTS "vector"' in ddl
+    assert "PARTITION BY RANGE (happened_at)" in ddl
+    assert "USING hnsw (embedding vector_cosine_ops)" in ddl
+    assert _one(pg_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == 0
