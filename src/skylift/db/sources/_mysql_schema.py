@@ -53,6 +53,7 @@ def read_schema(conn: Any, db: str, options: dict[str, Any]) -> Schema:
     _checks(conn, db, schema)
     for table in schema.tables:
         _profile(conn, schema, table)
+    _overrides(schema, options.get("types") or {})
     msql.on_update_triggers(schema)
     msql.views(conn, db, schema)
     msql.routines_triggers_events(conn, db, schema)
@@ -201,8 +202,8 @@ def _case_insensitive_note(schema: Schema, table: Table, index: str, cols: list[
             f"{table.name}.{index}",
             f"UNIQUE ({', '.join(cols)}) was case-insensitive in MySQL ({folded[0]} uses a _ci"
             " collation): PostgreSQL compares exactly, so 'Ada@x' and 'ada@x' become two keys"
-            " and lookups become case-sensitive. If the app relies on it, use citext or a unique"
-            " index on lower(...)",
+            " and lookups become case-sensitive. If the app relies on it, migrate with"
+            f" --type {table.name}.{folded[0]}=citext, or add a unique index on lower(...)",
             "warning",
         )
 
@@ -238,6 +239,43 @@ def _foreign_keys(conn: Any, db: str, schema: Schema) -> None:
                 continue
         fks[key].columns.append(row["column_name"])
         fks[key].ref_columns.append(row["referenced_column_name"])
+
+
+# the value kind of a PostgreSQL type a user chose with --type (by its leading words)
+KIND_OF_TYPE = [
+    (("interval",), "text_repr"),
+    (("smallint", "integer", "int", "bigint", "int2", "int4", "int8"), "int"),
+    (("real", "double", "float4", "float8"), "float"),
+    (("numeric", "decimal"), "numeric"),
+    (("boolean", "bool"), "bool"),
+    (("text", "varchar", "character", "char", "citext"), "text"),
+    (("jsonb", "json"), "json"),
+    (("bytea",), "bytes"),
+    (("date",), "date"),
+    (("timestamptz", "timestamp with time zone"), "timestamptz"),
+    (("timestamp",), "timestamp"),
+    (("time",), "time"),
+]
+
+
+def _overrides(schema: Schema, types: dict[str, str]) -> None:
+    """--type TABLE.COLUMN=TYPE: the user's type wins; values are sent as MySQL prints them."""
+    for where, pg_type in types.items():
+        table_name, _, col_name = where.partition(".")
+        try:
+            col = schema.table(table_name).column(col_name)
+        except KeyError:
+            schema.note(where, f"--type {where}={pg_type}: no such column", "warning")
+            continue
+        lowered = pg_type.lower().strip()
+        kind = next((k for names, k in KIND_OF_TYPE if lowered.startswith(names)), "text_repr")
+        schema.note(where, f"{col.pg_type} replaced by {pg_type} (--type)")
+        col.pg_type, col.kind = pg_type, kind
+        col.pg_default = msql.translate_default(schema, table_name, col)
+        if lowered.startswith("citext") and "citext" not in schema.extensions:
+            schema.extensions.append("citext")
+    used = {c.pg_type for t in schema.tables for c in t.columns}
+    schema.enums = [e for e in schema.enums if e.name in used]
 
 
 def _align_foreign_key_types(schema: Schema) -> None:
