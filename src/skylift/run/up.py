@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from skylift.cloud import secrets as secrets_mod
-from skylift.cloud.terraform import Terraform
+from skylift.cloud.terraform import ApplyResult, Terraform
 from skylift.errors import InfraError
 from skylift.plan.blueprint import Blueprint
 from skylift.run import _database, _summary
@@ -93,10 +93,25 @@ def up(
         **({"verified": database["verified"]} if database else {}),
     )
 
-    result = UpResult(
-        target=target,
+    result = _result(plan, tgt, environment, applied, stored, database)
+    result.next_steps = _summary.next_steps(result, bp)
+    _summary.append_to_report(root, result)
+    journal.record("up", "done", resources=result.resources)
+    return result
+
+
+def _result(
+    plan: Any,
+    tgt: Target,
+    environment: str,
+    applied: ApplyResult,
+    stored: secrets_mod.SecretsReport,
+    database: dict[str, Any] | None,
+) -> UpResult:
+    return UpResult(
+        target=tgt.name,
         environment=environment,
-        app=bp.app,
+        app=plan.blueprint.app,
         resources=applied.resources,
         added=applied.added,
         changed=applied.changed,
@@ -104,14 +119,10 @@ def up(
         endpoints=_summary.endpoints(applied.outputs, tgt),
         secrets_stored=stored.names,
         secrets_missing=stored.missing,
-        switched_off=dict(UNEMULATED) if target == "local" else {},
+        switched_off=dict(UNEMULATED) if tgt.name == "local" else {},
         database=database,
         monthly_cost=getattr(plan.estimate, "total", None),
     )
-    result.next_steps = _summary.next_steps(result, bp)
-    _summary.append_to_report(root, result)
-    journal.record("up", "done", resources=result.resources)
-    return result
 
 
 def _ensure_generated(root: Path, bp: Blueprint, say: Log) -> None:
