@@ -21,14 +21,15 @@ from typing import Any
 
 import psycopg
 
-from skylift.db import _pool, journal
+from skylift.db import _pool, journal, pgtext
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Reject, Source
 from skylift.db.sources._sqlite_read import SlowPath, json_safe, printable
 from skylift.db.translate import Policy, Translator
 from skylift.db.values import MASK, digest_lines, digest_rows
 
-SESSION = "SET TimeZone = 'UTC'; SET synchronous_commit = off; SET DateStyle = 'ISO, YMD'"
+SESSION = pgtext.SESSION + "; SET synchronous_commit = off"
+CSV_OPTIONS = " (FORMAT csv, NULL '\\N')"
 REFUSED = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.DataError)
 BATCH = 5000
 
@@ -48,6 +49,7 @@ def _setup(state: dict[str, Any], source: Source, schema: Schema, target_url: st
     state["tables"] = {t.name: t for t in schema.tables}
     state["conn"] = connect(target_url)
     state["fingerprint"] = fingerprint
+    state["target_url"] = target_url
     state["translator"] = Translator(schema, policy)
 
 
@@ -143,15 +145,35 @@ def _copy_once(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     return ChunkResult(table.name, chunk.id, count, len(rejects), False)
 
 
+def normalizer(st: dict[str, Any]) -> Callable[[str, list[str | None]], list[str | None]]:
+    """PostgreSQL's normal text form of source values (JSON, decimals), computed by the target
+    server on its own connection, from the values sent — never read back from the table."""
+
+    def normalize(cast: str, values: list[str | None]) -> list[str | None]:
+        if "norm" not in st:
+            st["norm"] = connect(st["target_url"], autocommit=True)
+        rows = (
+            st["norm"]
+            .execute(
+                f"SELECT x::{cast}::text FROM unnest(%s::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n",
+                (values,),
+            )
+            .fetchall()
+        )
+        return [r[0] for r in rows]
+
+    return normalize
+
+
 def _copy_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     """Records built mostly by the source itself, written in blocks: no per-row Python call."""
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
     count = digest = 0
-    sql = copy_statement(st["translator"], table) + " (FORMAT csv)"
+    sql = copy_statement(st["translator"], table) + CSV_OPTIONS
     with conn.transaction():
         with conn.cursor() as cur, cur.copy(sql) as copy:
-            for sent, checked in reader.csv_batches(table, chunk):
+            for sent, checked in reader.csv_batches(table, chunk, normalizer(st)):
                 copy.write("\n".join(sent) + "\n")
                 count += len(sent)
                 digest += digest_lines("\n".join(checked).encode())
@@ -181,7 +203,7 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
             for sent, checked in reader.csv_batches(table, chunk)
             for pair in zip(sent, checked, strict=True)
         ]
-        sql = copy_statement(st["translator"], table) + " (FORMAT csv)"
+        sql = copy_statement(st["translator"], table) + CSV_OPTIONS
     else:
         items = [row for batch in batches(reader, table, chunk) for row in batch]
         sql = copy_statement(st["translator"], table)

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 
 from skylift.db import _pool
-from skylift.db.copy import connect, source_digest
+from skylift.db.copy import connect, normalizer, source_digest
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
 from skylift.db.translate import Policy, Translator
@@ -112,10 +112,8 @@ def target_csv(st: dict[str, Any], table: Table, where: str = "") -> Iterator[by
     tr: Translator = st["translator"]
     sql, quoted = target_select(table, tr.n, tr.t(table))
     force = f", FORCE_QUOTE ({', '.join(quoted)})" if quoted else ""
-    with (
-        _conn(st).cursor() as cur,
-        cur.copy(f"COPY ({sql}{where}) TO STDOUT (FORMAT csv{force})") as copy,
-    ):
+    options = f"FORMAT csv, NULL '\\N'{force}"
+    with _conn(st).cursor() as cur, cur.copy(f"COPY ({sql}{where}) TO STDOUT ({options})") as copy:
         for block in copy:
             yield bytes(block)
 
@@ -154,7 +152,7 @@ def check_target(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
 def _check_source_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
     refused = st["refused"].get(table.name)
     count = total = 0
-    for _sent, checked in _reader(st).csv_batches(table, chunk):
+    for _sent, checked in _reader(st).csv_batches(table, chunk, normalizer(st)):
         if refused:
             checked = [r for r in checked if _csv_key(table, r) not in refused]
         count += len(checked)
@@ -281,7 +279,7 @@ def _csv_rows(
     source = (
         tuple(r)
         for chunk in chunks
-        for _sent, checked in _reader(st).csv_batches(table, chunk)
+        for _sent, checked in _reader(st).csv_batches(table, chunk, normalizer(st))
         for r in csv.reader(checked)
     )
     return source, (tuple(r) for r in csv.reader(_lines(target_csv(st, table))))

@@ -22,6 +22,7 @@ from typing import Any
 
 from skylift.db import pgtext
 from skylift.db.schema import Column, Table
+from skylift.db.sources import _sqlite_csv
 from skylift.db.sources._mysql_fast import _bad
 from skylift.db.sources._mysql_sql import quote
 
@@ -32,9 +33,15 @@ NULL = "\x02"
 TEMPORAL = ("timestamp", "timestamptz", "time")
 
 
+def null_field() -> str:
+    """The engine's NULL in CSV records (COPY ... NULL '...'): the SQLite path's constant."""
+    return str(getattr(_sqlite_csv, "NULL", ""))
+
+
 def pg_csv_field(text: str) -> str:
-    """A field as PostgreSQL's CSV output writes an unforced column: quoted when it must be."""
-    if text == "" or any(c in text for c in ',"\n\r'):
+    """A field as PostgreSQL's CSV output writes an unforced column: quoted when it must be
+    (it looks like NULL, or holds a delimiter, a quote or a line break)."""
+    if text == null_field() or any(c in text for c in ',"\n\r'):
         return pgtext.csv_text(text)
     return text
 
@@ -59,7 +66,8 @@ def _trimmed(q: str, fsp: int) -> str:
 
 
 def field_sql(col: Column) -> str | None:
-    """SQL printing the column's CSV field ('' for NULL), or None: a Python column."""
+    """SQL printing the column's CSV field (NULL as the engine writes it), or None: a Python
+    column."""
     q = quote(col.name)
     dtype = col.extra.get("data_type")
     fsp = int(col.pg_type.split("(")[1].rstrip(")")) if col.kind in TEMPORAL else 0
@@ -96,7 +104,11 @@ def field_sql(col: Column) -> str | None:
         value = q
     else:
         return None
-    return f"IFNULL({value}, '')"
+    return f"IFNULL({value}, {_sql_literal(null_field())})"
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def python_formats(col: Column) -> tuple[Fmt, Fmt]:
@@ -195,14 +207,14 @@ def _raw_formats(col: Column) -> tuple[Fmt, Fmt]:
 def record_builder(table: Table, plan: CsvPlan) -> Callable[[list[str]], tuple[str, str]]:
     """From a line's parts (key, seg, py, seg, ...) to (sent, checked), compiled once per
     table."""
-    env: dict[str, Any] = {"N": NULL}
+    env: dict[str, Any] = {"N": NULL, "Z": null_field()}
     sent, checked = [], []
     for n, col_index in enumerate(plan.pycols):
         s_fmt, c_fmt = _raw_formats(table.columns[col_index])
         env[f"s{n}"], env[f"c{n}"] = s_fmt, c_fmt
         seg, val = f"f[{1 + 2 * n}]", f"f[{2 + 2 * n}]"
-        sent += [seg, f"('' if {val} == N else s{n}({val}))"]
-        checked += [seg, f"('' if {val} == N else c{n}({val}))"]
+        sent += [seg, f"(Z if {val} == N else s{n}({val}))"]
+        checked += [seg, f"(Z if {val} == N else c{n}({val}))"]
     last = f"f[{1 + 2 * len(plan.pycols)}]"
     sent.append(last)
     checked.append(last)
@@ -215,10 +227,11 @@ def record_builder(table: Table, plan: CsvPlan) -> Callable[[list[str]], tuple[s
 def record(table: Table, values: tuple[Any, ...]) -> tuple[str, str]:
     """(sent, checked) of a row from the per-field path."""
     sent, checked = [], []
+    null = null_field()
     for col, value in zip(table.columns, values, strict=True):
         if value is None:
-            sent.append("")
-            checked.append("")
+            sent.append(null)
+            checked.append(null)
             continue
         s_fmt, c_fmt = python_formats(col)
         text = value if isinstance(value, str | bytes) else str(value)

@@ -224,9 +224,12 @@ class MySQLReader:
         if batch:
             yield batch
 
-    def csv_batches(self, table: Table, chunk: Chunk) -> Iterator[tuple[list[str], list[str]]]:
+    def csv_batches(
+        self, table: Table, chunk: Chunk, normalize: Any = None
+    ) -> Iterator[tuple[list[str], list[str]]]:
         """Good rows as (records sent to COPY ... CSV, records verification compares); bad ones
-        wait in `rejects()`."""
+        wait in `rejects()`. JSON is printed by db/pgtext.py, so `normalize` (the engine's
+        target-side printer) is not needed."""
         key = _int_key(table)
         slow_keys: list[str] = []
         wheres = [""]

@@ -42,7 +42,6 @@ def read_schema(conn: Any, db: str, options: dict[str, Any]) -> Schema:
     for info in tables:
         name = info["table_name"]
         table = Table(name=name, columns=[], row_estimate=int(info["table_rows"] or 0))
-        table.has_rowid = False
         table.comment = info["table_comment"] or None
         for col_info in columns.get(name, []):
             table.columns.append(_column(schema, name, col_info))
@@ -57,7 +56,16 @@ def read_schema(conn: Any, db: str, options: dict[str, Any]) -> Schema:
     msql.on_update_triggers(schema)
     msql.views(conn, db, schema)
     msql.routines_triggers_events(conn, db, schema)
+    mark_key_ranges(schema)
     return schema
+
+
+def mark_key_ranges(schema: Schema) -> None:
+    """`has_rowid` says the chunks are ranges of a single integer key (as SQLite's rowid), so
+    verification can read the target back by the same ranges, in parallel."""
+    for table in schema.tables:
+        pk = table.primary_key
+        table.has_rowid = len(pk) == 1 and table.column(pk[0]).kind == "int"
 
 
 def _columns_by_table(conn: Any, db: str, *, mariadb: bool) -> dict[str, list[dict[str, Any]]]:

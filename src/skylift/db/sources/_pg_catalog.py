@@ -42,6 +42,10 @@ def read_schema(conn: Any, options: dict[str, Any]) -> Schema:
     _constraints(conn, schema, parents)
     _indexes(conn, schema, parents)
     _after_load(conn, schema, parents)
+    for table in schema.tables:
+        # chunks are ranges of a single integer key: verification may read the target by them
+        pk = table.primary_key
+        table.has_rowid = len(pk) == 1 and table.column(pk[0]).kind == "int"
     return schema
 
 

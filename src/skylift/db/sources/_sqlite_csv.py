@@ -1,10 +1,12 @@
-"""SQLite rows as CSV records in PostgreSQL's own output form (see db/pgtext.py).
+"""SQLite rows as CSV records, built mostly by SQLite itself (C speed).
 
-SQLite builds most of each record in SQL (C speed); Python touches only the columns SQL cannot
-format exactly (floats, decimals, JSON, converted values). Each row gives two records that differ
-only in float columns: the one sent to COPY (floats as exact shortest decimals) and the one
-digested for verification (floats as their IEEE bits, compared with PostgreSQL's float8send), so
-every value is compared bit for bit.
+Each row gives two records: the one sent to COPY, and the one digested for verification, written
+in the very form PostgreSQL prints the stored row back (`COPY ... TO STDOUT (FORMAT csv)` under
+the session settings of db/pgtext.py). They differ only where sending and printing differ:
+- floats are sent as exact shortest decimals and compared by their IEEE bits (float8send);
+- JSON and decimals are sent as they are, and compared in PostgreSQL's normal form, which the
+  target server computes from the *source* values (`normalize`), never from the stored row.
+NULL is written `\\N`, so an empty string in a number column is refused, never read as NULL.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 import struct
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from skylift.db import pgtext
@@ -21,63 +23,54 @@ from skylift.db.schema import Column, Table
 from skylift.db.sources._sqlite_profile import Plan, q, sub
 
 Formatter = Callable[[Any], str]
+# cast -> values as text -> PostgreSQL's text output of each (None for NULL), in order
+Normalizer = Callable[[str, list[str | None]], list[str | None]]
 
+NULL = "\\N"
 # kind -> SQL making a CSV field from the plan's value `v`, or None when Python must do it
 FIELD_SQL: dict[str, str | None] = {
     "int": "v",
     "bool": "CASE v WHEN 1 THEN 't' WHEN 0 THEN 'f' END",
     "text": "'\"' || replace(v, '\"', '\"\"') || '\"'",
+    "json": "'\"' || replace(v, '\"', '\"\"') || '\"'",
     "bytes": "CASE WHEN v IS NULL THEN NULL ELSE '\\x' || lower(hex(v)) END",  # hex(NULL) is ''
     "date": "v",
     "timestamptz": "v",
     "float": None,
     "numeric": None,
-    "json": None,
     "text_repr": None,
 }
-QUOTED = ("text", "json")
-_VALUE = re.compile(r"\bv\b")  # read back with FORCE_QUOTE: always quoted when not NULL
-
-
-def _text(value: Any) -> str:
-    return pgtext.csv_text(value if isinstance(value, str) else str(value))
+QUOTED = ("text", "json")  # read back with FORCE_QUOTE: always quoted when not NULL
+_VALUE = re.compile(r"\bv\b")
 
 
 def _float(value: Any) -> str:
     return repr(float(value))
 
 
-def _float_bits(value: float) -> str:
-    return "\\x" + struct.pack(">d", value).hex()
+def _number(value: Any) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
 
 
-_FLOAT: Formatter = _float
+def _bits(value: Any) -> str:
+    return "\\x" + struct.pack(">d", float(value)).hex()
 
 
-def _column(values: tuple[Any, ...], fmt: Formatter) -> list[str] | tuple[str, ...]:
-    """Format one column of a batch; floats (the common case) without a Python call each."""
-    if fmt is _FLOAT and None not in values:  # the plan's SQL made every value a float
-        return list(map(repr, values))
-    if fmt is _BITS and None not in values:
-        text = struct.pack(f">{len(values)}d", *values).hex()
-        return ["\\x" + text[i : i + 16] for i in range(0, len(text), 16)]
-    return ["" if v is None else fmt(v) for v in values]
+def _text(value: Any) -> str:
+    return pgtext.csv_text(value if isinstance(value, str) else str(value))
 
 
 def python_formatter(col: Column) -> Formatter:
-    """Format a value already converted by the plan (see _sqlite_read.CONVERTERS)."""
+    """The field sent for a value already converted by the plan (_sqlite_read.CONVERTERS)."""
     kind = col.kind
     if kind == "float":
-        return _FLOAT  # any exact form will do: verification compares floats by their bits
+        return _float  # any exact form will do: verification compares floats by their bits
     if kind == "numeric":
-        scale = _scale(col.pg_type)
-        return lambda v: pgtext.numeric(v, scale)
-    if kind == "json":
-        return lambda v: pgtext.csv_text(pgtext.jsonb(v))
+        return _number
+    if kind in ("text", "json"):
+        return _text
     if kind == "text_repr":
         return lambda v: str(uuid.UUID(str(v)))
-    if kind == "text":
-        return _text
     if kind == "bool":
         return lambda v: "t" if v else "f"
     if kind == "bytes":
@@ -85,22 +78,23 @@ def python_formatter(col: Column) -> Formatter:
     return str  # int, date, timestamptz: the converted value is already PostgreSQL's text
 
 
-def verify_formatter(col: Column) -> Formatter | None:
-    """The field as verification compares it, when it differs from the field sent."""
-    return _BITS if col.kind == "float" else None
+def pg_cast(col: Column) -> str | None:
+    """The cast whose text output verification compares, for kinds PostgreSQL normalizes."""
+    if col.kind == "json":
+        return "jsonb"
+    if col.kind == "numeric":
+        return col.pg_type
+    return None
 
 
-def _bits(value: Any) -> str:
-    return _float_bits(float(value))
-
-
-_BITS: Formatter = _bits
-
-
-def _scale(pg_type: str) -> int | None:
-    if "," in pg_type:
-        return int(pg_type.rsplit(",", 1)[1].rstrip(")").strip())
-    return 0 if pg_type.startswith("numeric(") else None
+def _column(values: tuple[Any, ...], fmt: Formatter) -> list[str]:
+    """Format one column of a batch; floats (the common case) without a Python call each."""
+    if fmt is _float and None not in values:  # the plan's SQL made every value a float
+        return list(map(repr, values))
+    if fmt is _bits and None not in values:
+        text = struct.pack(f">{len(values)}d", *values).hex()
+        return ["\\x" + text[i : i + 16] for i in range(0, len(text), 16)]
+    return [NULL if v is None else fmt(v) for v in values]
 
 
 @dataclass
@@ -108,41 +102,15 @@ class CsvPlan:
     """The SELECT list of a table and the Python steps that finish each record."""
 
     select: list[str]  # SQL segments (already CSV, commas inside) and raw values, in order
-    python: list[tuple[int, Formatter]]  # (select position, formatter) for raw values
-    verify: list[tuple[int, Formatter]]  # (select position, formatter) where verify differs
+    python: list[tuple[int, Formatter]]  # (select position, formatter) of raw values
+    bits: list[int] = field(default_factory=list)  # positions of floats, compared by bits
+    normal: list[tuple[int, int, str, bool]] = field(default_factory=list)
+    # (select position, position inside that SQL segment or -1, cast, quoted) for
+    # values compared in PostgreSQL's normal form
 
     @property
     def pure_sql(self) -> bool:
-        return not self.python
-
-
-def compile_csv(table: Table, converters: dict[str, Callable[[Any], Any]]) -> CsvPlan:
-    """`converters`: the plan's Python conversions by name (_sqlite_read.CONVERTERS)."""
-    select: list[str] = []
-    python: list[tuple[int, Formatter]] = []
-    verify: list[tuple[int, Formatter]] = []
-    run: list[str] = []
-    for col in table.columns:
-        plan: Plan = col.extra["plan"]
-        value = sub(plan.select, q(col.name))
-        field = None if plan.convert else FIELD_SQL.get(col.kind)
-        if field is not None:
-            run.append(f"coalesce({_field(field, value)}, '')")
-            continue
-        if run:
-            select.append(" || ',' || ".join(run))
-            run = []
-        fmt = python_formatter(col)
-        if plan.convert:
-            fmt = _then(converters[plan.convert], fmt)
-        python.append((len(select), fmt))
-        check = verify_formatter(col)
-        if check:
-            verify.append((len(select), check))
-        select.append(value)
-    if run:
-        select.append(" || ',' || ".join(run))
-    return CsvPlan(select, python, verify)
+        return not self.python and not self.normal
 
 
 def _field(template: str, value: str) -> str:
@@ -153,22 +121,92 @@ def _then(first: Callable[[Any], Any], second: Formatter) -> Formatter:
     return lambda v: second(first(v))
 
 
-def records(plan: CsvPlan, batch: list[tuple[Any, ...]]) -> tuple[list[str], list[str]]:
-    """The records to send and the records to digest (the same list when no column differs).
+def compile_csv(table: Table, converters: dict[str, Callable[[Any], Any]]) -> CsvPlan:
+    """`converters`: the plan's Python conversions by name (_sqlite_read.CONVERTERS)."""
+    plan = CsvPlan([], [])
+    run: list[str] = []
+    for col in table.columns:
+        col_plan: Plan = col.extra["plan"]
+        value = sub(col_plan.select, q(col.name))
+        template = None if col_plan.convert or pg_cast(col) else FIELD_SQL.get(col.kind)
+        if template is not None:
+            run.append(f"coalesce({_field(template, value)}, '{NULL}')")
+            continue
+        if run:
+            plan.select.append(" || ',' || ".join(run))
+            run = []
+        position = len(plan.select)
+        fmt = python_formatter(col)
+        plan.python.append(
+            (position, _then(converters[col_plan.convert], fmt) if col_plan.convert else fmt)
+        )
+        if col.kind == "float":
+            plan.bits.append(position)
+        cast = pg_cast(col)
+        if cast:
+            plan.normal.append((position, -1, cast, col.kind in QUOTED))
+        plan.select.append(value)
+    if run:
+        plan.select.append(" || ',' || ".join(run))
+    return plan
+
+
+def records(
+    plan: CsvPlan, batch: list[tuple[Any, ...]], normalize: Normalizer | None
+) -> tuple[list[str], list[str]]:
+    """The records to send and the records to digest (the same list when nothing differs).
     A formatter may raise (BadValue, ValueError): the caller then takes the slow path."""
     if plan.pure_sql:
         sent = [row[0] for row in batch]
         return sent, sent
     columns: list[Any] = list(zip(*batch, strict=True))
-    raw = {i: columns[i] for i, _ in plan.verify}
+    raw = {i: columns[i] for i in plan.bits}
     for i, fmt in plan.python:
         columns[i] = _column(columns[i], fmt)
     sent = list(map(",".join, zip(*columns, strict=True)))
-    if not plan.verify:
+    if not plan.bits and not plan.normal:
         return sent, sent
-    for i, fmt in plan.verify:
-        columns[i] = _column(raw[i], fmt)
+    for i in plan.bits:
+        columns[i] = _column(raw[i], _bits)
+    for i, _, cast, quoted in plan.normal:
+        columns[i] = _normal(columns[i], cast, quoted, normalize)
     return sent, list(map(",".join, zip(*columns, strict=True)))
+
+
+def _normal(fields: list[str], cast: str, quoted: bool, normalize: Normalizer | None) -> list[str]:
+    values = [None if f == NULL else (_unquote(f) if quoted else f) for f in fields]
+    if normalize is not None:
+        printed = normalize(cast, values)
+    elif cast == "jsonb":
+        printed = [None if v is None else pgtext.jsonb(v) for v in values]
+    else:
+        scale = int(cast.rsplit(",", 1)[1].rstrip(")")) if "," in cast else None
+        printed = [None if v is None else pgtext.numeric(v, scale) for v in values]
+    if quoted:
+        return [NULL if p is None else pgtext.csv_text(p) for p in printed]
+    return [NULL if p is None else p for p in printed]
+
+
+def _unquote(csv_field: str) -> str:
+    return csv_field[1:-1].replace('""', '"')
+
+
+def tuple_records(
+    table: Table, batch: list[tuple[Any, ...]], normalize: Normalizer | None
+) -> tuple[list[str], list[str]]:
+    """Records from rows already read and converted value by value (the slow path)."""
+    columns: list[Any] = list(zip(*batch, strict=True)) if batch else [() for _ in table.columns]
+    sent_cols = [
+        _column(col, python_formatter(c)) for col, c in zip(columns, table.columns, strict=True)
+    ]
+    sent = list(map(",".join, zip(*sent_cols, strict=True)))
+    checked_cols = list(sent_cols)
+    for i, c in enumerate(table.columns):
+        if c.kind == "float":
+            checked_cols[i] = _column(columns[i], _bits)
+        elif pg_cast(c):
+            checked_cols[i] = _normal(sent_cols[i], pg_cast(c) or "", c.kind in QUOTED, normalize)
+    return sent, list(map(",".join, zip(*checked_cols, strict=True)))
 
 
 def target_select(
@@ -181,18 +219,3 @@ def target_select(
     quoted = [f"c{i}" for i, c in enumerate(table.columns) if c.kind in QUOTED]
     aliased = ", ".join(f"{expr} AS c{i}" for i, expr in enumerate(cols))
     return f"SELECT {aliased} FROM {qualified}", quoted
-
-
-def tuple_records(table: Table, batch: list[tuple[Any, ...]]) -> tuple[list[str], list[str]]:
-    """Records from rows already read and converted value by value (the slow path)."""
-    fmts = [python_formatter(c) for c in table.columns]
-    checks = [verify_formatter(c) for c in table.columns]
-    sent, checked = [], []
-    for row in batch:
-        parts = ["" if v is None else f(v) for f, v in zip(fmts, row, strict=True)]
-        sent.append(",".join(parts))
-        for i, check in enumerate(checks):
-            if check is not None and row[i] is not None:
-                parts[i] = check(row[i])
-        checked.append(",".join(parts))
-    return sent, checked

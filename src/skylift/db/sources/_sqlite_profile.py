@@ -60,6 +60,11 @@ def sub(sql: str, column: str) -> str:
 
 Wanted = dict[str, dict[str, str]]  # column -> {key: aggregate SQL using `c`}
 SPLIT_ROWS = 200_000  # tables larger than this are profiled in parallel rowid ranges
+# Storage classes of big tables are sampled: a value the sample misses is refused by PostgreSQL
+# (with its reason), never changed silently. What PostgreSQL would change silently (a time of
+# day in a DATE column, digits beyond a NUMERIC's scale, ...) is always checked on every row.
+SAMPLE_FROM = 100_000
+SAMPLE_EVERY = 64
 
 
 def _aggregate_sql(table: Table, wanted: Wanted) -> tuple[str, list[tuple[str, str]]]:
@@ -82,7 +87,10 @@ def _ranges(conn: sqlite3.Connection, table: Table, parts: int) -> list[str]:
 
 
 def aggregate_all(
-    connect: Callable[[], sqlite3.Connection], requests: list[tuple[Table, Wanted]], jobs: int
+    connect: Callable[[], sqlite3.Connection],
+    requests: list[tuple[Table, Wanted]],
+    jobs: int,
+    sample: bool = False,
 ) -> list[dict[str, dict[str, int]]]:
     """Run every table's aggregate query, big tables split by rowid across `jobs` threads
     (sqlite3 releases the GIL while a query runs, so threads use every core)."""
@@ -97,7 +105,11 @@ def aggregate_all(
     plans = []
     for table, wanted in requests:
         sql, keys = _aggregate_sql(table, wanted)
-        plans.append((keys, [sql + where for where in _ranges(main, table, jobs)] if keys else []))
+        if sample and table.has_rowid and table.row_estimate > SAMPLE_FROM:
+            wheres = [f" WHERE rowid % {SAMPLE_EVERY} = 0"]
+        else:
+            wheres = _ranges(main, table, jobs)
+        plans.append((keys, [sql + where for where in wheres] if keys else []))
     main.close()
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         futures = [[pool.submit(run, sql) for sql in sqls] for _, sqls in plans]
@@ -113,33 +125,35 @@ def aggregate_all(
     return results
 
 
-SIMPLE = {  # the common, unambiguous ISO shapes: everything else gets a closer look
-    "date": "c GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
-    "timestamptz": "c GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'",
-}
+SHAPE = {"date": "????-??-??", "timestamptz": "????-??-?? ??:??:??"}  # else: a closer look
 
 
-def _base_aggregates(col: Column) -> dict[str, str]:
-    """Cheap counts: values not of the expected storage class, values not in a simple shape."""
+def _sampled_aggregates(col: Column) -> dict[str, str]:
+    """Counts a sample may give: values of an unexpected storage class."""
     aggs: dict[str, str] = {}
     if col.kind in EXPECTED:
         aggs["unexpected"] = f"sum(typeof(c) NOT IN ('{EXPECTED[col.kind]}', 'null'))"
-    if col.kind in SIMPLE:
-        aggs["notsimple"] = f"sum(c IS NOT NULL AND NOT ({SIMPLE[col.kind]}))"
-    if col.pg_type.startswith("varchar("):
-        aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
     if col.kind == "bool":
         aggs["notbit"] = "sum(typeof(c)='integer' AND c NOT IN (0, 1))"
     if col.kind == "json":
         aggs["invalid"] = "sum(typeof(c)='text' AND c <> '' AND json_valid(c) = 0)"
-        aggs["empty"] = "sum(c = '')"
+    return aggs
+
+
+def _full_aggregates(col: Column) -> dict[str, str]:
+    """Counts that must cover every row: what PostgreSQL would take and change silently."""
+    aggs: dict[str, str] = {}
+    if col.kind in SHAPE:
+        aggs["notsimple"] = f"sum(typeof(c) = 'text' AND c NOT GLOB '{SHAPE[col.kind]}')"
+    if col.pg_type.startswith("varchar("):
+        aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
     return aggs
 
 
 def _surprising(col: Column, st: dict[str, int]) -> bool:
     if col.kind not in EXPECTED:  # numeric and untyped columns: always a closer look
         return True
-    return bool(st.get("unexpected") or st.get("notsimple"))
+    return bool(st.get("unexpected") or st.get("notsimple") or st.get("invalid"))
 
 
 DETAIL = {
@@ -172,16 +186,19 @@ def profile_tables(
             col.pg_type, col.kind = map_type(override or col.source_type)
             if override:
                 schema.note(f"{table.name}.{col.name}", f"type set by --type to {col.pg_type}")
-    requests = [
-        (t, {c.name: _base_aggregates(c) for c in t.columns}) for t in tables if t.row_estimate
-    ]
-    base = dict(
-        zip([t.name for t, _ in requests], aggregate_all(connect, requests, jobs), strict=True)
-    )
-    stats = {
-        t.name: {c.name: dict(base.get(t.name, {}).get(c.name, {})) for c in t.columns}
-        for t in tables
+    present = [t for t in tables if t.row_estimate]
+    stats: dict[str, dict[str, dict[str, int]]] = {
+        t.name: {c.name: {} for c in t.columns} for t in tables
     }
+    for aggregates, sample in ((_sampled_aggregates, True), (_full_aggregates, False)):
+        requests = [
+            (t, {c.name: aggregates(c) for c in t.columns if aggregates(c)}) for t in present
+        ]
+        for (table, _), found in zip(
+            requests, aggregate_all(connect, requests, jobs, sample), strict=True
+        ):
+            for column, values in found.items():
+                stats[table.name][column].update(values)
     detail = [
         (t, {c.name: DETAIL for c in t.columns if _surprising(c, stats[t.name][c.name])})
         for t in tables

@@ -215,12 +215,14 @@ class SqliteReader:
                 return
             yield self._convert(table, comp, batch) if comp.convert else batch
 
-    def csv_batches(self, table: Table, chunk: Chunk) -> Iterator[tuple[list[str], list[str]]]:
+    def csv_batches(
+        self, table: Table, chunk: Chunk, normalize: _csv.Normalizer | None = None
+    ) -> Iterator[tuple[list[str], list[str]]]:
         """Good rows of the chunk as CSV records: (records to send, records to digest).
         Most of each record is built by SQLite; see _sqlite_csv.py."""
         if table.name in self._slow:
             for batch in self.batches(table, chunk):
-                yield _csv.tuple_records(table, batch)
+                yield _csv.tuple_records(table, batch, normalize)
             return
         self._late = []
         if table.name not in self._csv:
@@ -237,7 +239,7 @@ class SqliteReader:
                 batch = cur.fetchmany(FETCH)
                 if not batch:
                     return
-                yield _csv.records(plan, batch)
+                yield _csv.records(plan, batch, normalize)
             except (sqlite3.OperationalError, ValueError) as exc:
                 if isinstance(exc, sqlite3.OperationalError) and "decode" not in str(exc):
                     raise
