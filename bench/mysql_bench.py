@@ -51,7 +51,7 @@ CREATE TABLE tasks (
   CONSTRAINT tasks_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE TABLE completions (
-  id int unsigned NOT NULL PRIMARY KEY,
+  id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
   task_id int unsigned NOT NULL,
   title_snapshot varchar(200) DEFAULT NULL,
   date date NOT NULL,
