@@ -152,14 +152,12 @@ def normalizer(st: dict[str, Any]) -> Callable[[str, list[str | None]], list[str
     def normalize(cast: str, values: list[str | None]) -> list[str | None]:
         if "norm" not in st:
             st["norm"] = connect(st["target_url"], autocommit=True)
-        rows = (
-            st["norm"]
-            .execute(
-                f"SELECT x::{cast}::text FROM unnest(%s::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n",
-                (values,),
-            )
-            .fetchall()
+        # one JSON document carries the batch: psycopg's array adapter escapes in Python
+        sql = (
+            f"SELECT x::{cast}::text FROM jsonb_array_elements_text(%s::jsonb) "
+            "WITH ORDINALITY AS u(x, n) ORDER BY n"
         )
+        rows = st["norm"].execute(sql, (json.dumps(values, ensure_ascii=False),)).fetchall()
         return [r[0] for r in rows]
 
     return normalize
