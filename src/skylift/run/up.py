@@ -119,10 +119,20 @@ def _result(
         endpoints=_summary.endpoints(applied.outputs, tgt),
         secrets_stored=stored.names,
         secrets_missing=stored.missing,
-        switched_off=dict(UNEMULATED) if tgt.name == "local" else {},
+        switched_off=_switched_off(tgt, plan.blueprint),
         database=database,
         monthly_cost=getattr(plan.estimate, "total", None),
     )
+
+
+def _switched_off(tgt: Target, bp: Blueprint) -> dict[str, str]:
+    if tgt.name != "local":
+        return {}
+    present = {
+        "aws_elasticache_replication_group": bool(bp.cache),
+        "performance_insights": bool(bp.database),
+    }
+    return {k: v for k, v in UNEMULATED.items() if present.get(k, True)}
 
 
 def _ensure_generated(root: Path, bp: Blueprint, say: Log) -> None:
