@@ -105,8 +105,9 @@ def csv_mode(source: Source) -> bool:
     return getattr(source, "record_format", None) == "csv"
 
 
-def target_csv(st: dict[str, Any], table: Table, where: str = "") -> Iterator[bytes]:
-    """The target's rows as PostgreSQL prints them in CSV (see db/pgtext.py), in blocks."""
+def target_csv(st: dict[str, Any], table: Table, where: str = "") -> Iterator[tuple[bytes, int]]:
+    """The target's rows as PostgreSQL prints them in CSV (see db/pgtext.py): slabs of whole
+    rows, and how many rows each holds (libpq hands over one row at a time)."""
     from skylift.db.sources._sqlite_csv import target_select
 
     tr: Translator = st["translator"]
@@ -114,25 +115,22 @@ def target_csv(st: dict[str, Any], table: Table, where: str = "") -> Iterator[by
     force = f", FORCE_QUOTE ({', '.join(quoted)})" if quoted else ""
     options = f"FORMAT csv, NULL '\\N'{force}"
     with _conn(st).cursor() as cur, cur.copy(f"COPY ({sql}{where}) TO STDOUT ({options})") as copy:
-        for block in copy:
-            yield bytes(block)
+        rows: list[Any] = []
+        for row in copy:
+            rows.append(row)
+            if len(rows) >= FETCH:
+                yield b"".join(rows), len(rows)
+                rows = []
+        if rows:
+            yield b"".join(rows), len(rows)
 
 
 def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
-    total, rest = 0, b""
-    for block in target_csv(st, table, where):
-        data = rest + block
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            rest = data
-            continue
-        total += digest_lines(data[:cut])
-        rest = data[cut + 1 :]
-    if rest:
-        total += digest_lines(rest)
-    tr: Translator = st["translator"]
-    count = _conn(st).execute(f"SELECT count(*) FROM {tr.t(table)}{where}").fetchone()[0]  # type: ignore[index]
-    _pool.report(table.name, count)
+    count = total = 0
+    for slab, rows in target_csv(st, table, where):
+        total += digest_lines(slab[:-1])  # every row ends with a newline
+        count += rows
+        _pool.report(table.name, rows)
     return count, total & MASK
 
 
@@ -285,8 +283,8 @@ def _csv_rows(
     return source, (tuple(r) for r in csv.reader(_lines(target_csv(st, table))))
 
 
-def _lines(blocks: Iterator[bytes]) -> Iterator[str]:
-    data = b"".join(blocks).decode("utf-8")
+def _lines(slabs: Iterator[tuple[bytes, int]]) -> Iterator[str]:
+    data = b"".join(slab for slab, _ in slabs).decode("utf-8")
     yield from data.splitlines(keepends=True)
 
 
