@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -124,5 +125,7 @@ def test_example_apps_match_golden(name: str) -> None:
 
     bp = make_plan(scan(root)).blueprint
     files, notes = render_files(root, bp, budget_usd=_budget(bp), github_repository="acme/" + name)
+    names = re.findall(r'\{ name = "(\w+)"', files["infra/ecs.tf"])
+    assert len(names) == len(set(names)), "a variable is set twice in the task definition"
     files["NOTES.txt"] = "".join(f"{n}\n" for n in notes)
     golden.check(f"examples/{name}", files)

@@ -14,6 +14,9 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 # Composed inside the container from the new endpoints (scripts/skylift-env.sh), so they are not
 # copied from the old host's .env into SSM.
 COMPOSED_SECRETS = {"database": ("DATABASE_URL",), "cache": ("REDIS_URL",)}
+DB_PARTS = ("DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_SSLMODE")
+CACHE_PARTS = ("REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "REDIS_AUTH_TOKEN")
+CACHE_PASSWORDS = ("REDIS_PASSWORD", "REDIS_AUTH")
 # Libraries a PostgreSQL extension needs preloaded (most extensions, pgvector included, need none).
 PRELOAD = {
     "pg_stat_statements": "pg_stat_statements",
@@ -46,8 +49,11 @@ def terraform_context(bp: Blueprint, github_repository: str) -> dict[str, Any]:
         "health_path": bp.health_path,
         "cpu_architecture": "ARM64" if bp.cpu_arch == "arm64" else "X86_64",
         "github_repository": github_repository,
-        "config_env": sorted((k, v) for k, v in bp.config_env.items() if k != "PORT"),
+        "config_env": sorted(
+            (k, v) for k, v in bp.config_env.items() if k not in injected_names(bp)
+        ),
         "secrets": ssm_secret_names(bp),
+        "cache_password_aliases": cache_password_aliases(bp),
         "database": _database(bp),
         "extensions": (bp.database or {}).get("extensions", []),
         "preload_libraries": _preload(bp),
@@ -63,14 +69,25 @@ def terraform_context(bp: Blueprint, github_repository: str) -> dict[str, Any]:
     return ctx
 
 
+def injected_names(bp: Blueprint) -> set[str]:
+    """Variables the task definition sets itself from the new endpoints and managed secrets:
+    the old host's values for them must not be copied (nor set twice)."""
+    names = {"PORT"}
+    if bp.database:
+        names |= {*COMPOSED_SECRETS["database"], *DB_PARTS}
+    if bp.cache:
+        names |= {*COMPOSED_SECRETS["cache"], *CACHE_PARTS, *CACHE_PASSWORDS}
+    return names
+
+
+def cache_password_aliases(bp: Blueprint) -> list[str]:
+    """Names under which the app reads the cache password: they get the new AUTH token."""
+    return sorted(n for n in bp.secrets if n in CACHE_PASSWORDS) if bp.cache else []
+
+
 def ssm_secret_names(bp: Blueprint) -> list[str]:
     """The app's secrets that live in SSM (names only)."""
-    composed: set[str] = set()
-    if bp.database:
-        composed.update(COMPOSED_SECRETS["database"])
-    if bp.cache:
-        composed.update(COMPOSED_SECRETS["cache"])
-    return sorted(s for s in bp.secrets if s not in composed)
+    return sorted(s for s in bp.secrets if s not in injected_names(bp))
 
 
 def _database(bp: Blueprint) -> dict[str, Any] | None:

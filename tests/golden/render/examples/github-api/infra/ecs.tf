@@ -23,15 +23,9 @@ locals {
   environment = concat(
     [
       { name = "AWS_REGION", value = "us-east-1" },
-      { name = "DB_HOST", value = "localhost" },
-      { name = "DB_NAME", value = "github_insights" },
-      { name = "DB_PORT", value = "3306" },
-      { name = "DB_USER", value = "github" },
       { name = "ENABLE_EMAIL_NOTIFICATIONS", value = "false" },
       { name = "NODE_ENV", value = "development" },
       { name = "NOTIFICATION_EMAIL", value = "admin@example.com" },
-      { name = "REDIS_HOST", value = "localhost" },
-      { name = "REDIS_PORT", value = "6379" },
       { name = "SES_FROM_EMAIL", value = "noreply@example.com" },
       { name = "SMTP_HOST", value = "" },
       { name = "SMTP_PORT", value = "587" },
@@ -51,13 +45,12 @@ locals {
   # valueFrom is an ARN: the values never pass through Terraform (`skylift up` stores them).
   secrets = concat(
     [
-      { name = "DB_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/DB_PASSWORD" },
       { name = "GITHUB_TOKENS", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/GITHUB_TOKENS" },
-      { name = "REDIS_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_PASSWORD" },
       { name = "SESSION_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/SESSION_SECRET" },
       { name = "SMTP_PASS", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/SMTP_PASS" },
       { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
       { name = "REDIS_AUTH_TOKEN", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
+      { name = "REDIS_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
     ],
   )
 }

@@ -40,11 +40,11 @@ locals {
   secrets = concat(
     [
       { name = "JWT_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/JWT_SECRET" },
-      { name = "REDIS_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_PASSWORD" },
       { name = "STRIPE_SECRET_KEY", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/STRIPE_SECRET_KEY" },
       { name = "STRIPE_WEBHOOK_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/STRIPE_WEBHOOK_SECRET" },
       { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
       { name = "REDIS_AUTH_TOKEN", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
+      { name = "REDIS_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
     ],
   )
 }
