@@ -77,11 +77,12 @@ def field_sql(col: Column) -> str | None:
         value = f"NULLIF({q}, 0)"
     elif dtype == "bit":
         if col.kind == "bool":
-            value = f"CASE {q} + 0 WHEN 1 THEN 't' WHEN 0 THEN 'f' END"
+            value = f"CASE {q} + 0 WHEN 1 THEN 't' WHEN 0 THEN 'f' ELSE {q} + 0 END"
         else:
             value = f"LPAD(BIN({q} + 0), {int(col.pg_type[4:-1])}, '0')"
     elif col.kind == "bool":
-        value = f"CASE {q} WHEN 1 THEN 't' WHEN 0 THEN 'f' END"
+        # anything else (written after the profile) reaches PostgreSQL, which refuses it
+        value = f"CASE {q} WHEN 1 THEN 't' WHEN 0 THEN 'f' ELSE {q} END"
     elif col.kind in ("int", "numeric"):
         value = q
     elif col.kind == "bytes":
