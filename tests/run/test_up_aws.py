@@ -51,3 +51,10 @@ def test_up_target_aws(
     body = state["Body"].read()
     assert b"aws_ecs_service" in body and b"aws-path-secret" not in body
     assert not (app / ".skylift" / "up" / "aws" / "tf" / "skylift_local_override.tf").exists()
+
+    from skylift.run.down import down
+
+    assert down(app, target="aws").destroyed
+    ecs = boto3.client("ecs", endpoint_url=fake_account)
+    clusters = ecs.describe_clusters(clusters=["pantrypal-api-prod"])["clusters"]
+    assert all(c["status"] == "INACTIVE" for c in clusters)  # terraform destroy ran
