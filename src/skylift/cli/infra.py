@@ -33,7 +33,7 @@ def generate(
     from skylift.render import generate as do_generate
     from skylift.run.up import load_plan
 
-    bp = load_plan(path).blueprint
+    bp = load_plan(path, reports=False).blueprint
     try:
         result = do_generate(path, bp, force=force)
     except FilesWouldChange as exc:

@@ -27,7 +27,7 @@ def run_task(
     root: Path, command: str, *, target: str = "local", environment: str = "prod"
 ) -> TaskRun:
     root = root.resolve()
-    bp = load_plan(root).blueprint
+    bp = load_plan(root, reports=False).blueprint
     tgt = open_target(root, target, bp.app, environment, bp.region)
     tf = Terraform(root / "infra", tgt.state_dir / "tf", tgt.env)
     out = tf.outputs() if (tf.workdir / ".terraform").is_dir() else {}

@@ -44,12 +44,12 @@ class UpResult:
         return asdict(self)
 
 
-def load_plan(root: Path) -> Any:
-    """The Plan (Blueprint + cost) of the app, as `skylift plan` derives it (writing the plan
-    document first if there is none, so the rehearsal's summary has a place to go)."""
+def load_plan(root: Path, *, reports: bool = True) -> Any:
+    """The Plan (Blueprint + cost) of the app, as `skylift plan` derives it. With `reports`,
+    the plan document is written first if there is none, so `up`'s summary has a place to go."""
     from skylift.plan import plan
 
-    return plan(root, write_reports=not (root / "migration.html").exists()).plan
+    return plan(root, write_reports=reports and not (root / "migration.html").exists()).plan
 
 
 def up(
