@@ -172,6 +172,7 @@ def stop(data_dir: Path) -> bool:
     data_dir = data_dir.resolve()
     if _pid_file_port(data_dir) is None:
         return False
+    _make_reachable(data_dir)  # a tool may have tightened a parent folder's mode since start
     _cmd("pg_ctl", ["-D", str(data_dir), "-m", "fast", "-w", "stop"])
     return True
 

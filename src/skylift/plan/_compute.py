@@ -204,8 +204,14 @@ def task_permissions(profile: AppProfile, bp: Blueprint) -> list[dict[str, Any]]
             }
         )
     if "ses" in services:
+        # sending is authorized on the verified identity (domain or address), never on "*"
+        identities = f"arn:aws:ses:{bp.region}:*:identity/*"
         out.append(
-            {"sid": "AppSes", "actions": ["ses:SendEmail", "ses:SendRawEmail"], "resources": ["*"]}
+            {
+                "sid": "AppSes",
+                "actions": ["ses:SendEmail", "ses:SendRawEmail"],
+                "resources": [identities],
+            }
         )
     return out
 

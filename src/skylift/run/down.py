@@ -40,10 +40,6 @@ def down(
         if moto_server.stop(sdir):
             stopped.append("embedded AWS (moto)")
             destroyed = True
-        if (sdir / "postgres").is_dir():
-            # the server runs as an unprivileged user when we are root: let it reach the folder
-            # again (a tool may have tightened a parent's mode since `up`)
-            embedded_pg._make_reachable(sdir / "postgres")
         if embedded_pg.stop(sdir / "postgres"):
             stopped.append("embedded PostgreSQL")
         shutil.rmtree(sdir, ignore_errors=True)

@@ -82,7 +82,7 @@ data "aws_iam_policy_document" "task" {
   statement {
     sid       = "AppSes"
     actions   = ["ses:SendEmail", "ses:SendRawEmail"]
-    resources = ["*"]
+    resources = ["arn:aws:ses:us-east-1:*:identity/*"]
   }
 }
 
