@@ -89,7 +89,13 @@ def migrate(
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     started = time.monotonic()
-    source = open_source(source_url, {"types": types or {}, "jobs": jobs})
+    options = {
+        "types": types or {},
+        "jobs": jobs,
+        "target_url": target_url,
+        "identifiers": identifiers,
+    }
+    source = open_source(source_url, options)
     try:
         if dry_run:
             schema = _read_schema(source, progress)
@@ -298,8 +304,9 @@ def _run_step(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> None
             raise TargetError(
                 f"PostgreSQL refused {step.object}",
                 str(exc).strip().splitlines()[0],
-                "this is a translation gap: report it with --traceback; the statement was:\n"
-                + step.sql,
+                "if it names an extension, install it on the target or allow it (RDS: the "
+                "rds.allowed_extensions parameter), then rerun; otherwise report it with "
+                "--traceback. The statement was:\n" + step.sql,
             ) from exc
         return
     try:
