@@ -53,6 +53,11 @@ def _binaries() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
+def binary(name: str) -> Path:
+    """A client or server program of the embedded PostgreSQL (psql, pg_dump, ...)."""
+    return _binaries() / name
+
+
 def _run_as() -> str | None:
     """The OS user the server runs as: ourselves, or an unprivileged one when we are root."""
     if os.geteuid() != 0:

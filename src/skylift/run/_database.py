@@ -14,15 +14,52 @@ from skylift.run._targets import Target
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
-def source_url(root: Path, bp: Blueprint, given: str | None) -> str | None:
-    """The database to move: --source, $SKYLIFT_SOURCE_DATABASE_URL, or a SQLite file in the repo."""
+def source_url(
+    root: Path, bp: Blueprint, given: str | None, tgt: Target | None = None
+) -> str | None:
+    """The database to move: --source, $SKYLIFT_SOURCE_DATABASE_URL, a SQLite file in the repo,
+    or (rehearsal only) a PostgreSQL dump in the repo, loaded into a scratch database that stands
+    in for the current host's."""
     if given or os.environ.get("SKYLIFT_SOURCE_DATABASE_URL"):
         return given or os.environ["SKYLIFT_SOURCE_DATABASE_URL"]
-    for rel in (bp.database or {}).get("source_files") or []:
-        path = root / rel
+    files = [root / rel for rel in (bp.database or {}).get("source_files") or []]
+    for path in files:
         if path.suffix in SQLITE_SUFFIXES and path.is_file():
             return f"sqlite:///{path}"
+    postgres = (bp.database or {}).get("source_engine") in ("postgresql", "postgres")
+    if tgt is not None and tgt.name == "local" and postgres:
+        dump = next((p for p in files if p.suffix == ".sql" and p.is_file()), None)
+        if dump is not None:
+            return _load_dump(tgt, bp, dump)
     return None
+
+
+def _load_dump(tgt: Target, bp: Blueprint, dump: Path) -> str:
+    """Load a PostgreSQL dump once into `<name>_current` on the embedded server."""
+    import subprocess
+
+    import psycopg
+
+    from skylift.cloud import embedded_pg
+    from skylift.errors import SourceError
+
+    server = embedded_pg.start(tgt.state_dir / "postgres")
+    url = embedded_pg.ensure_database(
+        server, str((bp.database or {}).get("name") or bp.app) + "_current"
+    )
+    with psycopg.connect(url) as conn:
+        loaded = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+        ).fetchone()
+    if loaded and loaded[0]:
+        return url
+    psql = embedded_pg.binary("psql")
+    done = subprocess.run([str(psql), "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(dump)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if done.returncode:
+        raise SourceError(f"cannot load {dump.name} into the rehearsal's source database",
+                          done.stderr.strip()[-600:], "check that the dump is a PostgreSQL plain-SQL dump")  # fmt: skip
+    return url
 
 
 def target_url(tgt: Target, bp: Blueprint, say: Callable[[str], None]) -> str | None:
@@ -49,7 +86,7 @@ def migrate(
 ) -> dict[str, Any] | None:
     if not bp.database:
         return None
-    source = source_url(root, bp, given)
+    source = source_url(root, bp, given, tgt)
     if source is None:
         return {
             "status": "skipped",
