@@ -1,16 +1,16 @@
 """PostgreSQL's own text output, reproduced exactly, for values computed from a source.
 
-The SQLite path sends each row as a CSV record written in the very form PostgreSQL prints that
-row back (`COPY ... TO STDOUT (FORMAT csv)` with TimeZone UTC, DateStyle ISO,
-extra_float_digits 1, bytea_output hex). Verification then compares digests of the records sent
-with digests of the records PostgreSQL prints: equal only if every value was stored as sent.
-The functions here must match PostgreSQL byte for byte; tests compare them with a real server.
+Verification compares digests of CSV records computed from the source with digests of the
+records PostgreSQL prints for the stored rows (`COPY ... TO STDOUT (FORMAT csv)` under SESSION).
+Where the target server is at hand it normalizes source values itself (db/copy.py
+`normalizer`); these functions are the same forms in Python, for when it is not. They must match
+PostgreSQL byte for byte; tests compare them with a real server. Floats are compared by their
+bits (float8send), so no float formatting is needed here.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from decimal import Decimal
 from typing import Any
 
@@ -24,32 +24,6 @@ SESSION = (
 def csv_text(value: str) -> str:
     """A quoted CSV field (columns read back with FORCE_QUOTE are always quoted)."""
     return '"' + value.replace('"', '""') + '"'
-
-
-def float8(value: float) -> str:
-    """float8out with extra_float_digits = 1: the shortest exact digits, %g-style layout."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    text = repr(value)
-    mantissa, _, exp = text.partition("e")
-    digits = mantissa.lstrip("-").replace(".", "").lstrip("0") or "0"
-    if not exp and abs(value) < 1e15:
-        return text[:-2] if text.endswith(".0") else text
-    # scientific layout: d[.ddd]e+XX, exponent at least two digits
-    sign = "-" if text.startswith("-") else ""
-    decimal_exp = _decimal_exponent(mantissa.lstrip("-"), int(exp or 0))
-    digits = digits.rstrip("0") or "0"
-    body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    return f"{sign}{body}e{'+' if decimal_exp >= 0 else '-'}{abs(decimal_exp):02d}"
-
-
-def _decimal_exponent(mantissa: str, exp: int) -> int:
-    whole, _, frac = mantissa.partition(".")
-    if whole.strip("0"):
-        return len(whole.lstrip("0")) - 1 + exp
-    return -(len(frac) - len(frac.lstrip("0")) + 1) + exp
 
 
 def numeric(value: Any, scale: int | None) -> str:
