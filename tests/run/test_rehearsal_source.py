@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 
-from skylift.cloud import embedded_pg
+from skylift.cloud import embedded_mysql, embedded_pg
 from skylift.plan.blueprint import Blueprint
 from skylift.run._database import source_url
 from skylift.run._targets import Target
@@ -36,3 +36,32 @@ def test_postgres_dump_becomes_the_rehearsal_source(tmp_path: Path) -> None:
         assert source_url(app, bp, None, Target("aws", tmp_path / "aws")) is None  # never on AWS
     finally:
         embedded_pg.stop(tmp_path / "state" / "postgres")
+
+
+def test_mysql_dump_becomes_the_rehearsal_source(tmp_path: Path) -> None:
+    app = tmp_path / "github-api"
+    shutil.copytree(ROOT / "examples" / "github-api", app)
+    bp = Blueprint(app="github-api", region="us-east-1", tier="starter", compute="fargate",
+                   runtime="node", port=3000, health_path="/health",
+                   database={"name": "github_api", "source_engine": "mysql",
+                             "source_files": ["data/dump.sql"]})  # fmt: skip
+    target = Target("local", tmp_path / "state")
+    try:
+        url = source_url(app, bp, None, target)
+        assert (
+            url is not None and url.startswith("mysql://") and url.endswith("/github_api_current")
+        )
+        assert source_url(app, bp, None, target) == url  # loaded once, the server reused
+        from urllib.parse import urlsplit
+
+        import pymysql
+
+        parts = urlsplit(url)
+        conn = pymysql.connect(host=parts.hostname, port=parts.port, user="root",
+                               password=parts.password, database="github_api_current")  # fmt: skip
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM users")
+            assert cur.fetchone()[0] > 0
+        conn.close()
+    finally:
+        assert embedded_mysql.stop(tmp_path / "state" / "mysql")

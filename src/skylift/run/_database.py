@@ -26,11 +26,17 @@ def source_url(
     for path in files:
         if path.suffix in SQLITE_SUFFIXES and path.is_file():
             return f"sqlite:///{path}"
-    postgres = (bp.database or {}).get("source_engine") in ("postgresql", "postgres")
-    if tgt is not None and tgt.name == "local" and postgres:
-        dump = next((p for p in files if p.suffix == ".sql" and p.is_file()), None)
-        if dump is not None:
-            return _load_dump(tgt, bp, dump)
+    engine = (bp.database or {}).get("source_engine")
+    dump = next((p for p in files if p.suffix == ".sql" and p.is_file()), None)
+    if tgt is None or tgt.name != "local" or dump is None:
+        return None
+    if engine in ("postgresql", "postgres"):
+        return _load_dump(tgt, bp, dump)
+    if engine in ("mysql", "mariadb"):
+        from skylift.cloud import embedded_mysql
+
+        name = str((bp.database or {}).get("name") or bp.app).replace("-", "_") + "_current"
+        return embedded_mysql.load(tgt.state_dir / "mysql", name, dump)
     return None
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from skylift.cloud import embedded_pg, moto_server
+from skylift.cloud import embedded_mysql, embedded_pg, moto_server
 from skylift.cloud.terraform import Terraform
 from skylift.run._targets import open_target, state_dir
 from skylift.run.journal import Journal
@@ -42,6 +42,8 @@ def down(
             destroyed = True
         if embedded_pg.stop(sdir / "postgres"):
             stopped.append("embedded PostgreSQL")
+        if embedded_mysql.stop(sdir / "mysql"):
+            stopped.append("embedded MariaDB")
         shutil.rmtree(sdir, ignore_errors=True)
     else:
         destroyed = _destroy(root, target, environment, say)
