@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
+from skylift.cloud._net import free_port
 from skylift.errors import MissingToolError, SourceError
 
 PASSWORD = "rehearsal"  # a throwaway server on 127.0.0.1 holding a copy of the app's dump
@@ -32,12 +32,6 @@ def _binary(*names: str) -> str:
         "rehearsing an app whose data is a MySQL dump needs a MySQL-compatible server",
         "apt-get install mariadb-server, or pass --source mysql://... (your current database)",
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _running(base: Path) -> int | None:
@@ -66,7 +60,7 @@ def start(base: Path) -> str:
         subprocess.run([_binary("mariadb-install-db", "mysql_install_db"), f"--datadir={data}",
                         "--auth-root-authentication-method=normal", "--skip-test-db",
                         *([f"--user={user}"] if user else [])], check=True, capture_output=True)  # fmt: skip
-    port = _free_port()
+    port = free_port()
     subprocess.Popen(
         [_binary("mariadbd", "mysqld"), "--no-defaults", *([f"--user={user}"] if user else []),
          f"--datadir={data}", f"--port={port}", "--bind-address=127.0.0.1",

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from skylift.cloud._net import free_port
 from skylift.errors import MissingToolError, TargetError
 
 SERVER_SETTINGS = {
@@ -78,12 +79,6 @@ def _make_reachable(path: Path) -> None:
         mode = folder.stat().st_mode
         if mode & traverse != traverse:
             folder.chmod(mode | traverse)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pid_file_port(data_dir: Path) -> int | None:
@@ -153,7 +148,7 @@ def start(data_dir: Path) -> EmbeddedPostgres:
         _init(data_dir)
     else:
         _make_reachable(data_dir)
-    port = _free_port()
+    port = free_port()
     options = f"-h 127.0.0.1 -p {port} -k {data_dir} " + " ".join(
         f"-c {k}={v}" for k, v in SERVER_SETTINGS.items()
     )

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from skylift.cloud._net import free_port
 from skylift.errors import InfraError, MissingToolError
 
 REGION_DEFAULT = "us-east-1"
@@ -44,12 +44,6 @@ class MotoServer:
             "AWS_SESSION_TOKEN": "",
             "AWS_PROFILE": "",
         }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _alive(pid: int) -> bool:
@@ -96,7 +90,7 @@ def start(state_dir: Path, timeout: float = 30.0) -> MotoServer:
             "moto's server is not installed", str(exc), "pip install 'moto[server]'"
         ) from exc
     state_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (state_dir / "moto.log").open("ab")
     env = {**os.environ, "MOTO_ACM_VALIDATION_WAIT": "0"}  # certificates issue at once
