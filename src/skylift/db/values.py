@@ -16,8 +16,8 @@ equal and any change — one float bit, one character, one microsecond — does 
     timestamptz PostgreSQL text in UTC: '2025-01-31 10:00:00+00' (verification reads with TimeZone=UTC)
     text_repr  PostgreSQL's text output (uuid, enum, arrays, vector, interval, ...)
 
-Sources produce canonical values with `to_canonical(kind, value)` from their own Python values
-(datetime, Decimal, bytes, ...); the target side reads the READ_AS cast and needs little work.
+The target side reads the READ_AS cast and needs little work; a source's canonical rows use the
+same forms (pg_timestamptz_text, pg_date_text, canonical_decimal, canonical_json).
 """
 
 from __future__ import annotations
@@ -98,42 +98,8 @@ def pg_timestamptz_text(value: dt.datetime) -> str:
     return f"{value.year:04d}-{value:%m-%d %H:%M:%S}{_fraction(value.microsecond)}+00"
 
 
-def pg_timestamp_text(value: dt.datetime) -> str:
-    return f"{value.year:04d}-{value:%m-%d %H:%M:%S}{_fraction(value.microsecond)}"
-
-
 def pg_date_text(value: dt.date) -> str:
     return f"{value.year:04d}-{value:%m-%d}"
-
-
-def pg_time_text(value: dt.time) -> str:
-    return f"{value:%H:%M:%S}{_fraction(value.microsecond)}"
-
-
-def to_canonical(kind: str, value: Any) -> Any:
-    """The canonical form of a source value already converted to the Python type of its kind
-    (int, float, Decimal, bool, str, bytes, datetime, date, time; JSON as text)."""
-    if value is None:
-        return None
-    if kind == "float":
-        return float(value)
-    if kind == "numeric":
-        return canonical_decimal(value)
-    if kind == "bool":
-        return int(bool(value))
-    if kind == "bytes":
-        return bytes(value)
-    if kind == "json":
-        return canonical_json(value)
-    if kind == "timestamptz" and isinstance(value, dt.datetime):
-        return pg_timestamptz_text(value)
-    if kind == "timestamp" and isinstance(value, dt.datetime):
-        return pg_timestamp_text(value)
-    if kind == "date" and isinstance(value, dt.date):
-        return pg_date_text(value)
-    if kind == "time" and isinstance(value, dt.time):
-        return pg_time_text(value)
-    return value
 
 
 # target-side canonicalizers (psycopg values of the READ_AS type); None means "as is"

@@ -45,8 +45,6 @@ class Plan:
     select: str = "c"
     bad: list[tuple[str, str]] = field(default_factory=list)  # (predicate, reason)
     convert: str | None = None  # name of a Python converter in _sqlite_read.CONVERTERS
-    # the canonical form, when it is not the value sent (JSON, decimals): _sqlite_read.CANON
-    canon: str | None = None
 
 
 def q(name: str) -> str:
@@ -304,7 +302,7 @@ def _plan_float(col: Column, st: dict[str, int], schema: Schema, where: str) -> 
 
 
 def _plan_numeric(col: Column, st: dict[str, int], schema: Schema, where: str) -> Plan:
-    plan = Plan(canon="numeric")
+    plan = Plan()
     if st.get("text", 0) > st.get("empty", 0):
         plan.bad.append(("typeof(c)='text' AND c <> ''", "text in a number column"))
     if st.get("blob"):
@@ -361,7 +359,7 @@ def _plan_bytes(col: Column, st: dict[str, int], schema: Schema, where: str) -> 
 
 
 def _plan_json(col: Column, st: dict[str, int], schema: Schema, where: str) -> Plan:
-    plan = Plan(canon="json")
+    plan = Plan()
     if st.get("invalid"):
         plan.bad.append(("typeof(c)='text' AND c <> '' AND json_valid(c) = 0", "invalid JSON"))
     if st.get("blob"):

@@ -24,7 +24,7 @@ from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
 from skylift.db.sources import _sqlite_csv as _csv
 from skylift.db.sources._sqlite_profile import Plan, q, sub
-from skylift.db.values import canonical_decimal, canonical_json, pg_date_text, pg_timestamptz_text
+from skylift.db.values import pg_date_text, pg_timestamptz_text
 
 FETCH = 5000
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -78,20 +78,6 @@ def _to_text(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
-def _numeric(value: Any) -> Any:
-    try:
-        return canonical_decimal(value)
-    except ArithmeticError as exc:
-        raise BadValue("not a number") from exc
-
-
-def _json(value: Any) -> Any:
-    try:
-        return canonical_json(value)
-    except ValueError as exc:
-        raise BadValue("invalid JSON") from exc
-
-
 def _uuid(value: Any) -> Any:
     try:
         return str(uuid.UUID(value if isinstance(value, str) else bytes(value).hex()))
@@ -106,7 +92,6 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "to_text": _to_text,
     "uuid": _uuid,
 }
-CANON: dict[str, Callable[[Any], Any]] = {"numeric": _numeric, "json": _json}
 
 
 @dataclass
@@ -115,12 +100,11 @@ class _Compiled:
     bad: str
     reason: str
     convert: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
-    canon: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
     text_columns: list[int] = field(default_factory=list)
 
 
 def compile_table(table: Table) -> _Compiled:
-    selects, bads, reasons, convert, canon = [], [], [], [], []
+    selects, bads, reasons, convert = [], [], [], []
     for i, col in enumerate(table.columns):
         plan: Plan = col.extra["plan"]
         qcol = q(col.name)
@@ -131,14 +115,11 @@ def compile_table(table: Table) -> _Compiled:
             reasons.append(f"WHEN {cond} THEN '{col.name.replace(chr(39), chr(39) * 2)}\x1f{why}'")
         if plan.convert:
             convert.append((i, CONVERTERS[plan.convert]))
-        if plan.canon:
-            canon.append((i, CANON[plan.canon]))
     return _Compiled(
         select=", ".join(selects),
         bad=" OR ".join(bads) or "0",
         reason=f"CASE {' '.join(reasons)} END" if reasons else "NULL",
         convert=convert,
-        canon=canon,
         # with text_factory=bytes every TEXT value arrives as bytes; only bytea keeps them
         text_columns=[i for i, c in enumerate(table.columns) if c.kind != "bytes"],
     )
@@ -289,30 +270,14 @@ class SqliteReader:
                     return None
         return tuple(values)
 
-    def canonical(self, table: Table, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """The canonical form of rows from `batches()`: most columns already are."""
-        steps = self._get(table).canon
-        if not steps:
-            return batch
-        out = []
-        for row in batch:
-            values = list(row)
-            for i, func in steps:
-                if values[i] is not None:
-                    try:
-                        values[i] = func(values[i])
-                    except BadValue as exc:  # cannot happen after the source's checks
-                        values[i] = f"<{exc}: {values[i]!r}>"
-            out.append(tuple(values))
-        return out
-
     def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
         for batch in self.batches(table, chunk):
             yield from batch
 
     def canonical_rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
-        for batch in self.batches(table, chunk):
-            yield from self.canonical(table, batch)
+        """The protocol's tuple form. The engine compares SQLite rows as CSV records
+        (`csv_batches`), so this is only the rows as sent."""
+        return self.rows(table, chunk)
 
     def rejects(self, table: Table, chunk: Chunk) -> Iterator[Reject]:
         """Rows the source's rules refuse; call after `batches()` for the same chunk."""
