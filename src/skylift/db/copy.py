@@ -20,16 +20,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from xxhash import xxh3_64_intdigest
 
 from skylift.db import _pool, journal, pgtext
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Reject, Source
+from skylift.db.sources._sqlite_binary import HEADER, TRAILER
 from skylift.db.sources._sqlite_read import SlowPath, json_safe, printable
 from skylift.db.translate import Policy, Translator
 from skylift.db.values import MASK, digest_lines, digest_rows
 
 SESSION = pgtext.SESSION + "; SET synchronous_commit = off"
 CSV_OPTIONS = " (FORMAT csv, NULL '\\N')"
+BINARY = " (FORMAT binary)"
 REFUSED = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.DataError)
 BATCH = 5000
 
@@ -86,11 +89,11 @@ def source_digest(reader: Any, table: Table, chunk: Chunk, refused: set[str] | N
     if refused:
         keys = [c.name for c in table.columns]
         pk = [keys.index(k) for k in (table.primary_key or keys)]
-        rows = (r for r in rows if _key_json(r, pk) not in refused)
+        rows = (r for r in rows if key_json(r, pk) not in refused)
     return digest_rows(rows)
 
 
-def _key_json(row: tuple[Any, ...], positions: list[int]) -> str:
+def key_json(row: tuple[Any, ...], positions: list[int]) -> str:
     return json.dumps([json_safe(row[i]) for i in positions], default=str, ensure_ascii=False)
 
 
@@ -125,6 +128,8 @@ def _done_elsewhere(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chun
 def _copy_once(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
+    if copy_format(reader, table) == "binary":
+        return _copy_binary(st, table, chunk)
     if hasattr(reader, "csv_batches"):
         return _copy_csv(st, table, chunk)
     count = digest = 0
@@ -181,6 +186,36 @@ def _copy_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     return ChunkResult(table.name, chunk.id, count, len(rejects), False)
 
 
+def copy_format(reader: Any, table: Table) -> str:
+    """How a table's rows travel: "binary" (COPY binary records), "csv" or "rows" (tuples)."""
+    if hasattr(reader, "copy_format"):
+        return str(reader.copy_format(table))
+    return "csv" if hasattr(reader, "csv_batches") else "rows"
+
+
+def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
+    """Binary COPY records; the digest of each record is the digest verification expects of
+    the row PostgreSQL sends back (see sources/_sqlite_binary.py)."""
+    conn: psycopg.Connection[Any] = st["conn"]
+    reader = st["reader"]
+    count = digest = 0
+    with conn.transaction():
+        with (
+            conn.cursor() as cur,
+            cur.copy(copy_statement(st["translator"], table) + BINARY) as copy,
+        ):
+            copy.write(HEADER)
+            for records, _rows in reader.binary_batches(table, chunk):
+                copy.write(b"".join(records))
+                count += len(records)
+                digest += sum(map(xxh3_64_intdigest, records))
+                _pool.report(table.name, len(records))
+            copy.write(TRAILER)
+        rejects = list(reader.rejects(table, chunk))
+        _finish(conn, st["fingerprint"], chunk, table, (count, digest & MASK), rejects)
+    return ChunkResult(table.name, chunk.id, count, len(rejects), False)
+
+
 def _finish(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chunk, table: Table,
             copied: tuple[int, int], rejects: list[Reject]) -> None:  # fmt: skip
     journal.record_rejects(conn, fingerprint, chunk.id, rejects)
@@ -194,36 +229,51 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
     refused: list[Reject] = []
-    csv_mode = hasattr(reader, "csv_batches")
-    if csv_mode:
-        items: list[Any] = [
-            pair
-            for sent, checked in reader.csv_batches(table, chunk)
-            for pair in zip(sent, checked, strict=True)
-        ]
-        sql = copy_statement(st["translator"], table) + CSV_OPTIONS
-    else:
-        items = [row for batch in batches(reader, table, chunk) for row in batch]
-        sql = copy_statement(st["translator"], table)
-    write = _write_record if csv_mode else _write_row
+    mode = copy_format(reader, table)
+    items, sql = _items(st, table, chunk, mode)
+    frame = (HEADER, TRAILER) if mode == "binary" else (b"", b"")
     with conn.transaction():
         loaded = _bisect(
             conn,
             sql,
             items,
-            write,
-            lambda item, exc: refused.append(_refused(table, item, exc, csv_mode)),
+            WRITERS[mode],
+            lambda item, exc: refused.append(_refused(table, item, exc, mode)),
+            frame,
         )
         rejects = list(reader.rejects(table, chunk)) + refused
-        if csv_mode:
+        if mode == "binary":
+            digest = sum(map(xxh3_64_intdigest, (item[0] for item in loaded)))
+        elif mode == "csv":
             digest = digest_lines("\n".join(item[1] for item in loaded).encode()) if loaded else 0
         elif hasattr(reader, "canonical"):
             digest = digest_rows(reader.canonical(table, loaded))
         else:
             digest = source_digest(reader, table, chunk, {r.key for r in refused})
-        _finish(conn, st["fingerprint"], chunk, table, (len(loaded), digest), rejects)
+        _finish(conn, st["fingerprint"], chunk, table, (len(loaded), digest & MASK), rejects)
     _pool.report(table.name, len(items))
     return ChunkResult(table.name, chunk.id, len(loaded), len(rejects), False)
+
+
+def _items(st: dict[str, Any], table: Table, chunk: Chunk, mode: str) -> tuple[list[Any], str]:
+    """Every good row of the chunk as (what is written, what identifies it), and the COPY."""
+    reader = st["reader"]
+    sql = copy_statement(st["translator"], table)
+    if mode == "binary":
+        pairs = [
+            p
+            for recs, rows in reader.binary_batches(table, chunk)
+            for p in zip(recs, rows, strict=True)
+        ]
+        return pairs, sql + BINARY
+    if mode == "csv":
+        pairs = [
+            p
+            for sent, checked in reader.csv_batches(table, chunk)
+            for p in zip(sent, checked, strict=True)
+        ]
+        return pairs, sql + CSV_OPTIONS
+    return [row for batch in batches(reader, table, chunk) for row in batch], sql
 
 
 def _write_record(copy: Any, item: tuple[str, str]) -> None:
@@ -234,23 +284,36 @@ def _write_row(copy: Any, row: tuple[Any, ...]) -> None:
     copy.write_row(row)
 
 
+def _write_binary(copy: Any, item: tuple[bytes, tuple[Any, ...]]) -> None:
+    copy.write(item[0])
+
+
+WRITERS: dict[str, Callable[[Any, Any], None]] = {
+    "binary": _write_binary,
+    "csv": _write_record,
+    "rows": _write_row,
+}
+
+
 def _bisect(conn: psycopg.Connection[Any], sql: str, items: list[Any], write: Callable[[Any, Any], None],
-            refuse: Callable[[Any, Exception], None]) -> list[Any]:  # fmt: skip
+            refuse: Callable[[Any, Exception], None], frame: tuple[bytes, bytes]) -> list[Any]:  # fmt: skip
     if not items:
         return []
     try:
         # a savepoint inside the chunk's transaction
         with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy:
+            copy.write(frame[0])
             for item in items:
                 write(copy, item)
+            copy.write(frame[1])
         return items
     except REFUSED as exc:
         if len(items) == 1:
             refuse(items[0], exc)
             return []
     half = len(items) // 2
-    return _bisect(conn, sql, items[:half], write, refuse) + _bisect(
-        conn, sql, items[half:], write, refuse
+    return _bisect(conn, sql, items[:half], write, refuse, frame) + _bisect(
+        conn, sql, items[half:], write, refuse, frame
     )
 
 
@@ -263,9 +326,9 @@ def _parse_record(table: Table, record: str) -> tuple[Any, ...]:
     )
 
 
-def _refused(table: Table, item: Any, exc: Exception, csv_mode: bool = False) -> Reject:
+def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows") -> Reject:
     names = [c.name for c in table.columns]
-    row = _parse_record(table, item[0]) if csv_mode else item
+    row = _parse_record(table, item[0]) if mode == "csv" else item[1] if mode == "binary" else item
     diag = getattr(exc, "diag", None)
     column = getattr(diag, "column_name", None) if diag else None
     message = (getattr(diag, "message_primary", None) if diag else None) or str(exc).splitlines()[0]
@@ -285,7 +348,7 @@ def _refused(table: Table, item: Any, exc: Exception, csv_mode: bool = False) ->
     pk = [names.index(k) for k in (table.primary_key or names)]
     return Reject(
         table=table.name,
-        key=_key_json(row, pk),
+        key=key_json(row, pk),
         column=column,
         raw=printable(row[names.index(column)]) if column else printable(repr(row)),
         reason=message if message.startswith("NUL byte") else f"PostgreSQL refused: {message}",

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from xxhash import xxh3_64_intdigest
 
 from skylift.db import _pool
-from skylift.db.copy import connect, normalizer, source_digest
+from skylift.db.copy import connect, key_json, normalizer, source_digest
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
+from skylift.db.sources._sqlite_binary import HEADER, TRAILER
 from skylift.db.translate import Policy, Translator
 from skylift.db.values import (
     MASK,
@@ -134,17 +136,65 @@ def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int
     return count, total & MASK
 
 
+def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
+    """PostgreSQL sends one row per message; the first also carries the COPY header, the last
+    message is the trailer. Each row's digest is that of the binary record sent."""
+    tr: Translator = st["translator"]
+    cols = ", ".join(tr.n(c.name) for c in table.columns)
+    sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}) TO STDOUT (FORMAT binary)"
+    with _conn(st).cursor() as cur, cur.copy(sql) as copy:
+        messages = iter(copy)
+        first = bytes(next(messages))[len(HEADER) :]
+        digests = [] if first == TRAILER else [xxh3_64_intdigest(first)]
+        digests += map(xxh3_64_intdigest, messages)
+    count = len(digests) - (first != TRAILER)  # the trailer came last
+    total = sum(digests) - (xxh3_64_intdigest(TRAILER) if first != TRAILER else 0)
+    _pool.report(table.name, count)
+    return count, total & MASK
+
+
+def table_format(source: Source, table: Table) -> str:
+    """How a table's rows are compared: "binary" records, "csv" records or canonical "rows"."""
+    if hasattr(source, "copy_format"):
+        return str(source.copy_format(table))
+    return "csv" if csv_mode(source) else "rows"
+
+
 def check_target(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
     st = _pool.state()
     table = st["tables"][table_name]
+    where = _range(st, table, chunk)
+    if table_format(st["source"], table) == "binary":
+        return ("target", table_name, *_check_target_binary(st, table, where))
     if csv_mode(st["source"]):
-        return ("target", table_name, *_check_target_csv(st, table, _range(st, table, chunk)))
+        return ("target", table_name, *_check_target_csv(st, table, where))
     count = total = 0
-    for batch in target_batches(st, table, _range(st, table, chunk)):
+    for batch in target_batches(st, table, where):
         count += len(batch)
         total += digest_rows(batch)
         _pool.report(table_name, len(batch))
     return ("target", table_name, count, total & MASK)
+
+
+def _check_source_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
+    refused = st["refused"].get(table.name)
+    pk = _pk(table)
+    count = total = 0
+    for records, rows in _reader(st).binary_batches(table, chunk):
+        if refused:
+            kept = [
+                r for r, row in zip(records, rows, strict=True) if key_json(row, pk) not in refused
+            ]
+            records = kept
+        count += len(records)
+        total += sum(map(xxh3_64_intdigest, records))
+    _pool.report(table.name, count)
+    return count, total & MASK
+
+
+def _pk(table: Table) -> list[int]:
+    names = [c.name for c in table.columns]
+    return [names.index(k) for k in (table.primary_key or names)]
 
 
 def _check_source_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
@@ -170,6 +220,8 @@ def _csv_key(table: Table, record: str) -> str:
 def check_source(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
     st = _pool.state()
     table = st["tables"][table_name]
+    if table_format(st["source"], table) == "binary":
+        return ("source", table_name, *_check_source_binary(st, table, chunk))
     if csv_mode(st["source"]):
         return ("source", table_name, *_check_source_csv(st, table, chunk))
     rows = [0]

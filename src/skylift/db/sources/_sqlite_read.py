@@ -22,6 +22,7 @@ from typing import Any
 
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
+from skylift.db.sources import _sqlite_binary as _binary
 from skylift.db.sources import _sqlite_csv as _csv
 from skylift.db.sources._sqlite_profile import Plan, q, sub
 from skylift.db.values import pg_date_text, pg_timestamptz_text
@@ -168,6 +169,7 @@ class SqliteReader:
         self._slow: set[str] = set()
         self._late: list[Reject] = []
         self._csv: dict[str, _csv.CsvPlan] = {}
+        self._encoders: dict[str, _binary.Encoder] = {}
 
     def _get(self, table: Table) -> _Compiled:
         if table.name not in self._compiled:
@@ -226,6 +228,25 @@ class SqliteReader:
                     raise
                 self._slow.add(table.name)  # read value by value: rejects get their reasons
                 raise SlowPath(table.name) from exc
+
+    def copy_format(self, table: Table) -> str:
+        return "binary" if _binary.binary_able(table) else "csv"
+
+    def binary_batches(
+        self, table: Table, chunk: Chunk
+    ) -> Iterator[tuple[list[bytearray], list[tuple[Any, ...]]]]:
+        """Good rows of the chunk as binary COPY records, with the rows they encode (for the
+        reject table, should PostgreSQL refuse one). See _sqlite_binary.py."""
+        if table.name not in self._encoders:
+            self._encoders[table.name] = _binary.Encoder(table)
+        encoder = self._encoders[table.name]
+        for batch in self.batches(table, chunk):
+            records, failed = encoder.encode(batch)
+            if failed:
+                bad = {n for n, _, _ in failed}
+                self._late += [_reject(table, batch[n], col, why) for n, col, why in failed]
+                batch = [row for n, row in enumerate(batch) if n not in bad]
+            yield records, batch
 
     def _convert(self, table: Table, comp: _Compiled, batch: list[Any]) -> list[tuple[Any, ...]]:
         out = []

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger, View
 from skylift.db.sources import Chunk, register
 from skylift.db.sources import _sqlite_ddl as ddl
+from skylift.db.sources._sqlite_binary import binary_able
 from skylift.db.sources._sqlite_profile import profile_tables
 from skylift.db.sources._sqlite_read import SqliteReader
 from skylift.errors import SourceError
@@ -91,7 +92,8 @@ def open_readonly(path: Path) -> sqlite3.Connection:
 
 class SqliteSource:
     engine = "sqlite"
-    record_format = "csv"  # rows travel as CSV records in PostgreSQL's output form
+    # rows travel as CSV records in PostgreSQL's output form, or in binary (copy_format)
+    record_format = "csv"
 
     def __init__(self, url: str, options: dict[str, Any]) -> None:
         self.path = _parse_url(url).expanduser().resolve()
@@ -289,6 +291,9 @@ class SqliteSource:
 
     def reader(self) -> SqliteReader:
         return SqliteReader(self.snapshot or self.path)
+
+    def copy_format(self, table: Table) -> str:
+        return "binary" if binary_able(table) else "csv"
 
     def close(self) -> None:
         if self._conn is not None:

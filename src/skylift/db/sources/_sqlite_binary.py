@@ -1,0 +1,148 @@
+"""SQLite rows in PostgreSQL's binary COPY format.
+
+Used for tables whose every column PostgreSQL stores exactly as it receives it: bigint, boolean,
+double precision, text, bytea, and dates and times in their plain ISO form. Two gains:
+- PostgreSQL skips parsing text (about half of its CPU time on a load);
+- verification becomes a byte comparison. PostgreSQL sends a stored row back in binary exactly
+  as it received it, so the digest of each row sent must equal the digest of the row read back:
+  one float bit, one character, one microsecond, one lost or doubled row changes the sum.
+
+Every value is checked here before it is encoded: its storage class against the column's kind,
+booleans against 0/1, and each date or time parsed by Python's ISO reader (never guessed). A
+value that fails goes to skylift.rejects with the reason. Other tables travel as CSV
+(_sqlite_csv.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from psycopg._copy_base import format_row_binary
+from psycopg.adapt import Transformer
+from psycopg.pq import Format
+
+from skylift.db.schema import Column, Table
+
+HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
+TRAILER = b"\xff\xff"
+# pg_type -> oid; only types whose binary form round-trips byte for byte
+OIDS = {
+    "bigint": 20,
+    "boolean": 16,
+    "double precision": 701,
+    "text": 25,
+    "bytea": 17,
+    "date": 1082,
+    "timestamptz": 1184,
+}
+PY_TYPES: dict[str, type] = {
+    "int": int,
+    "bool": int,
+    "float": float,
+    "text": str,
+    "bytes": bytes,
+    "date": str,
+    "timestamptz": str,
+}
+CLASS = {int: "an integer", float: "a real number", str: "text", bytes: "a binary value"}
+Failure = tuple[int, str, str]  # row index in the batch, column, reason
+
+
+def _oid(col: Column) -> int | None:
+    if col.pg_type.startswith("varchar("):
+        return 1043
+    return OIDS.get(col.pg_type)
+
+
+def binary_able(table: Table) -> bool:
+    """True when every column can travel in binary: a known type, no Python conversion, and
+    timestamps in the plain 'YYYY-MM-DD HH:MM:SS' form the profile found on every row."""
+    for col in table.columns:
+        plan = col.extra.get("plan")
+        if plan is None or plan.convert or col.kind not in PY_TYPES or _oid(col) is None:
+            return False
+    return True
+
+
+def _timestamp(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)  # the plan's SQL appended '+00': naive is UTC
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "date": dt.date.fromisoformat,
+    "timestamptz": _timestamp,
+}
+
+
+class Encoder:
+    """Encodes batches of one table's rows (as the plan's SELECT gives them)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.tx = Transformer()
+        self.tx.set_dumper_types([_oid(c) or 0 for c in table.columns], Format.BINARY)
+        self.expected = [PY_TYPES[c.kind] for c in table.columns]
+        self.parsers = [
+            (i, PARSERS[c.kind]) for i, c in enumerate(table.columns) if c.kind in PARSERS
+        ]
+        self.bools = [i for i, c in enumerate(table.columns) if c.kind == "bool"]
+
+    def encode(self, batch: list[tuple[Any, ...]]) -> tuple[list[bytearray], list[Failure]]:
+        """One binary record per row (without the COPY header), and the rows that failed."""
+        if not batch:
+            return [], []
+        try:
+            return self._fast(batch), []
+        except (ValueError, TypeError, OverflowError):
+            return self._slow(batch)
+
+    def _fast(self, batch: list[tuple[Any, ...]]) -> list[bytearray]:
+        columns: list[Any] = list(zip(*batch, strict=True))
+        for values, expected in zip(columns, self.expected, strict=True):
+            if not set(map(type, values)) <= {expected, type(None)}:
+                raise TypeError("a value of another storage class")
+        for i in self.bools:
+            if not set(columns[i]) <= {0, 1, None}:
+                raise ValueError("not a boolean")
+        for i, parse in self.parsers:
+            values = columns[i]
+            columns[i] = (
+                list(map(parse, values))
+                if None not in values
+                else [None if v is None else parse(v) for v in values]
+            )
+        out: list[bytearray] = []
+        append, tx = out.append, self.tx
+        for row in zip(*columns, strict=True):
+            record = bytearray()
+            format_row_binary(row, tx, record)
+            append(record)
+        return out
+
+    def _slow(self, batch: list[tuple[Any, ...]]) -> tuple[list[bytearray], list[Failure]]:
+        out: list[bytearray] = []
+        failed: list[Failure] = []
+        for n, row in enumerate(batch):
+            try:
+                out.append(self._fast([row])[0])
+            except (ValueError, TypeError, OverflowError):
+                column, reason = self._why(row)
+                failed.append((n, column, reason))
+        return out, failed
+
+    def _why(self, row: tuple[Any, ...]) -> tuple[str, str]:
+        for col, value, expected in zip(self.table.columns, row, self.expected, strict=True):
+            if value is None:
+                continue
+            if type(value) is not expected:
+                return col.name, f"{CLASS.get(type(value), 'a value')} in a {col.pg_type} column"
+            if col.kind == "bool" and value not in (0, 1):
+                return col.name, "not a boolean (0 or 1)"
+            if col.kind in PARSERS and isinstance(value, str):
+                try:
+                    PARSERS[col.kind](value)
+                except ValueError as exc:
+                    return col.name, f"impossible date or time ({exc})"
+        return self.table.columns[0].name, "a value PostgreSQL cannot store as it is"
