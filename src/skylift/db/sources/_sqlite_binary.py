@@ -79,8 +79,11 @@ PARSERS: dict[str, Callable[[str], Any]] = {
 class Encoder:
     """Encodes batches of one table's rows (as the plan's SELECT gives them)."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, to_text: Callable[[Any], str]) -> None:
+        """`to_text`: how a number or blob in a text column becomes text (it may raise
+        ValueError with the reason)."""
         self.table = table
+        self.to_text = to_text
         self.tx = Transformer()
         self.tx.set_dumper_types([_oid(c) or 0 for c in table.columns], Format.BINARY)
         self.expected = [PY_TYPES[c.kind] for c in table.columns]
@@ -88,6 +91,7 @@ class Encoder:
             (i, PARSERS[c.kind]) for i, c in enumerate(table.columns) if c.kind in PARSERS
         ]
         self.bools = [i for i, c in enumerate(table.columns) if c.kind == "bool"]
+        self.texts = {i for i, c in enumerate(table.columns) if c.kind == "text"}
 
     def encode(self, batch: list[tuple[Any, ...]]) -> tuple[list[bytearray], list[Failure]]:
         """One binary record per row (without the COPY header), and the rows that failed."""
@@ -100,9 +104,12 @@ class Encoder:
 
     def _fast(self, batch: list[tuple[Any, ...]]) -> list[bytearray]:
         columns: list[Any] = list(zip(*batch, strict=True))
-        for values, expected in zip(columns, self.expected, strict=True):
-            if not set(map(type, values)) <= {expected, type(None)}:
+        for i, (values, expected) in enumerate(zip(columns, self.expected, strict=True)):
+            if set(map(type, values)) <= {expected, type(None)}:
+                continue
+            if i not in self.texts:
                 raise TypeError("a value of another storage class")
+            columns[i] = [None if v is None else self.to_text(v) for v in values]
         for i in self.bools:
             if not set(columns[i]) <= {0, 1, None}:
                 raise ValueError("not a boolean")
@@ -135,6 +142,12 @@ class Encoder:
     def _why(self, row: tuple[Any, ...]) -> tuple[str, str]:
         for col, value, expected in zip(self.table.columns, row, self.expected, strict=True):
             if value is None:
+                continue
+            if col.kind == "text" and type(value) is not str:
+                try:
+                    self.to_text(value)
+                except ValueError as exc:
+                    return col.name, str(exc)
                 continue
             if type(value) is not expected:
                 return col.name, f"{CLASS.get(type(value), 'a value')} in a {col.pg_type} column"

@@ -238,7 +238,7 @@ class SqliteReader:
         """Good rows of the chunk as binary COPY records, with the rows they encode (for the
         reject table, should PostgreSQL refuse one). See _sqlite_binary.py."""
         if table.name not in self._encoders:
-            self._encoders[table.name] = _binary.Encoder(table)
+            self._encoders[table.name] = _binary.Encoder(table, _to_text)
         encoder = self._encoders[table.name]
         for batch in self.batches(table, chunk):
             records, failed = encoder.encode(batch)
