@@ -116,6 +116,10 @@ def test_stray_values_the_sample_missed_are_kept(tmp_path: Path, pg_url: str) ->
     }
     for rowid, (column, value) in strays.items():
         db.execute(f"UPDATE big SET {column} = {value} WHERE id = {rowid}")
+    # a JSON column makes this table travel as CSV: the same stray boolean is refused there
+    db.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, flag BOOLEAN, doc JSON)")
+    db.executemany("INSERT INTO docs VALUES (?, ?, '{}')", ((i, i % 2) for i in range(1, rows + 1)))
+    db.execute("UPDATE docs SET flag = 2 WHERE id = 2001")
     db.commit()
     db.close()
     assert _travels_binary(path, "big")
@@ -124,7 +128,8 @@ def test_stray_values_the_sample_missed_are_kept(tmp_path: Path, pg_url: str) ->
     rejects = {
         json.loads(k)[0]: (col, reason)
         for k, col, reason in _fetch(
-            pg_url, "SELECT row_key, column_name, reason FROM skylift.rejects"
+            pg_url,
+            "SELECT row_key, column_name, reason FROM skylift.rejects WHERE table_name = 'big'",
         )
     }
     assert rejects == {
@@ -139,5 +144,14 @@ def test_stray_values_the_sample_missed_are_kept(tmp_path: Path, pg_url: str) ->
         rows * (rows + 1) // 2 - (1001 + 2001 + 3001 + 5001 + 6001),
     )
     assert _fetch(pg_url, "SELECT label FROM big WHERE id = 4001") == [("1.5",)]  # made text
+    assert not _travels_binary(path, "docs")
+    ((key, reason),) = _fetch(
+        pg_url, "SELECT row_key, reason FROM skylift.rejects WHERE table_name = 'docs'"
+    )
+    assert (
+        key == "[2001]"
+        and "boolean" in reason
+        and _fetch(pg_url, "SELECT count(*) FROM docs") == [(rows - 1,)]
+    )
     again = verify_databases(str(path), pg_url)
     assert again.verified, again.as_dict()["verification"]

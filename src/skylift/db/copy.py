@@ -317,7 +317,7 @@ def _bisect(conn: psycopg.Connection[Any], sql: str, items: list[Any], write: Ca
     )
 
 
-def _parse_record(table: Table, record: str) -> tuple[Any, ...]:
+def parse_record(table: Table, record: str) -> tuple[Any, ...]:
     """A CSV record back into values: integers as int, the rest as the text sent."""
     fields = next(csv.reader([record]))
     return tuple(
@@ -328,7 +328,7 @@ def _parse_record(table: Table, record: str) -> tuple[Any, ...]:
 
 def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows") -> Reject:
     names = [c.name for c in table.columns]
-    row = _parse_record(table, item[0]) if mode == "csv" else item[1] if mode == "binary" else item
+    row = parse_record(table, item[0]) if mode == "csv" else item[1] if mode == "binary" else item
     diag = getattr(exc, "diag", None)
     column = getattr(diag, "column_name", None) if diag else None
     message = (getattr(diag, "message_primary", None) if diag else None) or str(exc).splitlines()[0]

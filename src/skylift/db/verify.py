@@ -21,7 +21,7 @@ import psycopg
 from xxhash import xxh3_64_intdigest
 
 from skylift.db import _pool
-from skylift.db.copy import connect, key_json, normalizer, source_digest
+from skylift.db.copy import connect, key_json, normalizer, parse_record, source_digest
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
 from skylift.db.sources._sqlite_binary import HEADER, TRAILER
@@ -199,22 +199,18 @@ def _pk(table: Table) -> list[int]:
 
 def _check_source_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
     refused = st["refused"].get(table.name)
+    pk = _pk(table)
     count = total = 0
-    for _sent, checked in _reader(st).csv_batches(table, chunk, normalizer(st)):
-        if refused:
-            checked = [r for r in checked if _csv_key(table, r) not in refused]
+    for sent, checked in _reader(st).csv_batches(table, chunk, normalizer(st)):
+        if refused:  # keys as the copy recorded them, from the records sent
+            checked = [
+                c for s, c in zip(sent, checked, strict=True)
+                if key_json(parse_record(table, s), pk) not in refused
+            ]  # fmt: skip
         count += len(checked)
         total += digest_lines("\n".join(checked).encode())
     _pool.report(table.name, count)
     return count, total & MASK
-
-
-def _csv_key(table: Table, record: str) -> str:
-    fields = next(csv.reader([record]))
-    names = [c.name for c in table.columns]
-    return json.dumps(
-        [fields[names.index(k)] for k in (table.primary_key or names)], ensure_ascii=False
-    )
 
 
 def check_source(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:

@@ -30,7 +30,7 @@ NULL = "\\N"
 # kind -> SQL making a CSV field from the plan's value `v`, or None when Python must do it
 FIELD_SQL: dict[str, str | None] = {
     "int": "v",
-    "bool": "CASE v WHEN 1 THEN 't' WHEN 0 THEN 'f' END",
+    "bool": "CASE v WHEN 1 THEN 't' WHEN 0 THEN 'f' ELSE v END",  # else: PostgreSQL refuses
     "text": "'\"' || replace(v, '\"', '\"\"') || '\"'",
     "json": "'\"' || replace(v, '\"', '\"\"') || '\"'",
     "bytes": "CASE WHEN v IS NULL THEN NULL ELSE '\\x' || lower(hex(v)) END",  # hex(NULL) is ''
