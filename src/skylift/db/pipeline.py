@@ -322,6 +322,13 @@ def _run_step(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> None
 
 
 def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> None:
+    """Validated as it is added; only when that fails are the orphans counted."""
+    try:
+        with conn.transaction():
+            conn.execute(step.sql)
+        return
+    except psycopg.errors.ForeignKeyViolation:
+        pass
     orphans = conn.execute(step.orphans or "").fetchone()[0]  # type: ignore[index]
     if orphans:
         conn.execute(step.sql + " NOT VALID")

@@ -66,13 +66,9 @@ def binary_able(table: Table) -> bool:
     return True
 
 
-def _timestamp(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value)  # the plan's SQL appended '+00': naive is UTC
-
-
 PARSERS: dict[str, Callable[[str], Any]] = {
     "date": dt.date.fromisoformat,
-    "timestamptz": _timestamp,
+    "timestamptz": dt.datetime.fromisoformat,  # the plan's SQL appended '+00': naive is UTC
 }
 
 
