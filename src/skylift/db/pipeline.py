@@ -11,6 +11,7 @@ import importlib
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -160,12 +161,18 @@ class _Run:
             chunks = {t.name: self.source.chunks(t) for t in schema.tables}
             self._copy(conn, schema, fingerprint, chunks, report)
             t0 = self._timed("copy", t0)
-            self.progress.phase("building keys, indexes and foreign keys")
-            _post_load(conn, translator, schema, self.target_url, self.jobs)
+            self.progress.phase("building primary keys")
+            _keys(conn, translator, schema, self.target_url, self.jobs)
+            t0 = self._timed("keys", t0)
+            post = _Background(_post_load, translator, schema, self.target_url, self.jobs)
+            try:
+                self._verify(conn, schema, fingerprint, chunks, report, post.start)
+            except BaseException:
+                post.wait()
+                raise
+            post.join()
             journal.mark(conn, fingerprint, "loaded_at")
-            t0 = self._timed("keys_and_indexes", t0)
-            self._verify(conn, schema, fingerprint, chunks, report)
-            self._timed("verify", t0)
+            self._timed("indexes_and_verify", t0)
             report.rejects = journal.reject_summary(conn, fingerprint)
             report.finish(schema)
             if report.verified:
@@ -229,8 +236,11 @@ class _Run:
             report.add_rows(chunk_id.rsplit("#", 1)[0], rows, rejected)
 
     def _verify(self, conn: psycopg.Connection[Any], schema: Schema, fingerprint: str,
-                chunks: dict[str, list[Chunk]], report: MigrationReport) -> None:  # fmt: skip
-        self.progress.phase("verifying every table on both sides")
+                chunks: dict[str, list[Chunk]], report: MigrationReport,
+                started: Callable[[], None]) -> None:  # fmt: skip
+        self.progress.phase(
+            "verifying every table on both sides, building indexes and foreign keys"
+        )
         for table in schema.tables:
             self.progress.start_table(table.name, report.rows_of(table.name), 0)
         sums: dict[str, tuple[int, int]] = {t.name: (0, 0) for t in schema.tables}
@@ -240,7 +250,7 @@ class _Run:
         refused = {t.name: journal.refused_keys(conn, fingerprint, t.name) for t in schema.tables}
         checks = verify.verify_all(
             self.source, schema, self.target_url, chunks, self.jobs, self.policy,
-            source_sums=sums, refused=refused, on_progress=self.progress.advance,
+            source_sums=sums, refused=refused, on_progress=self.progress.advance, started=started,
         )  # fmt: skip
         self.progress.stop()
         report.verification = [c.as_dict() for c in checks]
@@ -343,15 +353,57 @@ def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> N
         conn.execute(step.sql)
 
 
-def _post_load(conn: psycopg.Connection[Any], translator: Translator, schema: Schema,
-               target_url: str, jobs: int) -> None:  # fmt: skip
-    """Indexes in parallel (each on its own connection), then constraints and the rest."""
+def _keys(conn: psycopg.Connection[Any], translator: Translator, schema: Schema,
+          target_url: str, jobs: int) -> None:  # fmt: skip
+    """Primary keys and uniques first: verification reads big tables by key range, and adding
+    a constraint locks its table (instantly) — before any reader is about."""
+    steps = translator.post_load()
+    _parallel(target_url, [s for s in steps if s.kind == "key_index"], schema, jobs)
+    for step in steps:
+        if step.kind == "key":
+            _run_step(conn, step, schema)
+
+
+def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int) -> None:
+    """The other indexes in parallel (each on its own connection), then foreign keys and the
+    rest, then ANALYZE. Runs while verification reads: none of it blocks a reader."""
     steps = translator.post_load()
     _parallel(target_url, [s for s in steps if s.kind == "index"], schema, jobs)
-    for step in steps:
-        if step.kind not in ("index", "analyze"):
-            _run_step(conn, step, schema)
+    with _connect(target_url) as own:
+        for step in steps:
+            if step.kind not in ("key_index", "key", "index", "analyze"):
+                _run_step(own, step, schema)
     _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
+
+
+class _Background:
+    """Run a function in a thread; join() re-raises what it raised."""
+
+    def __init__(self, func: Callable[..., None], *args: Any) -> None:
+        self.error: BaseException | None = None
+        self.started = False
+        self.thread = threading.Thread(target=self._run, args=(func, args), daemon=True)
+
+    def _run(self, func: Callable[..., None], args: tuple[Any, ...]) -> None:
+        try:
+            func(*args)
+        except BaseException as exc:
+            self.error = exc
+
+    def start(self) -> None:
+        if not self.started:
+            self.started = True
+            self.thread.start()
+
+    def wait(self) -> None:
+        if self.started:
+            self.thread.join()
+
+    def join(self) -> None:
+        self.start()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int) -> None:

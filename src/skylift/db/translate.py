@@ -44,7 +44,7 @@ class Step:
     sql: str
     object: str
     optional: bool = False
-    kind: str = "ddl"  # ddl | fk | identity | analyze
+    kind: str = "ddl"  # ddl | key_index | key | index | fk | identity | analyze | untranslated
     exists: str | None = None  # SQL returning a row when the step is already done (resume)
     orphans: str | None = None  # fk: SQL counting child rows without a parent
 
@@ -163,9 +163,9 @@ class Translator:
             what = f"{table.name} {kind} ({', '.join(cols)})"
             exists = self._constraint_exists(table, name[1:-1].replace('""', '"'))
             steps.append(Step(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {self.t(table)} ({columns})",
-                              what, kind="index", exists=exists))  # fmt: skip
+                              what, kind="key_index", exists=exists))  # fmt: skip
             steps.append(Step(f"ALTER TABLE {self.t(table)} ADD CONSTRAINT {name} {kind} USING INDEX {name}",
-                              what, exists=exists))  # fmt: skip
+                              what, kind="key", exists=exists))  # fmt: skip
         return steps
 
     def index(self, table: Table, idx: Index) -> Step:

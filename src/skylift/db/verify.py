@@ -296,8 +296,10 @@ def verify_all(
     source_sums: dict[str, tuple[int, int]] | None = None,
     refused: dict[str, set[str]] | None = None,
     on_progress: Callable[[str, int], None] | None = None,
+    started: Callable[[], None] | None = None,
 ) -> list[TableCheck]:
-    """Compare every table. `source_sums` (table -> rows, digest) skips reading the source."""
+    """Compare every table. `source_sums` (table -> rows, digest) skips reading the source.
+    `started`: called once the worker processes exist (see _pool.run)."""
     refused = refused or {}
     tasks: list[tuple[Callable[..., Any], str, Chunk]] = []
     for table in schema.tables:
@@ -306,7 +308,7 @@ def verify_all(
         tasks += [(check_target, table.name, c) for c in target_chunks(table, chunks[table.name])]
     tasks.sort(key=lambda t: -schema.table(t[1]).row_estimate)
     results = _pool.run(tasks, _call, _setup, (source, schema, target_url, policy, refused),
-                        jobs, on_progress=on_progress)  # fmt: skip
+                        jobs, on_progress=on_progress, started=started)  # fmt: skip
     checks = {t.name: TableCheck(t.name) for t in schema.tables}
     for name, (count, total) in (source_sums or {}).items():
         if name in checks:
