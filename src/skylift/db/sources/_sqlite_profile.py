@@ -74,10 +74,17 @@ def _aggregate_sql(table: Table, wanted: Wanted) -> tuple[str, list[tuple[str, s
     return f"SELECT {', '.join(parts)} FROM {q(table.name)}", keys
 
 
+def rowid_bounds(conn: sqlite3.Connection, table: str) -> tuple[int, int]:
+    """Two queries: SQLite answers min() or max() alone from the b-tree, both at once by a scan."""
+    lo = conn.execute(f"SELECT min(rowid) FROM {q(table)}").fetchone()[0]
+    hi = conn.execute(f"SELECT max(rowid) FROM {q(table)}").fetchone()[0]
+    return lo, hi
+
+
 def _ranges(conn: sqlite3.Connection, table: Table, parts: int) -> list[str]:
     if parts < 2 or not table.has_rowid or table.row_estimate < SPLIT_ROWS:
         return [""]
-    lo, hi = conn.execute(f"SELECT min(rowid), max(rowid) FROM {q(table.name)}").fetchone()
+    lo, hi = rowid_bounds(conn, table.name)
     step = (hi - lo) // parts + 1
     return [
         f" WHERE rowid >= {lo + i * step} AND rowid < {lo + (i + 1) * step}" for i in range(parts)

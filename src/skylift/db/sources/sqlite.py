@@ -21,7 +21,7 @@ from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger,
 from skylift.db.sources import Chunk, register
 from skylift.db.sources import _sqlite_ddl as ddl
 from skylift.db.sources._sqlite_binary import binary_able
-from skylift.db.sources._sqlite_profile import profile_tables
+from skylift.db.sources._sqlite_profile import profile_tables, rowid_bounds
 from skylift.db.sources._sqlite_read import SqliteReader
 from skylift.errors import SourceError
 
@@ -279,9 +279,7 @@ class SqliteSource:
     def chunks(self, table: Table) -> list[Chunk]:
         if not table.has_rowid or table.row_estimate <= CHUNK_ROWS:
             return [Chunk(table.name, 0)]
-        lo, hi = self.conn.execute(
-            f"SELECT min(rowid), max(rowid) FROM {_q(table.name)}"
-        ).fetchone()
+        lo, hi = rowid_bounds(self.conn, table.name)
         step = max(CHUNK_ROWS, (hi - lo + 1) * CHUNK_ROWS // max(table.row_estimate, 1))
         bounds = list(range(lo, hi + 1, step))
         return [
