@@ -110,22 +110,15 @@ def csv_mode(source: Source) -> bool:
 
 def target_csv(st: dict[str, Any], table: Table, where: str = "") -> Iterator[tuple[bytes, int]]:
     """The target's rows as PostgreSQL prints them in CSV (see db/pgtext.py): slabs of whole
-    rows, and how many rows each holds (libpq hands over one row at a time)."""
+    rows, and how many rows each holds."""
     from skylift.db.sources._sqlite_csv import target_select
 
     tr: Translator = st["translator"]
     sql, quoted = target_select(table, tr.n, tr.t(table))
     force = f", FORCE_QUOTE ({', '.join(quoted)})" if quoted else ""
     options = f"FORMAT csv, NULL '\\N'{force}"
-    with _conn(st).cursor() as cur, cur.copy(f"COPY ({sql}{where}) TO STDOUT ({options})") as copy:
-        rows: list[Any] = []
-        for row in copy:
-            rows.append(row)
-            if len(rows) >= FETCH:
-                yield b"".join(rows), len(rows)
-                rows = []
-        if rows:
-            yield b"".join(rows), len(rows)
+    for rows in copy_out(_conn(st), f"COPY ({sql}{where}) TO STDOUT ({options})"):
+        yield b"".join(rows), len(rows)
 
 
 def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
@@ -138,46 +131,63 @@ def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int
 
 
 def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
-    """PostgreSQL sends one row per message; the first also carries the COPY header, the last
-    message is the trailer. Each row's digest is that of the binary record sent."""
+    """PostgreSQL sends one row per message; the first also carries the COPY header, and the
+    trailer comes last. Each row's digest is that of the binary record sent."""
     tr: Translator = st["translator"]
     cols = ", ".join(tr.n(c.name) for c in table.columns)
     sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}) TO STDOUT (FORMAT binary)"
-    conn = _conn(st)
-    with conn.transaction():
-        digests = copy_out_digests(conn, sql)
-    first = bytes(digests.pop(0))[len(HEADER) :] if digests else TRAILER
-    rows = list(map(xxh3_64_intdigest, digests[:-1]))  # the last message is the trailer
-    if first != TRAILER:
-        rows.append(xxh3_64_intdigest(first))
-    _pool.report(table.name, len(rows))
-    return len(rows), sum(rows) & MASK
+    count = total = 0
+    first = True
+    for messages in copy_out(_conn(st), sql):
+        if first and messages:
+            messages[0], first = bytes(messages[0])[len(HEADER) :], False
+        rows = [m for m in messages if m != TRAILER and len(m)]
+        count += len(rows)
+        total += sum(map(xxh3_64_intdigest, rows))
+        _pool.report(table.name, len(rows))
+    return count, total & MASK
 
 
-def copy_out_digests(conn: psycopg.Connection[Any], sql: str) -> list[Any]:
-    """The messages of `COPY ... TO STDOUT`, read straight from libpq: psycopg's Copy iterator
-    costs a microsecond of Python per row, which verification of a big table feels."""
+def copy_out(conn: psycopg.Connection[Any], sql: str) -> Iterator[list[Any]]:
+    """The messages of `COPY ... TO STDOUT` (one row each), in lists, read straight from libpq:
+    psycopg's Copy iterator costs a microsecond of Python per row, which a big table feels."""
     pg = conn.pgconn
-    pg.send_query(sql.encode())
-    while pg.flush():
-        pass
+    with conn.transaction():
+        pg.send_query(sql.encode())
+        while pg.flush():
+            pass
+        _expect(pg, pq.ExecStatus.COPY_OUT)
+        done = False
+        get = pg.get_copy_data
+        try:
+            batch: list[Any] = []
+            while True:
+                size, data = get(0)
+                if size < 0:
+                    break
+                batch.append(data)
+                if len(batch) >= FETCH:
+                    yield batch
+                    batch = []
+            done = True
+            if batch:
+                yield batch
+        finally:
+            while not done and get(0)[0] >= 0:  # abandoned: drain, so the connection stays usable
+                pass
+            _expect(pg, pq.ExecStatus.COMMAND_OK)
+
+
+def _expect(pg: Any, status: pq.ExecStatus) -> None:
+    """The next result must have `status`; the results after it are consumed."""
     result = pg.get_result()
-    if result is None or result.status != pq.ExecStatus.COPY_OUT:
-        message = result.error_message.decode(errors="replace") if result else "no result"
+    ok = result is not None and result.status == status
+    message = result.error_message.decode(errors="replace") if result is not None else "no result"
+    if status != pq.ExecStatus.COPY_OUT or not ok:
         while pg.get_result() is not None:
             pass
+    if not ok:
         raise psycopg.DataError(message)
-    messages: list[Any] = []
-    append, get = messages.append, pg.get_copy_data
-    while True:
-        size, data = get(0)
-        if size < 0:
-            break
-        append(data)
-    while (result := pg.get_result()) is not None:
-        if result.status != pq.ExecStatus.COMMAND_OK:
-            raise psycopg.DataError(result.error_message.decode(errors="replace"))
-    return messages
 
 
 def table_format(source: Source, table: Table) -> str:
