@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -10,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from skylift.cli._app import app, out, print_json
-from skylift.scan import scan as scan_repo
-from skylift.scan.model import AppProfile, Evidence, Fact
+
+if TYPE_CHECKING:  # the scanner (and sqlglot) load when `scan` runs: other commands start faster
+    from skylift.scan.model import AppProfile, Evidence, Fact
 
 _SEVERITY_STYLE = {"blocker": "bold red", "change": "yellow", "info": "dim"}
 
@@ -25,6 +27,8 @@ def scan(
 ) -> None:
     """Read the app's repository: runtime, framework, port, commands, host, database, cache, jobs,
     environment variables, services, and the code changes the move needs."""
+    from skylift.scan import scan as scan_repo
+
     profile = scan_repo(path)
     if as_json:
         print_json(profile.as_dict())
