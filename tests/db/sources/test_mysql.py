@@ -342,3 +342,53 @@ def test_type_overrides(mysql_url: str, pg_url: str) -> None:
             " WHERE table_name = 'users' AND column_name IN ('is_admin', 'email')"
         ).fetchall()
     assert dict(kinds) == {"is_admin": "smallint", "email": "USER-DEFINED"}
+
+
+GEO_SQL = """
+CREATE TABLE places (
+  id INT AUTO_INCREMENT PRIMARY KEY,
+  name VARCHAR(50),
+  loc POINT NOT NULL,
+  area POLYGON NULL,
+  path GEOMETRY NULL,
+  SPATIAL INDEX sp_loc (loc)
+);
+INSERT INTO places (name, loc, area, path) VALUES
+  ('srid 4326', ST_GeomFromText('POINT(-71.0625 42.3584)', 4326),
+   ST_GeomFromText('POLYGON((0 0,4 0,4 4,0 4,0 0),(1 1,2 1,2 2,1 1))', 4326), NULL),
+  ('srid 0', ST_GeomFromText('POINT(1.5 -2.25)'), NULL,
+   ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 1),LINESTRING(0 0,1 1,2 1))', 3857)),
+  ('multi', ST_GeomFromText('POINT(0 0)', 2154), NULL,
+   ST_GeomFromText('MULTIPOLYGON(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5)))', 2154));
+"""
+
+
+def test_geometry_lands_in_postgis_when_the_target_has_it(
+    mysql_url: str, postgis_admin_url: str
+) -> None:
+    run_mysql(mysql_url, GEO_SQL)
+    with psycopg.connect(postgis_admin_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS geo WITH (FORCE)")
+        conn.execute("CREATE DATABASE geo")
+    target = postgis_admin_url.rsplit("/", 1)[0] + "/geo"
+    report = migrate(mysql_url, target, jobs=2)
+    assert report.status == "ok" and report.verified, report.as_dict()["verification"]
+    assert _query(target, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                  "WHERE attrelid = 'places'::regclass AND attname = 'loc'") == [("geometry",)]  # fmt: skip
+    with mysql_connect(mysql_url, mysql_url.rsplit("/", 1)[1]) as my, my.cursor() as cur:
+        cur.execute("SELECT id, ST_AsText(loc), ST_SRID(loc), ST_AsText(area), ST_AsText(path),"
+                    " ST_SRID(path) FROM places ORDER BY id")  # fmt: skip
+        source = [tuple(r) for r in cur.fetchall()]
+    target_rows = _query(
+        target,
+        "SELECT id, ST_AsText(loc), ST_SRID(loc), ST_AsText(area), ST_AsText(path), ST_SRID(path)"
+        " FROM places ORDER BY id",
+    )
+    normal = [
+        tuple(v.replace(", ", ",") if isinstance(v, str) else v for v in r) for r in target_rows
+    ]
+    assert normal == [
+        tuple(v.replace(", ", ",") if isinstance(v, str) else v for v in r) for r in source
+    ]
+    indexes = _query(target, "SELECT indexdef FROM pg_indexes WHERE tablename = 'places'")
+    assert any("USING gist (loc)" in i[0] for i in indexes), indexes

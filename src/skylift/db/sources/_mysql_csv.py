@@ -25,6 +25,7 @@ from skylift.db.schema import Column, Table
 from skylift.db.sources import _sqlite_csv
 from skylift.db.sources._mysql_fast import _bad
 from skylift.db.sources._mysql_sql import quote
+from skylift.db.sources._mysql_values import ewkb_hex
 
 Fmt = Callable[[str], str]
 _SIMPLE_LABEL = re.compile(r"^[A-Za-z0-9_.@:/-]+$")
@@ -101,6 +102,12 @@ def field_sql(col: Column) -> str | None:
         value = f"IF(LOCATE(',', {q}) > 0, CONCAT('\"{{', {q}, '}}\"'), CONCAT('{{', {q}, '}}'))"
     elif col.kind == "text":
         value = f"CONCAT('\"', REPLACE({q}, '\"', '\"\"'), '\"')"
+    elif col.pg_type == "geometry":  # PostGIS prints hex EWKB: _mysql_values.ewkb_hex in SQL
+        h = f"HEX({q})"
+        value = (
+            f"IF(LEFT({h}, 8) = '00000000', SUBSTRING({h}, 9), CONCAT(SUBSTRING({h}, 9, 8), "
+            f"'20', LEFT({h}, 8), SUBSTRING({h}, 19)))"
+        )
     elif col.kind == "text_repr":  # MariaDB uuid: printed as PostgreSQL does
         value = q
     else:
@@ -132,6 +139,8 @@ def _value_format(col: Column) -> Fmt:
         return pgtext.csv_text
     if kind == "bool":
         return lambda v: "t" if v == "1" else "f"
+    if col.pg_type == "geometry":
+        return lambda v: v if isinstance(v, str) else ewkb_hex(v)
     if kind == "bytes":
         return lambda v: "\\x" + v.hex()  # type: ignore[attr-defined]
     if kind in ("timestamp", "time"):

@@ -39,6 +39,9 @@ def read_schema(conn: Any, db: str, options: dict[str, Any]) -> Schema:
     )
     version = query(conn, "SELECT VERSION() AS v")[0]["v"]
     columns = _columns_by_table(conn, db, mariadb="mariadb" in version.lower())
+    spatial = any(c["data_type"] in GEOMETRY for cols in columns.values() for c in cols)
+    if spatial and target_has_postgis(options.get("target_url")):
+        schema.extensions.append("postgis")
     for info in tables:
         name = info["table_name"]
         table = Table(name=name, columns=[], row_estimate=int(info["table_rows"] or 0))
@@ -146,7 +149,10 @@ def _column(schema: Schema, table: str, info: dict[str, Any]) -> Column:
             info["generation_expression"],
         )
         col.default = None
-    if dtype in GEOMETRY:
+    if dtype in GEOMETRY and "postgis" in schema.extensions:
+        col.pg_type, col.kind = "geometry", "text_repr"
+        schema.note(f"{table}.{name}", f"{dtype} became a PostGIS geometry (its SRID kept)")
+    elif dtype in GEOMETRY:
         schema.note(
             f"{table}.{name}",
             "GEOMETRY kept as bytea in MySQL's internal format (4-byte little-endian SRID, then"
@@ -184,6 +190,8 @@ def _keys_and_indexes(conn: Any, db: str, schema: Schema) -> None:
             table.primary_key = cols
         elif kind == "FULLTEXT":
             msql.fulltext_note(schema, table, iname, cols)
+        elif kind == "SPATIAL" and "postgis" in schema.extensions:
+            table.indexes.append(_gist(table, iname, cols))
         elif kind == "SPATIAL":
             schema.note(f"{tname}.{iname}", "SPATIAL index not created (no PostGIS)", "manual")
         elif any(c is None for c in cols):
@@ -200,6 +208,27 @@ def _keys_and_indexes(conn: Any, db: str, schema: Schema) -> None:
                     "warning",
                 )
             table.indexes.append(Index(name=iname, columns=cols))
+
+
+def _gist(table: Table, name: str, cols: list[str]) -> Index:
+    return Index(name=f"{table.name}_{name}"[:63], columns=cols, method="gist")
+
+
+def target_has_postgis(url: str | None) -> bool:
+    """True when the target can create the postgis extension (RDS can; the embedded server
+    cannot): GEOMETRY then lands as geometry, else as bytea with a note."""
+    if not url:
+        return False
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
+            ).fetchone()
+    except psycopg.Error:
+        return False
+    return row is not None
 
 
 def _case_insensitive_note(schema: Schema, table: Table, index: str, cols: list[str]) -> None:

@@ -121,6 +121,15 @@ def _bits(width: int) -> Func:
     return lambda raw: format(int.from_bytes(raw, "big"), f"0{width}b")
 
 
+def ewkb_hex(internal: bytes) -> str:
+    """MySQL's geometry (4-byte little-endian SRID, then little-endian WKB) as PostGIS prints a
+    geometry: hex EWKB, the SRID flag and SRID after the type when the SRID is not 0."""
+    srid, wkb = internal[:4], internal[4:]
+    if srid == bytes(4):
+        return wkb.hex().upper()
+    return (wkb[:4] + bytes([wkb[4] | 0x20]) + srid + wkb[5:]).hex().upper()
+
+
 def _ascii(raw: bytes) -> str:
     return raw.decode("ascii")
 
@@ -161,6 +170,8 @@ def functions(col: Column) -> tuple[Func, Callable[[Any], Any]]:
         return _json, _json_canonical
     if kind == "bytes":
         return same, same
+    if col.pg_type == "geometry":
+        return ewkb_hex, same
     if kind == "date":
         return _date, same
     if kind == "timestamp":
