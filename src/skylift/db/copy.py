@@ -49,7 +49,7 @@ class ChunkResult:
 def _setup(state: dict[str, Any], source: Source, schema: Schema, target_url: str,
            fingerprint: str, policy: Policy) -> None:  # fmt: skip
     state["reader"] = source.reader()
-    state["tables"] = {t.name: t for t in schema.tables}
+    state["tables"] = {t.qualified: t for t in schema.tables}
     state["conn"] = connect(target_url)
     state["fingerprint"] = fingerprint
     state["target_url"] = target_url
@@ -104,7 +104,7 @@ def copy_chunk(table_name: str, chunk: Chunk) -> ChunkResult:
     fingerprint: str = st["fingerprint"]
     with conn.transaction():
         if journal.chunk_done(conn, fingerprint, chunk.id):
-            return ChunkResult(table.name, chunk.id, 0, 0, True)
+            return ChunkResult(table.qualified, chunk.id, 0, 0, True)
     for _attempt in range(2):
         try:
             return _copy_once(st, table, chunk)
@@ -112,7 +112,7 @@ def copy_chunk(table_name: str, chunk: Chunk) -> ChunkResult:
             continue  # the reader now reads this table value by value
         except psycopg.errors.UniqueViolation:
             if _done_elsewhere(conn, fingerprint, chunk):
-                return ChunkResult(table.name, chunk.id, 0, 0, True)
+                return ChunkResult(table.qualified, chunk.id, 0, 0, True)
             return _isolate(st, table, chunk)
         except REFUSED:
             return _isolate(st, table, chunk)
@@ -142,12 +142,12 @@ def _copy_once(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
                 count += len(batch)
                 if hasattr(reader, "canonical"):
                     digest += digest_rows(reader.canonical(table, batch))
-                _pool.report(table.name, len(batch))
+                _pool.report(table.qualified, len(batch))
         if not hasattr(reader, "canonical"):
             digest = source_digest(reader, table, chunk)
         rejects = list(reader.rejects(table, chunk))
         _finish(conn, st["fingerprint"], chunk, table, (count, digest & MASK), rejects)
-    return ChunkResult(table.name, chunk.id, count, len(rejects), False)
+    return ChunkResult(table.qualified, chunk.id, count, len(rejects), False)
 
 
 def normalizer(st: dict[str, Any]) -> Callable[[str, list[str | None]], list[str | None]]:
@@ -180,10 +180,10 @@ def _copy_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
                 copy.write("\n".join(sent) + "\n")
                 count += len(sent)
                 digest += digest_lines("\n".join(checked).encode())
-                _pool.report(table.name, len(sent))
+                _pool.report(table.qualified, len(sent))
         rejects = list(reader.rejects(table, chunk))
         _finish(conn, st["fingerprint"], chunk, table, (count, digest & MASK), rejects)
-    return ChunkResult(table.name, chunk.id, count, len(rejects), False)
+    return ChunkResult(table.qualified, chunk.id, count, len(rejects), False)
 
 
 def copy_format(reader: Any, table: Table) -> str:
@@ -209,18 +209,18 @@ def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
                 copy.write(b"".join(records))
                 count += len(records)
                 digest += sum(map(xxh3_64_intdigest, records))
-                _pool.report(table.name, len(records))
+                _pool.report(table.qualified, len(records))
             copy.write(TRAILER)
         rejects = list(reader.rejects(table, chunk))
         _finish(conn, st["fingerprint"], chunk, table, (count, digest & MASK), rejects)
-    return ChunkResult(table.name, chunk.id, count, len(rejects), False)
+    return ChunkResult(table.qualified, chunk.id, count, len(rejects), False)
 
 
 def _finish(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chunk, table: Table,
             copied: tuple[int, int], rejects: list[Reject]) -> None:  # fmt: skip
     journal.record_rejects(conn, fingerprint, chunk.id, rejects)
     journal.record_chunk(
-        conn, fingerprint, chunk.id, table.name, (copied[0], len(rejects), copied[1])
+        conn, fingerprint, chunk.id, table.qualified, (copied[0], len(rejects), copied[1])
     )
 
 
@@ -251,8 +251,8 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
         else:
             digest = source_digest(reader, table, chunk, {r.key for r in refused})
         _finish(conn, st["fingerprint"], chunk, table, (len(loaded), digest & MASK), rejects)
-    _pool.report(table.name, len(items))
-    return ChunkResult(table.name, chunk.id, len(loaded), len(rejects), False)
+    _pool.report(table.qualified, len(items))
+    return ChunkResult(table.qualified, chunk.id, len(loaded), len(rejects), False)
 
 
 def _items(st: dict[str, Any], table: Table, chunk: Chunk, mode: str) -> tuple[list[Any], str]:
@@ -347,7 +347,7 @@ def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows") -> Rej
         )
     pk = [names.index(k) for k in (table.primary_key or names)]
     return Reject(
-        table=table.name,
+        table=table.qualified,
         key=key_json(row, pk),
         column=column,
         raw=printable(row[names.index(column)]) if column else printable(repr(row)),

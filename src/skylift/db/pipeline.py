@@ -158,7 +158,7 @@ class _Run:
             if not resumed:
                 self._create(conn, schema, translator, fingerprint, restart)
             t0 = self._timed("schema_create", t0)
-            chunks = {t.name: self.source.chunks(t) for t in schema.tables}
+            chunks = {t.qualified: self.source.chunks(t) for t in schema.tables}
             self._copy(conn, schema, fingerprint, chunks, report)
             t0 = self._timed("copy", t0)
             self.progress.phase("building primary keys")
@@ -222,12 +222,14 @@ class _Run:
     def _copy(self, conn: psycopg.Connection[Any], schema: Schema, fingerprint: str,
               chunks: dict[str, list[Chunk]], report: MigrationReport) -> None:  # fmt: skip
         done = journal.done_chunks(conn, fingerprint)
-        todo = [c for t in schema.tables for c in chunks[t.name] if c.id not in done]
+        todo = [c for t in schema.tables for c in chunks[t.qualified] if c.id not in done]
         todo.sort(key=lambda c: -schema.table(c.table).row_estimate)
         self.progress.phase("copying rows")
         for table in schema.tables:
-            already = sum(done[c.id][0] + done[c.id][1] for c in chunks[table.name] if c.id in done)
-            self.progress.start_table(table.name, table.row_estimate, already)
+            already = sum(
+                done[c.id][0] + done[c.id][1] for c in chunks[table.qualified] if c.id in done
+            )
+            self.progress.start_table(table.qualified, table.row_estimate, already)
         if todo:
             copy.copy_all(self.source, schema, self.target_url, fingerprint, todo, self.jobs,
                           self.policy, on_progress=self.progress.advance)  # fmt: skip
@@ -242,12 +244,14 @@ class _Run:
             "verifying every table on both sides, building indexes and foreign keys"
         )
         for table in schema.tables:
-            self.progress.start_table(table.name, report.rows_of(table.name), 0)
-        sums: dict[str, tuple[int, int]] = {t.name: (0, 0) for t in schema.tables}
+            self.progress.start_table(table.qualified, report.rows_of(table.qualified), 0)
+        sums: dict[str, tuple[int, int]] = {t.qualified: (0, 0) for t in schema.tables}
         for chunk_id, (rows, _rejected, digest) in journal.done_chunks(conn, fingerprint).items():
             name = chunk_id.rsplit("#", 1)[0]
             sums[name] = (sums[name][0] + rows, sums[name][1] + digest)
-        refused = {t.name: journal.refused_keys(conn, fingerprint, t.name) for t in schema.tables}
+        refused = {
+            t.qualified: journal.refused_keys(conn, fingerprint, t.qualified) for t in schema.tables
+        }
         checks = verify.verify_all(
             self.source, schema, self.target_url, chunks, self.jobs, self.policy,
             source_sums=sums, refused=refused, on_progress=self.progress.advance, started=started,
@@ -279,7 +283,7 @@ def _lock(conn: psycopg.Connection[Any]) -> None:
 
 def _refuse_existing(conn: psycopg.Connection[Any], schema: Schema, translator: Translator) -> None:
     existing = [
-        t.name for t in schema.tables
+        t.qualified for t in schema.tables
         if conn.execute("SELECT to_regclass(%s)", (translator.t(t),)).fetchone()[0] is not None  # type: ignore[index]
     ]  # fmt: skip
     if existing:

@@ -66,9 +66,9 @@ class MigrationReport:
     def finish(self, schema: Schema) -> None:
         self.tables = [
             {
-                "name": t.name,
-                "rows": self._rows.get(t.name, [0, 0])[0],
-                "rejected": self._rows.get(t.name, [0, 0])[1],
+                "name": t.qualified,
+                "rows": self._rows.get(t.qualified, [0, 0])[0],
+                "rejected": self._rows.get(t.qualified, [0, 0])[1],
                 "source_rows": t.row_estimate,
                 "columns": [_column(c) for c in t.columns],
             }

@@ -102,6 +102,8 @@ class Table:
 
     @property
     def qualified(self) -> str:
+        """The table's identity in chunks, the journal and reports: unique even when two
+        PostgreSQL schemas hold tables of the same name."""
         return f"{self.schema}.{self.name}" if self.schema else self.name
 
 
@@ -142,6 +144,10 @@ class Schema:
     post_sql: list[str] = field(default_factory=list)
 
     def table(self, name: str) -> Table:
+        """By `qualified` name (how the engine keys tables), else by plain name."""
+        for table in self.tables:
+            if table.qualified == name:
+                return table
         for table in self.tables:
             if table.name == name:
                 return table

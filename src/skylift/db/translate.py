@@ -171,7 +171,10 @@ class Translator:
     def index(self, table: Table, idx: Index) -> Step:
         if idx.pg_sql:
             return Step(
-                idx.pg_sql, f"index {idx.name}", exists=self._index_exists(idx.name), kind="index"
+                idx.pg_sql,
+                f"index {idx.name}",
+                exists=self._index_exists(table, idx.name),
+                kind="index",
             )
         unique = "UNIQUE " if idx.unique else ""
         method = f" USING {idx.method}" if idx.method else ""
@@ -185,8 +188,13 @@ class Translator:
             sql += f" WHERE {idx.where}"
         return Step(sql, f"index {idx.name}", optional=True, kind="index")
 
-    def _index_exists(self, name: str) -> str:
-        return f"SELECT 1 FROM pg_class WHERE relkind = 'i' AND relname = '{name.replace(chr(39), chr(39) * 2)}'"
+    def _index_exists(self, table: Table, name: str) -> str:
+        """An index of that name in the table's schema (index names are per schema)."""
+        return (
+            "SELECT 1 FROM pg_class WHERE relkind = 'i' AND relname = "
+            f"'{name.replace(chr(39), chr(39) * 2)}' AND relnamespace = "
+            f"'{(table.schema or 'public').replace(chr(39), chr(39) * 2)}'::regnamespace"
+        )
 
     def foreign_key(self, table: Table, fk: ForeignKey) -> Step:
         tname = pg_name(table.name, self.policy)

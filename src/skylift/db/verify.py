@@ -69,7 +69,7 @@ class TableCheck:
 def _setup(state: dict[str, Any], source: Source, schema: Schema, target_url: str,
            policy: Policy, refused: dict[str, set[str]]) -> None:  # fmt: skip
     state["source"] = source
-    state["tables"] = {t.name: t for t in schema.tables}
+    state["tables"] = {t.qualified: t for t in schema.tables}
     state["target_url"] = target_url
     state["translator"] = Translator(schema, policy)
     state["refused"] = refused
@@ -126,7 +126,7 @@ def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int
     for slab, rows in target_csv(st, table, where):
         total += digest_lines(slab[:-1])  # every row ends with a newline
         count += rows
-        _pool.report(table.name, rows)
+        _pool.report(table.qualified, rows)
     return count, total & MASK
 
 
@@ -144,7 +144,7 @@ def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[
         rows = [m for m in messages if m != TRAILER and len(m)]
         count += len(rows)
         total += sum(map(xxh3_64_intdigest, rows))
-        _pool.report(table.name, len(rows))
+        _pool.report(table.qualified, len(rows))
     return count, total & MASK
 
 
@@ -214,7 +214,7 @@ def check_target(table_name: str, chunk: Chunk) -> tuple[str, str, int, int]:
 
 
 def _check_source_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
-    refused = st["refused"].get(table.name)
+    refused = st["refused"].get(table.qualified)
     pk = _pk(table)
     count = total = 0
     for records, rows in _reader(st).binary_batches(table, chunk):
@@ -225,7 +225,7 @@ def _check_source_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> tupl
             records = kept
         count += len(records)
         total += sum(map(xxh3_64_intdigest, records))
-    _pool.report(table.name, count)
+    _pool.report(table.qualified, count)
     return count, total & MASK
 
 
@@ -235,7 +235,7 @@ def _pk(table: Table) -> list[int]:
 
 
 def _check_source_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
-    refused = st["refused"].get(table.name)
+    refused = st["refused"].get(table.qualified)
     pk = _pk(table)
     count = total = 0
     for sent, checked in _reader(st).csv_batches(table, chunk, normalizer(st)):
@@ -246,7 +246,7 @@ def _check_source_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[i
             ]  # fmt: skip
         count += len(checked)
         total += digest_lines("\n".join(checked).encode())
-    _pool.report(table.name, count)
+    _pool.report(table.qualified, count)
     return count, total & MASK
 
 
@@ -293,7 +293,7 @@ def target_chunks(table: Table, chunks: list[Chunk]) -> list[Chunk]:
     """Source chunks map onto key ranges of the target when the key is SQLite's rowid."""
     rowid_key = len(table.primary_key) == 1 and table.column(table.primary_key[0]).identity
     ranged = rowid_key and table.has_rowid and all(isinstance(c.lo, int | None) for c in chunks)
-    return chunks if ranged else [Chunk(table.name, 0)]
+    return chunks if ranged else [Chunk(table.qualified, 0)]
 
 
 def verify_all(
@@ -314,12 +314,15 @@ def verify_all(
     tasks: list[tuple[Callable[..., Any], str, Chunk]] = []
     for table in schema.tables:
         if source_sums is None:
-            tasks += [(check_source, table.name, c) for c in chunks[table.name]]
-        tasks += [(check_target, table.name, c) for c in target_chunks(table, chunks[table.name])]
+            tasks += [(check_source, table.qualified, c) for c in chunks[table.qualified]]
+        tasks += [
+            (check_target, table.qualified, c)
+            for c in target_chunks(table, chunks[table.qualified])
+        ]
     tasks.sort(key=lambda t: -schema.table(t[1]).row_estimate)
     results = _pool.run(tasks, _call, _setup, (source, schema, target_url, policy, refused),
                         jobs, on_progress=on_progress, started=started)  # fmt: skip
-    checks = {t.name: TableCheck(t.name) for t in schema.tables}
+    checks = {t.qualified: TableCheck(t.qualified) for t in schema.tables}
     for name, (count, total) in (source_sums or {}).items():
         if name in checks:
             checks[name].source_rows, checks[name].source_sum = count, total & MASK
@@ -349,7 +352,7 @@ def _call(func: Callable[..., Any], *args: Any) -> Any:
 def _source_rows(
     st: dict[str, Any], table: Table, chunks: list[Chunk]
 ) -> Iterator[tuple[Any, ...]]:
-    refused = st["refused"].get(table.name, set())
+    refused = st["refused"].get(table.qualified, set())
     names = [c.name for c in table.columns]
     pk = [names.index(k) for k in (table.primary_key or names)]
     for chunk in chunks:

@@ -28,8 +28,10 @@ def verify_databases(
             refused = {}
             if run:
                 for t in schema.tables:
-                    refused[t.name] = journal.refused_keys(conn, run["fingerprint"], t.name)
-        chunks = {t.name: source.chunks(t) for t in schema.tables}
+                    refused[t.qualified] = journal.refused_keys(
+                        conn, run["fingerprint"], t.qualified
+                    )
+        chunks = {t.qualified: source.chunks(t) for t in schema.tables}
         progress.phase("verifying every table on both sides")
         checks = verify.verify_all(
             source, schema, target_url, chunks, jobs or default_jobs(), refused=refused

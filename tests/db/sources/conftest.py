@@ -4,6 +4,7 @@ another server instead."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -105,15 +106,22 @@ def postgis_admin_url() -> Iterator[str]:
     from skylift.cloud import embedded_pg
 
     base = Path(tempfile.mkdtemp(prefix="skylift-test-postgis-"))
-    before = os.environ.get("SKYLIFT_PG_BIN")
-    os.environ["SKYLIFT_PG_BIN"] = str(POSTGIS_BIN)
-    try:
+    with _pg_bin(POSTGIS_BIN):  # only while starting: other tests use the embedded binaries
         server = embedded_pg.start(base / "data")
-        yield server.url()
+    yield server.url()
+    with _pg_bin(POSTGIS_BIN):
         embedded_pg.stop(base / "data")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _pg_bin(folder: Path) -> Iterator[None]:
+    before = os.environ.get("SKYLIFT_PG_BIN")
+    os.environ["SKYLIFT_PG_BIN"] = str(folder)
+    try:
+        yield
     finally:
         if before is None:
             os.environ.pop("SKYLIFT_PG_BIN", None)
         else:
             os.environ["SKYLIFT_PG_BIN"] = before
-        shutil.rmtree(base, ignore_errors=True)

@@ -77,7 +77,7 @@ def test_every_table_is_copied_and_verified(migrated: tuple[Any, str, str]) -> N
         "events_2024": 366,
         "events_2025": 365,
         "events_other": 69,
-        "invoices": 200,
+        "billing.invoices": 200,  # a second schema: named with it
     }
     assert report.rejects == []
 
@@ -185,3 +185,29 @@ def test_dry_run_shows_the_schema_and_touches_nothing(source_url: str, pg_url: s
     assert "PARTITION BY RANGE (happened_at)" in ddl
     assert "USING hnsw (embedding vector_cosine_ops)" in ddl
     assert _one(pg_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == 0
+
+
+def test_same_table_name_in_two_schemas(source_url: str, pg_url: str) -> None:
+    """Tables are keyed by schema and name: neither twin is mixed up with the other."""
+    with psycopg.connect(source_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE SCHEMA twin;"
+            "CREATE TABLE public.events2 (id int PRIMARY KEY, what text);"
+            "CREATE TABLE twin.events2 (id int PRIMARY KEY, what text, at int);"
+            "CREATE INDEX events2_what ON public.events2 (what);"
+            "CREATE INDEX events2_what ON twin.events2 (what);"
+            "INSERT INTO public.events2 SELECT g, 'public ' || g FROM generate_series(1, 3) g;"
+            "INSERT INTO twin.events2 SELECT g, 'twin ' || g, g FROM generate_series(1, 4) g;"
+        )
+    report = migrate(source_url, pg_url, jobs=2)
+    assert report.status == "ok" and report.verified, report.as_dict()["verification"]
+    checked = {v["table"]: v["target_rows"] for v in report.verification}
+    assert checked["events2"] == 3 and checked["twin.events2"] == 4
+    assert _one(pg_url, "SELECT string_agg(what, ',' ORDER BY id) FROM twin.events2") == (
+        "twin 1,twin 2,twin 3,twin 4"
+    )
+    indexes = _one(
+        pg_url,
+        "SELECT count(*) FROM pg_indexes WHERE indexname = 'events2_what'",
+    )
+    assert indexes == 2

@@ -35,18 +35,18 @@ def plan_chunks(conn: Any, table: Table, rows_per_chunk: int) -> list[Chunk]:
     chunks on a rerun (resume relies on it)."""
     key = _int_key(table)
     if key is None:
-        return [Chunk(table.name, 0)]
+        return [Chunk(table.qualified, 0)]
     q = quote(key)
     with conn.cursor() as cur:
         cur.execute(f"SELECT MIN({q}), MAX({q}), COUNT(*) FROM {quote(table.name)}")
         lo, hi, count = cur.fetchone()
     parts = math.ceil(int(count) / rows_per_chunk)
     if lo is None or parts <= 1:
-        return [Chunk(table.name, 0)]
+        return [Chunk(table.qualified, 0)]
     step = math.ceil((int(hi) - int(lo) + 1) / parts)
     bounds = [int(lo) + i * step for i in range(1, parts)]
     edges: list[int | None] = [None, *bounds, None]
-    return [Chunk(table.name, i, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    return [Chunk(table.qualified, i, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
 def _int_key(table: Table) -> str | None:

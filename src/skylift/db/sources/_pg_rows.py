@@ -64,17 +64,17 @@ def plan_chunks(conn: Any, table: Table, rows_per_chunk: int) -> list[Chunk]:
     """Key ranges on a single integer key (same bounds for the same data), else one chunk."""
     key = _int_key(table)
     if key is None:
-        return [Chunk(table.name, 0)]
+        return [Chunk(table.qualified, 0)]
     row = conn.execute(
         f"SELECT min({quote(key)}), max({quote(key)}), count(*) FROM ONLY {_name(table)}"
     ).fetchone()
     lo, hi, count = row
     parts = math.ceil(count / rows_per_chunk)
     if lo is None or parts <= 1:
-        return [Chunk(table.name, 0)]
+        return [Chunk(table.qualified, 0)]
     step = math.ceil((hi - lo + 1) / parts)
     edges: list[int | None] = [None, *(lo + i * step for i in range(1, parts)), None]
-    return [Chunk(table.name, i, edges[i], edges[i + 1]) for i in range(parts)]
+    return [Chunk(table.qualified, i, edges[i], edges[i + 1]) for i in range(parts)]
 
 
 def _where(table: Table, chunk: Chunk) -> str:

@@ -278,12 +278,14 @@ class SqliteSource:
 
     def chunks(self, table: Table) -> list[Chunk]:
         if not table.has_rowid or table.row_estimate <= CHUNK_ROWS:
-            return [Chunk(table.name, 0)]
+            return [Chunk(table.qualified, 0)]
         lo, hi = rowid_bounds(self.conn, table.name)
         step = max(CHUNK_ROWS, (hi - lo + 1) * CHUNK_ROWS // max(table.row_estimate, 1))
         bounds = list(range(lo, hi + 1, step))
         return [
-            Chunk(table.name, i, b if i else None, bounds[i + 1] if i + 1 < len(bounds) else None)
+            Chunk(
+                table.qualified, i, b if i else None, bounds[i + 1] if i + 1 < len(bounds) else None
+            )
             for i, b in enumerate(bounds)
         ]
 
