@@ -56,7 +56,7 @@ def _server_binary() -> str:
     raise RuntimeError("MariaDB is not installed (apt-get install mariadb-server)")
 
 
-def start(base: Path, *, binlog: bool = False) -> MariaDB:
+def start(base: Path, *, binlog: bool = False, tls: Path | None = None) -> MariaDB:
     """Initialise `base`/data and start a server on a free port (as `mysql` when we are root)."""
     base.mkdir(parents=True, exist_ok=True)
     data = base / "data"
@@ -96,6 +96,12 @@ def start(base: Path, *, binlog: bool = False) -> MariaDB:
     ]
     if binlog:
         args += ["--log-bin=mysql-bin", "--server-id=1"]
+    if tls is not None:  # _certs.make(tls): the server offers TLS, clients choose
+        args += [
+            f"--ssl-cert={tls}/server.pem",
+            f"--ssl-key={tls}/server.key",
+            f"--ssl-ca={tls}/ca.pem",
+        ]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while True:

@@ -16,11 +16,23 @@ from typing import Any
 import pymysql
 import pytest
 
-from . import _mariadb
+from . import _certs, _mariadb
 
 
 @pytest.fixture(scope="session")
-def mysql_server_url() -> Iterator[str]:
+def mysql_tls() -> Iterator[Path]:
+    """Certificates the session's MariaDB serves TLS with: its server.pem is signed by ca.pem,
+    not by other-ca.pem."""
+    if os.environ.get("SKYLIFT_TEST_MYSQL_URL"):
+        pytest.skip("an external MySQL server: its certificates are not ours")
+    folder = Path(tempfile.mkdtemp(prefix="skylift-test-tls-"))
+    folder.chmod(0o755)  # the server runs as mysql
+    yield _certs.make(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mysql_server_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """mysql://root:...@127.0.0.1:PORT/ of a running server (no database in the path)."""
     external = os.environ.get("SKYLIFT_TEST_MYSQL_URL")
     if external:
@@ -30,7 +42,7 @@ def mysql_server_url() -> Iterator[str]:
         pytest.skip("MariaDB is not installed (scripts/test installs mariadb-server)")
     # not under pytest's basetemp: pytest resets it to 0700, which locks out the server's user
     base = Path(tempfile.mkdtemp(prefix="skylift-test-mariadb-"))
-    server = _mariadb.start(base, binlog=True)
+    server = _mariadb.start(base, binlog=True, tls=request.getfixturevalue("mysql_tls"))
     yield server.url()
     _mariadb.stop(server)
     shutil.rmtree(base, ignore_errors=True)

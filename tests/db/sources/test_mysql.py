@@ -392,3 +392,41 @@ def test_geometry_lands_in_postgis_when_the_target_has_it(
     ]
     indexes = _query(target, "SELECT indexdef FROM pg_indexes WHERE tablename = 'places'")
     assert any("USING gist (loc)" in i[0] for i in indexes), indexes
+
+
+def _cipher(url: str) -> str:
+    from skylift.db.sources.mysql import _parse_url, connect
+
+    conn = connect(_parse_url(url))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            return bytes(cur.fetchone()[1]).decode()
+    finally:
+        conn.close()
+
+
+def test_tls_modes(mysql_url: str, mysql_tls: Path) -> None:
+    ca, other = mysql_tls / "ca.pem", mysql_tls / "other-ca.pem"
+    assert _cipher(f"{mysql_url}?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}")  # encrypted, checked
+    assert _cipher(f"{mysql_url}?ssl-mode=REQUIRED")
+    assert _cipher(f"{mysql_url}?sslaccept=accept_invalid_certs")  # Prisma's spelling
+    assert _cipher(f"{mysql_url}?ssl-mode=DISABLED") == ""
+    with pytest.raises(SourceError) as caught:
+        _cipher(f"{mysql_url}?ssl-mode=VERIFY_CA&ssl-ca={other}")  # a CA that did not sign it
+    assert "certificate" in caught.value.why.lower() + caught.value.fix.lower()
+    for bad, said in (("ssl-mode=SOMETIMES", "not a TLS mode"), ("pool=5", "unknown parameter"),
+                      ("ssl-ca=/no/such.pem", "file not found")):  # fmt: skip
+        with pytest.raises(SourceError, match=said):
+            open_source(f"{mysql_url}?{bad}")
+
+
+def test_migrates_over_verified_tls(mysql_url: str, pg_url: str, mysql_tls: Path) -> None:
+    run_mysql(
+        mysql_url,
+        "CREATE TABLE t (id INT PRIMARY KEY, s TEXT); INSERT INTO t VALUES (1,'a'),(2,'b');",
+    )
+    url = f"{mysql_url}?ssl-mode=VERIFY_IDENTITY&ssl-ca={mysql_tls / 'ca.pem'}"
+    report = migrate(url, pg_url, jobs=2)
+    assert report.status == "ok" and report.verified
+    assert _query(pg_url, "SELECT s FROM t ORDER BY id") == [("a",), ("b",)]
