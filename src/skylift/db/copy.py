@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from xxhash import xxh3_64_intdigest
+from xxhash import xxh3_64, xxh3_64_intdigest
 
 from skylift.db import _pool, journal, pgtext
 from skylift.db.schema import Schema, Table
@@ -194,24 +194,32 @@ def copy_format(reader: Any, table: Table) -> str:
 
 
 def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
-    """Binary COPY records; the digest of each record is the digest verification expects of
-    the row PostgreSQL sends back (see sources/_sqlite_binary.py)."""
+    """Binary COPY records; the digest is that of the rows PostgreSQL will send back: one hash
+    of the chunk's records in key order for tables read back in that order, else the sum of
+    each record's digest (see sources/_sqlite_binary.py and verify.py)."""
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
+    joined = table.rowid_ordered
     count = digest = 0
+    stream = xxh3_64()
     with conn.transaction():
         with (
             conn.cursor() as cur,
             cur.copy(copy_statement(st["translator"], table) + BINARY) as copy,
         ):
             copy.write(HEADER)
-            for records, _rows in reader.binary_batches(table, chunk):
-                copy.write(b"".join(records))
-                count += len(records)
-                digest += sum(map(xxh3_64_intdigest, records))
-                _pool.report(table.qualified, len(records))
+            for records, rows in reader.binary_batches(table, chunk, joined=joined):
+                data = records if joined else b"".join(records)
+                copy.write(data)
+                count += len(rows)
+                if joined:
+                    stream.update(data)
+                else:
+                    digest += sum(map(xxh3_64_intdigest, records))
+                _pool.report(table.qualified, len(rows))
             copy.write(TRAILER)
         rejects = list(reader.rejects(table, chunk))
+        digest = stream.intdigest() if joined else digest
         _finish(conn, st["fingerprint"], chunk, table, (count, digest & MASK), rejects)
     return ChunkResult(table.qualified, chunk.id, count, len(rejects), False)
 
@@ -242,7 +250,9 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
             frame,
         )
         rejects = list(reader.rejects(table, chunk)) + refused
-        if mode == "binary":
+        if mode == "binary" and table.rowid_ordered:
+            digest = xxh3_64(b"".join(item[0] for item in loaded)).intdigest()
+        elif mode == "binary":
             digest = sum(map(xxh3_64_intdigest, (item[0] for item in loaded)))
         elif mode == "csv":
             digest = digest_lines("\n".join(item[1] for item in loaded).encode()) if loaded else 0

@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 from psycopg import pq
-from xxhash import xxh3_64_intdigest
+from xxhash import xxh3_64, xxh3_64_intdigest
 
 from skylift.db import _pool
 from skylift.db.copy import connect, key_json, normalizer, parse_record, source_digest
@@ -132,20 +132,31 @@ def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int
 
 def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
     """PostgreSQL sends one row per message; the first also carries the COPY header, and the
-    trailer comes last. Each row's digest is that of the binary record sent."""
+    trailer comes last. A table read in key order (`in_order`) is digested as one stream of
+    records, as it was sent; any other as the sum of each record's digest."""
     tr: Translator = st["translator"]
     cols = ", ".join(tr.n(c.name) for c in table.columns)
-    sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}) TO STDOUT (FORMAT binary)"
+    order = f" ORDER BY {tr.n(table.primary_key[0])}" if in_order(table) else ""
+    sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}{order}) TO STDOUT (FORMAT binary)"
     count = total = 0
+    stream = xxh3_64()
     first = True
     for messages in copy_out(_conn(st), sql):
         if first and messages:
             messages[0], first = bytes(messages[0])[len(HEADER) :], False
         rows = [m for m in messages if m != TRAILER and len(m)]
         count += len(rows)
-        total += sum(map(xxh3_64_intdigest, rows))
+        if order:
+            stream.update(b"".join(rows))
+        else:
+            total += sum(map(xxh3_64_intdigest, rows))
         _pool.report(table.qualified, len(rows))
-    return count, total & MASK
+    return count, (stream.intdigest() if order else total) & MASK
+
+
+def in_order(table: Table) -> bool:
+    """Binary tables whose chunks are key ranges in row order are digested as streams."""
+    return table.rowid_ordered
 
 
 def copy_out(conn: psycopg.Connection[Any], sql: str) -> Iterator[list[Any]]:
@@ -217,6 +228,7 @@ def _check_source_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> tupl
     refused = st["refused"].get(table.qualified)
     pk = _pk(table)
     count = total = 0
+    stream = xxh3_64()
     for records, rows in _reader(st).binary_batches(table, chunk):
         if refused:
             kept = [
@@ -224,9 +236,12 @@ def _check_source_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> tupl
             ]
             records = kept
         count += len(records)
-        total += sum(map(xxh3_64_intdigest, records))
+        if in_order(table):
+            stream.update(b"".join(records))
+        else:
+            total += sum(map(xxh3_64_intdigest, records))
     _pool.report(table.qualified, count)
-    return count, total & MASK
+    return count, (stream.intdigest() if in_order(table) else total) & MASK
 
 
 def _pk(table: Table) -> list[int]:
@@ -291,9 +306,11 @@ def _range(st: dict[str, Any], table: Table, chunk: Chunk) -> str:
 
 def target_chunks(table: Table, chunks: list[Chunk]) -> list[Chunk]:
     """Source chunks map onto key ranges of the target when the key is SQLite's rowid."""
-    rowid_key = len(table.primary_key) == 1 and table.column(table.primary_key[0]).identity
-    ranged = rowid_key and table.has_rowid and all(isinstance(c.lo, int | None) for c in chunks)
-    return chunks if ranged else [Chunk(table.qualified, 0)]
+    return chunks if ranged(table, chunks) else [Chunk(table.qualified, 0)]
+
+
+def ranged(table: Table, chunks: list[Chunk]) -> bool:
+    return table.rowid_ordered and all(isinstance(c.lo, int | None) for c in chunks)
 
 
 def verify_all(

@@ -181,7 +181,10 @@ class SqliteReader:
         comp = self._get(table)
         self._late = []
         where, params = _range(chunk)
-        sql = f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})"
+        sql = (
+            f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})"
+            + (" ORDER BY rowid" if table.has_rowid else "")  # verification reads in key order
+        )
         if table.name in self._slow:
             yield from self._slow_batches(table, comp, sql, params)
             return
@@ -233,15 +236,16 @@ class SqliteReader:
         return "binary" if _binary.binary_able(table) else "csv"
 
     def binary_batches(
-        self, table: Table, chunk: Chunk
-    ) -> Iterator[tuple[list[bytearray], list[tuple[Any, ...]]]]:
-        """Good rows of the chunk as binary COPY records, with the rows they encode (for the
-        reject table, should PostgreSQL refuse one). See _sqlite_binary.py."""
+        self, table: Table, chunk: Chunk, joined: bool = False
+    ) -> Iterator[tuple[Any, list[tuple[Any, ...]]]]:
+        """Good rows of the chunk as binary COPY records (one per row, or `joined` in one
+        buffer), with the rows they encode (for the reject table, should PostgreSQL refuse
+        one). See _sqlite_binary.py."""
         if table.name not in self._encoders:
             self._encoders[table.name] = _binary.Encoder(table, _to_text)
         encoder = self._encoders[table.name]
         for batch in self.batches(table, chunk):
-            records, failed = encoder.encode(batch)
+            records, failed = encoder.encode_joined(batch) if joined else encoder.encode(batch)
             if failed:
                 bad = {n for n, _, _ in failed}
                 self._late += [_reject(table, batch[n], col, why) for n, col, why in failed]

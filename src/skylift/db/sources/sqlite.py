@@ -46,7 +46,7 @@ TYPE_MAP: dict[str, tuple[str, str]] = {
     "MONEY": ("numeric", "numeric"),
 }
 SIZED = re.compile(r"^\s*(?P<base>[A-Za-z ]+?)\s*\(\s*(?P<p>\d+)\s*(?:,\s*(?P<s>\d+)\s*)?\)\s*$")
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000  # small enough that the last chunks of two workers end together
 
 
 def map_type(declared: str) -> tuple[str, str]:
