@@ -180,6 +180,21 @@ def test_rerun_is_idempotent(app_db: Path, pg_url: str, tmp_path: Path) -> None:
     assert one(pg_url, "SELECT count(*) FROM orders") == 60
 
 
+def test_a_snapshot_a_power_cut_tore_is_taken_again(
+    app_db: Path, pg_url: str, tmp_path: Path
+) -> None:
+    migrate(str(app_db), pg_url, workdir=tmp_path / "wd")
+    snap = next((tmp_path / "wd" / "snapshots").glob("snapshot-*.db"))
+    assert snap.with_name(snap.name + ".durable").exists()
+    torn = tmp_path / "torn" / "snapshots"
+    torn.mkdir(parents=True)
+    (torn / snap.name).write_bytes(snap.read_bytes()[:4096])  # cut before its fsync: no marker
+    report = migrate(str(app_db), pg_url, workdir=tmp_path / "torn", restart=True)
+    assert report.verified
+    assert one(pg_url, "SELECT count(*) FROM orders") == 60
+    assert (torn / snap.name).stat().st_size == snap.stat().st_size
+
+
 def test_dry_run_touches_nothing(app_db: Path, pg_url: str) -> None:
     report = migrate(str(app_db), pg_url, dry_run=True)
     assert any(sql.startswith('CREATE TABLE "orders"') for sql in report.ddl)

@@ -215,6 +215,8 @@ class _Run:
             for step in translator.pre_load():
                 _run_step(conn, step, schema)
             snapshot = getattr(self.source, "snapshot", None)
+            if hasattr(self.source, "wait_snapshot"):
+                self.source.wait_snapshot()  # the snapshot is on disk before the journal names it
             journal.start_run(
                 conn, fingerprint, self.source.display_url, str(snapshot) if snapshot else None
             )

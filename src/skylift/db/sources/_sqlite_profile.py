@@ -61,7 +61,7 @@ SPLIT_ROWS = 200_000  # tables larger than this are profiled in parallel rowid r
 # Storage classes of big tables are sampled: a value the sample misses is refused by PostgreSQL
 # (with its reason), never changed silently. What PostgreSQL would change silently (a time of
 # day in a DATE column, digits beyond a NUMERIC's scale, ...) is always checked on every row.
-SAMPLE_FROM = 100_000
+SAMPLE_FROM = 20_000
 SAMPLE_EVERY = 64
 
 
@@ -91,6 +91,18 @@ def _ranges(conn: sqlite3.Connection, table: Table, parts: int) -> list[str]:
     ]
 
 
+def _sample_where(conn: sqlite3.Connection, table: Table) -> str:
+    """About one row in SAMPLE_EVERY, read by rowid lookups spread over the whole table (a
+    filter on rowid would read every page)."""
+    lo, hi = rowid_bounds(conn, table.name)
+    step = max(1, (hi - lo + 1) * SAMPLE_EVERY // max(table.row_estimate, 1))
+    probes = (
+        f"WITH RECURSIVE p(r) AS (SELECT {lo} UNION ALL SELECT r + {step} FROM p "
+        f"WHERE r + {step} <= {hi}) SELECT r FROM p"
+    )
+    return f" WHERE rowid IN ({probes})"
+
+
 def aggregate_all(
     connect: Callable[[], sqlite3.Connection],
     requests: list[tuple[Table, Wanted]],
@@ -111,7 +123,7 @@ def aggregate_all(
     for table, wanted in requests:
         sql, keys = _aggregate_sql(table, wanted)
         if sample and table.has_rowid and table.row_estimate > SAMPLE_FROM:
-            wheres = [f" WHERE rowid % {SAMPLE_EVERY} = 0"]
+            wheres = [_sample_where(main, table)]
         else:
             wheres = _ranges(main, table, jobs)
         plans.append((keys, [sql + where for where in wheres] if keys else []))

@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -90,6 +91,64 @@ def open_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _durable(snapshot: Path) -> Path:
+    return snapshot.with_name(snapshot.name + ".durable")
+
+
+def _backup(source: Path, target: Path) -> None:
+    """SQLite's online backup into `target`, written without fsync (see _Sync)."""
+    partial = target.with_suffix(".partial")
+    for stale in (partial, target.with_name(target.name + "-wal"), _durable(target)):
+        stale.unlink(missing_ok=True)
+    src = open_readonly(source)
+    dst = sqlite3.connect(partial)
+    try:
+        dst.execute("PRAGMA synchronous = OFF")
+        src.backup(dst)
+    except sqlite3.DatabaseError as exc:
+        raise _corrupt(source, exc) from exc
+    finally:
+        dst.close()
+        src.close()
+    os.replace(partial, target)
+
+
+class _Sync:
+    """fsync a fresh snapshot in a thread (the disk works while the CPU profiles), then write
+    its durable marker."""
+
+    def __init__(self, snapshot: Path) -> None:
+        self.snapshot = snapshot
+        self.error: OSError | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            _fsync(self.snapshot)
+            _durable(self.snapshot).touch()
+            _fsync(self.snapshot.parent)
+        except OSError as exc:
+            self.error = exc
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise SourceError(
+                f"cannot write the snapshot {self.snapshot}",
+                str(self.error),
+                "free space in the work folder (--workdir), then rerun",
+            )
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class SqliteSource:
     engine = "sqlite"
     # rows travel as CSV records in PostgreSQL's output form, or in binary (copy_format)
@@ -102,11 +161,13 @@ class SqliteSource:
         self.snapshot: Path | None = None
         self._fingerprint: str | None = None
         self._conn: sqlite3.Connection | None = None
+        self._syncing: _Sync | None = None
         self._check_file()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_conn"] = None
+        state["_syncing"] = None
         return state
 
     # -- opening -------------------------------------------------------------------------------
@@ -142,25 +203,25 @@ class SqliteSource:
 
     def take_snapshot(self, folder: Path) -> Path:
         """Copy the database with SQLite's online backup: a consistent image even while the app
-        writes. The copy is read for the whole migration (and again on resume)."""
+        writes. The copy is read for the whole migration (and again on resume). It is written
+        unsynced; a thread syncs it to disk while the schema is profiled, then marks it durable
+        (`wait_snapshot` waits for that before the target records the snapshot). Only a copy
+        marked durable is reused: one torn by a power cut is taken again."""
         folder.mkdir(parents=True, exist_ok=True)
         self._fingerprint = self.fingerprint()
         target = folder / f"snapshot-{self._fingerprint[:16]}.db"
-        if not target.exists():
-            partial = target.with_suffix(".partial")
-            src = open_readonly(self.path)
-            dst = sqlite3.connect(partial)
-            try:
-                src.backup(dst)
-            except sqlite3.DatabaseError as exc:
-                raise _corrupt(self.path, exc) from exc
-            finally:
-                dst.close()
-                src.close()
-            os.replace(partial, target)
+        if not (target.exists() and _durable(target).exists()):
+            _backup(self.path, target)
+            self._syncing = _Sync(target)
         self.snapshot = target.resolve()
         self._conn = None
         return target
+
+    def wait_snapshot(self) -> None:
+        """Block until the snapshot is on disk (no-op when it was reused)."""
+        if self._syncing is not None:
+            self._syncing.wait()
+            self._syncing = None
 
     def use_snapshot(self, snapshot: Path, fingerprint: str) -> None:
         """Resume: read the snapshot the interrupted run took, under its fingerprint."""
