@@ -161,12 +161,9 @@ class _Run:
             chunks = {t.qualified: self.source.chunks(t) for t in schema.tables}
             self._copy(conn, schema, fingerprint, chunks, report)
             t0 = self._timed("copy", t0)
-            self.progress.phase("building primary keys")
-            _keys(conn, translator, schema, self.target_url, self.jobs)
-            t0 = self._timed("keys", t0)
             post = _Background(_post_load, translator, schema, self.target_url, self.jobs)
             try:
-                self._verify(conn, schema, fingerprint, chunks, report, post.start)
+                self._verify(conn, schema, fingerprint, chunks, report, post.start_until_ready)
             except BaseException:
                 post.wait()
                 raise
@@ -366,36 +363,40 @@ def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> N
         conn.execute(step.sql)
 
 
-def _keys(conn: psycopg.Connection[Any], translator: Translator, schema: Schema,
-          target_url: str, jobs: int) -> None:  # fmt: skip
-    """Primary keys and uniques first: verification reads big tables by key range, and adding
-    a constraint locks its table (instantly) — before any reader is about."""
+def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int,
+               ready: threading.Event) -> None:  # fmt: skip
+    """Every index in parallel, each on its own connection: the unique indexes of keys first,
+    the others meanwhile; then foreign keys, the constraints that adopt the unique indexes,
+    the rest, and ANALYZE. Runs while verification reads. `ready` is set once the key gate
+    holds (verify.py: readers of a table read by key range wait until its key index exists)."""
     steps = translator.post_load()
-    _parallel(target_url, [s for s in steps if s.kind == "key_index"], schema, jobs)
-    for step in steps:
-        if step.kind == "key":
-            _run_step(conn, step, schema)
-
-
-def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int) -> None:
-    """The other indexes in parallel (each on its own connection), then foreign keys and the
-    rest, then ANALYZE. Runs while verification reads: none of it blocks a reader."""
-    steps = translator.post_load()
-    _parallel(target_url, [s for s in steps if s.kind == "index"], schema, jobs)
+    keyed = [s for s in steps if s.kind == "key_index"]
+    keyed.sort(key=lambda s: -schema.table(s.table or "").row_estimate)
     with _connect(target_url) as own:
-        for step in steps:
-            if step.kind not in ("key_index", "key", "index", "analyze"):
-                _run_step(own, step, schema)
+        gate = verify.KeyGate(own, [t.qualified for t in schema.tables if verify.in_order(t)])
+        ready.set()
+        try:
+            _parallel(target_url, keyed + [s for s in steps if s.kind == "index"], schema, jobs,
+                      lambda step: gate.open(step.table))  # fmt: skip
+        finally:
+            gate.open_all()
+        late = ("key_index", "index", "analyze")
+        for step in sorted((s for s in steps if s.kind not in late), key=lambda s: s.kind != "fk"):
+            _run_step(own, step, schema)
     _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
 
 
 class _Background:
-    """Run a function in a thread; join() re-raises what it raised."""
+    """Run a function in a thread, passing it an Event as last argument; join() re-raises
+    what it raised."""
 
     def __init__(self, func: Callable[..., None], *args: Any) -> None:
         self.error: BaseException | None = None
         self.started = False
-        self.thread = threading.Thread(target=self._run, args=(func, args), daemon=True)
+        self.ready = threading.Event()
+        self.thread = threading.Thread(
+            target=self._run, args=(func, (*args, self.ready)), daemon=True
+        )
 
     def _run(self, func: Callable[..., None], args: tuple[Any, ...]) -> None:
         try:
@@ -408,6 +409,16 @@ class _Background:
             self.started = True
             self.thread.start()
 
+    def start_until_ready(self) -> None:
+        """Start, then wait until the function sets its Event (or ends)."""
+        self.start()
+        while not self.ready.wait(0.05):
+            if not self.thread.is_alive():
+                break
+        if self.error is not None:
+            self.thread.join()
+            raise self.error
+
     def wait(self) -> None:
         if self.started:
             self.thread.join()
@@ -419,7 +430,9 @@ class _Background:
             raise self.error
 
 
-def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int) -> None:
+def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int,
+              done: Callable[[Step], None] = lambda step: None) -> None:  # fmt: skip
+    """Run steps on `jobs` connections; `done(step)` as each succeeds."""
     local = threading.local()
     opened: list[psycopg.Connection[Any]] = []
 
@@ -429,6 +442,7 @@ def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int) -> 
             local.conn.execute("SET maintenance_work_mem = '256MB'")
             opened.append(local.conn)
         _run_step(local.conn, step, schema)
+        done(step)
 
     try:
         with ThreadPoolExecutor(max(1, jobs)) as pool:

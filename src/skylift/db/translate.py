@@ -47,6 +47,7 @@ class Step:
     kind: str = "ddl"  # ddl | key_index | key | index | fk | identity | analyze | untranslated
     exists: str | None = None  # SQL returning a row when the step is already done (resume)
     orphans: str | None = None  # fk: SQL counting child rows without a parent
+    table: str | None = None  # key_index: the table (schema.name) whose key it builds
 
 
 def quote(name: str) -> str:
@@ -163,7 +164,7 @@ class Translator:
             what = f"{table.name} {kind} ({', '.join(cols)})"
             exists = self._constraint_exists(table, name[1:-1].replace('""', '"'))
             steps.append(Step(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {self.t(table)} ({columns})",
-                              what, kind="key_index", exists=exists))  # fmt: skip
+                              what, kind="key_index", exists=exists, table=table.qualified))  # fmt: skip
             steps.append(Step(f"ALTER TABLE {self.t(table)} ADD CONSTRAINT {name} {kind} USING INDEX {name}",
                               what, kind="key", exists=exists))  # fmt: skip
         return steps

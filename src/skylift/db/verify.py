@@ -141,6 +141,8 @@ def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[
     count = total = 0
     stream = xxh3_64()
     first = True
+    if order:
+        _pass_gate(_conn(st), table)
     for messages in copy_out(_conn(st), sql):
         if first and messages:
             messages[0], first = bytes(messages[0])[len(HEADER) :], False
@@ -152,6 +154,38 @@ def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[
             total += sum(map(xxh3_64_intdigest, rows))
         _pool.report(table.qualified, len(rows))
     return count, (stream.intdigest() if order else total) & MASK
+
+
+class KeyGate:
+    """Readers of a table read in key order wait until its key index exists: the builder
+    holds an advisory lock per table (taken before any reader starts, released as each key
+    index is built); a reader takes the same lock shared, once. Closing the builder's
+    connection opens every gate."""
+
+    def __init__(self, conn: psycopg.Connection[Any], tables: list[str]) -> None:
+        self.conn = conn
+        self.closed = set(tables)
+        for table in tables:
+            conn.execute(f"SELECT pg_advisory_lock({GATE}, hashtext(%s))", (table,))
+
+    def open(self, table: str | None) -> None:
+        if table in self.closed:
+            self.closed.discard(table)
+            self.conn.execute(f"SELECT pg_advisory_unlock({GATE}, hashtext(%s))", (table,))
+
+    def open_all(self) -> None:
+        for table in list(self.closed):
+            self.open(table)
+
+
+GATE = "hashtext('skylift key gate')"
+
+
+def _pass_gate(conn: psycopg.Connection[Any], table: Table) -> None:
+    with conn.transaction():
+        conn.execute(
+            f"SELECT pg_advisory_xact_lock_shared({GATE}, hashtext(%s))", (table.qualified,)
+        )
 
 
 def in_order(table: Table) -> bool:
