@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from skylift.db import migrate
+from skylift.db import migrate, verify, verify_databases
 from skylift.db.pipeline import open_source
 from skylift.db.sources.postgres import PostgresSource
 
@@ -211,3 +211,22 @@ def test_same_table_name_in_two_schemas(source_url: str, pg_url: str) -> None:
         "SELECT count(*) FROM pg_indexes WHERE indexname = 'events2_what'",
     )
     assert indexes == 2
+
+
+def test_big_tables_are_verified_in_heap_slices(
+    source_url: str, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "PAGES_PER_SLICE", 1)
+    source = open_source(source_url)
+    table = source.read_schema().table("documents")
+    source.close()
+    assert migrate(source_url, pg_url, jobs=2).verified
+    pages = verify.heap_pages(pg_url, open_source(source_url).read_schema(), "preserve")
+    slices = verify.target_chunks(table, [], pages[table.qualified])
+    assert len(slices) > 2 and all(isinstance(s, verify.Pages) for s in slices)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE documents SET title = 'Doc 4!' WHERE title = 'Doc 4'")
+    report = verify_databases(source_url, pg_url, jobs=2)
+    bad = [c for c in report.verification if not c["ok"]]
+    assert [c["table"] for c in bad] == [table.qualified]
+    assert bad[0]["source_rows"] == bad[0]["target_rows"] == 495
