@@ -366,8 +366,8 @@ def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> N
 def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int,
                ready: threading.Event) -> None:  # fmt: skip
     """Every index in parallel, each on its own connection: the unique indexes of keys first,
-    the others meanwhile; then foreign keys, the constraints that adopt the unique indexes,
-    the rest, and ANALYZE. Runs while verification reads. `ready` is set once the key gate
+    the others meanwhile; then foreign keys, ANALYZE, the constraints that adopt the unique
+    indexes and the rest. Runs while verification reads. `ready` is set once the key gate
     holds (verify.py: readers of a table read by key range wait until its key index exists)."""
     steps = translator.post_load()
     keyed = [s for s in steps if s.kind == "key_index"]
@@ -380,10 +380,12 @@ def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: in
                       lambda step: gate.open(step.table))  # fmt: skip
         finally:
             gate.open_all()
-        late = ("key_index", "index", "analyze")
-        for step in sorted((s for s in steps if s.kind not in late), key=lambda s: s.kind != "fk"):
+        for step in [s for s in steps if s.kind == "fk"]:
             _run_step(own, step, schema)
-    _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
+        _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
+        for step in steps:  # the ones that lock a table wait for its readers: last
+            if step.kind not in ("key_index", "index", "fk", "analyze"):
+                _run_step(own, step, schema)
 
 
 class _Background:
