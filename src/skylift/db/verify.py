@@ -141,8 +141,6 @@ def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[
     count = total = 0
     stream = xxh3_64()
     first = True
-    if order:
-        _pass_gate(_conn(st), table)
     for messages in copy_out(_conn(st), sql):
         if first and messages:
             messages[0], first = bytes(messages[0])[len(HEADER) :], False
@@ -246,6 +244,8 @@ def check_target(table_name: str, chunk: Chunk | Pages) -> tuple[str, str, int, 
     st = _pool.state()
     table = st["tables"][table_name]
     where = _range(st, table, chunk)
+    if in_order(table):  # read by key: not before its key index exists
+        _pass_gate(_conn(st), table)
     if table_format(st["source"], table) == "binary":
         return ("target", table_name, *_check_target_binary(st, table, where))
     if csv_mode(st["source"]):
