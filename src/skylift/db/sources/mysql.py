@@ -295,7 +295,7 @@ class MySQLSource:
 
     engine = "mysql"
     record_format = "csv"  # rows travel as CSV records in PostgreSQL's output form (_mysql_csv)
-    CHUNK_ROWS = 50_000
+    CHUNK_ROWS = 100_000
 
     def __init__(self, url: str, options: dict[str, Any]) -> None:
         self.url = url
