@@ -26,6 +26,7 @@ from skylift.db.sources.mysql import binlog_position, connect
 from skylift.errors import SourceError
 
 BATCH = 5000
+LINES = 1000  # lines turned into records at once (csv.batch_builder)
 
 
 def plan_chunks(conn: Any, table: Table, rows_per_chunk: int) -> list[Chunk]:
@@ -259,39 +260,62 @@ class MySQLReader:
         self, table: Table, chunk: Chunk, key: str | None, slow_keys: list[str]
     ) -> Iterator[tuple[list[str], list[str]]]:
         plan = csv.plan(table, key)
-        build = csv.record_builder(table, plan)
+        whole = csv.batch_builder(table, plan)
         conn = self._connection()
         sent: list[str] = []
         checked: list[str] = []
+        lines: list[Any] = []
         try:
-            width = plan.width
-            for line in wire.stream_single(conn, self._select(table, chunk, plan.select)):
-                try:
-                    parts = line.decode("utf-8").split("\x01")  # type: ignore[union-attr]
-                    problem = (
-                        parts[0][:1] == csv.SLOW or len(parts) != width or b"\x00" in line  # type: ignore[operator]
-                    )
-                    if not problem:
-                        s_rec, c_rec = build(parts)
-                except ValueError:  # invalid UTF-8, or JSON jsonb cannot hold
-                    problem = True
-                if problem:
-                    if not plan.keyed:
-                        self._slow.add(table.name)  # no key to fetch it by: the table goes slow
-                        raise SlowPath(table.name)
-                    head = line.split(b"\x01", 1)[0]  # type: ignore[union-attr]
-                    slow_keys.append(str(int(head.lstrip(b"\x03"))))
+            stream = wire.stream_single(conn, self._select(table, chunk, plan.select))
+            for line in stream:
+                lines.append(line)
+                if len(lines) < LINES:
                     continue
-                sent.append(s_rec)
-                checked.append(c_rec)
+                self._records(table, plan, whole, lines, (sent, checked), slow_keys)
+                lines = []
                 if len(sent) >= BATCH:
                     yield sent, checked
                     sent, checked = [], []
+            self._records(table, plan, whole, lines, (sent, checked), slow_keys)
         finally:
             if not conn.open:
                 self._conn = None
         if sent:
             yield sent, checked
+
+    def _records(self, table: Table, plan: csv.CsvPlan, whole: csv.BatchBuilder, lines: list[Any],
+                 out: tuple[list[str], list[str]], slow_keys: list[str]) -> None:  # fmt: skip
+        """Records of a batch of lines into `out`: the whole batch at once when it is plain,
+        else line by line (a line with anything unusual is read again by key, value by value)."""
+        if not lines:
+            return
+        try:
+            done = whole(lines)
+        except ValueError:
+            done = None
+        if done is not None:
+            out[0].extend(done[0])
+            out[1].extend(done[1])
+            return
+        build = csv.record_builder(table, plan)
+        width = plan.width
+        for line in lines:
+            try:
+                parts = line.decode("utf-8").split("\x01")
+                problem = parts[0][:1] == csv.SLOW or len(parts) != width or b"\x00" in line
+                if not problem:
+                    s_rec, c_rec = build(parts)
+            except ValueError:  # invalid UTF-8, or JSON jsonb cannot hold
+                problem = True
+            if problem:
+                if not plan.keyed:
+                    self._slow.add(table.name)  # no key to fetch it by: the table goes slow
+                    raise SlowPath(table.name)
+                head = line.split(b"\x01", 1)[0]
+                slow_keys.append(str(int(head.lstrip(b"\x03"))))
+                continue
+            out[0].append(s_rec)
+            out[1].append(c_rec)
 
     def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
         for batch in self.batches(table, chunk):
