@@ -430,3 +430,22 @@ def test_migrates_over_verified_tls(mysql_url: str, pg_url: str, mysql_tls: Path
     report = migrate(url, pg_url, jobs=2)
     assert report.status == "ok" and report.verified
     assert _query(pg_url, "SELECT s FROM t ORDER BY id") == [("a",), ("b",)]
+
+
+def test_separator_characters_in_values_land_exactly(mysql_url: str, pg_url: str) -> None:
+    """Rows travel joined by CHAR(1), flagged by CHAR(3), NULL as CHAR(2): values holding those
+    characters (in a batch of plain rows) must still land exactly."""
+    run_mysql(
+        mysql_url,
+        "CREATE TABLE notes (id int PRIMARY KEY, body text, score double);"
+        "INSERT INTO notes SELECT seq, CONCAT('note ', seq), seq / 7"
+        " FROM seq_1_to_2500;"
+        "UPDATE notes SET body = CONCAT('a', CHAR(1), 'b') WHERE id = 10;"
+        "UPDATE notes SET body = CONCAT(CHAR(3), 'x') WHERE id = 1500;"
+        "UPDATE notes SET body = CHAR(2), score = NULL WHERE id = 2400;",
+    )
+    report = migrate(mysql_url, pg_url, jobs=2)
+    assert report.verified
+    rows = dict(_query(pg_url, "SELECT id, body FROM notes WHERE id IN (10, 1500, 2400, 2500)"))
+    assert rows == {10: "a\x01b", 1500: "\x03x", 2400: "\x02", 2500: "note 2500"}
+    assert _query(pg_url, "SELECT count(*), count(score) FROM notes") == [(2500, 2499)]
