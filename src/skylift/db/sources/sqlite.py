@@ -9,6 +9,7 @@ table. `_sqlite_read.py` streams the rows.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -127,9 +128,11 @@ class _Sync:
         try:
             _fsync(self.snapshot)
             _durable(self.snapshot).touch()
-            _fsync(self.snapshot.parent)
         except OSError as exc:
             self.error = exc
+            return
+        with contextlib.suppress(OSError):  # folders cannot be opened for fsync everywhere
+            _fsync(self.snapshot.parent)
 
     def wait(self) -> None:
         self.thread.join()
