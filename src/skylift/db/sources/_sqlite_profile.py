@@ -105,12 +105,12 @@ def _sample_where(conn: sqlite3.Connection, table: Table) -> str:
 
 def aggregate_all(
     connect: Callable[[], sqlite3.Connection],
-    requests: list[tuple[Table, Wanted]],
+    requests: list[tuple[Table, Wanted, bool]],
     jobs: int,
-    sample: bool = False,
 ) -> list[dict[str, dict[str, int]]]:
-    """Run every table's aggregate query, big tables split by rowid across `jobs` threads
-    (sqlite3 releases the GIL while a query runs, so threads use every core)."""
+    """Run every request's aggregate query (table, aggregates, sampled?), big tables split by
+    rowid across `jobs` threads (sqlite3 releases the GIL while a query runs, so threads use
+    every core)."""
     local = threading.local()
 
     def run(sql: str) -> tuple[Any, ...]:
@@ -120,7 +120,7 @@ def aggregate_all(
 
     main = connect()
     plans = []
-    for table, wanted in requests:
+    for table, wanted, sample in requests:
         sql, keys = _aggregate_sql(table, wanted)
         if sample and table.has_rowid and table.row_estimate > SAMPLE_FROM:
             wheres = [_sample_where(main, table)]
@@ -207,29 +207,47 @@ def profile_tables(
     stats: dict[str, dict[str, dict[str, int]]] = {
         t.name: {c.name: {} for c in t.columns} for t in tables
     }
-    for aggregates, sample in ((_sampled_aggregates, True), (_full_aggregates, False)):
-        requests = [
-            (t, {c.name: aggregates(c) for c in t.columns if aggregates(c)}) for t in present
-        ]
-        for (table, _), found in zip(
-            requests, aggregate_all(connect, requests, jobs, sample), strict=True
-        ):
-            for column, values in found.items():
-                stats[table.name][column].update(values)
-    detail = [
-        (t, {c.name: DETAIL for c in t.columns if _surprising(c, stats[t.name][c.name])})
+    # in one pool: the sampled and the full counts, and the closer look that numeric and
+    # untyped columns always get; then a closer look where the counts surprise
+    requests = [
+        (t, {c.name: aggregates(c) for c in t.columns if aggregates(c)}, sample)
+        for aggregates, sample in (
+            (_sampled_aggregates, True),
+            (_full_aggregates, False),
+            (_first_look, False),
+        )
+        for t in present
+    ]
+    _merge(stats, requests, aggregate_all(connect, requests, jobs))
+    later = [
+        (t, {c.name: DETAIL for c in t.columns if _second_look(t, c, stats[t.name][c.name])}, False)
         for t in tables
     ]
-    detail = [(t, wanted) for t, wanted in detail if wanted]
-    for (table, _), found in zip(detail, aggregate_all(connect, detail, jobs), strict=True):
-        for column, values in found.items():
-            stats[table.name][column].update(values)
+    detail = [request for request in later if request[1]]
+    _merge(stats, detail, aggregate_all(connect, detail, jobs))
     conn = connect()
     try:
         for table in tables:
             _settle(conn, table, stats[table.name], schema)
     finally:
         conn.close()
+
+
+def _first_look(col: Column) -> dict[str, str]:
+    """Numeric and untyped columns always get a closer look: at once."""
+    return DETAIL if col.kind not in EXPECTED else {}
+
+
+def _second_look(table: Table, col: Column, st: dict[str, int]) -> bool:
+    first = col.kind not in EXPECTED and table.row_estimate > 0
+    return _surprising(col, st) and not first
+
+
+def _merge(stats: dict[str, dict[str, dict[str, int]]], requests: list[Any],
+           results: list[dict[str, dict[str, int]]]) -> None:  # fmt: skip
+    for (table, _, _), found in zip(requests, results, strict=True):
+        for column, values in found.items():
+            stats[table.name][column].update(values)
 
 
 def _settle(
