@@ -41,3 +41,13 @@ class Meter:
         self.wall = time.monotonic() - self.t0
         self.tool = children_cpu() - self.c0
         self.db = sum(proc_cpu(p) for p in self.servers) - self.s0
+
+
+def quiet(url: str) -> None:
+    """No autovacuum on a throwaway benchmark server: it would vacuum the last run's tables
+    during the next tool's run, adding noise to whichever tool runs then."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER SYSTEM SET autovacuum = off")
+        conn.execute("SELECT pg_reload_conf()")

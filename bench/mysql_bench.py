@@ -7,8 +7,10 @@ Starts a throwaway MariaDB (never the system service) and the embedded PostgreSQ
 app-shaped database (the shape of ../shared/bench/make_sqlite.py: users, tasks, completions
 (ROWS rows), items with JSON and blobs, settings), then times, into fresh target databases:
   - pgloader (Debian package; `LOAD DATABASE FROM mysql://... INTO postgresql://...`)
-  - skylift db migrate, verification of every table included
-and prints a Markdown table for docs/benchmarks.md.
+  - `python -m skylift db migrate ... --json` in its own process, as a user runs it (start-up
+    and imports counted), verification of every table included
+and prints a Markdown table for docs/benchmarks.md and the ratio of each run. Autovacuum is off
+on the throwaway PostgreSQL, so one run's tables are not vacuumed during the next tool's run.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import importlib.util
 import json
 import os
 import random
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +32,10 @@ from typing import Any
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _meter import Meter, quiet  # noqa: E402
+
 SCHEMA = """
 CREATE TABLE users (
   id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -132,38 +138,6 @@ def fresh_db(admin: str, name: str) -> str:
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
-def _proc_cpu(pid: int) -> float:
-    """CPU seconds of a process and its reaped children (PostgreSQL's backends)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(x) for x in fields[11:15])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu() -> float:
-    self_, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-class Meter:
-    """Wall time, and CPU seconds of the tool and of both database servers."""
-
-    def __init__(self, servers: list[int]) -> None:
-        self.servers = servers
-
-    def __enter__(self) -> Meter:
-        self.t0, self.c0 = time.monotonic(), _own_cpu()
-        self.s0 = sum(_proc_cpu(p) for p in self.servers)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = time.monotonic() - self.t0
-        self.tool = _own_cpu() - self.c0
-        self.db = sum(_proc_cpu(p) for p in self.servers) - self.s0
-
-
 def time_pgloader(mysql_url: str, target: str, workdir: Path) -> float:
     load = workdir / "bench.load"
     # pgloader's defaults otherwise; it cannot read the 'mysql://' of a passwordless root
@@ -182,16 +156,19 @@ def time_pgloader(mysql_url: str, target: str, workdir: Path) -> float:
     return elapsed
 
 
-def time_skylift(mysql_url: str, target: str) -> tuple[float, Any]:
-    from skylift.db import migrate
-
-    start = time.monotonic()
-    report = migrate(mysql_url, target)
-    elapsed = time.monotonic() - start
-    bad = [v["table"] for v in report.verification if not v["ok"]]
+def time_skylift(mysql_url: str, target: str, workdir: Path) -> dict[str, Any]:
+    """`skylift db migrate` as a user runs it: a new process (start-up and imports counted)."""
+    cmd = [sys.executable, "-m", "skylift", "db", "migrate", mysql_url, target, "--json",
+           "--workdir", str(workdir)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"skylift failed ({done.returncode})")
+    report: dict[str, Any] = json.loads(done.stdout)
+    bad = [v["table"] for v in report["verification"] if not v["ok"]]
     if bad:
         raise SystemExit(f"skylift verification failed on {bad}")
-    return elapsed, report
+    return report
 
 
 def main() -> None:
@@ -206,6 +183,7 @@ def main() -> None:
     mariadb = _mariadb()
     server = mariadb.start(work / "mariadb")
     pg = embedded_pg.start(work / "pg" / "data")
+    quiet(pg.url())
     try:
         conn = server.connect()
         conn.cursor().execute("CREATE DATABASE bench CHARACTER SET utf8mb4")
@@ -223,15 +201,15 @@ def main() -> None:
             results["pgloader"].append(meter)
             target = fresh_db(pg.url(), f"sky_{run}")
             with Meter(servers) as meter:
-                _, report = time_skylift(url, target)
+                report = time_skylift(url, target, work / f"wd{run}")
             results["skylift"].append(meter)
             for name, ms in results.items():
                 m = ms[-1]
                 print(f"run {run} {name}: {m.wall:.1f} s wall, CPU {m.tool:.1f} s tool +"
                       f" {m.db:.1f} s servers; load {os.getloadavg()[0]:.1f}", file=sys.stderr)  # fmt: skip
-            print(f"  skylift phases {report.timings}", file=sys.stderr)
+            print(f"  skylift phases {report['timings_seconds']}", file=sys.stderr)
         best = {k: min(v, key=lambda m: m.wall) for k, v in results.items()}
-        rows = sum(v["source_rows"] for v in report.verification)
+        rows = sum(v["source_rows"] for v in report["verification"])
         base = best["pgloader"]
         print(f"| tool ({rows:,} rows, best of {args.runs}) | wall | ratio | CPU: tool + servers |")
         print("|---|---:|---:|---:|")
@@ -240,6 +218,11 @@ def main() -> None:
             m = best[name]
             print(f"| {label} | {m.wall:.1f} s | {m.wall / base.wall:.2f} |"
                   f" {m.tool:.1f} + {m.db:.1f} s |")  # fmt: skip
+        ratios = [
+            s.wall / p.wall for s, p in zip(results["skylift"], results["pgloader"], strict=True)
+        ]
+        print("\nskylift / pgloader run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
+              + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
     finally:
         conn.close()
         mariadb.stop(server)

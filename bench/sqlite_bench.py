@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MAKE = ROOT.parent / "shared" / "bench" / "make_sqlite.py"
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
 
-from _meter import Meter  # noqa: E402
+from _meter import Meter, quiet  # noqa: E402
 
 from skylift.cloud import embedded_pg  # noqa: E402
 
@@ -140,6 +140,7 @@ def main() -> None:
     db = tmp / "app.db"
     subprocess.run([sys.executable, str(MAKE), str(db), str(args.rows), "--portable"], check=True)
     server = embedded_pg.start(tmp / "pg")
+    quiet(server.url())
     SERVERS.append(int((tmp / "pg" / "postmaster.pid").read_text().split()[0]))
     results: dict[str, list[Run]] = {"skylift": [], "pgloader": [], "pipe": []}
     report: dict[str, Any] = {}
@@ -182,8 +183,11 @@ def _print(
         wall = med(name, "wall")
         print(f"| {name} | {wall:.1f} s | {wall / med('pgloader', 'wall'):.2f}x | {wall / med('pipe', 'wall'):.2f}x | "
               f"{med(name, 'tool_cpu'):.1f} s | {med(name, 'db_cpu'):.1f} s | {f'{rss} MiB' if rss else '-'} | {verified} |")  # fmt: skip
+    ratios = [s.wall / p.wall for s, p in zip(results["skylift"], results["pgloader"], strict=True)]
+    print("\nskylift / pgloader run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
+          + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
     timings = report.get("timings_seconds", {})
-    print("\nskylift phases (last run): " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    print("skylift phases (last run): " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
 
 
 if __name__ == "__main__":
