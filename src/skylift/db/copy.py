@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from xxhash import xxh3_64, xxh3_64_intdigest
 
 from skylift.db import _pool, journal, pgtext
 from skylift.db.schema import Schema, Table
@@ -28,7 +27,7 @@ from skylift.db.sources import Chunk, Reject, Source
 from skylift.db.sources._sqlite_binary import HEADER, TRAILER
 from skylift.db.sources._sqlite_read import SlowPath, json_safe, printable
 from skylift.db.translate import Policy, Translator
-from skylift.db.values import MASK, digest_lines, digest_rows
+from skylift.db.values import MASK, RecordDigest, digest_lines, digest_rows
 
 SESSION = pgtext.SESSION + "; SET synchronous_commit = off"
 CSV_OPTIONS = " (FORMAT csv, NULL '\\N')"
@@ -200,8 +199,8 @@ def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
     joined = table.rowid_ordered
-    count = digest = 0
-    stream = xxh3_64()
+    count = 0
+    digest = RecordDigest(joined)
     with conn.transaction():
         with (
             conn.cursor() as cur,
@@ -209,18 +208,17 @@ def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
         ):
             copy.write(HEADER)
             for records, rows in reader.binary_batches(table, chunk, joined=joined):
-                data = records if joined else b"".join(records)
-                copy.write(data)
-                count += len(rows)
                 if joined:
-                    stream.update(data)
+                    copy.write(records)
+                    digest.add_joined(records)
                 else:
-                    digest += sum(map(xxh3_64_intdigest, records))
+                    copy.write(b"".join(records))
+                    digest.add(records)
+                count += len(rows)
                 _pool.report(table.qualified, len(rows))
             copy.write(TRAILER)
         rejects = list(reader.rejects(table, chunk))
-        digest = stream.intdigest() if joined else digest
-        _finish(conn, st["fingerprint"], chunk, table, (count, digest & MASK), rejects)
+        _finish(conn, st["fingerprint"], chunk, table, (count, digest.value()), rejects)
     return ChunkResult(table.qualified, chunk.id, count, len(rejects), False)
 
 
@@ -250,10 +248,10 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
             frame,
         )
         rejects = list(reader.rejects(table, chunk)) + refused
-        if mode == "binary" and table.rowid_ordered:
-            digest = xxh3_64(b"".join(item[0] for item in loaded)).intdigest()
-        elif mode == "binary":
-            digest = sum(map(xxh3_64_intdigest, (item[0] for item in loaded)))
+        if mode == "binary":
+            records = RecordDigest(table.rowid_ordered)
+            records.add([item[0] for item in loaded])
+            digest = records.value()
         elif mode == "csv":
             digest = digest_lines("\n".join(item[1] for item in loaded).encode()) if loaded else 0
         elif hasattr(reader, "canonical"):

@@ -377,7 +377,7 @@ def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: in
     keyed = [s for s in steps if s.kind == "key_index"]
     keyed.sort(key=lambda s: -schema.table(s.table or "").row_estimate)
     with _connect(target_url) as own:
-        gate = verify.KeyGate(own, [t.qualified for t in schema.tables if verify.in_order(t)])
+        gate = verify.KeyGate(own, [t.qualified for t in schema.tables if t.rowid_ordered])
         ready.set()
         try:
             _parallel(target_url, keyed + [s for s in steps if s.kind == "index"], schema, jobs,

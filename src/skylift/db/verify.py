@@ -19,7 +19,6 @@ from typing import Any
 
 import psycopg
 from psycopg import pq
-from xxhash import xxh3_64, xxh3_64_intdigest
 
 from skylift.db import _pool
 from skylift.db.copy import connect, key_json, normalizer, parse_record, source_digest
@@ -31,6 +30,7 @@ from skylift.db.values import (
     MASK,
     READ_AS,
     TARGET,
+    RecordDigest,
     canonicalizer,
     digest_lines,
     digest_rows,
@@ -132,26 +132,23 @@ def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int
 
 def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
     """PostgreSQL sends one row per message; the first also carries the COPY header, and the
-    trailer comes last. A table read in key order (`in_order`) is digested as one stream of
-    records, as it was sent; any other as the sum of each record's digest."""
+    trailer comes last. Digested as the records were when sent (values.RecordDigest)."""
     tr: Translator = st["translator"]
     cols = ", ".join(tr.n(c.name) for c in table.columns)
-    order = f" ORDER BY {tr.n(table.primary_key[0])}" if in_order(table) else ""
+    ordered = table.rowid_ordered
+    order = f" ORDER BY {tr.n(table.primary_key[0])}" if ordered else ""
     sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}{order}) TO STDOUT (FORMAT binary)"
-    count = total = 0
-    stream = xxh3_64()
+    count = 0
+    digest = RecordDigest(ordered)
     first = True
     for messages in copy_out(_conn(st), sql):
         if first and messages:
             messages[0], first = bytes(messages[0])[len(HEADER) :], False
         rows = [m for m in messages if m != TRAILER and len(m)]
         count += len(rows)
-        if order:
-            stream.update(b"".join(rows))
-        else:
-            total += sum(map(xxh3_64_intdigest, rows))
+        digest.add(rows)
         _pool.report(table.qualified, len(rows))
-    return count, (stream.intdigest() if order else total) & MASK
+    return count, digest.value()
 
 
 class KeyGate:
@@ -184,11 +181,6 @@ def _pass_gate(conn: psycopg.Connection[Any], table: Table) -> None:
         conn.execute(
             f"SELECT pg_advisory_xact_lock_shared({GATE}, hashtext(%s))", (table.qualified,)
         )
-
-
-def in_order(table: Table) -> bool:
-    """Binary tables whose chunks are key ranges in row order are digested as streams."""
-    return table.rowid_ordered
 
 
 def copy_out(conn: psycopg.Connection[Any], sql: str) -> Iterator[list[Any]]:
@@ -244,7 +236,7 @@ def check_target(table_name: str, chunk: Chunk | Pages) -> tuple[str, str, int, 
     st = _pool.state()
     table = st["tables"][table_name]
     where = _range(st, table, chunk)
-    if in_order(table):  # read by key: not before its key index exists
+    if table.rowid_ordered:  # read by key: not before its key index exists
         _pass_gate(_conn(st), table)
     if table_format(st["source"], table) == "binary":
         return ("target", table_name, *_check_target_binary(st, table, where))
@@ -261,21 +253,17 @@ def check_target(table_name: str, chunk: Chunk | Pages) -> tuple[str, str, int, 
 def _check_source_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
     refused = st["refused"].get(table.qualified)
     pk = _pk(table)
-    count = total = 0
-    stream = xxh3_64()
+    count = 0
+    digest = RecordDigest(table.rowid_ordered)
     for records, rows in _reader(st).binary_batches(table, chunk):
         if refused:
-            kept = [
+            records = [
                 r for r, row in zip(records, rows, strict=True) if key_json(row, pk) not in refused
             ]
-            records = kept
         count += len(records)
-        if in_order(table):
-            stream.update(b"".join(records))
-        else:
-            total += sum(map(xxh3_64_intdigest, records))
+        digest.add(records)
     _pool.report(table.qualified, count)
-    return count, (stream.intdigest() if in_order(table) else total) & MASK
+    return count, digest.value()
 
 
 def _pk(table: Table) -> list[int]:
@@ -348,7 +336,7 @@ def target_chunks(table: Table, chunks: list[Chunk], pages: int) -> list[Chunk |
     if ranged(table, chunks):
         return list(chunks)
     parts = min(pages // PAGES_PER_SLICE, MAX_SLICES)
-    if in_order(table) or parts < 2:
+    if table.rowid_ordered or parts < 2:
         return [Chunk(table.qualified, 0)]
     step = pages // parts
     return [
@@ -413,7 +401,7 @@ def verify_all(
             for c in target_chunks(table, chunks[table.qualified], pages.get(table.qualified, 0))
         ]
     # tables read by key range wait for their key index: the others go first, biggest first
-    tasks.sort(key=lambda t: (in_order(schema.table(t[1])), -schema.table(t[1]).row_estimate))
+    tasks.sort(key=lambda t: (schema.table(t[1]).rowid_ordered, -schema.table(t[1]).row_estimate))
     results = _pool.run(tasks, _call, _setup, (source, schema, target_url, policy, refused),
                         jobs, on_progress=on_progress, started=started)  # fmt: skip
     checks = {t.qualified: TableCheck(t.qualified) for t in schema.tables}

@@ -260,7 +260,7 @@ class MySQLReader:
         self, table: Table, chunk: Chunk, key: str | None, slow_keys: list[str]
     ) -> Iterator[tuple[list[str], list[str]]]:
         plan = csv.plan(table, key)
-        whole = csv.batch_builder(table, plan)
+        builders = csv.batch_builder(table, plan), csv.record_builder(table, plan)
         conn = self._connection()
         sent: list[str] = []
         checked: list[str] = []
@@ -271,24 +271,26 @@ class MySQLReader:
                 lines.append(line)
                 if len(lines) < LINES:
                     continue
-                self._records(table, plan, whole, lines, (sent, checked), slow_keys)
+                self._records(table, plan, builders, lines, (sent, checked), slow_keys)
                 lines = []
                 if len(sent) >= BATCH:
                     yield sent, checked
                     sent, checked = [], []
-            self._records(table, plan, whole, lines, (sent, checked), slow_keys)
+            self._records(table, plan, builders, lines, (sent, checked), slow_keys)
         finally:
             if not conn.open:
                 self._conn = None
         if sent:
             yield sent, checked
 
-    def _records(self, table: Table, plan: csv.CsvPlan, whole: csv.BatchBuilder, lines: list[Any],
-                 out: tuple[list[str], list[str]], slow_keys: list[str]) -> None:  # fmt: skip
+    def _records(self, table: Table, plan: csv.CsvPlan, builders: tuple[csv.BatchBuilder, Any],
+                 lines: list[Any], out: tuple[list[str], list[str]],
+                 slow_keys: list[str]) -> None:  # fmt: skip
         """Records of a batch of lines into `out`: the whole batch at once when it is plain,
         else line by line (a line with anything unusual is read again by key, value by value)."""
         if not lines:
             return
+        whole, build = builders
         try:
             done = whole(lines)
         except ValueError:
@@ -297,7 +299,6 @@ class MySQLReader:
             out[0].extend(done[0])
             out[1].extend(done[1])
             return
-        build = csv.record_builder(table, plan)
         width = plan.width
         for line in lines:
             try:
