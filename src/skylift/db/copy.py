@@ -104,11 +104,11 @@ def copy_chunk(table_name: str, chunk: Chunk) -> ChunkResult:
     with conn.transaction():
         if journal.chunk_done(conn, fingerprint, chunk.id):
             return ChunkResult(table.qualified, chunk.id, 0, 0, True)
-    for _attempt in range(2):
+    for _attempt in range(3):
         try:
             return _copy_once(st, table, chunk)
         except SlowPath:
-            continue  # the reader now reads this table value by value
+            continue  # the reader now reads this table another way (see SlowPath's raisers)
         except psycopg.errors.UniqueViolation:
             if _done_elsewhere(conn, fingerprint, chunk):
                 return ChunkResult(table.qualified, chunk.id, 0, 0, True)
@@ -198,27 +198,21 @@ def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     each record's digest (see sources/_sqlite_binary.py and verify.py)."""
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
-    joined = table.rowid_ordered
     count = 0
-    digest = RecordDigest(joined)
     with conn.transaction():
         with (
             conn.cursor() as cur,
             cur.copy(copy_statement(st["translator"], table) + BINARY) as copy,
         ):
             copy.write(HEADER)
-            for records, rows in reader.binary_batches(table, chunk, joined=joined):
-                if joined:
-                    copy.write(records)
-                    digest.add_joined(records)
-                else:
-                    copy.write(b"".join(records))
-                    digest.add(records)
-                count += len(rows)
-                _pool.report(table.qualified, len(rows))
+            stream = reader.binary_stream(table, chunk, ordered=table.rowid_ordered)
+            for records, rows in stream:
+                copy.write(records)
+                count += rows
+                _pool.report(table.qualified, rows)
             copy.write(TRAILER)
         rejects = list(reader.rejects(table, chunk))
-        _finish(conn, st["fingerprint"], chunk, table, (count, digest.value()), rejects)
+        _finish(conn, st["fingerprint"], chunk, table, (count, stream.digest()), rejects)
     return ChunkResult(table.qualified, chunk.id, count, len(rejects), False)
 
 

@@ -25,6 +25,7 @@ from skylift.db.copy import connect, key_json, normalizer, parse_record, source_
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
 from skylift.db.sources._sqlite_binary import HEADER, TRAILER
+from skylift.db.sources._sqlite_read import SlowPath
 from skylift.db.translate import Policy, Translator
 from skylift.db.values import (
     MASK,
@@ -251,7 +252,21 @@ def check_target(table_name: str, chunk: Chunk | Pages) -> tuple[str, str, int, 
 
 
 def _check_source_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
+    for _attempt in range(2):
+        try:
+            return _source_binary_once(st, table, chunk)
+        except SlowPath:
+            continue  # the reader now reads this table another way
+    return _source_binary_once(st, table, chunk)
+
+
+def _source_binary_once(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
     refused = st["refused"].get(table.qualified)
+    if not refused:
+        stream = _reader(st).binary_stream(table, chunk, ordered=table.rowid_ordered)
+        count = sum(rows for _records, rows in stream)
+        _pool.report(table.qualified, count)
+        return count, stream.digest()
     pk = _pk(table)
     count = 0
     digest = RecordDigest(table.rowid_ordered)

@@ -160,13 +160,23 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def _select(table: Table, comp: _Compiled, where: str) -> str:
+    """The good rows of a chunk, in rowid order (verification reads in key order)."""
+    return (
+        f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})"
+        + (" ORDER BY rowid" if table.has_rowid else "")
+    )
+
+
 class SqliteReader:
     def __init__(self, path: Path) -> None:
-        from skylift.db.sources.sqlite import open_readonly
+        from skylift.db.sources.sqlite import open_readonly, readonly_uri
 
         self.conn = open_readonly(path)
+        self.uri = readonly_uri(path)
         self._compiled: dict[str, _Compiled] = {}
         self._slow: set[str] = set()
+        self._pure: set[str] = set()  # tables the accelerator found a value it does not take
         self._late: list[Reject] = []
         self._csv: dict[str, _csv.CsvPlan] = {}
         self._encoders: dict[str, _binary.Encoder] = {}
@@ -181,10 +191,7 @@ class SqliteReader:
         comp = self._get(table)
         self._late = []
         where, params = _range(chunk)
-        sql = (
-            f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})"
-            + (" ORDER BY rowid" if table.has_rowid else "")  # verification reads in key order
-        )
+        sql = _select(table, comp, where)
         if table.name in self._slow:
             yield from self._slow_batches(table, comp, sql, params)
             return
@@ -234,6 +241,13 @@ class SqliteReader:
 
     def copy_format(self, table: Table) -> str:
         return "binary" if _binary.binary_able(table) else "csv"
+
+    def binary_stream(self, table: Table, chunk: Chunk, ordered: bool) -> Any:
+        """The chunk's good rows as (records, rows) batches with `.digest()` (see
+        _binary.RecordStream): the accelerator's when built and the table is plain so far."""
+        if _binary.accelerated() and table.name not in self._pure | self._slow:
+            return _FastStream(self, table, chunk, ordered)
+        return _binary.RecordStream(self.binary_batches(table, chunk, joined=ordered), ordered)
 
     def binary_batches(
         self, table: Table, chunk: Chunk, joined: bool = False
@@ -327,6 +341,33 @@ class SqliteReader:
 
     def close(self) -> None:
         self.conn.close()
+
+
+class _FastStream:
+    """The accelerator's batches; its first value that is not plain raises SlowPath and sends
+    the table to the Python path for good."""
+
+    def __init__(self, reader: SqliteReader, table: Table, chunk: Chunk, ordered: bool) -> None:
+        self.reader, self.table = reader, table
+        reader._late = []
+        where, params = _range(chunk)
+        sql = _select(table, reader._get(table), where)
+        try:
+            self.records = _binary.fast_records(reader.uri, sql, params, table, ordered)
+        except RuntimeError as exc:
+            raise sqlite3.DatabaseError(str(exc)) from exc
+
+    def __iter__(self) -> Iterator[tuple[bytes, int]]:
+        try:
+            yield from self.records
+        except _binary.unusual() as exc:
+            self.reader._pure.add(self.table.name)
+            raise SlowPath(self.table.name) from exc
+        except RuntimeError as exc:
+            raise sqlite3.DatabaseError(str(exc)) from exc
+
+    def digest(self) -> int:
+        return int(self.records.digest())
 
 
 def _reject(table: Table, row: tuple[Any, ...], column: str, reason: str) -> Reject:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger, View
 from skylift.db.sources import Chunk, register
@@ -86,8 +86,13 @@ def _parse_url(url: str) -> Path:
     return Path(url)
 
 
+def readonly_uri(path: Path) -> str:
+    """SQLite's URI of a file opened read-only ('?' or '#' in the path escaped)."""
+    return f"file:{quote(str(path))}?mode=ro"
+
+
 def open_readonly(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    conn = sqlite3.connect(readonly_uri(path), uri=True, check_same_thread=False)
     conn.execute("PRAGMA query_only = 1")
     return conn
 

@@ -1,0 +1,405 @@
+/* skylift.db._fastcopy: SQLite rows to PostgreSQL binary COPY records, without a Python object
+ * per value.
+ *
+ * An optional accelerator of src/skylift/db/sources/_sqlite_binary.py. It runs the same SELECT
+ * (the profile's plan, the chunk's rowid range) on its own read-only connection to the snapshot
+ * and encodes each row exactly as the Python encoder would (psycopg's binary dumpers), with the
+ * same digest (xxh3 of the records: one stream in key order, or the sum of each record's).
+ *
+ * It only takes the plain case. Any value the Python path would treat in any other way (another
+ * storage class, a boolean that is not 0/1, text that is not valid UTF-8 or holds NUL, a date or
+ * time not in the strict ISO form) raises `Unusual`: the caller then copies the table with the
+ * Python path, which converts the value or keeps it in the reject table with its reason. So the
+ * bytes sent never depend on which path ran; tests compare both paths byte for byte.
+ *
+ * Column kinds (one character each): i bigint, b boolean, f double precision, t text/varchar,
+ * x bytea, d date ('YYYY-MM-DD'), z timestamptz ('YYYY-MM-DD HH:MM:SS[.ffffff]+00').
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include "xxhash.h"
+
+static PyObject *Unusual;
+
+/* ---- output buffer ---------------------------------------------------------------------- */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+    size_t slack; /* room a whole row of fixed-size values needs: kept free after any text */
+} Buf;
+
+static int buf_reserve(Buf *b, size_t more) {
+    if (b->len + more <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + more) cap *= 2;
+    char *data = realloc(b->data, cap); /* no GIL needed: called with it released */
+    if (!data) return -1;
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
+static inline void put16(Buf *b, uint16_t v) {
+    b->data[b->len++] = (char)(v >> 8);
+    b->data[b->len++] = (char)v;
+}
+
+static inline void put32(Buf *b, uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) b->data[b->len++] = (char)(v >> s);
+}
+
+static inline void put64(Buf *b, uint64_t v) {
+    for (int s = 56; s >= 0; s -= 8) b->data[b->len++] = (char)(v >> s);
+}
+
+/* ---- value checks ----------------------------------------------------------------------- */
+
+/* Strict UTF-8 as Python decodes it (no overlong forms, no surrogates, nothing past U+10FFFF),
+ * and no NUL (PostgreSQL text cannot hold it). */
+static int valid_text(const unsigned char *s, int n) {
+    int i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if (c == 0) return 0;
+            i++;
+            continue;
+        }
+        int need;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c == 0xE0) { need = 2; lo = 0xA0; }
+        else if (c >= 0xE1 && c <= 0xEC) need = 2;
+        else if (c == 0xED) { need = 2; hi = 0x9F; }
+        else if (c >= 0xEE && c <= 0xEF) need = 2;
+        else if (c == 0xF0) { need = 3; lo = 0x90; }
+        else if (c >= 0xF1 && c <= 0xF3) need = 3;
+        else if (c == 0xF4) { need = 3; hi = 0x8F; }
+        else return 0;
+        if (i + need >= n) return 0;
+        unsigned char c1 = s[i + 1];
+        if (c1 < lo || c1 > hi) return 0;
+        for (int k = 2; k <= need; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+static int digits(const unsigned char *s, int n, int *out) {
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static const int64_t PG_EPOCH_DAYS = 10957; /* 2000-01-01 */
+
+/* 'YYYY-MM-DD', a real date of years 1 to 9999 (Python's date range); days since 2000-01-01. */
+static int parse_date(const unsigned char *s, int n, int64_t *days) {
+    static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d;
+    if (n < 10 || s[4] != '-' || s[7] != '-') return 0;
+    if (!digits(s, 4, &y) || !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d)) return 0;
+    if (y < 1 || m < 1 || m > 12 || d < 1) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > dim[m - 1] + (m == 2 && leap)) return 0;
+    *days = days_from_civil(y, m, d) - PG_EPOCH_DAYS;
+    return 1;
+}
+
+/* 'YYYY-MM-DD HH:MM:SS[.f{1,6}]+00' (or 'T' between); microseconds since 2000-01-01 UTC. */
+static int parse_timestamptz(const unsigned char *s, int n, int64_t *micros) {
+    int64_t days;
+    int hh, mi, ss, frac = 0;
+    if (n < 22 || !parse_date(s, 10, &days)) return 0;
+    if (s[10] != ' ' && s[10] != 'T') return 0;
+    if (s[13] != ':' || s[16] != ':') return 0;
+    if (!digits(s + 11, 2, &hh) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &ss)) return 0;
+    if (hh > 23 || mi > 59 || ss > 59) return 0;
+    int i = 19;
+    if (s[i] == '.') {
+        int k = 0;
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (++k > 6) return 0;
+            frac = frac * 10 + (s[i] - '0');
+            i++;
+        }
+        if (k == 0) return 0;
+        for (; k < 6; k++) frac *= 10;
+    }
+    if (n - i != 3 || s[i] != '+' || s[i + 1] != '0' || s[i + 2] != '0') return 0;
+    *micros = ((days * 86400 + hh * 3600 + mi * 60 + ss) * 1000000) + frac;
+    return 1;
+}
+
+/* ---- one value -------------------------------------------------------------------------- */
+
+/* Appends column `c` of the current row; 0 when the value is not plain for its kind. */
+static int put_value(Buf *b, sqlite3_stmt *st, int c, char kind) {
+    int type = sqlite3_column_type(st, c);
+    if (type == SQLITE_NULL) {
+        put32(b, 0xFFFFFFFFu);
+        return 1;
+    }
+    switch (kind) {
+    case 'i':
+        if (type != SQLITE_INTEGER) return 0;
+        put32(b, 8);
+        put64(b, (uint64_t)sqlite3_column_int64(st, c));
+        return 1;
+    case 'b': {
+        if (type != SQLITE_INTEGER) return 0;
+        sqlite3_int64 v = sqlite3_column_int64(st, c);
+        if (v != 0 && v != 1) return 0;
+        put32(b, 1);
+        b->data[b->len++] = (char)v;
+        return 1;
+    }
+    case 'f': {
+        if (type != SQLITE_FLOAT) return 0;
+        double d = sqlite3_column_double(st, c);
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        put32(b, 8);
+        put64(b, bits);
+        return 1;
+    }
+    case 'd': case 'z': {
+        if (type != SQLITE_TEXT) return 0;
+        const unsigned char *s = sqlite3_column_text(st, c);
+        int n = sqlite3_column_bytes(st, c);
+        int64_t v;
+        if (kind == 'd') {
+            if (n != 10 || !parse_date(s, n, &v)) return 0;
+            put32(b, 4);
+            put32(b, (uint32_t)(int32_t)v);
+        } else {
+            if (!parse_timestamptz(s, n, &v)) return 0;
+            put32(b, 8);
+            put64(b, (uint64_t)v);
+        }
+        return 1;
+    }
+    case 't': case 'x': {
+        if (type != (kind == 't' ? SQLITE_TEXT : SQLITE_BLOB)) return 0;
+        const void *p = kind == 't' ? (const void *)sqlite3_column_text(st, c)
+                                    : sqlite3_column_blob(st, c);
+        int n = sqlite3_column_bytes(st, c);
+        if (kind == 't' && !valid_text(p, n)) return 0;
+        if (buf_reserve(b, (size_t)n + 4 + b->slack) < 0) return -1;
+        put32(b, (uint32_t)n);
+        if (n) memcpy(b->data + b->len, p, (size_t)n);
+        b->len += (size_t)n;
+        return 1;
+    }
+    }
+    return 0;
+}
+
+/* ---- the Records iterator --------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char *kinds;
+    int ncols;
+    int ordered;
+    int batch;
+    int done;
+    XXH3_state_t *state;
+    uint64_t total;
+    long long rows;
+    Buf buf;
+} Records;
+
+static void Records_close(Records *self) {
+    if (self->st) sqlite3_finalize(self->st);
+    if (self->db) sqlite3_close(self->db);
+    self->st = NULL;
+    self->db = NULL;
+}
+
+static void Records_dealloc(Records *self) {
+    Records_close(self);
+    PyMem_Free(self->kinds);
+    free(self->buf.data);
+    if (self->state) XXH3_freeState(self->state);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *sqlite_error(sqlite3 *db, const char *what) {
+    PyErr_Format(PyExc_RuntimeError, "SQLite %s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+    return NULL;
+}
+
+static int Records_init(Records *self, PyObject *args, PyObject *kw) {
+    static char *names[] = {"uri", "sql", "params", "kinds", "ordered", "batch", NULL};
+    const char *uri, *sql, *kinds;
+    PyObject *params;
+    int ordered, batch = 1000;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "ssOsp|i", names, &uri, &sql, &params, &kinds,
+                                     &ordered, &batch))
+        return -1;
+    if (sqlite3_open_v2(uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+        sqlite_error(self->db, "open");
+        return -1;
+    }
+    if (sqlite3_prepare_v2(self->db, sql, -1, &self->st, NULL) != SQLITE_OK) {
+        sqlite_error(self->db, "prepare");
+        return -1;
+    }
+    PyObject *seq = PySequence_Fast(params, "params must be a sequence");
+    if (!seq) return -1;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        long long v = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, i));
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        sqlite3_bind_int64(self->st, (int)i + 1, v);
+    }
+    Py_DECREF(seq);
+    self->ncols = (int)strlen(kinds);
+    if (self->ncols != sqlite3_column_count(self->st)) {
+        PyErr_SetString(PyExc_ValueError, "one kind per selected column");
+        return -1;
+    }
+    self->kinds = PyMem_Malloc((size_t)self->ncols + 1);
+    if (!self->kinds) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(self->kinds, kinds, (size_t)self->ncols + 1);
+    self->ordered = ordered;
+    self->buf.slack = 2 + (size_t)self->ncols * 12;
+    self->batch = batch > 0 ? batch : 1000;
+    self->state = XXH3_createState();
+    if (!self->state || XXH3_64bits_reset(self->state) != XXH_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* Encodes up to `batch` rows; (records, rows) or StopIteration at the end. */
+static PyObject *Records_next(Records *self) {
+    if (self->done || !self->st) return NULL;
+    Buf *b = &self->buf;
+    b->len = 0;
+    int rows = 0;
+    int rc = SQLITE_ROW;
+    Py_BEGIN_ALLOW_THREADS
+    while (rows < self->batch) {
+        rc = sqlite3_step(self->st);
+        if (rc != SQLITE_ROW) break;
+        size_t start = b->len;
+        /* fixed-size parts: count, lengths and 8-byte values */
+        if (buf_reserve(b, b->slack) < 0) {
+            rc = -1;
+            break;
+        }
+        put16(b, (uint16_t)self->ncols);
+        int ok = 1;
+        for (int c = 0; c < self->ncols && ok == 1; c++) ok = put_value(b, self->st, c, self->kinds[c]);
+        if (ok != 1) {
+            rc = ok == 0 ? -2 : -1;
+            b->len = start;
+            break;
+        }
+        if (!self->ordered) self->total += XXH3_64bits(b->data + start, b->len - start);
+        rows++;
+    }
+    Py_END_ALLOW_THREADS
+    if (rc == -1) {
+        Records_close(self);
+        return PyErr_NoMemory();
+    }
+    if (rc == -2) {
+        PyErr_Format(Unusual, "row %lld: a value outside the plain form", self->rows + rows);
+        Records_close(self);
+        return NULL;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sqlite_error(self->db, "read");
+        Records_close(self);
+        return NULL;
+    }
+    if (rc == SQLITE_DONE) {
+        self->done = 1;
+        Records_close(self);
+        if (rows == 0) return NULL;
+    }
+    if (self->ordered) XXH3_64bits_update(self->state, b->data, b->len);
+    self->rows += rows;
+    PyObject *data = PyBytes_FromStringAndSize(b->data, (Py_ssize_t)b->len);
+    if (!data) return NULL;
+    return Py_BuildValue("(Ni)", data, rows);
+}
+
+static PyObject *Records_digest(Records *self, PyObject *unused) {
+    uint64_t v = self->ordered ? XXH3_64bits_digest(self->state) : self->total;
+    return PyLong_FromUnsignedLongLong(v);
+}
+
+static PyMethodDef Records_methods[] = {
+    {"digest", (PyCFunction)Records_digest, METH_NOARGS,
+     "The records' digest: xxh3 of their stream (ordered) or the sum of each one's, mod 2**64."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject RecordsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "skylift.db._fastcopy.Records",
+    .tp_basicsize = sizeof(Records),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Records(uri, sql, params, kinds, ordered, batch=1000): binary COPY records of "
+              "a SELECT, in batches of (bytes, rows).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Records_init,
+    .tp_dealloc = (destructor)Records_dealloc,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)Records_next,
+    .tp_methods = Records_methods,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "skylift.db._fastcopy",
+    "SQLite rows to PostgreSQL binary COPY records (optional accelerator).", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__fastcopy(void) {
+    if (PyType_Ready(&RecordsType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Unusual = PyErr_NewException("skylift.db._fastcopy.Unusual", NULL, NULL);
+    Py_INCREF(&RecordsType);
+    if (PyModule_AddObject(m, "Records", (PyObject *)&RecordsType) < 0 ||
+        PyModule_AddObject(m, "Unusual", Unusual) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
