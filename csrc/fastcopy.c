@@ -12,6 +12,10 @@
  * Python path, which converts the value or keeps it in the reject table with its reason. So the
  * bytes sent never depend on which path ran; tests compare both paths byte for byte.
  *
+ * `CopyDigest` is the other end: it reads a `COPY ... TO STDOUT (FORMAT binary)` straight from
+ * libpq (the connection and libpq's functions passed in as addresses by the caller) and digests
+ * the records PostgreSQL sends back the same way, again with no Python object per row.
+ *
  * Column kinds (one character each): i bigint, b boolean, f double precision, t text/varchar,
  * x bytea, d date ('YYYY-MM-DD'), z timestamptz ('YYYY-MM-DD HH:MM:SS[.ffffff]+00').
  */
@@ -385,18 +389,121 @@ static PyTypeObject RecordsType = {
     .tp_methods = Records_methods,
 };
 
+/* ---- CopyDigest: the records of a binary COPY OUT, digested ---------------------------- */
+
+typedef int (*GetCopyData)(void *conn, char **buffer, int async);
+typedef void (*FreeMem)(void *ptr);
+
+typedef struct {
+    PyObject_HEAD
+    int ordered;
+    int first;
+    XXH3_state_t *state;
+    uint64_t total;
+} CopyDigest;
+
+static int CopyDigest_init(CopyDigest *self, PyObject *args, PyObject *kw) {
+    static char *names[] = {"ordered", NULL};
+    int ordered;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "p", names, &ordered)) return -1;
+    self->ordered = ordered;
+    self->first = 1;
+    self->total = 0;
+    if (!self->state) self->state = XXH3_createState();
+    if (!self->state || XXH3_64bits_reset(self->state) != XXH_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void CopyDigest_dealloc(CopyDigest *self) {
+    if (self->state) XXH3_freeState(self->state);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+#define COPY_HEADER 19 /* signature, flags, header extension length (always 0) */
+
+/* read(conn, PQgetCopyData, PQfreemem, max_rows) -> (rows, finished): digests up to max_rows
+ * records; `finished` once libpq reports the end of the COPY (or an error, which the caller
+ * then reads from the command's result). */
+static PyObject *CopyDigest_read(CopyDigest *self, PyObject *args) {
+    unsigned long long conn, get_ptr, free_ptr;
+    int max_rows;
+    if (!PyArg_ParseTuple(args, "KKKi", &conn, &get_ptr, &free_ptr, &max_rows)) return NULL;
+    GetCopyData get = (GetCopyData)(uintptr_t)get_ptr;
+    FreeMem release = (FreeMem)(uintptr_t)free_ptr;
+    int rows = 0, finished = 0, bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (rows < max_rows) {
+        char *data = NULL;
+        int n = get((void *)(uintptr_t)conn, &data, 0);
+        if (n < 0) {
+            finished = 1;
+            break;
+        }
+        const char *rec = data;
+        if (self->first) {
+            self->first = 0;
+            if (n < COPY_HEADER || memcmp(data, "PGCOPY\n\377\r\n\0", 11) != 0) bad = 1;
+            rec += COPY_HEADER;
+            n -= COPY_HEADER;
+        }
+        if (!bad && n > 0 && !(n == 2 && (unsigned char)rec[0] == 0xFF && (unsigned char)rec[1] == 0xFF)) {
+            if (self->ordered) XXH3_64bits_update(self->state, rec, (size_t)n);
+            else self->total += XXH3_64bits(rec, (size_t)n);
+            rows++;
+        }
+        release(data);
+        if (bad) break;
+    }
+    Py_END_ALLOW_THREADS
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "not a binary COPY stream");
+        return NULL;
+    }
+    return Py_BuildValue("(iO)", rows, finished ? Py_True : Py_False);
+}
+
+static PyObject *CopyDigest_digest(CopyDigest *self, PyObject *unused) {
+    uint64_t v = self->ordered ? XXH3_64bits_digest(self->state) : self->total;
+    return PyLong_FromUnsignedLongLong(v);
+}
+
+static PyMethodDef CopyDigest_methods[] = {
+    {"read", (PyCFunction)CopyDigest_read, METH_VARARGS,
+     "read(conn, PQgetCopyData, PQfreemem, max_rows) -> (rows, finished)"},
+    {"digest", (PyCFunction)CopyDigest_digest, METH_NOARGS,
+     "The records' digest, as Records.digest() computes it for the rows sent."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject CopyDigestType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "skylift.db._fastcopy.CopyDigest",
+    .tp_basicsize = sizeof(CopyDigest),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "CopyDigest(ordered): digests the records of a binary COPY OUT read from libpq.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)CopyDigest_init,
+    .tp_dealloc = (destructor)CopyDigest_dealloc,
+    .tp_methods = CopyDigest_methods,
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "skylift.db._fastcopy",
     "SQLite rows to PostgreSQL binary COPY records (optional accelerator).", -1, NULL,
 };
 
 PyMODINIT_FUNC PyInit__fastcopy(void) {
-    if (PyType_Ready(&RecordsType) < 0) return NULL;
+    if (PyType_Ready(&RecordsType) < 0 || PyType_Ready(&CopyDigestType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     Unusual = PyErr_NewException("skylift.db._fastcopy.Unusual", NULL, NULL);
     Py_INCREF(&RecordsType);
+    Py_INCREF(&CopyDigestType);
     if (PyModule_AddObject(m, "Records", (PyObject *)&RecordsType) < 0 ||
+        PyModule_AddObject(m, "CopyDigest", (PyObject *)&CopyDigestType) < 0 ||
         PyModule_AddObject(m, "Unusual", Unusual) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -10,6 +10,7 @@ again keyed by its primary key, to name the rows that differ.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections import Counter
@@ -20,7 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
-from skylift.db import _pool
+from skylift.db import _accel, _pool
 from skylift.db.copy import connect, key_json, normalizer, parse_record, source_digest
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
@@ -139,6 +140,9 @@ def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[
     ordered = table.rowid_ordered
     order = f" ORDER BY {tr.n(table.primary_key[0])}" if ordered else ""
     sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}{order}) TO STDOUT (FORMAT binary)"
+    functions = _accel.libpq() if _accel.enabled() else None
+    if functions is not None:
+        return _digest_copy_out(_conn(st), sql, table, ordered, functions)
     count = 0
     digest = RecordDigest(ordered)
     first = True
@@ -150,6 +154,19 @@ def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[
         digest.add(rows)
         _pool.report(table.qualified, len(rows))
     return count, digest.value()
+
+
+def _digest_copy_out(conn: psycopg.Connection[Any], sql: str, table: Table, ordered: bool,
+                     functions: tuple[int, int]) -> tuple[int, int]:  # fmt: skip
+    """The accelerator's `CopyDigest` reads the COPY straight from libpq: no Python per row."""
+    digest = _accel.fastcopy.CopyDigest(ordered)
+    count = 0
+    with _copy_out_started(conn, sql) as out:
+        while not out.done:
+            rows, out.done = digest.read(out.pg.pgconn_ptr, *functions, FETCH)
+            count += rows
+            _pool.report(table.qualified, rows)
+    return count, int(digest.digest())
 
 
 class KeyGate:
@@ -187,31 +204,44 @@ def _pass_gate(conn: psycopg.Connection[Any], table: Table) -> None:
 def copy_out(conn: psycopg.Connection[Any], sql: str) -> Iterator[list[Any]]:
     """The messages of `COPY ... TO STDOUT` (one row each), in lists, read straight from libpq:
     psycopg's Copy iterator costs a microsecond of Python per row, which a big table feels."""
-    pg = conn.pgconn
-    with conn.transaction():
-        pg.send_query(sql.encode())
-        while pg.flush():
-            pass
-        _expect(pg, pq.ExecStatus.COPY_OUT)
-        done = False
-        get = pg.get_copy_data
-        try:
-            batch: list[Any] = []
-            while True:
-                size, data = get(0)
-                if size < 0:
-                    break
-                batch.append(data)
-                if len(batch) >= FETCH:
-                    yield batch
-                    batch = []
-            done = True
-            if batch:
+    with _copy_out_started(conn, sql) as out:
+        get = out.pg.get_copy_data
+        batch: list[Any] = []
+        while True:
+            size, data = get(0)
+            if size < 0:
+                out.done = True
+                break
+            batch.append(data)
+            if len(batch) >= FETCH:
                 yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+@dataclass
+class _CopyOut:
+    pg: Any  # libpq's connection
+    done: bool = False  # set by the reader once libpq reported the end
+
+
+@contextlib.contextmanager
+def _copy_out_started(conn: psycopg.Connection[Any], sql: str) -> Iterator[_CopyOut]:
+    """libpq's connection in the COPY OUT state of `sql`; afterwards the rest of the COPY is
+    drained (should the reader stop early) and its result checked."""
+    out = _CopyOut(conn.pgconn)
+    with conn.transaction():
+        out.pg.send_query(sql.encode())
+        while out.pg.flush():
+            pass
+        _expect(out.pg, pq.ExecStatus.COPY_OUT)
+        try:
+            yield out
         finally:
-            while not done and get(0)[0] >= 0:  # abandoned: drain, so the connection stays usable
+            while not out.done and out.pg.get_copy_data(0)[0] >= 0:  # abandoned: drain it
                 pass
-            _expect(pg, pq.ExecStatus.COMMAND_OK)
+            _expect(out.pg, pq.ExecStatus.COMMAND_OK)
 
 
 def _expect(pg: Any, status: pq.ExecStatus) -> None:

@@ -21,7 +21,6 @@ send the same bytes with the same digest. SKYLIFT_PURE_PYTHON=1 turns the accele
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -29,13 +28,9 @@ from psycopg._copy_base import format_row_binary
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 
+from skylift.db import _accel
 from skylift.db.schema import Column, Table
 from skylift.db.values import RecordDigest
-
-try:
-    from skylift.db import _fastcopy  # type: ignore[attr-defined]
-except ImportError:  # not built (no C compiler or no sqlite3.h): the Python path does it all
-    _fastcopy = None
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
 TRAILER = b"\xff\xff"
@@ -74,19 +69,15 @@ FAST_KINDS = {
 }
 
 
-def accelerated() -> bool:
-    return _fastcopy is not None and os.environ.get("SKYLIFT_PURE_PYTHON", "") in ("", "0")
-
-
 def fast_records(uri: str, sql: str, params: list[Any], table: Table, ordered: bool) -> Any:
     """The accelerator's (bytes, rows) batches of a chunk's SELECT; `.digest()` at the end."""
     kinds = "".join(FAST_KINDS[c.kind] for c in table.columns)
-    return _fastcopy.Records(uri, sql, tuple(params), kinds, ordered)
+    return _accel.fastcopy.Records(uri, sql, tuple(params), kinds, ordered)
 
 
 def unusual() -> type[Exception]:
     """The accelerator's signal that a value needs the Python path."""
-    return _fastcopy.Unusual if _fastcopy is not None else LookupError
+    return _accel.fastcopy.Unusual if _accel.fastcopy is not None else LookupError
 
 
 class RecordStream:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skylift.db import _accel
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
 from skylift.db.sources import _sqlite_binary as _binary
@@ -245,7 +246,7 @@ class SqliteReader:
     def binary_stream(self, table: Table, chunk: Chunk, ordered: bool) -> Any:
         """The chunk's good rows as (records, rows) batches with `.digest()` (see
         _binary.RecordStream): the accelerator's when built and the table is plain so far."""
-        if _binary.accelerated() and table.name not in self._pure | self._slow:
+        if _accel.enabled() and table.name not in self._pure | self._slow:
             return _FastStream(self, table, chunk, ordered)
         return _binary.RecordStream(self.binary_batches(table, chunk, joined=ordered), ordered)
 
