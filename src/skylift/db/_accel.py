@@ -46,7 +46,7 @@ def _libpq_path() -> str | None:
     if pq.__impl__ == "python":
         from psycopg.pq import _pq_ctypes
 
-        return str(_pq_ctypes.pq._name)
+        return str(_pq_ctypes.pq._name)  # type: ignore[attr-defined]
     bundled = pq.__impl__ == "binary"
     try:
         with open("/proc/self/maps") as maps:  # Linux: the libraries this process has loaded

@@ -163,10 +163,8 @@ def json_safe(value: Any) -> Any:
 
 def _select(table: Table, comp: _Compiled, where: str) -> str:
     """The good rows of a chunk, in rowid order (verification reads in key order)."""
-    return (
-        f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})"
-        + (" ORDER BY rowid" if table.has_rowid else "")
-    )
+    order = " ORDER BY rowid" if table.has_rowid else ""
+    return f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad}){order}"
 
 
 class SqliteReader:
