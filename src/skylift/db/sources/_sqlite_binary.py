@@ -69,9 +69,26 @@ FAST_KINDS = {
 }
 
 
-def fast_records(uri: str, sql: str, params: list[Any], table: Table, ordered: bool) -> Any:
+UTC_SUFFIX = "c || '+00'"  # the plan of a plain timestamp taken as UTC (_sqlite_profile.py)
+
+
+def fast_columns(table: Table) -> tuple[list[str], str]:
+    """The accelerator's SELECT list (the plans' SQL, with `c` for the column) and its kinds:
+    a plain UTC timestamp is read as it is stored and taken as UTC by the encoder (kind Z)."""
+    selects, kinds = [], ""
+    for col in table.columns:
+        plan = col.extra["plan"]
+        if col.kind == "timestamptz" and plan.select == UTC_SUFFIX:
+            selects.append("c")
+            kinds += "Z"
+        else:
+            selects.append(plan.select)
+            kinds += FAST_KINDS[col.kind]
+    return selects, kinds
+
+
+def fast_records(uri: str, sql: str, params: list[Any], kinds: str, ordered: bool) -> Any:
     """The accelerator's (bytes, rows) batches of a chunk's SELECT; `.digest()` at the end."""
-    kinds = "".join(FAST_KINDS[c.kind] for c in table.columns)
     return _accel.fastcopy.Records(uri, sql, tuple(params), kinds, ordered)
 
 

@@ -16,7 +16,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -350,9 +350,12 @@ class _FastStream:
         self.reader, self.table = reader, table
         reader._late = []
         where, params = _range(chunk)
-        sql = _select(table, reader._get(table), where)
+        selects, kinds = _binary.fast_columns(table)
+        comp = reader._get(table)
+        columns = ", ".join(sub(s, q(c.name)) for s, c in zip(selects, table.columns, strict=True))
+        sql = _select(table, replace(comp, select=columns), where)
         try:
-            self.records = _binary.fast_records(reader.uri, sql, params, table, ordered)
+            self.records = _binary.fast_records(reader.uri, sql, params, kinds, ordered)
         except RuntimeError as exc:
             raise sqlite3.DatabaseError(str(exc)) from exc
 
