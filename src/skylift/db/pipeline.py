@@ -348,14 +348,13 @@ def _run_step(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> None
 def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> None:
     """Validated as it is added; only when that fails are the orphans counted."""
     try:
-        with conn.transaction():
-            conn.execute(step.sql)
+        _add_foreign_key(conn, step)
         return
     except psycopg.errors.ForeignKeyViolation:
         pass
     orphans = conn.execute(step.orphans or "").fetchone()[0]  # type: ignore[index]
     if orphans:
-        conn.execute(step.sql + " NOT VALID")
+        _add_foreign_key(conn, step, " NOT VALID")
         schema.note(
             step.object,
             f"{orphans} rows point at no parent (the source did not enforce this foreign key): "
@@ -364,28 +363,42 @@ def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> N
             "warning",
         )
     else:
-        conn.execute(step.sql)
+        _add_foreign_key(conn, step)
+
+
+def _add_foreign_key(conn: psycopg.Connection[Any], step: Step, suffix: str = "") -> None:
+    """Both tables locked first, in one order for every key: keys added in parallel that
+    share tables wait for each other instead of deadlocking."""
+    with conn.transaction():
+        if step.lock:
+            conn.execute(step.lock)
+        conn.execute(step.sql + suffix)
 
 
 def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int,
                ready: threading.Event) -> None:  # fmt: skip
-    """Every index in parallel, each on its own connection: the unique indexes of keys first,
-    the others meanwhile; then foreign keys, ANALYZE, the constraints that adopt the unique
-    indexes and the rest. Runs while verification reads. `ready` is set once the key gate
-    holds (verify.py: readers of a table read by key range wait until its key index exists)."""
+    """Every index in parallel, each on its own connection, the biggest table's first (its
+    key index first): the chain that follows them — foreign keys, ANALYZE, adopting the key —
+    is the longest. Then foreign keys and ANALYZE, each in parallel, and the
+    constraints that adopt the unique indexes and the rest. Runs while verification reads.
+    `ready` is set once the key gate holds (verify.py: readers of a table read by key range
+    wait until its key index exists)."""
     steps = translator.post_load()
-    keyed = [s for s in steps if s.kind == "key_index"]
-    keyed.sort(key=lambda s: -schema.table(s.table or "").row_estimate)
+
+    def size(step: Step) -> int:
+        return schema.table(step.table).row_estimate if step.table else 0
+
+    builds = [s for s in steps if s.kind in ("key_index", "index")]
+    builds.sort(key=lambda s: (-size(s), s.kind != "key_index"))
     with _connect(target_url) as own:
         gate = verify.KeyGate(own, [t.qualified for t in schema.tables if t.rowid_ordered])
         ready.set()
         try:
-            _parallel(target_url, keyed + [s for s in steps if s.kind == "index"], schema, jobs,
-                      lambda step: gate.open(step.table))  # fmt: skip
+            _parallel(target_url, builds, schema, jobs,
+                      lambda step: gate.open(step.table) if step.kind == "key_index" else None)  # fmt: skip
         finally:
             gate.open_all()
-        for step in [s for s in steps if s.kind == "fk"]:
-            _run_step(own, step, schema)
+        _parallel(target_url, [s for s in steps if s.kind == "fk"], schema, jobs)
         _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
         for step in steps:  # the ones that lock a table wait for its readers: last
             if step.kind not in ("key_index", "index", "fk", "analyze"):

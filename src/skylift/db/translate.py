@@ -47,7 +47,9 @@ class Step:
     kind: str = "ddl"  # ddl | key_index | key | index | fk | identity | analyze | untranslated
     exists: str | None = None  # SQL returning a row when the step is already done (resume)
     orphans: str | None = None  # fk: SQL counting child rows without a parent
-    table: str | None = None  # key_index: the table (schema.name) whose key it builds
+    table: str | None = None  # key_index, index, fk: the table (Table.qualified) it works on
+    ref: str | None = None  # fk: the table it references (Table.qualified)
+    lock: str | None = None  # fk: locks both tables in one global order (no deadlock)
 
 
 def quote(name: str) -> str:
@@ -176,6 +178,7 @@ class Translator:
                 f"index {idx.name}",
                 exists=self._index_exists(table, idx.name),
                 kind="index",
+                table=table.qualified,
             )
         unique = "UNIQUE " if idx.unique else ""
         method = f" USING {idx.method}" if idx.method else ""
@@ -187,7 +190,7 @@ class Translator:
         sql = f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {self.t(table)}{method} ({cols})"
         if idx.where:
             sql += f" WHERE {idx.where}"
-        return Step(sql, f"index {idx.name}", optional=True, kind="index")
+        return Step(sql, f"index {idx.name}", optional=True, kind="index", table=table.qualified)
 
     def _index_exists(self, table: Table, name: str) -> str:
         """An index of that name in the table's schema (index names are per schema)."""
@@ -231,6 +234,9 @@ class Translator:
             kind="fk",
             exists=self._constraint_exists(table, name),
             orphans=orphans,
+            table=table.qualified,
+            ref=f"{fk.ref_schema}.{fk.ref_table}" if fk.ref_schema else fk.ref_table,
+            lock=f"LOCK TABLE {', '.join(sorted({self.t(table), ref}))} IN SHARE ROW EXCLUSIVE MODE",
         )
 
     def identity(self, table: Table) -> list[Step]:
