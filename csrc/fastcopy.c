@@ -401,17 +401,19 @@ typedef void (*FreeMem)(void *ptr);
 typedef struct {
     PyObject_HEAD
     int ordered;
+    int lines; /* CSV rows: the sum of the digests of their newline-separated pieces */
     int first;
     XXH3_state_t *state;
     uint64_t total;
 } CopyDigest;
 
 static int CopyDigest_init(CopyDigest *self, PyObject *args, PyObject *kw) {
-    static char *names[] = {"ordered", NULL};
-    int ordered;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "p", names, &ordered)) return -1;
-    self->ordered = ordered;
-    self->first = 1;
+    static char *names[] = {"ordered", "lines", NULL};
+    int ordered, lines = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "p|p", names, &ordered, &lines)) return -1;
+    self->ordered = ordered && !lines;
+    self->lines = lines;
+    self->first = !lines; /* a binary COPY starts with its header */
     self->total = 0;
     if (!self->state) self->state = XXH3_createState();
     if (!self->state || XXH3_64bits_reset(self->state) != XXH_OK) {
@@ -447,6 +449,22 @@ static PyObject *CopyDigest_read(CopyDigest *self, PyObject *args) {
             break;
         }
         const char *rec = data;
+        if (self->lines) {
+            /* one CSV row per message, ending in a newline (values.digest_lines) */
+            if (n < 1 || data[n - 1] != '\n') bad = 1;
+            const char *piece = data, *end = data + n - 1;
+            while (!bad) {
+                const char *nl = memchr(piece, '\n', (size_t)(end - piece));
+                const char *stop = nl ? nl : end;
+                self->total += XXH3_64bits(piece, (size_t)(stop - piece));
+                if (!nl) break;
+                piece = nl + 1;
+            }
+            if (!bad) rows++;
+            release(data);
+            if (bad) break;
+            continue;
+        }
         if (self->first) {
             self->first = 0;
             if (n < COPY_HEADER || memcmp(data, "PGCOPY\n\377\r\n\0", 11) != 0) bad = 1;
@@ -487,7 +505,8 @@ static PyTypeObject CopyDigestType = {
     .tp_name = "skylift.db._fastcopy.CopyDigest",
     .tp_basicsize = sizeof(CopyDigest),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "CopyDigest(ordered): digests the records of a binary COPY OUT read from libpq.",
+    .tp_doc = "CopyDigest(ordered, lines=False): digests the records of a binary COPY OUT "
+              "(or, with lines, the rows of a CSV one) read from libpq.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)CopyDigest_init,
     .tp_dealloc = (destructor)CopyDigest_dealloc,

@@ -174,7 +174,9 @@ def _copied(path: Path, pure: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[An
                 break
             except SlowPath:
                 handed_back = True
-        rejects = sorted((r.key, r.column, r.reason) for r in reader.rejects(table, Chunk("plain", 0)))
+        rejects = sorted(
+            (r.key, r.column, r.reason) for r in reader.rejects(table, Chunk("plain", 0))
+        )
         return data, stream.digest(), rejects, handed_back
     finally:
         source.close()
@@ -314,11 +316,45 @@ def test_copy_out_digest_matches_the_python_reader(
                 fast_count += rows
         assert (fast_count, fast.digest()) == (count, digest.value()) == (5000, digest.value())
         # a COPY that fails reports PostgreSQL's error, and the connection stays usable
-        with pytest.raises(psycopg.DataError, match="division by zero"), _copy_out_started(
-            conn, "COPY (SELECT 1 / (id - 4000) FROM plain ORDER BY id) TO STDOUT (FORMAT binary)"
-        ) as out:
+        with (
+            pytest.raises(psycopg.DataError, match="division by zero"),
+            _copy_out_started(
+                conn,
+                "COPY (SELECT 1 / (id - 4000) FROM plain ORDER BY id) TO STDOUT (FORMAT binary)",
+            ) as out,
+        ):
             while not out.done:
                 _rows, out.done = _accel.fastcopy.CopyDigest(False).read(
                     out.pg.pgconn_ptr, *functions, 1000
                 )
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_csv_copy_out_digest_matches_digest_lines(pg_url: str) -> None:
+    """CSV rows (JSON, decimals, a newline inside a quoted value, NULL) digested from libpq
+    as values.digest_lines digests them."""
+    from skylift.db.values import MASK, digest_lines
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE docs (id int, doc jsonb, amount numeric(10,2), note text)")
+        conn.execute(
+            "INSERT INTO docs SELECT i, jsonb_build_object('n', i, 'tags', jsonb_build_array('a')), "
+            "i / 7.0, CASE WHEN i % 3 = 0 THEN E'two\\nlines, \"quoted\"' END "
+            "FROM generate_series(1, 3000) i"
+        )
+        sql = (
+            "COPY (SELECT * FROM docs) TO STDOUT (FORMAT csv, NULL '\\N', FORCE_QUOTE (doc, note))"
+        )
+        total = count = 0
+        for messages in copy_out(conn, sql):
+            total += digest_lines(b"".join(bytes(m) for m in messages)[:-1])
+            count += len(messages)
+        functions = _accel.libpq()
+        assert functions is not None
+        fast = _accel.fastcopy.CopyDigest(False, lines=True)
+        fast_count = 0
+        with _copy_out_started(conn, sql) as out:
+            while not out.done:
+                rows, out.done = fast.read(out.pg.pgconn_ptr, *functions, 500)
+                fast_count += rows
+        assert (fast_count, fast.digest()) == (count, total & MASK) and count == 3000

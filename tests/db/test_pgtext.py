@@ -57,3 +57,26 @@ def test_numeric_matches_postgres(conn: psycopg.Connection) -> None:
 def test_jsonb_matches_postgres(conn: psycopg.Connection) -> None:
     for doc in JSON_DOCS:
         assert pgtext.jsonb(doc) == conn.execute("SELECT %s::jsonb::text", (doc,)).fetchone()[0]
+
+
+def test_plain_numeric_matches_postgres_or_leaves_it_to_postgres(conn: psycopg.Connection) -> None:
+    """What plain_numeric prints is what PostgreSQL prints; what it cannot be sure of (rounding,
+    overflow, exponents) it leaves to the server (None)."""
+    texts = [*NUMBERS, "12", "-7", "99999999", "100000000", "0.12", "-0.125", "007", "1.", ".5",
+             "12.345", "1234567.89", "-1234567.89", "12345678.9", "0.00", "-0.001"]  # fmt: skip
+    casts = ["numeric", "numeric(10,2)", "numeric(8)", "numeric(2,2)", "numeric(5,0)"]
+    local = 0
+    for cast in casts:
+        for text in texts:
+            mine = pgtext.plain_numeric(text, cast)
+            if mine is None:
+                continue
+            local += 1
+            assert mine == conn.execute(f"SELECT %s::{cast}::text", (text,)).fetchone()[0], (
+                text,
+                cast,
+            )
+    assert local >= 30
+    assert pgtext.plain_numeric("12.345", "numeric(10,2)") is None  # PostgreSQL rounds
+    assert pgtext.plain_numeric("100000000", "numeric(10,2)") is None  # overflow: refused
+    assert pgtext.plain_numeric("1e2", "numeric") is None

@@ -291,3 +291,45 @@ def test_every_kind_round_trips_exactly(tmp_path: Path, pg_url: str) -> None:
         assert back[7] == d
         assert back[8] == (None if ts is None else (ts + "+00").replace(".5+", ".5+"))
         assert back[9] == (None if n is None else f"{n:.3f}")
+
+
+def test_foreign_keys_in_a_cycle_are_all_added(tmp_path: Path, pg_url: str) -> None:
+    """Foreign keys are added in parallel; tables that reference each other (a cycle) and a
+    table referenced by many must neither deadlock nor lose a key."""
+    path = tmp_path / "cycle.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE team (id INTEGER PRIMARY KEY, owner_id INTEGER REFERENCES member(id));
+        CREATE TABLE member (id INTEGER PRIMARY KEY, team_id INTEGER REFERENCES team(id),
+                             mentor_id INTEGER REFERENCES member(id));
+        CREATE TABLE post (id INTEGER PRIMARY KEY, member_id INTEGER REFERENCES member(id),
+                           team_id INTEGER REFERENCES team(id));
+        CREATE TABLE vote (id INTEGER PRIMARY KEY, post_id INTEGER REFERENCES post(id),
+                           member_id INTEGER REFERENCES member(id));
+        """
+    )
+    db.executemany("INSERT INTO team VALUES (?, ?)", [(i, i) for i in range(1, 51)])
+    db.executemany(
+        "INSERT INTO member VALUES (?, ?, ?)",
+        [(i, i % 50 + 1, i // 2 or None) for i in range(1, 501)],
+    )
+    db.executemany(
+        "INSERT INTO post VALUES (?, ?, ?)", [(i, i % 500 + 1, i % 50 + 1) for i in range(1, 5001)]
+    )
+    db.executemany(
+        "INSERT INTO vote VALUES (?, ?, ?)",
+        [(i, i % 5000 + 1, i % 500 + 1) for i in range(1, 20001)],
+    )
+    db.commit()
+    db.close()
+    report = migrate(str(path), pg_url, workdir=tmp_path / "wd", jobs=4)
+    assert report.status == "ok" and report.verified, report.as_dict()
+    with psycopg.connect(pg_url) as conn:
+        keys = conn.execute(
+            "SELECT conrelid::regclass::text, convalidated FROM pg_constraint WHERE contype = 'f'"
+        ).fetchall()
+    assert sorted(keys) == sorted(
+        [("team", True), ("member", True), ("member", True), ("post", True), ("post", True),
+         ("vote", True), ("vote", True)]
+    )  # fmt: skip

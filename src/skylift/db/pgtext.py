@@ -11,6 +11,7 @@ bits (float8send), so no float formatting is needed here.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +44,27 @@ def numeric(value: Any, scale: int | None) -> str:
         dec = dec.quantize(Decimal(1))
     text = format(dec, "f")
     return "0" + text[2:] if text.startswith("-0") and not dec else text
+
+
+_PLAIN_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(?:\.([0-9]+))?")
+_NUMERIC_TYPE = re.compile(r"numeric(?:\((\d+)(?:,(\d+))?\))?")
+
+
+def plain_numeric(text: str, cast: str) -> str | None:
+    """numeric_out of a plain decimal ('12', '-0.5') stored into `cast` (numeric, numeric(p) or
+    numeric(p,s)) when no rounding and no overflow can happen; None otherwise."""
+    found = _PLAIN_DECIMAL.fullmatch(text)
+    typed = _NUMERIC_TYPE.fullmatch(cast)
+    if not found or not typed:
+        return None
+    whole, fraction = found.group(1), found.group(2) or ""
+    sign = "-" if text.startswith("-") and (whole + fraction).strip("0") else ""
+    if typed.group(1) is None:  # plain numeric keeps the digits it was given
+        return sign + whole + ("." + fraction if found.group(2) is not None else "")
+    precision, scale = int(typed.group(1)), int(typed.group(2) or 0)
+    if len(fraction) > scale or (whole != "0" and len(whole) > precision - scale):
+        return None
+    return sign + whole + ("." + fraction.ljust(scale, "0") if scale else "")
 
 
 def jsonb(text: str) -> str:

@@ -113,17 +113,23 @@ def csv_mode(source: Source) -> bool:
 def target_csv(st: dict[str, Any], table: Table, where: str = "") -> Iterator[tuple[bytes, int]]:
     """The target's rows as PostgreSQL prints them in CSV (see db/pgtext.py): slabs of whole
     rows, and how many rows each holds."""
+    for rows in copy_out(_conn(st), _csv_copy(st, table, where)):
+        yield b"".join(rows), len(rows)
+
+
+def _csv_copy(st: dict[str, Any], table: Table, where: str) -> str:
     from skylift.db.sources._sqlite_csv import target_select
 
     tr: Translator = st["translator"]
     sql, quoted = target_select(table, tr.n, tr.t(table))
     force = f", FORCE_QUOTE ({', '.join(quoted)})" if quoted else ""
-    options = f"FORMAT csv, NULL '\\N'{force}"
-    for rows in copy_out(_conn(st), f"COPY ({sql}{where}) TO STDOUT ({options})"):
-        yield b"".join(rows), len(rows)
+    return f"COPY ({sql}{where}) TO STDOUT (FORMAT csv, NULL '\\N'{force})"
 
 
 def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
+    functions = _accel.libpq() if _accel.enabled() else None
+    if functions is not None:
+        return _digest_copy_out(_conn(st), _csv_copy(st, table, where), table, None, functions)
     count = total = 0
     for slab, rows in target_csv(st, table, where):
         total += digest_lines(slab[:-1])  # every row ends with a newline
@@ -156,10 +162,11 @@ def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[
     return count, digest.value()
 
 
-def _digest_copy_out(conn: psycopg.Connection[Any], sql: str, table: Table, ordered: bool,
+def _digest_copy_out(conn: psycopg.Connection[Any], sql: str, table: Table, ordered: bool | None,
                      functions: tuple[int, int]) -> tuple[int, int]:  # fmt: skip
-    """The accelerator's `CopyDigest` reads the COPY straight from libpq: no Python per row."""
-    digest = _accel.fastcopy.CopyDigest(ordered)
+    """The accelerator's `CopyDigest` reads the COPY straight from libpq: no Python per row.
+    `ordered`: binary records (values.RecordDigest); None: CSV rows (values.digest_lines)."""
+    digest = _accel.fastcopy.CopyDigest(bool(ordered), lines=ordered is None)
     count = 0
     with _copy_out_started(conn, sql) as out:
         while not out.done:

@@ -175,7 +175,9 @@ def records(
 
 def _normal(fields: list[str], cast: str, quoted: bool, normalize: Normalizer | None) -> list[str]:
     values = [None if f == NULL else (_unquote(f) if quoted else f) for f in fields]
-    if normalize is not None:
+    if normalize is not None and cast.startswith("numeric"):
+        printed = _numeric_locally_first(cast, values, normalize)
+    elif normalize is not None:
         printed = normalize(cast, values)
     elif cast == "jsonb":
         printed = [None if v is None else pgtext.jsonb(v) for v in values]
@@ -185,6 +187,22 @@ def _normal(fields: list[str], cast: str, quoted: bool, normalize: Normalizer | 
     if quoted:
         return [NULL if p is None else pgtext.csv_text(p) for p in printed]
     return [NULL if p is None else p for p in printed]
+
+
+def _numeric_locally_first(cast: str, values: list[str | None],
+                           normalize: Normalizer) -> list[str | None]:  # fmt: skip
+    """Plain decimals that fit are printed here (pgtext.plain_numeric); the server prints the
+    rest (rounding, exponents, overflow)."""
+    printed = [None if v is None else pgtext.plain_numeric(v, cast) for v in values]
+    rest = [
+        i
+        for i, (v, p) in enumerate(zip(values, printed, strict=True))
+        if v is not None and p is None
+    ]
+    if rest:
+        for i, text in zip(rest, normalize(cast, [values[i] for i in rest]), strict=True):
+            printed[i] = text
+    return printed
 
 
 def _unquote(csv_field: str) -> str:
