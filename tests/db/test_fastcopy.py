@@ -21,7 +21,7 @@ from skylift.db.sources import Chunk
 from skylift.db.sources._sqlite_binary import HEADER, Encoder, fast_records
 from skylift.db.sources._sqlite_profile import SAMPLE_FROM
 from skylift.db.sources._sqlite_read import SlowPath
-from skylift.db.sources.sqlite import readonly_uri
+from skylift.db.sources._sqlite_snapshot import readonly_uri
 from skylift.db.values import RecordDigest
 from skylift.db.verify import _copy_out_started, copy_out
 

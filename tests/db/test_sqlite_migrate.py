@@ -11,7 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from skylift.db import migrate
+from skylift.db import early, migrate
+from skylift.db.sources._sqlite_snapshot import fingerprint, snapshot_path
 from tests.db.sqlite_fixtures import FLOATS, make_app_db, make_bad_db
 
 pytestmark = pytest.mark.usefixtures("pg_admin_url")
@@ -193,6 +194,29 @@ def test_a_snapshot_a_power_cut_tore_is_taken_again(
     assert report.verified
     assert one(pg_url, "SELECT count(*) FROM orders") == 60
     assert (torn / snap.name).stat().st_size == snap.stat().st_size
+
+
+def test_an_early_copy_is_claimed_or_removed(app_db: Path, pg_url: str, tmp_path: Path) -> None:
+    """The CLI starts copying before the engine is imported (skylift.db.early): the migration
+    takes that copy when the source has not changed since, else removes it and copies anew."""
+    snapshots = tmp_path / "wd" / "snapshots"
+    early.begin(str(app_db), tmp_path / "wd")
+    assert migrate(str(app_db), pg_url, workdir=tmp_path / "wd").verified
+    assert len(list(snapshots.glob("snapshot-*.db"))) == 1
+    assert len(list(snapshots.glob("*.durable"))) == 1
+
+    early.begin(f"sqlite:///{app_db}", tmp_path / "wd2")
+    db = sqlite3.connect(app_db)  # the app writes after the copy began
+    db.execute("UPDATE orders SET total = total + 1 WHERE id = 10")
+    db.commit()
+    db.close()
+    report = migrate(str(app_db), pg_url, workdir=tmp_path / "wd2", restart=True)
+    assert report.verified
+    assert [p.name for p in (tmp_path / "wd2" / "snapshots").glob("snapshot-*.db")] == [
+        snapshot_path(Path("."), fingerprint(app_db)).name
+    ]
+    source = sqlite3.connect(app_db).execute("SELECT total FROM orders WHERE id = 10").fetchone()
+    assert one(pg_url, "SELECT total FROM orders WHERE id = 10") == source[0]
 
 
 def test_dry_run_touches_nothing(app_db: Path, pg_url: str) -> None:

@@ -47,6 +47,10 @@ def migrate_cmd(
     ),
 ) -> None:
     """Copy a database into PostgreSQL, then verify every table. Rerun to resume."""
+    from skylift.db import early
+
+    if not dry_run:
+        early.begin(source, workdir)  # the disk copies while the engine is imported
     from skylift.cli._progress import RichProgress
     from skylift.db import pipeline as _migrate
 

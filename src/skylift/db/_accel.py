@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 try:
-    from skylift.db import _fastcopy  # type: ignore[attr-defined]
+    from skylift.db import _fastcopy
 except ImportError:  # not built: the Python paths do it all
     _fastcopy = None
 

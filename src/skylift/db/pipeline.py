@@ -20,6 +20,7 @@ import psycopg
 
 from skylift.db import copy, journal, verify
 from skylift.db._pool import default_jobs
+from skylift.db.early import snapshot_folder
 from skylift.db.report import MigrationReport, Progress
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import SOURCES, Chunk, Source
@@ -200,7 +201,7 @@ class _Run:
             )
         if snapshot_of is not None:
             self.progress.phase("taking a consistent snapshot of the source")
-            snapshot_of(self.workdir / "snapshots")
+            snapshot_of(snapshot_folder(self.workdir))
         return False, self.source.fingerprint()
 
     def _create(self, conn: psycopg.Connection[Any], schema: Schema, translator: Translator,

@@ -9,15 +9,10 @@ table. `_sqlite_read.py` streams the rows.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 import re
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
 from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger, View
 from skylift.db.sources import Chunk, register
@@ -25,6 +20,17 @@ from skylift.db.sources import _sqlite_ddl as ddl
 from skylift.db.sources._sqlite_binary import binary_able
 from skylift.db.sources._sqlite_profile import profile_tables, rowid_bounds
 from skylift.db.sources._sqlite_read import SqliteReader
+from skylift.db.sources._sqlite_snapshot import (
+    Sync,
+    backup,
+    claim_early,
+    corrupt,
+    durable,
+    fingerprint,
+    open_readonly,
+    parse_url,
+    snapshot_path,
+)
 from skylift.errors import SourceError
 
 # declared type (normalized, no size) -> (PostgreSQL type, kind); checked before affinity rules
@@ -75,101 +81,19 @@ def map_type(declared: str) -> tuple[str, str]:
     return "", "numeric"  # NUMERIC affinity: decided by the values
 
 
-def _parse_url(url: str) -> Path:
-    if url.startswith("sqlite:"):
-        parts = urlsplit(url)
-        path = unquote(parts.netloc + parts.path) if parts.netloc else unquote(parts.path)
-        if url.startswith("sqlite:///"):
-            path = unquote(url[len("sqlite:///") - 1 :])
-            path = path[1:] if path.startswith("//") else path
-        return Path(path)
-    return Path(url)
-
-
-def readonly_uri(path: Path) -> str:
-    """SQLite's URI of a file opened read-only ('?' or '#' in the path escaped)."""
-    return f"file:{quote(str(path))}?mode=ro"
-
-
-def open_readonly(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(readonly_uri(path), uri=True, check_same_thread=False)
-    conn.execute("PRAGMA query_only = 1")
-    return conn
-
-
-def _durable(snapshot: Path) -> Path:
-    return snapshot.with_name(snapshot.name + ".durable")
-
-
-def _backup(source: Path, target: Path) -> None:
-    """SQLite's online backup into `target`, written without fsync (see _Sync)."""
-    partial = target.with_suffix(".partial")
-    for stale in (partial, target.with_name(target.name + "-wal"), _durable(target)):
-        stale.unlink(missing_ok=True)
-    src = open_readonly(source)
-    dst = sqlite3.connect(partial)
-    try:
-        dst.execute("PRAGMA synchronous = OFF")
-        src.backup(dst)
-    except sqlite3.DatabaseError as exc:
-        raise _corrupt(source, exc) from exc
-    finally:
-        dst.close()
-        src.close()
-    os.replace(partial, target)
-
-
-class _Sync:
-    """fsync a fresh snapshot in a thread (the disk works while the CPU profiles), then write
-    its durable marker."""
-
-    def __init__(self, snapshot: Path) -> None:
-        self.snapshot = snapshot
-        self.error: OSError | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            _fsync(self.snapshot)
-            _durable(self.snapshot).touch()
-        except OSError as exc:
-            self.error = exc
-            return
-        with contextlib.suppress(OSError):  # folders cannot be opened for fsync everywhere
-            _fsync(self.snapshot.parent)
-
-    def wait(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise SourceError(
-                f"cannot write the snapshot {self.snapshot}",
-                str(self.error),
-                "free space in the work folder (--workdir), then rerun",
-            )
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class SqliteSource:
     engine = "sqlite"
     # rows travel as CSV records in PostgreSQL's output form, or in binary (copy_format)
     record_format = "csv"
 
     def __init__(self, url: str, options: dict[str, Any]) -> None:
-        self.path = _parse_url(url).expanduser().resolve()
+        self.path = parse_url(url).expanduser().resolve()
         self.display_url = f"sqlite:///{self.path}"
         self.options = options
         self.snapshot: Path | None = None
         self._fingerprint: str | None = None
         self._conn: sqlite3.Connection | None = None
-        self._syncing: _Sync | None = None
+        self._syncing: Sync | None = None
         self._check_file()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -201,7 +125,7 @@ class SqliteSource:
         try:  # fail on a damaged file now, before anything is written anywhere
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise _corrupt(self.path, exc) from exc
+            raise corrupt(self.path, exc) from exc
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -217,10 +141,12 @@ class SqliteSource:
         marked durable is reused: one torn by a power cut is taken again."""
         folder.mkdir(parents=True, exist_ok=True)
         self._fingerprint = self.fingerprint()
-        target = folder / f"snapshot-{self._fingerprint[:16]}.db"
-        if not (target.exists() and _durable(target).exists()):
-            _backup(self.path, target)
-            self._syncing = _Sync(target)
+        target = snapshot_path(folder, self._fingerprint)
+        early = claim_early(target)  # begun by `start_early` while the engine was imported
+        if not (target.exists() and durable(target).exists()):
+            if not early:
+                backup(self.path, target)
+            self._syncing = Sync(target)
         self.snapshot = target.resolve()
         self._conn = None
         return target
@@ -233,23 +159,21 @@ class SqliteSource:
 
     def use_snapshot(self, snapshot: Path, fingerprint: str) -> None:
         """Resume: read the snapshot the interrupted run took, under its fingerprint."""
+        if claim_early(snapshot):  # copied again early (same state): on disk before use
+            Sync(snapshot).wait()
         self.snapshot, self._fingerprint, self._conn = snapshot, fingerprint, None
 
     # -- Source protocol -----------------------------------------------------------------------
     def fingerprint(self) -> str:
         if self._fingerprint:
             return self._fingerprint
-        stat = self.path.stat()
-        wal = self.path.with_name(self.path.name + "-wal")
-        wal_stat = wal.stat().st_size if wal.exists() else 0
-        key = f"{self.path}|{stat.st_size}|{stat.st_mtime_ns}|{wal_stat}"
-        return hashlib.sha256(key.encode()).hexdigest()
+        return fingerprint(self.path)
 
     def read_schema(self) -> Schema:
         try:
             return self._read_schema()
         except sqlite3.DatabaseError as exc:
-            raise _corrupt(self.path, exc) from exc
+            raise corrupt(self.path, exc) from exc
 
     def _read_schema(self) -> Schema:
         overrides: dict[str, str] = self.options.get("types", {})
@@ -372,15 +296,6 @@ class SqliteSource:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _corrupt(path: Path, exc: Exception) -> SourceError:
-    return SourceError(
-        f"cannot read {path} as a SQLite database",
-        f"SQLite says: {exc}",
-        "check the file is not truncated or encrypted; `sqlite3 FILE 'PRAGMA integrity_check'` "
-        "shows the damage; restore it from a backup",
-    )
 
 
 @register("sqlite", "file")
