@@ -10,8 +10,10 @@ bits (float8send), so no float formatting is needed here.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -46,25 +48,44 @@ def numeric(value: Any, scale: int | None) -> str:
     return "0" + text[2:] if text.startswith("-0") and not dec else text
 
 
-_PLAIN_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(?:\.([0-9]+))?")
 _NUMERIC_TYPE = re.compile(r"numeric(?:\((\d+)(?:,(\d+))?\))?")
 
 
 def plain_numeric(text: str, cast: str) -> str | None:
     """numeric_out of a plain decimal ('12', '-0.5') stored into `cast` (numeric, numeric(p) or
     numeric(p,s)) when no rounding and no overflow can happen; None otherwise."""
-    found = _PLAIN_DECIMAL.fullmatch(text)
+    printer = plain_numeric_printer(cast)
+    return printer(text) if printer else None
+
+
+@functools.cache
+def plain_numeric_printer(cast: str) -> Callable[[str], str | None] | None:
+    """`plain_numeric` for one cast, its pattern compiled once (a batch calls it per value)."""
     typed = _NUMERIC_TYPE.fullmatch(cast)
-    if not found or not typed:
+    if not typed:
         return None
-    whole, fraction = found.group(1), found.group(2) or ""
-    sign = "-" if text.startswith("-") and (whole + fraction).strip("0") else ""
     if typed.group(1) is None:  # plain numeric keeps the digits it was given
-        return sign + whole + ("." + fraction if found.group(2) is not None else "")
-    precision, scale = int(typed.group(1)), int(typed.group(2) or 0)
-    if len(fraction) > scale or (whole != "0" and len(whole) > precision - scale):
-        return None
-    return sign + whole + ("." + fraction.ljust(scale, "0") if scale else "")
+        fits = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?").fullmatch
+        scale = -1
+    else:
+        precision, scale = int(typed.group(1)), int(typed.group(2) or 0)
+        whole = f"(?:0|[1-9][0-9]{{0,{precision - scale - 1}}})" if precision > scale else "0"
+        fraction = f"(?:\\.[0-9]{{1,{scale}}})?" if scale else ""
+        fits = re.compile(f"-?{whole}{fraction}").fullmatch
+
+    def printer(text: str) -> str | None:
+        if not fits(text):
+            return None
+        if text[0] == "-" and not text.strip("-0."):
+            text = text[1:]  # numeric has no negative zero
+        if scale <= 0:
+            return text
+        dot = text.find(".")
+        if dot < 0:
+            return text + "." + "0" * scale
+        return text + "0" * (scale - (len(text) - dot - 1))
+
+    return printer
 
 
 def jsonb(text: str) -> str:

@@ -193,7 +193,10 @@ def _numeric_locally_first(cast: str, values: list[str | None],
                            normalize: Normalizer) -> list[str | None]:  # fmt: skip
     """Plain decimals that fit are printed here (pgtext.plain_numeric); the server prints the
     rest (rounding, exponents, overflow)."""
-    printed = [None if v is None else pgtext.plain_numeric(v, cast) for v in values]
+    printer = pgtext.plain_numeric_printer(cast)
+    if printer is None:
+        return normalize(cast, values)
+    printed = [None if v is None else printer(v) for v in values]
     rest = [
         i
         for i, (v, p) in enumerate(zip(values, printed, strict=True))
