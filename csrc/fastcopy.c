@@ -4,7 +4,7 @@
  * An optional accelerator of src/skylift/db/sources/_sqlite_binary.py. It runs the same SELECT
  * (the profile's plan, the chunk's rowid range) on its own read-only connection to the snapshot
  * and encodes each row exactly as the Python encoder would (psycopg's binary dumpers), with the
- * same digest (xxh3 of the records: one stream in key order, or the sum of each record's).
+ * same digest (the sum of each record's xxh3, mod 2^64).
  *
  * It only takes the plain case. Any value the Python path would treat in any other way (another
  * storage class, a boolean that is not 0/1, text that is not valid UTF-8 or holds NUL, a date or
@@ -234,10 +234,8 @@ typedef struct {
     sqlite3_stmt *st;
     char *kinds;
     int ncols;
-    int ordered;
     int batch;
     int done;
-    XXH3_state_t *state;
     uint64_t total;
     long long rows;
     Buf buf;
@@ -254,7 +252,6 @@ static void Records_dealloc(Records *self) {
     Records_close(self);
     PyMem_Free(self->kinds);
     free(self->buf.data);
-    if (self->state) XXH3_freeState(self->state);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -264,12 +261,12 @@ static PyObject *sqlite_error(sqlite3 *db, const char *what) {
 }
 
 static int Records_init(Records *self, PyObject *args, PyObject *kw) {
-    static char *names[] = {"uri", "sql", "params", "kinds", "ordered", "batch", NULL};
+    static char *names[] = {"uri", "sql", "params", "kinds", "batch", NULL};
     const char *uri, *sql, *kinds;
     PyObject *params;
-    int ordered, batch = 1000;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "ssOsp|i", names, &uri, &sql, &params, &kinds,
-                                     &ordered, &batch))
+    int batch = 1000;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "ssOs|i", names, &uri, &sql, &params, &kinds,
+                                     &batch))
         return -1;
     if (sqlite3_open_v2(uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
         sqlite_error(self->db, "open");
@@ -301,14 +298,8 @@ static int Records_init(Records *self, PyObject *args, PyObject *kw) {
         return -1;
     }
     memcpy(self->kinds, kinds, (size_t)self->ncols + 1);
-    self->ordered = ordered;
     self->buf.slack = 2 + (size_t)self->ncols * 12;
     self->batch = batch > 0 ? batch : 1000;
-    self->state = XXH3_createState();
-    if (!self->state || XXH3_64bits_reset(self->state) != XXH_OK) {
-        PyErr_NoMemory();
-        return -1;
-    }
     return 0;
 }
 
@@ -337,7 +328,7 @@ static PyObject *Records_next(Records *self) {
             b->len = start;
             break;
         }
-        if (!self->ordered) self->total += XXH3_64bits(b->data + start, b->len - start);
+        self->total += XXH3_64bits(b->data + start, b->len - start);
         rows++;
     }
     Py_END_ALLOW_THREADS
@@ -360,7 +351,6 @@ static PyObject *Records_next(Records *self) {
         Records_close(self);
         if (rows == 0) return NULL;
     }
-    if (self->ordered) XXH3_64bits_update(self->state, b->data, b->len);
     self->rows += rows;
     PyObject *data = PyBytes_FromStringAndSize(b->data, (Py_ssize_t)b->len);
     if (!data) return NULL;
@@ -368,13 +358,12 @@ static PyObject *Records_next(Records *self) {
 }
 
 static PyObject *Records_digest(Records *self, PyObject *unused) {
-    uint64_t v = self->ordered ? XXH3_64bits_digest(self->state) : self->total;
-    return PyLong_FromUnsignedLongLong(v);
+    return PyLong_FromUnsignedLongLong(self->total);
 }
 
 static PyMethodDef Records_methods[] = {
     {"digest", (PyCFunction)Records_digest, METH_NOARGS,
-     "The records' digest: xxh3 of their stream (ordered) or the sum of each one's, mod 2**64."},
+     "The records' digest: the sum of each one's xxh3, mod 2**64."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -383,7 +372,7 @@ static PyTypeObject RecordsType = {
     .tp_name = "skylift.db._fastcopy.Records",
     .tp_basicsize = sizeof(Records),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Records(uri, sql, params, kinds, ordered, batch=1000): binary COPY records of "
+    .tp_doc = "Records(uri, sql, params, kinds, batch=1000): binary COPY records of "
               "a SELECT, in batches of (bytes, rows).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Records_init,
@@ -400,31 +389,22 @@ typedef void (*FreeMem)(void *ptr);
 
 typedef struct {
     PyObject_HEAD
-    int ordered;
     int lines; /* CSV rows: the sum of the digests of their newline-separated pieces */
     int first;
-    XXH3_state_t *state;
     uint64_t total;
 } CopyDigest;
 
 static int CopyDigest_init(CopyDigest *self, PyObject *args, PyObject *kw) {
-    static char *names[] = {"ordered", "lines", NULL};
-    int ordered, lines = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "p|p", names, &ordered, &lines)) return -1;
-    self->ordered = ordered && !lines;
+    static char *names[] = {"lines", NULL};
+    int lines = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|p", names, &lines)) return -1;
     self->lines = lines;
     self->first = !lines; /* a binary COPY starts with its header */
     self->total = 0;
-    if (!self->state) self->state = XXH3_createState();
-    if (!self->state || XXH3_64bits_reset(self->state) != XXH_OK) {
-        PyErr_NoMemory();
-        return -1;
-    }
     return 0;
 }
 
 static void CopyDigest_dealloc(CopyDigest *self) {
-    if (self->state) XXH3_freeState(self->state);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -472,8 +452,7 @@ static PyObject *CopyDigest_read(CopyDigest *self, PyObject *args) {
             n -= COPY_HEADER;
         }
         if (!bad && n > 0 && !(n == 2 && (unsigned char)rec[0] == 0xFF && (unsigned char)rec[1] == 0xFF)) {
-            if (self->ordered) XXH3_64bits_update(self->state, rec, (size_t)n);
-            else self->total += XXH3_64bits(rec, (size_t)n);
+            self->total += XXH3_64bits(rec, (size_t)n);
             rows++;
         }
         release(data);
@@ -488,8 +467,7 @@ static PyObject *CopyDigest_read(CopyDigest *self, PyObject *args) {
 }
 
 static PyObject *CopyDigest_digest(CopyDigest *self, PyObject *unused) {
-    uint64_t v = self->ordered ? XXH3_64bits_digest(self->state) : self->total;
-    return PyLong_FromUnsignedLongLong(v);
+    return PyLong_FromUnsignedLongLong(self->total);
 }
 
 static PyMethodDef CopyDigest_methods[] = {
@@ -505,7 +483,7 @@ static PyTypeObject CopyDigestType = {
     .tp_name = "skylift.db._fastcopy.CopyDigest",
     .tp_basicsize = sizeof(CopyDigest),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "CopyDigest(ordered, lines=False): digests the records of a binary COPY OUT "
+    .tp_doc = "CopyDigest(lines=False): digests the records of a binary COPY OUT "
               "(or, with lines, the rows of a CSV one) read from libpq.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)CopyDigest_init,

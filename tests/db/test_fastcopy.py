@@ -22,7 +22,7 @@ from skylift.db.sources._sqlite_binary import HEADER, Encoder, fast_records
 from skylift.db.sources._sqlite_profile import SAMPLE_FROM
 from skylift.db.sources._sqlite_read import SlowPath
 from skylift.db.sources._sqlite_snapshot import readonly_uri
-from skylift.db.values import RecordDigest
+from skylift.db.values import MASK, digest_lines, digest_records
 from skylift.db.verify import _copy_out_started, copy_out
 
 pytestmark = pytest.mark.skipif(
@@ -92,7 +92,7 @@ def _database(path: Path, rows: list[tuple[Any, ...]]) -> Path:
     return path
 
 
-def _stream(path: Path, pure: bool, ordered: bool, monkeypatch: pytest.MonkeyPatch,
+def _stream(path: Path, pure: bool, monkeypatch: pytest.MonkeyPatch,
             chunk: Chunk | None = None) -> tuple[bytes, int, int]:  # fmt: skip
     monkeypatch.setenv("SKYLIFT_PURE_PYTHON", "1" if pure else "0")
     source = open_source(str(path))
@@ -100,7 +100,7 @@ def _stream(path: Path, pure: bool, ordered: bool, monkeypatch: pytest.MonkeyPat
         table = source.read_schema().table("plain")
         assert source.copy_format(table) == "binary"  # type: ignore[attr-defined]
         reader = source.reader()
-        stream = reader.binary_stream(table, chunk or Chunk("plain", 0), ordered=ordered)
+        stream = reader.binary_stream(table, chunk or Chunk("plain", 0))
         kind = type(stream).__name__
         assert kind == ("RecordStream" if pure else "_FastStream"), kind
         data, count = b"", 0
@@ -112,17 +112,16 @@ def _stream(path: Path, pure: bool, ordered: bool, monkeypatch: pytest.MonkeyPat
         source.close()
 
 
-@pytest.mark.parametrize("ordered", [True, False])
 def test_same_bytes_and_digest_as_the_python_path(
-    tmp_path: Path, ordered: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _database(tmp_path / "plain.db", _plain_rows(3000))
-    fast = _stream(path, False, ordered, monkeypatch)
-    pure = _stream(path, True, ordered, monkeypatch)
+    fast = _stream(path, False, monkeypatch)
+    pure = _stream(path, True, monkeypatch)
     assert fast[1] == pure[1] == 3000
     assert fast[0] == pure[0]
     assert fast[2] == pure[2]
-    part = _stream(path, False, ordered, monkeypatch, Chunk("plain", 1, 1000, 2000))
+    part = _stream(path, False, monkeypatch, Chunk("plain", 1, 1000, 2000))
     assert part[1] == 1000 and part[0] in fast[0]
 
 
@@ -169,7 +168,7 @@ def _copied(path: Path, pure: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[An
         handed_back = False
         for _attempt in range(3):
             try:
-                stream = reader.binary_stream(table, Chunk("plain", 0), ordered=True)
+                stream = reader.binary_stream(table, Chunk("plain", 0))
                 data = b"".join(records for records, _rows in stream)
                 break
             except SlowPath:
@@ -204,10 +203,7 @@ def test_a_value_that_is_not_plain_goes_back_to_the_python_path(tmp_path: Path, 
     assert [key for key, _col, _why in fast[2]] == (["[25]"] if kept else [])
 
 
-@pytest.mark.parametrize("ordered", [True, False])
-def test_odd_timestamps_the_sample_missed_read_as_python_reads_them(
-    tmp_path: Path, ordered: bool
-) -> None:
+def test_odd_timestamps_the_sample_missed_read_as_python_reads_them(tmp_path: Path) -> None:
     """The encoder itself, on the plan's SELECT, against the Python encoder on the same rows."""
     path = _database(tmp_path / "plain.db", _plain_rows(3000, odd_times=True))
     source = open_source(str(path))
@@ -218,21 +214,21 @@ def test_odd_timestamps_the_sample_missed_read_as_python_reads_them(
     assert [c.kind for c in table.columns][6:8] == ["date", "timestamptz"]
     sql = "SELECT id, i, f, t, b, bo, d, ts || '+00', v FROM plain ORDER BY rowid"
     kinds = "iiftxbdzt"
-    fast = fast_records(readonly_uri(path), sql, [], kinds, ordered)
+    fast = fast_records(readonly_uri(path), sql, [], kinds)
     fast_data = b"".join(records for records, _rows in fast)
-    naive = fast_records(readonly_uri(path), sql.replace(" || '+00'", ""), [], "iiftxbdZt", ordered)
+    naive = fast_records(readonly_uri(path), sql.replace(" || '+00'", ""), [], "iiftxbdZt")
     assert b"".join(records for records, _rows in naive) == fast_data
     encoder = Encoder(table, str)
-    digest = RecordDigest(ordered)
+    total = 0
     pure_data = b""
     cur = sqlite3.connect(path).execute(sql)
     while batch := cur.fetchmany(1000):
         records, failed = encoder.encode(batch)
         assert not failed
-        digest.add(records)
+        total += digest_records(records)
         pure_data += b"".join(records)
     assert fast_data == pure_data
-    assert fast.digest() == digest.value()
+    assert fast.digest() == total & MASK
 
 
 def test_random_bytes_as_text_match_pythons_utf8_rules(
@@ -260,7 +256,7 @@ def test_random_bytes_as_text_match_pythons_utf8_rules(
             table = source.read_schema().table("plain")
             reader = source.reader()
             try:
-                data = b"".join(r for r, _ in reader.binary_stream(table, Chunk("plain", 0), True))
+                data = b"".join(r for r, _ in reader.binary_stream(table, Chunk("plain", 0)))
                 took = True
             except SlowPath:
                 took = False
@@ -290,31 +286,27 @@ def test_migrations_with_and_without_the_accelerator_store_the_same(
     assert stored[0] == stored[1] and len(stored[0]) == 2000
 
 
-@pytest.mark.parametrize("ordered", [True, False])
-def test_copy_out_digest_matches_the_python_reader(
-    tmp_path: Path, pg_url: str, ordered: bool
-) -> None:
+def test_copy_out_digest_matches_the_python_reader(tmp_path: Path, pg_url: str) -> None:
     path = _database(tmp_path / "plain.db", _plain_rows(5000))
     assert migrate(str(path), pg_url, workdir=tmp_path / "wd").status == "ok"
     sql = "COPY (SELECT * FROM plain ORDER BY id) TO STDOUT (FORMAT binary)"
     functions = _accel.libpq()
     assert functions is not None
     with psycopg.connect(pg_url) as conn:
-        digest = RecordDigest(ordered)
-        count = 0
+        total = count = 0
         for i, messages in enumerate(copy_out(conn, sql)):
             if i == 0:
                 messages[0] = bytes(messages[0])[len(HEADER) :]
             rows = [bytes(m) for m in messages if bytes(m) != b"\xff\xff" and len(m)]
             count += len(rows)
-            digest.add(rows)
-        fast = _accel.fastcopy.CopyDigest(ordered)
+            total += digest_records(rows)
+        fast = _accel.fastcopy.CopyDigest()
         fast_count = 0
         with _copy_out_started(conn, sql) as out:
             while not out.done:
                 rows, out.done = fast.read(out.pg.pgconn_ptr, *functions, 1000)
                 fast_count += rows
-        assert (fast_count, fast.digest()) == (count, digest.value()) == (5000, digest.value())
+        assert (fast_count, fast.digest()) == (count, total & MASK) and count == 5000
         # a COPY that fails reports PostgreSQL's error, and the connection stays usable
         with (
             pytest.raises(psycopg.DataError, match="division by zero"),
@@ -324,7 +316,7 @@ def test_copy_out_digest_matches_the_python_reader(
             ) as out,
         ):
             while not out.done:
-                _rows, out.done = _accel.fastcopy.CopyDigest(False).read(
+                _rows, out.done = _accel.fastcopy.CopyDigest().read(
                     out.pg.pgconn_ptr, *functions, 1000
                 )
         assert conn.execute("SELECT 1").fetchone() == (1,)
@@ -333,7 +325,6 @@ def test_copy_out_digest_matches_the_python_reader(
 def test_csv_copy_out_digest_matches_digest_lines(pg_url: str) -> None:
     """CSV rows (JSON, decimals, a newline inside a quoted value, NULL) digested from libpq
     as values.digest_lines digests them."""
-    from skylift.db.values import MASK, digest_lines
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE docs (id int, doc jsonb, amount numeric(10,2), note text)")
@@ -351,7 +342,7 @@ def test_csv_copy_out_digest_matches_digest_lines(pg_url: str) -> None:
             count += len(messages)
         functions = _accel.libpq()
         assert functions is not None
-        fast = _accel.fastcopy.CopyDigest(False, lines=True)
+        fast = _accel.fastcopy.CopyDigest(lines=True)
         fast_count = 0
         with _copy_out_started(conn, sql) as out:
             while not out.done:

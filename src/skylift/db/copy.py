@@ -27,7 +27,7 @@ from skylift.db.sources import Chunk, Reject, Source
 from skylift.db.sources._sqlite_binary import HEADER, TRAILER
 from skylift.db.sources._sqlite_read import SlowPath, json_safe, printable
 from skylift.db.translate import Policy, Translator
-from skylift.db.values import MASK, RecordDigest, digest_lines, digest_rows
+from skylift.db.values import MASK, digest_lines, digest_records, digest_rows
 
 SESSION = pgtext.SESSION + "; SET synchronous_commit = off"
 CSV_OPTIONS = " (FORMAT csv, NULL '\\N')"
@@ -193,9 +193,8 @@ def copy_format(reader: Any, table: Table) -> str:
 
 
 def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
-    """Binary COPY records; the digest is that of the rows PostgreSQL will send back: one hash
-    of the chunk's records in key order for tables read back in that order, else the sum of
-    each record's digest (see sources/_sqlite_binary.py and verify.py)."""
+    """Binary COPY records; the digest is that of the rows PostgreSQL will send back, summed
+    record by record (values.digest_records; see sources/_sqlite_binary.py and verify.py)."""
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
     count = 0
@@ -205,7 +204,7 @@ def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
             cur.copy(copy_statement(st["translator"], table) + BINARY) as copy,
         ):
             copy.write(HEADER)
-            stream = reader.binary_stream(table, chunk, ordered=table.rowid_ordered)
+            stream = reader.binary_stream(table, chunk)
             for records, rows in stream:
                 copy.write(records)
                 count += rows
@@ -243,9 +242,7 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
         )
         rejects = list(reader.rejects(table, chunk)) + refused
         if mode == "binary":
-            records = RecordDigest(table.rowid_ordered)
-            records.add([item[0] for item in loaded])
-            digest = records.value()
+            digest = digest_records(item[0] for item in loaded)
         elif mode == "csv":
             digest = digest_lines("\n".join(item[1] for item in loaded).encode()) if loaded else 0
         elif hasattr(reader, "canonical"):

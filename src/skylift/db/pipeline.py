@@ -166,7 +166,7 @@ class _Run:
             t0 = self._timed("copy", t0)
             post = _Background(_post_load, translator, schema, self.target_url, self.jobs)
             try:
-                self._verify(conn, schema, fingerprint, chunks, report, post.start_until_ready)
+                self._verify(conn, schema, fingerprint, chunks, report, post.start)
             except BaseException:
                 post.wait()
                 raise
@@ -376,14 +376,12 @@ def _add_foreign_key(conn: psycopg.Connection[Any], step: Step, suffix: str = ""
         conn.execute(step.sql + suffix)
 
 
-def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int,
-               ready: threading.Event) -> None:  # fmt: skip
+def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int) -> None:
     """Every index in parallel, each on its own connection, the biggest table's first (its
     key index first): the chain that follows them — foreign keys, ANALYZE, adopting the key —
-    is the longest. Then foreign keys and ANALYZE, each in parallel, and the
-    constraints that adopt the unique indexes and the rest. Runs while verification reads.
-    `ready` is set once the key gate holds (verify.py: readers of a table read by key range
-    wait until its key index exists)."""
+    is the longest. Then foreign keys and ANALYZE, each in parallel, and the constraints that
+    adopt the unique indexes and the rest. Runs while verification reads (which waits for
+    no index: it reads heap slices)."""
     steps = translator.post_load()
 
     def size(step: Step) -> int:
@@ -391,32 +389,22 @@ def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: in
 
     builds = [s for s in steps if s.kind in ("key_index", "index")]
     builds.sort(key=lambda s: (-size(s), s.kind != "key_index"))
+    _parallel(target_url, builds, schema, jobs)
+    _parallel(target_url, [s for s in steps if s.kind == "fk"], schema, jobs)
+    _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
     with _connect(target_url) as own:
-        gate = verify.KeyGate(own, [t.qualified for t in schema.tables if t.rowid_ordered])
-        ready.set()
-        try:
-            _parallel(target_url, builds, schema, jobs,
-                      lambda step: gate.open(step.table) if step.kind == "key_index" else None)  # fmt: skip
-        finally:
-            gate.open_all()
-        _parallel(target_url, [s for s in steps if s.kind == "fk"], schema, jobs)
-        _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
         for step in steps:  # the ones that lock a table wait for its readers: last
             if step.kind not in ("key_index", "index", "fk", "analyze"):
                 _run_step(own, step, schema)
 
 
 class _Background:
-    """Run a function in a thread, passing it an Event as last argument; join() re-raises
-    what it raised."""
+    """Run a function in a thread; join() re-raises what it raised."""
 
     def __init__(self, func: Callable[..., None], *args: Any) -> None:
         self.error: BaseException | None = None
         self.started = False
-        self.ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, args=(func, (*args, self.ready)), daemon=True
-        )
+        self.thread = threading.Thread(target=self._run, args=(func, args), daemon=True)
 
     def _run(self, func: Callable[..., None], args: tuple[Any, ...]) -> None:
         try:
@@ -428,16 +416,6 @@ class _Background:
         if not self.started:
             self.started = True
             self.thread.start()
-
-    def start_until_ready(self) -> None:
-        """Start, then wait until the function sets its Event (or ends)."""
-        self.start()
-        while not self.ready.wait(0.05):
-            if not self.thread.is_alive():
-                break
-        if self.error is not None:
-            self.thread.join()
-            raise self.error
 
     def wait(self) -> None:
         if self.started:

@@ -101,15 +101,6 @@ class Table:
         raise KeyError(name)
 
     @property
-    def rowid_ordered(self) -> bool:
-        """Chunks are ranges of one integer identity key that is also the source's row order
-        (SQLite's INTEGER PRIMARY KEY): the target can be read back by the same ranges, in
-        the same order."""
-        if len(self.primary_key) != 1 or not self.has_rowid:
-            return False
-        return any(c.identity for c in self.columns if c.name == self.primary_key[0])
-
-    @property
     def qualified(self) -> str:
         """The table's identity in chunks, the journal and reports: unique even when two
         PostgreSQL schemas hold tables of the same name."""

@@ -140,27 +140,10 @@ def digest_rows(rows: Iterable[tuple[Any, ...]]) -> int:
     return total & MASK
 
 
-class RecordDigest:
-    """The digest of binary COPY records: one xxh3 stream of them, in order, for tables read
-    back in key order (`ordered`); else the sum of each record's digest, in any order."""
-
-    def __init__(self, ordered: bool) -> None:
-        self.ordered = ordered
-        self.stream = xxhash.xxh3_64()
-        self.total = 0
-
-    def add(self, records: list[Any]) -> None:
-        if self.ordered:
-            self.stream.update(b"".join(records))
-        else:
-            self.total += sum(map(xxhash.xxh3_64_intdigest, records))
-
-    def add_joined(self, data: bytes) -> None:
-        """Records already joined in one buffer (ordered digests only)."""
-        self.stream.update(data)
-
-    def value(self) -> int:
-        return (self.stream.intdigest() if self.ordered else self.total) & MASK
+def digest_records(records: Iterable[Any]) -> int:
+    """Sum (mod 2^64) of the xxh3 digests of binary COPY records: independent of their order,
+    so a table can be read back in any order, in parallel slices."""
+    return sum(map(xxhash.xxh3_64_intdigest, records)) & MASK
 
 
 def digest_lines(data: bytes) -> int:

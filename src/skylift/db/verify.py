@@ -32,9 +32,9 @@ from skylift.db.values import (
     MASK,
     READ_AS,
     TARGET,
-    RecordDigest,
     canonicalizer,
     digest_lines,
+    digest_records,
     digest_rows,
     row_digest,
 )
@@ -129,7 +129,7 @@ def _csv_copy(st: dict[str, Any], table: Table, where: str) -> str:
 def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
     functions = _accel.libpq() if _accel.enabled() else None
     if functions is not None:
-        return _digest_copy_out(_conn(st), _csv_copy(st, table, where), table, None, functions)
+        return _digest_copy_out(_conn(st), _csv_copy(st, table, where), table, True, functions)
     count = total = 0
     for slab, rows in target_csv(st, table, where):
         total += digest_lines(slab[:-1])  # every row ends with a newline
@@ -140,33 +140,30 @@ def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int
 
 def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
     """PostgreSQL sends one row per message; the first also carries the COPY header, and the
-    trailer comes last. Digested as the records were when sent (values.RecordDigest)."""
+    trailer comes last. Digested as the records were when sent (values.digest_records)."""
     tr: Translator = st["translator"]
     cols = ", ".join(tr.n(c.name) for c in table.columns)
-    ordered = table.rowid_ordered
-    order = f" ORDER BY {tr.n(table.primary_key[0])}" if ordered else ""
-    sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}{order}) TO STDOUT (FORMAT binary)"
+    sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}) TO STDOUT (FORMAT binary)"
     functions = _accel.libpq() if _accel.enabled() else None
     if functions is not None:
-        return _digest_copy_out(_conn(st), sql, table, ordered, functions)
-    count = 0
-    digest = RecordDigest(ordered)
+        return _digest_copy_out(_conn(st), sql, table, False, functions)
+    count = total = 0
     first = True
     for messages in copy_out(_conn(st), sql):
         if first and messages:
             messages[0], first = bytes(messages[0])[len(HEADER) :], False
         rows = [m for m in messages if m != TRAILER and len(m)]
         count += len(rows)
-        digest.add(rows)
+        total += digest_records(rows)
         _pool.report(table.qualified, len(rows))
-    return count, digest.value()
+    return count, total & MASK
 
 
-def _digest_copy_out(conn: psycopg.Connection[Any], sql: str, table: Table, ordered: bool | None,
+def _digest_copy_out(conn: psycopg.Connection[Any], sql: str, table: Table, lines: bool,
                      functions: tuple[int, int]) -> tuple[int, int]:  # fmt: skip
     """The accelerator's `CopyDigest` reads the COPY straight from libpq: no Python per row.
-    `ordered`: binary records (values.RecordDigest); None: CSV rows (values.digest_lines)."""
-    digest = _accel.fastcopy.CopyDigest(bool(ordered), lines=ordered is None)
+    Binary records (values.digest_records), or CSV rows with `lines` (values.digest_lines)."""
+    digest = _accel.fastcopy.CopyDigest(lines)
     count = 0
     with _copy_out_started(conn, sql) as out:
         while not out.done:
@@ -174,38 +171,6 @@ def _digest_copy_out(conn: psycopg.Connection[Any], sql: str, table: Table, orde
             count += rows
             _pool.report(table.qualified, rows)
     return count, int(digest.digest())
-
-
-class KeyGate:
-    """Readers of a table read in key order wait until its key index exists: the builder
-    holds an advisory lock per table (taken before any reader starts, released as each key
-    index is built); a reader takes the same lock shared, once. Closing the builder's
-    connection opens every gate."""
-
-    def __init__(self, conn: psycopg.Connection[Any], tables: list[str]) -> None:
-        self.conn = conn
-        self.closed = set(tables)
-        for table in tables:
-            conn.execute(f"SELECT pg_advisory_lock({GATE}, hashtext(%s))", (table,))
-
-    def open(self, table: str | None) -> None:
-        if table in self.closed:
-            self.closed.discard(table)
-            self.conn.execute(f"SELECT pg_advisory_unlock({GATE}, hashtext(%s))", (table,))
-
-    def open_all(self) -> None:
-        for table in list(self.closed):
-            self.open(table)
-
-
-GATE = "hashtext('skylift key gate')"
-
-
-def _pass_gate(conn: psycopg.Connection[Any], table: Table) -> None:
-    with conn.transaction():
-        conn.execute(
-            f"SELECT pg_advisory_xact_lock_shared({GATE}, hashtext(%s))", (table.qualified,)
-        )
 
 
 def copy_out(conn: psycopg.Connection[Any], sql: str) -> Iterator[list[Any]]:
@@ -273,9 +238,7 @@ def table_format(source: Source, table: Table) -> str:
 def check_target(table_name: str, chunk: Chunk | Pages) -> tuple[str, str, int, int]:
     st = _pool.state()
     table = st["tables"][table_name]
-    where = _range(st, table, chunk)
-    if table.rowid_ordered:  # read by key: not before its key index exists
-        _pass_gate(_conn(st), table)
+    where = _range(chunk)
     if table_format(st["source"], table) == "binary":
         return ("target", table_name, *_check_target_binary(st, table, where))
     if csv_mode(st["source"]):
@@ -300,22 +263,18 @@ def _check_source_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> tupl
 def _source_binary_once(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
     refused = st["refused"].get(table.qualified)
     if not refused:
-        stream = _reader(st).binary_stream(table, chunk, ordered=table.rowid_ordered)
+        stream = _reader(st).binary_stream(table, chunk)
         count = sum(rows for _records, rows in stream)
         _pool.report(table.qualified, count)
         return count, stream.digest()
     pk = _pk(table)
-    count = 0
-    digest = RecordDigest(table.rowid_ordered)
+    count = total = 0
     for records, rows in _reader(st).binary_batches(table, chunk):
-        if refused:
-            records = [
-                r for r, row in zip(records, rows, strict=True) if key_json(row, pk) not in refused
-            ]
-        count += len(records)
-        digest.add(records)
+        kept = [r for r, row in zip(records, rows, strict=True) if key_json(row, pk) not in refused]
+        count += len(kept)
+        total += digest_records(kept)
     _pool.report(table.qualified, count)
-    return count, digest.value()
+    return count, total & MASK
 
 
 def _pk(table: Table) -> list[int]:
@@ -366,29 +325,19 @@ class _Counting:
             yield row
 
 
-def _range(st: dict[str, Any], table: Table, chunk: Chunk | Pages) -> str:
+def _range(chunk: Chunk | Pages) -> str:
     if isinstance(chunk, Pages):
         upper = f" AND ctid < '({chunk.hi},0)'::tid" if chunk.hi is not None else ""
         return f" WHERE ctid >= '({chunk.lo},0)'::tid{upper}"
-    if chunk.lo is None and chunk.hi is None:
-        return ""
-    key = st["translator"].n(table.primary_key[0])
-    parts = []
-    if chunk.lo is not None:
-        parts.append(f"{key} >= {int(chunk.lo)}")
-    if chunk.hi is not None:
-        parts.append(f"{key} < {int(chunk.hi)}")
-    return " WHERE " + " AND ".join(parts)
+    return ""  # the whole table
 
 
-def target_chunks(table: Table, chunks: list[Chunk], pages: int) -> list[Chunk | Pages]:
-    """Source chunks map onto key ranges of the target when the key is SQLite's rowid. Other
-    tables are summed row by row in any order, so a big one is read in parallel slices of its
-    heap (`pages`: its size in pages, 0 when unknown)."""
-    if ranged(table, chunks):
-        return list(chunks)
+def target_chunks(table: Table, pages: int) -> list[Chunk | Pages]:
+    """Tables are summed row by row in any order, so a big one is read in parallel slices of
+    its heap (`pages`: its size in pages, 0 when unknown: then in one piece). Nothing waits
+    for an index."""
     parts = min(pages // PAGES_PER_SLICE, MAX_SLICES)
-    if table.rowid_ordered or parts < 2:
+    if parts < 2:
         return [Chunk(table.qualified, 0)]
     step = pages // parts
     return [
@@ -424,10 +373,6 @@ def heap_pages(target_url: str, schema: Schema, policy: Policy) -> dict[str, int
     return sizes
 
 
-def ranged(table: Table, chunks: list[Chunk]) -> bool:
-    return table.rowid_ordered and all(isinstance(c.lo, int | None) for c in chunks)
-
-
 def verify_all(
     source: Source,
     schema: Schema,
@@ -450,10 +395,9 @@ def verify_all(
             tasks += [(check_source, table.qualified, c) for c in chunks[table.qualified]]
         tasks += [
             (check_target, table.qualified, c)
-            for c in target_chunks(table, chunks[table.qualified], pages.get(table.qualified, 0))
+            for c in target_chunks(table, pages.get(table.qualified, 0))
         ]
-    # tables read by key range wait for their key index: the others go first, biggest first
-    tasks.sort(key=lambda t: (schema.table(t[1]).rowid_ordered, -schema.table(t[1]).row_estimate))
+    tasks.sort(key=lambda t: -schema.table(t[1]).row_estimate)  # biggest first
     results = _pool.run(tasks, _call, _setup, (source, schema, target_url, policy, refused),
                         jobs, on_progress=on_progress, started=started)  # fmt: skip
     checks = {t.qualified: TableCheck(t.qualified) for t in schema.tables}

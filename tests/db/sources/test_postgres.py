@@ -222,7 +222,7 @@ def test_big_tables_are_verified_in_heap_slices(
     source.close()
     assert migrate(source_url, pg_url, jobs=2).verified
     pages = verify.heap_pages(pg_url, open_source(source_url).read_schema(), "preserve")
-    slices = verify.target_chunks(table, [], pages[table.qualified])
+    slices = verify.target_chunks(table, pages[table.qualified])
     assert len(slices) > 2 and all(isinstance(s, verify.Pages) for s in slices)
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("UPDATE documents SET title = 'Doc 4!' WHERE title = 'Doc 4'")

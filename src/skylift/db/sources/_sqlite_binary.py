@@ -30,7 +30,7 @@ from psycopg.pq import Format
 
 from skylift.db import _accel
 from skylift.db.schema import Column, Table
-from skylift.db.values import RecordDigest
+from skylift.db.values import MASK, digest_records
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
 TRAILER = b"\xff\xff"
@@ -87,9 +87,9 @@ def fast_columns(table: Table) -> tuple[list[str], str]:
     return selects, kinds
 
 
-def fast_records(uri: str, sql: str, params: list[Any], kinds: str, ordered: bool) -> Any:
+def fast_records(uri: str, sql: str, params: list[Any], kinds: str) -> Any:
     """The accelerator's (bytes, rows) batches of a chunk's SELECT; `.digest()` at the end."""
-    return _accel.fastcopy.Records(uri, sql, tuple(params), kinds, ordered)
+    return _accel.fastcopy.Records(uri, sql, tuple(params), kinds)
 
 
 def unusual() -> type[Exception]:
@@ -98,24 +98,20 @@ def unusual() -> type[Exception]:
 
 
 class RecordStream:
-    """Batches of records as one buffer each, with their digest (`RecordDigest`): the Python
-    path's counterpart of the accelerator's `Records`."""
+    """Batches of records as one buffer each, with their digest (values.digest_records): the
+    Python path's counterpart of the accelerator's `Records`."""
 
-    def __init__(self, batches: Iterable[tuple[Any, list[Any]]], ordered: bool) -> None:
+    def __init__(self, batches: Iterable[tuple[list[bytearray], list[Any]]]) -> None:
         self.batches = batches
-        self._digest = RecordDigest(ordered)
+        self.total = 0
 
     def __iter__(self) -> Iterator[tuple[bytes, int]]:
         for records, rows in self.batches:
-            if self._digest.ordered:
-                self._digest.add_joined(records)
-                yield records, len(rows)
-            else:
-                self._digest.add(records)
-                yield b"".join(records), len(rows)
+            self.total += digest_records(records)
+            yield b"".join(records), len(rows)
 
     def digest(self) -> int:
-        return self._digest.value()
+        return self.total & MASK
 
 
 def _oid(col: Column) -> int | None:
@@ -165,21 +161,6 @@ class Encoder:
             return self._fast(batch), []
         except (ValueError, TypeError, OverflowError):
             return self._slow(batch)
-
-    def encode_joined(self, batch: list[tuple[Any, ...]]) -> tuple[bytes, list[Failure]]:
-        """The records of the good rows as one buffer, in order: no object per row (the digest
-        of a chunk read in key order is then one hash of its bytes)."""
-        if not batch:
-            return b"", []
-        try:
-            out = bytearray()
-            tx = self.tx
-            for row in zip(*self._columns(batch), strict=True):
-                format_row_binary(row, tx, out)
-            return bytes(out), []
-        except (ValueError, TypeError, OverflowError):
-            records, failed = self._slow(batch)
-            return b"".join(records), failed
 
     def _fast(self, batch: list[tuple[Any, ...]]) -> list[bytearray]:
         out: list[bytearray] = []

@@ -240,24 +240,23 @@ class SqliteReader:
     def copy_format(self, table: Table) -> str:
         return "binary" if _binary.binary_able(table) else "csv"
 
-    def binary_stream(self, table: Table, chunk: Chunk, ordered: bool) -> Any:
+    def binary_stream(self, table: Table, chunk: Chunk) -> Any:
         """The chunk's good rows as (records, rows) batches with `.digest()` (see
         _binary.RecordStream): the accelerator's when built and the table is plain so far."""
         if _accel.enabled() and table.name not in self._pure | self._slow:
-            return _FastStream(self, table, chunk, ordered)
-        return _binary.RecordStream(self.binary_batches(table, chunk, joined=ordered), ordered)
+            return _FastStream(self, table, chunk)
+        return _binary.RecordStream(self.binary_batches(table, chunk))
 
     def binary_batches(
-        self, table: Table, chunk: Chunk, joined: bool = False
-    ) -> Iterator[tuple[Any, list[tuple[Any, ...]]]]:
-        """Good rows of the chunk as binary COPY records (one per row, or `joined` in one
-        buffer), with the rows they encode (for the reject table, should PostgreSQL refuse
-        one). See _sqlite_binary.py."""
+        self, table: Table, chunk: Chunk
+    ) -> Iterator[tuple[list[bytearray], list[tuple[Any, ...]]]]:
+        """Good rows of the chunk as binary COPY records, one per row, with the rows they
+        encode (for the reject table, should PostgreSQL refuse one). See _sqlite_binary.py."""
         if table.name not in self._encoders:
             self._encoders[table.name] = _binary.Encoder(table, _to_text)
         encoder = self._encoders[table.name]
         for batch in self.batches(table, chunk):
-            records, failed = encoder.encode_joined(batch) if joined else encoder.encode(batch)
+            records, failed = encoder.encode(batch)
             if failed:
                 bad = {n for n, _, _ in failed}
                 self._late += [_reject(table, batch[n], col, why) for n, col, why in failed]
@@ -345,7 +344,7 @@ class _FastStream:
     """The accelerator's batches; its first value that is not plain raises SlowPath and sends
     the table to the Python path for good."""
 
-    def __init__(self, reader: SqliteReader, table: Table, chunk: Chunk, ordered: bool) -> None:
+    def __init__(self, reader: SqliteReader, table: Table, chunk: Chunk) -> None:
         self.reader, self.table = reader, table
         reader._late = []
         where, params = _range(chunk)
@@ -354,7 +353,7 @@ class _FastStream:
         columns = ", ".join(sub(s, q(c.name)) for s, c in zip(selects, table.columns, strict=True))
         sql = _select(table, replace(comp, select=columns), where)
         try:
-            self.records = _binary.fast_records(reader.uri, sql, params, kinds, ordered)
+            self.records = _binary.fast_records(reader.uri, sql, params, kinds)
         except RuntimeError as exc:
             raise sqlite3.DatabaseError(str(exc)) from exc
 
