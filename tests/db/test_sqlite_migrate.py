@@ -357,3 +357,18 @@ def test_foreign_keys_in_a_cycle_are_all_added(tmp_path: Path, pg_url: str) -> N
         [("team", True), ("member", True), ("member", True), ("post", True), ("post", True),
          ("vote", True), ("vote", True)]
     )  # fmt: skip
+
+
+def test_the_report_counts_source_rows_exactly_despite_gaps(tmp_path: Path, pg_url: str) -> None:
+    """Row counts are read in the profile's full pass, not guessed from the rowid range."""
+    path = tmp_path / "gaps.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, day DATE)")
+    db.executemany("INSERT INTO t VALUES (?, '2025-01-02')", ((i,) for i in range(1, 30_001)))
+    db.execute("DELETE FROM t WHERE id % 3 = 0")
+    db.commit()
+    db.close()
+    report = migrate(str(path), pg_url, workdir=tmp_path / "wd")
+    assert report.verified
+    table = report.as_dict()["tables"][0]
+    assert table["source_rows"] == table["rows"] == 20_000

@@ -142,6 +142,7 @@ def aggregate_all(
     return results
 
 
+ROWS = "\x00rows"  # a table's own counts in the stats (no column has this name)
 SHAPE = {"date": "????-??-??", "timestamptz": "????-??-?? ??:??:??"}  # else: a closer look
 
 
@@ -205,20 +206,22 @@ def profile_tables(
                 schema.note(f"{table.name}.{col.name}", f"type set by --type to {col.pg_type}")
     present = [t for t in tables if t.row_estimate]
     stats: dict[str, dict[str, dict[str, int]]] = {
-        t.name: {c.name: {} for c in t.columns} for t in tables
+        t.name: {name: {} for name in [*(c.name for c in t.columns), ROWS]} for t in tables
     }
     # in one pool: the sampled and the full counts, and the closer look that numeric and
     # untyped columns always get; then a closer look where the counts surprise
     requests = [
-        (t, {c.name: aggregates(c) for c in t.columns if aggregates(c)}, sample)
-        for aggregates, sample in (
-            (_sampled_aggregates, True),
-            (_full_aggregates, False),
-            (_first_look, False),
+        (t, {c.name: aggregates(c) for c in t.columns if aggregates(c)} | extra, sample)
+        for aggregates, sample, extra in (
+            (_sampled_aggregates, True, {}),
+            (_full_aggregates, False, {ROWS: {"rows": "count(*)"}}),  # exact counts, same pass
+            (_first_look, False, {}),
         )
         for t in present
     ]
     _merge(stats, requests, aggregate_all(connect, requests, jobs))
+    for table in present:
+        table.row_estimate = stats[table.name].pop(ROWS)["rows"]
     later = [
         (t, {c.name: DETAIL for c in t.columns if _second_look(t, c, stats[t.name][c.name])}, False)
         for t in tables

@@ -231,8 +231,16 @@ class SqliteSource:
         table.foreign_keys = self._foreign_keys(name)
         table.uniques, table.indexes = self._indexes(name)
         table.checks = ddl.checks(sql)
-        table.row_estimate = self.conn.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0]
+        table.row_estimate = self._estimate(table)  # exact once profiled (_sqlite_profile.py)
         return table
+
+    def _estimate(self, table: Table) -> int:
+        """Rows a rowid table spans, read off both ends of its b-tree at once (a count reads
+        every page: 0.1 s on a million rows, before anything else can start)."""
+        if table.has_rowid:
+            lo, hi = rowid_bounds(self.conn, table.name)
+            return 0 if lo is None else hi - lo + 1
+        return int(self.conn.execute(f"SELECT count(*) FROM {_q(table.name)}").fetchone()[0])
 
     def _foreign_keys(self, name: str) -> list[ForeignKey]:
         groups: dict[int, ForeignKey] = {}
