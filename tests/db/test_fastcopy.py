@@ -290,8 +290,6 @@ def test_copy_out_digest_matches_the_python_reader(tmp_path: Path, pg_url: str) 
     path = _database(tmp_path / "plain.db", _plain_rows(5000))
     assert migrate(str(path), pg_url, workdir=tmp_path / "wd").status == "ok"
     sql = "COPY (SELECT * FROM plain ORDER BY id) TO STDOUT (FORMAT binary)"
-    functions = _accel.libpq()
-    assert functions is not None
     with psycopg.connect(pg_url) as conn:
         total = count = 0
         for i, messages in enumerate(copy_out(conn, sql)):
@@ -300,25 +298,16 @@ def test_copy_out_digest_matches_the_python_reader(tmp_path: Path, pg_url: str) 
             rows = [bytes(m) for m in messages if bytes(m) != b"\xff\xff" and len(m)]
             count += len(rows)
             total += digest_records(rows)
-        fast = _accel.fastcopy.CopyDigest()
-        fast_count = 0
-        with _copy_out_started(conn, sql) as out:
-            while not out.done:
-                rows, out.done = fast.read(out.pg.pgconn_ptr, *functions, 1000)
-                fast_count += rows
-        assert (fast_count, fast.digest()) == (count, total & MASK) and count == 5000
+        assert _fast_digest(conn, sql, lines=False) == (count, total & MASK) and count == 5000
         # a COPY that fails reports PostgreSQL's error, and the connection stays usable
         with (
             pytest.raises(psycopg.DataError, match="division by zero"),
-            _copy_out_started(
+        ):
+            _fast_digest(
                 conn,
                 "COPY (SELECT 1 / (id - 4000) FROM plain ORDER BY id) TO STDOUT (FORMAT binary)",
-            ) as out,
-        ):
-            while not out.done:
-                _rows, out.done = _accel.fastcopy.CopyDigest().read(
-                    out.pg.pgconn_ptr, *functions, 1000
-                )
+                lines=False,
+            )
         assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
@@ -340,12 +329,17 @@ def test_csv_copy_out_digest_matches_digest_lines(pg_url: str) -> None:
         for messages in copy_out(conn, sql):
             total += digest_lines(b"".join(bytes(m) for m in messages)[:-1])
             count += len(messages)
-        functions = _accel.libpq()
-        assert functions is not None
-        fast = _accel.fastcopy.CopyDigest(lines=True)
-        fast_count = 0
-        with _copy_out_started(conn, sql) as out:
-            while not out.done:
-                rows, out.done = fast.read(out.pg.pgconn_ptr, *functions, 500)
-                fast_count += rows
-        assert (fast_count, fast.digest()) == (count, total & MASK) and count == 3000
+        assert _fast_digest(conn, sql, lines=True) == (count, total & MASK) and count == 3000
+
+
+def _fast_digest(conn: psycopg.Connection[Any], sql: str, lines: bool) -> tuple[int, int]:
+    """(rows, digest) of a COPY OUT read by the accelerator's CopyDigest, in small reads."""
+    functions = _accel.libpq()
+    assert functions is not None
+    fast = _accel.fastcopy.CopyDigest(lines=lines)
+    count = 0
+    with _copy_out_started(conn, sql) as out:
+        while not out.done:
+            rows, out.done = fast.read(out.pg.pgconn_ptr, *functions, 500)
+            count += rows
+    return count, fast.digest()

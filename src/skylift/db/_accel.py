@@ -25,9 +25,14 @@ def enabled() -> bool:
     return fastcopy is not None and os.environ.get("SKYLIFT_PURE_PYTHON", "") in ("", "0")
 
 
-@functools.cache
 def libpq() -> tuple[int, int] | None:
-    """Addresses of PQgetCopyData and PQfreemem in the libpq psycopg uses, or None."""
+    """Addresses of PQgetCopyData and PQfreemem in the libpq psycopg uses; None when the
+    accelerator is off or they cannot be found (the Python reader then reads)."""
+    return _libpq_functions() if enabled() else None
+
+
+@functools.cache
+def _libpq_functions() -> tuple[int, int] | None:
     path = _libpq_path()
     if path is None:
         return None

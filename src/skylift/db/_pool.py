@@ -54,10 +54,6 @@ def _init(progress: Any, setup: Callable[..., None], args: tuple[Any, ...]) -> N
     gc.disable()
 
 
-def _noop() -> None:
-    pass
-
-
 def _task(func: Callable[..., Any], *args: Any) -> Any:
     try:
         return func(*args)
@@ -77,17 +73,15 @@ def run(
 ) -> list[Any]:
     """Run func(*task) for every task in `jobs` processes; results in completion order.
     The first exception raised by a task is re-raised after the pool has been stopped.
-    `started` is called once the workers exist (a thread it starts is never forked) and before
-    any task is given to them: it may block until the tasks can run."""
+    `started` is called once the workers exist: a thread it starts is never forked."""
     ctx = mp.get_context("fork")
     progress = ctx.Queue()
     results: list[Any] = []
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
                              initargs=(progress, setup, setup_args)) as pool:  # fmt: skip
-        if started:
-            pool.submit(_noop).result()  # forks every worker
-            started()
         pending: set[Future[Any]] = {pool.submit(_task, func, *task) for task in tasks}
+        if started:
+            started()
         try:
             while pending:
                 done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)

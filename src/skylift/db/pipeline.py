@@ -428,9 +428,8 @@ class _Background:
             raise self.error
 
 
-def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int,
-              done: Callable[[Step], None] = lambda step: None) -> None:  # fmt: skip
-    """Run steps on `jobs` connections; `done(step)` as each succeeds."""
+def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int) -> None:
+    """Run steps on `jobs` connections."""
     local = threading.local()
     opened: list[psycopg.Connection[Any]] = []
 
@@ -440,7 +439,6 @@ def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int,
             local.conn.execute("SET maintenance_work_mem = '256MB'")
             opened.append(local.conn)
         _run_step(local.conn, step, schema)
-        done(step)
 
     try:
         with ThreadPoolExecutor(max(1, jobs)) as pool:

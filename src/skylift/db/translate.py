@@ -48,7 +48,6 @@ class Step:
     exists: str | None = None  # SQL returning a row when the step is already done (resume)
     orphans: str | None = None  # fk: SQL counting child rows without a parent
     table: str | None = None  # key_index, index, fk: the table (Table.qualified) it works on
-    ref: str | None = None  # fk: the table it references (Table.qualified)
     lock: str | None = None  # fk: locks both tables in one global order (no deadlock)
 
 
@@ -235,7 +234,6 @@ class Translator:
             exists=self._constraint_exists(table, name),
             orphans=orphans,
             table=table.qualified,
-            ref=f"{fk.ref_schema}.{fk.ref_table}" if fk.ref_schema else fk.ref_table,
             lock=f"LOCK TABLE {', '.join(sorted({self.t(table), ref}))} IN SHARE ROW EXCLUSIVE MODE",
         )
 

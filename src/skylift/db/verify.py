@@ -127,7 +127,7 @@ def _csv_copy(st: dict[str, Any], table: Table, where: str) -> str:
 
 
 def _check_target_csv(st: dict[str, Any], table: Table, where: str) -> tuple[int, int]:
-    functions = _accel.libpq() if _accel.enabled() else None
+    functions = _accel.libpq()
     if functions is not None:
         return _digest_copy_out(_conn(st), _csv_copy(st, table, where), table, True, functions)
     count = total = 0
@@ -144,7 +144,7 @@ def _check_target_binary(st: dict[str, Any], table: Table, where: str) -> tuple[
     tr: Translator = st["translator"]
     cols = ", ".join(tr.n(c.name) for c in table.columns)
     sql = f"COPY (SELECT {cols} FROM {tr.t(table)}{where}) TO STDOUT (FORMAT binary)"
-    functions = _accel.libpq() if _accel.enabled() else None
+    functions = _accel.libpq()
     if functions is not None:
         return _digest_copy_out(_conn(st), sql, table, False, functions)
     count = total = 0

@@ -13,8 +13,8 @@ value that fails goes to skylift.rejects with the reason. Other tables travel as
 (_sqlite_csv.py).
 
 Where the optional C accelerator was built (csrc/fastcopy.c, `skylift.db._fastcopy`), it reads
-and encodes the plain rows of a chunk without a Python object per value, about five times less
-CPU; the first value it does not take as plain sends the table back to this module's path. Both
+and encodes the plain rows of a chunk without a Python object per value, in about a quarter of
+the CPU; the first value it does not take as plain sends the table back to this module's path. Both
 send the same bytes with the same digest. SKYLIFT_PURE_PYTHON=1 turns the accelerator off.
 """
 
@@ -90,11 +90,6 @@ def fast_columns(table: Table) -> tuple[list[str], str]:
 def fast_records(uri: str, sql: str, params: list[Any], kinds: str) -> Any:
     """The accelerator's (bytes, rows) batches of a chunk's SELECT; `.digest()` at the end."""
     return _accel.fastcopy.Records(uri, sql, tuple(params), kinds)
-
-
-def unusual() -> type[Exception]:
-    """The accelerator's signal that a value needs the Python path."""
-    return _accel.fastcopy.Unusual if _accel.fastcopy is not None else LookupError
 
 
 class RecordStream:

@@ -163,7 +163,7 @@ def json_safe(value: Any) -> Any:
 
 
 def _select(table: Table, comp: _Compiled, where: str) -> str:
-    """The good rows of a chunk, in rowid order (verification reads in key order)."""
+    """The good rows of a chunk, in rowid order (the target's heap then follows the key)."""
     order = " ORDER BY rowid" if table.has_rowid else ""
     return f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad}){order}"
 
@@ -360,7 +360,7 @@ class _FastStream:
     def __iter__(self) -> Iterator[tuple[bytes, int]]:
         try:
             yield from self.records
-        except _binary.unusual() as exc:
+        except _accel.fastcopy.Unusual as exc:
             self.reader._pure.add(self.table.name)
             raise SlowPath(self.table.name) from exc
         except RuntimeError as exc:

@@ -125,23 +125,24 @@ def snapshot_path(folder: Path, fingerprint: str) -> Path:
 
 
 class _Early:
-    """A copy begun by `start_early`; `done` once its thread ended, `ok` if it succeeded."""
+    """A copy begun by `start_early`, in a thread."""
 
     def __init__(self, source: Path, target: Path) -> None:
-        self.source, self.target, self.ok = source, target, False
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.ok = False
+        self.thread = threading.Thread(target=self._run, args=(source, target), daemon=True)
         self.thread.start()
 
-    def _run(self) -> None:
+    def _run(self, source: Path, target: Path) -> None:
         try:
-            backup(self.source, self.target)
+            backup(source, target)
             self.ok = True
         except (OSError, SourceError, sqlite3.Error):
             pass  # the engine takes its own copy and reports the failure properly
 
-    def result(self) -> Path | None:
+    def finished(self) -> bool:
+        """Waits for the copy; True when it succeeded."""
         self.thread.join()
-        return self.target if self.ok else None
+        return self.ok
 
 
 _early: dict[Path, _Early] = {}
@@ -168,10 +169,11 @@ def claim_early(target: Path) -> bool:
     changed meanwhile, or the run resumes from an older snapshot) are removed."""
     claimed = False
     for path, early in list(_early.items()):
-        done = early.result()
         del _early[path]
-        if path == target and done is not None:
+        if not early.finished():
+            continue
+        if path == target:
             claimed = True
-        elif done is not None:
-            done.unlink(missing_ok=True)
+        else:
+            path.unlink(missing_ok=True)
     return claimed
