@@ -21,83 +21,11 @@
  * same without '+00' (a plain timestamp taken as UTC: the plan's `c || '+00'`, without the cost
  * of SQLite building a new string per value).
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
 #include <sqlite3.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
-#define XXH_INLINE_ALL
-#include "xxhash.h"
+#include "records.h"
 
-static PyObject *Unusual;
-
-/* ---- output buffer ---------------------------------------------------------------------- */
-
-typedef struct {
-    char *data;
-    size_t len, cap;
-    size_t slack; /* room a whole row of fixed-size values needs: kept free after any text */
-} Buf;
-
-static int buf_reserve(Buf *b, size_t more) {
-    if (b->len + more <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 65536;
-    while (cap < b->len + more) cap *= 2;
-    char *data = realloc(b->data, cap); /* no GIL needed: called with it released */
-    if (!data) return -1;
-    b->data = data;
-    b->cap = cap;
-    return 0;
-}
-
-static inline void put16(Buf *b, uint16_t v) {
-    b->data[b->len++] = (char)(v >> 8);
-    b->data[b->len++] = (char)v;
-}
-
-static inline void put32(Buf *b, uint32_t v) {
-    for (int s = 24; s >= 0; s -= 8) b->data[b->len++] = (char)(v >> s);
-}
-
-static inline void put64(Buf *b, uint64_t v) {
-    for (int s = 56; s >= 0; s -= 8) b->data[b->len++] = (char)(v >> s);
-}
-
-/* ---- value checks ----------------------------------------------------------------------- */
-
-/* Strict UTF-8 as Python decodes it (no overlong forms, no surrogates, nothing past U+10FFFF),
- * and no NUL (PostgreSQL text cannot hold it). */
-static int valid_text(const unsigned char *s, int n) {
-    int i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            if (c == 0) return 0;
-            i++;
-            continue;
-        }
-        int need;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) need = 1;
-        else if (c == 0xE0) { need = 2; lo = 0xA0; }
-        else if (c >= 0xE1 && c <= 0xEC) need = 2;
-        else if (c == 0xED) { need = 2; hi = 0x9F; }
-        else if (c >= 0xEE && c <= 0xEF) need = 2;
-        else if (c == 0xF0) { need = 3; lo = 0x90; }
-        else if (c >= 0xF1 && c <= 0xF3) need = 3;
-        else if (c == 0xF4) { need = 3; hi = 0x8F; }
-        else return 0;
-        if (i + need >= n) return 0;
-        unsigned char c1 = s[i + 1];
-        if (c1 < lo || c1 > hi) return 0;
-        for (int k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return 0;
-        i += need + 1;
-    }
-    return 1;
-}
+PyObject *skylift_Unusual;
 
 static int digits(const unsigned char *s, int n, int *out) {
     int v = 0;
@@ -108,18 +36,6 @@ static int digits(const unsigned char *s, int n, int *out) {
     *out = v;
     return 1;
 }
-
-/* Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static const int64_t PG_EPOCH_DAYS = 10957; /* 2000-01-01 */
 
 /* 'YYYY-MM-DD', a real date of years 1 to 9999 (Python's date range); days since 2000-01-01. */
 static int parse_date(const unsigned char *s, int n, int64_t *days) {
@@ -337,7 +253,7 @@ static PyObject *Records_next(Records *self) {
         return PyErr_NoMemory();
     }
     if (rc == -2) {
-        PyErr_Format(Unusual, "row %lld: a value outside the plain form", self->rows + rows);
+        PyErr_Format(skylift_Unusual, "row %lld: a value outside the plain form", self->rows + rows);
         Records_close(self);
         return NULL;
     }
@@ -500,12 +416,13 @@ PyMODINIT_FUNC PyInit__fastcopy(void) {
     if (PyType_Ready(&RecordsType) < 0 || PyType_Ready(&CopyDigestType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
-    Unusual = PyErr_NewException("skylift.db._fastcopy.Unusual", NULL, NULL);
+    skylift_Unusual = PyErr_NewException("skylift.db._fastcopy.Unusual", NULL, NULL);
     Py_INCREF(&RecordsType);
     Py_INCREF(&CopyDigestType);
-    if (PyModule_AddObject(m, "Records", (PyObject *)&RecordsType) < 0 ||
+    if (mysqlrows_ready(m) < 0 ||
+        PyModule_AddObject(m, "Records", (PyObject *)&RecordsType) < 0 ||
         PyModule_AddObject(m, "CopyDigest", (PyObject *)&CopyDigestType) < 0 ||
-        PyModule_AddObject(m, "Unusual", Unusual) < 0) {
+        PyModule_AddObject(m, "Unusual", skylift_Unusual) < 0) {
         Py_DECREF(m);
         return NULL;
     }

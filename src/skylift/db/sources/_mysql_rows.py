@@ -10,17 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from skylift.db import _accel
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject, _sqlite_read
+from skylift.db.sources import _mysql_binary as binary
 from skylift.db.sources import _mysql_csv as csv
 from skylift.db.sources import _mysql_fast as fast
 from skylift.db.sources import _mysql_wire as wire
 from skylift.db.sources._mysql_sql import quote
 from skylift.db.sources._mysql_values import Bad, functions, same
+from skylift.db.sources._sqlite_binary import RecordStream
 from skylift.db.sources._sqlite_read import SlowPath
 from skylift.db.sources.mysql import binlog_position, connect
 from skylift.errors import SourceError
@@ -50,6 +53,12 @@ def plan_chunks(conn: Any, table: Table, rows_per_chunk: int) -> list[Chunk]:
     return [Chunk(table.qualified, i, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
+def _key_groups(key: str | None, keys: list[Any]) -> list[str]:
+    """WHERE conditions selecting rows by key, a thousand keys each."""
+    groups = [keys[i : i + 1000] for i in range(0, len(keys), 1000)]
+    return [f"{quote(str(key))} IN ({', '.join(map(str, g))})" for g in groups]
+
+
 def _int_key(table: Table) -> str | None:
     if len(table.primary_key) != 1:
         return None
@@ -72,6 +81,16 @@ def _canonical_builder(table: Table) -> Any:
     if not funcs:
         return None
     return eval("lambda r: (" + "".join(f"({x}), " for x in items) + ")", funcs)
+
+
+def _refused_column(funcs: list[Any], raw: list[Any]) -> int:
+    for index, (func, value) in enumerate(zip(funcs, raw, strict=True)):
+        try:
+            if value is not None:
+                func(value)
+        except Bad:
+            return index
+    return 0
 
 
 def json_safe(value: Any) -> Any:
@@ -125,8 +144,10 @@ class MySQLReader:
         sql = f"SELECT {select} FROM {quote(table.name)}"
         return sql + (" WHERE " + " AND ".join(conds) if conds else "")
 
-    def _scan(self, table: Table, chunk: Chunk, where: str = "") -> Iterator[list[Any] | Reject]:
-        """Each row converted for COPY by the per-field path, or a Reject."""
+    def _scan(self, table: Table, chunk: Chunk, where: str = "",
+              finish: Callable[[list[Any]], Any] | None = None) -> Iterator[Any]:  # fmt: skip
+        """Each row converted for COPY by the per-field path (then by `finish`, paired with the
+        values, when given), or a Reject."""
         funcs = [functions(c)[0] for c in table.columns]
         select = ", ".join(
             f"{quote(c.name)} + 0e0" if c.kind == "float" else quote(c.name) for c in table.columns
@@ -134,22 +155,21 @@ class MySQLReader:
         conn = self._connection()
         try:
             for raw in wire.stream(conn, self._select(table, chunk, select, where)):
+                item: Any
                 try:
-                    yield [None if v is None else f(v) for f, v in zip(funcs, raw, strict=True)]
+                    values = [None if v is None else f(v) for f, v in zip(funcs, raw, strict=True)]
+                    item = values if finish is None else (finish(values), values)
                 except Bad as bad:
-                    yield self._reject(table, raw, funcs, str(bad))
+                    item = self._reject(table, raw, funcs, bad)
+                yield item
         finally:
             if not conn.open:
                 self._conn = None  # abandoned mid-stream: the next call reconnects
 
-    def _reject(self, table: Table, raw: list[Any], funcs: list[Any], reason: str) -> Reject:
-        index = 0
-        for index, (func, value) in enumerate(zip(funcs, raw, strict=True)):  # noqa: B007
-            try:
-                if value is not None:
-                    func(value)
-            except Bad:
-                break
+    def _reject(self, table: Table, raw: list[Any], funcs: list[Any], bad: Bad) -> Reject:
+        reason = str(bad.args[0])
+        # the column `finish` refused, or the first one its function refuses
+        index = bad.args[1] if len(bad.args) > 1 else _refused_column(funcs, raw)
         names = [c.name for c in table.columns]
         row = {n: json_safe(v) for n, v in zip(names, raw, strict=False)}
         for col in table.columns:  # typed where the value converts: ids as numbers
@@ -177,8 +197,7 @@ class MySQLReader:
         if plan is not None:
             slow_keys: list[str] = []
             yield from self._fast_batches(table, chunk, plan, slow_keys)
-            groups = [slow_keys[i : i + 1000] for i in range(0, len(slow_keys), 1000)]
-            wheres = [f"{quote(str(key))} IN ({', '.join(g)})" for g in groups]
+            wheres = _key_groups(key, slow_keys)
         rejects: list[Reject] = []
         batch: list[tuple[Any, ...]] = []
         for where in wheres:
@@ -236,8 +255,7 @@ class MySQLReader:
         wheres = [""]
         if table.name not in self._slow:
             yield from self._csv_fast(table, chunk, key, slow_keys)
-            groups = [slow_keys[i : i + 1000] for i in range(0, len(slow_keys), 1000)]
-            wheres = [f"{quote(str(key))} IN ({', '.join(g)})" for g in groups]
+            wheres = _key_groups(key, slow_keys)
         rejects: list[Reject] = []
         sent: list[str] = []
         checked: list[str] = []
@@ -317,6 +335,72 @@ class MySQLReader:
                 continue
             out[0].append(s_rec)
             out[1].append(c_rec)
+
+    def copy_format(self, table: Table) -> str:
+        return "binary" if binary.binary_able(table) else "csv"
+
+    def binary_stream(self, table: Table, chunk: Chunk) -> Any:
+        """The chunk's good rows as (records, rows) batches with `.digest()`: read with the
+        binary protocol by the accelerator, unless it gave this table up (then value by value)."""
+        if table.name in self._slow:
+            return RecordStream(self.binary_batches(table, chunk))
+        key = _int_key(table)
+        again = lambda keys: self.binary_batches(table, chunk, _key_groups(key, keys))  # noqa: E731
+        return binary.Stream(lambda: self._binary_start(table, chunk, key), again)
+
+    def _binary_start(self, table: Table, chunk: Chunk, key: str | None) -> tuple[Any, Any]:
+        columns, codes = binary.select_list(table, key)
+        conn = self._connection()
+        stmt = binary.Statement(conn, self._select(table, chunk, columns))
+        spec = binary.spec(codes, stmt.execute())
+        self._rejects[chunk.id] = []
+        if spec is None:
+            self._give_up(table, stmt)
+        rows = _accel.fastcopy.MyRows(spec)
+        return self._binary_records(table, stmt, rows), rows
+
+    def _binary_records(
+        self, table: Table, stmt: binary.Statement, rows: Any
+    ) -> Iterator[tuple[bytes, int]]:
+        try:
+            yield from binary.records(stmt.conn, stmt, rows)
+        except (binary.TooBig, _accel.fastcopy.Unusual):
+            self._give_up(table, stmt)
+        finally:
+            stmt.close()
+            if not stmt.conn.open:
+                self._conn = None
+
+    def _give_up(self, table: Table, stmt: binary.Statement) -> None:
+        """The accelerator cannot read this table: it goes value by value, for good."""
+        stmt.close()
+        self._conn = None if not stmt.conn.open else self._conn
+        self._slow.add(table.name)
+        raise SlowPath(table.name)
+
+    def binary_batches(self, table: Table, chunk: Chunk, wheres: list[str] | None = None
+                       ) -> Iterator[tuple[list[bytes], list[Any]]]:  # fmt: skip
+        """Good rows of the chunk (of `wheres` within it) as binary COPY records, one per row,
+        with the values they encode, read value by value; bad ones wait in `rejects()`."""
+        encode = binary.encoder(table)
+        if wheres is None:
+            self._rejects[chunk.id] = []
+        rejects: list[Reject] = []
+        for where in wheres or [""]:
+            records: list[bytes] = []
+            rows: list[Any] = []
+            for item in self._scan(table, chunk, where, encode):
+                if isinstance(item, Reject):
+                    rejects.append(item)
+                    continue
+                records.append(item[0])
+                rows.append(tuple(item[1]))
+                if len(records) >= BATCH:
+                    yield records, rows
+                    records, rows = [], []
+            if records:
+                yield records, rows
+        self._rejects[chunk.id] = self._rejects.get(chunk.id, []) + rejects
 
     def rows(self, table: Table, chunk: Chunk) -> Iterator[tuple[Any, ...]]:
         for batch in self.batches(table, chunk):

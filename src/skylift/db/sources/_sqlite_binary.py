@@ -96,7 +96,7 @@ class RecordStream:
     """Batches of records as one buffer each, with their digest (values.digest_records): the
     Python path's counterpart of the accelerator's `Records`."""
 
-    def __init__(self, batches: Iterable[tuple[list[bytearray], list[Any]]]) -> None:
+    def __init__(self, batches: Iterable[tuple[list[Any], list[Any]]]) -> None:
         self.batches = batches
         self.total = 0
 

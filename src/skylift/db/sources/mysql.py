@@ -294,7 +294,9 @@ class MySQLSource:
     """A MySQL or MariaDB database. Picklable: holds the URL and facts, never a connection."""
 
     engine = "mysql"
-    record_format = "csv"  # rows travel as CSV records in PostgreSQL's output form (_mysql_csv)
+    # rows travel as CSV records in PostgreSQL's output form (_mysql_csv), or in binary
+    # (copy_format, _mysql_binary)
+    record_format = "csv"
     CHUNK_ROWS = 100_000
 
     def __init__(self, url: str, options: dict[str, Any]) -> None:
@@ -329,6 +331,12 @@ class MySQLSource:
         from skylift.db.sources._mysql_rows import plan_chunks
 
         return plan_chunks(self._connection(), table, self.CHUNK_ROWS)
+
+    def copy_format(self, table: Table) -> str:
+        """ "binary" for tables the accelerator reads with the binary protocol, else "csv"."""
+        from skylift.db.sources._mysql_binary import binary_able
+
+        return "binary" if binary_able(table) else "csv"
 
     def reader(self) -> Any:
         from skylift.db.sources._mysql_rows import MySQLReader

@@ -1,0 +1,256 @@
+"""MySQL rows as PostgreSQL binary COPY records, read with MySQL's binary protocol.
+
+A table whose every column has a binary target here (integers, booleans, FLOAT and DOUBLE,
+dates and times, text and enum labels, bytes) is read with a server-side prepared statement:
+the server then sends numbers, dates and times in binary and prints nothing (against building
+a CSV record per row in SQL, it spends about a fifth of the CPU), and the accelerator
+(csrc/mysqlrows.c) cuts the row packets off the socket's bytes and encodes them for COPY
+without a Python object per value. PostgreSQL sends a stored row back in binary exactly as it
+received it, so verification compares the digests of the records (values.digest_records).
+
+The accelerator skips a row with anything unusual and keeps its key; the rows so skipped are
+read again by key through the per-field path (_mysql_values), encoded here in Python, or kept in
+the reject table with the reason. Both encodings give the same bytes: tests compare them. Other
+tables, and every table without the accelerator, travel as CSV records (_mysql_csv.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pymysql import err
+from pymysql.constants import COMMAND, FIELD_TYPE
+from pymysql.protocol import FieldDescriptorPacket
+
+from skylift.db import _accel
+from skylift.db.schema import Column, Table
+from skylift.db.sources._mysql_sql import quote
+from skylift.db.sources._mysql_values import Bad
+from skylift.db.values import MASK, digest_records
+
+INTS = {FIELD_TYPE.TINY, FIELD_TYPE.SHORT, FIELD_TYPE.INT24, FIELD_TYPE.LONG,
+        FIELD_TYPE.LONGLONG, FIELD_TYPE.YEAR}  # fmt: skip
+STRINGS = {FIELD_TYPE.VARCHAR, FIELD_TYPE.VAR_STRING, FIELD_TYPE.STRING, FIELD_TYPE.ENUM,
+           FIELD_TYPE.TINY_BLOB, FIELD_TYPE.MEDIUM_BLOB, FIELD_TYPE.LONG_BLOB, FIELD_TYPE.BLOB,
+           FIELD_TYPE.GEOMETRY, FIELD_TYPE.BIT}  # fmt: skip
+# the accelerator's target code -> the wire types it reads it from
+WIRE: dict[str, set[int]] = {
+    "k": INTS, "h": INTS, "i": INTS, "l": INTS, "b": INTS, "y": {FIELD_TYPE.YEAR},
+    "B": {FIELD_TYPE.BIT}, "f": {FIELD_TYPE.FLOAT}, "F": {FIELD_TYPE.DOUBLE},
+    "d": {FIELD_TYPE.DATE, FIELD_TYPE.NEWDATE},
+    "T": {FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP}, "t": {FIELD_TYPE.TIME},
+    "s": STRINGS, "e": STRINGS, "x": STRINGS,
+}  # fmt: skip
+BINARY_CHARSET = 63
+UNSIGNED = 32  # the column definition's UNSIGNED_FLAG
+INT_TARGETS = {"smallint": "h", "integer": "i", "bigint": "l"}
+_READ = 1 << 20
+
+
+def target(col: Column) -> str | None:
+    """The accelerator's target code of a column, or None when it cannot travel in binary."""
+    dtype = col.extra.get("data_type")
+    if dtype == "year":
+        return "y"
+    if col.kind == "bool":
+        return "B" if dtype == "bit" else "b"
+    if col.kind == "int":
+        return INT_TARGETS.get(col.pg_type)
+    if col.kind == "float":
+        return "f" if col.pg_type == "real" else "F"
+    codes = {"date": "d", "timestamp": "T", "timestamptz": "T", "time": "t", "bytes": "x"}
+    if col.kind in codes:
+        return codes[col.kind]
+    if dtype == "enum":
+        return "e"
+    if col.kind == "text" and col.pg_type.startswith(("varchar", "text")):
+        return "s"  # not char(n): PostgreSQL pads it, MySQL sends it trimmed
+    return None
+
+
+def binary_able(table: Table) -> bool:
+    """True when the accelerator is on and every column has a binary target."""
+    return _accel.enabled() and all(target(c) is not None for c in table.columns)
+
+
+def select_list(table: Table, key: str | None) -> tuple[str, str]:
+    """The SELECT list (the integer key first, when there is one) and the target codes."""
+    names = ([key] if key else []) + [c.name for c in table.columns]
+    codes = ("k" if key else "") + "".join(str(target(c)) for c in table.columns)
+    return ", ".join(quote(n) for n in names), codes
+
+
+def spec(codes: str, fields: list[Any]) -> bytes | None:
+    """The accelerator's column spec from the result's column definitions; None when a column
+    comes in a wire type its target does not read."""
+    out = bytearray()
+    for code, field in zip(codes, fields, strict=True):
+        wire = field.type_code
+        if wire not in WIRE[code]:
+            return None
+        textual = code in "se"
+        if wire in STRINGS and code != "x" and textual == (field.charsetnr == BINARY_CHARSET):
+            return None
+        out += bytes([wire, ord(code), 1 if field.flags & UNSIGNED else 0])
+    return bytes(out)
+
+
+class Statement:
+    """A server-side prepared statement, executed once: its rows stay on the wire for `rows`."""
+
+    def __init__(self, conn: Any, sql: str) -> None:
+        self.conn = conn
+        conn._execute_command(COMMAND.COM_STMT_PREPARE, sql)
+        head = conn._read_packet().get_all_data()
+        self.id, ncols, nparams = struct.unpack_from("<IHH", head, 1)
+        for count in (nparams, ncols):
+            for _ in range(count + (1 if count else 0)):  # definitions, then an EOF packet
+                conn._read_packet()
+        self.finished = False
+
+    def execute(self) -> list[Any]:
+        """Sends COM_STMT_EXECUTE; the column definitions of the result."""
+        conn = self.conn
+        conn._execute_command(COMMAND.COM_STMT_EXECUTE, struct.pack("<IBI", self.id, 0, 1))
+        ncols = conn._read_packet().read_length_encoded_integer()
+        fields = [conn._read_packet(FieldDescriptorPacket) for _ in range(ncols)]
+        conn._read_packet()  # EOF
+        return fields
+
+    def close(self) -> None:
+        if self.finished:
+            self.conn._execute_command(COMMAND.COM_STMT_CLOSE, struct.pack("<I", self.id))
+        else:  # rows are still on the wire: this connection cannot be used again
+            self.conn._force_close()
+
+
+class TooBig(Exception):
+    """A row of 16 MB or more: the per-field path reads that table."""
+
+
+def records(conn: Any, stmt: Statement, rows: Any) -> Iterator[tuple[bytes, int]]:
+    """The result's rows through the accelerator's `MyRows`: (records, rows) per socket read."""
+    rfile = conn._rfile
+    buf, pos = b"", 0
+    while True:
+        more = rfile.read1(_READ)
+        if not more:
+            raise err.OperationalError(2013, "Lost connection to MySQL server during query")
+        buf = buf[pos:] + more if pos < len(buf) else more
+        data, count, pos, status = rows.feed(buf, 0)
+        if count:
+            yield data, count
+        if status == 1:
+            stmt.finished = True
+            return
+        if status == 2:
+            stmt.finished = True
+            err.raise_mysql_exception(_error_payload(buf, pos, rfile))
+        if status == 3:
+            raise TooBig
+
+
+def _error_payload(buf: bytes, pos: int, rfile: Any) -> bytes:
+    length = int.from_bytes(buf[pos : pos + 3], "little")
+    while len(buf) < pos + 4 + length:
+        buf += rfile.read1(_READ)
+    return buf[pos + 4 : pos + 4 + length]
+
+
+# ---- the Python encoding of rows from the per-field path ----------------------------------
+
+EPOCH = dt.datetime(2000, 1, 1)
+NULL_FIELD = b"\xff\xff\xff\xff"
+
+
+def _micros(delta: dt.timedelta) -> int:
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _bool(value: str) -> bytes:
+    if value not in ("0", "1"):
+        raise ValueError(f"{value} is not a boolean (0 or 1)")
+    return b"\x01" if value == "1" else b"\x00"
+
+
+def _time(value: str) -> bytes:
+    t = dt.time.fromisoformat(value)
+    return struct.pack(">q", _micros(dt.datetime.combine(EPOCH, t) - EPOCH))
+
+
+def _int(fmt: str, pg_type: str) -> Callable[[str], bytes]:
+    def encode(value: str) -> bytes:
+        try:
+            return struct.pack(fmt, int(value))
+        except struct.error:
+            raise ValueError(f"{value} is out of range for {pg_type}") from None
+
+    return encode
+
+
+ENCODERS: dict[str, Callable[[Any], bytes]] = {
+    "h": _int(">h", "smallint"),
+    "y": _int(">h", "smallint"),
+    "i": _int(">i", "integer"),
+    "l": _int(">q", "bigint"),
+    "b": _bool,
+    "B": _bool,
+    "f": lambda v: struct.pack(">f", float(v)),
+    "F": lambda v: struct.pack(">d", float(v)),
+    "d": lambda v: struct.pack(">i", (dt.date.fromisoformat(v) - EPOCH.date()).days),
+    "T": lambda v: struct.pack(
+        ">q", _micros(dt.datetime.fromisoformat(v.removesuffix("+00")) - EPOCH)
+    ),
+    "t": _time,
+    "s": lambda v: v.encode(),
+    "e": lambda v: v.encode(),
+    "x": bytes,
+}
+
+
+def encoder(table: Table) -> Callable[[list[Any]], bytes]:
+    """A row of the per-field path's values to its record; raises Bad(reason, column index)."""
+    funcs = [ENCODERS[str(target(c))] for c in table.columns]
+    head = struct.pack(">h", len(funcs))
+
+    def encode(values: list[Any]) -> bytes:
+        parts = [head]
+        for i, (func, value) in enumerate(zip(funcs, values, strict=True)):
+            if value is None:
+                parts.append(NULL_FIELD)
+                continue
+            try:
+                data = func(value)
+            except ValueError as exc:
+                raise Bad(str(exc), i) from None
+            parts.append(struct.pack(">i", len(data)) + data)
+        return b"".join(parts)
+
+    return encode
+
+
+class Stream:
+    """(records, rows) batches with their digest: the accelerator's (`start` runs the statement
+    and gives the batches and the `MyRows` encoding them), then those of the rows it skipped,
+    read again by key (`again` gives their records)."""
+
+    def __init__(self, start: Callable[[], tuple[Iterator[tuple[bytes, int]], Any]],
+                 again: Callable[[list[int]], Iterator[tuple[list[bytes], list[Any]]]]) -> None:  # fmt: skip
+        self.start, self.again = start, again
+        self.rows: Any = None
+        self.extra = 0
+
+    def __iter__(self) -> Iterator[tuple[bytes, int]]:
+        fast, self.rows = self.start()
+        yield from fast
+        keys = list(self.rows.unusual)
+        if keys:
+            for recs, _rows in self.again(keys):
+                self.extra += digest_records(recs)
+                yield b"".join(recs), len(recs)
+
+    def digest(self) -> int:
+        return (int(self.rows.digest()) + self.extra) & MASK
