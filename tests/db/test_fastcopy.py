@@ -17,8 +17,9 @@ import pytest
 
 from skylift.db import _accel, migrate
 from skylift.db.pipeline import open_source
+from skylift.db.records import HEADER
 from skylift.db.sources import Chunk
-from skylift.db.sources._sqlite_binary import HEADER, Encoder, fast_records
+from skylift.db.sources._sqlite_binary import Encoder, fast_records
 from skylift.db.sources._sqlite_profile import SAMPLE_FROM
 from skylift.db.sources._sqlite_read import SlowPath
 from skylift.db.sources._sqlite_snapshot import readonly_uri

@@ -22,10 +22,9 @@ from typing import Any
 import psycopg
 
 from skylift.db import _pool, journal, pgtext
+from skylift.db.records import HEADER, TRAILER, SlowPath, json_safe, printable
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Reject, Source
-from skylift.db.sources._sqlite_binary import HEADER, TRAILER
-from skylift.db.sources._sqlite_read import SlowPath, json_safe, printable
 from skylift.db.translate import Policy, Translator
 from skylift.db.values import MASK, digest_lines, digest_records, digest_rows
 

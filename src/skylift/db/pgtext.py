@@ -91,22 +91,43 @@ def plain_numeric_printer(cast: str) -> Callable[[str], str | None] | None:
 def jsonb(text: str) -> str:
     """jsonb_out of a JSON document: keys by length then bytes, last duplicate wins,
     numbers as PostgreSQL numeric prints them, PostgreSQL's string escapes."""
-    return _jsonb(
-        json.loads(text, parse_float=Decimal, parse_int=Decimal, object_pairs_hook=_last_wins)
-    )
+    # json's own dict keeps the last of duplicate keys; integers print as numeric does
+    return _jsonb(_DECODER.decode(text))
 
 
-def _last_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    return dict(pairs)
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _key_order(key: str) -> tuple[int, str]:
+    """jsonb's key order: by length in bytes, then bytes (UTF-8 keeps code point order)."""
+    return (len(key) if key.isascii() else len(key.encode()), key)
+
+
+_ORDERS: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+
+
+def _order(keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    """An object's keys in jsonb's order, each with its printed head ('"key": '); remembered,
+    as the documents of one column mostly share their keys."""
+    order = [(k, _json_string(k) + ": ") for k in sorted(keys, key=_key_order)]
+    if len(_ORDERS) < 10_000:
+        _ORDERS[keys] = order
+    return order
 
 
 def _jsonb(obj: Any) -> str:
-    if isinstance(obj, dict):
-        keys = sorted(obj, key=lambda k: (len(k.encode()), k.encode()))
-        return "{" + ", ".join(f"{_json_string(k)}: {_jsonb(obj[k])}" for k in keys) + "}"
-    if isinstance(obj, list):
-        return "[" + ", ".join(_jsonb(v) for v in obj) + "]"
-    if isinstance(obj, Decimal):
+    kind = type(obj)
+    if kind is str:
+        return _json_string(obj)
+    if kind is dict:
+        keys = tuple(obj)
+        order = _ORDERS.get(keys) or _order(keys)
+        return "{" + ", ".join([head + _jsonb(obj[k]) for k, head in order]) + "}"
+    if kind is list:
+        return "[" + ", ".join([_jsonb(v) for v in obj]) + "]"
+    if kind is int:
+        return str(obj)
+    if kind is Decimal:
         return numeric(obj, None)
     if obj is True:
         return "true"
@@ -114,7 +135,7 @@ def _jsonb(obj: Any) -> str:
         return "false"
     if obj is None:
         return "null"
-    return _json_string(obj)
+    raise TypeError(f"not a JSON value: {obj!r}")
 
 
 _ESCAPES = {
@@ -128,7 +149,12 @@ _ESCAPES = {
 }
 
 
+_SPECIAL = re.compile(r'[\x00-\x1f"\\]').search
+
+
 def _json_string(text: str) -> str:
+    if not _SPECIAL(text):
+        return '"' + text + '"'
     if "\x00" in text:
         raise ValueError("JSON holds \\u0000, which jsonb cannot store")
     out = []

@@ -23,10 +23,9 @@ from psycopg import pq
 
 from skylift.db import _accel, _pool
 from skylift.db.copy import connect, key_json, normalizer, parse_record, source_digest
+from skylift.db.records import HEADER, TRAILER, SlowPath, csv_target_select
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
-from skylift.db.sources._sqlite_binary import HEADER, TRAILER
-from skylift.db.sources._sqlite_read import SlowPath
 from skylift.db.translate import Policy, Translator
 from skylift.db.values import (
     MASK,
@@ -118,10 +117,8 @@ def target_csv(st: dict[str, Any], table: Table, where: str = "") -> Iterator[tu
 
 
 def _csv_copy(st: dict[str, Any], table: Table, where: str) -> str:
-    from skylift.db.sources._sqlite_csv import target_select
-
     tr: Translator = st["translator"]
-    sql, quoted = target_select(table, tr.n, tr.t(table))
+    sql, quoted = csv_target_select(table, tr.n, tr.t(table))
     force = f", FORCE_QUOTE ({', '.join(quoted)})" if quoted else ""
     return f"COPY ({sql}{where}) TO STDOUT (FORMAT csv, NULL '\\N'{force})"
 

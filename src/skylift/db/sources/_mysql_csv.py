@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from skylift.db import pgtext
+from skylift.db.records import CSV_NULL
 from skylift.db.schema import Column, Table
-from skylift.db.sources import _sqlite_csv
 from skylift.db.sources._mysql_fast import _bad
 from skylift.db.sources._mysql_sql import quote
 from skylift.db.sources._mysql_values import ewkb_hex
@@ -35,8 +35,8 @@ TEMPORAL = ("timestamp", "timestamptz", "time")
 
 
 def null_field() -> str:
-    """The engine's NULL in CSV records (COPY ... NULL '...'): the SQLite path's constant."""
-    return str(getattr(_sqlite_csv, "NULL", ""))
+    """The engine's NULL in CSV records (COPY ... NULL '...')."""
+    return CSV_NULL
 
 
 def pg_csv_field(text: str) -> str:

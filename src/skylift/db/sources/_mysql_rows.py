@@ -15,16 +15,16 @@ from decimal import Decimal
 from typing import Any
 
 from skylift.db import _accel
+from skylift.db import records as shared
+from skylift.db.records import RecordStream, SlowPath
 from skylift.db.schema import Table
-from skylift.db.sources import Chunk, Reject, _sqlite_read
+from skylift.db.sources import Chunk, Reject
 from skylift.db.sources import _mysql_binary as binary
 from skylift.db.sources import _mysql_csv as csv
 from skylift.db.sources import _mysql_fast as fast
 from skylift.db.sources import _mysql_wire as wire
 from skylift.db.sources._mysql_sql import quote
 from skylift.db.sources._mysql_values import Bad, functions, same
-from skylift.db.sources._sqlite_binary import RecordStream
-from skylift.db.sources._sqlite_read import SlowPath
 from skylift.db.sources.mysql import binlog_position, connect
 from skylift.errors import SourceError
 
@@ -96,7 +96,7 @@ def _refused_column(funcs: list[Any], raw: list[Any]) -> int:
 def json_safe(value: Any) -> Any:
     """A value for the reject's JSON row: no NUL (jsonb refuses it), non-UTF-8 bytes as hex."""
     if isinstance(value, bytes | str):
-        return _sqlite_read.json_safe(value)
+        return shared.json_safe(value)
     if isinstance(value, dt.timedelta):
         return str(value)
     if isinstance(value, dt.date | Decimal):
@@ -184,7 +184,7 @@ class MySQLReader:
             table=table.name,
             key=json.dumps([row[k] for k in key_cols], default=str, ensure_ascii=False),
             column=names[index],
-            raw=_sqlite_read.printable(json_safe(raw[index])),
+            raw=shared.printable(json_safe(raw[index])),
             reason=reason,
             row=row,
         )

@@ -7,10 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ErrorLevel
-
 from skylift.db.schema import Column, Schema, Table, View
 
 _NOW = re.compile(r"^(current_timestamp|now|localtimestamp|localtime)(\(\d*\))?$", re.IGNORECASE)
@@ -93,6 +89,9 @@ def translate_default(schema: Schema, table: str, col: Column) -> str | None:
 
 def translate_expr(sql: str, booleans: set[str] | None = None) -> str | None:
     """A MySQL expression in PostgreSQL, or None when sqlglot cannot translate it."""
+    import sqlglot  # imported on first use: most schemas never need it (about 65 ms)
+    from sqlglot.errors import ErrorLevel
+
     try:
         tree = sqlglot.parse_one(sql, read="mysql")
         _fix_booleans(tree, booleans or set())
@@ -103,6 +102,8 @@ def translate_expr(sql: str, booleans: set[str] | None = None) -> str | None:
 
 def _fix_booleans(tree: Any, booleans: set[str]) -> None:
     """`flag = 1` on a tinyint(1) that became boolean: compare with TRUE (no boolean = int)."""
+    from sqlglot import exp
+
     for node in tree.find_all(exp.EQ, exp.NEQ):
         left, right = node.left, node.right
         for col, lit in ((left, right), (right, left)):
@@ -137,6 +138,10 @@ def booleans(schema: Schema) -> set[str]:
 
 
 def _translate_view(sql: str, bools: set[str]) -> str | None:
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ErrorLevel
+
     try:
         tree = sqlglot.parse_one(sql, read="mysql")
         _fix_booleans(tree, bools)

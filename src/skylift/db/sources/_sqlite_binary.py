@@ -21,7 +21,7 @@ send the same bytes with the same digest. SKYLIFT_PURE_PYTHON=1 turns the accele
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from psycopg._copy_base import format_row_binary
@@ -30,10 +30,7 @@ from psycopg.pq import Format
 
 from skylift.db import _accel
 from skylift.db.schema import Column, Table
-from skylift.db.values import MASK, digest_records
 
-HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
-TRAILER = b"\xff\xff"
 # pg_type -> oid; only types whose binary form round-trips byte for byte
 OIDS = {
     "bigint": 20,
@@ -90,23 +87,6 @@ def fast_columns(table: Table) -> tuple[list[str], str]:
 def fast_records(uri: str, sql: str, params: list[Any], kinds: str) -> Any:
     """The accelerator's (bytes, rows) batches of a chunk's SELECT; `.digest()` at the end."""
     return _accel.fastcopy.Records(uri, sql, tuple(params), kinds)
-
-
-class RecordStream:
-    """Batches of records as one buffer each, with their digest (values.digest_records): the
-    Python path's counterpart of the accelerator's `Records`."""
-
-    def __init__(self, batches: Iterable[tuple[list[Any], list[Any]]]) -> None:
-        self.batches = batches
-        self.total = 0
-
-    def __iter__(self) -> Iterator[tuple[bytes, int]]:
-        for records, rows in self.batches:
-            self.total += digest_records(records)
-            yield b"".join(records), len(rows)
-
-    def digest(self) -> int:
-        return self.total & MASK
 
 
 def _oid(col: Column) -> int | None:

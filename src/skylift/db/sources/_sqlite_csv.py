@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skylift.db import pgtext
+from skylift.db.records import CSV_NULL, QUOTED
 from skylift.db.schema import Column, Table
 from skylift.db.sources._sqlite_profile import Plan, q, sub
 
@@ -26,7 +27,7 @@ Formatter = Callable[[Any], str]
 # cast -> values as text -> PostgreSQL's text output of each (None for NULL), in order
 Normalizer = Callable[[str, list[str | None]], list[str | None]]
 
-NULL = "\\N"
+NULL = CSV_NULL
 # kind -> SQL making a CSV field from the plan's value `v`, or None when Python must do it
 FIELD_SQL: dict[str, str | None] = {
     "int": "v",
@@ -40,7 +41,6 @@ FIELD_SQL: dict[str, str | None] = {
     "numeric": None,
     "text_repr": None,
 }
-QUOTED = ("text", "json")  # read back with FORCE_QUOTE: always quoted when not NULL
 _VALUE = re.compile(r"\bv\b")
 
 
@@ -228,15 +228,3 @@ def tuple_records(
         elif pg_cast(c):
             checked_cols[i] = _normal(sent_cols[i], pg_cast(c) or "", c.kind in QUOTED, normalize)
     return sent, list(map(",".join, zip(*checked_cols, strict=True)))
-
-
-def target_select(
-    table: Table, name: Callable[[str], str], qualified: str
-) -> tuple[str, list[str]]:
-    """The SELECT whose CSV output verification compares, and the columns to FORCE_QUOTE."""
-    cols = [
-        f"float8send({name(c.name)})" if c.kind == "float" else name(c.name) for c in table.columns
-    ]
-    quoted = [f"c{i}" for i, c in enumerate(table.columns) if c.kind in QUOTED]
-    aliased = ", ".join(f"{expr} AS c{i}" for i, expr in enumerate(cols))
-    return f"SELECT {aliased} FROM {qualified}", quoted

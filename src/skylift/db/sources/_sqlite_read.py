@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from skylift.db import _accel
+from skylift.db.records import RecordStream, SlowPath, json_safe, printable
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
 from skylift.db.sources import _sqlite_binary as _binary
@@ -36,10 +37,6 @@ _SIMPLE_TS = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 
 class BadValue(ValueError):
     """A value a converter cannot store as it is; its message is the reject reason."""
-
-
-class SlowPath(Exception):
-    """Raised when text in the chunk is not valid UTF-8: the caller reloads the chunk."""
 
 
 def _epoch_instant(value: int | float) -> dt.datetime:
@@ -139,29 +136,6 @@ def _range(chunk: Chunk) -> tuple[str, list[Any]]:
     return " AND ".join(parts) or "1", params
 
 
-def printable(value: Any) -> str:
-    """A raw value as text PostgreSQL can store (no NUL); bytes that are not UTF-8 escaped."""
-    if isinstance(value, bytes):
-        text = value.decode("utf-8", "backslashreplace")
-    else:
-        text = value if isinstance(value, str) else repr(value)
-    return text.replace("\x00", "\\x00")
-
-
-def json_safe(value: Any) -> Any:
-    if isinstance(value, bytes):
-        try:
-            text = value.decode("utf-8")
-        except UnicodeDecodeError:
-            return {"$hex": value.hex()}
-        return text if "\x00" not in text else {"$hex": value.hex()}
-    if isinstance(value, str) and "\x00" in value:
-        return {"$hex": value.encode("utf-8", "surrogateescape").hex()}
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
 def _select(table: Table, comp: _Compiled, where: str) -> str:
     """The good rows of a chunk, in rowid order (the target's heap then follows the key)."""
     order = " ORDER BY rowid" if table.has_rowid else ""
@@ -242,10 +216,10 @@ class SqliteReader:
 
     def binary_stream(self, table: Table, chunk: Chunk) -> Any:
         """The chunk's good rows as (records, rows) batches with `.digest()` (see
-        _binary.RecordStream): the accelerator's when built and the table is plain so far."""
+        RecordStream): the accelerator's when built and the table is plain so far."""
         if _accel.enabled() and table.name not in self._pure | self._slow:
             return _FastStream(self, table, chunk)
-        return _binary.RecordStream(self.binary_batches(table, chunk))
+        return RecordStream(self.binary_batches(table, chunk))
 
     def binary_batches(
         self, table: Table, chunk: Chunk
