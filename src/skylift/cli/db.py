@@ -50,7 +50,7 @@ def migrate_cmd(
     from skylift.db import early
 
     if not dry_run:
-        early.begin(source, workdir)  # the disk copies while the engine is imported
+        early.begin(source, workdir, target, types)  # works while the engine is imported
     from skylift.cli._progress import RichProgress
     from skylift.db import pipeline as _migrate
 
@@ -60,7 +60,7 @@ def migrate_cmd(
         source,
         target,
         jobs=jobs,
-        types=_migrate.parse_types(types),
+        types=early.parse_types(types),
         identifiers="lower" if identifiers == "lower" else "preserve",
         restart=restart,
         dry_run=dry_run,
@@ -83,10 +83,10 @@ def verify_cmd(
 ) -> None:
     """Compare row counts and content checksums of every table; name the rows that differ."""
     from skylift.cli._progress import RichProgress
-    from skylift.db import pipeline as _migrate
+    from skylift.db.early import parse_types
     from skylift.db.verify_only import verify_databases
 
-    result = verify_databases(source, target, jobs=jobs, types=_migrate.parse_types(types),
+    result = verify_databases(source, target, jobs=jobs, types=parse_types(types),
                               progress=RichProgress(err))  # fmt: skip
     _emit(result, report, json_out)
 

@@ -62,21 +62,6 @@ def _db_name(source: Source) -> str:
     return re.sub(r"[^a-z0-9_]", "_", name.lower())[:63] or "app"
 
 
-def parse_types(pairs: list[str]) -> dict[str, str]:
-    """--type table.column=TYPE overrides."""
-    out = {}
-    for pair in pairs:
-        name, sep, pg_type = pair.partition("=")
-        if not sep or "." not in name or not pg_type.strip():
-            raise UsageError(
-                f"bad --type '{pair}'",
-                "expected TABLE.COLUMN=TYPE",
-                "e.g. --type items.price=numeric",
-            )
-        out[name.strip()] = pg_type.strip()
-    return out
-
-
 def migrate(
     source_url: str,
     target_url: str | None = None,

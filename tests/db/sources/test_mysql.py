@@ -449,3 +449,38 @@ def test_separator_characters_in_values_land_exactly(mysql_url: str, pg_url: str
     rows = dict(_query(pg_url, "SELECT id, body FROM notes WHERE id IN (10, 1500, 2400, 2500)"))
     assert rows == {10: "a\x01b", 1500: "\x03x", 2400: "\x02", 2500: "note 2500"}
     assert _query(pg_url, "SELECT count(*), count(score) FROM notes") == [(2500, 2499)]
+
+
+def test_schema_read_early_is_the_same_and_errors_stay_the_engines(
+    mysql_url: str, tmp_path: Path
+) -> None:
+    """The CLI starts reading a MySQL schema while it imports the engine (db/early.py)."""
+    from skylift.db import early
+    from skylift.db.sources import mysql
+
+    run_mysql(
+        mysql_url,
+        "CREATE TABLE t (id int primary key, d date NOT NULL, b tinyint(1));"
+        " INSERT INTO t VALUES (1, '0000-00-00', 2)",
+    )
+    options = {"types": {}, "target_url": None}
+    early.begin(mysql_url, tmp_path, None, [])
+    adopted = open_source(mysql_url, dict(options)).read_schema()
+    assert not mysql._EARLY  # claimed
+    fresh = open_source(mysql_url, dict(options))
+    assert adopted == fresh.read_schema()
+    assert adopted.table("t").column("d").nullable  # the profile ran (a zero date)
+    assert adopted.table("t").column("b").pg_type == "smallint"  # (a 2 in a tinyint(1))
+    fresh.close()
+
+    early.begin(mysql_url, tmp_path, None, ["t.b=integer"])  # other options: not adopted
+    assert (
+        open_source(mysql_url, dict(options)).read_schema().table("t").column("b").pg_type
+        == "smallint"
+    )
+    mysql._EARLY.clear()
+
+    wrong = mysql_url.replace(":rootpw@", ":wrong@")
+    early.begin(wrong, tmp_path, None, [])
+    with pytest.raises(SourceError, match="cannot connect to MySQL"):
+        open_source(wrong, dict(options)).read_schema()

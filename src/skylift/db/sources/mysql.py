@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+import threading
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -319,13 +321,30 @@ class MySQLSource:
         return self._conn
 
     def read_schema(self) -> Schema:
+        if self._schema is None and not self._claim_early():
+            self._read_schema()
+        assert self._schema is not None
+        return self._schema
+
+    def _read_schema(self) -> None:
         from skylift.db.sources._mysql_schema import read_schema
 
-        if self._schema is None:
-            conn = self._connection()
-            self.start_position = binlog_position(conn)
-            self._schema = read_schema(conn, self.params["database"], self.options)
-        return self._schema
+        conn = self._connection()
+        self.start_position = binlog_position(conn)
+        self._schema = read_schema(conn, self.params["database"], self.options)
+
+    def _claim_early(self) -> bool:
+        """Adopt the schema `start_early` read for the same URL and options, if it did."""
+        early = _EARLY.pop(_early_key(self.url, self.options), None)
+        if early is None:
+            return False
+        early.thread.join()
+        if early.failed:
+            early.source.close()
+            return False  # read again here, where its error is reported the normal way
+        self._conn, self._schema = early.source._conn, early.source._schema
+        self.start_position = early.source.start_position
+        return True
 
     def chunks(self, table: Table) -> list[Chunk]:
         from skylift.db.sources._mysql_rows import plan_chunks
@@ -356,6 +375,39 @@ class MySQLSource:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+@dataclass
+class _Early:
+    source: MySQLSource
+    thread: threading.Thread
+    failed: bool = False
+
+
+_EARLY: dict[str, _Early] = {}
+
+
+def _early_key(url: str, options: dict[str, Any]) -> str:
+    return repr((url, sorted((options.get("types") or {}).items()), options.get("target_url")))
+
+
+def start_early(url: str, options: dict[str, Any]) -> None:
+    """Read the schema in a thread while the CLI imports the engine: the catalog queries and
+    the profile scan wait on the server, so the two overlap. `read_schema` of a source opened
+    later with the same URL and options adopts it."""
+    import skylift.db.sources._mysql_schema  # noqa: F401  (imported here, not in the thread)
+
+    early = _Early(MySQLSource(url, options), threading.Thread(daemon=True))
+
+    def run() -> None:
+        try:
+            early.source._read_schema()
+        except Exception:
+            early.failed = True
+
+    early.thread = threading.Thread(target=run, daemon=True)
+    _EARLY[_early_key(url, options)] = early
+    early.thread.start()
 
 
 @register("mysql", "mariadb")
