@@ -99,32 +99,39 @@ def spec(codes: str, fields: list[Any]) -> bytes | None:
 
 
 class Statement:
-    """A server-side prepared statement, executed once: its rows stay on the wire for `rows`."""
+    """A server-side prepared statement and its result's column definitions (`fields`);
+    executed once, its rows stay on the wire for `records`."""
 
     def __init__(self, conn: Any, sql: str) -> None:
         self.conn = conn
         conn._execute_command(COMMAND.COM_STMT_PREPARE, sql)
         head = conn._read_packet().get_all_data()
+        self.id: int | None
         self.id, ncols, nparams = struct.unpack_from("<IHH", head, 1)
-        for count in (nparams, ncols):
-            for _ in range(count + (1 if count else 0)):  # definitions, then an EOF packet
-                conn._read_packet()
-        self.finished = False
+        for _ in range(nparams + (1 if nparams else 0)):  # definitions, then an EOF packet
+            conn._read_packet()
+        self.fields = [conn._read_packet(FieldDescriptorPacket) for _ in range(ncols)]
+        if ncols:
+            conn._read_packet()  # EOF
+        self.finished = True  # nothing of it is on the wire
 
-    def execute(self) -> list[Any]:
-        """Sends COM_STMT_EXECUTE; the column definitions of the result."""
+    def execute(self) -> None:
+        """Sends COM_STMT_EXECUTE and reads up to the first row."""
         conn = self.conn
         conn._execute_command(COMMAND.COM_STMT_EXECUTE, struct.pack("<IBI", self.id, 0, 1))
+        self.finished = False
         ncols = conn._read_packet().read_length_encoded_integer()
-        fields = [conn._read_packet(FieldDescriptorPacket) for _ in range(ncols)]
-        conn._read_packet()  # EOF
-        return fields
+        for _ in range(ncols + 1):  # the column definitions again, then an EOF packet
+            conn._read_packet()
 
     def close(self) -> None:
+        if self.id is None:
+            return
         if self.finished:
             self.conn._execute_command(COMMAND.COM_STMT_CLOSE, struct.pack("<I", self.id))
         else:  # rows are still on the wire: this connection cannot be used again
             self.conn._force_close()
+        self.id = None
 
 
 class TooBig(Exception):

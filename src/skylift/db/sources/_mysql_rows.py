@@ -352,11 +352,12 @@ class MySQLReader:
         columns, codes = binary.select_list(table, key)
         conn = self._connection()
         stmt = binary.Statement(conn, self._select(table, chunk, columns))
-        spec = binary.spec(codes, stmt.execute())
+        spec = binary.spec(codes, stmt.fields)
         self._rejects[chunk.id] = []
-        if spec is None:
+        if spec is None:  # a column comes in a wire type its target does not read
             self._give_up(table, stmt)
         rows = _accel.fastcopy.MyRows(spec)
+        stmt.execute()
         return self._binary_records(table, stmt, rows), rows
 
     def _binary_records(
