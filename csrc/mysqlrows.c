@@ -21,7 +21,8 @@
  *   b boolean from an integer 0/1        B boolean from BIT(1)    y YEAR (0 is NULL) as smallint
  *   f real (FLOAT)   F double precision (DOUBLE)   d date   T timestamp(tz) (UTC on the wire)
  *   t time   s text   e enum label   x bytea
- * and a third byte, 1 when the wire integer is UNSIGNED.
+ *   n numeric (DECIMAL's text, or an integer) with the display scale of the fourth byte
+ * and a third byte, 1 when the wire integer is UNSIGNED; the fourth is the numeric's scale.
  */
 #include "records.h"
 
@@ -31,9 +32,11 @@ enum {
     W_NEWDATE = 14,
 };
 
+#define SPEC 4 /* bytes describing a column */
+
 typedef struct {
     PyObject_HEAD
-    unsigned char *spec; /* 3 bytes a column: wire type, target, unsigned */
+    unsigned char *spec; /* 4 bytes a column: wire type, target, unsigned, numeric scale */
     int ncols, nfields, keyed;
     uint64_t total;
     long long rows;
@@ -115,6 +118,56 @@ static int wire_timestamp(const unsigned char *p, int n, int64_t *micros, int64_
     return 1;
 }
 
+#define MAX_DIGITS 1000
+
+/* A plain decimal's text ("-123.4500": digits, at most one point, no more fraction digits than
+ * `scale`) as PostgreSQL's binary numeric of display scale `scale`, in the form PostgreSQL
+ * stores and sends back: base-10000 digits without leading or trailing zero ones, zero
+ * positive with weight 0. ROW_UNUSUAL when the text is not such a decimal. */
+static int put_numeric(Buf *b, const unsigned char *s, size_t n, int scale) {
+    size_t i = 0;
+    int neg = n > 0 && s[0] == '-';
+    i = (size_t)neg;
+    size_t whole = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    size_t whole_len = i - whole, frac = i, frac_len = 0;
+    if (i < n && s[i] == '.') {
+        frac = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        frac_len = i - frac;
+    }
+    if (i != n || whole_len + frac_len == 0 || frac_len > (size_t)scale ||
+        whole_len + frac_len > MAX_DIGITS)
+        return ROW_UNUSUAL;
+    uint16_t groups[MAX_DIGITS / 4 + 4];
+    int count = 0, whole_groups = (int)((whole_len + 3) / 4);
+    size_t lead = whole_len - (size_t)(whole_groups - 1) * 4; /* digits in the first group */
+    for (int g = 0; g < whole_groups; g++) {
+        size_t from = g == 0 ? 0 : lead + (size_t)(g - 1) * 4, len = g == 0 ? lead : 4;
+        int v = 0;
+        for (size_t k = 0; k < len; k++) v = v * 10 + (s[whole + from + k] - '0');
+        groups[count++] = (uint16_t)v;
+    }
+    for (size_t f = 0; f < frac_len; f += 4) {
+        int v = 0;
+        for (size_t k = 0; k < 4; k++) v = v * 10 + (f + k < frac_len ? s[frac + f + k] - '0' : 0);
+        groups[count++] = (uint16_t)v;
+    }
+    int weight = whole_groups - 1, start = 0, end = count;
+    while (start < end && groups[start] == 0) { start++; weight--; }
+    while (end > start && groups[end - 1] == 0) end--;
+    if (start == end) { weight = 0; neg = 0; }
+    int ndigits = end - start;
+    if (buf_reserve(b, 12 + 2 * (size_t)ndigits + b->slack) < 0) return ROW_NOMEM;
+    put32(b, (uint32_t)(8 + 2 * ndigits));
+    put16(b, (uint16_t)ndigits);
+    put16(b, (uint16_t)(int16_t)weight);
+    put16(b, neg ? 0x4000 : 0);
+    put16(b, (uint16_t)scale);
+    for (int g = start; g < end; g++) put16(b, groups[g]);
+    return ROW_OK;
+}
+
 static inline void put_int(Buf *b, int size, int64_t v) {
     put32(b, (uint32_t)size);
     if (size == 2) put16(b, (uint16_t)v);
@@ -138,6 +191,17 @@ static int put_value(Buf *b, const unsigned char *spec, const unsigned char **at
             if (size == 4) put32(b, (uint32_t)le(p, 4));
             else put64(b, le(p, 8));
             return ROW_OK;
+        }
+        if (target == 'n') { /* an integer (bigint unsigned) as numeric */
+            char text[24];
+            int len;
+            if (spec[2]) {
+                len = snprintf(text, sizeof text, "%llu", (unsigned long long)le(p, size));
+            } else {
+                wire_int(wire, 0, p, &v);
+                len = snprintf(text, sizeof text, "%lld", (long long)v);
+            }
+            return put_numeric(b, (const unsigned char *)text, (size_t)len, spec[3]);
         }
         if (!wire_int(wire, spec[2], p, &v)) return ROW_UNUSUAL;
         switch (target) {
@@ -195,6 +259,8 @@ static int put_value(Buf *b, const unsigned char *spec, const unsigned char **at
         put32(b, 8);
         put64(b, (uint64_t)micros);
         return ROW_OK;
+    case 'n':
+        return put_numeric(b, p, n, spec[3]);
     case 'B':
         if (n != 1 || p[0] > 1) return ROW_UNUSUAL;
         put32(b, 1);
@@ -226,7 +292,7 @@ static int put_row(MyRows *self, Buf *b, const unsigned char *row, size_t len, i
     if (buf_reserve(b, b->slack) < 0) return ROW_NOMEM;
     put16(b, (uint16_t)self->nfields);
     for (int c = 0; c < self->ncols; c++) {
-        const unsigned char *spec = self->spec + 3 * c;
+        const unsigned char *spec = self->spec + SPEC * c;
         if (nulls[(c + 2) >> 3] >> ((c + 2) & 7) & 1) {
             if (spec[1] == 'k') return ROW_BROKEN;
             put_null(b);
@@ -242,9 +308,9 @@ static int MyRows_init(MyRows *self, PyObject *args, PyObject *kw) {
     static char *names[] = {"spec", NULL};
     Py_buffer spec;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "y*", names, &spec)) return -1;
-    if (spec.len == 0 || spec.len % 3 || spec.len / 3 > 4000) {
+    if (spec.len == 0 || spec.len % SPEC || spec.len / SPEC > 4000) {
         PyBuffer_Release(&spec);
-        PyErr_SetString(PyExc_ValueError, "spec: 3 bytes a column");
+        PyErr_SetString(PyExc_ValueError, "spec: 4 bytes a column");
         return -1;
     }
     PyMem_Free(self->spec);
@@ -255,11 +321,11 @@ static int MyRows_init(MyRows *self, PyObject *args, PyObject *kw) {
         return -1;
     }
     memcpy(self->spec, spec.buf, (size_t)spec.len);
-    self->ncols = (int)(spec.len / 3);
+    self->ncols = (int)(spec.len / SPEC);
     PyBuffer_Release(&spec);
     self->keyed = 0;
     for (int c = 0; c < self->ncols; c++)
-        if (self->spec[3 * c + 1] == 'k') self->keyed++;
+        if (self->spec[SPEC * c + 1] == 'k') self->keyed++;
     if (self->keyed > 1 || (self->keyed && self->spec[1] != 'k')) {
         PyErr_SetString(PyExc_ValueError, "spec: the key, if any, is the first column");
         return -1;

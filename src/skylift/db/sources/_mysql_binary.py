@@ -17,8 +17,10 @@ tables, and every table without the accelerator, travel as CSV records (_mysql_c
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pymysql import err
@@ -43,10 +45,12 @@ WIRE: dict[str, set[int]] = {
     "d": {FIELD_TYPE.DATE, FIELD_TYPE.NEWDATE},
     "T": {FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP}, "t": {FIELD_TYPE.TIME},
     "s": STRINGS, "e": STRINGS, "x": STRINGS,
+    "n": INTS | {FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL},
 }  # fmt: skip
 BINARY_CHARSET = 63
 UNSIGNED = 32  # the column definition's UNSIGNED_FLAG
 INT_TARGETS = {"smallint": "h", "integer": "i", "bigint": "l"}
+NUMERIC = re.compile(r"numeric\((\d+)(?:,(\d+))?\)")
 _READ = 1 << 20
 
 
@@ -61,6 +65,8 @@ def target(col: Column) -> str | None:
         return INT_TARGETS.get(col.pg_type)
     if col.kind == "float":
         return "f" if col.pg_type == "real" else "F"
+    if col.kind == "numeric":
+        return "n" if NUMERIC.fullmatch(col.pg_type) else None  # numeric(p,s), not plain
     codes = {"date": "d", "timestamp": "T", "timestamptz": "T", "time": "t", "bytes": "x"}
     if col.kind in codes:
         return codes[col.kind]
@@ -76,25 +82,38 @@ def binary_able(table: Table) -> bool:
     return _accel.enabled() and all(target(c) is not None for c in table.columns)
 
 
-def select_list(table: Table, key: str | None) -> tuple[str, str]:
-    """The SELECT list (the integer key first, when there is one) and the target codes."""
+def scale(col: Column) -> int:
+    """The display scale of a numeric(p,s) column (0 for any other)."""
+    typed = NUMERIC.fullmatch(col.pg_type) if col.kind == "numeric" else None
+    return int(typed.group(2) or 0) if typed else 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    columns: str  # the SELECT list: the integer key first, when there is one
+    codes: str  # the accelerator's target of each selected column
+    scales: bytes  # the display scale of each selected column (numeric)
+
+
+def plan(table: Table, key: str | None) -> Plan:
     names = ([key] if key else []) + [c.name for c in table.columns]
     codes = ("k" if key else "") + "".join(str(target(c)) for c in table.columns)
-    return ", ".join(quote(n) for n in names), codes
+    scales = bytes(([0] if key else []) + [scale(c) for c in table.columns])
+    return Plan(", ".join(quote(n) for n in names), codes, scales)
 
 
-def spec(codes: str, fields: list[Any]) -> bytes | None:
+def spec(plan: Plan, fields: list[Any]) -> bytes | None:
     """The accelerator's column spec from the result's column definitions; None when a column
     comes in a wire type its target does not read."""
     out = bytearray()
-    for code, field in zip(codes, fields, strict=True):
+    for code, places, field in zip(plan.codes, plan.scales, fields, strict=True):
         wire = field.type_code
         if wire not in WIRE[code]:
             return None
         textual = code in "se"
         if wire in STRINGS and code != "x" and textual == (field.charsetnr == BINARY_CHARSET):
             return None
-        out += bytes([wire, ord(code), 1 if field.flags & UNSIGNED else 0])
+        out += bytes([wire, ord(code), 1 if field.flags & UNSIGNED else 0, places])
     return bytes(out)
 
 
@@ -188,6 +207,32 @@ def _time(value: str) -> bytes:
     return struct.pack(">q", _micros(dt.datetime.combine(EPOCH, t) - EPOCH))
 
 
+def _numeric(places: int) -> Callable[[str], bytes]:
+    """A plain decimal's text as PostgreSQL's binary numeric (csrc/mysqlrows.c put_numeric)."""
+
+    def encode(text: str) -> bytes:
+        negative = text.startswith("-")
+        whole, _, fraction = text.removeprefix("-").partition(".")
+        if not (whole + fraction).isdigit() or not whole + fraction or len(fraction) > places:
+            raise ValueError(f"{text} is not a decimal of scale {places}")
+        whole = whole.lstrip("0")
+        whole = whole.rjust(-(-len(whole) // 4) * 4, "0")
+        digits = whole + fraction.ljust(-(-len(fraction) // 4) * 4, "0")
+        groups = [int(digits[i : i + 4]) for i in range(0, len(digits), 4)]
+        weight = len(whole) // 4 - 1
+        while groups and groups[0] == 0:
+            groups.pop(0)
+            weight -= 1
+        while groups and groups[-1] == 0:
+            groups.pop()
+        if not groups:
+            weight, negative = 0, False
+        head = struct.pack(">hhHh", len(groups), weight, 0x4000 if negative else 0, places)
+        return head + struct.pack(f">{len(groups)}H", *groups)
+
+    return encode
+
+
 def _int(fmt: str, pg_type: str) -> Callable[[str], bytes]:
     def encode(value: str) -> bytes:
         try:
@@ -220,7 +265,9 @@ ENCODERS: dict[str, Callable[[Any], bytes]] = {
 
 def encoder(table: Table) -> Callable[[list[Any]], bytes]:
     """A row of the per-field path's values to its record; raises Bad(reason, column index)."""
-    funcs = [ENCODERS[str(target(c))] for c in table.columns]
+    funcs = [
+        _numeric(scale(c)) if target(c) == "n" else ENCODERS[str(target(c))] for c in table.columns
+    ]
     head = struct.pack(">h", len(funcs))
 
     def encode(values: list[Any]) -> bytes:

@@ -349,10 +349,10 @@ class MySQLReader:
         return binary.Stream(lambda: self._binary_start(table, chunk, key), again)
 
     def _binary_start(self, table: Table, chunk: Chunk, key: str | None) -> tuple[Any, Any]:
-        columns, codes = binary.select_list(table, key)
+        plan = binary.plan(table, key)
         conn = self._connection()
-        stmt = binary.Statement(conn, self._select(table, chunk, columns))
-        spec = binary.spec(codes, stmt.fields)
+        stmt = binary.Statement(conn, self._select(table, chunk, plan.columns))
+        spec = binary.spec(plan, stmt.fields)
         self._rejects[chunk.id] = []
         if spec is None:  # a column comes in a wire type its target does not read
             self._give_up(table, stmt)
