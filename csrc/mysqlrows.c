@@ -22,7 +22,9 @@
  *   f real (FLOAT)   F double precision (DOUBLE)   d date   T timestamp(tz) (UTC on the wire)
  *   t time   s text   e enum label   x bytea
  *   n numeric (DECIMAL's text, or an integer) with the display scale of the fourth byte
- * and a third byte, 1 when the wire integer is UNSIGNED; the fourth is the numeric's scale.
+ *   c char(n), padded with spaces to the fourth byte's number of characters
+ * and a third byte, 1 when the wire integer is UNSIGNED; the fourth is the numeric's scale or
+ * the char's length.
  */
 #include "records.h"
 
@@ -266,6 +268,19 @@ static int put_value(Buf *b, const unsigned char *spec, const unsigned char **at
         put32(b, 1);
         b->data[b->len++] = (char)p[0];
         return ROW_OK;
+    case 'c': {
+        /* char(n): PostgreSQL pads it with spaces to n characters (MySQL sends it trimmed) */
+        if (n > INT32_MAX || !valid_text(p, (int)n)) return ROW_UNUSUAL;
+        size_t chars = 0;
+        for (size_t k = 0; k < n; k++) chars += (p[k] & 0xC0) != 0x80;
+        size_t pad = chars < spec[3] ? spec[3] - chars : 0;
+        if (buf_reserve(b, n + pad + b->slack) < 0) return ROW_NOMEM;
+        put32(b, (uint32_t)(n + pad));
+        memcpy(b->data + b->len, p, n);
+        memset(b->data + b->len + n, ' ', pad);
+        b->len += n + pad;
+        return ROW_OK;
+    }
     case 'e':
         if (n == 0) return ROW_UNUSUAL; /* the enum's empty error value */
         /* fall through */

@@ -44,12 +44,13 @@ WIRE: dict[str, set[int]] = {
     "B": {FIELD_TYPE.BIT}, "f": {FIELD_TYPE.FLOAT}, "F": {FIELD_TYPE.DOUBLE},
     "d": {FIELD_TYPE.DATE, FIELD_TYPE.NEWDATE},
     "T": {FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP}, "t": {FIELD_TYPE.TIME},
-    "s": STRINGS, "e": STRINGS, "x": STRINGS,
+    "s": STRINGS, "e": STRINGS, "x": STRINGS, "c": STRINGS,
     "n": INTS | {FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL},
 }  # fmt: skip
 BINARY_CHARSET = 63
 UNSIGNED = 32  # the column definition's UNSIGNED_FLAG
 INT_TARGETS = {"smallint": "h", "integer": "i", "bigint": "l"}
+CHAR = re.compile(r"char\(\d+\)")
 NUMERIC = re.compile(r"numeric\((\d+)(?:,(\d+))?\)")
 _READ = 1 << 20
 
@@ -73,7 +74,9 @@ def target(col: Column) -> str | None:
     if dtype == "enum":
         return "e"
     if col.kind == "text" and col.pg_type.startswith(("varchar", "text")):
-        return "s"  # not char(n): PostgreSQL pads it, MySQL sends it trimmed
+        return "s"
+    if col.kind == "text" and CHAR.fullmatch(col.pg_type) and int(col.pg_type[5:-1]) < 256:
+        return "c"  # PostgreSQL pads it with spaces; MySQL sends it trimmed
     return None
 
 
@@ -83,7 +86,9 @@ def binary_able(table: Table) -> bool:
 
 
 def scale(col: Column) -> int:
-    """The display scale of a numeric(p,s) column (0 for any other)."""
+    """The display scale of a numeric(p,s) column, the length of a char(n) one, else 0."""
+    if target(col) == "c":
+        return int(col.pg_type[5:-1])
     typed = NUMERIC.fullmatch(col.pg_type) if col.kind == "numeric" else None
     return int(typed.group(2) or 0) if typed else 0
 
@@ -110,7 +115,7 @@ def spec(plan: Plan, fields: list[Any]) -> bytes | None:
         wire = field.type_code
         if wire not in WIRE[code]:
             return None
-        textual = code in "se"
+        textual = code in "sec"
         if wire in STRINGS and code != "x" and textual == (field.charsetnr == BINARY_CHARSET):
             return None
         out += bytes([wire, ord(code), 1 if field.flags & UNSIGNED else 0, places])
@@ -263,11 +268,19 @@ ENCODERS: dict[str, Callable[[Any], bytes]] = {
 }
 
 
+def _encoder(col: Column) -> Callable[[Any], bytes]:
+    code = target(col)
+    if code == "n":
+        return _numeric(scale(col))
+    if code == "c":
+        width = scale(col)
+        return lambda v: (v + " " * (width - len(v))).encode()
+    return ENCODERS[str(code)]
+
+
 def encoder(table: Table) -> Callable[[list[Any]], bytes]:
     """A row of the per-field path's values to its record; raises Bad(reason, column index)."""
-    funcs = [
-        _numeric(scale(c)) if target(c) == "n" else ENCODERS[str(target(c))] for c in table.columns
-    ]
+    funcs = [_encoder(c) for c in table.columns]
     head = struct.pack(">h", len(funcs))
 
     def encode(values: list[Any]) -> bytes:
