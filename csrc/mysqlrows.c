@@ -48,6 +48,12 @@ typedef struct {
 
 enum { ROW_OK = 1, ROW_UNUSUAL = 0, ROW_NOMEM = -1, ROW_BROKEN = -2 };
 
+/* A row's integer key, kept for the Python path should the row be unusual. */
+typedef struct {
+    uint64_t bits;
+    int is_unsigned;
+} Key;
+
 static inline uint64_t le(const unsigned char *p, int n) {
     uint64_t v = 0;
     for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
@@ -179,7 +185,7 @@ static inline void put_int(Buf *b, int size, int64_t v) {
 
 /* Encodes one value of the wire at `*at` (moved past it); ROW_UNUSUAL when it is not plain. */
 static int put_value(Buf *b, const unsigned char *spec, const unsigned char **at,
-                     const unsigned char *end, int64_t *key) {
+                     const unsigned char *end, Key *key) {
     const unsigned char *p = *at;
     unsigned char wire = spec[0], target = spec[1];
     int size = fixed_size(wire);
@@ -192,6 +198,12 @@ static int put_value(Buf *b, const unsigned char *spec, const unsigned char **at
             put32(b, (uint32_t)size);
             if (size == 4) put32(b, (uint32_t)le(p, 4));
             else put64(b, le(p, 8));
+            return ROW_OK;
+        }
+        if (target == 'k') { /* the whole key, unsigned ones past 2^63 too */
+            key->is_unsigned = spec[2];
+            if (spec[2]) key->bits = le(p, size);
+            else if (wire_int(wire, 0, p, &v)) key->bits = (uint64_t)v;
             return ROW_OK;
         }
         if (target == 'n') { /* an integer (bigint unsigned) as numeric */
@@ -207,7 +219,6 @@ static int put_value(Buf *b, const unsigned char *spec, const unsigned char **at
         }
         if (!wire_int(wire, spec[2], p, &v)) return ROW_UNUSUAL;
         switch (target) {
-        case 'k': *key = v; return ROW_OK;
         case 'h': if (v < INT16_MIN || v > INT16_MAX) return ROW_UNUSUAL; put_int(b, 2, v); return ROW_OK;
         case 'i': if (v < INT32_MIN || v > INT32_MAX) return ROW_UNUSUAL; put_int(b, 4, v); return ROW_OK;
         case 'l': put_int(b, 8, v); return ROW_OK;
@@ -299,7 +310,7 @@ static int put_value(Buf *b, const unsigned char *spec, const unsigned char **at
 }
 
 /* One row packet (after its 0x00 header) to one record. */
-static int put_row(MyRows *self, Buf *b, const unsigned char *row, size_t len, int64_t *key) {
+static int put_row(MyRows *self, Buf *b, const unsigned char *row, size_t len, Key *key) {
     const unsigned char *end = row + len;
     int nb = (self->ncols + 9) / 8;
     if ((size_t)nb + 1 > len) return ROW_BROKEN;
@@ -382,7 +393,7 @@ static PyObject *MyRows_feed(MyRows *self, PyObject *args) {
         if (len > 0 && pk[0] == 0xFF) { status = ERROR_PACKET; break; }
         if (len == 0 || pk[0] != 0x00) { failure = ROW_BROKEN; break; }
         size_t start = b->len;
-        int64_t key = 0;
+        Key key = {0, 0};
         int r = put_row(self, b, pk, len, &key);
         if (r == ROW_OK) {
             self->total += XXH3_64bits(b->data + start, b->len - start);
@@ -390,7 +401,8 @@ static PyObject *MyRows_feed(MyRows *self, PyObject *args) {
         } else if (r == ROW_UNUSUAL) {
             b->len = start;
             if (!self->keyed) { failure = ROW_UNUSUAL; break; }
-            PyObject *k = PyLong_FromLongLong(key);
+            PyObject *k = key.is_unsigned ? PyLong_FromUnsignedLongLong(key.bits)
+                                           : PyLong_FromLongLong((long long)key.bits);
             if (!k || PyList_Append(self->unusual, k) < 0) {
                 Py_XDECREF(k);
                 PyBuffer_Release(&view);

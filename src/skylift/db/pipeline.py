@@ -295,6 +295,8 @@ def _drop(conn: psycopg.Connection[Any], schema: Schema, translator: Translator)
         conn.execute(f"DROP VIEW IF EXISTS {translator.n(view.name)} CASCADE")
     for table in schema.tables:
         conn.execute(f"DROP TABLE IF EXISTS {translator.t(table)} CASCADE")
+    for enum in schema.enums:
+        conn.execute(f"DROP TYPE IF EXISTS {translator.enum(enum)}")
     conn.execute("DROP SCHEMA IF EXISTS skylift CASCADE")
 
 

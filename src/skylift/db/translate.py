@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-from skylift.db.schema import Check, ForeignKey, Index, Schema, Table
+from skylift.db.schema import Check, EnumType, ForeignKey, Index, Schema, Table
 
 Policy = Literal["preserve", "lower"]
 # words PostgreSQL reserves that apps commonly use as names (SELECT * FROM user -> current_user)
@@ -90,13 +90,16 @@ class Translator:
         steps += [Step(f"CREATE SCHEMA IF NOT EXISTS {quote(s)}", s) for s in self.schema.schemas]
         for enum in self.schema.enums:
             labels = ", ".join("'" + label.replace("'", "''") + "'" for label in enum.labels)
-            name = f"{quote(enum.schema)}.{quote(enum.name)}" if enum.schema else quote(enum.name)
-            steps.append(Step(f"CREATE TYPE {name} AS ENUM ({labels})", enum.name))
+            steps.append(Step(f"CREATE TYPE {self.enum(enum)} AS ENUM ({labels})", enum.name))
         steps += [Step(sql, "pre_sql") for sql in self.schema.pre_sql]
         for table in self.schema.tables:
             steps.append(Step(self.create_table(table), table.name))
             steps += [self.check(table, i, c) for i, c in enumerate(table.checks, 1)]
         return steps
+
+    def enum(self, enum: EnumType) -> str:
+        """An enum type's name as SQL (schema-qualified when it has a schema)."""
+        return f"{quote(enum.schema)}.{quote(enum.name)}" if enum.schema else quote(enum.name)
 
     def create_table(self, table: Table) -> str:
         lines = []

@@ -55,27 +55,46 @@ NUMERIC = re.compile(r"numeric\((\d+)(?:,(\d+))?\)")
 _READ = 1 << 20
 
 
+# the PostgreSQL types (as skylift's type map or a --type override spells them) each target
+# writes exactly; a column of any other type travels the CSV way
+EXACT = {
+    "h": {"smallint", "int2"},
+    "i": {"integer", "int", "int4"},
+    "l": {"bigint", "int8"},
+    "b": {"boolean", "bool"},
+    "f": {"real", "float4"},
+    "F": {"double precision", "float8"},
+}
+TEMPORAL = re.compile(r"(timestamptz|timestamp|time)(\(\d\))?")
+TEXTS = re.compile(r"text|varchar(\(\d+\))?")
+
+
 def target(col: Column) -> str | None:
     """The accelerator's target code of a column, or None when it cannot travel in binary."""
+    pg = col.pg_type.lower().strip()
     dtype = col.extra.get("data_type")
     if dtype == "year":
-        return "y"
-    if col.kind == "bool":
-        return "B" if dtype == "bit" else "b"
-    if col.kind == "int":
-        return INT_TARGETS.get(col.pg_type)
-    if col.kind == "float":
-        return "f" if col.pg_type == "real" else "F"
+        return "y" if pg in EXACT["h"] else None  # its 0 is NULL
+    if dtype == "enum":  # its '' (the error value) is a reject, whatever the type
+        return "e" if col.pg_type == col.extra.get("enum_type") or TEXTS.fullmatch(pg) else None
+    if col.kind in ("bool", "int", "float"):
+        code = next((c for c in "hilbfF" if pg in EXACT[c]), None)
+        if code is None or (code == "b") != (col.kind == "bool"):
+            return None
+        return "B" if code == "b" and dtype == "bit" else code
     if col.kind == "numeric":
-        return "n" if NUMERIC.fullmatch(col.pg_type) else None  # numeric(p,s), not plain
-    codes = {"date": "d", "timestamp": "T", "timestamptz": "T", "time": "t", "bytes": "x"}
-    if col.kind in codes:
-        return codes[col.kind]
-    if dtype == "enum":
-        return "e"
-    if col.kind == "text" and col.pg_type.startswith(("varchar", "text")):
+        return "n" if NUMERIC.fullmatch(pg) else None  # numeric(p,s), not plain numeric
+    temporal = TEMPORAL.fullmatch(pg)
+    if col.kind in ("timestamp", "timestamptz") and temporal and temporal.group(1) != "time":
+        return "T"
+    if col.kind == "time" and temporal and temporal.group(1) == "time":
+        return "t"
+    simple = {"date": "d", "bytes": "x"}
+    if col.kind in simple and pg == {"date": "date", "bytes": "bytea"}[col.kind]:
+        return simple[col.kind]
+    if col.kind == "text" and TEXTS.fullmatch(pg):
         return "s"
-    if col.kind == "text" and CHAR.fullmatch(col.pg_type) and int(col.pg_type[5:-1]) < 256:
+    if col.kind == "text" and CHAR.fullmatch(pg) and int(pg[5:-1]) < 256:
         return "c"  # PostgreSQL pads it with spaces; MySQL sends it trimmed
     return None
 

@@ -122,7 +122,7 @@ def _column(schema: Schema, table: str, info: dict[str, Any]) -> Column:
         extra["labels"] = enum_labels(info["column_type"])
     if dtype == "enum":
         type_name = re.sub(r"[^a-z0-9_]", "_", f"{table}_{name}".lower())[:63]
-        info["enum_type"] = type_name
+        info["enum_type"] = extra["enum_type"] = type_name
         schema.enums.append(EnumType(type_name, list(extra["labels"])))  # type: ignore[call-overload]
     pg_type, kind = pg_type_for(info)
     col = Column(
