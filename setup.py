@@ -1,4 +1,4 @@
-"""The optional C accelerator (csrc/fastcopy.c, csrc/mysqlrows.c). Everything else is in pyproject.toml.
+"""The optional C accelerator (csrc/fastcopy.c, csrc/mysqlrows.c, csrc/jsonb.c). Everything else is in pyproject.toml.
 
 `optional=True`: on a machine without a C compiler or SQLite's header the build is skipped and
 skylift runs its pure-Python path, which sends the same bytes (only slower).
@@ -10,7 +10,7 @@ setup(
     ext_modules=[
         Extension(
             "skylift.db._fastcopy",
-            sources=["csrc/fastcopy.c", "csrc/mysqlrows.c"],
+            sources=["csrc/fastcopy.c", "csrc/mysqlrows.c", "csrc/jsonb.c"],
             include_dirs=["csrc"],
             libraries=["sqlite3"],
             extra_compile_args=["-O2"],

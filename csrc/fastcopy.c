@@ -407,9 +407,16 @@ static PyTypeObject CopyDigestType = {
     .tp_methods = CopyDigest_methods,
 };
 
+static PyMethodDef functions[] = {
+    {"jsonb", (PyCFunction)jsonb_py, METH_O,
+     "jsonb(text) -> bytes | None: a JSON document as jsonb prints it (None: not taken)."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "skylift.db._fastcopy",
-    "SQLite rows to PostgreSQL binary COPY records (optional accelerator).", -1, NULL,
+    "SQLite and MySQL rows to PostgreSQL binary COPY records (optional accelerator).", -1,
+    functions,
 };
 
 PyMODINIT_FUNC PyInit__fastcopy(void) {

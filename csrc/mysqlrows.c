@@ -23,6 +23,7 @@
  *   t time   s text   e enum label   x bytea
  *   n numeric (DECIMAL's text, or an integer) with the display scale of the fourth byte
  *   c char(n), padded with spaces to the fourth byte's number of characters
+ *   j jsonb, printed as PostgreSQL prints it (jsonb.c)
  * and a third byte, 1 when the wire integer is UNSIGNED; the fourth is the numeric's scale or
  * the char's length.
  */
@@ -279,6 +280,21 @@ static int put_value(Buf *b, const unsigned char *spec, const unsigned char **at
         put32(b, 1);
         b->data[b->len++] = (char)p[0];
         return ROW_OK;
+    case 'j': {
+        /* jsonb: its version byte, then the document as jsonb prints it (what it sends back) */
+        if (buf_reserve(b, 5 + b->slack) < 0) return ROW_NOMEM;
+        size_t head = b->len;
+        b->len += 4;
+        b->data[b->len++] = 1;
+        int r = jsonb_print(p, n, b);
+        if (r != JSON_OK) return r;
+        if (buf_reserve(b, b->slack) < 0) return ROW_NOMEM;
+        size_t size = b->len - head - 4, end_at = b->len;
+        b->len = head;
+        put32(b, (uint32_t)size);
+        b->len = end_at;
+        return ROW_OK;
+    }
     case 'c': {
         /* char(n): PostgreSQL pads it with spaces to n characters (MySQL sends it trimmed) */
         if (n > INT32_MAX || !valid_text(p, (int)n)) return ROW_UNUSUAL;

@@ -96,6 +96,13 @@ static const int64_t PG_EPOCH_DAYS = 10957; /* 2000-01-01 */
 /* The PostgreSQL binary record of a NULL. */
 static inline void put_null(Buf *b) { put32(b, 0xFFFFFFFFu); }
 
+/* What a value's encoder answers (mysqlrows.c's ROW_ codes share these values). */
+enum { JSON_OK = 1, JSON_UNUSUAL = 0, JSON_NOMEM = -1 };
+
+/* jsonb.c: a JSON document printed as jsonb_out prints it. */
+int jsonb_print(const unsigned char *s, size_t n, Buf *out);
+PyObject *jsonb_py(PyObject *module, PyObject *arg);
+
 int mysqlrows_ready(PyObject *module);
 
 #endif

@@ -25,6 +25,11 @@ def enabled() -> bool:
     return fastcopy is not None and os.environ.get("SKYLIFT_PURE_PYTHON", "") in ("", "0")
 
 
+def has_jsonb() -> bool:
+    """The accelerator prints jsonb (csrc/jsonb.c; an older build of it does not)."""
+    return enabled() and hasattr(fastcopy, "jsonb")
+
+
 def libpq() -> tuple[int, int] | None:
     """Addresses of PQgetCopyData and PQfreemem in the libpq psycopg uses; None when the
     accelerator is off or they cannot be found (the Python reader then reads)."""

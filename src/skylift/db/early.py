@@ -28,14 +28,16 @@ def parse_types(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def begin(source_url: str, workdir: Path, target_url: str | None, types: list[str]) -> None:
+def begin(
+    source_url: str, workdir: Path, target_url: str | None = None, types: list[str] | None = None
+) -> None:
     """Start copying a SQLite source into the work folder's snapshots, or reading a MySQL
     source's schema in a thread (best effort: the engine does it again when this fails)."""
     from skylift.db.urls import scheme_of
 
     try:
         engine = scheme_of(source_url)
-        options = {"types": parse_types(types), "target_url": target_url}
+        options = {"types": parse_types(types or []), "target_url": target_url}
     except SkyliftError:
         return  # the engine reports a wrong URL or option properly
     if engine == "sqlite":

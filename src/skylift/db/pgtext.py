@@ -42,9 +42,7 @@ def numeric(value: Any, scale: int | None) -> str:
         return "Infinity" if dec > 0 else "-Infinity"
     if scale is not None:
         dec = dec.quantize(Decimal(1).scaleb(-scale))
-    elif dec.as_tuple().exponent > 0:  # type: ignore[operator]
-        dec = dec.quantize(Decimal(1))
-    text = format(dec, "f")
+    text = format(dec, "f")  # no exponent: 1E+2 prints 100 (without quantize's 28-digit limit)
     return "0" + text[2:] if text.startswith("-0") and not dec else text
 
 

@@ -76,6 +76,7 @@ COLUMNS: list[tuple[str, str, list[Any]]] = [
     ("vb", "varbinary(16)", [b"\x00\xff\x00", b"", bytes(range(16))]),
     ("bl", "blob", [b"\x00ab\x00", b"", bytes(range(256))]),
     ("bn", "binary(4)", [b"ab", b"\x00\x00\x00\x00", b"\xff\xfe\xfd\xfc"]),
+    ("js", "json", ['{"b": [1.50, 1e2], "a": "x\\"y", "a": -0}', "[]", '"\\ud83d\\ude00"', "1E-3"]),
 ]
 ROWS = 2000
 # row 1 as PostgreSQL gives it back (zero dates and YEAR 0 are NULL, binary(4) is padded)
@@ -88,9 +89,10 @@ ROW_ONE = (
     *(dt.time(0), dt.time(23, 59, 59, 999999), "日本語 😀", "café", "日本😀   ", "☕🚀 ünï"),
     "\U0010ffff",
     *("c d", b"\x00\xff\x00", b"\x00ab\x00", b"ab\x00\x00"),
+    '{"a": 0, "b": [1.50, 100]}',
 )
 SELECT_EVERY = "SELECT " + ", ".join(
-    {"fl": "fl::float8", "en": "en::text"}.get(n, n) for n, _, _ in COLUMNS
+    {"fl": "fl::float8", "en": "en::text", "js": "js::text"}.get(n, n) for n, _, _ in COLUMNS
 ) + " FROM every ORDER BY id"  # fmt: skip
 
 
@@ -265,6 +267,7 @@ UNUSUAL = {
     321: ("t = '-01:00:00'", "t", TIME_REASON.format("-01:00:00")),
     444: ("b = 5", "b", "5 is not a boolean (0 or 1)"),  # with BOOLEAN below
     555: ("e = 'nope'", "e", ENUM_REASON),  # sql_mode '': stored as the '' error value
+    666: ("j = '[\"\\\\u0000\"]'", "j", "JSON string with \\u0000 (jsonb cannot hold NUL)"),
 }
 # the profile keeps a tinyint(1) holding 5 as smallint; the user's --type makes it boolean
 BOOLEAN = {"odd.b": "boolean"}
@@ -282,6 +285,7 @@ def _plain(i: int) -> tuple[Any, ...]:
         "xy"[i % 2],
         dt.datetime(2020, 1, 1) + dt.timedelta(seconds=i * 3601),
         f"row {i} ☕",
+        {"n": i, "s": "é"},
     )
 
 
@@ -293,10 +297,11 @@ def test_unusual_rows_are_rejects_with_the_per_field_reason(
     run_mysql(
         mysql_url,
         "SET SESSION sql_mode = ''; CREATE TABLE odd (id int PRIMARY KEY, d date, t time,"
-        " b tinyint(1), e enum('x','y'), dt datetime, v varchar(20));"
+        " b tinyint(1), e enum('x','y'), dt datetime, v varchar(20), j json);"
         " INSERT INTO odd SELECT seq, '2000-01-01' + INTERVAL seq DAY,"
         " MAKETIME(seq % 24, seq % 60, seq * 7 % 60), seq % 2, ELT(seq % 2 + 1, 'x', 'y'),"
-        " '2020-01-01' + INTERVAL seq * 3601 SECOND, CONCAT('row ', seq, ' ☕')"
+        " '2020-01-01' + INTERVAL seq * 3601 SECOND, CONCAT('row ', seq, ' ☕'),"
+        ' CONCAT(\'{"s": "é", "n": \', seq, \'}\')'
         f" FROM seq_1_to_{PLAIN_ROWS};" + "".join(updates),
     )
     assert _skipped_keys(mysql_url, "odd") == sorted(UNUSUAL)
@@ -305,7 +310,7 @@ def test_unusual_rows_are_rejects_with_the_per_field_reason(
     assert _verified(report) == {"odd": PLAIN_ROWS - len(UNUSUAL)}
     assert _rejects(report) == {("odd", c, f"[{i}]", r) for i, (_, c, r) in UNUSUAL.items()}
     plain = [_plain(i) for i in range(1, PLAIN_ROWS + 1) if i not in UNUSUAL and i not in ZERO]
-    landed = _query(pg_url, "SELECT id, d, t, b, e::text, dt, v FROM odd ORDER BY id")
+    landed = _query(pg_url, "SELECT id, d, t, b, e::text, dt, v, j FROM odd ORDER BY id")
     differs = _difference([r for r in landed if r[0] not in ZERO], plain)
     assert differs is None
     zero = _query(pg_url, "SELECT id, d, dt, v FROM odd WHERE id IN (600, 601) ORDER BY id")

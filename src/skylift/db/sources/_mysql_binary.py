@@ -27,7 +27,7 @@ from pymysql import err
 from pymysql.constants import COMMAND, FIELD_TYPE
 from pymysql.protocol import FieldDescriptorPacket
 
-from skylift.db import _accel
+from skylift.db import _accel, pgtext
 from skylift.db.schema import Column, Table
 from skylift.db.sources._mysql_sql import quote
 from skylift.db.sources._mysql_values import Bad
@@ -46,6 +46,7 @@ WIRE: dict[str, set[int]] = {
     "T": {FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP}, "t": {FIELD_TYPE.TIME},
     "s": STRINGS, "e": STRINGS, "x": STRINGS, "c": STRINGS,
     "n": INTS | {FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL},
+    "j": STRINGS | {FIELD_TYPE.JSON},  # MariaDB's JSON is LONGTEXT; MySQL's has its own type
 }  # fmt: skip
 BINARY_CHARSET = 63
 UNSIGNED = 32  # the column definition's UNSIGNED_FLAG
@@ -84,6 +85,8 @@ def target(col: Column) -> str | None:
         return "B" if code == "b" and dtype == "bit" else code
     if col.kind == "numeric":
         return "n" if NUMERIC.fullmatch(pg) else None  # numeric(p,s), not plain numeric
+    if col.kind == "json":
+        return "j" if pg == "jsonb" and _accel.has_jsonb() else None
     temporal = TEMPORAL.fullmatch(pg)
     if col.kind in ("timestamp", "timestamptz") and temporal and temporal.group(1) != "time":
         return "T"
@@ -134,8 +137,8 @@ def spec(plan: Plan, fields: list[Any]) -> bytes | None:
         wire = field.type_code
         if wire not in WIRE[code]:
             return None
-        textual = code in "sec"
-        if wire in STRINGS and code != "x" and textual == (field.charsetnr == BINARY_CHARSET):
+        textual = code in "sec"  # ("x" takes any bytes, "j" any UTF-8 JSON)
+        if wire in STRINGS and code in "secx" and textual == (field.charsetnr == BINARY_CHARSET):
             return None
         out += bytes([wire, ord(code), 1 if field.flags & UNSIGNED else 0, places])
     return bytes(out)
@@ -267,6 +270,13 @@ def _int(fmt: str, pg_type: str) -> Callable[[str], bytes]:
     return encode
 
 
+def _jsonb(text: str) -> bytes:
+    try:
+        return b"\x01" + pgtext.jsonb(text).encode()
+    except (ValueError, TypeError, ArithmeticError) as exc:  # NaN, lone surrogates, ...
+        raise ValueError(f"JSON jsonb cannot hold ({exc})") from None
+
+
 ENCODERS: dict[str, Callable[[Any], bytes]] = {
     "h": _int(">h", "smallint"),
     "y": _int(">h", "smallint"),
@@ -284,6 +294,7 @@ ENCODERS: dict[str, Callable[[Any], bytes]] = {
     "s": lambda v: v.encode(),
     "e": lambda v: v.encode(),
     "x": bytes,
+    "j": _jsonb,
 }
 
 
