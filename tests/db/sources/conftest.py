@@ -91,6 +91,14 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
         cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
     yield mysql_server_url + name
     with mysql_connect(mysql_server_url) as conn, conn.cursor() as cur:
+        # a connection the test left open (a reader in its snapshot) would hold metadata
+        # locks, and DROP DATABASE would wait for it forever
+        cur.execute(
+            "SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
+            (name,),
+        )
+        for (thread,) in cur.fetchall():
+            cur.execute(f"KILL {int(thread)}")
         cur.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
