@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from skylift.db import pgtext
+from skylift.db import _accel, pgtext
 from skylift.db.records import CSV_NULL, QUOTED
 from skylift.db.schema import Column, Table
 from skylift.db.sources._sqlite_profile import Plan, q, sub
@@ -177,6 +177,8 @@ def _normal(fields: list[str], cast: str, quoted: bool, normalize: Normalizer | 
     values = [None if f == NULL else (_unquote(f) if quoted else f) for f in fields]
     if normalize is not None and cast.startswith("numeric"):
         printed = _numeric_locally_first(cast, values, normalize)
+    elif normalize is not None and cast == "jsonb" and _accel.has_jsonb():
+        printed = _json_locally_first(values, normalize)
     elif normalize is not None:
         printed = normalize(cast, values)
     elif cast == "jsonb":
@@ -204,6 +206,23 @@ def _numeric_locally_first(cast: str, values: list[str | None],
     ]
     if rest:
         for i, text in zip(rest, normalize(cast, [values[i] for i in rest]), strict=True):
+            printed[i] = text
+    return printed
+
+
+def _json_locally_first(values: list[str | None], normalize: Normalizer) -> list[str | None]:
+    """Documents printed as jsonb by the accelerator (csrc/jsonb.c); the server prints what it
+    does not take (what jsonb refuses, or may)."""
+    jsonb = _accel.fastcopy.jsonb
+    printed: list[str | None] = []
+    rest: list[int] = []
+    for i, value in enumerate(values):
+        done = None if value is None else jsonb(value.encode("utf-8", "surrogatepass"))
+        if done is None and value is not None:
+            rest.append(i)
+        printed.append(None if done is None else done.decode())
+    if rest:
+        for i, text in zip(rest, normalize("jsonb", [values[i] for i in rest]), strict=True):
             printed[i] = text
     return printed
 
