@@ -19,7 +19,8 @@
  * Column kinds (one character each): i bigint, b boolean, f double precision, t text/varchar,
  * x bytea, d date ('YYYY-MM-DD'), z timestamptz ('YYYY-MM-DD HH:MM:SS[.ffffff]+00'), Z the
  * same without '+00' (a plain timestamp taken as UTC: the plan's `c || '+00'`, without the cost
- * of SQLite building a new string per value).
+ * of SQLite building a new string per value), n numeric(p,s) (a plain decimal that fits the
+ * scale, as the profile found every value), j jsonb (jsonb.c).
  */
 #include <sqlite3.h>
 
@@ -78,10 +79,46 @@ static int parse_timestamptz(const unsigned char *s, int n, int zone, int64_t *m
     return 1;
 }
 
+/* ---- numeric(p,s) ------------------------------------------------------------------------- */
+
+/* The digits Python's repr() prints for a double (the shortest that reads back the same): the
+ * first of 15, 16 and 17 significant digits that round-trips is the one repr chooses. */
+static int shortest_double(double d, char *out, size_t size) {
+    int n = 0;
+    for (int digits = 15; digits <= 17; digits++) {
+        n = snprintf(out, size, "%.*g", digits, d);
+        if (strtod(out, NULL) == d) break;
+    }
+    return n;
+}
+
+/* A number SQLite stored into numeric(p, scale), from the text the CSV path sends for it (an
+ * integer's digits, a real's repr() digits, text as it is). Only a plain decimal that needs no
+ * rounding is taken (the profile widened the type of a column that holds any other); anything
+ * else is not plain, and precision is PostgreSQL's to check. */
+static int put_sqlite_numeric(Buf *b, sqlite3_stmt *st, int c, int type, int scale) {
+    char text[64];
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n;
+    if (type == SQLITE_INTEGER) {
+        n = (size_t)snprintf(text, sizeof text, "%lld", (long long)sqlite3_column_int64(st, c));
+    } else if (type == SQLITE_FLOAT) {
+        double d = sqlite3_column_double(st, c);
+        if (d != d || d - d != 0) return 0; /* NaN, infinities */
+        n = (size_t)shortest_double(d, text, sizeof text);
+    } else if (type == SQLITE_TEXT) {
+        s = sqlite3_column_text(st, c);
+        n = (size_t)sqlite3_column_bytes(st, c);
+    } else {
+        return 0;
+    }
+    return put_numeric(b, s, n, scale);
+}
+
 /* ---- one value -------------------------------------------------------------------------- */
 
 /* Appends column `c` of the current row; 0 when the value is not plain for its kind. */
-static int put_value(Buf *b, sqlite3_stmt *st, int c, char kind) {
+static int put_value(Buf *b, sqlite3_stmt *st, int c, char kind, int scale) {
     int type = sqlite3_column_type(st, c);
     if (type == SQLITE_NULL) {
         put32(b, 0xFFFFFFFFu);
@@ -126,6 +163,27 @@ static int put_value(Buf *b, sqlite3_stmt *st, int c, char kind) {
         }
         return 1;
     }
+    case 'n':
+        return put_sqlite_numeric(b, st, c, type, scale);
+    case 'j': {
+        /* JSON (text, or an integer SQLite stored as one): jsonb's version byte and its form;
+         * a real goes to the Python path, which reads it as repr() prints it */
+        if (type != SQLITE_TEXT && type != SQLITE_INTEGER) return 0;
+        const unsigned char *s = sqlite3_column_text(st, c);
+        int n = sqlite3_column_bytes(st, c);
+        if (buf_reserve(b, 5 + b->slack) < 0) return -1;
+        size_t head = b->len;
+        b->len += 4;
+        b->data[b->len++] = 1;
+        int r = jsonb_print(s, (size_t)n, b);
+        if (r != JSON_OK) return r;
+        if (buf_reserve(b, b->slack) < 0) return -1;
+        size_t end_at = b->len;
+        b->len = head;
+        put32(b, (uint32_t)(end_at - head - 4));
+        b->len = end_at;
+        return 1;
+    }
     case 't': case 'x': {
         if (type != (kind == 't' ? SQLITE_TEXT : SQLITE_BLOB)) return 0;
         const void *p = kind == 't' ? (const void *)sqlite3_column_text(st, c)
@@ -149,6 +207,7 @@ typedef struct {
     sqlite3 *db;
     sqlite3_stmt *st;
     char *kinds;
+    int *scales; /* the scale of each numeric(p,s) column (kind n) */
     int ncols;
     int batch;
     int done;
@@ -167,6 +226,7 @@ static void Records_close(Records *self) {
 static void Records_dealloc(Records *self) {
     Records_close(self);
     PyMem_Free(self->kinds);
+    PyMem_Free(self->scales);
     free(self->buf.data);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -176,13 +236,34 @@ static PyObject *sqlite_error(sqlite3 *db, const char *what) {
     return NULL;
 }
 
+/* `scales`: the scale of each column (kind n; anything for other kinds), or None. */
+static int scale_spec(Records *self, PyObject *scales) {
+    self->scales = PyMem_Calloc((size_t)self->ncols, sizeof(int));
+    if (!self->scales) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (scales == NULL || scales == Py_None) return 0;
+    PyObject *seq = PySequence_Fast(scales, "scales must be a sequence");
+    if (!seq) return -1;
+    int ok = PySequence_Fast_GET_SIZE(seq) == self->ncols;
+    for (int c = 0; ok && c < self->ncols; c++) {
+        long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, c));
+        ok = v >= 0 && v <= 1000;
+        self->scales[c] = (int)v;
+    }
+    Py_DECREF(seq);
+    if (!ok && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "scales: one per column");
+    return ok ? 0 : -1;
+}
+
 static int Records_init(Records *self, PyObject *args, PyObject *kw) {
-    static char *names[] = {"uri", "sql", "params", "kinds", "batch", NULL};
+    static char *names[] = {"uri", "sql", "params", "kinds", "batch", "scales", NULL};
     const char *uri, *sql, *kinds;
-    PyObject *params;
+    PyObject *params, *scales = NULL;
     int batch = 1000;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "ssOs|i", names, &uri, &sql, &params, &kinds,
-                                     &batch))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "ssOs|iO", names, &uri, &sql, &params, &kinds,
+                                     &batch, &scales))
         return -1;
     if (sqlite3_open_v2(uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
         sqlite_error(self->db, "open");
@@ -214,6 +295,7 @@ static int Records_init(Records *self, PyObject *args, PyObject *kw) {
         return -1;
     }
     memcpy(self->kinds, kinds, (size_t)self->ncols + 1);
+    if (scale_spec(self, scales) < 0) return -1;
     self->buf.slack = 2 + (size_t)self->ncols * 12;
     self->batch = batch > 0 ? batch : 1000;
     return 0;
@@ -238,7 +320,8 @@ static PyObject *Records_next(Records *self) {
         }
         put16(b, (uint16_t)self->ncols);
         int ok = 1;
-        for (int c = 0; c < self->ncols && ok == 1; c++) ok = put_value(b, self->st, c, self->kinds[c]);
+        for (int c = 0; c < self->ncols && ok == 1; c++)
+            ok = put_value(b, self->st, c, self->kinds[c], self->scales[c]);
         if (ok != 1) {
             rc = ok == 0 ? -2 : -1;
             b->len = start;

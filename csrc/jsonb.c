@@ -196,7 +196,7 @@ static int compare_members(const void *a, const void *b, void *base) {
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static Buf *sort_base; /* qsort has no context argument in C99 */
+static _Thread_local Buf *sort_base; /* qsort has no context argument in C99 */
 
 static int compare_sorted(const void *a, const void *b) {
     return compare_members(a, b, sort_base->data);

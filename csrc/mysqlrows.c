@@ -133,7 +133,7 @@ static int wire_timestamp(const unsigned char *p, int n, int64_t *micros, int64_
  * `scale`) as PostgreSQL's binary numeric of display scale `scale`, in the form PostgreSQL
  * stores and sends back: base-10000 digits without leading or trailing zero ones, zero
  * positive with weight 0. ROW_UNUSUAL when the text is not such a decimal. */
-static int put_numeric(Buf *b, const unsigned char *s, size_t n, int scale) {
+int put_numeric(Buf *b, const unsigned char *s, size_t n, int scale) {
     size_t i = 0;
     int neg = n > 0 && s[0] == '-';
     i = (size_t)neg;

@@ -103,6 +103,10 @@ enum { JSON_OK = 1, JSON_UNUSUAL = 0, JSON_NOMEM = -1 };
 int jsonb_print(const unsigned char *s, size_t n, Buf *out);
 PyObject *jsonb_py(PyObject *module, PyObject *arg);
 
+/* mysqlrows.c: a plain decimal's text ("-12.50", at most `scale` fraction digits) as
+ * PostgreSQL's binary numeric of that display scale; JSON_UNUSUAL when it is not one. */
+int put_numeric(Buf *b, const unsigned char *s, size_t n, int scale);
+
 int mysqlrows_ready(PyObject *module);
 
 #endif

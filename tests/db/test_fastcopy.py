@@ -215,9 +215,9 @@ def test_odd_timestamps_the_sample_missed_read_as_python_reads_them(tmp_path: Pa
     assert [c.kind for c in table.columns][6:8] == ["date", "timestamptz"]
     sql = "SELECT id, i, f, t, b, bo, d, ts || '+00', v FROM plain ORDER BY rowid"
     kinds = "iiftxbdzt"
-    fast = fast_records(readonly_uri(path), sql, [], kinds)
+    fast = fast_records(readonly_uri(path), sql, [], table, kinds)
     fast_data = b"".join(records for records, _rows in fast)
-    naive = fast_records(readonly_uri(path), sql.replace(" || '+00'", ""), [], "iiftxbdZt")
+    naive = fast_records(readonly_uri(path), sql.replace(" || '+00'", ""), [], table, "iiftxbdZt")
     assert b"".join(records for records, _rows in naive) == fast_data
     encoder = Encoder(table, str)
     total = 0
@@ -344,3 +344,80 @@ def _fast_digest(conn: psycopg.Connection[Any], sql: str, lines: bool) -> tuple[
             rows, out.done = fast.read(out.pg.pgconn_ptr, *functions, 500)
             count += rows
     return count, fast.digest()
+
+
+def _money_rows(count: int, odd: bool) -> list[tuple[Any, ...]]:
+    """Rows of numeric(10,2) and JSON values; `odd`: also JSON the accelerator leaves to the
+    Python path (not JSON, a real stored as JSON, a NUL)."""
+    rng = random.Random(5)
+    amounts: list[Any] = [0, -7, 12345678, 2.5, 0.1, 1234.56, -0.01, 0.0, -0.0, 99999999.99,
+                          "12.34", "-0.5", "7", 3, 0.25]  # fmt: skip
+    docs: list[Any] = ['{"b": 1, "a": [1.50, 1e2, "\\u00e9"]}', "[]", '"x"', 5, "-0.0",
+                       '{"a": {"b": [true, null]}, "a": 2}', '{"é": 1, "ab": 2}']  # fmt: skip
+    if odd:
+        docs += ["{bad", 1.5, '"\\u0000"', "1e400"]
+    return [
+        (i, None if rng.random() < 0.1 else rng.choice(amounts),
+         None if rng.random() < 0.1 else rng.choice(docs))
+        for i in range(1, count + 1)
+    ]  # fmt: skip
+
+
+def _money(path: Path, rows: list[tuple[Any, ...]]) -> Path:
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE money (id INTEGER PRIMARY KEY, amount NUMERIC(10,2), doc JSON)")
+    db.executemany("INSERT INTO money VALUES (?,?,?)", rows)
+    db.commit()
+    db.close()
+    return path
+
+
+def test_numbers_and_json_encode_as_the_python_path(tmp_path: Path) -> None:
+    """numeric(p,s) and JSON printed as jsonb: the accelerator sends the Python path's bytes."""
+    path = _money(tmp_path / "money.db", _money_rows(3000, odd=False))
+    source = open_source(str(path))
+    try:
+        table = source.read_schema().table("money")
+        assert [c.pg_type for c in table.columns] == ["bigint", "numeric(10,2)", "jsonb"]
+        assert source.copy_format(table) == "binary"  # type: ignore[attr-defined]
+        reader = source.reader()
+        fast = reader.binary_stream(table, Chunk("money", 0))
+        assert type(fast).__name__ == "_FastStream"
+        fast_data = b"".join(records for records, _rows in fast)
+        pure = [
+            r for records, _rows in reader.binary_batches(table, Chunk("money", 0)) for r in records
+        ]
+        assert not list(reader.rejects(table, Chunk("money", 0)))
+    finally:
+        source.close()
+    assert fast_data == b"".join(pure)
+    assert fast.digest() == digest_records(pure) & MASK
+
+
+def test_numbers_and_json_land_as_the_csv_path_lands_them(
+    tmp_path: Path, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the accelerator the table travels in binary, without it as CSV: the same values
+    land, and the same rows are kept as rejects."""
+    rows = _money_rows(2000, odd=True)
+    path = _money(tmp_path / "money.db", rows)
+    refused = {"{bad", '"\\u0000"', "1e400"}  # not JSON, NUL, infinity (SQLite made it a real)
+    landed = []
+    for pure in ("0", "1"):
+        monkeypatch.setenv("SKYLIFT_PURE_PYTHON", pure)
+        name = f"money_{pure}"
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
+        report = migrate(str(path), url, workdir=tmp_path / f"wd{pure}")
+        assert report.verified, report.as_dict()
+        source = open_source(str(path))
+        table = source.read_schema().table("money")
+        assert source.copy_format(table) == ("csv" if pure == "1" else "binary")  # type: ignore[attr-defined]
+        source.close()
+        with psycopg.connect(url) as conn:
+            stored = conn.execute("SELECT id, amount::text, doc::text FROM money ORDER BY id")
+            landed.append((stored.fetchall(), sorted(r["example_key"] for r in report.rejects)))
+    assert landed[0] == landed[1]
+    assert [r[0] for r in landed[0][0]] == [r[0] for r in rows if r[2] not in refused]

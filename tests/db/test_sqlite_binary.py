@@ -116,9 +116,9 @@ def test_stray_values_the_sample_missed_are_kept(tmp_path: Path, pg_url: str) ->
     }
     for rowid, (column, value) in strays.items():
         db.execute(f"UPDATE big SET {column} = {value} WHERE id = {rowid}")
-    # a JSON column makes this table travel as CSV: the same stray boolean is refused there
-    db.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, flag BOOLEAN, doc JSON)")
-    db.executemany("INSERT INTO docs VALUES (?, ?, '{}')", ((i, i % 2) for i in range(1, rows + 1)))
+    # a plain numeric column makes this table travel as CSV: the same stray boolean is refused
+    db.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, flag BOOLEAN, amount NUMERIC)")
+    db.executemany("INSERT INTO docs VALUES (?, ?, 1.5)", ((i, i % 2) for i in range(1, rows + 1)))
     db.execute("UPDATE docs SET flag = 2 WHERE id = 2001")
     db.commit()
     db.close()

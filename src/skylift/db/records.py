@@ -4,6 +4,7 @@ how a raw value is kept in the reject table. Engine-neutral, and light to import
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -71,3 +72,27 @@ def csv_target_select(
     quoted = [f"c{i}" for i, c in enumerate(table.columns) if c.kind in QUOTED]
     aliased = ", ".join(f"{expr} AS c{i}" for i, expr in enumerate(cols))
     return f"SELECT {aliased} FROM {qualified}", quoted
+
+
+def numeric_binary(text: str, places: int) -> bytes:
+    """A plain decimal's text (at most `places` fraction digits) as PostgreSQL's binary numeric
+    of that display scale, in the form it stores and sends back (csrc/mysqlrows.c put_numeric):
+    base-10000 digits without leading or trailing zero ones, zero positive with weight 0."""
+    negative = text.startswith("-")
+    whole, _, fraction = text.removeprefix("-").partition(".")
+    if not (whole + fraction).isdigit() or not whole + fraction or len(fraction) > places:
+        raise ValueError(f"{text} is not a decimal of scale {places}")
+    whole = whole.lstrip("0")
+    whole = whole.rjust(-(-len(whole) // 4) * 4, "0")
+    digits = whole + fraction.ljust(-(-len(fraction) // 4) * 4, "0")
+    groups = [int(digits[i : i + 4]) for i in range(0, len(digits), 4)]
+    weight = len(whole) // 4 - 1
+    while groups and groups[0] == 0:
+        groups.pop(0)
+        weight -= 1
+    while groups and groups[-1] == 0:
+        groups.pop()
+    if not groups:
+        weight, negative = 0, False
+    head = struct.pack(">hhHh", len(groups), weight, 0x4000 if negative else 0, places)
+    return head + struct.pack(f">{len(groups)}H", *groups)

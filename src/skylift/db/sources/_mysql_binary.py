@@ -28,6 +28,7 @@ from pymysql.constants import COMMAND, FIELD_TYPE
 from pymysql.protocol import FieldDescriptorPacket
 
 from skylift.db import _accel, pgtext
+from skylift.db.records import numeric_binary
 from skylift.db.schema import Column, Table
 from skylift.db.sources._mysql_sql import quote
 from skylift.db.sources._mysql_values import Bad
@@ -236,28 +237,7 @@ def _time(value: str) -> bytes:
 
 def _numeric(places: int) -> Callable[[str], bytes]:
     """A plain decimal's text as PostgreSQL's binary numeric (csrc/mysqlrows.c put_numeric)."""
-
-    def encode(text: str) -> bytes:
-        negative = text.startswith("-")
-        whole, _, fraction = text.removeprefix("-").partition(".")
-        if not (whole + fraction).isdigit() or not whole + fraction or len(fraction) > places:
-            raise ValueError(f"{text} is not a decimal of scale {places}")
-        whole = whole.lstrip("0")
-        whole = whole.rjust(-(-len(whole) // 4) * 4, "0")
-        digits = whole + fraction.ljust(-(-len(fraction) // 4) * 4, "0")
-        groups = [int(digits[i : i + 4]) for i in range(0, len(digits), 4)]
-        weight = len(whole) // 4 - 1
-        while groups and groups[0] == 0:
-            groups.pop(0)
-            weight -= 1
-        while groups and groups[-1] == 0:
-            groups.pop()
-        if not groups:
-            weight, negative = 0, False
-        head = struct.pack(">hhHh", len(groups), weight, 0x4000 if negative else 0, places)
-        return head + struct.pack(f">{len(groups)}H", *groups)
-
-    return encode
+    return lambda text: numeric_binary(text, places)
 
 
 def _int(fmt: str, pg_type: str) -> Callable[[str], bytes]:

@@ -21,14 +21,18 @@ send the same bytes with the same digest. SKYLIFT_PURE_PYTHON=1 turns the accele
 from __future__ import annotations
 
 import datetime as dt
+import re
+import struct
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from psycopg._copy_base import format_row_binary
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 
-from skylift.db import _accel
+from skylift.db import _accel, pgtext
+from skylift.db.records import numeric_binary
 from skylift.db.schema import Column, Table
 
 # pg_type -> oid; only types whose binary form round-trips byte for byte
@@ -63,10 +67,20 @@ FAST_KINDS = {
     "bytes": "x",
     "date": "d",
     "timestamptz": "z",
+    "numeric": "n",
+    "json": "j",
 }
+PAYLOAD_KINDS = ("numeric", "json")  # encoded here, then written as bytes (no psycopg dumper)
+NUMERIC = re.compile(r"numeric\((\d+)(?:,(\d+))?\)")
 
 
 UTC_SUFFIX = "c || '+00'"  # the plan of a plain timestamp taken as UTC (_sqlite_profile.py)
+
+
+def numeric_type(col: Column) -> tuple[int, int] | None:
+    """(precision, scale) of a numeric(p,s) column; None for any other column."""
+    typed = NUMERIC.fullmatch(col.pg_type) if col.kind == "numeric" else None
+    return (int(typed.group(1)), int(typed.group(2) or 0)) if typed else None
 
 
 def fast_columns(table: Table) -> tuple[list[str], str]:
@@ -84,25 +98,76 @@ def fast_columns(table: Table) -> tuple[list[str], str]:
     return selects, kinds
 
 
-def fast_records(uri: str, sql: str, params: list[Any], kinds: str) -> Any:
+def fast_records(uri: str, sql: str, params: list[Any], table: Table, kinds: str) -> Any:
     """The accelerator's (bytes, rows) batches of a chunk's SELECT; `.digest()` at the end."""
-    return _accel.fastcopy.Records(uri, sql, tuple(params), kinds)
+    scales = [(numeric_type(c) or (0, 0))[1] for c in table.columns]
+    return _accel.fastcopy.Records(uri, sql, tuple(params), kinds, scales=scales)
 
 
 def _oid(col: Column) -> int | None:
     if col.pg_type.startswith("varchar("):
         return 1043
+    if col.kind in PAYLOAD_KINDS:
+        return 17  # already PostgreSQL's binary form (PAYLOADS): written as it is
     return OIDS.get(col.pg_type)
 
 
 def binary_able(table: Table) -> bool:
     """True when every column can travel in binary: a known type, no Python conversion, and
-    timestamps in the plain 'YYYY-MM-DD HH:MM:SS' form the profile found on every row."""
+    timestamps in the plain 'YYYY-MM-DD HH:MM:SS' form the profile found on every row; numeric
+    and JSON columns only where the accelerator prints jsonb (elsewhere CSV is faster)."""
     for col in table.columns:
         plan = col.extra.get("plan")
-        if plan is None or plan.convert or col.kind not in PY_TYPES or _oid(col) is None:
+        if plan is None or plan.convert:
+            return False
+        if col.kind in PAYLOAD_KINDS:
+            typed = numeric_type(col) if col.kind == "numeric" else col.pg_type == "jsonb"
+            if not typed or not _accel.has_jsonb():
+                return False
+        elif col.kind not in PY_TYPES or _oid(col) is None:
             return False
     return True
+
+
+def _numeric(precision: int, scale: int) -> Callable[[Any], bytes]:
+    """A value SQLite stored in a numeric(p,s) column as PostgreSQL's binary numeric, read as
+    numeric_in reads the text the CSV path sends (an integer's digits, a real's repr())."""
+    quantum = Decimal(1).scaleb(-scale)
+
+    def encode(value: Any) -> bytes:
+        if isinstance(value, bytes):
+            raise ValueError("a binary value in a numeric column")
+        text = repr(value) if isinstance(value, float) else str(value)
+        try:
+            number = Decimal(text.strip())
+        except InvalidOperation:
+            raise ValueError(f"{text!r} is not a number") from None
+        if number.is_nan():
+            return struct.pack(">hhHh", 0, 0, 0xC000, 0)
+        if not number.is_finite():
+            raise ValueError(f"{text} in a numeric({precision},{scale}) column")
+        with localcontext(Context(prec=3000)):
+            rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
+        whole = format(abs(rounded), "f").split(".")[0].lstrip("0")
+        if len(whole) > precision - scale:
+            raise ValueError(f"{text} does not fit numeric({precision},{scale})")
+        return numeric_binary(format(rounded, "f"), scale)
+
+    return encode
+
+
+def _jsonb(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        raise ValueError("a binary value in a JSON column")
+    try:
+        return b"\x01" + pgtext.jsonb(str(value)).encode()
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise ValueError(f"JSON jsonb cannot hold ({exc})") from None
+
+
+def payload(col: Column) -> Callable[[Any], bytes]:
+    typed = numeric_type(col)
+    return _numeric(*typed) if typed else _jsonb
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {
@@ -121,7 +186,10 @@ class Encoder:
         self.to_text = to_text
         self.tx = Transformer()
         self.tx.set_dumper_types([_oid(c) or 0 for c in table.columns], Format.BINARY)
-        self.expected = [PY_TYPES[c.kind] for c in table.columns]
+        self.expected = [PY_TYPES.get(c.kind, object) for c in table.columns]
+        self.payloads = [
+            (i, payload(c)) for i, c in enumerate(table.columns) if c.kind in PAYLOAD_KINDS
+        ]
         self.parsers = [
             (i, PARSERS[c.kind]) for i, c in enumerate(table.columns) if c.kind in PARSERS
         ]
@@ -150,8 +218,10 @@ class Encoder:
         """The batch by column, checked and parsed; raises on the first value that is not
         what its column holds (the caller then goes row by row)."""
         columns: list[Any] = list(zip(*batch, strict=True))
+        for i, encode in self.payloads:
+            columns[i] = [None if v is None else encode(v) for v in columns[i]]
         for i, (values, expected) in enumerate(zip(columns, self.expected, strict=True)):
-            if set(map(type, values)) <= {expected, type(None)}:
+            if expected is object or set(map(type, values)) <= {expected, type(None)}:
                 continue
             if i not in self.texts:
                 raise TypeError("a value of another storage class")
@@ -182,6 +252,12 @@ class Encoder:
     def _why(self, row: tuple[Any, ...]) -> tuple[str, str]:
         for col, value, expected in zip(self.table.columns, row, self.expected, strict=True):
             if value is None:
+                continue
+            if col.kind in PAYLOAD_KINDS:
+                try:
+                    payload(col)(value)
+                except ValueError as exc:
+                    return col.name, str(exc)
                 continue
             if col.kind == "text" and type(value) is not str:
                 try:

@@ -113,6 +113,11 @@ class CsvPlan:
         return not self.python and not self.normal
 
 
+def _segment(run: list[str]) -> str:
+    """SQL fields joined into one CSV segment; text even when it is one number alone."""
+    return "'' || " + " || ',' || ".join(run)
+
+
 def _field(template: str, value: str) -> str:
     return _VALUE.sub(lambda _match: f"({value})", template)
 
@@ -133,7 +138,7 @@ def compile_csv(table: Table, converters: dict[str, Callable[[Any], Any]]) -> Cs
             run.append(f"coalesce({_field(template, value)}, '{NULL}')")
             continue
         if run:
-            plan.select.append(" || ',' || ".join(run))
+            plan.select.append(_segment(run))
             run = []
         position = len(plan.select)
         fmt = python_formatter(col)
@@ -147,7 +152,7 @@ def compile_csv(table: Table, converters: dict[str, Callable[[Any], Any]]) -> Cs
             plan.normal.append((position, -1, cast, col.kind in QUOTED))
         plan.select.append(value)
     if run:
-        plan.select.append(" || ',' || ".join(run))
+        plan.select.append(_segment(run))
     return plan
 
 
@@ -182,13 +187,22 @@ def _normal(fields: list[str], cast: str, quoted: bool, normalize: Normalizer | 
     elif normalize is not None:
         printed = normalize(cast, values)
     elif cast == "jsonb":
-        printed = [None if v is None else pgtext.jsonb(v) for v in values]
+        printed = [None if v is None else _jsonb_or_raw(v) for v in values]
     else:
         scale = int(cast.rsplit(",", 1)[1].rstrip(")")) if "," in cast else None
         printed = [None if v is None else pgtext.numeric(v, scale) for v in values]
     if quoted:
         return [NULL if p is None else pgtext.csv_text(p) for p in printed]
     return [NULL if p is None else p for p in printed]
+
+
+def _jsonb_or_raw(text: str) -> str:
+    """jsonb's form of a document; one PostgreSQL will refuse stays as it is (its row is then
+    kept in the reject table, out of the digest)."""
+    try:
+        return pgtext.jsonb(text)
+    except (ValueError, TypeError, ArithmeticError):
+        return text
 
 
 def _numeric_locally_first(cast: str, values: list[str | None],

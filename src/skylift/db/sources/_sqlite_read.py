@@ -327,7 +327,7 @@ class _FastStream:
         columns = ", ".join(sub(s, q(c.name)) for s, c in zip(selects, table.columns, strict=True))
         sql = _select(table, replace(comp, select=columns), where)
         try:
-            self.records = _binary.fast_records(reader.uri, sql, params, kinds)
+            self.records = _binary.fast_records(reader.uri, sql, params, table, kinds)
         except RuntimeError as exc:
             raise sqlite3.DatabaseError(str(exc)) from exc
 
