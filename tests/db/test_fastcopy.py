@@ -268,19 +268,24 @@ def test_random_bytes_as_text_match_pythons_utf8_rules(
             assert raw in data
 
 
+def _migrated(path: Path, name: str, pure: str, pg_admin_url: str,
+              monkeypatch: pytest.MonkeyPatch) -> tuple[str, Any]:  # fmt: skip
+    """Migrate `path` into a fresh database `name`, with the accelerator or without it."""
+    monkeypatch.setenv("SKYLIFT_PURE_PYTHON", pure)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    return url, migrate(str(path), url, workdir=path.parent / f"wd_{name}")
+
+
 def test_migrations_with_and_without_the_accelerator_store_the_same(
     tmp_path: Path, pg_admin_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _database(tmp_path / "plain.db", _plain_rows(2000))
     stored = []
     for pure in ("0", "1"):
-        monkeypatch.setenv("SKYLIFT_PURE_PYTHON", pure)
-        name = f"fastcopy_{pure}"
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
-        report = migrate(str(path), url, workdir=tmp_path / f"wd{pure}")
+        url, report = _migrated(path, f"fastcopy_{pure}", pure, pg_admin_url, monkeypatch)
         assert report.status == "ok" and report.verified, report.as_dict()
         with psycopg.connect(url) as conn:
             stored.append(conn.execute("SELECT * FROM plain ORDER BY id").fetchall())
@@ -404,13 +409,7 @@ def test_numbers_and_json_land_as_the_csv_path_lands_them(
     refused = {"{bad", '"\\u0000"', "1e400"}  # not JSON, NUL, infinity (SQLite made it a real)
     landed = []
     for pure in ("0", "1"):
-        monkeypatch.setenv("SKYLIFT_PURE_PYTHON", pure)
-        name = f"money_{pure}"
-        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        url = pg_admin_url.rsplit("/", 1)[0] + "/" + name
-        report = migrate(str(path), url, workdir=tmp_path / f"wd{pure}")
+        url, report = _migrated(path, f"money_{pure}", pure, pg_admin_url, monkeypatch)
         assert report.verified, report.as_dict()
         source = open_source(str(path))
         table = source.read_schema().table("money")
