@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from skylift.db import _accel, migrate
+from skylift.db import _accel, migrate, verify_databases
 from skylift.db.pipeline import open_source
 from skylift.db.records import SlowPath
 from skylift.db.sources.mysql import MySQLSource
@@ -214,6 +214,12 @@ def test_accelerated_migration_lands_every_value_exactly(
     assert landed[0] == ROW_ONE
     assert landed[1] == (None,) * len(COLUMNS)
     assert _query(pg_url, "SELECT length(mt) FROM every WHERE id = 3") == [(70000,)]
+    # `skylift db verify` reads both sides again: equal, then the one changed value is named
+    assert [v["ok"] for v in verify_databases(mysql_url, pg_url).verification] == [True]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE every SET ii = ii + 1 WHERE id = 1")
+    (check,) = verify_databases(mysql_url, pg_url).verification
+    assert not check["ok"] and check["differences"] == ["key 1: content differs"]
 
 
 def test_without_the_accelerator_the_same_rows_land(
