@@ -188,18 +188,15 @@ static int number(Parser *p, Buf *out) {
     return JSON_OK;
 }
 
-static int compare_members(const void *a, const void *b, void *base) {
+static _Thread_local const char *sort_keys; /* qsort has no context argument in C99 */
+
+/* Keys by length, then bytes; equal keys in document order (the last one is kept). */
+static int compare_members(const void *a, const void *b) {
     const Member *x = a, *y = b;
     if (x->key_len != y->key_len) return x->key_len < y->key_len ? -1 : 1;
-    int c = memcmp((char *)base + x->key, (char *)base + y->key, x->key_len);
+    int c = memcmp(sort_keys + x->key, sort_keys + y->key, x->key_len);
     if (c) return c;
     return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static _Thread_local Buf *sort_base; /* qsort has no context argument in C99 */
-
-static int compare_sorted(const void *a, const void *b) {
-    return compare_members(a, b, sort_base->data);
 }
 
 static int object(Parser *p, Buf *out) {
@@ -241,8 +238,8 @@ static int object(Parser *p, Buf *out) {
         r = JSON_UNUSUAL;
     }
     if (r == JSON_OK) {
-        sort_base = &scratch;
-        qsort(members, count, sizeof *members, compare_sorted);
+        sort_keys = scratch.data;
+        qsort(members, count, sizeof *members, compare_members);
         r = put(out, "{", 1);
         int written = 0;
         for (size_t i = 0; i < count && r == JSON_OK; i++) {

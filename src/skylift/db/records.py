@@ -8,6 +8,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from skylift.db import pgtext
 from skylift.db.schema import Table
 from skylift.db.values import MASK, digest_records
 
@@ -96,3 +97,14 @@ def numeric_binary(text: str, places: int) -> bytes:
         weight, negative = 0, False
     head = struct.pack(">hhHh", len(groups), weight, 0x4000 if negative else 0, places)
     return head + struct.pack(f">{len(groups)}H", *groups)
+
+
+def jsonb_binary(value: Any) -> bytes:
+    """A JSON document as PostgreSQL's binary jsonb (its version byte, then the document as
+    jsonb prints it: what PostgreSQL sends back); ValueError when jsonb cannot hold it."""
+    if isinstance(value, bytes):
+        raise ValueError("a binary value in a JSON column")
+    try:
+        return b"\x01" + pgtext.jsonb(str(value)).encode()
+    except (ValueError, TypeError, ArithmeticError) as exc:  # NaN, lone surrogates, ...
+        raise ValueError(f"JSON jsonb cannot hold ({exc})") from None

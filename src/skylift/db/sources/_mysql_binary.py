@@ -27,12 +27,13 @@ from pymysql import err
 from pymysql.constants import COMMAND, FIELD_TYPE
 from pymysql.protocol import FieldDescriptorPacket
 
-from skylift.db import _accel, pgtext
-from skylift.db.records import numeric_binary
+from skylift.db import _accel
+from skylift.db.records import RecordStream, jsonb_binary, numeric_binary
 from skylift.db.schema import Column, Table
+from skylift.db.sources._mysql_csv import char_width
 from skylift.db.sources._mysql_sql import quote
 from skylift.db.sources._mysql_values import Bad
-from skylift.db.values import MASK, digest_records
+from skylift.db.values import MASK
 
 INTS = {FIELD_TYPE.TINY, FIELD_TYPE.SHORT, FIELD_TYPE.INT24, FIELD_TYPE.LONG,
         FIELD_TYPE.LONGLONG, FIELD_TYPE.YEAR}  # fmt: skip
@@ -51,8 +52,6 @@ WIRE: dict[str, set[int]] = {
 }  # fmt: skip
 BINARY_CHARSET = 63
 UNSIGNED = 32  # the column definition's UNSIGNED_FLAG
-INT_TARGETS = {"smallint": "h", "integer": "i", "bigint": "l"}
-CHAR = re.compile(r"char\(\d+\)")
 NUMERIC = re.compile(r"numeric\((\d+)(?:,(\d+))?\)")
 _READ = 1 << 20
 
@@ -98,7 +97,7 @@ def target(col: Column) -> str | None:
         return simple[col.kind]
     if col.kind == "text" and TEXTS.fullmatch(pg):
         return "s"
-    if col.kind == "text" and CHAR.fullmatch(pg) and int(pg[5:-1]) < 256:
+    if 0 < char_width(col) < 256:
         return "c"  # PostgreSQL pads it with spaces; MySQL sends it trimmed
     return None
 
@@ -111,7 +110,7 @@ def binary_able(table: Table) -> bool:
 def scale(col: Column) -> int:
     """The display scale of a numeric(p,s) column, the length of a char(n) one, else 0."""
     if target(col) == "c":
-        return int(col.pg_type[5:-1])
+        return char_width(col)
     typed = NUMERIC.fullmatch(col.pg_type) if col.kind == "numeric" else None
     return int(typed.group(2) or 0) if typed else 0
 
@@ -250,13 +249,6 @@ def _int(fmt: str, pg_type: str) -> Callable[[str], bytes]:
     return encode
 
 
-def _jsonb(text: str) -> bytes:
-    try:
-        return b"\x01" + pgtext.jsonb(text).encode()
-    except (ValueError, TypeError, ArithmeticError) as exc:  # NaN, lone surrogates, ...
-        raise ValueError(f"JSON jsonb cannot hold ({exc})") from None
-
-
 ENCODERS: dict[str, Callable[[Any], bytes]] = {
     "h": _int(">h", "smallint"),
     "y": _int(">h", "smallint"),
@@ -274,7 +266,7 @@ ENCODERS: dict[str, Callable[[Any], bytes]] = {
     "s": lambda v: v.encode(),
     "e": lambda v: v.encode(),
     "x": bytes,
-    "j": _jsonb,
+    "j": jsonb_binary,
 }
 
 
@@ -318,16 +310,16 @@ class Stream:
                  again: Callable[[list[int]], Iterator[tuple[list[bytes], list[Any]]]]) -> None:  # fmt: skip
         self.start, self.again = start, again
         self.rows: Any = None
-        self.extra = 0
+        self.skipped: RecordStream | None = None
 
     def __iter__(self) -> Iterator[tuple[bytes, int]]:
         fast, self.rows = self.start()
         yield from fast
         keys = list(self.rows.unusual)
         if keys:
-            for recs, _rows in self.again(keys):
-                self.extra += digest_records(recs)
-                yield b"".join(recs), len(recs)
+            self.skipped = RecordStream(self.again(keys))
+            yield from self.skipped
 
     def digest(self) -> int:
-        return (int(self.rows.digest()) + self.extra) & MASK
+        skipped = self.skipped.digest() if self.skipped else 0
+        return (int(self.rows.digest()) + skipped) & MASK

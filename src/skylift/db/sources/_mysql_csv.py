@@ -101,7 +101,8 @@ def field_sql(col: Column) -> str | None:
             return None
         value = f"IF(LOCATE(',', {q}) > 0, CONCAT('\"{{', {q}, '}}\"'), CONCAT('{{', {q}, '}}'))"
     elif col.kind == "text":  # char(n): padded, as PostgreSQL prints it
-        text = f"RPAD({q}, {_char_width(col)}, ' ')" if _char_width(col) else q
+        width = char_width(col)
+        text = f"RPAD({q}, {width}, ' ')" if width else q
         value = f"CONCAT('\"', REPLACE({text}, '\"', '\"\"'), '\"')"
     elif col.pg_type == "geometry":  # PostGIS prints hex EWKB: _mysql_values.ewkb_hex in SQL
         h = f"HEX({q})"
@@ -134,7 +135,7 @@ def python_formats(col: Column) -> tuple[Fmt, Fmt]:
     return fmt, fmt
 
 
-def _char_width(col: Column) -> int:
+def char_width(col: Column) -> int:
     """n of a char(n) column (PostgreSQL pads its values with spaces to n), else 0."""
     found = re.fullmatch(r"(?:char|character)\((\d+)\)", col.pg_type.lower().strip())
     return int(found.group(1)) if found and col.kind == "text" else 0
@@ -142,8 +143,8 @@ def _char_width(col: Column) -> int:
 
 def _value_format(col: Column) -> Fmt:
     kind = col.kind
-    if kind == "text" and _char_width(col):
-        width = _char_width(col)
+    if kind == "text" and char_width(col):
+        width = char_width(col)
         return lambda v: pgtext.csv_text(v.ljust(width))
     if kind in ("text",):
         return pgtext.csv_text

@@ -355,7 +355,8 @@ class MySQLReader:
         spec = binary.spec(plan, stmt.fields)
         self._rejects[chunk.id] = []
         if spec is None:  # a column comes in a wire type its target does not read
-            self._give_up(table, stmt)
+            stmt.close()  # nothing executed: the connection stays usable
+            self._give_up(table)
         rows = _accel.fastcopy.MyRows(spec)
         stmt.execute()
         return self._binary_records(table, stmt, rows), rows
@@ -366,16 +367,14 @@ class MySQLReader:
         try:
             yield from binary.records(stmt.conn, stmt, rows)
         except (binary.TooBig, _accel.fastcopy.Unusual):
-            self._give_up(table, stmt)
+            self._give_up(table)
         finally:
             stmt.close()
             if not stmt.conn.open:
-                self._conn = None
+                self._conn = None  # closed with rows on the wire: the next call reconnects
 
-    def _give_up(self, table: Table, stmt: binary.Statement) -> None:
+    def _give_up(self, table: Table) -> None:
         """The accelerator cannot read this table: it goes value by value, for good."""
-        stmt.close()
-        self._conn = None if not stmt.conn.open else self._conn
         self._slow.add(table.name)
         raise SlowPath(table.name)
 

@@ -31,8 +31,8 @@ from psycopg._copy_base import format_row_binary
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 
-from skylift.db import _accel, pgtext
-from skylift.db.records import numeric_binary
+from skylift.db import _accel
+from skylift.db.records import jsonb_binary, numeric_binary
 from skylift.db.schema import Column, Table
 
 # pg_type -> oid; only types whose binary form round-trips byte for byte
@@ -156,18 +156,9 @@ def _numeric(precision: int, scale: int) -> Callable[[Any], bytes]:
     return encode
 
 
-def _jsonb(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        raise ValueError("a binary value in a JSON column")
-    try:
-        return b"\x01" + pgtext.jsonb(str(value)).encode()
-    except (ValueError, TypeError, ArithmeticError) as exc:
-        raise ValueError(f"JSON jsonb cannot hold ({exc})") from None
-
-
 def payload(col: Column) -> Callable[[Any], bytes]:
     typed = numeric_type(col)
-    return _numeric(*typed) if typed else _jsonb
+    return _numeric(*typed) if typed else jsonb_binary
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {

@@ -180,10 +180,11 @@ def records(
 
 def _normal(fields: list[str], cast: str, quoted: bool, normalize: Normalizer | None) -> list[str]:
     values = [None if f == NULL else (_unquote(f) if quoted else f) for f in fields]
-    if normalize is not None and cast.startswith("numeric"):
-        printed = _numeric_locally_first(cast, values, normalize)
+    numeric = pgtext.plain_numeric_printer(cast)  # plain decimals that fit; None: not numeric
+    if normalize is not None and numeric is not None:
+        printed = _locally_first(cast, values, numeric, normalize)
     elif normalize is not None and cast == "jsonb" and _accel.has_jsonb():
-        printed = _json_locally_first(values, normalize)
+        printed = _locally_first(cast, values, _jsonb_locally, normalize)
     elif normalize is not None:
         printed = normalize(cast, values)
     elif cast == "jsonb":
@@ -205,40 +206,22 @@ def _jsonb_or_raw(text: str) -> str:
         return text
 
 
-def _numeric_locally_first(cast: str, values: list[str | None],
-                           normalize: Normalizer) -> list[str | None]:  # fmt: skip
-    """Plain decimals that fit are printed here (pgtext.plain_numeric); the server prints the
-    rest (rounding, exponents, overflow)."""
-    printer = pgtext.plain_numeric_printer(cast)
-    if printer is None:
-        return normalize(cast, values)
-    printed = [None if v is None else printer(v) for v in values]
-    rest = [
-        i
-        for i, (v, p) in enumerate(zip(values, printed, strict=True))
-        if v is not None and p is None
-    ]
+def _locally_first(cast: str, values: list[str | None], local: Callable[[str], str | None],
+                   normalize: Normalizer) -> list[str | None]:  # fmt: skip
+    """Values `local` prints here (None when it does not take one); the server prints the rest."""
+    printed = [None if v is None else local(v) for v in values]
+    rest = [i for i, (v, p) in enumerate(zip(values, printed, strict=True)) if v is not None and p is None]  # fmt: skip
     if rest:
         for i, text in zip(rest, normalize(cast, [values[i] for i in rest]), strict=True):
             printed[i] = text
     return printed
 
 
-def _json_locally_first(values: list[str | None], normalize: Normalizer) -> list[str | None]:
-    """Documents printed as jsonb by the accelerator (csrc/jsonb.c); the server prints what it
-    does not take (what jsonb refuses, or may)."""
-    jsonb = _accel.fastcopy.jsonb
-    printed: list[str | None] = []
-    rest: list[int] = []
-    for i, value in enumerate(values):
-        done = None if value is None else jsonb(value.encode("utf-8", "surrogatepass"))
-        if done is None and value is not None:
-            rest.append(i)
-        printed.append(None if done is None else done.decode())
-    if rest:
-        for i, text in zip(rest, normalize("jsonb", [values[i] for i in rest]), strict=True):
-            printed[i] = text
-    return printed
+def _jsonb_locally(text: str) -> str | None:
+    """A document printed as jsonb by the accelerator (csrc/jsonb.c), or None: it does not
+    take what jsonb refuses (or may)."""
+    done = _accel.fastcopy.jsonb(text.encode("utf-8", "surrogatepass"))
+    return None if done is None else str(done.decode())
 
 
 def _unquote(csv_field: str) -> str:

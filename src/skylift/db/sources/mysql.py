@@ -21,10 +21,10 @@ Decisions (docs/sources.md explains each to users):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ssl
 import threading
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -335,15 +335,16 @@ class MySQLSource:
 
     def _claim_early(self) -> bool:
         """Adopt the schema `start_early` read for the same URL and options, if it did."""
-        early = _EARLY.pop(_early_key(self.url, self.options), None)
-        if early is None:
+        source, thread = _EARLY.pop(_early_key(self.url, self.options), (None, None))
+        if source is None or thread is None:
             return False
-        early.thread.join()
-        if early.failed:
-            early.source.close()
-            return False  # read again here, where its error is reported the normal way
-        self._conn, self._schema = early.source._conn, early.source._schema
-        self.start_position = early.source.start_position
+        thread.join()
+        if source._schema is None:  # it failed: read again here, where the error is reported
+            source.close()
+            return False
+        self._conn, self._schema, self.start_position = (
+            source._conn, source._schema, source.start_position
+        )  # fmt: skip
         return True
 
     def chunks(self, table: Table) -> list[Chunk]:
@@ -377,14 +378,8 @@ class MySQLSource:
             self._conn = None
 
 
-@dataclass
-class _Early:
-    source: MySQLSource
-    thread: threading.Thread
-    failed: bool = False
-
-
-_EARLY: dict[str, _Early] = {}
+# URL and options -> the source reading its schema in a thread, and the thread
+_EARLY: dict[str, tuple[MySQLSource, threading.Thread]] = {}
 
 
 def _early_key(url: str, options: dict[str, Any]) -> str:
@@ -397,17 +392,15 @@ def start_early(url: str, options: dict[str, Any]) -> None:
     later with the same URL and options adopts it."""
     import skylift.db.sources._mysql_schema  # noqa: F401  (imported here, not in the thread)
 
-    early = _Early(MySQLSource(url, options), threading.Thread(daemon=True))
+    source = MySQLSource(url, options)
 
     def run() -> None:
-        try:
-            early.source._read_schema()
-        except Exception:
-            early.failed = True
+        with contextlib.suppress(Exception):  # no schema: the engine reads it again
+            source._read_schema()
 
-    early.thread = threading.Thread(target=run, daemon=True)
-    _EARLY[_early_key(url, options)] = early
-    early.thread.start()
+    thread = threading.Thread(target=run, daemon=True)
+    _EARLY[_early_key(url, options)] = (source, thread)
+    thread.start()
 
 
 @register("mysql", "mariadb")
