@@ -90,6 +90,18 @@ class Interrupted(SkyliftError):
     exit_code = 12
 
 
+class Signalled(KeyboardInterrupt):
+    """SIGINT or SIGTERM, raised in the main thread by the CLI's handler (cli/_app.py).
+
+    A KeyboardInterrupt, so everything unwinds as for Ctrl-C: psycopg cancels the query in
+    progress, transactions roll back, the worker pools kill their workers (db/_pool.py). Not a
+    SkyliftError, so no `except Exception` swallows it. The CLI then reports `Interrupted`."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 EXIT_CODES: dict[str, int] = {
     cls.__name__: cls.exit_code
     for cls in (

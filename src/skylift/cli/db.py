@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,24 +50,29 @@ def migrate_cmd(
     """Copy a database into PostgreSQL, then verify every table. Rerun to resume."""
     from skylift.db import early
 
+    if identifiers not in ("preserve", "lower"):
+        raise UsageError(f"--identifiers {identifiers!r}", "it takes preserve or lower", "")
+    _check_arguments(target, report)  # before anything starts: a typo costs no minutes
     if not dry_run:
         early.begin(source, workdir, target, types)  # works while the engine is imported
     from skylift.cli._progress import RichProgress
     from skylift.db import pipeline as _migrate
 
-    if identifiers not in ("preserve", "lower"):
-        raise UsageError(f"--identifiers {identifiers!r}", "it takes preserve or lower", "")
-    result = _migrate.migrate(
-        source,
-        target,
-        jobs=jobs,
-        types=early.parse_types(types),
-        identifiers="lower" if identifiers == "lower" else "preserve",
-        restart=restart,
-        dry_run=dry_run,
-        workdir=workdir,
-        progress=RichProgress(err),
-    )
+    progress = RichProgress(err)
+    try:
+        result = _migrate.migrate(
+            source,
+            target,
+            jobs=jobs,
+            types=early.parse_types(types),
+            identifiers="lower" if identifiers == "lower" else "preserve",
+            restart=restart,
+            dry_run=dry_run,
+            workdir=workdir,
+            progress=progress,
+        )
+    finally:
+        progress.stop()  # the bars end before an error is printed
     _emit(result, report, json_out)
 
 
@@ -82,19 +88,65 @@ def verify_cmd(
     types: list[str] = typer.Option([], "--type", help="The --type overrides the migration used."),
 ) -> None:
     """Compare row counts and content checksums of every table; name the rows that differ."""
+    _check_arguments(target, report)
     from skylift.cli._progress import RichProgress
     from skylift.db.early import parse_types
     from skylift.db.verify_only import verify_databases
 
-    result = verify_databases(source, target, jobs=jobs, types=parse_types(types),
-                              progress=RichProgress(err))  # fmt: skip
+    progress = RichProgress(err)
+    try:
+        result = verify_databases(source, target, jobs=jobs, types=parse_types(types),
+                                  progress=progress)  # fmt: skip
+    finally:
+        progress.stop()
     _emit(result, report, json_out)
+
+
+def _check_arguments(target: str | None, report: Path | None) -> None:
+    from skylift.db.urls import check_target
+
+    if target is not None:
+        check_target(target)
+    if report is None:
+        return
+    folder = report.parent if str(report.parent) else Path(".")
+    why = ""
+    if report.is_dir():
+        why = "it is a folder"
+    elif not folder.is_dir():
+        why = f"the folder {folder} does not exist"
+    elif not os.access(folder, os.W_OK | os.X_OK) or (
+        report.exists() and not os.access(report, os.W_OK)
+    ):
+        why = "you may not write there"
+    if why:
+        raise UsageError(
+            f"cannot write the report to {report}",
+            why,
+            "give --report a file in a folder that exists and that you may write",
+        )
+
+
+def _write_report(path: Path, data: dict[str, object]) -> None:
+    text = json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n"
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_text(text)
+        partial.replace(path)  # a reader never sees half a report
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(
+            f"cannot write the report to {path}",
+            exc.strerror or str(exc),
+            "free space or pick another --report file, then rerun: the migration itself is "
+            "done, so the rerun only verifies",
+        ) from exc
 
 
 def _emit(result: MigrationReport, report: Path | None, json_out: bool) -> None:
     data = result.as_dict()
     if report:
-        report.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+        _write_report(report, data)
     if json_out:
         print_json(data)
     else:

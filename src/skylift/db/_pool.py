@@ -1,5 +1,11 @@
 """Run chunk tasks in worker processes (SQLite reads and row conversion are CPU-bound Python:
-threads would share one core), with progress reported back through a queue."""
+threads would share one core), with progress reported back through a queue.
+
+Interruptions belong to the main process: workers ignore SIGINT and SIGTERM (Ctrl-C reaches
+the whole process group), so the main process alone decides to stop. It then kills its
+workers: each chunk is one target transaction, so a killed worker leaves nothing half-written,
+and the rerun copies that chunk again.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import gc
 import multiprocessing as mp
 import os
 import queue
+import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -34,7 +41,6 @@ def _die_with_parent() -> None:
     """Linux: end this worker when the main process dies (kill -9 included)."""
     try:
         import ctypes
-        import signal
 
         libc = ctypes.CDLL(None)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -45,6 +51,8 @@ def _die_with_parent() -> None:
 def _init(progress: Any, setup: Callable[..., None], args: tuple[Any, ...]) -> None:
     global _progress_queue
     _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _progress_queue = progress
     _state.clear()
     setup(_state, *args)
@@ -77,27 +85,38 @@ def run(
     ctx = mp.get_context("fork")
     progress = ctx.Queue()
     results: list[Any] = []
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
-                             initargs=(progress, setup, setup_args)) as pool:  # fmt: skip
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
+                               initargs=(progress, setup, setup_args))  # fmt: skip
+    try:
         pending: set[Future[Any]] = {pool.submit(_task, func, *task) for task in tasks}
         if started:
             started()
-        try:
-            while pending:
-                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                _drain(progress, on_progress)
-                for fut in done:
-                    result = fut.result()
-                    results.append(result)
-                    if on_result:
-                        on_result(result)
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
-        finally:
+        while pending:
+            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             _drain(progress, on_progress)
+            for fut in done:
+                result = fut.result()
+                results.append(result)
+                if on_result:
+                    on_result(result)
+    except BaseException:
+        _kill(pool)  # a failed task or an interruption: the other tasks' work is not needed
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _drain(progress, on_progress)
     return results
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now, not after its current task (which would commit a chunk nobody
+    waits for, or read a whole table for a verification already abandoned)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for worker in workers:
+        worker.kill()
+    for worker in workers:
+        worker.join(timeout=10)
 
 
 def _drain(progress: Any, on_progress: Callable[[str, int], None] | None) -> None:

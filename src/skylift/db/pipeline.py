@@ -7,6 +7,7 @@ is done and finishes the rest, then verifies everything.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 import threading
@@ -25,7 +26,7 @@ from skylift.db.report import MigrationReport, Progress
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import SOURCES, Chunk, Source
 from skylift.db.translate import Policy, Step, Translator
-from skylift.db.urls import database_name, mask, scheme_of
+from skylift.db.urls import check_target, database_name, mask, scheme_of
 from skylift.errors import TargetError, UsageError
 
 # relative Python cost of a value by column kind (JSON is parsed and printed in jsonb's form)
@@ -78,6 +79,8 @@ def migrate(
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     started = time.monotonic()
+    if target_url is not None:
+        check_target(target_url)
     options = {
         "types": types or {},
         "jobs": jobs,
@@ -152,10 +155,10 @@ class _Run:
             post = _Background(_post_load, translator, schema, self.target_url, self.jobs)
             try:
                 self._verify(conn, schema, fingerprint, chunks, report, post.start)
+                post.join()
             except BaseException:
-                post.wait()
+                post.cancel()  # an index build left running would hold the exit for minutes
                 raise
-            post.join()
             journal.mark(conn, fingerprint, "loaded_at")
             self._timed("indexes_and_verify", t0)
             report.rejects = journal.reject_summary(conn, fingerprint)
@@ -363,7 +366,8 @@ def _add_foreign_key(conn: psycopg.Connection[Any], step: Step, suffix: str = ""
         conn.execute(step.sql + suffix)
 
 
-def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int) -> None:
+def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: int,
+               stop: _Stop) -> None:  # fmt: skip
     """Every index in parallel, each on its own connection, the biggest table's first (its
     key index first): the chain that follows them — foreign keys, ANALYZE, adopting the key —
     is the longest. Then foreign keys and ANALYZE, each in parallel, and the constraints that
@@ -376,26 +380,60 @@ def _post_load(translator: Translator, schema: Schema, target_url: str, jobs: in
 
     builds = [s for s in steps if s.kind in ("key_index", "index")]
     builds.sort(key=lambda s: (-size(s), s.kind != "key_index"))
-    _parallel(target_url, builds, schema, jobs)
-    _parallel(target_url, [s for s in steps if s.kind == "fk"], schema, jobs)
-    _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs)
-    with _connect(target_url) as own:
+    _parallel(target_url, builds, schema, jobs, stop)
+    _parallel(target_url, [s for s in steps if s.kind == "fk"], schema, jobs, stop)
+    _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs, stop)
+    with stop.watch(_connect(target_url)) as own:
         for step in steps:  # the ones that lock a table wait for its readers: last
             if step.kind not in ("key_index", "index", "fk", "analyze"):
+                stop.check()
                 _run_step(own, step, schema)
 
 
+class _Stop:
+    """Tells the post-load steps to stop: no new step starts, and the ones running are
+    cancelled on the server (a rerun builds what is missing: every step checks first)."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.lock = threading.Lock()
+        self.conns: list[psycopg.Connection[Any]] = []
+
+    def watch(self, conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+        with self.lock:
+            self.conns.append(conn)
+        if self.event.is_set():
+            conn.cancel_safe()
+        return conn
+
+    def check(self) -> None:
+        if self.event.is_set():
+            raise _Stopped
+
+    def set(self) -> None:
+        self.event.set()
+        with self.lock:
+            for conn in self.conns:
+                with contextlib.suppress(psycopg.Error):
+                    conn.cancel_safe(timeout=5)
+
+
+class _Stopped(Exception):
+    """The post-load steps were told to stop (see _Stop)."""
+
+
 class _Background:
-    """Run a function in a thread; join() re-raises what it raised."""
+    """Run func(*args, stop) in a thread; join() re-raises what it raised, cancel() stops it."""
 
     def __init__(self, func: Callable[..., None], *args: Any) -> None:
         self.error: BaseException | None = None
         self.started = False
+        self.stop = _Stop()
         self.thread = threading.Thread(target=self._run, args=(func, args), daemon=True)
 
     def _run(self, func: Callable[..., None], args: tuple[Any, ...]) -> None:
         try:
-            func(*args)
+            func(*args, self.stop)
         except BaseException as exc:
             self.error = exc
 
@@ -404,7 +442,9 @@ class _Background:
             self.started = True
             self.thread.start()
 
-    def wait(self) -> None:
+    def cancel(self) -> None:
+        """Stop the steps (the run failed or was interrupted) and wait for the thread."""
+        self.stop.set()
         if self.started:
             self.thread.join()
 
@@ -415,22 +455,28 @@ class _Background:
             raise self.error
 
 
-def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int) -> None:
+def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int, stop: _Stop) -> None:
     """Run steps on `jobs` connections."""
     local = threading.local()
     opened: list[psycopg.Connection[Any]] = []
 
     def run(step: Step) -> None:
+        stop.check()
         if not hasattr(local, "conn"):
-            local.conn = _connect(target_url)
+            local.conn = stop.watch(_connect(target_url))
             local.conn.execute("SET maintenance_work_mem = '256MB'")
             opened.append(local.conn)
         _run_step(local.conn, step, schema)
 
     try:
         with ThreadPoolExecutor(max(1, jobs)) as pool:
-            for future in [pool.submit(run, step) for step in steps]:
-                future.result()
+            futures = [pool.submit(run, step) for step in steps]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                stop.set()  # the other steps would run to the end before the pool's exit
+                raise
     finally:
         for conn in opened:
             conn.close()

@@ -6,7 +6,7 @@ from skylift.db import journal, verify
 from skylift.db._pool import default_jobs
 from skylift.db.pipeline import _connect, open_source
 from skylift.db.report import MigrationReport, Progress
-from skylift.db.urls import mask
+from skylift.db.urls import check_target, mask
 
 
 def verify_databases(
@@ -19,6 +19,7 @@ def verify_databases(
 ) -> MigrationReport:
     """Compare every table of source and target: counts, checksums, differing keys."""
     progress = progress or Progress()
+    check_target(target_url)
     source = open_source(source_url, {"types": types or {}})
     try:
         progress.phase("reading and profiling the source schema")

@@ -1,0 +1,69 @@
+"""Ctrl-C and SIGTERM during `skylift db migrate`: exit 12 with a message, and the rerun resumes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.db.sqlite_fixtures import make_big_db
+
+ROWS = 400_000
+
+
+def _wait_for_a_chunk(proc: subprocess.Popen[str], pg_url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with psycopg.connect(pg_url) as conn:
+                done = conn.execute("SELECT count(*) FROM skylift.progress").fetchone()
+            if done and done[0] >= 1:
+                return
+        except psycopg.Error:
+            pass
+        time.sleep(0.05)
+    pytest.fail("the migration finished before it could be interrupted: make the table bigger")
+
+
+@pytest.mark.parametrize(
+    ("signum", "words"), [(signal.SIGINT, "Ctrl-C (SIGINT)"), (signal.SIGTERM, "SIGTERM")]
+)
+def test_interrupted_copy_exits_12_and_the_rerun_resumes(
+    tmp_path: Path, pg_url: str, signum: int, words: str
+) -> None:
+    db = make_big_db(tmp_path / "big.db", ROWS)
+    args = ["db", "migrate", str(db), pg_url, "--workdir", str(tmp_path / "wd")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skylift", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a signal to this process only, as `kill PID` sends it
+    )
+    _wait_for_a_chunk(proc, pg_url)
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 12, err
+    assert time.monotonic() - sent < 15  # the workers were stopped, not waited for
+    assert f"interrupted by {words}" in err and "rerun the same command" in err
+    assert f"skylift db migrate {db}" in err and "Traceback" not in err
+    with psycopg.connect(pg_url) as conn:
+        kept = conn.execute("SELECT count(*) FROM log").fetchone()
+        busy = conn.execute(  # nothing of the interrupted run still works on the server
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert kept and 0 < kept[0] < ROWS and busy == (0,)
+    rerun = subprocess.run([sys.executable, "-m", "skylift", *args, "--json"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads(rerun.stdout)
+    assert report["resumed"] and report["rows"] == ROWS and report["status"] == "ok"
+    assert all(v["ok"] for v in report["verification"])
