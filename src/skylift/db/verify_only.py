@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from skylift.db import journal, verify
+from skylift.db._ddl import connect
 from skylift.db._pool import default_jobs
-from skylift.db.pipeline import _connect, open_source
+from skylift.db.pipeline import open_source
 from skylift.db.report import MigrationReport, Progress
 from skylift.db.urls import check_target, mask
 
@@ -24,7 +25,7 @@ def verify_databases(
     try:
         progress.phase("reading and profiling the source schema")
         schema = source.read_schema()
-        with _connect(target_url) as conn:
+        with connect(target_url) as conn:
             run = journal.find_run(conn)
             refused = {}
             if run:
