@@ -51,6 +51,7 @@ def backup(source: Path, target: Path) -> None:
     partial = target.with_suffix(".partial")
     for stale in (partial, target.with_name(target.name + "-wal"), durable(target)):
         stale.unlink(missing_ok=True)
+    _create_private(partial)
     src = open_readonly(source)
     dst = sqlite3.connect(partial)
     try:
@@ -62,6 +63,13 @@ def backup(source: Path, target: Path) -> None:
         dst.close()
         src.close()
     os.replace(partial, target)
+
+
+def _create_private(path: Path) -> None:
+    """Create the copy empty and 0600 before SQLite writes into it: a copy of the database that
+    only its owner may read, never wider than the source (whose owner reads it), whatever the
+    umask would give."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 class Sync:
