@@ -163,7 +163,7 @@ def test_embedded_default_target(tmp_path: Path) -> None:
     result = skylift("db", "migrate", str(db), "--workdir", str(tmp_path / "wd"))
     try:
         assert result.returncode == 0, result.stderr
-        assert "postgresql://postgres@127.0.0.1:" in result.stdout and "/shop" in result.stdout
+        assert "postgresql://postgres:***@127.0.0.1:" in result.stdout and "/shop" in result.stdout
     finally:
         from skylift.cloud import embedded_pg
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,7 +25,7 @@ class RichProgress(ProgressEvents):
 
     def phase(self, name: str) -> None:
         self.stop()
-        self.console.print(f"[bold cyan]·[/] {name}", highlight=False)
+        self.console.print(f"[bold cyan]·[/] {escape(name)}", highlight=False)
 
     def start_table(self, table: str, total: int, done: int) -> None:
         if not self.console.is_terminal:
@@ -39,7 +40,9 @@ class RichProgress(ProgressEvents):
                 console=self.console,
             )
             self.bars.start()
-        self.tasks[table] = self.bars.add_task(table[:24], total=max(total, 1), completed=done)
+        self.tasks[table] = self.bars.add_task(
+            escape(table[:24]), total=max(total, 1), completed=done
+        )
 
     def advance(self, table: str, rows: int) -> None:
         if self.bars is not None and table in self.tasks:

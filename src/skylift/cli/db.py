@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,7 @@ def migrate_cmd(
         raise UsageError(f"--identifiers {identifiers!r}", "it takes preserve or lower", "")
     _check_arguments(target, report)  # before anything starts: a typo costs no minutes
     if not dry_run:
+        _prepare_workdir(source, target, workdir)
         early.begin(source, workdir, target, types)  # works while the engine is imported
     from skylift.cli._progress import RichProgress
     from skylift.db import pipeline as _migrate
@@ -73,7 +75,8 @@ def migrate_cmd(
         )
     finally:
         progress.stop()  # the bars end before an error is printed
-    _emit(result, report, json_out)
+    embedded = workdir / "postgres" if target is None and not dry_run else None
+    _emit(result, report, json_out, embedded)
 
 
 @db_app.command("verify")
@@ -100,6 +103,39 @@ def verify_cmd(
     finally:
         progress.stop()
     _emit(result, report, json_out)
+
+
+@db_app.command("stop")
+def stop_cmd(
+    workdir: Path = typer.Option(
+        Path(".skylift"), "--workdir", help="The work folder of the migration."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+) -> None:
+    """Stop the embedded PostgreSQL of a work folder (its data is kept; migrate starts it again)."""
+    from skylift.cloud import embedded_pg
+
+    data_dir = workdir / "postgres"
+    stopped = embedded_pg.stop(data_dir)
+    if json_out:
+        print_json({"stopped": stopped, "data_dir": str(data_dir)})
+    elif stopped:
+        out.print(f"stopped the embedded PostgreSQL of {workdir} (its data stays in {data_dir}; "
+                  "`skylift db migrate` starts it again)", highlight=False, markup=False)  # fmt: skip
+    else:
+        out.print(f"no embedded PostgreSQL runs for {workdir}", highlight=False, markup=False)
+
+
+def _prepare_workdir(source: str, target: str | None, workdir: Path) -> None:
+    """The work folder, private and kept out of git, when this migration uses it: for the
+    embedded target, or a SQLite source's snapshot."""
+    from skylift.db.early import snapshot_folder
+    from skylift.db.urls import scheme_of
+    from skylift.workdir import make_dirs, prepare
+
+    if target is None or scheme_of(source) == "sqlite":
+        prepare(workdir)
+        make_dirs(snapshot_folder(workdir))
 
 
 def _check_arguments(target: str | None, report: Path | None) -> None:
@@ -143,16 +179,41 @@ def _write_report(path: Path, data: dict[str, object]) -> None:
         ) from exc
 
 
-def _emit(result: MigrationReport, report: Path | None, json_out: bool) -> None:
+def _embedded(data_dir: Path, database: str | None) -> dict[str, str] | None:
+    """Where the embedded server is, how to connect and how to stop it (no password shown)."""
+    from skylift.cloud import embedded_pg
+    from skylift.db.urls import mask
+
+    server = embedded_pg.running(data_dir)
+    if server is None:
+        return None
+    db = database or "postgres"
+    return {
+        "url": mask(server.url(db)),
+        "password_file": str(embedded_pg.password_file(server.data_dir)),
+        "psql": server.psql(db),
+        "stop": shlex.join(["skylift", "db", "stop", "--workdir", str(data_dir.parent)]),
+    }
+
+
+def _emit(result: MigrationReport, report: Path | None, json_out: bool,
+          embedded_dir: Path | None = None) -> None:  # fmt: skip
+    from skylift.db.urls import database_name
+
     data = result.as_dict()
+    embedded = _embedded(embedded_dir, database_name(result.target or "")) if embedded_dir else None
+    if embedded:
+        data["embedded_postgres"] = embedded
     if report:
         _write_report(report, data)
     if json_out:
         print_json(data)
     else:
-        from skylift.cli._render_db import render_report
+        from skylift.cli._render_db import render_embedded, render_report
 
         render_report(out, result)
+        if embedded:
+            render_embedded(out, embedded)
     if result.dry_run:
         return
     if not result.verified:
