@@ -17,6 +17,7 @@ def user_schema_filter(alias: str = "n") -> str:
     return (
         f"{alias}.nspname NOT LIKE 'pg\\_%' AND {alias}.nspname <> 'information_schema'"
         f" AND {alias}.nspname <> 'heroku_ext'"
+        f" AND {alias}.nspname <> 'skylift'"  # the journal of a database skylift migrated into
         f" AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {alias}.oid"
         "   AND d.deptype = 'e')"
     )
