@@ -17,7 +17,8 @@ Exit codes (stable, documented in docs/exit-codes.md):
     9   refused to overwrite a file the user owns (use --force)
     10  migration finished, but some values were kept in the reject table
     11  verification found a difference between source and target
-    12  interrupted (Ctrl-C): rerun the same command to continue
+    12  interrupted (Ctrl-C, SIGTERM): rerun the same command to continue
+    13  the work folder (--workdir, .skylift/) cannot be written: read-only, full, not yours
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ class Interrupted(SkyliftError):
     exit_code = 12
 
 
+class WorkdirError(SkyliftError):
+    """skylift's own folder on this machine (snapshots, embedded servers) cannot be written."""
+
+    exit_code = 13
+
+
 class Signalled(KeyboardInterrupt):
     """SIGINT or SIGTERM, raised in the main thread by the CLI's handler (cli/_app.py).
 
@@ -116,5 +123,6 @@ EXIT_CODES: dict[str, int] = {
         RowsRejected,
         VerificationFailed,
         Interrupted,
+        WorkdirError,
     )
 }

@@ -9,11 +9,13 @@ leaves it out of images). `skylift db migrate` and `skylift up` both start here.
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
 import shutil
 import subprocess
 from pathlib import Path
+
+from skylift.errors import WorkdirError
 
 IGNORE_COMMENT = "# skylift's work folder: a copy of the database, server data, Terraform state"
 
@@ -27,10 +29,26 @@ def make_dirs(path: Path) -> list[Path]:
         missing.append(folder)
     created = []
     for folder in reversed(missing):
-        with contextlib.suppress(FileExistsError):
+        try:
             folder.mkdir(mode=0o700)
             created.append(folder)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise unwritable(folder, exc) from exc
     return created
+
+
+def unwritable(folder: Path, exc: OSError) -> WorkdirError:
+    """The error for a work folder that cannot be written (read-only, full, not ours)."""
+    full = exc.errno == errno.ENOSPC
+    return WorkdirError(
+        f"the work folder {folder} is full" if full else f"cannot write to {folder}",
+        exc.strerror or str(exc),
+        ("free space there, or " if full else "")
+        + "pass --workdir a folder on a disk you may write to, with room for a copy of the "
+        "database",
+    )
 
 
 def prepare(workdir: Path) -> Path:

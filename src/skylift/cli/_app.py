@@ -6,6 +6,7 @@ Results go to stdout, progress and errors to stderr (so `--json` output stays pa
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 import signal
@@ -58,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     _state["traceback"] = "--traceback" in args
     _state["signal"] = None
     _handle_signals()
+    if not _state["traceback"]:
+        # psycopg logs what it ignores while a failed COPY unwinds ("error ignored terminating
+        # <Copy>"): the one message that follows says what happened
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
+        logging.getLogger("psycopg").propagate = False
     try:
         # standalone mode: click prints usage errors itself and exits 2
         app(args=argv, prog_name="skylift")

@@ -72,6 +72,16 @@ def target_failure(exc: psycopg.Error, where: str, doing: str) -> SkyliftError:
     return TargetError(f"{what} ({doing})", f"{where} said: {message}", fix)
 
 
+def server_gone(exc: psycopg.Error) -> bool:
+    """The server went away (shut down, crashed, killed, the network dropped)."""
+    state = exc.sqlstate or ""
+    return (
+        state in ("57P01", "57P02")
+        or state.startswith("08")
+        or (isinstance(exc, psycopg.OperationalError) and not state)
+    )
+
+
 def refused_step(exc: psycopg.Error, where: str, object_name: str, sql: str) -> SkyliftError:
     """A DDL statement the target refused: an extension's advice only where one is missing."""
     state = exc.sqlstate or ""

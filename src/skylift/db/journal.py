@@ -3,6 +3,8 @@
 Each chunk is copied in one transaction that also writes its row in skylift.progress, so after a
 kill -9 the target holds exactly the chunks marked done: a rerun skips them and copies the rest.
 Rejected values live in skylift.rejects with their reason, next to the data they belong to.
+skylift.objects lists what each run found in the target (created = false) and what it created
+there (created = true): `--restart` drops exactly the latter, whichever source it came from.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ CREATE TABLE IF NOT EXISTS skylift.progress (
   digest numeric(20) NOT NULL DEFAULT 0,
   done_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (fingerprint, chunk)
+);
+CREATE TABLE IF NOT EXISTS skylift.objects (
+  fingerprint text NOT NULL,
+  kind text NOT NULL,
+  name text NOT NULL,
+  created boolean NOT NULL,
+  PRIMARY KEY (fingerprint, kind, name)
 );
 CREATE TABLE IF NOT EXISTS skylift.rejects (
   id bigserial PRIMARY KEY,
@@ -151,3 +160,78 @@ def refused_keys(conn: psycopg.Connection[Any], fingerprint: str, table: str) ->
         (fingerprint, table),
     ).fetchall()
     return {r[0] for r in rows}
+
+
+# what a run can create in the target: relations, enum and domain types, functions, schemas
+# (indexes, constraints and row types go with their tables; extensions' members are theirs)
+CATALOG = """
+SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                      WHEN 'S' THEN 'sequence' ELSE 'table' END,
+       format('%I.%I', n.nspname, c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {schema}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'type', format('%I.%I', n.nspname, t.typname)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype IN ('e', 'd') AND {schema}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'function', format('%I.%I(%s)', n.nspname, p.proname,
+                          pg_get_function_identity_arguments(p.oid))
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE {schema}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n WHERE {schema}
+  AND n.nspname <> 'public'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = n.oid AND d.deptype = 'e')
+""".format(
+    schema="n.nspname NOT IN ('pg_catalog', 'information_schema', 'skylift') "
+    "AND n.nspname NOT LIKE 'pg\\_%'"
+)
+DROP_ORDER = ("view", "materialized view", "table", "sequence", "function", "type", "schema")
+
+
+def catalog(conn: psycopg.Connection[Any]) -> set[tuple[str, str]]:
+    """Every object of the target a run could have created: (kind, quoted name)."""
+    return {(kind, name) for kind, name in conn.execute(CATALOG).fetchall()}
+
+
+def record_objects(conn: psycopg.Connection[Any], fingerprint: str,
+                   objects: set[tuple[str, str]], created: bool) -> None:  # fmt: skip
+    if not objects:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO skylift.objects (fingerprint, kind, name, created) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(fingerprint, kind, name, created) for kind, name in sorted(objects)],
+        )
+
+
+def record_created(conn: psycopg.Connection[Any], fingerprint: str) -> None:
+    """Record what the run created since it began (views and the like come after the copy).
+    A run begun before skylift.objects existed has no record of what was there before it:
+    nothing is recorded then (a --restart must never drop what the user made)."""
+    exists = conn.execute("SELECT to_regclass('skylift.objects')").fetchone()
+    if not exists or exists[0] is None:
+        return
+    found = {
+        (k, n)
+        for k, n in conn.execute(
+            "SELECT kind, name FROM skylift.objects WHERE fingerprint = %s", (fingerprint,)
+        ).fetchall()
+    }
+    if found:
+        record_objects(conn, fingerprint, catalog(conn) - found, True)
+
+
+def created_objects(conn: psycopg.Connection[Any]) -> list[tuple[str, str]] | None:
+    """What every run recorded in the target created, in an order they can be dropped in;
+    None when the journal predates skylift.objects."""
+    exists = conn.execute("SELECT to_regclass('skylift.objects')").fetchone()
+    if not exists or exists[0] is None:
+        return None
+    rows = conn.execute("SELECT DISTINCT kind, name FROM skylift.objects WHERE created").fetchall()
+    return sorted(((k, n) for k, n in rows), key=lambda o: DROP_ORDER.index(o[0]))

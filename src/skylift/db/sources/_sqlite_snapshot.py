@@ -1,6 +1,6 @@
 """The SQLite source's snapshot: a consistent copy of the database, read for the whole migration.
 
-Light on purpose (the standard library and skylift.errors only): `start_early` begins the copy
+Light on purpose (the standard library, skylift.errors and skylift.workdir only): `start_early` begins the copy
 in a thread before the command imports the rest of the engine, so the disk copies while Python
 imports (about a fifth of a second on a 130 MB database). The engine then claims that copy, or
 takes its own when there is none.
@@ -9,6 +9,7 @@ takes its own when there is none.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import sqlite3
@@ -16,7 +17,8 @@ import threading
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from skylift.errors import SourceError
+from skylift.errors import SkyliftError, SourceError
+from skylift.workdir import unwritable
 
 
 def parse_url(url: str) -> Path:
@@ -51,18 +53,33 @@ def backup(source: Path, target: Path) -> None:
     partial = target.with_suffix(".partial")
     for stale in (partial, target.with_name(target.name + "-wal"), durable(target)):
         stale.unlink(missing_ok=True)
-    _create_private(partial)
+    try:
+        _create_private(partial)
+    except OSError as exc:
+        raise unwritable(target.parent, exc) from exc
     src = open_readonly(source)
     dst = sqlite3.connect(partial)
     try:
         dst.execute("PRAGMA synchronous = OFF")
         src.backup(dst)
     except sqlite3.DatabaseError as exc:
-        raise corrupt(source, exc) from exc
+        for torn in (partial, partial.with_name(partial.name + "-journal")):
+            torn.unlink(missing_ok=True)
+        raise _copy_failed(source, target.parent, exc) from exc
     finally:
         dst.close()
         src.close()
     os.replace(partial, target)
+
+
+def _copy_failed(source: Path, folder: Path, exc: sqlite3.DatabaseError) -> SkyliftError:
+    """Whose fault: the copy's side (the work folder full or read-only), or the source's."""
+    words = str(exc)
+    if "full" in words:
+        return unwritable(folder, OSError(errno.ENOSPC, f"SQLite says: {words}"))
+    if "readonly" in words or "disk I/O" in words:
+        return unwritable(folder, OSError(errno.EROFS, f"SQLite says: {words}"))
+    return corrupt(source, exc)
 
 
 def _create_private(path: Path) -> None:
@@ -95,11 +112,7 @@ class Sync:
     def wait(self) -> None:
         self.thread.join()
         if self.error is not None:
-            raise SourceError(
-                f"cannot write the snapshot {self.snapshot}",
-                str(self.error),
-                "free space in the work folder (--workdir), then rerun",
-            )
+            raise unwritable(self.snapshot.parent, self.error)
 
 
 def _fsync(path: Path) -> None:
@@ -111,6 +124,13 @@ def _fsync(path: Path) -> None:
 
 
 def corrupt(path: Path, exc: Exception) -> SourceError:
+    if "locked" in str(exc):  # not damage: another program holds a lock on it
+        return SourceError(
+            f"{path} is locked by another program",
+            f"SQLite says: {exc} (the app in a long write, or a sqlite3 shell or a backup "
+            "tool with a transaction open)",
+            "wait for it to finish, or stop it, then rerun",
+        )
     return SourceError(
         f"cannot read {path} as a SQLite database",
         f"SQLite says: {exc}",
@@ -144,7 +164,7 @@ class _Early:
         try:
             backup(source, target)
             self.ok = True
-        except (OSError, SourceError, sqlite3.Error):
+        except (OSError, SkyliftError, sqlite3.Error):
             pass  # the engine takes its own copy and reports the failure properly
 
     def finished(self) -> bool:
