@@ -144,6 +144,14 @@ def load_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{path} is not valid TOML", str(exc), f"fix the line it names, or delete {path}"
         ) from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path} is not UTF-8 text",
+            f"byte {exc.object[exc.start : exc.start + 1]!r} on line {line} is not UTF-8 "
+            "(TOML files are UTF-8)",
+            "save the file as UTF-8 in your editor, or fix that line",
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read {path}", str(exc), "check the file's permissions") from exc
     values: dict[str, Any] = {}
