@@ -54,6 +54,10 @@ def unwritable(folder: Path, exc: OSError) -> WorkdirError:
 def prepare(workdir: Path) -> Path:
     """Make sure the work folder exists (0700); the first time, keep it out of git."""
     workdir = Path(os.path.abspath(workdir.expanduser()))
+    if workdir.exists() and not workdir.is_dir():
+        raise WorkdirError(
+            f"the work folder {workdir} is a file", "", "pass --workdir a folder (or a new path)"
+        )
     if make_dirs(workdir):
         ignore_in_git(workdir)
     return workdir

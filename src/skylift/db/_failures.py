@@ -112,6 +112,8 @@ CONNECT: list[tuple[str, str, str]] = [
      "create it first (createdb, or CREATE DATABASE name), then rerun"),
     ("no pg_hba.conf entry", "the target's pg_hba.conf does not let this user in from here",
      "add a line for this host and user to pg_hba.conf, or connect from an allowed host"),
+    ("resolve host", "the target's host name does not resolve",
+     "check the host in TARGET (a typo, or a name only your VPN knows)"),
     ("translate host name", "the target's host name does not resolve",
      "check the host in TARGET (a typo, or a name only your VPN knows)"),
     ("Connection refused", "nothing listens at the target's host and port",

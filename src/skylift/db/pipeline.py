@@ -48,7 +48,15 @@ def open_source(url: str, options: dict[str, Any] | None = None) -> Source:
         raise UsageError(f"{engine} sources are not supported yet", str(exc), "") from exc
     scheme = url.split(":", 1)[0].lower() if ":" in url and engine != "sqlite" else "sqlite"
     factory = SOURCES.get(scheme) or SOURCES[engine]
-    return factory(url, options or {})
+    try:
+        return factory(url, options or {})
+    except OSError as exc:  # a file the user running skylift may not read
+        raise SourceError(
+            f"cannot read {exc.filename or mask(url)}",
+            exc.strerror or str(exc),
+            "check its permissions: the user running skylift must be able to read the file "
+            "(and write to its folder when it has a -wal file)",
+        ) from exc
 
 
 def embedded_target(source: Source, workdir: Path) -> str:
