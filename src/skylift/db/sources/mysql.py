@@ -36,6 +36,7 @@ from pymysql.converters import conversions
 
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, register
+from skylift.db.urls import mask
 from skylift.errors import SourceError
 
 # MySQL DATA_TYPE -> (PostgreSQL type, value kind). `{p}`/`{s}`/`{n}` take the column's
@@ -219,11 +220,7 @@ def _tls_arguments(tls: dict[str, str]) -> dict[str, Any]:
 
 
 def mask_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    return mask(url)  # every form: user:password@, ?password=, key=value
 
 
 def _decimal(value: bytes) -> Decimal:

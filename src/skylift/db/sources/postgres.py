@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, register
+from skylift.db.urls import mask
 from skylift.errors import SourceError
 
 # pg type (pg_type.typname of the column's base type) -> value kind compared by verification.
@@ -51,10 +51,7 @@ SESSION = (
 
 
 def mask_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+    return mask(url)  # every form: user:password@, ?password=, key=value
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
