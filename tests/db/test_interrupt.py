@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -54,6 +55,7 @@ def test_interrupted_copy_exits_12_and_the_rerun_resumes(
     assert time.monotonic() - sent < 15  # the workers were stopped, not waited for
     assert f"interrupted by {words}" in err and "rerun the same command" in err
     assert f"skylift db migrate {db}" in err and "Traceback" not in err
+    assert urlsplit(pg_url).password not in err  # the rerun line masks it
     with psycopg.connect(pg_url) as conn:
         kept = conn.execute("SELECT count(*) FROM log").fetchone()
         busy = conn.execute(  # nothing of the interrupted run still works on the server
