@@ -44,6 +44,7 @@ def down(
             stopped.append("embedded PostgreSQL")
         if embedded_mysql.stop(sdir / "mysql"):
             stopped.append("embedded MariaDB")
+        embedded_pg.remove(sdir / "postgres")  # its data may live outside (cloud/_private.py)
         shutil.rmtree(sdir, ignore_errors=True)
     else:
         destroyed = _destroy(root, target, environment, say)

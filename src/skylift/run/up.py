@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skylift import workdir
 from skylift.cloud import secrets as secrets_mod
 from skylift.cloud.terraform import ApplyResult, Terraform
 from skylift.errors import InfraError
@@ -67,6 +68,7 @@ def up(
     plan = load_plan(root)
     bp: Blueprint = plan.blueprint
     _ensure_generated(root, bp, say)
+    workdir.prepare(root / ".skylift")  # private, kept out of git: it holds a copy of the data
     tgt = open_target(root, target, bp.app, environment, bp.region)
     journal = Journal(root / ".skylift" / "journal.jsonl")
     journal.record("up", "started", target=target, environment=environment)
