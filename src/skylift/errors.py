@@ -7,9 +7,9 @@ Exit codes (stable, documented in docs/exit-codes.md):
 
     0   success
     1   unexpected internal error (a bug: please report it with --traceback)
-    2   usage error (bad option, bad argument)
-    3   source problem (file missing, corrupt, not a database, cannot connect)
-    4   target problem (cannot connect, not empty, permission denied)
+    2   usage error (bad option, bad argument, a TARGET that is not PostgreSQL)
+    3   source problem (missing, unreadable, corrupt, locked, empty, cannot connect)
+    4   target problem (cannot connect, refused: permission, read-only, disk full; lost)
     5   missing tool (terraform, provider mirror, database server binaries)
     6   repository problem (no app found, unreadable)
     7   configuration problem (skylift.toml invalid)
