@@ -69,3 +69,27 @@ def test_interrupted_copy_exits_12_and_the_rerun_resumes(
     report = json.loads(rerun.stdout)
     assert report["resumed"] and report["rows"] == ROWS and report["status"] == "ok"
     assert all(v["ok"] for v in report["verification"])
+
+
+def test_cancelled_post_load_steps_stop_on_the_server(pg_url: str) -> None:
+    """An index build running when the run is interrupted is cancelled, not waited for."""
+    from skylift.db._ddl import Background, _parallel
+    from skylift.db.schema import Schema
+    from skylift.db.translate import Step
+
+    slow = [Step("SELECT pg_sleep(60)", f"slow {i}", kind="ddl") for i in range(4)]
+
+    def steps(url: str, stop: object) -> None:
+        _parallel(url, slow, Schema(), 2, stop)  # type: ignore[arg-type]
+
+    post = Background(steps, pg_url)
+    post.start()
+    time.sleep(1.0)
+    began = time.monotonic()
+    post.cancel()
+    assert time.monotonic() - began < 10
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'"
+        ).fetchone()
+    assert row == (0,)
