@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -248,3 +252,80 @@ def test_a_work_folder_read_only_or_full(tmp_path: Path, pg_url: str, options: s
     assert result.returncode == 13, result.stderr
     assert words in result.stderr and "restore it from a backup" not in result.stderr
     assert leftovers == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small file system needs root")
+def test_a_full_target_disk_then_a_rerun_resumes(tmp_path: Path, pg_url: str) -> None:
+    """The target's tables on a 12 MB file system (a tablespace): the copy fills it."""
+    from tests.db.sqlite_fixtures import make_big_db
+
+    db = make_big_db(tmp_path / "big.db", 300_000)
+    base = Path(tempfile.mkdtemp(prefix="skylift-disk-"))  # the server's user must reach it
+    base.chmod(0o711)
+    mount = base / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m,mode=0700", "tmpfs", str(mount)],
+                   check=True)  # fmt: skip
+    name = urlsplit(pg_url).path.strip("/")
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            owner = conn.execute("SELECT current_setting('data_directory')").fetchone()
+            shutil.chown(mount, Path(owner[0]).owner() if owner else "root")
+            conn.execute(f"CREATE TABLESPACE {name} LOCATION '{mount}'")
+            conn.execute(f"ALTER DATABASE {name} SET default_tablespace = {name}")
+        full = skylift("db", "migrate", str(db), pg_url, cwd=tmp_path)
+        assert full.returncode == 4, full.stderr
+        assert "the target's disk is full (copying rows)" in full.stderr
+        assert "Traceback" not in full.stderr and "internal error" not in full.stderr
+        subprocess.run(["mount", "-o", "remount,size=200m", str(mount)], check=True)
+        rerun = skylift("db", "migrate", str(db), pg_url, "--json", cwd=tmp_path)
+        assert rerun.returncode == 0, rerun.stderr
+        assert '"resumed": true' in rerun.stdout and '"rows": 300000' in rerun.stdout
+    finally:
+        with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")  # its tables live there
+            conn.execute(f"DROP TABLESPACE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")  # for the fixture to drop
+        subprocess.run(["umount", str(mount)], check=True)
+        shutil.rmtree(base)
+
+
+def test_the_embedded_server_killed_mid_copy_then_a_rerun_resumes(tmp_path: Path) -> None:
+    from skylift.cloud import embedded_pg
+    from tests.db.sqlite_fixtures import make_big_db
+
+    db = make_big_db(tmp_path / "big.db", 600_000)
+    wd = tmp_path / "wd"
+    args = [sys.executable, "-m", "skylift", "db", "migrate", str(db), "--workdir", str(wd)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            server = embedded_pg.running(wd / "postgres")
+            try:
+                with psycopg.connect(server.url("big")) if server else _nothing() as conn:
+                    done = conn.execute("SELECT count(*) FROM skylift.progress").fetchone()
+                if done and done[0] >= 1:
+                    break
+            except psycopg.Error:
+                pass
+            time.sleep(0.05)
+        assert proc.poll() is None, "the copy ended before the server could be killed"
+        pid = int((wd / "postgres" / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 4, err
+        assert "(copying rows)" in err and "starts the embedded PostgreSQL again" in err
+        assert "Traceback" not in err and "internal error" not in err
+        time.sleep(1)  # the killed server's backends notice and end
+        rerun = subprocess.run([*args, "--json"], capture_output=True, text=True, check=False)
+        assert rerun.returncode == 0, rerun.stderr
+        assert '"resumed": true' in rerun.stdout and '"rows": 600000' in rerun.stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        embedded_pg.remove(wd / "postgres")
+
+
+def _nothing() -> psycopg.Connection[Any]:
+    raise psycopg.OperationalError("not started yet")
