@@ -103,5 +103,8 @@ def test_the_embedded_servers_password_stays_in_its_file(tmp_path: Path) -> None
                       tmp_path) == []  # fmt: skip
         log = (wd / "postgres").resolve() / "server.log"
         assert server.password not in log.read_text(errors="replace")
+        stop = skylift(*shown["stop"].split()[1:], "--json", cwd=tmp_path)  # the line printed
+        assert json.loads(stop.stdout)["stopped"] is True
+        assert embedded_pg.running(wd / "postgres") is None
     finally:
         embedded_pg.stop(wd / "postgres")

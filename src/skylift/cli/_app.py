@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     _state["traceback"] = "--traceback" in args
     _state["signal"] = None
     _handle_signals()
+    # a host that drops packets would hold libpq for minutes: say so after half a minute
+    os.environ.setdefault("PGCONNECT_TIMEOUT", "30")
     if not _state["traceback"]:
         # psycopg logs what it ignores while a failed COPY unwinds ("error ignored terminating
         # <Copy>"): the one message that follows says what happened

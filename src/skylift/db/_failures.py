@@ -120,6 +120,8 @@ CONNECT: list[tuple[str, str, str]] = [
      "check the port in TARGET and that the server runs"),
     ("timeout expired", "the target does not answer",
      "check the host and port in TARGET, and the firewall between"),
+    ("invalid response to SSL negotiation", "what answers at the target's port is not PostgreSQL",
+     "check the host and port in TARGET (PostgreSQL listens on 5432 unless told otherwise)"),
     ("SSL", "the TLS connection to the target failed",
      "check sslmode and the certificates (sslrootcert=...) in TARGET"),
 ]  # fmt: skip
