@@ -112,6 +112,7 @@ def _kill(pool: ProcessPoolExecutor) -> None:
     """Stop every worker now, not after its current task (which would commit a chunk nobody
     waits for, or read a whole table for a verification already abandoned)."""
     pool.shutdown(wait=False, cancel_futures=True)
+    # ProcessPoolExecutor.kill_workers() arrives in Python 3.14; until then, its process table
     workers = list((getattr(pool, "_processes", None) or {}).values())
     for worker in workers:
         worker.kill()

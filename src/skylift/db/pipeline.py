@@ -111,7 +111,8 @@ def migrate(
         run = _Run(source, target_url, jobs, identifiers, workdir, progress)
         report = run.execute(restart)
     except psycopg.Error as exc:
-        failure = _failure(exc, source, target_url or "", run.doing if run else "starting")
+        doing = run.doing if run else "reading the source schema" if dry_run else "starting"
+        failure = _failure(exc, source, target_url or "", doing)
         if embedded and server_gone(exc):
             failure.fix = "rerun the same command: it starts the embedded PostgreSQL again, "
             failure.fix += "and resumes where it stopped"
@@ -265,9 +266,7 @@ class _Run:
     def _prepare(self, conn: psycopg.Connection[Any], restart: bool) -> tuple[bool, str]:
         run = journal.find_run(conn)
         if run and not restart:
-            resumed = self._resume(run)
-            if resumed:
-                return True, resumed
+            return True, self._resume(run)
         if run and restart and run["snapshot"]:
             self.dropped_snapshot = Path(run["snapshot"])
         snapshot_of = getattr(self.source, "take_snapshot", None)
@@ -276,8 +275,8 @@ class _Run:
             self._snapshot(snapshot_of, run)
         return False, self.source.fingerprint()
 
-    def _resume(self, run: dict[str, Any]) -> str | None:
-        """The fingerprint of the run to resume, or why this target cannot be resumed."""
+    def _resume(self, run: dict[str, Any]) -> str:
+        """The fingerprint of the run to resume; or why this target cannot be resumed."""
         finished = "finished" if run["finished_at"] else "unfinished"
         if run["source"] != self.source.display_url:
             raise TargetError(
