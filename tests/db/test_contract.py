@@ -282,12 +282,14 @@ def test_a_full_target_disk_then_a_rerun_resumes(tmp_path: Path, pg_url: str) ->
         assert rerun.returncode == 0, rerun.stderr
         assert '"resumed": true' in rerun.stdout and '"rows": 300000' in rerun.stdout
     finally:
-        with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")  # its tables live there
-            conn.execute(f"DROP TABLESPACE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")  # for the fixture to drop
-        subprocess.run(["umount", str(mount)], check=True)
-        shutil.rmtree(base)
+        try:
+            with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
+                c.execute(f"DROP DATABASE {name} WITH (FORCE)")  # its tables live there
+                c.execute(f"DROP TABLESPACE IF EXISTS {name}")
+                c.execute(f"CREATE DATABASE {name}")  # for the fixture to drop
+        finally:
+            subprocess.run(["umount", str(mount)], check=True)
+            shutil.rmtree(base)
 
 
 def test_the_embedded_server_killed_mid_copy_then_a_rerun_resumes(tmp_path: Path) -> None:
