@@ -331,3 +331,25 @@ def test_the_embedded_server_killed_mid_copy_then_a_rerun_resumes(tmp_path: Path
 
 def _nothing() -> psycopg.Connection[Any]:
     raise psycopg.OperationalError("not started yet")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="root reads every file: the run drops to nobody")  # fmt: skip
+def test_a_source_the_user_may_not_read(tmp_path: Path) -> None:
+    db = make_app_db(tmp_path / "app.db")
+    db.chmod(0o600)  # root's file; the run below is nobody's
+    tmp_path.chmod(0o755)
+    home = Path(tempfile.mkdtemp(prefix="skylift-nobody-"))
+    os.chown(home, 65534, 65534)
+    try:
+        done = subprocess.run(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+             sys.executable, "-m", "skylift", "db", "migrate", str(db),
+             "postgresql://u:p@127.0.0.1:1/x", "--workdir", str(home / "wd")],
+            capture_output=True, text=True, cwd=home, check=False,
+            env={**os.environ, "HOME": str(home)},
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(home)
+    assert done.returncode == 3, done.stderr
+    assert f"cannot read {db}" in done.stderr and "Permission denied" in done.stderr
