@@ -18,6 +18,7 @@ import pwd
 import shutil
 import stat
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -113,6 +114,12 @@ def abandoned(kind: str, running: Callable[[Path], bool]) -> list[Path]:
 
 
 def remove_abandoned(kind: str, running: Callable[[Path], bool]) -> None:
+    base = HOMES / kind
+    stale = time.time() - 3600  # no setup holds a lock for an hour
+    for lock in base.glob("*.lock") if base.is_dir() else []:
+        with contextlib.suppress(OSError):
+            if not lock.with_suffix("").exists() and lock.stat().st_mtime < stale:
+                lock.unlink()
     for home in abandoned(kind, running):
         lock = home.with_name(home.name + ".lock")
         with lock.open("a") as handle:
