@@ -99,6 +99,7 @@ class Config:
     region: str = "us-east-1"
     domain: str = ""
     route53_zone_id: str = ""  # the domain's hosted zone, when it is already in this account
+    dns_delegated: bool = False  # the zone skylift created answers for the domain (NS records)
     sizes: Sizes = field(default_factory=Sizes)
     usage: Usage = field(default_factory=Usage)
     current: Current = field(default_factory=Current)
@@ -113,7 +114,7 @@ class Config:
         return out
 
 
-APP_KEYS = ("name", "tier", "compute", "region", "domain", "route53_zone_id")
+APP_KEYS = ("name", "tier", "compute", "region", "domain", "route53_zone_id", "dns_delegated")
 SECTIONS: dict[str, type] = {"sizes": Sizes, "usage": Usage, "current": Current}
 
 HELP: dict[str, str] = {
@@ -123,6 +124,8 @@ HELP: dict[str, str] = {
     "app.domain": 'e.g. "api.example.com"; empty: the load balancer\'s own DNS name',
     "app.route53_zone_id": "the domain's Route 53 zone if it is in this account; empty: "
     "skylift creates a zone and prints its name servers",
+    "app.dns_delegated": "true once those name servers are NS records for the domain: the "
+    "next apply validates the certificate and serves HTTPS",
     "sizes.cpu": "vCPU per task: 0.25 | 0.5 | 1 | 2 | 4",
     "sizes.memory": "MiB per task (Fargate allows set pairs with cpu)",
     "sizes.arch": "arm64 (Graviton, ~20% cheaper) | x86_64",
