@@ -111,3 +111,13 @@ def test_cutover_and_rollback_are_printed_once_the_cli_has_them(cutover_and_roll
     for command, complete in commands.markdown_commands(md):
         commands.check(command, files, complete)
     assert isinstance(app, typer.Typer)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_the_notes_of_generate_name_only_real_commands(name: str) -> None:
+    _, notes = render_files(
+        Path("/nonexistent"), VARIANTS[name].blueprint, budget_usd=100, github_repository="a/b"
+    )
+    for note in notes:
+        for mention in re.findall(r"\bskylift (?:db |task )?[a-z]+", note):
+            commands.check(mention, {}, complete=False)

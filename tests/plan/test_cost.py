@@ -148,6 +148,45 @@ def test_heroku_is_compared_with_its_list_prices() -> None:
     assert cur["monthly"] == round(sum(x["monthly"] for x in cur["lines"]), 2)
 
 
+def _heroku_app(root: Path, procfile: str, app_json: str | None = None):  # type: ignore[no-untyped-def]
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Procfile").write_text(procfile)
+    if app_json is not None:
+        (root / "app.json").write_text(app_json)
+    return profiles.gengar(str(root))
+
+
+def test_heroku_bill_is_the_declared_formation_and_add_ons(tmp_path: Path) -> None:
+    profile = _heroku_app(
+        tmp_path / "a",
+        "web: node dist/main.js\nworker: node dist/worker.js\nrelease: yarn migrate\n",
+        '{"formation": {"web": {"quantity": 2, "size": "Standard-2X"}, "worker": '
+        '{"quantity": 1, "size": "hobby"}}, "addons": ["heroku-postgresql:standard-2"]}',
+    )
+    cur = make_plan(profile).estimate.current
+    assert cur is not None
+    got = {(x["item"], x["quantity"], x["monthly"]) for x in cur["lines"]}
+    assert got == {
+        ("web dyno standard-2x", 2, 100.0),
+        ("worker dyno basic", 1, 7.0),  # Hobby is now Basic
+        ("heroku postgres standard-2", 1, 200.0),
+    }  # release runs on one-off dynos: not a line
+    assert cur["monthly"] == 307.0
+
+
+def test_heroku_process_types_without_app_json_are_assumed_and_say_so(tmp_path: Path) -> None:
+    profile = _heroku_app(tmp_path / "b", "web: npm start\nworker: npm run worker\n")
+    cur = make_plan(profile).estimate.current
+    assert cur is not None
+    lines_ = {x["item"]: x for x in cur["lines"]}
+    assert set(lines_) == {"web dyno basic", "worker dyno basic", "heroku postgres essential-0"}
+    assert "size assumed" in lines_["worker dyno basic"]["evidence"]
+    assert lines_["heroku postgres essential-0"]["evidence"] == "plan assumed"
+    # the owner's word in skylift.toml wins over the assumption
+    owned = make_plan(profile, {}, {"current.heroku_dyno": "standard-1x"}).estimate.current
+    assert owned is not None and "web dyno standard-1x" in {x["item"] for x in owned["lines"]}
+
+
 def test_a_given_current_cost_wins() -> None:
     p = make_plan(profiles.pantrypal(), {}, {"current.monthly_cost": 10.0})
     assert p.estimate.current["monthly"] == 10.0

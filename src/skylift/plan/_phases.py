@@ -32,6 +32,10 @@ def available() -> frozenset[str]:
     return frozenset(out)
 
 
+# reads the state `skylift up --target aws` wrote (backend.hcl holds its bucket and key)
+_INIT = "terraform -chdir=infra init -backend-config=backend.hcl"
+
+
 def _phase(title: str, step: str, *commands: str) -> dict[str, Any]:
     return {"title": title, "steps": [step], "commands": list(commands)}
 
@@ -119,14 +123,15 @@ def _files_phase(bp: Blueprint) -> list[dict[str, Any]]:
             _phase(
                 "Copy the stored files",
                 step + " Copy the folder named in Code changes with `aws s3 sync FOLDER` to it.",
-                "terraform -chdir=infra init -backend-config=backend.hcl",
+                _INIT,
+                "terraform -chdir=infra output -raw uploads_bucket",
             )
         ]
     return [
         _phase(
             "Copy the stored files",
             step,
-            "terraform -chdir=infra init -backend-config=backend.hcl",
+            _INIT,
             *(f"aws s3 sync {shlex.quote(f)} {bucket}" for f in folders),
         )
     ]
@@ -148,7 +153,7 @@ def _cutover(bp: Blueprint) -> dict[str, Any]:
             "then set dns_delegated = true under [app] in skylift.toml, run `skylift generate .` "
             "and `skylift up --target aws` again for HTTPS."
         )
-        commands = ["terraform -chdir=infra output name_servers"]
+        commands = [_INIT, "terraform -chdir=infra output name_servers"]
     elif dns is not None:
         how = (
             f"{bp.domain} already points at the load balancer (Route 53 alias record in zone "
@@ -160,7 +165,7 @@ def _cutover(bp: Blueprint) -> dict[str, Any]:
             "Point your domain (CNAME) at the load balancer's name (Terraform output "
             "load_balancer_dns), with a low TTL set a day before."
         )
-        commands = ["terraform -chdir=infra output -raw load_balancer_dns"]
+        commands = [_INIT, "terraform -chdir=infra output -raw load_balancer_dns"]
     return _phase(
         "Cut over",
         "After the final data copy, move the traffic: " + how + " Watch the alarms and the "
