@@ -87,8 +87,17 @@ def alarms(cfg: Config, bp: Blueprint) -> list[dict[str, Any]]:
     CPU."""
     if cfg.compute != "fargate":
         return []
+    out = _load_balancer()
+    if bp.database:
+        out += _database()
+    if cfg.tier == "production":
+        out += _production(bp)
+    return out
+
+
+def _load_balancer() -> list[dict[str, Any]]:
     elb = "AWS/ApplicationELB"
-    out = [
+    return [
         _error_rate(),
         _alarm(
             "latency_p95",
@@ -116,45 +125,44 @@ def alarms(cfg: Config, bp: Blueprint) -> list[dict[str, Any]]:
             missing="notBreaching",
         ),
     ]
-    if bp.database:
-        rds = "AWS/RDS"
-        out += [
-            _alarm(
-                "db_cpu",
-                "db-cpu",
-                "Database CPU above 80% for 10 minutes",
-                "db",
-                rds,
-                "CPUUtilization",
-                threshold=80,
-                periods=2,
-            ),
-            _alarm(
-                "db_storage",
-                "db-free-storage",
-                "Less than 2 GiB of database storage left",
-                "db",
-                rds,
-                "FreeStorageSpace",
-                threshold=2147483648,
-                comparison=LT,
-                statistic="Minimum",
-            ),
-            _alarm(
-                "db_connections",
-                "db-connections",
-                "Database connections above var.db_max_connections_alarm",
-                "db",
-                rds,
-                "DatabaseConnections",
-                threshold_var="db_max_connections_alarm",
-                statistic="Maximum",
-                periods=2,
-            ),
-        ]
-    if cfg.tier == "production":
-        out += _production(bp)
-    return out
+
+
+def _database() -> list[dict[str, Any]]:
+    rds = "AWS/RDS"
+    return [
+        _alarm(
+            "db_cpu",
+            "db-cpu",
+            "Database CPU above 80% for 10 minutes",
+            "db",
+            rds,
+            "CPUUtilization",
+            threshold=80,
+            periods=2,
+        ),
+        _alarm(
+            "db_storage",
+            "db-free-storage",
+            "Less than 2 GiB of database storage left",
+            "db",
+            rds,
+            "FreeStorageSpace",
+            threshold=2147483648,
+            comparison=LT,
+            statistic="Minimum",
+        ),
+        _alarm(
+            "db_connections",
+            "db-connections",
+            "Database connections above var.db_max_connections_alarm",
+            "db",
+            rds,
+            "DatabaseConnections",
+            threshold_var="db_max_connections_alarm",
+            statistic="Maximum",
+            periods=2,
+        ),
+    ]
 
 
 def _production(bp: Blueprint) -> list[dict[str, Any]]:

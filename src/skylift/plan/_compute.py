@@ -361,49 +361,54 @@ def cron_decision(cfg: Config, bp: Blueprint) -> Decision | None:
     if not crons:
         return None
     in_process = [j for j in crons if j["in_process"]]
-    alternatives = {
-        "in-process scheduler on every web task": "runs once per task: twice with two tasks",
-        "cron on a server": "there is no server to own",
-    }
-    if in_process and bp.has("cron_service"):
-        svc = bp.resource("cron_service")
-        assert svc is not None
+    if in_process:
+        return _in_process_decision(cfg, bp, len(in_process))
+    return Decision(
+        "EventBridge Scheduler starts each job as a one-off task",
+        "a job runs exactly once per schedule, whatever the number of web tasks, and a "
+        "deploy does not skip it",
+        _CRON_ALTERNATIVES,
+    )
+
+
+_CRON_ALTERNATIVES = {
+    "in-process scheduler on every web task": "runs once per task: twice with two tasks",
+    "cron on a server": "there is no server to own",
+}
+
+
+def _in_process_decision(cfg: Config, bp: Blueprint, jobs: int) -> Decision:
+    svc = bp.resource("cron_service")
+    if svc is not None:
         ((name, on),) = svc.settings["env"].items()
         off = bp.config_env.get(name, "")
         return Decision(
             f"a one-task cron service runs the in-process scheduler ({name}={on}); the web "
             f"tasks set {name}={off}",
-            f"{len(in_process)} job(s) are scheduled inside the app; exactly one task must run "
-            "them while the web service scales",
+            f"{jobs} job(s) are scheduled inside the app; exactly one task must run them "
+            "while the web service scales",
             {
-                **alternatives,
+                **_CRON_ALTERNATIVES,
                 "EventBridge Scheduler + a one-off task per job": "needs a command per job, "
                 "which the app does not have yet",
             },
         )
-    if in_process and cfg.sizes.max_count == 1:
+    if cfg.sizes.max_count == 1:
         return Decision(
             "keep the in-process scheduler; the web service runs one task (max_count = 1)",
-            f"{len(in_process)} job(s) are scheduled inside the app: with a single task they "
-            "run exactly once, at no extra cost",
+            f"{jobs} job(s) are scheduled inside the app: with a single task they run "
+            "exactly once, at no extra cost",
             {
-                **alternatives,
+                **_CRON_ALTERNATIVES,
                 "a separate cron service": "needs a switch in the app (RUN_CRON=false) that "
                 "turns the scheduler off on the web tasks",
             },
         )
-    if in_process:
-        return Decision(
-            f"the in-process scheduler runs on every web task (up to {cfg.sizes.max_count}): "
-            "each job runs once per task",
-            "the app reads no switch that turns its scheduler off, so no task can be told not "
-            "to run it; read one (for example RUN_CRON, false on the web tasks) and rerun "
-            "`skylift plan`: a one-task cron service then runs the jobs exactly once",
-            {**alternatives, "max_count = 1 in skylift.toml": "exactly once, but no scaling"},
-        )
     return Decision(
-        "EventBridge Scheduler starts each job as a one-off task",
-        "a job runs exactly once per schedule, whatever the number of web tasks, and a "
-        "deploy does not skip it",
-        alternatives,
+        f"the in-process scheduler runs on every web task (up to {cfg.sizes.max_count}): "
+        "each job runs once per task",
+        "the app reads no switch that turns its scheduler off, so no task can be told not "
+        "to run it; read one (for example RUN_CRON, false on the web tasks) and rerun "
+        "`skylift plan`: a one-task cron service then runs the jobs exactly once",
+        {**_CRON_ALTERNATIVES, "max_count = 1 in skylift.toml": "exactly once, but no scaling"},
     )

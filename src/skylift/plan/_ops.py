@@ -19,40 +19,7 @@ INSIGHTS_LOG_GB_PER_TASK = 0.09
 
 
 def operations(cfg: Config, bp: Blueprint, done: list[Resource]) -> list[Resource]:
-    s = cfg.sizes
-    out = [
-        Resource(
-            "kms",
-            "kms",
-            {"alias": f"alias/{bp.app}", "rotation": True, "requests_per_month": 10_000},
-            Decision(
-                "one customer-managed KMS key for the app's logs, images, database, cache, "
-                "backups and secrets",
-                "you control and audit every decryption, and rotation is on; $1 a month",
-                {"AWS-managed keys": "free, but their policy cannot be read or restricted"},
-            ),
-            terraform=["aws_kms_key.main"],
-        ),
-        Resource(
-            "secrets",
-            "ssm",
-            {
-                "path": f"/{bp.app}/",
-                "type": "SecureString",
-                "tier": "Standard",
-                "names": list(bp.secrets),
-                "created_by": "skylift up (values never pass through Terraform)",
-            },
-            count=len(bp.secrets),
-            provisioned=False,
-        ),
-        Resource(
-            "logs",
-            "logs",
-            {"log_group": f"/ecs/{bp.app}", "retention_days": s.log_retention_days},
-            terraform=["aws_cloudwatch_log_group.app"],
-        ),
-    ]
+    out = [_kms(bp), _secrets(bp), _logs(cfg, bp)]
     insights = _container_insights(cfg, done)
     if insights:
         out.append(insights)
@@ -66,33 +33,77 @@ def operations(cfg: Config, bp: Blueprint, done: list[Resource]) -> list[Resourc
             terraform=[f"aws_cloudwatch_metric_alarm.{a['id']}" for a in specs],
         )
     )
-    out.append(
-        Resource(
-            "s3_backups",
-            "s3",
-            {
-                "bucket_prefix": f"{bp.app}-backups-",
-                "versioning": True,
-                "encryption": "aws:kms",
-                "block_public_access": True,
-                "purpose": "database dumps before cutover and skylift's migration artifacts",
-            },
-            terraform=["aws_s3_bucket.backups"],
-        )
-    )
-    out.append(
-        Resource(
-            "budget",
-            "budgets",
-            {
-                "amount_usd": s.budget_monthly_usd or None,  # set from the estimate when 0
-                "thresholds_percent": [80, 100],
-                "forecasted": True,
-            },
-            terraform=["aws_budgets_budget.monthly"],
-        )
-    )
+    out += [_backups(bp), _budget(cfg)]
     return out
+
+
+def _kms(bp: Blueprint) -> Resource:
+    return Resource(
+        "kms",
+        "kms",
+        {"alias": f"alias/{bp.app}", "rotation": True, "requests_per_month": 10_000},
+        Decision(
+            "one customer-managed KMS key for the app's logs, images, database, cache, "
+            "backups and secrets",
+            "you control and audit every decryption, and rotation is on; $1 a month",
+            {"AWS-managed keys": "free, but their policy cannot be read or restricted"},
+        ),
+        terraform=["aws_kms_key.main"],
+    )
+
+
+def _secrets(bp: Blueprint) -> Resource:
+    return Resource(
+        "secrets",
+        "ssm",
+        {
+            "path": f"/{bp.app}/",
+            "type": "SecureString",
+            "tier": "Standard",
+            "names": list(bp.secrets),
+            "created_by": "skylift up (values never pass through Terraform)",
+        },
+        count=len(bp.secrets),
+        provisioned=False,
+    )
+
+
+def _logs(cfg: Config, bp: Blueprint) -> Resource:
+    return Resource(
+        "logs",
+        "logs",
+        {"log_group": f"/ecs/{bp.app}", "retention_days": cfg.sizes.log_retention_days},
+        terraform=["aws_cloudwatch_log_group.app"],
+    )
+
+
+def _backups(bp: Blueprint) -> Resource:
+    return Resource(
+        "s3_backups",
+        "s3",
+        {
+            "bucket_prefix": f"{bp.app}-backups-",
+            "versioning": True,
+            "encryption": "aws:kms",
+            "block_public_access": True,
+            "purpose": "database dumps before cutover and skylift's migration artifacts",
+        },
+        terraform=["aws_s3_bucket.backups"],
+    )
+
+
+def _budget(cfg: Config) -> Resource:
+    return Resource(
+        "budget",
+        "budgets",
+        {
+            # set from the estimate when 0
+            "amount_usd": cfg.sizes.budget_monthly_usd or None,
+            "thresholds_percent": [80, 100],
+            "forecasted": True,
+        },
+        terraform=["aws_budgets_budget.monthly"],
+    )
 
 
 def _container_insights(cfg: Config, done: list[Resource]) -> Resource | None:

@@ -150,21 +150,25 @@ def _front_door(cfg: Config, bp: Blueprint) -> list[Resource]:
             ),
             terraform=["aws_lb.main"],
         ),
-        Resource(
-            "alb_logs",
-            "s3",
-            {
-                "bucket_prefix": f"{bp.app}-alb-logs-",
-                "retention_days": cfg.sizes.log_retention_days,
-                # one gzip file per load balancer node every 5 minutes; a log line of about
-                # 500 bytes compresses to about 50
-                "kb_per_request": 0.05,
-                "nodes": bp.availability_zones,
-                "files_per_hour": 12,
-            },
-            terraform=["aws_s3_bucket.alb_logs"],
-        ),
+        _alb_logs(cfg, bp),
     ]
+
+
+def _alb_logs(cfg: Config, bp: Blueprint) -> Resource:
+    return Resource(
+        "alb_logs",
+        "s3",
+        {
+            "bucket_prefix": f"{bp.app}-alb-logs-",
+            "retention_days": cfg.sizes.log_retention_days,
+            # one gzip file per load balancer node every 5 minutes; a log line of about
+            # 500 bytes compresses to about 50
+            "kb_per_request": 0.05,
+            "nodes": bp.availability_zones,
+            "files_per_hour": 12,
+        },
+        terraform=["aws_s3_bucket.alb_logs"],
+    )
 
 
 def _data(cfg: Config, bp: Blueprint) -> list[Resource]:
