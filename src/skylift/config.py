@@ -119,7 +119,7 @@ SECTIONS: dict[str, type] = {"sizes": Sizes, "usage": Usage, "current": Current}
 
 HELP: dict[str, str] = {
     "app.tier": "starter | production",
-    "app.compute": "fargate | lambda",
+    "app.compute": "fargate (lambda is not generated yet)",
     "app.region": "a region with a price file (skylift/plan/prices/)",
     "app.domain": 'e.g. "api.example.com"; empty: the load balancer\'s own DNS name',
     "app.route53_zone_id": "the domain's Route 53 zone if it is in this account; empty: "
