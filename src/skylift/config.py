@@ -98,6 +98,8 @@ class Config:
     compute: str = "fargate"
     region: str = "us-east-1"
     domain: str = ""
+    route53_zone_id: str = ""  # the domain's hosted zone, when it is already in this account
+    dns_delegated: bool = False  # the zone skylift created answers for the domain (NS records)
     sizes: Sizes = field(default_factory=Sizes)
     usage: Usage = field(default_factory=Usage)
     current: Current = field(default_factory=Current)
@@ -112,14 +114,18 @@ class Config:
         return out
 
 
-APP_KEYS = ("name", "tier", "compute", "region", "domain")
+APP_KEYS = ("name", "tier", "compute", "region", "domain", "route53_zone_id", "dns_delegated")
 SECTIONS: dict[str, type] = {"sizes": Sizes, "usage": Usage, "current": Current}
 
 HELP: dict[str, str] = {
     "app.tier": "starter | production",
-    "app.compute": "fargate | lambda",
+    "app.compute": "fargate (lambda is not generated yet)",
     "app.region": "a region with a price file (skylift/plan/prices/)",
     "app.domain": 'e.g. "api.example.com"; empty: the load balancer\'s own DNS name',
+    "app.route53_zone_id": "the domain's Route 53 zone if it is in this account; empty: "
+    "skylift creates a zone and prints its name servers",
+    "app.dns_delegated": "true once those name servers are NS records for the domain: the "
+    "next apply validates the certificate and serves HTTPS",
     "sizes.cpu": "vCPU per task: 0.25 | 0.5 | 1 | 2 | 4",
     "sizes.memory": "MiB per task (Fargate allows set pairs with cpu)",
     "sizes.arch": "arm64 (Graviton, ~20% cheaper) | x86_64",
@@ -254,6 +260,8 @@ def validate(cfg: Config) -> None:
         _bad("app.name", cfg.name, "lower-case letters, digits and dashes (used in AWS names)")
     if cfg.domain and not re.fullmatch(r"([a-z0-9-]+\.)+[a-z]{2,}", cfg.domain.lower()):
         _bad("app.domain", cfg.domain, "a host name such as api.example.com, or empty")
+    if cfg.route53_zone_id and not re.fullmatch(r"Z[A-Z0-9]{4,31}", cfg.route53_zone_id):
+        _bad("app.route53_zone_id", cfg.route53_zone_id, "a hosted zone id such as Z0123456789ABC")
     if s.cpu not in FARGATE_SIZES:
         _bad("sizes.cpu", s.cpu, "one of 0.25, 0.5, 1, 2, 4 vCPU")
     elif s.memory not in FARGATE_SIZES[s.cpu]:

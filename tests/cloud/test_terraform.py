@@ -38,3 +38,11 @@ def test_override_stays_in_the_working_copy(tmp_path: Path) -> None:
     assert not (infra / terraform.OVERRIDE_FILE).exists()
     tf.sync(None)  # the aws target: no override at all
     assert not (tmp_path / "work" / terraform.OVERRIDE_FILE).exists()
+
+
+def test_worker_services_get_the_drift_override_too() -> None:
+    config = 'resource "aws_ecs_service" "app" {}\nresource "aws_ecs_service" "worker_mail" {}\n'
+    blocks = terraform.drift_blocks(config)
+    assert 'resource "aws_ecs_service" "worker_mail"' in blocks
+    assert "ignore_changes = [task_definition, availability_zone_rebalancing]" in blocks
+    assert blocks.count('resource "aws_ecs_service" "app"') == 1

@@ -4,20 +4,17 @@ forget (NAT hours and GB, every public IPv4 address, logs, Multi-AZ doubling, ..
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from skylift.errors import ConfigError
 from skylift.plan import make_plan
 from skylift.plan.cost import alb_lcu, runs_per_month
 from skylift.plan.prices import load, regions
 from tests.plan import profiles
 
-CASES = [
-    (name, tier, compute)
-    for name in profiles.ALL
-    for tier in ("starter", "production")
-    for compute in ("fargate", "lambda")
-]
+CASES = [(name, tier, "fargate") for name in profiles.ALL for tier in ("starter", "production")]
 
 
 def plan_for(name: str, **cli: object):  # type: ignore[no-untyped-def]
@@ -100,18 +97,94 @@ def test_waf_route53_and_logs_appear_where_they_should() -> None:
     assert not plan_for("tracker").blueprint.has("waf")
 
 
-def test_lambda_uses_api_gateway_and_no_alb_ips() -> None:
-    p = plan_for("pantrypal", compute="lambda")
-    assert p.blueprint.has("api_gateway") and not p.blueprint.has("alb")
-    assert not lines(p, "public_ipv4")
-    # github-api calls GitHub and sends mail: a Lambda in the VPC needs a NAT for that
-    assert plan_for("github-api", compute="lambda").blueprint.resource("nat_gateway").count == 1
+def test_lambda_is_refused_until_it_is_generated(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match="not generated yet") as info:
+        plan_for("pantrypal", compute="lambda")
+    assert info.value.exit_code == 7 and 'compute = "fargate"' in info.value.fix
+    from skylift.cli._app import main
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "package.json").write_text('{"name": "x", "dependencies": {"express": "4.19.2"}}')
+    (app / "index.js").write_text("require('express')().listen(3000)\n")
+    (app / "skylift.toml").write_text('[app]\ncompute = "lambda"\n')
+    assert main(["plan", str(app)]) == 7
+    assert "not generated yet" in capsys.readouterr().err
+    assert (app / "skylift.toml").read_text() == '[app]\ncompute = "lambda"\n'  # untouched
+    assert not (app / "MIGRATION.md").exists()
+
+
+def test_every_alarm_metric_is_priced_and_the_kms_key_flow_and_alb_logs_too() -> None:
+    p = plan_for("gengar", tier="production")
+    alarms = p.blueprint.resource("alarms")
+    assert alarms is not None and len(alarms.settings["alarms"]) == 8
+    (line,) = lines(p, "alarms")
+    assert line.quantity == 10  # the 5xx-rate alarm reads three metrics
+    assert lines(p, "kms")[0].item == "KMS customer-managed key"
+    assert {ln.resource for ln in p.estimate.lines} >= {
+        "flow_logs",
+        "alb_logs",
+        "waf_logs",
+        "container_insights",
+    }
+    assert not lines(plan_for("gengar"), "container_insights")  # starter keeps the free metrics
+
+
+def test_spot_prices_only_the_tasks_beyond_the_on_demand_base() -> None:
+    p = make_plan(profiles.pos_api(), {"app.tier": "production"}, {"sizes.spot": True})
+    svc = lines(p, "ecs_service")
+    assert [ln.item for ln in svc] == [
+        "Fargate vCPU (arm64)",
+        "Fargate memory (arm64)",
+        "Fargate Spot vCPU (arm64)",
+        "Fargate Spot memory (arm64)",
+    ]
+    assert svc[0].quantity == 1 * 0.5 * 730 and svc[2].quantity == 1 * 0.5 * 730
 
 
 def test_heroku_is_compared_with_its_list_prices() -> None:
     cur = plan_for("gengar").estimate.current
     assert cur is not None and cur["host"] == "heroku"
     assert cur["monthly"] == round(sum(x["monthly"] for x in cur["lines"]), 2)
+
+
+def _heroku_app(root: Path, procfile: str, app_json: str | None = None):  # type: ignore[no-untyped-def]
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Procfile").write_text(procfile)
+    if app_json is not None:
+        (root / "app.json").write_text(app_json)
+    return profiles.gengar(str(root))
+
+
+def test_heroku_bill_is_the_declared_formation_and_add_ons(tmp_path: Path) -> None:
+    profile = _heroku_app(
+        tmp_path / "a",
+        "web: node dist/main.js\nworker: node dist/worker.js\nrelease: yarn migrate\n",
+        '{"formation": {"web": {"quantity": 2, "size": "Standard-2X"}, "worker": '
+        '{"quantity": 1, "size": "hobby"}}, "addons": ["heroku-postgresql:standard-2"]}',
+    )
+    cur = make_plan(profile).estimate.current
+    assert cur is not None
+    got = {(x["item"], x["quantity"], x["monthly"]) for x in cur["lines"]}
+    assert got == {
+        ("web dyno standard-2x", 2, 100.0),
+        ("worker dyno basic", 1, 7.0),  # Hobby is now Basic
+        ("heroku postgres standard-2", 1, 200.0),
+    }  # release runs on one-off dynos: not a line
+    assert cur["monthly"] == 307.0
+
+
+def test_heroku_process_types_without_app_json_are_assumed_and_say_so(tmp_path: Path) -> None:
+    profile = _heroku_app(tmp_path / "b", "web: npm start\nworker: npm run worker\n")
+    cur = make_plan(profile).estimate.current
+    assert cur is not None
+    lines_ = {x["item"]: x for x in cur["lines"]}
+    assert set(lines_) == {"web dyno basic", "worker dyno basic", "heroku postgres essential-0"}
+    assert "size assumed" in lines_["worker dyno basic"]["evidence"]
+    assert lines_["heroku postgres essential-0"]["evidence"] == "plan assumed"
+    # the owner's word in skylift.toml wins over the assumption
+    owned = make_plan(profile, {}, {"current.heroku_dyno": "standard-1x"}).estimate.current
+    assert owned is not None and "web dyno standard-1x" in {x["item"] for x in owned["lines"]}
 
 
 def test_a_given_current_cost_wins() -> None:

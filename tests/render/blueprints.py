@@ -3,11 +3,88 @@ so the golden files change only when the renderer does."""
 
 from __future__ import annotations
 
+from skylift.config import Config
+from skylift.plan._alarms import alarms
+from skylift.plan._compute import scheduled_jobs
 from skylift.plan.blueprint import Blueprint, Resource
+
+# What each hand-built resource is built as (plan/ sets Resource.terraform the same way).
+TERRAFORM = {
+    "vpc": ["aws_vpc.main"],
+    "nat_gateway": ["aws_nat_gateway.main"],
+    "alb": ["aws_lb.main"],
+    "ecs_service": ["aws_ecs_service.app"],
+    "ecr": ["aws_ecr_repository.app"],
+    "rds": ["aws_db_instance.main"],
+    "elasticache": ["aws_elasticache_replication_group.main"],
+    "logs": ["aws_cloudwatch_log_group.app"],
+    "waf": ["aws_wafv2_web_acl.main"],
+    "budget": ["aws_budgets_budget.monthly"],
+}
+
+
+def complete(bp: Blueprint) -> Blueprint:
+    """The resources every Blueprint has besides the hand-built ones (what the renderer builds
+    for each is claimed, as render/_ledger.py requires)."""
+    for r in bp.resources:
+        r.terraform = TERRAFORM.get(r.key, r.terraform)
+    cfg = Config(name=bp.app, tier=bp.tier)
+    specs = alarms(cfg, bp)
+    jobs = scheduled_jobs(bp)
+    extra = [
+        Resource(
+            "flow_logs",
+            "logs",
+            {},
+            terraform=["aws_flow_log.main", "aws_cloudwatch_log_group.flow"],
+        ),
+        Resource("alb_logs", "s3", {}, terraform=["aws_s3_bucket.alb_logs"]),
+        Resource("kms", "kms", {}, terraform=["aws_kms_key.main"]),
+        Resource("s3_backups", "s3", {}, terraform=["aws_s3_bucket.backups"]),
+        Resource(
+            "alarms",
+            "cloudwatch",
+            {"alarms": specs},
+            count=len(specs),
+            terraform=[f"aws_cloudwatch_metric_alarm.{a['id']}" for a in specs],
+        ),
+    ]
+    if not bp.has("ecr"):
+        extra.append(Resource("ecr", "ecr", {}, terraform=["aws_ecr_repository.app"]))
+    if jobs:
+        extra.append(
+            Resource(
+                "scheduler",
+                "scheduler",
+                {"jobs": jobs},
+                terraform=[f"aws_scheduler_schedule.{j['id']}" for j in jobs],
+            )
+        )
+    if bp.has("waf"):
+        extra.append(Resource("waf_logs", "logs", {}, terraform=["aws_cloudwatch_log_group.waf"]))
+    if bp.tier == "production":
+        extra.append(
+            Resource("container_insights", "cloudwatch", {}, terraform=["aws_ecs_cluster.main"])
+        )
+    if bp.domain:
+        extra.append(
+            Resource(
+                "route53",
+                "route53",
+                {"zone_id": "", "create_zone": True, "delegated": False},
+                terraform=["aws_route53_zone.main", "aws_acm_certificate.main"],
+            )
+        )
+    bp.resources += extra
+    return bp
 
 
 def production() -> Blueprint:
     """Every feature on: NAT per AZ, Multi-AZ PostgreSQL with pgvector, Valkey, cron, WAF, domain."""
+    return complete(_production())
+
+
+def _production() -> Blueprint:
     return Blueprint(
         app="gengar",
         region="us-east-1",
@@ -116,6 +193,10 @@ def production() -> Blueprint:
 
 def starter() -> Blueprint:
     """The cheapest shape: one task in a public subnet, single-AZ SQLite-migrated PostgreSQL."""
+    return complete(_starter())
+
+
+def _starter() -> Blueprint:
     return Blueprint(
         app="pantrypal",
         region="eu-central-1",

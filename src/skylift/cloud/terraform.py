@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -119,11 +120,21 @@ def override_text(endpoint: str) -> str:
     )
 
 
+# The worker and cron services (workers.tf): moto drops their zone rebalancing too, and CI
+# owns their revision (the generated ignore_changes, kept).
+WORKER_DRIFT = "task_definition, availability_zone_rebalancing"
+
+
 def drift_blocks(config: str) -> str:
     """lifecycle overrides for the MOTO_DRIFT resources this configuration declares."""
+    workers = [
+        ("aws_ecs_service", name, WORKER_DRIFT)
+        for name in re.findall(r'^resource "aws_ecs_service" "(\w+)"', config, re.M)
+        if name != "app"
+    ]
     return "".join(
         f'\nresource "{kind}" "{name}" {{\n  lifecycle {{\n    ignore_changes = [{attr}]\n  }}\n}}\n'
-        for kind, name, attr in MOTO_DRIFT
+        for kind, name, attr in (*MOTO_DRIFT, *workers)
         if f'resource "{kind}" "{name}"' in config
     )
 

@@ -1,9 +1,13 @@
-"""Cron expressions: how often a job runs (for its cost)."""
+"""Cron: how often a job runs (for its cost), and the switch an app reads to turn its
+in-process scheduler off."""
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
+
+from skylift.scan.model import AppProfile
 
 
 def runs_per_month(expr: str) -> int:
@@ -36,3 +40,34 @@ def _field_count(f: str, span: int) -> int:
         else:
             count += 1
     return count
+
+
+@dataclass(frozen=True)
+class CronSwitch:
+    """An environment variable the app reads to turn its in-process scheduler on or off."""
+
+    name: str
+    on: str
+    off: str
+    evidence: str
+
+
+# RUN_CRON, ENABLE_CRON, CRON_ENABLED, SCHEDULER_ENABLED, DISABLE_JOBS, JOBS_DISABLED, ...
+_SWITCH = re.compile(
+    r"^(?:(RUN|ENABLE|DISABLE)_)?(CRON|CRONS|CRONJOBS?|SCHEDULER|SCHEDULES?|JOBS?)"
+    r"(?:_(ENABLED|DISABLED|ON|OFF))?$"
+)
+
+
+def cron_switch(profile: AppProfile) -> CronSwitch | None:
+    """The switch the app reads, if the scan found one: without it, skylift cannot stop the web
+    tasks from running the schedule, so it never pretends to (no invented RUN_CRON)."""
+    for env in profile.env:
+        m = _SWITCH.match(env.name)
+        if not m or not (m.group(1) or m.group(3)):
+            continue
+        negative = "DISABLE" in (m.group(1) or "") + (m.group(3) or "") or m.group(3) == "OFF"
+        on, off = ("false", "true") if negative else ("true", "false")
+        where = ", ".join(str(e) for e in env.evidence[:1]) or "the scan"
+        return CronSwitch(env.name, on, off, where)
+    return None

@@ -1,8 +1,11 @@
 """The resources of a Blueprint, each with the settings a Terraform renderer needs.
 
-Resource keys are stable ids the renderer and the cost table both use: vpc, nat_gateway,
-public_ipv4, alb, api_gateway, ecs_service, lambda_function, scheduler, ecr, rds, rds_proxy,
-db_master_secret, elasticache, secrets, logs, alarms, waf, route53, s3_backups, budget, egress.
+Resource keys are stable ids the renderer and the cost table both use: vpc, flow_logs,
+nat_gateway, public_ipv4, alb, alb_logs, ecs_service, worker_*, cron_service, scheduler, ecr,
+s3_uploads, rds, db_master_secret, elasticache, kms, secrets, logs, container_insights, alarms,
+waf, waf_logs, route53, s3_backups, budget, egress, cross_az. Each names the Terraform
+resources it is built as (`Resource.terraform`); render/_ledger.py holds the list of Terraform
+types that cost nothing, and checks that every generated resource is one or the other.
 """
 
 from __future__ import annotations
@@ -20,15 +23,17 @@ def resources(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]
     out += _front_door(cfg, bp)
     out += _compute.compute(profile, cfg, bp)
     out += _data(cfg, bp)
-    out += _ops.operations(cfg, bp)
+    out += _ops.operations(cfg, bp, out)
     out += _ops.edge(cfg, bp)
     out.append(_public_ipv4(cfg, bp, out))
+    front = "aws_lb.main" if cfg.compute == "fargate" else "aws_apigatewayv2_api.main"
     out.append(
         Resource(
             "egress",
             "data-transfer",
             {"gb_per_month": bp.assumptions["egress_gb"], "free_gb_per_month": 100},
             provisioned=False,
+            terraform=[front],
         )
     )
     if bp.assumptions["cross_az_gb"]:
@@ -38,9 +43,13 @@ def resources(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]
                 "data-transfer",
                 {"gb_per_month": bp.assumptions["cross_az_gb"]},
                 provisioned=False,
+                terraform=[r for r in _DATA_STORES if any(r in x.terraform for x in out)],
             )
         )
     return out
+
+
+_DATA_STORES = ("aws_db_instance.main", "aws_elasticache_replication_group.main")
 
 
 def _network(cfg: Config, bp: Blueprint) -> list[Resource]:
@@ -58,8 +67,9 @@ def _network(cfg: Config, bp: Blueprint) -> list[Resource]:
             "tasks_in_public_subnets": public_tasks,
             "s3_gateway_endpoint": True,  # free: keeps ECR layer pulls and S3 off the NAT
         },
+        terraform=["aws_vpc.main"],
     )
-    out = [vpc]
+    out = [vpc, _flow_logs(cfg)]
     if nat:
         out.append(
             Resource(
@@ -78,9 +88,25 @@ def _network(cfg: Config, bp: Blueprint) -> list[Resource]:
                     },
                 ),
                 count=nat,
+                terraform=["aws_nat_gateway.main"],
             )
         )
     return out
+
+
+def _flow_logs(cfg: Config) -> Resource:
+    # Only rejected traffic is logged (scans and probes of the public addresses): a small app
+    # sees well under a GB a month of it.
+    return Resource(
+        "flow_logs",
+        "logs",
+        {
+            "traffic_type": "REJECT",
+            "gb_per_month": 0.5,
+            "retention_days": cfg.sizes.log_retention_days,
+        },
+        terraform=["aws_flow_log.main", "aws_cloudwatch_log_group.flow"],
+    )
 
 
 def _front_door(cfg: Config, bp: Blueprint) -> list[Resource]:
@@ -122,15 +148,42 @@ def _front_door(cfg: Config, bp: Blueprint) -> list[Resource]:
                     "reverse proxy, no health-based replacement, the IP changes on each deploy",
                 },
             ),
-        )
+            terraform=["aws_lb.main"],
+        ),
+        _alb_logs(cfg, bp),
     ]
+
+
+def _alb_logs(cfg: Config, bp: Blueprint) -> Resource:
+    return Resource(
+        "alb_logs",
+        "s3",
+        {
+            "bucket_prefix": f"{bp.app}-alb-logs-",
+            "retention_days": cfg.sizes.log_retention_days,
+            # one gzip file per load balancer node every 5 minutes; a log line of about
+            # 500 bytes compresses to about 50
+            "kb_per_request": 0.05,
+            "nodes": bp.availability_zones,
+            "files_per_hour": 12,
+        },
+        terraform=["aws_s3_bucket.alb_logs"],
+    )
 
 
 def _data(cfg: Config, bp: Blueprint) -> list[Resource]:
     out: list[Resource] = []
     if bp.database:
         out.append(_rds(cfg, bp.database))
-        out.append(Resource("db_master_secret", "secretsmanager", {"managed_by": "rds"}))
+        # RDS creates the master password's secret itself (manage_master_user_password)
+        out.append(
+            Resource(
+                "db_master_secret",
+                "secretsmanager",
+                {"managed_by": "rds"},
+                terraform=["aws_db_instance.main"],
+            )
+        )
         if cfg.compute == "lambda" and cfg.tier == "production":
             out.append(Resource("rds_proxy", "rds", {"engine_family": "POSTGRESQL"}))
     if bp.cache:
@@ -155,8 +208,11 @@ def _rds(cfg: Config, db: dict[str, Any]) -> Resource:
         "manage_master_user_password": True,
         "db_name": db["name"],
         "extensions": db["extensions"],
+        # postgresql and upgrade logs go to CloudWatch: slow queries (> 1 s) and DDL only
+        "log_exports": ["postgresql", "upgrade"],
+        "log_gb_per_month": 0.2,
     }
-    return Resource("rds", "rds", settings, _rds_decision(db))
+    return Resource("rds", "rds", settings, _rds_decision(db), terraform=["aws_db_instance.main"])
 
 
 def _elasticache(c: dict[str, Any]) -> Resource:
@@ -178,7 +234,14 @@ def _elasticache(c: dict[str, Any]) -> Resource:
             "ElastiCache Serverless": "minimum storage charge exceeds a small node",
         },
     )
-    return Resource("elasticache", "elasticache", settings, decision, count=c["nodes"])
+    return Resource(
+        "elasticache",
+        "elasticache",
+        settings,
+        decision,
+        count=c["nodes"],
+        terraform=["aws_elasticache_replication_group.main"],
+    )
 
 
 def _rds_decision(db: dict[str, Any]) -> Decision:
@@ -205,14 +268,19 @@ def _public_ipv4(cfg: Config, bp: Blueprint, done: list[Resource]) -> Resource:
     """Every public IPv4 address is billed since February 2024: count each one."""
     s = cfg.sizes
     alb = bp.availability_zones if cfg.compute == "fargate" else 0
-    tasks = 0
+    tasks, owners = 0, ["aws_lb.main"] if alb else []
     if cfg.compute == "fargate" and s.nat_gateways == 0:
-        tasks = sum(r.settings["desired_count"] for r in done if r.kind == "ecs")
+        services = [r for r in done if r.kind == "ecs"]
+        tasks = sum(r.settings["desired_count"] for r in services)
+        owners += [t for r in services for t in r.terraform]
     nat = s.nat_gateways
+    if nat:
+        owners.append("aws_eip.nat")
     return Resource(
         "public_ipv4",
         "vpc",
         {"alb": alb, "tasks": tasks, "nat_gateways": nat},
         count=alb + tasks + nat,
         provisioned=False,
+        terraform=owners,
     )

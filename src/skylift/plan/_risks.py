@@ -105,17 +105,26 @@ def _cron_risks(cfg: Config, bp: Blueprint, add: Callable[..., None]) -> None:
         )
     elif in_process and bp.has("cron_service"):
         add(
-            f"{len(in_process)} cron job(s) scheduled inside the app would run once per task",
-            "guard the scheduler with RUN_CRON (false on the web service, true on the "
-            "one-task cron service); a deploy can overlap old and new cron tasks for a minute",
+            f"{len(in_process)} cron job(s) scheduled inside the app run on the one-task cron "
+            "service only",
+            "a deploy stops the old cron task before the new one starts (never two at once): "
+            "a job due in that minute is skipped; schedule jobs away from deploy times",
             where,
         )
     elif in_process and s.max_count == 1:
         add(
             f"{len(in_process)} cron job(s) run inside the web process: the service is "
             "pinned to one task, so it cannot scale out",
-            "raise max_count only together with a RUN_CRON guard (the production tier adds "
-            "a one-task cron service)",
+            "read a switch in the app (RUN_CRON=false turns the scheduler off) and rerun "
+            "`skylift plan`: the production tier then runs them on a one-task cron service",
+            where,
+        )
+    elif in_process:
+        add(
+            f"{len(in_process)} cron job(s) run inside the web process, on each of up to "
+            f"{s.max_count} tasks: every job runs once per task",
+            "read a switch in the app (RUN_CRON=false turns the scheduler off) and rerun "
+            "`skylift plan`: a one-task cron service then runs them exactly once",
             where,
         )
 

@@ -32,8 +32,12 @@ class Resource:
     settings: dict[str, Any] = field(default_factory=dict)
     decision: Decision | None = None
     count: int = 1
-    # False for cost-only lines that no Terraform resource creates (internet egress)
+    # False for cost-only lines that no Terraform resource creates (internet egress, public
+    # IPv4 addresses, SSM parameters that `skylift up` writes)
     provisioned: bool = True
+    # The Terraform resources (type.name) this resource is built as, or, for a cost-only line,
+    # the ones whose use it bills: render/_ledger.py checks them against the generated files
+    terraform: list[str] = field(default_factory=list)
 
 
 @dataclass

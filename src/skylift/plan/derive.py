@@ -100,8 +100,8 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
     bp.cache = _cache(profile, cfg)
     bp.assumptions = _assumptions(cfg)
     bp.current = _current(profile, cfg)
-    if _compute.needs_cron_service(cfg, bp):
-        bp.config_env["RUN_CRON"] = "false"  # the web tasks; the cron service sets it true
+    # the web tasks turn their scheduler off only through a switch the app reads
+    bp.config_env.update(_compute.web_cron_env(profile, cfg, bp))
     bp.resources = res.resources(profile, cfg, bp)
     bp.decisions = _decisions(profile, cfg, bp)
     bp.risks = _risks(profile, cfg, bp)
@@ -150,6 +150,8 @@ def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
             # scheduled by a library inside the web process: no command of its own to run
             "in_process": j.command.startswith("in-process"),
             "evidence": [str(e) for e in j.evidence],
+            # a process role selected by environment (APP_TYPE=worker): set only on its service
+            "env": dict(getattr(j, "env", None) or {}),
         }
         for j in profile.jobs
     ]
@@ -229,18 +231,13 @@ def _assumptions(cfg: Config) -> dict[str, Any]:
 
 def _current(profile: AppProfile, cfg: Config) -> dict[str, Any]:
     host = str(profile.current_host.value) if profile.current_host else "unknown"
-    c = cfg.current
+    from skylift.plan._hosts import heroku_bill
+
     return {
         "host": host,
-        "monthly_cost": c.monthly_cost or None,
-        "heroku": {
-            "dyno": c.heroku_dyno,
-            "dyno_count": c.heroku_dyno_count,
-            "postgres": c.heroku_postgres if profile.databases else None,
-            "redis": c.heroku_redis if profile.cache else None,
-        }
-        if host == "heroku"
-        else None,
+        "monthly_cost": cfg.current.monthly_cost or None,
+        # the dynos and add-ons the app declares (app.json, Procfile), not a guess
+        "heroku": heroku_bill(profile, cfg) if host == "heroku" else None,
     }
 
 
@@ -272,49 +269,10 @@ def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Dec
             ".env file in the image": "a secret in an image is a leaked secret",
         },
     )
-    cron = _cron_decision(cfg, bp)
+    cron = _compute.cron_decision(cfg, bp)
     if cron:
         d["cron"] = cron
     return d
-
-
-def _cron_decision(cfg: Config, bp: Blueprint) -> Decision | None:
-    crons = [j for j in bp.jobs if j["kind"] == "cron"]
-    if not crons:
-        return None
-    in_process = [j for j in crons if j["in_process"]]
-    alternatives = {
-        "in-process scheduler on every web task": "runs once per task: twice with two tasks",
-        "cron on a server": "there is no server to own",
-    }
-    if in_process and bp.has("cron_service"):
-        return Decision(
-            "a one-task cron service runs the in-process scheduler (RUN_CRON=true); web "
-            "tasks set RUN_CRON=false",
-            f"{len(in_process)} job(s) are scheduled inside the app; exactly one task must run "
-            "them while the web service scales",
-            {
-                **alternatives,
-                "EventBridge Scheduler + a one-off task per job": "needs a "
-                "command per job, which the app does not have yet",
-            },
-        )
-    if in_process:
-        return Decision(
-            "keep the in-process scheduler; the web service runs one task (max_count = 1)",
-            f"{len(in_process)} job(s) are scheduled inside the app: with a single task they "
-            "run exactly once, at no extra cost",
-            {
-                **alternatives,
-                "a separate cron service": "one more task all month; the production tier does this",
-            },
-        )
-    return Decision(
-        "EventBridge Scheduler starts each job as a one-off task",
-        "a job runs exactly once per schedule, whatever the number of web tasks, and a "
-        "deploy does not skip it",
-        alternatives,
-    )
 
 
 def _tier_decision(cfg: Config) -> Decision:

@@ -204,14 +204,35 @@ def _task_boxes(bp: Blueprint, lanes: list[int]) -> list[Box]:
 
 
 def _side_boxes(bp: Blueprint, lanes: list[int]) -> list[Box]:
-    """Worker and cron services: Fargate tasks without a load balancer."""
+    """Worker and cron services: Fargate tasks without a load balancer (every one is drawn:
+    past one per lane, the last box names the rest)."""
     side = [r for r in bp.resources if r.kind == "ecs" and r.key != "ecs_service"]
+    shown = side if len(side) <= len(lanes) else side[: len(lanes) - 1]
     out = []
-    for i, r in enumerate(side[: len(lanes)]):
-        title = "Cron service" if r.key == "cron_service" else f"Worker: {r.key[7:]}"
+    for i, r in enumerate(shown):
+        title = "Cron service" if r.key == "cron_service" else f"Worker: {r.settings['name']}"
         cmd = str(r.settings["command"] or "")
+        spot = " on Spot" if r.settings["spot"] else ""
         out.append(
-            Box(300, _slot(lanes[i], 1), title, ("1 task, no load balancer", cmd[:30]), "compute")
+            Box(
+                300,
+                _slot(lanes[i], 1),
+                title,
+                (f"1 task{spot}, no load balancer", cmd[:30]),
+                "compute",
+            )
+        )
+    rest = side[len(shown) :]
+    if rest:
+        names = ", ".join(str(r.settings["name"]) for r in rest)
+        out.append(
+            Box(
+                300,
+                _slot(lanes[len(shown)], 1),
+                f"{len(rest)} more services",
+                (names[:30], "1 task each, no load balancer"),
+                "compute",
+            )
         )
     return out
 

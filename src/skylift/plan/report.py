@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from skylift.config import Config
-from skylift.plan import diagram
+from skylift.plan import _phases, diagram
 from skylift.plan.blueprint import Blueprint
 from skylift.plan.cost import Estimate
 from skylift.scan.model import AppProfile, Fact
@@ -34,6 +34,9 @@ _env.filters["usd"] = lambda v: f"${v:,.2f}"
 _env.filters["num"] = lambda v: (
     f"{v:,.4f}".rstrip("0").rstrip(".") if v != int(v) else f"{int(v):,}"
 )
+# a unit price as written in the price file, never in scientific notation
+_env.filters["price"] = lambda v: f"{v:.10f}".rstrip("0").rstrip(".") if v else "0"
+_env.filters["site"] = lambda url: url.split("//", 1)[-1].rstrip("/")
 
 
 @dataclass
@@ -70,7 +73,7 @@ def context(plan: Plan) -> dict[str, Any]:
         "sizes": _sizes(cfg),
         "by_resource": est.by_resource(),
         "current_cost": est.current,
-        "phases": phases(p, bp),
+        "phases": _phases.phases(p, bp),
         "findings": [
             {
                 "severity": f.severity,
@@ -84,7 +87,8 @@ def context(plan: Plan) -> dict[str, Any]:
             )
         ],
         "risks": bp.risks,
-        "jobs": _jobs(p, bp),
+        "jobs": _phases.jobs(bp),
+        "rollback_command": "skylift rollback" if "rollback" in _phases.available() else "",
         "timeline": _timeline(p, bp),
         "forgotten": _forgotten(bp, est),
     }
@@ -154,36 +158,6 @@ def _facts(p: AppProfile) -> list[dict[str, str]]:
     return [f for f in out if f["value"] != "not found" or f["label"] in ("Health check", "Port")]
 
 
-def _jobs(p: AppProfile, bp: Blueprint) -> list[dict[str, str]]:
-    """How each job of today runs on AWS."""
-    return [{"name": j["name"], "today": j["command"], "aws": _job_on_aws(bp, j)} for j in bp.jobs]
-
-
-def _job_on_aws(bp: Blueprint, j: dict[str, Any]) -> str:
-    if j["kind"] == "release":
-        return "one-off task before each deploy (CI runs it, then updates the service)"
-    if j["kind"] == "cron" and j["in_process"]:
-        if bp.has("cron_service"):
-            return "in the app, on the one-task cron service (RUN_CRON=true)"
-        if bp.compute == "fargate":
-            return "in the app, on the single web task (max_count = 1)"
-        return "needs a command of its own: EventBridge Scheduler then invokes it"
-    if j["kind"] == "cron":
-        return f"EventBridge Scheduler `{j['schedule_expression']}` starts a one-off task"
-    if j["kind"] == "one-off":
-        return f"`{_run_task(bp.app, j['command'])}`"
-    return "its own ECS service of one task (same image, no load balancer)"
-
-
-def _run_task(app: str, command: str) -> str:
-    overrides = {"containerOverrides": [{"name": app, "command": command.split()}]}
-    return (
-        f"aws ecs run-task --cluster {app} --task-definition {app} --launch-type FARGATE "
-        f'--network-configuration "$(terraform -chdir=infra output -raw task_network)" '
-        f"--overrides '{json.dumps(overrides)}'"
-    )
-
-
 def _today(p: AppProfile) -> str:
     host = str(p.current_host.value) if p.current_host else ""
     where = diagram.HOST_LABELS.get(host, "an unknown host")
@@ -205,6 +179,10 @@ TOPICS = {
     "ecs_service": "Compute",
     "lambda_function": "Compute",
     "cron_service": "Cron runner",
+    "s3_uploads": "File storage",
+    "kms": "Encryption",
+    "container_insights": "Monitoring",
+    "route53": "DNS",
     "rds": "Database",
     "elasticache": "Cache",
     "waf": "Firewall",
@@ -242,101 +220,6 @@ def _sizes(cfg: Config) -> list[dict[str, Any]]:
         for k, v in cfg.flat().items()
         if not k.startswith("current.")
     ]
-
-
-def _source_url(bp: Blueprint) -> str:
-    db = bp.database
-    if not db:
-        return ""
-    files = db["source_files"]
-    if db["source_engine"] == "sqlite":
-        db_file = next(
-            (f for f in files if not f.endswith(".sql")), files[0] if files else "app.db"
-        )
-        return f"sqlite:///{db_file}"
-    if db["source_engine"] == "mysql":
-        return f"mysql://USER:PASSWORD@OLD_HOST:3306/{db['name']}"
-    if (bp.current or {}).get("host") == "heroku":
-        return f'"$(heroku config:get DATABASE_URL -a {bp.app})"'
-    return f"postgresql://USER:PASSWORD@OLD_HOST:5432/{db['name']}"
-
-
-def _phase(title: str, step: str, *commands: str) -> dict[str, Any]:
-    return {"title": title, "steps": [step], "commands": list(commands)}
-
-
-def phases(p: AppProfile, bp: Blueprint) -> list[dict[str, Any]]:
-    """The phases of the migration, each with the exact commands to run from the app's folder."""
-    src = _source_url(bp)
-    fixes = len([f for f in p.findings if f.severity != "info"])
-    rehearse = [f"skylift db migrate {src}"] if src else []
-    out = [
-        _phase(
-            "Prepare the code",
-            f"Make the {fixes} code change(s) listed below and commit "
-            "them; review skylift.toml, then rerun `skylift plan` to refresh this document.",
-            "skylift scan .",
-            "skylift plan .",
-        ),
-        _phase(
-            "Generate the infrastructure",
-            "Write Terraform (infra/), the Dockerfile and the CI workflow from the Blueprint.",
-            "skylift generate .",
-        ),
-        _phase(
-            "Rehearse locally",
-            "Provision the same stack on an embedded AWS and PostgreSQL, "
-            "migrate a copy of the data and verify it; run the app's tests against it.",
-            "skylift up --target local",
-            *rehearse,
-        ),
-        _phase(
-            "Provision AWS",
-            "Create the stack in your account and push secrets from your "
-            f"environment into SSM ({len(bp.secrets)} secret(s); nothing secret is written "
-            "to files).",
-            "skylift up --target aws",
-        ),
-    ]
-    if bp.has("s3_uploads"):
-        out.append(
-            _phase(
-                "Copy the stored files",
-                "Copy the files the app wrote to local disk "
-                "(the folder named in Code changes) into the uploads bucket.",
-                'aws s3 sync ./uploads "s3://$(terraform -chdir=infra output -raw '
-                'uploads_bucket)/"',
-            )
-        )
-    if src:
-        out.append(
-            _phase(
-                "Move the data",
-                "Freeze writes on the old host (maintenance mode), "
-                "then copy and verify the data into RDS; the command ends with counts "
-                "and checksums of every table.",
-                f'skylift db migrate {src} "$DATABASE_URL"',
-                f'skylift db verify {src} "$DATABASE_URL"',
-            )
-        )
-    out.append(
-        _phase(
-            "Cut over",
-            "Point DNS at the new stack (TTL lowered to 60 s a day "
-            "before); watch the alarms and the error rate for an hour.",
-            "skylift cutover",
-        )
-    )
-    out.append(
-        _phase(
-            "Roll back (if needed)",
-            "Point DNS back at the old host, which stayed "
-            "running read-only; writes made on AWS since cutover are exported for "
-            "replay.",
-            "skylift rollback",
-        )
-    )
-    return out
 
 
 def _timeline(p: AppProfile, bp: Blueprint) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from skylift.errors import SkyliftError
 from skylift.plan.blueprint import Blueprint
+from skylift.render import _blueprint, _ledger
 from skylift.render import _context as ctxs
 from skylift.render._docker import docker_context
 from skylift.render._jinja import render
@@ -45,21 +46,25 @@ def render_files(
     root: Path, bp: Blueprint, *, budget_usd: int, github_repository: str
 ) -> tuple[dict[str, str], list[str]]:
     """Every generated file (relative path -> content) and notes for the user. Pure: no writes."""
-    ctx = ctxs.terraform_context(bp, github_repository)
+    ctx = {**ctxs.terraform_context(bp, github_repository), **_blueprint.context(bp)}
     files = {f"infra/{name}.tf": render(f"infra/{name}.tf.j2", ctx) for name in INFRA_FILES}
-    if bp.database:
-        files["infra/rds.tf"] = render("infra/rds.tf.j2", ctx)
-    if bp.cache:
-        files["infra/cache.tf"] = render("infra/cache.tf.j2", ctx)
-    if ctx["jobs"]:
-        files["infra/jobs.tf"] = render("infra/jobs.tf.j2", ctx)
-    if ctx["waf"]:
-        files["infra/waf.tf"] = render("infra/waf.tf.j2", ctx)
+    for name, wanted in (
+        ("rds", bp.database),
+        ("cache", bp.cache),
+        ("jobs", ctx["jobs"]),
+        ("workers", ctx["workers"]),
+        ("storage", ctx["uploads"]),
+        ("waf", ctx["waf"]),
+    ):
+        if wanted:
+            files[f"infra/{name}.tf"] = render(f"infra/{name}.tf.j2", ctx)
     files["infra/backend.hcl"] = render("infra/backend.hcl.j2", ctx)
     for env in ctxs.env_contexts(bp, budget_usd):
+        env.update(_blueprint.env_settings(bp, env["name"]))
         files[f"infra/envs/{env['name']}.tfvars"] = render(
             "infra/envs/env.tfvars.j2", {**ctx, "env": env}
         )
+    _ledger.check(bp, files)
     app_ctx = {
         **ctx,
         "platform": "linux/arm64" if bp.cpu_arch == "arm64" else "linux/amd64",

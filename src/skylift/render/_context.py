@@ -58,7 +58,6 @@ def terraform_context(bp: Blueprint, github_repository: str) -> dict[str, Any]:
         "extensions": (bp.database or {}).get("extensions", []),
         "preload_libraries": _preload(bp),
         "cache": {"version": (bp.cache or {}).get("engine_version", "8.0")} if bp.cache else None,
-        "jobs": scheduled_jobs(bp),
         "waf": bool(waf),
         "waf_groups": [g for g in waf.get("rules", []) if g.startswith("AWSManagedRules")],
         "waf_rate_limit": waf.get("rate_limit_per_5_min", 2000),
@@ -108,28 +107,6 @@ def _preload(bp: Blueprint) -> list[str]:
     return sorted(libs)
 
 
-def scheduled_jobs(bp: Blueprint) -> list[dict[str, Any]]:
-    out = []
-    for job in bp.jobs:
-        expr = job.get("schedule_expression")
-        if job.get("kind") != "cron" or not expr or not runnable(job):
-            continue
-        slug = re.sub(r"[^a-z0-9]+", "-", str(job["name"]).lower()).strip("-") or "job"
-        out.append(
-            {
-                "name": job["name"],
-                "id": slug.replace("-", "_"),
-                "slug": slug,
-                "command": job["command"],
-                "cron": job.get("schedule") or expr,
-                "aws_cron": expr.removeprefix("cron(").removesuffix(")"),
-                "argv": ["sh", "-c", job["command"]],
-                "evidence": ", ".join(job.get("evidence") or []) or "the scan",
-            }
-        )
-    return out
-
-
 def runnable(job: dict[str, Any]) -> bool:
     """A job a new task can start: it has a command, not a scheduler inside the web process."""
     command = str(job.get("command") or "")
@@ -138,9 +115,10 @@ def runnable(job: dict[str, Any]) -> bool:
 
 def job_notes(bp: Blueprint) -> list[str]:
     return [
-        f"cron job {job['name']} runs inside the web process ({job['command']}): it runs once per "
-        "task and not during deploys. Give it a command of its own (e.g. a script that runs the "
-        "job once) in skylift.toml to get an EventBridge schedule"
+        f"cron job {job['name']} runs inside the web process ({job['command']}): once per web "
+        "task, and not while a deploy replaces the tasks. For more than one task, make the app "
+        "read a switch (RUN_CRON=false turns its scheduler off) and rerun skylift plan: a "
+        "one-task cron service then runs it"
         for job in bp.jobs
         if job.get("kind") == "cron" and not runnable(job)
     ]

@@ -4,17 +4,27 @@
 #   (an ACM certificate needs a domain you own). Set a domain to get HTTPS.
 # - var.route53_zone_id set: the domain's zone is in Route 53 in this account; the certificate
 #   is validated by DNS records written here, and the app's name points at the load balancer.
-# - var.route53_zone_id empty (the domain is elsewhere: Cloudflare, a registrar's DNS...):
-#   the first apply requests the certificate and prints the validation records
-#   (output acm_validation_records). Add them at your DNS provider, wait until the certificate
-#   shows "Issued", set certificate_validated = true and apply again; then point the domain
-#   (CNAME, or ALIAS/flattening at the apex) at the output load_balancer_dns.
+# - var.route53_zone_id empty: Terraform creates a hosted zone for the domain (output
+#   name_servers). Add those four name servers as NS records for the domain where its DNS is
+#   today (or as the domain's name servers at the registrar, for an apex domain), then set
+#   certificate_validated = true and apply again: the certificate is validated through the
+#   zone and the load balancer serves HTTPS.
 
 locals {
   has_domain      = var.domain_name != ""
-  zone_managed    = local.has_domain && var.route53_zone_id != ""
-  serve_https     = local.zone_managed || (local.has_domain && var.certificate_validated)
-  certificate_arn = local.zone_managed ? aws_acm_certificate_validation.main[0].certificate_arn : one(aws_acm_certificate.main[*].arn)
+  create_zone     = local.has_domain && var.route53_zone_id == ""
+  zone_id         = local.create_zone ? one(aws_route53_zone.main[*].zone_id) : var.route53_zone_id
+  serve_https     = local.has_domain && (var.route53_zone_id != "" || var.certificate_validated)
+  certificate_arn = local.serve_https ? aws_acm_certificate_validation.main[0].certificate_arn : one(aws_acm_certificate.main[*].arn)
+}
+
+resource "aws_route53_zone" "main" {
+  #checkov:skip=CKV2_AWS_38:DNSSEC signing needs a KMS key in us-east-1 and a DS record at the parent; enable it once delegated
+  #checkov:skip=CKV2_AWS_39:query logging needs a log group in us-east-1; Route 53 answers are not worth keeping for a small app
+  count         = local.create_zone ? 1 : 0
+  name          = var.domain_name
+  comment       = "${local.name}: created by skylift's Terraform for ${var.domain_name}"
+  force_destroy = !var.deletion_protection
 }
 
 resource "aws_acm_certificate" "main" {
@@ -28,11 +38,11 @@ resource "aws_acm_certificate" "main" {
 }
 
 resource "aws_route53_record" "validation" {
-  for_each = local.zone_managed ? {
+  for_each = local.has_domain ? {
     for o in aws_acm_certificate.main[0].domain_validation_options : o.domain_name => o
   } : {}
 
-  zone_id         = var.route53_zone_id
+  zone_id         = local.zone_id
   name            = each.value.resource_record_name
   type            = each.value.resource_record_type
   records         = [each.value.resource_record_value]
@@ -40,15 +50,16 @@ resource "aws_route53_record" "validation" {
   allow_overwrite = true
 }
 
+# Waits until the certificate is issued: only once the zone answers for the domain.
 resource "aws_acm_certificate_validation" "main" {
-  count                   = local.zone_managed ? 1 : 0
+  count                   = local.serve_https ? 1 : 0
   certificate_arn         = aws_acm_certificate.main[0].arn
   validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
 }
 
 resource "aws_route53_record" "app" {
-  count   = local.zone_managed ? 1 : 0
-  zone_id = var.route53_zone_id
+  count   = local.has_domain ? 1 : 0
+  zone_id = local.zone_id
   name    = var.domain_name
   type    = "A"
 

@@ -182,7 +182,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "Deploy"
     actions   = ["ecs:UpdateService", "ecs:DescribeServices"]
-    resources = [aws_ecs_service.app.id]
+    resources = [aws_ecs_service.app.id, aws_ecs_service.worker_worker.id]
   }
 
   statement {

@@ -36,13 +36,13 @@ variable "domain_name" {
 }
 
 variable "route53_zone_id" {
-  description = "Route 53 hosted zone of the domain in this account; empty when the domain's DNS is elsewhere (see dns.tf)"
+  description = "Route 53 hosted zone of the domain, when it is already in this account; empty: Terraform creates one (see dns.tf)"
   type        = string
   default     = ""
 }
 
 variable "certificate_validated" {
-  description = "Domain elsewhere only: set true once the certificate shows Issued, to serve HTTPS"
+  description = "With a zone Terraform created: set true once its name servers are in place for the domain, to validate the certificate and serve HTTPS"
   type        = bool
   default     = false
 }
@@ -79,6 +79,24 @@ variable "task_cpu" {
 variable "task_memory" {
   description = "Fargate task memory in MiB"
   type        = number
+}
+
+variable "container_insights" {
+  description = "CloudWatch Container Insights on the cluster (per-task metrics, priced per metric)"
+  type        = bool
+  default     = false
+}
+
+variable "spot" {
+  description = "Run web tasks beyond on_demand_base_tasks (and the queue workers) on Fargate Spot"
+  type        = bool
+  default     = false
+}
+
+variable "on_demand_base_tasks" {
+  description = "With spot: web tasks that always run on regular Fargate"
+  type        = number
+  default     = 0
 }
 
 variable "min_tasks" {
@@ -179,7 +197,7 @@ variable "latency_p95_seconds" {
 }
 
 variable "local_rehearsal" {
-  description = "Set only by `skylift up --target local`: turns off what the embedded AWS (moto) cannot emulate (budget alerts, the ElastiCache replication group, service autoscaling)"
+  description = "Set only by `skylift up --target local`: turns off what the embedded AWS (moto) cannot emulate (budget alerts, the ElastiCache replication group, service autoscaling, Fargate Spot)"
   type        = bool
   default     = false
 }

@@ -13,6 +13,9 @@ if [ "${1:-}" = "-e" ]; then env="$2"; shift 2; fi
 if [ $# -ne 1 ]; then echo "usage: $0 [-e ENV] \"<command>\"" >&2; exit 2; fi
 
 cd "$(dirname "$0")/../infra"
+# the environment's state, where `skylift up --target aws` keeps it
+terraform init -input=false -reconfigure -backend-config=backend.hcl \
+  -backend-config="key=github-api/$env.tfstate" >/dev/null
 out() { terraform output -raw "$1"; }
 cluster=$(out ecs_cluster)
 family=$(out task_family)

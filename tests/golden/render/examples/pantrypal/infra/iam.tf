@@ -82,7 +82,13 @@ data "aws_iam_policy_document" "task" {
   statement {
     sid       = "AppUploads"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]
-    resources = ["arn:aws:s3:::pantrypal-api-uploads-*", "arn:aws:s3:::pantrypal-api-uploads-*/*"]
+    resources = [aws_s3_bucket.uploads.arn, "${aws_s3_bucket.uploads.arn}/*"]
+  }
+
+  statement {
+    sid       = "AppUploadsEncryption"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [aws_kms_key.main.arn]
   }
 }
 

@@ -13,10 +13,16 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.alarm_email
 }
 
+# The alarms of the plan (MIGRATION.md prices each metric they read), to the topic above.
 locals {
   alarm_actions = [aws_sns_topic.alarms.arn]
-  alb_dimension = { LoadBalancer = aws_lb.main.arn_suffix }
-  tg_dimensions = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.app.arn_suffix }
+  alarm_dimensions = {
+    alb          = { LoadBalancer = aws_lb.main.arn_suffix }
+    target_group = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.app.arn_suffix }
+    service      = { ClusterName = aws_ecs_cluster.main.name, ServiceName = aws_ecs_service.app.name }
+    db           = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+    cache        = { CacheClusterId = "${local.name}-001" } # the replication group's primary
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
@@ -42,7 +48,7 @@ resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
     metric {
       namespace   = "AWS/ApplicationELB"
       metric_name = "HTTPCode_Target_5XX_Count"
-      dimensions  = local.alb_dimension
+      dimensions  = local.alarm_dimensions.alb
       period      = 60
       stat        = "Sum"
     }
@@ -54,7 +60,7 @@ resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
     metric {
       namespace   = "AWS/ApplicationELB"
       metric_name = "HTTPCode_ELB_5XX_Count"
-      dimensions  = local.alb_dimension
+      dimensions  = local.alarm_dimensions.alb
       period      = 60
       stat        = "Sum"
     }
@@ -66,7 +72,7 @@ resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
     metric {
       namespace   = "AWS/ApplicationELB"
       metric_name = "RequestCount"
-      dimensions  = local.alb_dimension
+      dimensions  = local.alarm_dimensions.alb
       period      = 60
       stat        = "Sum"
     }
@@ -76,73 +82,73 @@ resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
 resource "aws_cloudwatch_metric_alarm" "latency_p95" {
   alarm_name          = "${local.name}-latency-p95"
   alarm_description   = "p95 response time above ${var.latency_p95_seconds}s for 5 minutes"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "TargetResponseTime"
-  dimensions          = local.alb_dimension
-  extended_statistic  = "p95"
-  period              = 60
+  comparison_operator = "GreaterThanThreshold"
   evaluation_periods  = 5
   threshold           = var.latency_p95_seconds
-  comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "TargetResponseTime"
+  dimensions          = local.alarm_dimensions.alb
+  extended_statistic  = "p95"
+  period              = 60
 }
 
 resource "aws_cloudwatch_metric_alarm" "unhealthy_tasks" {
   alarm_name          = "${local.name}-unhealthy-tasks"
   alarm_description   = "At least one task failing the load balancer's health check"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "UnHealthyHostCount"
-  dimensions          = local.tg_dimensions
-  statistic           = "Maximum"
-  period              = 60
+  comparison_operator = "GreaterThanThreshold"
   evaluation_periods  = 3
   threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  dimensions          = local.alarm_dimensions.target_group
+  statistic           = "Maximum"
+  period              = 60
 }
 
 resource "aws_cloudwatch_metric_alarm" "db_cpu" {
   alarm_name          = "${local.name}-db-cpu"
   alarm_description   = "Database CPU above 80% for 10 minutes"
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-  statistic           = "Average"
-  period              = 300
+  comparison_operator = "GreaterThanThreshold"
   evaluation_periods  = 2
   threshold           = 80
-  comparison_operator = "GreaterThanThreshold"
   alarm_actions       = local.alarm_actions
+  namespace           = "AWS/RDS"
+  metric_name         = "CPUUtilization"
+  dimensions          = local.alarm_dimensions.db
+  statistic           = "Average"
+  period              = 300
 }
 
 resource "aws_cloudwatch_metric_alarm" "db_storage" {
   alarm_name          = "${local.name}-db-free-storage"
   alarm_description   = "Less than 2 GiB of database storage left"
-  namespace           = "AWS/RDS"
-  metric_name         = "FreeStorageSpace"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-  statistic           = "Minimum"
-  period              = 300
+  comparison_operator = "LessThanThreshold"
   evaluation_periods  = 1
   threshold           = 2147483648
-  comparison_operator = "LessThanThreshold"
   alarm_actions       = local.alarm_actions
+  namespace           = "AWS/RDS"
+  metric_name         = "FreeStorageSpace"
+  dimensions          = local.alarm_dimensions.db
+  statistic           = "Minimum"
+  period              = 300
 }
 
 resource "aws_cloudwatch_metric_alarm" "db_connections" {
   alarm_name          = "${local.name}-db-connections"
   alarm_description   = "Database connections above var.db_max_connections_alarm"
-  namespace           = "AWS/RDS"
-  metric_name         = "DatabaseConnections"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-  statistic           = "Maximum"
-  period              = 300
+  comparison_operator = "GreaterThanThreshold"
   evaluation_periods  = 2
   threshold           = var.db_max_connections_alarm
-  comparison_operator = "GreaterThanThreshold"
   alarm_actions       = local.alarm_actions
+  namespace           = "AWS/RDS"
+  metric_name         = "DatabaseConnections"
+  dimensions          = local.alarm_dimensions.db
+  statistic           = "Maximum"
+  period              = 300
 }
 
 resource "aws_budgets_budget" "monthly" {

@@ -10,13 +10,9 @@ output "app_url" {
   value = local.serve_https ? "https://${var.domain_name}" : "http://${aws_lb.main.dns_name}"
 }
 
-output "acm_validation_records" {
-  description = "Add these at your DNS provider when the domain is not in Route 53"
-  value = [for o in flatten(aws_acm_certificate.main[*].domain_validation_options) : {
-    name  = o.resource_record_name
-    type  = o.resource_record_type
-    value = o.resource_record_value
-  }]
+output "name_servers" {
+  description = "The zone Terraform created for the domain: add these as NS records for it where its DNS is today"
+  value       = flatten(aws_route53_zone.main[*].name_servers)
 }
 
 output "ecr_repository_url" {
@@ -29,6 +25,11 @@ output "ecs_cluster" {
 
 output "ecs_service" {
   value = aws_ecs_service.app.name
+}
+
+output "ecs_services" {
+  description = "Every service of the app: the web service, then its workers"
+  value       = [aws_ecs_service.app.name]
 }
 
 output "task_family" {

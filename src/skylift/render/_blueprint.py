@@ -1,0 +1,82 @@
+"""The parts of the Terraform context that follow the Blueprint's resources one to one: the
+worker services, the scheduled jobs, the alarms, the uploads bucket, Container Insights, Spot
+and the DNS zone. What is rendered here is exactly what plan/cost.py prices (render/_ledger.py
+checks it on every render)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skylift.plan.blueprint import Blueprint
+
+TITLES = {"cron_service": "Cron service"}
+
+
+def context(bp: Blueprint) -> dict[str, Any]:
+    ecr = bp.resource("ecr")
+    scheduler = bp.resource("scheduler")
+    alarms = bp.resource("alarms")
+    return {
+        "workers": workers(bp),
+        "jobs": list(scheduler.settings["jobs"]) if scheduler else [],
+        "alarms": list(alarms.settings["alarms"]) if alarms else [],
+        "uploads": _uploads(bp),
+        "ecr_keep_images": ecr.settings.get("keep_images", 30) if ecr else 30,
+    }
+
+
+def workers(bp: Blueprint) -> list[dict[str, Any]]:
+    """ECS services other than the web one, in the Blueprint's order."""
+    out = []
+    for r in bp.resources:
+        if r.kind != "ecs" or r.key == "ecs_service":
+            continue
+        s = r.settings
+        command = s["command"]
+        out.append(
+            {
+                "id": s["id"],
+                "key": r.key,
+                "name": s["name"],
+                "title": TITLES.get(r.key, f"Worker {s['name']}"),
+                "what": f"`{command}`" if command else "the image's start command",
+                "evidence": s["evidence"] or "the scan",
+                # a shell runs the command, as the Procfile's process manager did
+                "argv": ["sh", "-c", command] if command else [],
+                "env": [{"name": k, "value": v} for k, v in sorted(s["env"].items())],
+                "spot": s["spot"],
+                "singleton": s["singleton"],
+            }
+        )
+    return out
+
+
+def _uploads(bp: Blueprint) -> dict[str, Any] | None:
+    r = bp.resource("s3_uploads")
+    if r is None:
+        return None
+    why = r.decision.reason.split(";")[0] if r.decision else "files written to local disk"
+    return {"env_var": r.settings["env_var"], "why": why}
+
+
+def env_settings(bp: Blueprint, env_name: str) -> dict[str, Any]:
+    """What one environment's tfvars add for Spot and DNS (prod is the Blueprint; dev and
+    staging copy its choices)."""
+    svc = bp.resource("ecs_service")
+    dns = bp.resource("route53")
+    s = svc.settings if svc else {}
+    spot = bool(s.get("spot"))
+    base = int(s.get("on_demand_base", 0)) if spot else 0
+    if env_name != "prod":
+        base = min(base, 1)
+    return {
+        "spot": spot,
+        "on_demand_base": base,
+        # per-task metrics cost a few dollars a service: prod only
+        "container_insights": bp.has("container_insights") and env_name == "prod",
+        "route53_zone_id": dns.settings["zone_id"] if dns else "",
+        # a zone created for dev or staging has a delegation of its own to wait for
+        "certificate_validated": dns is not None
+        and dns.settings["delegated"]
+        and (env_name == "prod" or bool(dns.settings["zone_id"])),
+    }

@@ -1,0 +1,123 @@
+"""Every command the generated documents tell the user to run exists and parses: MIGRATION.md,
+migration.html, scripts/ecs-run.sh and the deploy workflow, for every app of the ledger matrix
+(tests/render/matrix.py) and the five examples."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+
+from skylift.cli import app
+from skylift.plan import _phases
+from skylift.plan.report import Plan, render_html, render_markdown
+from skylift.render import render_files
+from tests.plan import commands
+from tests.render import matrix
+
+VARIANTS = matrix.variants()
+
+
+def _files(plan: Plan) -> dict[str, str]:
+    files, _ = render_files(
+        Path("/nonexistent"), plan.blueprint, budget_usd=100, github_repository="a/b"
+    )
+    return files
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_every_command_in_the_plan_documents_exists(name: str) -> None:
+    plan = VARIANTS[name]
+    files = _files(plan)
+    md, doc = render_markdown(plan), render_html(plan)
+    printed = set(commands.markdown_commands(md)) | set(commands.html_commands(doc))
+    assert {("skylift generate .", True), ("skylift up --target aws", True)} <= printed
+    for command, complete in sorted(printed):
+        commands.check(command, files, complete)
+    assert "skylift cutover" not in md + doc and "skylift rollback" not in md + doc
+    assert "task_network" not in md + doc  # an output that never existed
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_generated_scripts_and_workflow_name_what_terraform_creates(name: str) -> None:
+    plan = VARIANTS[name]
+    files = _files(plan)
+    script = files["scripts/ecs-run.sh"]
+    assert commands.script_outputs(script) <= commands.outputs(files)
+    for line in re.findall(r"^#   (scripts/ecs-run\.sh .+?)    #", script, re.M):
+        assert line.startswith("scripts/ecs-run.sh ")
+    workflow = files[".github/workflows/deploy.yml"]
+    assert f"APP: {plan.blueprint.app}\n" in workflow
+    assert re.search(
+        r'\bname\s+= "\$\{var.app_name\}-\$\{var.environment\}"', files["infra/versions.tf"]
+    )
+    assert '--cluster "$APP-$ENVIRONMENT"' in workflow
+    assert re.search(r"\n  name\s+= var\.app_name\n", files["infra/ecs.tf"])  # --service "$APP"
+    loop = re.search(r"for name in ([\w -]+); do", workflow)
+    names = loop.group(1).split() if loop else []
+    assert names == [w["name"] for w in _workers(plan)]
+    for worker in names:
+        tf = files["infra/workers.tf"]
+        # --task-definition "$APP-$ENVIRONMENT-$name" and --service "$APP-$name"
+        assert re.search(rf'family\s+= "\$\{{local\.name\}}-{worker}"', tf), worker
+        assert re.search(rf'\bname\s+= "\$\{{var\.app_name\}}-{worker}"', tf), worker
+        assert f'"$APP-{worker}"' in workflow.split("services-stable")[1]
+
+
+def _workers(plan: Plan) -> list[dict[str, str]]:
+    return [
+        r.settings for r in plan.blueprint.resources if r.kind == "ecs" and r.key != "ecs_service"
+    ]
+
+
+def test_one_off_commands_run_through_the_cli() -> None:
+    md = render_markdown(VARIANTS["gengar"])
+    assert "skylift task run --target aws 'yarn heroku:generate-embeddings'" in md
+
+
+def test_a_checker_that_cannot_fail_is_no_checker() -> None:
+    files = _files(VARIANTS["pantrypal"])
+    for bad in (
+        "skylift cutover",
+        "skylift db migrate --no-such-option x",
+        "terraform -chdir=infra output -raw task_network",
+        "rsync -a data/ host:",
+    ):
+        with pytest.raises(AssertionError):
+            commands.check(bad, files)
+
+
+@pytest.fixture
+def cutover_and_rollback() -> Iterator[None]:
+    """Register the two commands the way their task will (on the real Typer app)."""
+    before = list(app.registered_commands)
+    for name in ("cutover", "rollback"):
+        app.command(name)(lambda: None)
+    _phases.available.cache_clear()
+    yield
+    app.registered_commands[:] = before
+    _phases.available.cache_clear()
+
+
+def test_cutover_and_rollback_are_printed_once_the_cli_has_them(cutover_and_rollback: None) -> None:
+    plan = VARIANTS["pantrypal"]
+    md, doc = render_markdown(plan), render_html(plan)
+    for text in (md, doc):
+        assert "skylift cutover" in text and "skylift rollback" in text
+    files = _files(plan)
+    for command, complete in commands.markdown_commands(md):
+        commands.check(command, files, complete)
+    assert isinstance(app, typer.Typer)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_the_notes_of_generate_name_only_real_commands(name: str) -> None:
+    _, notes = render_files(
+        Path("/nonexistent"), VARIANTS[name].blueprint, budget_usd=100, github_repository="a/b"
+    )
+    for note in notes:
+        for mention in re.findall(r"\bskylift (?:db |task )?[a-z]+", note):
+            commands.check(mention, {}, complete=False)

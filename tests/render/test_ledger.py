@@ -1,0 +1,263 @@
+"""The plan promises what the Terraform builds, and prices everything it builds.
+
+Fast: on every render, each generated Terraform resource is claimed by a priced Blueprint
+resource or is of a type listed as free (with its reason), and each priced resource is
+generated (render/_ledger.py). Slow: `terraform plan` of a matrix of apps (tests/render/
+matrix.py) against moto, checked instance by instance and quantity by quantity against the
+cost table: services, tasks and Spot, alarms and the metrics they read, NAT gateways and
+public addresses, database and cache sizes, WAF rules, zones, schedules, log groups, buckets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skylift.plan.cost import Line, pricer_for
+from skylift.plan.report import Plan
+from skylift.render import _ledger, render_files
+from tests.render import matrix, tfplan
+
+
+@pytest.fixture(scope="module")
+def variants() -> dict[str, Plan]:
+    return matrix.variants()
+
+
+def _files(plan: Plan) -> dict[str, str]:
+    files, _ = render_files(
+        Path("/nonexistent"), plan.blueprint, budget_usd=100, github_repository="a/b"
+    )
+    return files
+
+
+def test_every_free_type_says_why_and_no_priced_resource_hides_among_them() -> None:
+    for rtype, why in _ledger.FREE.items():
+        assert len(why) > 15, rtype
+    for billable in ("aws_nat_gateway", "aws_lb", "aws_db_instance", "aws_kms_key", "aws_flow_log"):
+        assert billable not in _ledger.FREE
+
+
+def test_every_resource_of_every_plan_is_priced_or_generated_on_purpose(
+    variants: dict[str, Plan],
+) -> None:
+    for name, plan in variants.items():
+        lines = {line.resource for line in plan.estimate.lines}
+        for r in plan.blueprint.resources:
+            if r.provisioned:
+                assert r.terraform, f"{name}: {r.key} names no Terraform resource"
+            if pricer_for(r) is not None:
+                continue
+            assert r.key == "vpc", f"{name}: {r.key} has no price"
+        assert {r.key for r in plan.blueprint.resources if pricer_for(r)} >= lines
+
+
+def test_render_refuses_terraform_the_plan_does_not_price(variants: dict[str, Plan]) -> None:
+    plan = variants["pantrypal"]
+    files = _files(plan)
+    extra = dict(files)
+    extra["infra/extra.tf"] = 'resource "aws_instance" "bastion" {\n}\n'
+    with pytest.raises(
+        _ledger.LedgerError, match=r"generated but not priced: aws_instance\.bastion"
+    ):
+        _ledger.check(plan.blueprint, extra)
+    fewer = {k: v for k, v in files.items() if k != "infra/backups.tf"}
+    with pytest.raises(
+        _ledger.LedgerError, match=r"priced but not generated: aws_s3_bucket\.backups"
+    ):
+        _ledger.check(plan.blueprint, fewer)
+
+
+def test_workers_run_their_own_command_with_the_web_environment(variants: dict[str, Plan]) -> None:
+    files = _files(variants["django-production"])
+    workers = files["infra/workers.tf"]
+    assert 'command                = ["sh", "-c", "celery -A shop worker -l info"]' in workers
+    assert 'family                   = "${local.name}-beat"' in workers
+    # the cron service turns the app's own switch on; the web tasks get it off
+    assert '{ name = "SCHEDULER_ENABLED", value = "true" }' in workers
+    assert '{ name = "SCHEDULER_ENABLED", value = "false" }' in files["infra/ecs.tf"]
+    assert "RUN_CRON" not in files["infra/ecs.tf"] + workers
+    # a scheduler never runs twice: the deploy stops the old task first, and never on Spot
+    beat = workers.split('resource "aws_ecs_service" "worker_beat"')[1].split("\nresource ")[0]
+    assert "deployment_maximum_percent         = 100" in beat and "SPOT" not in beat
+    # CI deploys every service with the new image
+    workflow = files[".github/workflows/deploy.yml"]
+    assert "for name in worker beat cron; do" in workflow
+    queue = _files(variants["queue-starter"])["infra/workers.tf"]
+    assert '{ name = "APP_TYPE", value = "worker" }' in queue
+    assert '!contains(["APP_TYPE"], e.name)' in queue  # the web role's APP_TYPE is replaced
+
+
+def test_in_process_cron_without_a_switch_is_not_promised_a_cron_service(
+    variants: dict[str, Plan],
+) -> None:
+    plan = variants["ledger-starter-public"]  # 3 tasks, a robfig/cron job, no switch
+    assert not plan.blueprint.has("cron_service")
+    assert not any(k.startswith(("RUN_CRON", "CRON")) for k in plan.blueprint.config_env)
+    decision = plan.blueprint.decisions["cron"]
+    assert "runs on every web task" in decision.choice
+    assert plan.blueprint.resource("scheduler").count == 2  # the two jobs with commands
+
+
+# --- terraform plan of the matrix ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planned(
+    variants: dict[str, Plan], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tfplan.Planned]:
+    work = tmp_path_factory.mktemp("ledger")
+    return tfplan.plan_all(work, {name: p.blueprint for name, p in variants.items()})
+
+
+NAMES = [
+    "django-production",
+    "queue-starter",
+    "ledger-production",
+    "ledger-starter-public",
+    "shop-starter",
+    "pantrypal",
+    "pos-api",
+    "gengar",
+    "github-api",
+    "tracker",
+    "gengar-production",
+]
+
+
+@pytest.mark.terraform
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_terraform_plan_builds_exactly_what_is_priced(
+    name: str, variants: dict[str, Plan], planned: dict[str, tfplan.Planned]
+) -> None:
+    if name not in variants:
+        pytest.skip(f"examples/{name} is not in this checkout")
+    plan, tf = variants[name], planned[name]
+    claims = _ledger.claims(plan.blueprint)
+    priced = {line.resource for line in plan.estimate.lines}
+    for inst in tf.instances:
+        base = re.sub(r"\[[^\]]*\]$", "", inst["address"])
+        owners = claims.get(base)
+        if owners and inst["type"] not in _ledger.FREE:
+            assert set(owners) & priced, f"{base} is claimed by {owners}, which have no cost line"
+        elif not owners:
+            assert inst["type"] in _ledger.FREE, f"{base} is built but not priced"
+    for r in plan.blueprint.resources:
+        for address in r.terraform:
+            assert tf.of(address), f"{r.key} is priced but Terraform builds no {address}"
+    for address in _ledger.GATED:
+        if address not in claims:
+            assert not tf.of(address), f"{address} is built, but nothing prices it"
+    for check in QUANTITY_CHECKS:
+        check(plan, tf)
+
+
+def _lines(plan: Plan, resource: str, item: str = "") -> list[Line]:
+    return [ln for ln in plan.estimate.lines if ln.resource == resource and item in ln.item]
+
+
+def _one(plan: Plan, resource: str, item: str) -> float:
+    lines = _lines(plan, resource, item)
+    assert len(lines) == 1, f"{resource}: expected one '{item}' line, the plan has {lines}"
+    return lines[0].quantity
+
+
+def _services(plan: Plan, tf: tfplan.Planned) -> None:
+    """Each service's tasks, size and Spot share, as Terraform would run them."""
+    h = 730
+    for r in plan.blueprint.resources:
+        if r.kind != "ecs":
+            continue
+        (svc,) = tf.of(r.terraform[0])
+        name = r.terraform[0].split(".")[1]
+        (task,) = tf.of(f"aws_ecs_task_definition.{name}")
+        v, t = svc["values"], task["values"]
+        n = v["desired_count"]
+        base = next(
+            (
+                s["base"] or 0
+                for s in v["capacity_provider_strategy"]
+                if s["capacity_provider"] == "FARGATE"
+            ),
+            None,
+        )
+        spot_n = 0 if v.get("launch_type") == "FARGATE" else n - min(base or 0, n)
+        arch = "arm64" if t["runtime_platform"][0]["cpu_architecture"] == "ARM64" else "x86_64"
+        vcpu, gb = int(t["cpu"]) / 1024, int(t["memory"]) / 1024
+        if n - spot_n:
+            assert _one(plan, r.key, f"Fargate vCPU ({arch})") == (n - spot_n) * vcpu * h
+            assert _one(plan, r.key, f"Fargate memory ({arch})") == (n - spot_n) * gb * h
+        if spot_n:
+            assert _one(plan, r.key, f"Fargate Spot vCPU ({arch})") == spot_n * vcpu * h
+            assert _one(plan, r.key, f"Fargate Spot memory ({arch})") == spot_n * gb * h
+        else:
+            assert not _lines(plan, r.key, "Spot")
+
+
+def _alarms(plan: Plan, tf: tfplan.Planned) -> None:
+    alarms = tf.by_type("aws_cloudwatch_metric_alarm")
+    metrics = sum(sum(1 for q in a["values"]["metric_query"] if q["metric"]) or 1 for a in alarms)
+    assert _one(plan, "alarms", "alarm metrics") == metrics
+
+
+def _network(plan: Plan, tf: tfplan.Planned) -> None:
+    nat = len(tf.by_type("aws_nat_gateway"))
+    assert sum(ln.quantity for ln in _lines(plan, "nat_gateway", "hours")) == nat * 730
+    public_tasks = sum(
+        s["values"]["desired_count"]
+        for s in tf.by_type("aws_ecs_service")
+        if s["values"]["network_configuration"][0]["assign_public_ip"]
+    )
+    addresses = len(tf.by_type("aws_eip")) + public_tasks + len(tf.of("aws_subnet.public"))
+    assert _one(plan, "public_ipv4", "Public IPv4") == addresses * 730
+    for endpoint in tf.by_type("aws_vpc_endpoint"):
+        assert endpoint["values"]["vpc_endpoint_type"] == "Gateway"  # the free kind
+
+
+def _data(plan: Plan, tf: tfplan.Planned) -> None:
+    for db in tf.by_type("aws_db_instance"):
+        v = db["values"]
+        copies = 2 if v["multi_az"] else 1
+        assert _one(plan, "rds", f"RDS {v['instance_class']} instance") == copies * 730
+        assert _one(plan, "rds", "gp3 storage") == copies * v["allocated_storage"]
+    for rg in tf.by_type("aws_elasticache_replication_group"):
+        v = rg["values"]
+        assert _one(plan, "elasticache", v["node_type"]) == v["num_cache_clusters"] * 730
+
+
+def _operations(plan: Plan, tf: tfplan.Planned) -> None:
+    for acl in tf.by_type("aws_wafv2_web_acl"):
+        assert _one(plan, "waf", "WAF rules") == len(acl["values"]["rule"])
+    assert _one(plan, "kms", "customer-managed key") == len(tf.by_type("aws_kms_key"))
+    zones = len(tf.by_type("aws_route53_zone"))
+    assert len(_lines(plan, "route53", "hosted zone")) == zones
+    schedules = len(tf.by_type("aws_scheduler_schedule"))
+    assert len(_lines(plan, "scheduler", "invocations")) == (1 if schedules else 0)
+    if schedules:
+        assert plan.blueprint.resource("scheduler").count == schedules  # type: ignore[union-attr]
+    (cluster,) = tf.by_type("aws_ecs_cluster")
+    insights = cluster["values"]["setting"][0]["value"] == "enabled"
+    assert bool(_lines(plan, "container_insights")) == insights
+    for group in tf.by_type("aws_cloudwatch_log_group"):
+        owner = {"app": "logs", "flow": "flow_logs", "waf": "waf_logs"}[group["name"]]
+        days = group["values"]["retention_in_days"]
+        assert f"x {days} days retention" in _lines(plan, owner, "storage")[0].basis
+    buckets = {b["name"] for b in tf.by_type("aws_s3_bucket")}
+    owners = {"alb_logs": "alb_logs", "backups": "s3_backups", "uploads": "s3_uploads"}
+    assert {owners[b] for b in buckets} == {
+        ln.resource for ln in plan.estimate.lines if ln.resource in owners.values()
+    }
+
+
+QUANTITY_CHECKS: list[Callable[[Plan, tfplan.Planned], Any]] = [
+    _services,
+    _alarms,
+    _network,
+    _data,
+    _operations,
+]
