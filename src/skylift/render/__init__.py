@@ -49,6 +49,7 @@ def render_files(
     files = {f"infra/{name}.tf": render(f"infra/{name}.tf.j2", ctx) for name in INFRA_FILES}
     if bp.database:
         files["infra/rds.tf"] = render("infra/rds.tf.j2", ctx)
+        files["infra/rotation.tf"] = render("infra/rotation.tf.j2", ctx)
     if bp.cache:
         files["infra/cache.tf"] = render("infra/cache.tf.j2", ctx)
     if ctx["jobs"]:
@@ -60,16 +61,20 @@ def render_files(
         files[f"infra/envs/{env['name']}.tfvars"] = render(
             "infra/envs/env.tfvars.j2", {**ctx, "env": env}
         )
+    docker = docker_context(root, bp) if _ours(root, "Dockerfile") else None
     app_ctx = {
         **ctx,
         "platform": "linux/arm64" if bp.cpu_arch == "arm64" else "linux/amd64",
         "release_command": ctxs.release_command(bp),
+        "release_unwired": ctxs.release_unwired(bp),
         "one_off": ctxs.one_off_commands(bp),
+        # only a Dockerfile skylift wrote has the migrate stage
+        "migrate_stage": bool(docker and docker.get("migrate_stage")),
     }
     files[".github/workflows/deploy.yml"] = render("github/deploy.yml.j2", app_ctx)
     files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
     files["scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
-    notes = _docker_files(root, bp, ctx, files) + ctxs.job_notes(bp)
+    notes = _docker_files(root, bp, ctx, files, docker) + ctxs.job_notes(bp)
     ignore = root / ".gitignore"
     if ignore.is_file() and ".skylift" not in ignore.read_text(errors="replace"):
         notes.append("add .skylift/ to .gitignore: it holds local state (rehearsal, journal)")
@@ -77,12 +82,15 @@ def render_files(
 
 
 def _docker_files(
-    root: Path, bp: Blueprint, ctx: dict[str, object], files: dict[str, str]
+    root: Path,
+    bp: Blueprint,
+    ctx: dict[str, object],
+    files: dict[str, str],
+    docker: dict[str, object] | None,
 ) -> list[str]:
     notes: list[str] = []
     ours = _ours(root, "Dockerfile")
     if ours:
-        docker = docker_context(root, bp)
         if docker is None:
             notes.append(f"no Dockerfile template for runtime {bp.runtime!r}: write one by hand")
         else:
@@ -92,8 +100,9 @@ def _docker_files(
             )
     else:
         notes.append(
-            "Dockerfile is yours and stays as it is: start the app through scripts/skylift-env.sh "
-            "(it builds DATABASE_URL/REDIS_URL from the DB_*/REDIS_* variables ECS injects)"
+            "Dockerfile is yours and stays as it is (the plan lists what would stop it working); "
+            "start the app through scripts/skylift-env.sh when it reads a database or cache URL: "
+            "it composes them from the parts ECS injects"
         )
     if _ours(root, ".dockerignore"):
         files[".dockerignore"] = render("docker/dockerignore.j2", ctx)

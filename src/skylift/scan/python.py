@@ -228,7 +228,17 @@ def _start(draft: Draft) -> None:
             return
 
 
-def _deps(draft: Draft, src: SourceFile) -> None:
+def _deps(draft: Draft, src: SourceFile, depth: int = 0) -> None:
+    if src.path.endswith("Pipfile"):
+        try:
+            data = tomllib.loads(src.text)
+        except tomllib.TOMLDecodeError:
+            return
+        for name in data.get("packages") or {}:
+            m = re.search(re.escape(str(name)), src.text)
+            ev = src.evidence(offset=m.start()) if m else src.evidence()
+            draft.deps.setdefault(str(name).lower().replace("_", "-"), ev)
+        return
     if src.path.endswith(".toml"):
         try:
             data = tomllib.loads(src.text)
@@ -243,6 +253,11 @@ def _deps(draft: Draft, src: SourceFile) -> None:
         return
     for m in _REQ_LINE.finditer(src.text):
         draft.deps.setdefault(m.group(1).lower().replace("_", "-"), src.evidence(offset=m.start(1)))
+    folder = src.path.rsplit("/", 1)[0] + "/" if "/" in src.path else ""
+    for m in re.finditer(r"^\s*-r\s+(\S+)", src.text, re.M):  # -r requirements/prod.txt
+        included = draft.repo.read(folder + m.group(1).removeprefix("./"))
+        if included is not None and depth < 3:
+            _deps(draft, included, depth + 1)
 
 
 def _runtime(draft: Draft) -> Fact:
