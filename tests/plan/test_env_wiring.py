@@ -319,3 +319,16 @@ def test_the_entrypoint_composes_every_url(tmp_path: Path) -> None:
         "DIRECT_URL": "already-set",  # a value already set wins
         "REDIS_URL": "rediss://:tok%2Fen@cache.internal:6379",
     }
+
+
+def test_the_sqlite_file_comes_from_where_the_app_opens_it(tmp_path: Path) -> None:
+    from skylift.plan.report import phases
+
+    files = {
+        "package.json": package_json({"express": "4", "better-sqlite3": "9"}),
+        "src/db.js": "const db = new Database(process.env.DB_PATH || 'var/shop.sqlite')\n",
+    }
+    bp = plan(tmp_path, files)
+    commands = [c for ph in phases(scan(tmp_path / "app"), bp) for c in ph["commands"]]
+    assert "skylift db migrate sqlite:///var/shop.sqlite" in commands
+    assert not any("app.db" in c for c in commands)

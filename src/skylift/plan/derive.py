@@ -232,6 +232,8 @@ def _database(profile: AppProfile, cfg: Config) -> dict[str, Any] | None:
         "source_driver": src.driver,
         "source_orm": src.orm,
         "source_files": list(src.files),
+        # a SQLite file as the app opens it ("data/app.db"), whether or not the repo holds it
+        "source_location": src.location,
         "migration_tool": src.migration_tool,
         "name": cfg.name.replace("-", "_"),
     }
