@@ -180,3 +180,27 @@ def test_every_hadolint_ignore_says_why() -> None:
                         break
                     block.append(above)
                 assert any(b.startswith("# why") for b in block), f"{template.name}:{i + 1}"
+
+
+def test_monorepo_image_is_built_from_the_app_folder(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "mono",
+        {
+            "backend/requirements.txt": "fastapi\nuvicorn\npsycopg\n",
+            "backend/app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+            "frontend/package.json": package_json({"react": "18", "vite": "5"}),
+        },
+    )
+    profile = scan(root)
+    cfg = resolve(
+        derive.slug(profile.name), {}, {}, lambda t, c: derive.derived_defaults(profile, t, c)
+    )
+    files, _ = render_files(
+        root, derive.build(profile, cfg), budget_usd=50, github_repository="acme/app"
+    )
+    assert {"backend/Dockerfile", "backend/.dockerignore", "backend/scripts/skylift-env.sh"} <= set(
+        files
+    )
+    assert "Dockerfile" not in files and "infra/ecs.tf" in files
+    assert '--tag "$image" --push backend' in files[".github/workflows/deploy.yml"]
+    assert "uvicorn app.main:app" in files["backend/Dockerfile"]

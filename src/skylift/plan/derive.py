@@ -91,6 +91,7 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
         port=int(profile.port.value) if profile.port else DEFAULT_PORTS.get(runtime, 3000),
         health_path="/",
         runtime_version=_runtime_version(profile),
+        app_dir=profile.apps[0] if profile.apps else "",
         domain=cfg.domain or None,
         cpu_arch=cfg.sizes.arch,  # type: ignore[arg-type]
         availability_zones=2,

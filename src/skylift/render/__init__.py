@@ -61,7 +61,10 @@ def render_files(
         files[f"infra/envs/{env['name']}.tfvars"] = render(
             "infra/envs/env.tfvars.j2", {**ctx, "env": env}
         )
-    docker = docker_context(root, bp) if _ours(root, "Dockerfile") else None
+    # in a monorepo the image is built from the app's folder; infra/ and CI stay at the root
+    app = root / bp.app_dir if bp.app_dir else root
+    prefix = f"{bp.app_dir}/" if bp.app_dir else ""
+    docker = docker_context(app, bp) if _ours(app, "Dockerfile") else None
     app_ctx = {
         **ctx,
         "platform": "linux/arm64" if bp.cpu_arch == "arm64" else "linux/amd64",
@@ -70,11 +73,12 @@ def render_files(
         "one_off": ctxs.one_off_commands(bp),
         # only a Dockerfile skylift wrote has the migrate stage
         "migrate_stage": bool(docker and docker.get("migrate_stage")),
+        "build_context": bp.app_dir or ".",
     }
     files[".github/workflows/deploy.yml"] = render("github/deploy.yml.j2", app_ctx)
     files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
-    files["scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
-    notes = _docker_files(root, bp, ctx, files, docker) + ctxs.job_notes(bp)
+    files[f"{prefix}scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
+    notes = _docker_files(app, bp, ctx, files, docker, prefix) + ctxs.job_notes(bp)
     ignore = root / ".gitignore"
     if ignore.is_file() and ".skylift" not in ignore.read_text(errors="replace"):
         notes.append("add .skylift/ to .gitignore: it holds local state (rehearsal, journal)")
@@ -87,6 +91,7 @@ def _docker_files(
     ctx: dict[str, object],
     files: dict[str, str],
     docker: dict[str, object] | None,
+    prefix: str = "",
 ) -> list[str]:
     notes: list[str] = []
     ours = _ours(root, "Dockerfile")
@@ -94,7 +99,7 @@ def _docker_files(
         if docker is None:
             notes.append(f"no Dockerfile template for runtime {bp.runtime!r}: write one by hand")
         else:
-            files["Dockerfile"] = render(
+            files[f"{prefix}Dockerfile"] = render(
                 f"docker/Dockerfile.{bp.runtime}.j2",
                 {**ctx, **docker, "port": bp.port, "health_path": bp.health_path},
             )
@@ -105,7 +110,7 @@ def _docker_files(
             "it composes them from the parts ECS injects"
         )
     if _ours(root, ".dockerignore"):
-        files[".dockerignore"] = render("docker/dockerignore.j2", ctx)
+        files[f"{prefix}.dockerignore"] = render("docker/dockerignore.j2", ctx)
     return notes
 
 
