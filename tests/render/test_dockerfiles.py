@@ -97,7 +97,8 @@ def test_node_image_follows_the_lockfile_and_prisma(tmp_path: Path) -> None:
     text = _render(tmp_path, "node-pnpm-prisma")["Dockerfile"]
     assert "COPY package.json pnpm-lock.yaml .npmrc ./" in text
     # the schema is there before the install (postinstall runs prisma generate)
-    assert text.index("COPY db ./db") < text.index("RUN pnpm install --frozen-lockfile")
+    assert text.index("COPY db ./db") < text.index("pnpm install --frozen-lockfile")
+    assert "corepack prepare pnpm@9 --activate" in text  # lockfileVersion 9.0
     assert "RUN npx prisma generate --schema db/schema.prisma" in text
     assert (
         "PATH=/app/node_modules/.bin:$PATH"
@@ -204,3 +205,26 @@ def test_monorepo_image_is_built_from_the_app_folder(tmp_path: Path) -> None:
     assert "Dockerfile" not in files and "infra/ecs.tf" in files
     assert '--tag "$image" --push backend' in files[".github/workflows/deploy.yml"]
     assert "uvicorn app.main:app" in files["backend/Dockerfile"]
+
+
+def test_build_time_variables_are_build_args_ci_passes(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "next",
+        {
+            "package.json": package_json({"next": "14"}, scripts={"build": "next build"}),
+            ".env.example": "NEXT_PUBLIC_APP_URL=http://localhost:3000\nSESSION_TTL=3600\n",
+        },
+    )
+    profile = scan(root)
+    cfg = resolve(
+        derive.slug(profile.name), {}, {}, lambda t, c: derive.derived_defaults(profile, t, c)
+    )
+    bp = derive.build(profile, cfg)
+    files, _ = render_files(root, bp, budget_usd=50, github_repository="acme/app")
+    build = files["Dockerfile"].split("AS build\n")[1].split("FROM")[0]
+    assert "ARG NEXT_PUBLIC_APP_URL\nENV NEXT_PUBLIC_APP_URL=${NEXT_PUBLIC_APP_URL}" in build
+    assert (
+        '--build-arg "NEXT_PUBLIC_APP_URL=${{ vars.NEXT_PUBLIC_APP_URL }}"'
+        in files[".github/workflows/deploy.yml"]
+    )
+    assert "NEXT_PUBLIC_APP_URL" not in files["infra/ecs.tf"]  # not a runtime setting

@@ -74,6 +74,8 @@ def render_files(
         # only a Dockerfile skylift wrote has the migrate stage
         "migrate_stage": bool(docker and docker.get("migrate_stage")),
         "build_context": bp.app_dir or ".",
+        # the bundler's build-time variables (NEXT_PUBLIC_*), from the repository's variables
+        "build_args": docker.get("build_args", []) if docker else [],
     }
     files[".github/workflows/deploy.yml"] = render("github/deploy.yml.j2", app_ctx)
     files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)

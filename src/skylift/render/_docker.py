@@ -12,7 +12,7 @@ from typing import Any
 
 from skylift.plan.blueprint import Blueprint
 from skylift.render._context import release_job, shell_words
-from skylift.scan import go
+from skylift.scan import _roles, go
 from skylift.scan._repo import Repo
 
 _NODE_INSTALL = {  # lockfile -> (install, prune) commands
@@ -106,8 +106,11 @@ def _node(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[st
         _BERRY if berry else _NODE_INSTALL.get(lock or "", ("npm install", "npm prune --omit=dev"))
     )
     major = int(m.group()) if (m := re.match(r"\d+", version)) else 20
-    if "pnpm" in install and major < 16:
-        install = f"npm install -g pnpm@7 && {install}"
+    pnpm = _pnpm_major(root) if "pnpm" in install else None
+    if pnpm and not manager and major >= 16:
+        install = f"corepack prepare pnpm@{pnpm} --activate && {install}"  # the lockfile's pnpm
+    elif pnpm and major < 16:
+        install = f"npm install -g pnpm@{pnpm} && {install}"
     if lock is None and manager.startswith(("yarn", "pnpm")):
         tool = manager.split("@")[0]
         install, prune = (
@@ -133,9 +136,42 @@ def _node(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[st
         if schema
         else None,
         "build_command": f"{runner} build" if "build" in scripts else None,
+        # read by the bundler during the build: CI passes them from the repository's variables
+        "build_args": build_args(bp),
         "migrate_stage": True,
         "start": start or ("npm start" if "start" in scripts else "node index.js"),
     }
+
+
+def build_args(bp: Blueprint) -> list[str]:
+    """NEXT_PUBLIC_*, VITE_* ...: names the app reads that only exist at build time."""
+    return sorted(
+        u["name"]
+        for u in bp.env_unset
+        if _roles.BUILD_TIME.match(u["name"].upper())
+        and "_" in u["name"]
+        and u["name"].upper().startswith(_BUNDLER_PREFIXES)
+    )
+
+
+_BUNDLER_PREFIXES = (
+    "NEXT_PUBLIC_",
+    "VITE_",
+    "REACT_APP_",
+    "EXPO_PUBLIC_",
+    "GATSBY_",
+    "NUXT_PUBLIC_",
+    "PUBLIC_",
+)
+
+
+def _pnpm_major(root: Path) -> str:
+    """The pnpm major that writes this lockfile version (9.0 -> 9, 6.x -> 8, 5.x -> 7)."""
+    head = ""
+    with contextlib.suppress(OSError):
+        head = (root / "pnpm-lock.yaml").read_text(errors="replace")[:200]
+    m = re.search(r"lockfileVersion:\s*'?(\d+)", head)
+    return {"9": "9", "6": "8", "5": "7"}.get(m.group(1) if m else "", "9")
 
 
 def _prisma_schema(root: Path, pkg: dict[str, Any]) -> str | None:
