@@ -332,3 +332,12 @@ def test_the_sqlite_file_comes_from_where_the_app_opens_it(tmp_path: Path) -> No
     commands = [c for ph in phases(scan(tmp_path / "app"), bp) for c in ph["commands"]]
     assert "skylift db migrate sqlite:///var/shop.sqlite" in commands
     assert not any("app.db" in c for c in commands)
+
+
+def test_a_platform_marker_the_app_tests_is_a_question(tmp_path: Path) -> None:
+    settings = 'import os\nIS_HEROKU = "DYNO" in os.environ\nDEBUG = os.environ.get("DEBUG")\n'
+    bp = plan(
+        tmp_path, {"requirements.txt": "django\n", "manage.py": "", "site/settings.py": settings}
+    )
+    (q,) = [q for q in bp.env_questions if q["name"] == "DYNO"]
+    assert "Heroku" in q["why"] and "site/settings.py:2" in q["why"]

@@ -50,7 +50,7 @@ APPS = {
     },
     "python-requirements": {
         "requirements.txt": "-r requirements/prod.txt\n",
-        "requirements/prod.txt": "flask\ngunicorn\npsycopg2-binary\nflask-migrate\n",
+        "requirements/prod.txt": "flask\ngunicorn\npsycopg2==2.9.9\nflask-migrate\n",
         "runtime.txt": "python-3.10.13\n",
         "migrations/alembic.ini": "[alembic]\n",
         "wsgi.py": "from flask import Flask\napp = Flask(__name__)\n",
@@ -124,6 +124,10 @@ def test_python_version_and_included_requirements(tmp_path: Path) -> None:
     assert "ARG PYTHON_VERSION=3.10" in text
     assert "COPY requirements/prod.txt ./requirements/prod.txt" in text
     assert 'CMD ["sh", "-c", "gunicorn --bind 0.0.0.0:${PORT:-8000} wsgi:app"]' in text
+    # psycopg2 from source: headers to build it, the client library to run it
+    build, final = text.split("FROM python:${PYTHON_VERSION}-slim\n")
+    assert "install -y --no-install-recommends gcc libpq-dev" in build
+    assert "install -y --no-install-recommends libpq5" in final
 
 
 def test_poetry_install(tmp_path: Path) -> None:

@@ -157,3 +157,25 @@ def test_alembic_placeholder_url_is_not_a_secret(scan_files) -> None:
         }
     )
     assert not [f for f in p.findings if f.code == "hardcoded-secret"]
+
+
+def test_go_indirect_drivers_count_only_when_imported(scan_files) -> None:
+    mod = (
+        "module blog\n\ngo 1.13\n\nrequire (\n\tgithub.com/jinzhu/gorm v1.9.16\n"
+        "\tgithub.com/go-sql-driver/mysql v1.5.0 // indirect\n\tgithub.com/lib/pq v1.2.0 // indirect\n"
+        "\tgithub.com/mattn/go-sqlite3 v1.14.0 // indirect\n)\n"
+    )
+    code = 'package models\n\nimport _ "github.com/jinzhu/gorm/dialects/mysql"\n'
+    p = scan_files({"go.mod": mod, "models/db.go": code})
+    assert [d.engine for d in p.databases] == ["mysql"]
+
+
+def test_compose_service_running_the_repo_s_own_image_is_the_app(scan_files) -> None:
+    compose = (
+        "services:\n  web:\n    image: shop\n    ports: ['9090:9090']\n  db:\n    image: mysql:8\n"
+    )
+    p = scan_files(
+        {"go.mod": "module example.com/shop\n\ngo 1.22\n", "docker-compose.yml": compose}
+    )
+    assert (p.current_host.value, p.port.value) == ("vps-compose", 9090)
+    assert [f.value["name"] for f in p.dev_services] == ["db"]

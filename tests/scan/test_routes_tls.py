@@ -71,3 +71,11 @@ def test_python_redis_without_ssl(scan_files) -> None:
     p = scan_files({"requirements.txt": "flask\nredis\n", "app.py": code})
     (f,) = [f for f in p.findings if f.code == "cache-tls"]
     assert [str(e) for e in f.evidence] == ["app.py:2"]
+
+
+def test_gin_router_group_functions_are_left_out(scan_files) -> None:
+    code = (
+        'package articles\n\nfunc Register(router *gin.RouterGroup) {\n\trouter.GET("/", List)\n}\n'
+    )
+    p = scan_files({"go.mod": "module x\n\ngo 1.22\n", "articles/routers.go": code})
+    assert p.routes == []

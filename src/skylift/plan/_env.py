@@ -26,6 +26,17 @@ TEST_MAIL = re.compile(
     r"^(?:localhost|127\.0\.0\.1|mailhog|mailpit|mailcatcher|maildev|smtp4dev|"
     r"(?:sandbox\.)?smtp\.mailtrap\.io|smtp\.ethereal\.email|mail)$"
 )
+# variables a platform sets by itself, which apps test to pick their production settings
+PLATFORM_MARKERS = {
+    "DYNO": "Heroku",
+    "HEROKU_APP_NAME": "Heroku",
+    "HEROKU_APP_ID": "Heroku",
+    "RENDER": "Render",
+    "FLY_APP_NAME": "Fly",
+    "RAILWAY_ENVIRONMENT": "Railway",
+    "VERCEL": "Vercel",
+    "VERCEL_ENV": "Vercel",
+}
 DEV_WORDS = {"development", "dev", "local", "test", "testing", "debug", "develop"}
 PRODUCTION_MODES = {
     "NODE_ENV": "production",
@@ -123,6 +134,16 @@ def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
         out.unset.append({"name": name, "why": why})
     elif _roles.APP_URL.match(upper) and (_is_local(var) or _app_own(upper, var)):
         out.wired[name] = {"source": "app", "part": "url"}
+    elif upper in PLATFORM_MARKERS:
+        where = ", ".join(str(e) for e in var.evidence[:1])
+        out.questions.append(
+            {
+                "name": name,
+                "why": f"the app tests for {PLATFORM_MARKERS[upper]} through it ({where}): "
+                f"unset on ECS, so it takes its non-{PLATFORM_MARKERS[upper]} path; set it (e.g. "
+                f'{name} = "web.1") or change that test',
+            }
+        )
     elif _roles.PORT_NAMES.match(upper):
         out.config[name] = str(ctx.port)
     elif var.kind == "secret":

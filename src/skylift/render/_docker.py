@@ -185,6 +185,26 @@ def _prisma_schema(root: Path, pkg: dict[str, Any]) -> str | None:
     return "prisma/schema" if folder.is_dir() else None
 
 
+_NATIVE = [  # a source-built driver -> (build packages, runtime packages)
+    (re.compile(r"^\W*psycopg2(?!-binary)\b", re.M | re.I), ["gcc", "libpq-dev"], ["libpq5"]),
+    (re.compile(r"^\W*mysqlclient\b", re.M | re.I), ["gcc", "pkg-config", "default-libmysqlclient-dev"], ["libmariadb3"]),
+]
+
+
+def _native_packages(root: Path, manifests: list[str]) -> tuple[list[str], list[str]]:
+    text = ""
+    for rel in manifests:
+        with contextlib.suppress(OSError):
+            text += (root / rel).read_text(errors="replace") + "\n"
+    build: list[str] = []
+    run: list[str] = []
+    for pattern, b, r in _NATIVE:
+        if pattern.search(text):
+            build += [p for p in b if p not in build]
+            run += [p for p in r if p not in run]
+    return sorted(build), sorted(run)
+
+
 def _requirements(root: Path, rel: str, depth: int = 0) -> list[str]:
     """requirements.txt and the files it includes (-r, -c), which pip reads at install time."""
     out = [rel]
@@ -255,8 +275,13 @@ def _python(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[
         )
     else:
         manifests, install = ["pyproject.toml"], "pip install --no-cache-dir ."
+    build_pkgs, run_pkgs = _native_packages(root, manifests)
     return {
         "manifests": manifests,
+        # psycopg2 and mysqlclient build from source on slim images: compilers and headers in
+        # the build stage, the client library alone in the final one
+        "build_packages": build_pkgs,
+        "runtime_packages": run_pkgs,
         "install_command": install,
         "migrate_stage": False,  # alembic, manage.py: regular dependencies, in the image already
         "start": start or "python -m app",

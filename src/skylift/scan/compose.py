@@ -67,10 +67,10 @@ def scan(draft: Draft) -> None:
         if not isinstance(svc, dict):
             continue
         ev = src.evidence(offset=offset(src, rf"^\s+{re.escape(str(name))}:"))
-        if "build" in svc:
-            app_services.append((str(name), svc, ev))
-            continue
         image = str(svc.get("image", "")).split(":")[0]
+        if "build" in svc or (image and image.rsplit("/", 1)[-1] == draft.profile.name):
+            app_services.append((str(name), svc, ev))  # built here, or the image the repo builds
+            continue
         base = image.rsplit("/", 1)[-1] if image.startswith(("docker.io/", "library/")) else image
         if base in DB_IMAGES:
             for db in draft.profile.databases:

@@ -41,6 +41,8 @@ CODE_PATTERNS = {
     ),
 }
 # const { PORT, DB_HOST: host } = process.env
+# "DYNO" in os.environ: a test for the platform the app runs on
+_IN_ENVIRON = re.compile(r"['\"]([A-Z_][A-Z0-9_]*)['\"]\s+(?:not\s+)?in\s+os\.environ\b")
 _DESTRUCTURE = re.compile(r"\{([^{}]{1,400})\}\s*=\s*process\.env\b")
 
 
@@ -53,6 +55,9 @@ def scan(draft: Draft) -> None:
             continue
         for src, m in draft.repo.grep(pattern, exts):
             _read(draft, next(g for g in m.groups() if g), src.evidence(offset=m.start()))
+    if draft.language == "python":
+        for src, m in draft.repo.grep(_IN_ENVIRON, (".py",)):
+            _read(draft, m.group(1), src.evidence(offset=m.start()))
     if draft.language == "node":
         for src, m in draft.repo.grep(_DESTRUCTURE, draft.code_exts):
             for part in m.group(1).split(","):

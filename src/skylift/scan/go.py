@@ -193,8 +193,38 @@ def _dep(draft: Draft, module: str) -> Evidence | None:
     return next((ev for dep, ev in draft.deps.items() if dep.startswith(module + "/v")), None)
 
 
+_INDIRECT = re.compile(
+    r"^[ \t]*(?:require[ \t]+)?([\w.\-]+/[\w.\-/~]+)[ \t]+v\S+[ \t]*// indirect", re.M
+)
+_GORM_DIALECT = re.compile(r"\"github\.com/jinzhu/gorm/dialects/(mysql|postgres|sqlite|mssql)\"")
+_DIALECT_DRIVERS = {
+    "mysql": "github.com/go-sql-driver/mysql",
+    "postgres": "github.com/lib/pq",
+    "sqlite": "github.com/mattn/go-sqlite3",
+}
+
+
+def _used_drivers(draft: Draft) -> set[str]:
+    """Drivers go.mod marks `// indirect` count only when the code imports them: GORM v1 pulls
+    in every dialect's driver, and only the dialect the app imports is its database."""
+    src = draft.repo.read("go.mod")
+    indirect = {m.group(1) for m in _INDIRECT.finditer(src.text)} if src else set()
+    imported = {
+        _DIALECT_DRIVERS[m.group(1)]
+        for _, m in draft.repo.grep(_GORM_DIALECT, (".go",))
+        if m.group(1) in _DIALECT_DRIVERS
+    }
+    for mod in DRIVERS:
+        if mod in indirect and any(f'"{mod}' in c.text for c in draft.repo.code((".go",))):
+            imported.add(mod)
+    return {m for m in DRIVERS if m not in indirect} | imported
+
+
 def _databases(draft: Draft) -> None:
+    used = _used_drivers(draft)
     for mod, (engine, driver) in DRIVERS.items():
+        if mod not in used:
+            continue
         if ev := _dep(draft, mod):
             db = draft.database(engine, ev)
             # lib/pq named explicitly wins over the driver GORM brings along

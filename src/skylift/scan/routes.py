@@ -26,7 +26,10 @@ PATTERNS = {
 }
 _ROUTER_GET = re.compile(rf"\b(?:router|\w+Router)\.get\(\s*['\"`]{_STATIC}['\"`]")
 # a router mounted under a prefix the file does not state
-_MOUNTED = re.compile(r"\.Group\(|Blueprint\([^)]*url_prefix|APIRouter\(\s*prefix|include_router\(")
+_MOUNTED = re.compile(
+    r"\.Group\(|RouterGroup\b|chi\.Router\)|echo\.Group\b|Blueprint\([^)]*url_prefix|"
+    r"APIRouter\(\s*prefix|include_router\("
+)
 _NEST_CONTROLLER = re.compile(r"@Controller\(\s*(?:['\"]/?([\w/-]*)['\"])?\s*\)")
 _NEST_GET = re.compile(r"@Get\(\s*(?:['\"]/?([\w/-]*)['\"])?\s*\)")
 _NEST_PREFIX = re.compile(r"setGlobalPrefix\(\s*['\"]/?([\w/-]+)['\"]")
