@@ -194,3 +194,13 @@ def test_dev_server_as_start_is_a_finding(node_app) -> None:
 def test_json_of_a_profile_with_jobs_round_trips(node_app) -> None:
     p = node_app({"express": "4"}, {"scripts/seed.js": ""})
     assert json.loads(json.dumps(p.as_dict()))["jobs"][0]["env"] == {}
+
+
+def test_the_start_script_s_pre_hook_is_the_build(node_app) -> None:
+    p = node_app(
+        {"@nestjs/core": "10"}, scripts={"prestart:prod": "tsc", "start:prod": "node dist/main.js"}
+    )
+    assert (p.start_command.value, p.build_command.value) == (
+        "node dist/main.js",
+        "npm run prestart:prod",
+    )

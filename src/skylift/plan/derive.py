@@ -120,10 +120,26 @@ def _runtime(profile: AppProfile) -> str:
     return "unknown"
 
 
+LTS_VERSIONS = {"node": "20", "python": "3.12", "go": "1.22"}
+
+
 def _runtime_version(profile: AppProfile) -> str:
-    if profile.runtime and isinstance(profile.runtime.value, dict):
-        return str(profile.runtime.value.get("version") or "")
-    return ""
+    """The version the app declares; a floor (`>=10`) gets the current one when that is newer."""
+    value = profile.runtime.value if profile.runtime else None
+    if not isinstance(value, dict):
+        return ""
+    version = str(value.get("version") or "")
+    lts = LTS_VERSIONS.get(str(value.get("language")), "")
+    if value.get("floor") and lts and _newer(lts, version):
+        return lts
+    return version
+
+
+def _newer(a: str, b: str) -> bool:
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in re.findall(r"\d+", v)[:2])
+
+    return parts(a) > parts(b)
 
 
 # routes cheap and public enough to probe every 15 s: the root, version/info/docs pages

@@ -135,12 +135,19 @@ def _node(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[st
         "generate_command": f"npx prisma generate{'' if schema == 'prisma/schema.prisma' else f' --schema {schema}'}"
         if schema
         else None,
-        "build_command": f"{runner} build" if "build" in scripts else None,
+        "build_command": _node_build(scripts, runner),
         # read by the bundler during the build: CI passes them from the repository's variables
         "build_args": build_args(bp),
         "migrate_stage": True,
         "start": start or ("npm start" if "start" in scripts else "node index.js"),
     }
+
+
+def _node_build(scripts: dict[str, Any], runner: str) -> str | None:
+    """`build`, else the pre-hook of the start script (`prestart:prod: tsc`): npm runs it before
+    the start, the image runs it once."""
+    name = next((n for n in ("build", "prestart:prod", "prestart") if n in scripts), None)
+    return f"{runner} {name}" if name else None
 
 
 def build_args(bp: Blueprint) -> list[str]:
@@ -187,7 +194,11 @@ def _prisma_schema(root: Path, pkg: dict[str, Any]) -> str | None:
 
 _NATIVE = [  # a source-built driver -> (build packages, runtime packages)
     (re.compile(r"^\W*psycopg2(?!-binary)\b", re.M | re.I), ["gcc", "libpq-dev"], ["libpq5"]),
-    (re.compile(r"^\W*mysqlclient\b", re.M | re.I), ["gcc", "pkg-config", "default-libmysqlclient-dev"], ["libmariadb3"]),
+    (
+        re.compile(r"^\W*mysqlclient\b", re.M | re.I),
+        ["gcc", "pkg-config", "default-libmysqlclient-dev"],
+        ["libmariadb3"],
+    ),
 ]
 
 

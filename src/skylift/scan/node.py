@@ -206,9 +206,12 @@ def _runtime(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> Fact:
     if isinstance(engines, dict) and isinstance(engines.get("node"), str):
         v = _major(engines["node"])
         if v:
-            exact = not re.match(r"\s*>=?\s*\d+\s*$", engines["node"])  # ">=18" is only a floor
+            exact = not re.match(r"\s*>=?\s*\d+[\d.x]*\s*$", engines["node"])  # ">=18" is a floor
             ev = src.evidence(_key_line(src, "node", "engines"))
-            return Fact({"language": "node", "version": v}, [ev], "high" if exact else "medium")
+            value: dict[str, Any] = {"language": "node", "version": v}
+            if not exact:
+                value["floor"] = True
+            return Fact(value, [ev], "high" if exact else "medium")
     docker = draft.repo.first_named("Dockerfile")
     if docker and (m := re.search(r"^FROM\s+node:(\d+)", docker.text, re.M)):
         return Fact(
@@ -269,6 +272,8 @@ def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
             draft.starts.add(start, ev(name), weight)
             if built:  # `tsc && node dist/index.js`: the image builds once, the task only starts
                 draft.builds.add(built, ev(name), 2)
+            if isinstance(scripts.get(f"pre{name}"), str):  # npm's pre-hook builds it
+                draft.builds.add(f"{run} pre{name}", ev(f"pre{name}"), 2)
             break
     for name, command in scripts.items():
         if not isinstance(command, str) or name in (

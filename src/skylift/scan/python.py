@@ -273,11 +273,13 @@ def _runtime(draft: Draft) -> Fact:
         ("Pipfile", r"python_version\s*=\s*\"(\d+\.\d+)"),
     ):
         if (src := draft.repo.read(name)) and (m := re.search(pattern, src.text)):
-            return Fact(
-                {"language": "python", "version": m.group(1)},
-                [src.evidence(offset=m.start())],
-                "medium",
+            floor = name == "pyproject.toml" and re.search(
+                r"requires-python\s*=\s*\"\s*(?:>=|\^|~=)", src.text
             )
+            value = {"language": "python", "version": m.group(1)}
+            if floor:
+                value["floor"] = True  # ">=3.9" says what works, not what to run
+            return Fact(value, [src.evidence(offset=m.start())], "medium")
     return Fact({"language": "python", "version": "3.12"}, [], "low")
 
 
