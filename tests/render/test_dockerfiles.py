@@ -61,6 +61,12 @@ APPS = {
         ".python-version": "3.11\n",
         "api/main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/healthz')\ndef h(): ...\n",
     },
+    "python-django": {
+        "requirements.txt": "django\ngunicorn\nwhitenoise\ndj-database-url\n",
+        "manage.py": "",
+        "shop/settings.py": 'WSGI_APPLICATION = "shop.wsgi.application"\nSTATIC_ROOT = BASE_DIR / "staticfiles"\n',
+        "shop/urls.py": "urlpatterns = [path('', views.index)]\n",
+    },
     "go-tools": {
         "go.mod": "module shop\n\ngo 1.21\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.1\n\tgithub.com/golang-migrate/migrate/v4 v4.16.2\n\tgithub.com/lib/pq v1.10.9\n)\n",
         "cmd/seed/main.go": MAIN_GO,
@@ -232,3 +238,13 @@ def test_build_time_variables_are_build_args_ci_passes(tmp_path: Path) -> None:
         in files[".github/workflows/deploy.yml"]
     )
     assert "NEXT_PUBLIC_APP_URL" not in files["infra/ecs.tf"]  # not a runtime setting
+
+
+def test_django_collects_static_files_and_serves_through_gunicorn(tmp_path: Path) -> None:
+    text = _render(tmp_path, "python-django")["Dockerfile"]
+    assert (
+        "RUN python manage.py collectstatic --noinput"
+        in text.split("FROM python:${PYTHON_VERSION}-slim\n")[0]
+    )
+    assert 'CMD ["sh", "-c", "gunicorn --bind 0.0.0.0:${PORT:-8000} shop.wsgi"]' in text
+    assert "status <= 499" in text  # Django answers 400 to the task's IP as Host

@@ -192,6 +192,15 @@ def _prisma_schema(root: Path, pkg: dict[str, Any]) -> str | None:
     return "prisma/schema" if folder.is_dir() else None
 
 
+def _static_root(root: Path) -> bool:
+    """A Django settings module with STATIC_ROOT: there is somewhere to collect static files."""
+    for path in list(root.glob("*/settings.py")) + list(root.glob("*/settings/*.py")):
+        with contextlib.suppress(OSError):
+            if re.search(r"^STATIC_ROOT\s*=", path.read_text(errors="replace"), re.M):
+                return True
+    return False
+
+
 _NATIVE = [  # a source-built driver -> (build packages, runtime packages)
     (re.compile(r"^\W*psycopg2(?!-binary)\b", re.M | re.I), ["gcc", "libpq-dev"], ["libpq5"]),
     (
@@ -288,6 +297,8 @@ def _python(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[
         manifests, install = ["pyproject.toml"], "pip install --no-cache-dir ."
     build_pkgs, run_pkgs = _native_packages(root, manifests)
     return {
+        # Heroku's Python buildpack runs collectstatic on every build; the image does too
+        "collectstatic": (root / "manage.py").is_file() and _static_root(root),
         "manifests": manifests,
         # psycopg2 and mysqlclient build from source on slim images: compilers and headers in
         # the build stage, the client library alone in the final one
