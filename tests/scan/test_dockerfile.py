@@ -62,7 +62,7 @@ def test_the_database_url_nothing_composes(scan_files) -> None:
         "Dockerfile": dockerfile,
         "index.js": "new Pool({ connectionString: process.env.DATABASE_URL })\n",
     }
-    assert findings(scan_files(files)) == {"dockerfile-no-env-entrypoint": ["Dockerfile:4"]}
+    assert findings(scan_files(files)) == {"dockerfile-entrypoint-override": ["Dockerfile:4"]}
 
 
 def test_a_dockerfile_through_the_entrypoint_is_fine(scan_files) -> None:

@@ -80,6 +80,11 @@ def render_files(
     files[".github/workflows/deploy.yml"] = render("github/deploy.yml.j2", app_ctx)
     files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
     files[f"{prefix}scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
+    override = _entrypoint_override(app, bp, docker is None)
+    if override is not None:  # the user's image, started through the entrypoint all the same
+        ctx["entrypoint_override"] = override
+        ctx["entrypoint_script"] = _script_body(files[f"{prefix}scripts/skylift-env.sh"])
+        files["infra/ecs.tf"] = render("infra/ecs.tf.j2", ctx)
     notes = _docker_files(app, bp, ctx, files, docker, prefix) + ctxs.job_notes(bp)
     ignore = root / ".gitignore"
     if ignore.is_file() and ".skylift" not in ignore.read_text(errors="replace"):
@@ -114,6 +119,25 @@ def _docker_files(
     if _ours(root, ".dockerignore"):
         files[f"{prefix}.dockerignore"] = render("docker/dockerignore.j2", ctx)
     return notes
+
+
+def _entrypoint_override(app: Path, bp: Blueprint, users: bool) -> list[str] | None:
+    """What the user's image runs, when the task must run skylift's entrypoint before it: the
+    app reads URLs only the entrypoint can compose, and the Dockerfile does not start through it."""
+    from skylift.scan.dockerfile import image_argv
+
+    path = app / "Dockerfile"
+    needs = ctxs.composed(ctxs.wiring(bp), "db") or ctxs.composed(ctxs.wiring(bp), "cache")
+    if not users or not needs or not path.is_file():
+        return None
+    text = path.read_text(errors="replace")
+    return None if "skylift-env" in text else image_argv(text)
+
+
+def _script_body(script: str) -> str:
+    """The entrypoint script without its comments, to pass inline to sh -c."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
+    return "\n".join(line for line in lines if line.strip()) + "\n"
 
 
 def _ours(root: Path, rel: str) -> bool:

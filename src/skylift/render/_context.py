@@ -66,6 +66,8 @@ def terraform_context(bp: Blueprint, github_repository: str) -> dict[str, Any]:
         "secrets": ssm_secret_names(bp),
         "wired_env": wired_environment(bp),
         "wired_secrets": wired_secrets(bp),
+        "entrypoint_override": None,  # set by render_files for a Dockerfile of the user's
+        "entrypoint_script": "",
         "database": _database(bp),
         "extensions": (bp.database or {}).get("extensions", []),
         "preload_libraries": _preload(bp),

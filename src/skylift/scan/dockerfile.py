@@ -106,6 +106,46 @@ def start(stages: list[Stage]) -> Instruction | None:
     return None
 
 
+def _argv(args: str) -> list[str]:
+    """Exec form as it is; shell form under /bin/sh -c, as Docker runs it."""
+    try:
+        parts = json.loads(args)
+        if isinstance(parts, list):
+            return [str(p) for p in parts]
+    except json.JSONDecodeError:
+        pass
+    return ["/bin/sh", "-c", args.strip()]
+
+
+def image_argv(text: str) -> list[str] | None:
+    """What the image runs (ENTRYPOINT + CMD, as Docker joins them), or None when the final
+    image has no shell to run skylift's entrypoint first (distroless, scratch)."""
+    stages = parse(text)
+    if not stages or shell_less(stages):
+        return None
+    by_name = {s.name: s for s in stages if s.name}
+    entry: list[str] | None = None
+    cmd: list[str] | None = None
+    stage: Stage | None = stages[-1]
+    for _ in stages:  # the final stage, then the stages it builds on, for what it leaves unset
+        if stage is None:
+            break
+        for ins in stage.instructions:
+            if ins.keyword == "ENTRYPOINT" and entry is None:
+                entry = _argv(ins.args)
+            if ins.keyword == "CMD" and cmd is None:
+                cmd = _argv(ins.args)
+        stage = by_name.get(stage.image)
+    if entry and entry[:2] == ["/bin/sh", "-c"]:
+        return entry  # a shell-form ENTRYPOINT ignores CMD
+    argv = (entry or []) + (cmd or [])
+    return argv or None
+
+
+def shell_less(stages: list[Stage]) -> bool:
+    return bool(re.search(r"distroless|^scratch$", stages[-1].image))
+
+
 def scan(draft: Draft) -> None:
     src = draft.repo.read("Dockerfile")
     if src is None:
@@ -286,21 +326,25 @@ def check_entrypoint(draft: Draft) -> None:
     stages = parse(src.text)
     cmd = start(stages)
     where = src.evidence(cmd.line) if cmd else src.evidence(stages[-1].line if stages else 1)
-    shell_less = bool(stages) and re.search(r"distroless|^scratch$", stages[-1].image)
-    how = (
-        f"the final image ({stages[-1].image}) has no shell to run the entrypoint script: base "
-        "it on alpine or debian-slim, or delete the Dockerfile and let `skylift generate` write one"
-        if shell_less
-        else "start the app through the generated entrypoint: `COPY --chmod=0755 "
-        'scripts/skylift-env.sh /usr/local/bin/skylift-env` and `ENTRYPOINT ["/usr/local/bin/'
-        'skylift-env"]` before the CMD (or delete the Dockerfile and let `skylift generate` '
-        "write one)"
-    )
+    if stages and shell_less(stages):
+        draft.finding(
+            "dockerfile-no-env-entrypoint",
+            f"Nothing in the image can build {', '.join(names)} from the new database and cache",
+            "ECS hands the task the database password on its own (it rotates) and a shell script "
+            f"composes the URL at start, but the final image ({stages[-1].image}) has no shell: "
+            "base it on alpine or debian-slim, or delete the Dockerfile and let `skylift "
+            "generate` write one",
+            [where],
+            "blocker",
+        )
+        return
     draft.finding(
-        "dockerfile-no-env-entrypoint",
-        f"Nothing in the image builds {', '.join(names)} from the new database and cache",
-        "ECS hands the task the database password on its own (it rotates); a script composes "
-        f"the URL at start: {how}",
+        "dockerfile-entrypoint-override",
+        f"The task starts your image through skylift's entrypoint, which composes {', '.join(names)}",
+        "nothing to change: the task definition sets entryPoint to the script (inline) and command "
+        "to what your Dockerfile runs; to make it visible in the image, add `COPY --chmod=0755 "
+        'scripts/skylift-env.sh /usr/local/bin/skylift-env` and `ENTRYPOINT ["/usr/local/bin/'
+        'skylift-env"]` before the CMD',
         [where],
-        "blocker",
+        "info",
     )
