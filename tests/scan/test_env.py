@@ -221,3 +221,25 @@ def test_example_url_shape_keeps_no_credentials(scan_files) -> None:
     }
     assert var.read_in_code  # Prisma's schema reads it
     assert "hunter2" not in json.dumps(p.as_dict())
+
+
+def test_env_file_references_expand_from_the_file_only(scan_files, monkeypatch) -> None:
+    monkeypatch.setenv("HOST_SECRET", "from-skylift-s-own-environment")
+    p = scan_files(
+        {
+            "package.json": PKG,
+            ".env.example": "DB_SCHEMA=blog\nDB_HOST=localhost\n"
+            "DATABASE_URL=postgresql://u:p@${DB_HOST}:5432/x?schema=${DB_SCHEMA}&sslmode=prefer\n"
+            "LABEL=${HOST_SECRET:-none}\nRAW='${DB_HOST}'\n",
+        }
+    )
+    got = {e.name: e for e in p.env}
+    assert got["DATABASE_URL"].url == {
+        "scheme": "postgresql",
+        "host": "localhost",
+        "port": "5432",
+        "path": "/x",
+        "query": "schema=blog&sslmode=prefer",
+    }
+    assert got["LABEL"].example == "none"
+    assert got["RAW"].example == "${DB_HOST}"

@@ -83,11 +83,29 @@ def env_files(draft: Draft) -> Iterator[tuple[SourceFile, bool]]:
             yield src, bool(PRIVATE_FILES.match(base))
 
 
+_REFERENCE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
+
+
+def _expand(value: str, seen: dict[str, str]) -> str:
+    """${NAME} / ${NAME:-default} from the file's own earlier lines, as dotenv expands them;
+    never from skylift's own environment, whose values must not reach the profile."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(3)
+        return seen.get(name) or (m.group(2) or "")
+
+    return _REFERENCE.sub(sub, value) if "$" in value else value
+
+
 def _env_file(draft: Draft, src: SourceFile, keep_examples: bool) -> None:
+    seen: dict[str, str] = {}
     for binding in parse_stream(io.StringIO(src.text)):
         if binding.key is None or binding.error:
             continue
         var, value = binding.key, (binding.value or "").strip()
+        quoted_single = binding.original.string.split("=", 1)[-1].lstrip().startswith("'")
+        value = value if quoted_single else _expand(value, seen)
+        seen[var] = value
         ev = Evidence(src.path, binding.original.line, f"{var}=")  # the value stays in the file
         kind = classify(var)
         if kind == "config" and value and looks_secret(var, value):
