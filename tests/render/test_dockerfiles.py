@@ -248,3 +248,26 @@ def test_django_collects_static_files_and_serves_through_gunicorn(tmp_path: Path
     )
     assert 'CMD ["sh", "-c", "gunicorn --bind 0.0.0.0:${PORT:-8000} shop.wsgi"]' in text
     assert "status <= 499" in text  # Django answers 400 to the task's IP as Host
+
+
+def test_a_monorepo_dockerfile_that_copies_from_the_root_is_built_from_there(
+    tmp_path: Path,
+) -> None:
+    root = write(
+        tmp_path / "mono",
+        {
+            "backend/requirements.txt": "fastapi\nuvicorn\npsycopg\n",
+            "backend/app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+            "backend/Dockerfile": "FROM python:3.12\nCOPY frontend/package.json /f/\nCOPY backend /app\nCMD uvicorn app.main:app\n",
+            "frontend/package.json": package_json({"react": "18", "vite": "5"}),
+        },
+    )
+    profile = scan(root)
+    cfg = resolve(
+        derive.slug(profile.name), {}, {}, lambda t, c: derive.derived_defaults(profile, t, c)
+    )
+    files, _ = render_files(
+        root, derive.build(profile, cfg), budget_usd=50, github_repository="a/b"
+    )
+    assert '--tag "$image" --push -f backend/Dockerfile .' in files[".github/workflows/deploy.yml"]
+    assert "backend/Dockerfile" not in files  # the user's, kept

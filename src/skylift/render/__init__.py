@@ -73,7 +73,7 @@ def render_files(
         "one_off": ctxs.one_off_commands(bp),
         # only a Dockerfile skylift wrote has the migrate stage
         "migrate_stage": bool(docker and docker.get("migrate_stage")),
-        "build_context": bp.app_dir or ".",
+        "build_context": _build_context(root, bp, docker is None),
         # the bundler's build-time variables (NEXT_PUBLIC_*), from the repository's variables
         "build_args": docker.get("build_args", []) if docker else [],
     }
@@ -119,6 +119,25 @@ def _docker_files(
     if _ours(root, ".dockerignore"):
         files[f"{prefix}.dockerignore"] = render("docker/dockerignore.j2", ctx)
     return notes
+
+
+def _build_context(root: Path, bp: Blueprint, users: bool) -> str:
+    """The app's folder; the repository root with `-f <app>/Dockerfile` when the user's
+    Dockerfile copies files from outside its folder (a monorepo built from the root)."""
+    if not bp.app_dir:
+        return "."
+    path = root / bp.app_dir / "Dockerfile"
+    if users and path.is_file():
+        from skylift.scan.dockerfile import copy_sources
+
+        outside = [
+            s
+            for s in copy_sources(path.read_text(errors="replace"))
+            if not (root / bp.app_dir / s).exists() and (root / s).exists()
+        ]
+        if outside:
+            return f"-f {bp.app_dir}/Dockerfile ."
+    return bp.app_dir
 
 
 def _entrypoint_override(app: Path, bp: Blueprint, users: bool) -> list[str] | None:

@@ -202,10 +202,10 @@ def _copies(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
         draft.finding(
             "dockerfile-context",
             "The Dockerfile is built from the folder above the app (it copies files from there)",
-            "the deploy workflow builds this folder: move the Dockerfile up, or build with "
-            "`docker buildx build -f <app>/Dockerfile ..` from the parent in "
-            ".github/workflows/deploy.yml",
+            "nothing to change: the deploy workflow builds it from there "
+            "(`docker buildx build -f <app>/Dockerfile .`)",
             above,
+            "info",
         )
         return
     if missing:
@@ -225,6 +225,17 @@ def _copies(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
             [src.evidence(stages[-1].line)],
             "blocker",
         )
+
+
+def copy_sources(text: str) -> list[str]:
+    """The paths COPY and ADD take from the build context (not from another stage or a URL)."""
+    out = []
+    for stage in parse(text):
+        for ins in stage.instructions:
+            if ins.keyword in ("COPY", "ADD") and "--from" not in ins.args:
+                words = [w for w in _copy_words(ins.args) if not w.startswith("--")]
+                out += [w.removeprefix("./") for w in words[:-1] if not w.startswith(("http", "$"))]
+    return out
 
 
 def _copy_words(args: str) -> list[str]:
