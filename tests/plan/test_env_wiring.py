@@ -271,6 +271,7 @@ def test_release_commands_by_confidence_and_migrations_at_start(tmp_path: Path) 
     workflow = files[".github/workflows/deploy.yml"]
     assert "Run migrations as a one-off task" not in workflow  # picked by its name only
     assert "`npm run migrate` was picked only by its name" in workflow
+    assert "in-process" not in files["scripts/ecs-run.sh"]  # nothing to run by hand
     risks = " ".join(r["risk"] for r in bp.risks)
     assert "migrates its schema when it starts" in risks and "picked by its name only" in risks
 

@@ -217,7 +217,7 @@ def one_off_commands(bp: Blueprint) -> list[dict[str, str]]:
     return [
         {"name": j["name"], "command": j["command"]}
         for j in bp.jobs
-        if j.get("kind") in ("one-off", "release") and j.get("command")
+        if j.get("kind") in ("one-off", "release") and runnable(j)
     ]
 
 
