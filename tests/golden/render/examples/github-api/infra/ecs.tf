@@ -22,7 +22,7 @@ locals {
   # the app's own address: its domain, or the load balancer's name until it has one
   app_url = local.has_domain ? "https://${var.domain_name}" : "http://${aws_lb.main.dns_name}"
 
-  # The names the app reads, in the form it reads them (see MIGRATION.md, "Environment").
+  # The names the app reads, in the form it reads them (`skylift plan --json`: env_wiring).
   # Values nobody knows are left out, never set to "": the app's own default applies.
   environment = concat(
     [

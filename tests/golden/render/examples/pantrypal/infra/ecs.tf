@@ -25,7 +25,7 @@ locals {
   # app reads: the task runs the same script first (inline), then what the image runs.
   skylift_env = "set -eu\nurlencode() {\n  rest=$1\n  out=\"\"\n  while [ -n \"$rest\" ]; do\n    c=$${rest%\"$${rest#?}\"}\n    rest=$${rest#?}\n    case $c in\n      [a-zA-Z0-9._~-]) out=\"$out$c\" ;;\n      *) out=\"$out$(printf '%%%02X' \"'$c\")\" ;;\n    esac\n  done\n  printf '%s' \"$out\"\n}\ncompose() {\n  for spec in $1; do\n    name=$${spec%%=*}\n    form=$${spec#*=}\n    query=\"\"\n    case $form in *\\?*) query=\"?$${form#*\\?}\"; form=$${form%%\\?*} ;; esac\n    scheme=$${form%%/*}\n    path=\"\"\n    case $form in */*) path=\"/$${form#*/}\" ;; esac\n    [ -n \"$6\" ] && path=\"/$6\"\n    eval \"current=\\$${$name:-}\"\n    [ -n \"$current\" ] && continue\n    export \"$name=$scheme://$2:$(urlencode \"$3\")@$4:$5$path$query\"\n  done\n}\nif [ -n \"$${SKYLIFT_DB_URLS:-}\" ] && [ -n \"$${SKYLIFT_DB_PASSWORD:-}\" ]; then\n  compose \"$SKYLIFT_DB_URLS\" \"$(urlencode \"$SKYLIFT_DB_USER\")\" \"$SKYLIFT_DB_PASSWORD\" \\\n    \"$SKYLIFT_DB_HOST\" \"$${SKYLIFT_DB_PORT:-5432}\" \"$SKYLIFT_DB_NAME\"\nfi\nif [ -n \"$${SKYLIFT_CACHE_URLS:-}\" ]; then\n  compose \"$SKYLIFT_CACHE_URLS\" \"\" \"$${SKYLIFT_CACHE_PASSWORD:-}\" \\\n    \"$SKYLIFT_CACHE_HOST\" \"$${SKYLIFT_CACHE_PORT:-6379}\" \"\"\nfi\nexec \"$@\"\n"
 
-  # The names the app reads, in the form it reads them (see MIGRATION.md, "Environment").
+  # The names the app reads, in the form it reads them (`skylift plan --json`: env_wiring).
   # Values nobody knows are left out, never set to "": the app's own default applies.
   environment = concat(
     [
