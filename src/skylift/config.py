@@ -392,7 +392,9 @@ def _fresh_document(flat: Mapping[str, Any]) -> str:
                 tomlkit.comment('NAME = "value" for the app\'s config variables skylift asks about')
             )
             table.add(
-                tomlkit.comment("(MIGRATION.md's risks list them); secrets stay in .env, never here")
+                tomlkit.comment(
+                    "(MIGRATION.md's risks list them); secrets stay in .env, never here"
+                )
             )
         doc.add(section, table)
     return tomlkit.dumps(doc)
