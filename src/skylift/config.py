@@ -103,6 +103,9 @@ class Config:
     sizes: Sizes = field(default_factory=Sizes)
     usage: Usage = field(default_factory=Usage)
     current: Current = field(default_factory=Current)
+    # [env]: values the owner gives the app's config variables (NAME = "value"); wins over
+    # every value skylift derives. Secrets never go here: they stay in .env and go to SSM.
+    env: dict[str, str] = field(default_factory=dict)
     origins: dict[str, Origin] = field(default_factory=dict)  # "sizes.cpu" -> where it came from
 
     def flat(self) -> dict[str, Any]:
@@ -111,6 +114,7 @@ class Config:
         for section in ("sizes", "usage", "current"):
             obj = getattr(self, section)
             out.update({f"{section}.{f.name}": getattr(obj, f.name) for f in fields(obj)})
+        out.update({f"env.{k}": v for k, v in sorted(self.env.items())})
         return out
 
 
@@ -166,9 +170,12 @@ def load_file(path: Path) -> dict[str, Any]:
         if not isinstance(table, dict):
             raise ConfigError(
                 f"{path}: '{section}' must be a table like [{section}]",
-                "skylift.toml holds the tables [app], [sizes], [usage] and [current]",
+                "skylift.toml holds the tables [app], [sizes], [usage], [current] and [env]",
                 "move the key under one of those tables",
             )
+        if section == "env":
+            values.update(_env_table(path, table))
+            continue
         for key, value in table.items():
             name = f"{section}.{key}"
             if name not in known:
@@ -182,6 +189,37 @@ def load_file(path: Path) -> dict[str, Any]:
         if key in values:
             _choice(key, values[key], choices)
     return values
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _env_table(path: Path, table: Mapping[str, Any]) -> dict[str, str]:
+    from skylift.scan._names import classify
+
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        if not _ENV_NAME.fullmatch(key):
+            raise ConfigError(
+                f"{path}: [env] '{key}' is not an environment variable name",
+                "names are letters, digits and underscores",
+                "rename it",
+            )
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise ConfigError(
+                f"{path}: [env] {key} must be a string, not {value!r}",
+                "the task gets every variable as text",
+                f'write {key} = "{value}"',
+            )
+        if classify(key) == "secret":
+            raise ConfigError(
+                f"{path}: [env] {key} looks like a secret",
+                "skylift.toml is committed; a secret in it is a leaked secret",
+                f"remove it from skylift.toml and put {key} in the app's .env: `skylift up` stores "
+                "it in SSM",
+            )
+        out[f"env.{key}"] = str(value)
+    return out
 
 
 def default_flat(name: str) -> dict[str, Any]:
@@ -222,8 +260,8 @@ def resolve(
         **default_flat(name),
         **derived(file_values.get("app.tier", tier), file_values.get("app.compute", compute)),
     }
-    values: dict[str, Any] = {}
-    origins: dict[str, Origin] = {}
+    values: dict[str, Any] = {k: v for k, v in file_values.items() if k.startswith("env.")}
+    origins: dict[str, Origin] = dict.fromkeys(values, "file")
     for key, default in new_defaults.items():
         if key in cli and cli[key] is not None:
             values[key], origins[key] = cli[key], "cli"
@@ -240,7 +278,8 @@ def _pick(key: str, cli: Mapping[str, Any], file_values: Mapping[str, Any], defa
 
 
 def _build(values: dict[str, Any], origins: dict[str, Origin]) -> Config:
-    cfg = Config(**{k: values[f"app.{k}"] for k in APP_KEYS}, origins=origins)
+    env = {k.removeprefix("env."): str(v) for k, v in values.items() if k.startswith("env.")}
+    cfg = Config(**{k: values[f"app.{k}"] for k in APP_KEYS}, env=env, origins=origins)
     for section, cls in SECTIONS.items():
         kwargs = {f.name: values[f"{section}.{f.name}"] for f in fields(cls)}
         setattr(cfg, section, cls(**kwargs))
@@ -356,7 +395,7 @@ def _fresh_document(flat: Mapping[str, Any]) -> str:
     for line in HEADER.splitlines():
         doc.add(tomlkit.comment(line))
     doc.add(tomlkit.nl())
-    for section in ("app", *SECTIONS):
+    for section in ("app", *SECTIONS, "env"):
         table = tomlkit.table()
         for key, value in flat.items():
             if key.startswith(section + "."):
@@ -364,5 +403,14 @@ def _fresh_document(flat: Mapping[str, Any]) -> str:
                 if key in HELP:
                     item.comment(HELP[key])
                 table.add(key.split(".", 1)[1], item)
+        if section == "env":
+            table.add(
+                tomlkit.comment('NAME = "value" for the app\'s config variables skylift asks about')
+            )
+            table.add(
+                tomlkit.comment(
+                    "(MIGRATION.md's risks list them); secrets stay in .env, never here"
+                )
+            )
         doc.add(section, table)
     return tomlkit.dumps(doc)

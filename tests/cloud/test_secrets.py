@@ -36,6 +36,27 @@ def test_read_env_file(tmp_path: Path) -> None:
     assert secrets.read_env_file(env) == {"A": "1", "B": "two words", "C": "x#y", "D": "val"}
 
 
+def test_read_env_file_follows_dotenv_rules(tmp_path: Path) -> None:
+    """What a hand-rolled parser got wrong: a `#` inside quotes, a PEM key over several lines,
+    escapes inside double quotes, and `${VAR}` expansion as dotenv and compose do it."""
+    env = tmp_path / ".env"
+    env.write_text(
+        'PEPPER="x # y" # the comment\n'
+        'PRIVATE_KEY="-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----"\n'
+        'ESCAPED="line1\\nline2 \\"q\\""\n'
+        "LITERAL='a\\nb $HOME'\n"
+        "USER=app\nURL=postgres://${USER}@db/x\nNOVALUE\n"
+    )
+    assert secrets.read_env_file(env) == {
+        "PEPPER": "x # y",
+        "PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
+        "ESCAPED": 'line1\nline2 "q"',
+        "LITERAL": "a\\nb $HOME",
+        "USER": "app",
+        "URL": "postgres://app@db/x",
+    }
+
+
 def test_store_is_idempotent_and_names_only(session: object, tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("JWT_SECRET=hunter2-value\nAPI_KEY=k-123\n")

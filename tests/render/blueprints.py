@@ -94,8 +94,28 @@ def _production() -> Blueprint:
         port=3000,
         health_path="/health",
         domain="api.gengar.example.com",
-        secrets=["DATABASE_URL", "JWT_SECRET", "OPENAI_API_KEY", "REDIS_URL"],
-        config_env={"NODE_ENV": "production", "LOG_LEVEL": "info"},
+        secrets=["JWT_SECRET", "OPENAI_API_KEY"],
+        config_env={"NODE_ENV": "production", "LOG_LEVEL": "info", "PGSSLMODE": "no-verify"},
+        # the shapes plan/_env.py produces: a URL composed at start, parts set directly
+        env_wiring={
+            "DATABASE_URL": {
+                "source": "db",
+                "part": "url",
+                "scheme": "postgresql",
+                "query": "sslmode=no-verify",
+            },
+            "BULL_REDIS_URL": {
+                "source": "cache",
+                "part": "url",
+                "scheme": "rediss",
+                "path": "/1",
+                "query": "",
+            },
+            "REDIS_HOST": {"source": "cache", "part": "host"},
+            "REDIS_PASSWORD": {"source": "cache", "part": "password"},
+            "APP_URL": {"source": "app", "part": "url"},
+        },
+        runtime_version="20",
         jobs=[
             {
                 "name": "reset monthly usage",
@@ -205,8 +225,17 @@ def _starter() -> Blueprint:
         runtime="node",
         port=3000,
         health_path="/health",
-        secrets=["DATABASE_URL", "SESSION_SECRET"],
-        config_env={"NODE_ENV": "production"},
+        secrets=["SESSION_SECRET"],
+        config_env={"NODE_ENV": "production", "PGSSLMODE": "no-verify"},
+        env_wiring={
+            "POSTGRES_HOST": {"source": "db", "part": "host"},
+            "POSTGRES_PORT": {"source": "db", "part": "port"},
+            "POSTGRES_DB": {"source": "db", "part": "name"},
+            "POSTGRES_USER": {"source": "db", "part": "user"},
+            "POSTGRES_PASSWORD": {"source": "db", "part": "password"},
+        },
+        runtime_version="20",
+        health_matcher="200-499",
         database={
             "engine": "postgres",
             "engine_version": "16",

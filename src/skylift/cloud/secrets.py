@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dotenv import dotenv_values
+
 from skylift.errors import InfraError
 
 REDIS_TOKEN = "REDIS_AUTH_TOKEN"
@@ -29,22 +31,14 @@ class SecretsReport:
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=value lines of a .env file (export prefix, quotes and comments allowed)."""
-    values: dict[str, str] = {}
+    """A .env file read by dotenv's rules (python-dotenv): quotes, `# comments` outside them,
+    `export`, multi-line quoted values (PEM keys), `\\n` and `\\"` escapes, `${VAR}` expansion.
+    A name without `=` has no value and is left out."""
     if not path.is_file():
-        return values
-    for raw in path.read_text(errors="replace").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if value[:1] in ("'", '"') and value.endswith(value[0]) and len(value) > 1:
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[key.strip()] = value
-    return values
+        return {}
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        values = dotenv_values(stream=fh, interpolate=True)
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _put(ssm: Any, name: str, value: str, report: SecretsReport, label: str) -> None:

@@ -46,7 +46,7 @@ def source_url(bp: Blueprint) -> str:
         return ""
     files = db["source_files"]
     if db["source_engine"] == "sqlite":
-        db_file = next(
+        db_file = db.get("source_location") or next(
             (f for f in files if not f.endswith(".sql")), files[0] if files else "app.db"
         )
         return f"sqlite:///{db_file}"

@@ -37,11 +37,9 @@ def risks(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[dict[str, str
             ", ".join(str(e) for d in profile.databases for e in d.evidence[:1]),
         )
     _compute_risks(profile, cfg, bp, add)
-    if not profile.health_path:
-        add(
-            "no health endpoint: the load balancer can only check that the port answers",
-            f"add GET {bp.health_path} returning 200 (and checking the database)",
-        )
+    _health_risk(profile, bp, add)
+    _env_risks(bp, add)
+    _release_risks(bp, add)
     add(
         "DNS caches keep sending users to the old host after the switch",
         "lower the record's TTL to 60 s a day before cutover; keep the old host running "
@@ -126,6 +124,62 @@ def _cron_risks(cfg: Config, bp: Blueprint, add: Callable[..., None]) -> None:
             "read a switch in the app (RUN_CRON=false turns the scheduler off) and rerun "
             "`skylift plan`: a one-task cron service then runs them exactly once",
             where,
+        )
+
+
+def _health_risk(profile: AppProfile, bp: Blueprint, add: Callable[..., None]) -> None:
+    """Says exactly what the target group checks (the same path and statuses as alb.tf)."""
+    check = f"GET {bp.health_path}, healthy on {bp.health_matcher}"
+    if profile.health_path is None:
+        fix = next((f.suggestion for f in profile.findings if f.code == "no-health-endpoint"), "")
+        add(
+            f"no health endpoint: the load balancer checks {check} ({bp.health_reason}); a task "
+            "whose database is gone still looks healthy",
+            f"{fix.split(';')[0]}, then rerun `skylift plan`: the check moves to it",
+        )
+    elif bp.health_matcher != "200-399":
+        add(
+            f"the load balancer checks {check}: Django answers 400 to the task's IP as Host",
+            "add the task's private IPs (or '*' behind the load balancer) to ALLOWED_HOSTS, then "
+            "the check can ask for 200-399",
+            bp.health_reason,
+        )
+
+
+def _env_risks(bp: Blueprint, add: Callable[..., None]) -> None:
+    if bp.env_questions:
+        names = ", ".join(q["name"] for q in bp.env_questions)
+        add(
+            f"{len(bp.env_questions)} setting(s) skylift cannot know, left unset in the task: "
+            f"{names}",
+            'give each its production value under [env] in skylift.toml (NAME = "value"; '
+            "secrets go in .env), then `skylift generate`: "
+            + "; ".join(f"{q['name']}: {q['why']}" for q in bp.env_questions),
+        )
+
+
+def _release_risks(bp: Blueprint, add: Callable[..., None]) -> None:
+    at_start = [j for j in bp.jobs if j["kind"] == "release" and j["in_process"]]
+    if at_start:
+        add(
+            f"the app migrates its schema when it starts ({at_start[0]['command']}): every new "
+            "task runs the migrations, two at once during a deploy",
+            "move them to a release command (the deploy workflow runs it once, before the "
+            "rollout), or keep the service at one task while deploying",
+            ", ".join(at_start[0]["evidence"][:1]),
+        )
+    guessed = [
+        j
+        for j in bp.jobs
+        if j["kind"] == "release" and not j["in_process"] and j.get("confidence") == "low"
+    ]
+    if guessed:
+        add(
+            f"the release command `{guessed[0]['command']}` was picked by its name only: the "
+            "deploy workflow does not run it",
+            "check it, then run it by hand (scripts/ecs-run.sh) or make it the Procfile's "
+            "release command",
+            ", ".join(guessed[0]["evidence"][:1]),
         )
 
 

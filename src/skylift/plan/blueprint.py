@@ -56,6 +56,16 @@ class Blueprint:
         default_factory=list
     )  # env var names stored in SSM / Secrets Manager
     config_env: dict[str, str] = field(default_factory=dict)  # non-secret env vars
+    # name -> where its production value comes from: {"source": "db"|"cache"|"app",
+    # "part": "host"|"port"|"url"|..., and for URLs "scheme", "path", "query"} (plan/_env.py)
+    env_wiring: dict[str, dict[str, str]] = field(default_factory=dict)
+    env_questions: list[dict[str, str]] = field(default_factory=list)  # {"name", "why"}: ask
+    env_unset: list[dict[str, str]] = field(default_factory=list)  # {"name", "why"}: left unset
+    runtime_version: str = ""  # "20", "3.11", "1.22": the version the app declares
+    app_dir: str = ""  # in a monorepo, the app's folder ("backend"): the image's build context
+    # what the load balancer checks: the path, the statuses counted healthy, and why that path
+    health_matcher: str = "200-399"
+    health_reason: str = ""
     jobs: list[dict[str, Any]] = field(default_factory=list)  # cron / one-off, with commands
     database: dict[str, Any] | None = None  # engine, version, instance class, storage, extensions
     cache: dict[str, Any] | None = None  # engine, node type, when the app uses Redis

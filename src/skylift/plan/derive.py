@@ -14,6 +14,7 @@ from typing import Any
 from skylift.config import Config
 from skylift.plan import _compute
 from skylift.plan import _resources as res
+from skylift.plan._env import plan_env
 from skylift.plan.blueprint import Blueprint, Decision
 from skylift.scan.model import AppProfile
 
@@ -88,13 +89,18 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
         compute=cfg.compute,  # type: ignore[arg-type]
         runtime=runtime,
         port=int(profile.port.value) if profile.port else DEFAULT_PORTS.get(runtime, 3000),
-        health_path=str(profile.health_path.value) if profile.health_path else "/health",
+        health_path="/",
+        runtime_version=_runtime_version(profile),
+        app_dir=profile.apps[0] if profile.apps else "",
         domain=cfg.domain or None,
         cpu_arch=cfg.sizes.arch,  # type: ignore[arg-type]
         availability_zones=2,
         tags={"app": cfg.name, "managed-by": "skylift", "tier": cfg.tier},
     )
-    bp.secrets, bp.config_env = _env(profile)
+    envp = plan_env(profile, cfg, bp.port)
+    bp.secrets, bp.config_env, bp.env_wiring = envp.secrets, envp.config, envp.wired
+    bp.env_questions, bp.env_unset = envp.questions, envp.unset
+    bp.health_path, bp.health_matcher, bp.health_reason = health_check(profile)
     bp.jobs = _jobs(profile)
     bp.database = _database(profile, cfg)
     bp.cache = _cache(profile, cfg)
@@ -114,20 +120,66 @@ def _runtime(profile: AppProfile) -> str:
     return "unknown"
 
 
-def _env(profile: AppProfile) -> tuple[list[str], dict[str, str]]:
-    secrets = sorted({e.name for e in profile.env if e.kind == "secret"})
-    config = {e.name: e.example or "" for e in profile.env if e.kind == "config"}
-    # The database and cache move: their URLs are rewritten to the new endpoints.
-    if profile.databases and "DATABASE_URL" not in secrets:
-        secrets = sorted([*secrets, "DATABASE_URL"])
-    for name in ("PORT", "DB_PATH", "DATABASE_FILE", "SQLITE_PATH"):
-        config.pop(name, None)
-    return secrets, dict(sorted(config.items()))
+LTS_VERSIONS = {"node": "20", "python": "3.12", "go": "1.22"}
+
+
+def _runtime_version(profile: AppProfile) -> str:
+    """The version the app declares; a floor (`>=10`) gets the current one when that is newer."""
+    value = profile.runtime.value if profile.runtime else None
+    if not isinstance(value, dict):
+        return ""
+    version = str(value.get("version") or "")
+    lts = LTS_VERSIONS.get(str(value.get("language")), "")
+    if value.get("floor") and lts and _newer(lts, version):
+        return lts
+    return version
+
+
+def _newer(a: str, b: str) -> bool:
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in re.findall(r"\d+", v)[:2])
+
+    return parts(a) > parts(b)
+
+
+# routes cheap and public enough to probe every 15 s: the root, version/info/docs pages
+_PROBE_ROUTES = re.compile(
+    r"^/(?:api/?|v\d+/?)?(?:|version|info|about|docs|swagger|ping|status)/?$"
+)
+
+
+def health_check(profile: AppProfile) -> tuple[str, str, str]:
+    """(path, matcher, why). The app's health route; else the root or a version/docs page it
+    serves, healthy on any answer below 500 (a 401 or a 404 still proves the server answers);
+    else / on the same terms. A business route (a search, a list) is never probed: it may be
+    heavy, or fail without its parameters."""
+    framework = str(profile.framework.value) if profile.framework else ""
+    # Django answers 400 to a Host it does not allow, and the ALB sends the task's IP as Host
+    matcher = "200-499" if framework == "django" else "200-399"
+    if profile.health_path:
+        where = ", ".join(str(e) for e in profile.health_path.evidence[:1])
+        return str(profile.health_path.value), matcher, f"the app's health route ({where})"
+    route = next((r for r in profile.routes if _PROBE_ROUTES.match(str(r.value))), None)
+    if route is not None:
+        where = ", ".join(str(e) for e in route.evidence[:1])
+        return (
+            str(route.value),
+            "200-499",
+            f"no health route: GET {route.value} ({where}) answering below 500 shows the server is up",
+        )
+    return (
+        "/",
+        "200-499",
+        "no health route: any answer below 500 on / (a 404 too) shows the server is up",
+    )
 
 
 def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
-    release = []
-    if profile.release_command and not any(j.kind == "release" for j in profile.jobs):
+    release: list[dict[str, Any]] = []
+    own = [
+        j for j in profile.jobs if j.kind == "release" and not j.command.startswith("in-process")
+    ]
+    if profile.release_command and not own:
         rc = profile.release_command
         release.append(
             {
@@ -138,6 +190,9 @@ def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
                 "schedule_expression": None,
                 "in_process": False,
                 "evidence": [str(e) for e in rc.evidence],
+                "confidence": rc.confidence,
+                "env": {},
+                "scheduled_by": None,
             }
         )
     return release + [
@@ -146,12 +201,16 @@ def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
             "kind": j.kind,
             "command": j.command,
             "schedule": j.schedule,
-            "schedule_expression": eventbridge_cron(j.schedule) if j.schedule else None,
+            # fired by a long-running scheduler (celery beat): nothing for EventBridge to start
+            "schedule_expression": eventbridge_cron(j.schedule)
+            if j.schedule and not j.scheduled_by
+            else None,
             # scheduled by a library inside the web process: no command of its own to run
             "in_process": j.command.startswith("in-process"),
             "evidence": [str(e) for e in j.evidence],
-            # a process role selected by environment (APP_TYPE=worker): set only on its service
-            "env": dict(getattr(j, "env", None) or {}),
+            "confidence": j.confidence,
+            "env": dict(j.env),
+            "scheduled_by": j.scheduled_by,
         }
         for j in profile.jobs
     ]
@@ -190,6 +249,8 @@ def _database(profile: AppProfile, cfg: Config) -> dict[str, Any] | None:
         "source_driver": src.driver,
         "source_orm": src.orm,
         "source_files": list(src.files),
+        # a SQLite file as the app opens it ("data/app.db"), whether or not the repo holds it
+        "source_location": src.location,
         "migration_tool": src.migration_tool,
         "name": cfg.name.replace("-", "_"),
     }

@@ -50,6 +50,7 @@ def render_files(
     files = {f"infra/{name}.tf": render(f"infra/{name}.tf.j2", ctx) for name in INFRA_FILES}
     for name, wanted in (
         ("rds", bp.database),
+        ("rotation", bp.database),
         ("cache", bp.cache),
         ("jobs", ctx["jobs"]),
         ("workers", ctx["workers"]),
@@ -64,17 +65,33 @@ def render_files(
         files[f"infra/envs/{env['name']}.tfvars"] = render(
             "infra/envs/env.tfvars.j2", {**ctx, "env": env}
         )
-    _ledger.check(bp, files)
+    # in a monorepo the image is built from the app's folder; infra/ and CI stay at the root
+    app = root / bp.app_dir if bp.app_dir else root
+    prefix = f"{bp.app_dir}/" if bp.app_dir else ""
+    docker = docker_context(app, bp) if _ours(app, "Dockerfile") else None
     app_ctx = {
         **ctx,
         "platform": "linux/arm64" if bp.cpu_arch == "arm64" else "linux/amd64",
         "release_command": ctxs.release_command(bp),
+        "release_unwired": ctxs.release_unwired(bp),
         "one_off": ctxs.one_off_commands(bp),
+        # only a Dockerfile skylift wrote has the migrate stage
+        "migrate_stage": bool(docker and docker.get("migrate_stage")),
+        "build_context": _build_context(root, bp, docker is None),
+        # the bundler's build-time variables (NEXT_PUBLIC_*), from the repository's variables
+        "build_args": docker.get("build_args", []) if docker else [],
     }
     files[".github/workflows/deploy.yml"] = render("github/deploy.yml.j2", app_ctx)
     files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
-    files["scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
-    notes = _docker_files(root, bp, ctx, files) + ctxs.job_notes(bp)
+    files[f"{prefix}scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
+    override = _entrypoint_override(app, bp, docker is None)
+    if override is not None:  # the user's image, started through the entrypoint all the same
+        ctx["entrypoint_override"] = override
+        ctx["entrypoint_script"] = _script_body(files[f"{prefix}scripts/skylift-env.sh"])
+        for name in ("ecs", "workers") if ctx["workers"] else ("ecs",):
+            files[f"infra/{name}.tf"] = render(f"infra/{name}.tf.j2", ctx)
+    _ledger.check(bp, files)
+    notes = _docker_files(app, bp, ctx, files, docker, prefix) + ctxs.job_notes(bp)
     ignore = root / ".gitignore"
     if ignore.is_file() and ".skylift" not in ignore.read_text(errors="replace"):
         notes.append("add .skylift/ to .gitignore: it holds local state (rehearsal, journal)")
@@ -82,27 +99,70 @@ def render_files(
 
 
 def _docker_files(
-    root: Path, bp: Blueprint, ctx: dict[str, object], files: dict[str, str]
+    root: Path,
+    bp: Blueprint,
+    ctx: dict[str, object],
+    files: dict[str, str],
+    docker: dict[str, object] | None,
+    prefix: str = "",
 ) -> list[str]:
     notes: list[str] = []
     ours = _ours(root, "Dockerfile")
     if ours:
-        docker = docker_context(root, bp)
         if docker is None:
             notes.append(f"no Dockerfile template for runtime {bp.runtime!r}: write one by hand")
         else:
-            files["Dockerfile"] = render(
+            files[f"{prefix}Dockerfile"] = render(
                 f"docker/Dockerfile.{bp.runtime}.j2",
                 {**ctx, **docker, "port": bp.port, "health_path": bp.health_path},
             )
     else:
         notes.append(
-            "Dockerfile is yours and stays as it is: start the app through scripts/skylift-env.sh "
-            "(it builds DATABASE_URL/REDIS_URL from the DB_*/REDIS_* variables ECS injects)"
+            "Dockerfile is yours and stays as it is (the plan lists what would stop it working); "
+            "start the app through scripts/skylift-env.sh when it reads a database or cache URL: "
+            "it composes them from the parts ECS injects"
         )
     if _ours(root, ".dockerignore"):
-        files[".dockerignore"] = render("docker/dockerignore.j2", ctx)
+        files[f"{prefix}.dockerignore"] = render("docker/dockerignore.j2", ctx)
     return notes
+
+
+def _build_context(root: Path, bp: Blueprint, users: bool) -> str:
+    """The app's folder; the repository root with `-f <app>/Dockerfile` when the user's
+    Dockerfile copies files from outside its folder (a monorepo built from the root)."""
+    if not bp.app_dir:
+        return "."
+    path = root / bp.app_dir / "Dockerfile"
+    if users and path.is_file():
+        from skylift.scan.dockerfile import copy_sources
+
+        outside = [
+            s
+            for s in copy_sources(path.read_text(errors="replace"))
+            if not (root / bp.app_dir / s).exists() and (root / s).exists()
+        ]
+        if outside:
+            return f"-f {bp.app_dir}/Dockerfile ."
+    return bp.app_dir
+
+
+def _entrypoint_override(app: Path, bp: Blueprint, users: bool) -> list[str] | None:
+    """What the user's image runs, when the task must run skylift's entrypoint before it: the
+    app reads URLs only the entrypoint can compose, and the Dockerfile does not start through it."""
+    from skylift.scan.dockerfile import image_argv
+
+    path = app / "Dockerfile"
+    needs = ctxs.composed(ctxs.wiring(bp), "db") or ctxs.composed(ctxs.wiring(bp), "cache")
+    if not users or not needs or not path.is_file():
+        return None
+    text = path.read_text(errors="replace")
+    return None if "skylift-env" in text else image_argv(text)
+
+
+def _script_body(script: str) -> str:
+    """The entrypoint script without its comments, to pass inline to sh -c."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
+    return "\n".join(line for line in lines if line.strip()) + "\n"
 
 
 def _ours(root: Path, rel: str) -> bool:

@@ -37,6 +37,10 @@ FREE: dict[str, str] = {
     "priced with their service",
     "aws_ecs_task_definition": "a task definition has no charge; its tasks are priced with "
     "their service or schedule",
+    "aws_cloudwatch_event_rule": "EventBridge does not charge for AWS service events on the "
+    "default bus (rotation.tf matches the RDS password's rotation)",
+    "aws_cloudwatch_event_target": "a target has no charge; the restart task it starts runs "
+    "about a minute per rotation (every 7 days): well under a cent a month",
     "aws_appautoscaling_target": "Application Auto Scaling has no charge",
     "aws_appautoscaling_policy": "Application Auto Scaling has no charge",
     "aws_ecr_lifecycle_policy": "a lifecycle policy has no charge",

@@ -8,13 +8,27 @@ Odd repositories (missing, empty, no manifest, several apps) raise RepoError wit
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from skylift.errors import RepoError
-from skylift.scan import code, data, env, go, hosting, node, python, sqlcheck
+from skylift.scan import (
+    code,
+    data,
+    dockerfile,
+    env,
+    go,
+    hosting,
+    jobs,
+    node,
+    python,
+    routes,
+    sqlcheck,
+    tls,
+)
 from skylift.scan._facts import Draft
 from skylift.scan._repo import Repo
-from skylift.scan.model import AppProfile, Evidence
+from skylift.scan.model import AppProfile, Evidence, Finding
 
 __all__ = ["AppProfile", "scan"]
 
@@ -46,11 +60,7 @@ def scan(path: str | Path) -> AppProfile:
     rootless = ecosystem is None or draft.profile.framework is None or _workspaces(draft)
     apps = _sub_apps(repo) if rootless else []
     if len(apps) > 1:
-        raise RepoError(
-            f"{path} holds {len(apps)} apps: {', '.join(apps)}",
-            "skylift moves one app at a time",
-            f"scan one of them, e.g. `skylift scan {Path(path) / apps[0]}`",
-        )
+        return _monorepo(Path(path), root, apps)
     if len(apps) == 1:
         profile = scan(root / apps[0])
         profile.apps = [apps[0]]
@@ -61,10 +71,71 @@ def scan(path: str | Path) -> AppProfile:
             f"none of {', '.join(MANIFESTS)} is there (skylift reads Node, Go and Python apps)",
             "point skylift at the folder that holds the app's manifest",
         )
-    for step in (hosting, data, env, code, sqlcheck):
+    for step in (hosting, data, jobs, env, code, routes, tls, sqlcheck, dockerfile):
         step.scan(draft)
+    data.locate(draft)
+    dockerfile.check_start(draft)
+    dockerfile.check_entrypoint(draft)
     _notes(draft)
     return draft.finish()
+
+
+# the folder names of the part that serves requests, and of the parts that do not
+_BACKEND_NAMES = {"backend", "server", "api", "app", "service", "services", "web-api", "rest"}
+_FRONTEND_NAMES = {"frontend", "client", "web", "ui", "www", "site", "docs", "mobile", "admin"}
+_SERVER_DEPS = re.compile(
+    r'"(?:express|@nestjs/core|next|fastify|koa|@hapi/hapi|hono)"\s*:|^\s*["\']?(?:django|flask|fastapi|'
+    r"starlette)\b|github\.com/(?:gin-gonic/gin|labstack/echo|gofiber/fiber|go-chi/chi|gorilla/mux)",
+    re.M | re.I,
+)
+
+
+def _monorepo(path: Path, root: Path, apps: list[str]) -> AppProfile:
+    """Several apps below the root: scan the one that serves requests, and say which and why."""
+    servers = [a for a in apps if _serves(root / a) and not a.startswith(("packages/", "libs/"))]
+    named = [a for a in servers if a.rsplit("/", 1)[-1].lower() in _BACKEND_NAMES]
+    pick = (
+        named
+        if len(named) == 1
+        else [a for a in servers if a.rsplit("/", 1)[-1].lower() not in _FRONTEND_NAMES]
+    )
+    if len(pick) != 1:
+        pick = servers if len(servers) == 1 else []
+    if len(pick) != 1:
+        raise RepoError(
+            f"{path} holds {len(apps)} apps: {', '.join(apps)}",
+            "skylift moves one app at a time, and none of them is clearly the one serving requests"
+            if not servers
+            else f"{', '.join(servers)} all serve requests",
+            f"scan one of them, e.g. `skylift scan {path / (servers or apps)[0]}`",
+        )
+    chosen = pick[0]
+    profile = scan(root / chosen)
+    others = [a for a in apps if a != chosen]
+    profile.apps = [chosen, *others]
+    profile.findings.append(
+        Finding(
+            "monorepo-choice",
+            f"The repository holds {len(apps)} apps; skylift moves {chosen}",
+            f"{chosen} serves requests (a server framework"
+            + (", and its folder's name says so" if chosen in named else "")
+            + f"); not moved: {', '.join(others)}. To move another one, run "
+            f"`skylift scan {path / others[0]}`",
+            "info",
+            [Evidence(chosen)],
+        )
+    )
+    return profile
+
+
+def _serves(folder: Path) -> bool:
+    for name in ("package.json", "requirements.txt", "pyproject.toml", "Pipfile", "go.mod"):
+        try:
+            if _SERVER_DEPS.search((folder / name).read_text(encoding="utf-8", errors="replace")):
+                return True
+        except OSError:
+            continue
+    return (folder / "manage.py").exists()
 
 
 def _check_root(path: Path) -> Path:

@@ -94,14 +94,33 @@ class Draft:
     def outbound(self, name: str, evidence: Evidence, confidence: Confidence = "high") -> None:
         _add_fact(self.profile.outbound_apis, name, evidence, confidence)
 
-    def env(self, name: str, kind: str, evidence: Evidence, example: str | None = None) -> None:
+    def env(
+        self,
+        name: str,
+        kind: str,
+        evidence: Evidence,
+        example: str | None = None,
+        url: dict[str, str] | None = None,
+    ) -> None:
         var = self._env.get(name)
         if var is None:
             var = self._env[name] = EnvVar(name=name, kind=kind, confidence=confidence(name))  # type: ignore[arg-type]
+        elif kind == "secret" and var.kind == "config":
+            var.kind, var.example = "secret", None  # one source saw a secret: it is one
         if evidence not in var.evidence and len(var.evidence) < MAX_EVIDENCE:
             var.evidence.append(evidence)
         if var.kind == "config" and example and not var.example:
             var.example = example
+        if url and not var.url:
+            var.url = url
+
+    def env_vars(self) -> list[EnvVar]:
+        return list(self._env.values())
+
+    def env_read(self, name: str) -> None:
+        """The app's code reads `name` (not only a file that declares it)."""
+        if name in self._env:
+            self._env[name].read_in_code = True
 
     def job(self, job: Job) -> None:
         for known in self.profile.jobs:
@@ -139,6 +158,9 @@ class Draft:
         p.port = self.ports.best()
         p.current_host = self.hosts.best() or Fact("local", [], "low")
         p.start_command = self.starts.best()
+        for job in p.jobs:  # a role chosen by an env var runs the web's own command
+            if job.kind == "worker" and not job.command and p.start_command:
+                job.command = str(p.start_command.value)
         p.build_command = self.builds.best()
         p.release_command = self.releases.best()
         p.env = sorted(self._env.values(), key=lambda v: v.name)

@@ -58,9 +58,26 @@ DISK_WRITES = re.compile(
 SECRET_ASSIGN = re.compile(
     r"(?<![\w.$])([A-Za-z_$][\w.$]*)['\"]?\s*(?::=|[:=])\s*"
     r"(?:process\.env\.\w+\s*(?:\|\||\?\?)\s*|os\.(?:environ\.get|getenv)\(\s*['\"]\w+['\"]\s*,\s*)?"
-    r"(['\"])([^'\"\n]{6,})\2"
+    r"(['\"])([^'\"\n]{4,})\2"
 )
-SECRET_NAME = re.compile(r"(?i)secret|password|passwd|api_?key|private_?key|token")
+SECRET_NAME = re.compile(
+    r"(?i)secret|password|passwd|api_?key|private_?key|token|pepper|signing_?key"
+)
+# names that hold a label about a secret, not the secret: ACCESS_TOKEN_TYPE, PASSWORD_FIELD ...
+LABEL_NAME = re.compile(
+    r"(?i)(?:secret|password|passwd|key|token)_?(?:type|kind|name|header|field|prefix|label|msg|"
+    r"message|error|url|uri|path|length|len|min|max|expire\w*|ttl|algorithm|alg|scheme|param|"
+    r"column|id|env|var|regex|pattern|hint|placeholder|policy|reset\w*|route)$|"
+    r"^(?:type|kind|label|msg|message|error|header|field|placeholder|route|url|path)"
+)
+# a credentials-bearing URL in a config file the app ships (alembic.ini, config/*.yml)
+URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]*://([^:/@\s'\"]+):([^@\s'\"]+)@[\w.-]+")
+PLACEHOLDER_PASSWORDS = re.compile(
+    r"^(?:pass(?:word)?|passwd|secret|\*+|x+|changeme|<[^>]*>|\{[^}]*\}|\$.*|%\(.*)$", re.I
+)
+CONFIG_FILES = re.compile(
+    r"(?:^|/)(?:[\w.-]+\.(?:ini|cfg|conf)|config/[\w.-]+\.(?:ya?ml|json|toml)|[\w.-]*settings[\w.-]*\.(?:ya?ml|json|toml))$"
+)
 TOKEN_SHAPES = re.compile(
     r"AKIA[0-9A-Z]{16}|sk_live_[0-9A-Za-z]{10,}|gh[pousr]_[0-9A-Za-z]{30,}|xox[baprs]-[0-9A-Za-z-]{10,}|"
     r"-----BEGIN (?:RSA |EC |OPENSSH )?PRIVATE KEY-----|\bsk-[A-Za-z0-9]{32,}"
@@ -107,14 +124,14 @@ def _health(draft: Draft) -> None:
     for pattern in HEALTH:
         for src, m in draft.repo.grep(pattern, draft.code_exts):
             path = m.group(1) if m.group(1).startswith("/") else "/" + m.group(1)
-            prefix = _mount_prefix(draft, src)
+            prefix = mount_prefix(draft, src)
             draft.profile.health_path = Fact(
                 prefix + path, [src.evidence(offset=m.start())], "high"
             )
             return
 
 
-def _mount_prefix(draft: Draft, router: SourceFile) -> str:
+def mount_prefix(draft: Draft, router: SourceFile) -> str:
     """`app.use('/api/system', systemRoutes)` where systemRoutes is this file: '/api/system'."""
     target = router.path.rsplit(".", 1)[0]
     importer = re.compile(
@@ -177,7 +194,7 @@ def _cron(draft: Draft) -> None:
         )
 
 
-def _call_text(text: str, start: int, limit: int = 800) -> str:
+def call_text(text: str, start: int, limit: int = 800) -> str:
     """The text of a call or literal from its opening bracket to the matching close."""
     depth = 0
     for i in range(start, min(len(text), start + limit)):
@@ -191,10 +208,20 @@ def _call_text(text: str, start: int, limit: int = 800) -> str:
     return text[start : start + limit]
 
 
+def _not_a_secret(name: str, value: str) -> bool:
+    """A label, a message or a reference, not a value to hide."""
+    if NOT_SECRETS.match(value) or value.startswith(("$", "{", "<", "http")) or "${" in value:
+        return True
+    if len(value.split()) >= 3:
+        return True  # a sentence: an error message about the password
+    # short values count only for passwords (PASSWORD = "12345"); a 4-letter key is a label
+    return len(value) < 6 and not re.search(r"(?i)pass", name)
+
+
 def _cookies(draft: Draft) -> None:
     evidence: list[Evidence] = []
     for src, m in draft.repo.grep(COOKIE_CALLS, draft.code_exts):
-        call = _call_text(src.text, m.end() - 1)
+        call = call_text(src.text, m.end() - 1)
         name = m.group(0)
         is_session = name.startswith(("session", "cookieSession"))
         if is_session and not re.search(r"cookie|secret|maxAge", call):
@@ -238,12 +265,21 @@ def _disk(draft: Draft) -> None:
 def _secrets(draft: Draft) -> None:
     evidence: list[Evidence] = []
     for src, m in draft.repo.grep(SECRET_ASSIGN, draft.code_exts):
-        if not SECRET_NAME.search(m.group(1).rsplit(".", 1)[-1]):
+        name = m.group(1).rsplit(".", 1)[-1]
+        if not SECRET_NAME.search(name) or LABEL_NAME.search(name):
             continue
         value = m.group(3)
-        if NOT_SECRETS.match(value) or value.startswith(("$", "{", "<", "http")) or "${" in value:
+        if _not_a_secret(name, value):
             continue
         evidence.append(src.evidence(offset=m.start()))
+    for src, m in draft.repo.grep(URL_CREDENTIALS, draft.code_exts):
+        if not PLACEHOLDER_PASSWORDS.match(m.group(2)):
+            evidence.append(src.evidence(offset=m.start()))
+    for rel in draft.repo.files:
+        config = draft.repo.read(rel) if CONFIG_FILES.search(rel) and rel.count("/") <= 3 else None
+        for m in URL_CREDENTIALS.finditer(config.text if config else ""):
+            if config and not PLACEHOLDER_PASSWORDS.match(m.group(2)):
+                evidence.append(config.evidence(offset=m.start()))
     for src, m in draft.repo.grep(TOKEN_SHAPES, draft.code_exts):
         ev = src.evidence(offset=m.start())
         evidence.append(Evidence(ev.file, ev.line, (ev.excerpt or "").replace(m.group(0), "***")))

@@ -6,13 +6,33 @@ from __future__ import annotations
 import re
 
 from skylift.scan._facts import Draft
+from skylift.scan._roles import db_role
 from skylift.scan.model import Evidence
 
 SQLITE_EXTS = (".db", ".sqlite", ".sqlite3", ".db3")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEAD_BYTES = 65536
 MIGRATION_DIRS = ("migrations", "migrate", "db/migrate", "alembic/versions")
-_EXTENSION = re.compile(r"CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!IF\b)\"?(\w+)\"?", re.I)
+# named as the source names it: "uuid-ossp" is quoted because of its dash
+_EXTENSION = re.compile(
+    r"CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!IF\b)(?:\"([^\"]+)\"|`([^`]+)`|(\w+))", re.I
+)
+# where the app opens its SQLite file (the path it will look for on the new host)
+SQLITE_OPENS = [
+    re.compile(
+        r"new\s+(?:Database|sqlite3\.Database)\(\s*(?:process\.env\.\w+\s*(?:\|\||\?\?)\s*)?['\"`]([^'\"`:]+)['\"`]"
+    ),
+    re.compile(
+        r"\b(?:filename|storage)\s*:\s*(?:process\.env\.\w+\s*(?:\|\||\?\?)\s*)?['\"`]([^'\"`:]+\.\w+)['\"`]"
+    ),
+    re.compile(r"['\"`]file:(?:\./)?([^'\"`?]+)"),
+    re.compile(r"sql\.Open\(\s*\"sqlite3?\"\s*,\s*\"(?:file:)?([^\"?]+)"),
+    re.compile(r"sqlite\.Open\(\s*\"(?:file:)?([^\"?]+)"),
+    re.compile(
+        r"sqlite3\.connect\(\s*(?:os\.(?:environ\.get|getenv)\(\s*['\"]\w+['\"]\s*,\s*)?['\"]([^'\":]+)['\"]"
+    ),
+    re.compile(r"['\"]sqlite(?:\+\w+)?:///([^'\"?]+)['\"]"),
+]
 _DUMP_DIALECTS = [
     (re.compile(r"PostgreSQL database dump|SET client_encoding|pg_catalog\."), "postgresql"),
     (re.compile(r"MySQL dump|MariaDB dump|ENGINE=InnoDB|/\*!40101"), "mysql"),
@@ -23,8 +43,7 @@ _DUMP_DIALECTS = [
 def scan(draft: Draft) -> None:
     for rel in draft.repo.files:
         if rel.endswith(SQLITE_EXTS) and _head(draft, rel, 16) == SQLITE_MAGIC:
-            db = draft.database("sqlite", Evidence(rel), "medium")
-            db.files.append(rel)
+            _sqlite_file(draft, rel)
         elif rel.endswith(".sql"):
             _sql_file(draft, rel)
     for db in draft.profile.databases:
@@ -32,7 +51,53 @@ def scan(draft: Draft) -> None:
             db.migration_tool = "golang-migrate"
     # extensions the code creates at run time (TypeORM migrations, start-up scripts)
     for src, m in draft.repo.grep(_EXTENSION, draft.code_exts):
-        _extension(draft, m.group(1).lower(), src.evidence(offset=m.start()))
+        _extension(draft, _ext_name(m), src.evidence(offset=m.start()))
+
+
+def _ext_name(m: re.Match[str]) -> str:
+    return next(g for g in m.groups() if g).lower()
+
+
+def _sqlite_file(draft: Draft, rel: str) -> None:
+    """A SQLite file is the app's database only when the app talks SQLite: Prisma's dev.db beside
+    a postgresql provider is a leftover of someone's laptop."""
+    engines = {db.engine for db in draft.profile.databases}
+    if "sqlite" in engines or not engines:
+        db = draft.database("sqlite", Evidence(rel), "medium")
+        db.files.append(rel)
+        return
+    draft.finding(
+        "stray-sqlite-file",
+        f"{rel} is a SQLite file, but the app talks to {', '.join(sorted(engines))}",
+        "not migrated: it is a leftover of local development (delete it from git, or say why "
+        "it matters)",
+        [Evidence(rel)],
+        "info",
+    )
+
+
+def locate(draft: Draft) -> None:
+    """The SQLite file as the app opens it (code, then a DB_PATH-style example), not a guess."""
+    for db in draft.profile.databases:
+        if db.engine != "sqlite" or db.location:
+            continue
+        for pattern in SQLITE_OPENS:
+            for src, m in draft.repo.grep(pattern, draft.code_exts):
+                if re.search(r"\.(?:db|sqlite3?|db3)$", m.group(1)):
+                    db.location = m.group(1).removeprefix("./")
+                    db.evidence.append(src.evidence(offset=m.start()))
+                    return
+        for var in draft.env_vars():
+            if db_role(var.name) == "file" and var.example:
+                db.location = var.example.removeprefix("./")
+                db.evidence.append(var.evidence[0])
+                return
+        prisma = draft.repo.first_named("schema.prisma")
+        url = re.search(r"url\s*=\s*\"file:(?:\./)?([^\"]+)\"", prisma.text) if prisma else None
+        if prisma and url:
+            folder = prisma.path.rsplit("/", 1)[0] + "/" if "/" in prisma.path else ""
+            db.location = folder + url.group(1)  # Prisma resolves it next to the schema
+            db.evidence.append(prisma.evidence(offset=url.start()))
 
 
 def _head(draft: Draft, rel: str, size: int = HEAD_BYTES) -> bytes:
@@ -56,7 +121,7 @@ def _sql_file(draft: Draft, rel: str) -> None:
     head = _head(draft, rel).decode("utf-8", errors="replace")
     for m in _EXTENSION.finditer(head):
         line = head.count("\n", 0, m.start()) + 1
-        _extension(draft, m.group(1).lower(), Evidence(rel, line, m.group(0)))
+        _extension(draft, _ext_name(m), Evidence(rel, line, m.group(0)))
     if _in_migrations(rel) or not re.search(
         r"^\s*(INSERT\s+INTO|COPY\s+\S+.*FROM\s+stdin)", head, re.M | re.I
     ):

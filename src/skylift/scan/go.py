@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from skylift.scan._facts import Draft
+from skylift.scan._repo import Repo
 from skylift.scan.model import Evidence, Fact, Job
 
 FRAMEWORKS = [
@@ -37,6 +38,7 @@ ORMS = {
 MIGRATION_TOOLS = {
     "github.com/golang-migrate/migrate/v4": "golang-migrate",
     "github.com/pressly/goose/v3": "goose",
+    "github.com/rubenv/sql-migrate": "sql-migrate",
     "ariga.io/atlas": "atlas",
 }
 CACHES = {
@@ -53,6 +55,13 @@ SERVICES = {
     "nhooyr.io/websocket": "websockets",
     "github.com/hibiken/asynq": "queue",
     "gopkg.in/gomail.v2": "smtp",
+    "github.com/go-gomail/gomail": "smtp",
+    "github.com/jordan-wright/email": "smtp",
+    "github.com/wneessen/go-mail": "smtp",
+    "github.com/xhit/go-simple-mail/v2": "smtp",
+    "github.com/resend/resend-go/v2": "email",
+    "github.com/sendgrid/sendgrid-go": "email",
+    "github.com/99designs/gqlgen": "graphql",
     "github.com/swaggo/swag": "swagger",
 }
 OUTBOUND = {
@@ -62,7 +71,13 @@ OUTBOUND = {
     "github.com/twilio/twilio-go": "twilio",
     "github.com/getsentry/sentry-go": "sentry",
 }
-SERVER_CMDS = {"server", "api", "web", "app", "http", "main"}
+SERVER_CMDS = {"server", "api", "web", "app", "http", "main", "serve", "backend", "service"}
+TOOL_DIRS = re.compile(
+    r"(?:^|/)(?:migrat\w*|seed\w*|tools?|scripts?|examples?|hack|gen\w*|test\w*|bench\w*)(?:/|$)"
+)
+_MAIN = re.compile(r"^package main\b", re.M)
+_FUNC_MAIN = re.compile(r"^func main\(\)", re.M)
+_AUTOMIGRATE = re.compile(r"\.AutoMigrate\(")
 _REQUIRE = re.compile(r"^[ \t]*(?:require[ \t]+)?([\w.\-]+/[\w.\-/~]+)[ \t]+v[\w.\-+]+", re.M)
 _PORT_DEFAULT = re.compile(r"(?:port|addr)\s*:?=\s*\"?:?(\d{2,5})\"", re.I)
 _RUN_LITERAL = re.compile(r"\.(?:Run|ListenAndServe|Listen|Start)\(\s*\"[\w.]*:(\d{2,5})\"")
@@ -105,14 +120,70 @@ def scan(draft: Draft) -> None:
         draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
     for code, m in draft.repo.grep(_RUN_LITERAL, (".go",)):
         draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
-    draft.builds.add("go build ./...", src.evidence(), 1)
-    # cmd/<name>/main.go besides the server: tools people run by hand (seeders, importers)
-    for rel in draft.repo.files:
-        m = re.match(r"^cmd/([\w-]+)/main\.go$", rel)
-        if m and m.group(1) not in SERVER_CMDS:
+    package, ev = main_package(draft.repo)
+    draft.builds.add(f"go build -o app {package}", ev or src.evidence(), 1)
+    _tools(draft, package)
+    for code, m in draft.repo.grep(_AUTOMIGRATE, (".go",)):
+        if not TOOL_DIRS.search(code.path):  # the server migrates its schema at start
             draft.job(
-                Job(m.group(1), f"go run ./cmd/{m.group(1)}", None, "one-off", [Evidence(rel)])
+                Job(
+                    "migrations",
+                    "in-process (gorm AutoMigrate)",
+                    None,
+                    "release",
+                    [code.evidence(offset=m.start())],
+                )
             )
+            break
+
+
+def main_package(repo: Repo) -> tuple[str, Evidence | None]:
+    """The server's main package: cmd/<server-like>, else the root, else the shallowest one
+    that is not a tool (a migrator, a seeder). `go build ./...` writes no binary for a module
+    of several packages."""
+    mains = []
+    for rel in repo.files:
+        src = repo.read(rel) if rel.endswith(".go") and not rel.endswith("_test.go") else None
+        found = _FUNC_MAIN.search(src.text) if src and _MAIN.search(src.text) else None
+        if src and found:
+            folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+            mains.append((folder, Evidence(rel, src.line_at(found.start()))))
+
+    def rank(item: tuple[str, Evidence]) -> tuple[int, int, str]:
+        folder = item[0]
+        name = folder.rsplit("/", 1)[-1]
+        if folder.startswith("cmd/") and name in SERVER_CMDS:
+            return (0, folder.count("/"), folder)
+        if folder == "":
+            return (1, 0, folder)
+        return (3 if TOOL_DIRS.search(folder) else 2, folder.count("/"), folder)
+
+    if not mains:
+        return ".", None
+    folder, ev = min(mains, key=rank)
+    return ("./" + folder if folder else "."), ev
+
+
+def _tools(draft: Draft, server: str) -> None:
+    """Other main packages (cmd/seed, migrate/): tools people run by hand (seeders, importers)."""
+    seen = set()
+    for rel in draft.repo.files:
+        m = re.match(r"^((?:cmd/)?([\w-]+))/main\.go$", rel)
+        if not m or "./" + m.group(1) == server or m.group(1) in seen or m.group(2) in SERVER_CMDS:
+            continue
+        if m.group(1).startswith("cmd/") or TOOL_DIRS.search(m.group(1)):
+            seen.add(m.group(1))
+            command = f"go run ./{m.group(1)}"
+            draft.job(Job(m.group(2), command, None, "one-off", [Evidence(rel)]))
+            if "migrat" in m.group(2):
+                draft.releases.add(command, Evidence(rel), 1)
+    if (ev := _dep(draft, "github.com/rubenv/sql-migrate")) or draft.repo.has("dbconfig.yml"):
+        config = draft.repo.read("dbconfig.yml")
+        env = "production" if config and re.search(r"^production:", config.text, re.M) else None
+        command = "sql-migrate up" + (f" -env={env}" if env else "")
+        where = config.evidence() if config else ev
+        draft.releases.add(command, where, 2)
+        draft.job(Job("migrate", command, None, "one-off", [where] if where else []))
 
 
 def _dep(draft: Draft, module: str) -> Evidence | None:
@@ -122,8 +193,38 @@ def _dep(draft: Draft, module: str) -> Evidence | None:
     return next((ev for dep, ev in draft.deps.items() if dep.startswith(module + "/v")), None)
 
 
+_INDIRECT = re.compile(
+    r"^[ \t]*(?:require[ \t]+)?([\w.\-]+/[\w.\-/~]+)[ \t]+v\S+[ \t]*// indirect", re.M
+)
+_GORM_DIALECT = re.compile(r"\"github\.com/jinzhu/gorm/dialects/(mysql|postgres|sqlite|mssql)\"")
+_DIALECT_DRIVERS = {
+    "mysql": "github.com/go-sql-driver/mysql",
+    "postgres": "github.com/lib/pq",
+    "sqlite": "github.com/mattn/go-sqlite3",
+}
+
+
+def _used_drivers(draft: Draft) -> set[str]:
+    """Drivers go.mod marks `// indirect` count only when the code imports them: GORM v1 pulls
+    in every dialect's driver, and only the dialect the app imports is its database."""
+    src = draft.repo.read("go.mod")
+    indirect = {m.group(1) for m in _INDIRECT.finditer(src.text)} if src else set()
+    imported = {
+        _DIALECT_DRIVERS[m.group(1)]
+        for _, m in draft.repo.grep(_GORM_DIALECT, (".go",))
+        if m.group(1) in _DIALECT_DRIVERS
+    }
+    for mod in DRIVERS:
+        if mod in indirect and any(f'"{mod}' in c.text for c in draft.repo.code((".go",))):
+            imported.add(mod)
+    return {m for m in DRIVERS if m not in indirect} | imported
+
+
 def _databases(draft: Draft) -> None:
+    used = _used_drivers(draft)
     for mod, (engine, driver) in DRIVERS.items():
+        if mod not in used:
+            continue
         if ev := _dep(draft, mod):
             db = draft.database(engine, ev)
             # lib/pq named explicitly wins over the driver GORM brings along

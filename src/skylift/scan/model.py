@@ -40,6 +40,10 @@ class EnvVar:
     confidence: Confidence = (
         "high"  # of the secret/config call: "medium" when no rule matched the name
     )
+    # an example URL's shape without its credentials: {"scheme", "host", "port", "path", "query"}
+    # (kept for secrets too: DATABASE_URL's scheme and query tell the form the app expects)
+    url: dict[str, str] | None = None
+    read_in_code: bool = False  # False: only declared (an env file, compose, app.json)
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Database:
     extensions: list[str] = field(default_factory=list)  # "vector", "postgis", ...
     migration_tool: str | None = None
     confidence: Confidence = "high"
+    location: str | None = None  # a SQLite file as the app opens it: "data/app.db"
 
 
 @dataclass
@@ -76,6 +81,9 @@ class Job:
     kind: Literal["cron", "worker", "one-off", "release"] = "one-off"
     evidence: list[Evidence] = field(default_factory=list)
     confidence: Confidence = "high"
+    env: dict[str, str] = field(default_factory=dict)  # what selects this role (APP_TYPE=worker)
+    # a cron entry fired by a long-running scheduler process (celery beat), not run on its own
+    scheduled_by: str | None = None
 
 
 @dataclass
@@ -98,6 +106,9 @@ class AppProfile:
         default_factory=list
     )  # value: "s3", "ses", "smtp", "websockets", ...
     health_path: Fact | None = None  # value: "/health"; None when the app has none
+    routes: list[Fact] = field(default_factory=list)  # value: "/"; GET routes without parameters
+    # what the dev setup runs beside the app (compose): value {"name", "image", "kind"}
+    dev_services: list[Fact] = field(default_factory=list)
     outbound_apis: list[Fact] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     apps: list[str] = field(default_factory=list)  # monorepo: the app folders found

@@ -61,6 +61,15 @@ SERVICES = {
     "@aws-sdk/client-ses": "ses",
     "@aws-sdk/client-sesv2": "ses",
     "nodemailer": "smtp",
+    "emailjs": "smtp",
+    "resend": "email",
+    "@sendgrid/mail": "email",
+    "postmark": "email",
+    "mailgun.js": "email",
+    "graphql-ws": "websockets",
+    "subscriptions-transport-ws": "websockets",
+    "graphql-subscriptions": "websockets",
+    "graphql-redis-subscriptions": "websockets",
     "ws": "websockets",
     "socket.io": "websockets",
     "@nestjs/websockets": "websockets",
@@ -82,12 +91,30 @@ OUTBOUND = {
     "@sendgrid/mail": "sendgrid",
     "mailgun.js": "mailgun",
     "postmark": "postmark",
+    "resend": "resend",
     "rollbar": "rollbar",
     "@sentry/node": "sentry",
     "firebase-admin": "firebase",
     "googleapis": "google",
     "@slack/web-api": "slack",
 }
+# script bodies that apply migrations (not the ones that write new migration files)
+RELEASE_BODY = re.compile(
+    r"\b(?:prisma migrate deploy|typeorm(?:-ts-node-\w+)?\b[^&|;]*\bmigration:run|"
+    r"sequelize(?:-cli)?\b[^&|;]*\bdb:migrate(?!:undo)|knex\b[^&|;]*\bmigrate:latest|"
+    r"node-pg-migrate\b[^&|;]*\bup|db-migrate\b[^&|;]*\bup|drizzle-kit (?:migrate|push)|"
+    r"mikro-orm\b[^&|;]*\bmigration:up)\b"
+)
+DEV_BODY = re.compile(
+    r"\bprisma migrate (?:dev|reset)|migration:(?:generate|create|revert)|migrate:make"
+)
+_BUILD_STEP = re.compile(
+    r"^(?:tsc\b[^&]*|(?:npm run|yarn|pnpm)(?: run)? build\b[^&]*|nest build\b[^&]*|next build\b[^&]*|"
+    r"prisma generate\b[^&]*|npx prisma generate\b[^&]*)$"
+)
+_SUBSCRIPTIONS = re.compile(
+    r"\binstallSubscriptionHandlers\s*:\s*true|\bsubscriptions\s*:\s*\{|@Subscription\("
+)
 ONE_OFF = re.compile(
     r"^(migrat|seed|db:|heroku:|generate|console|cli|import|export|backfill|script|task)", re.I
 )
@@ -138,6 +165,7 @@ def scan(draft: Draft) -> None:
     p.framework = _framework(draft)
     _commands(draft, pkg, src)
     _databases(draft)
+    _prisma(draft)
     _cache_services(draft)
     _ports(draft, pkg, src)
     _health(draft)
@@ -178,9 +206,12 @@ def _runtime(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> Fact:
     if isinstance(engines, dict) and isinstance(engines.get("node"), str):
         v = _major(engines["node"])
         if v:
-            exact = not re.match(r"\s*>=?\s*\d+\s*$", engines["node"])  # ">=18" is only a floor
+            exact = not re.match(r"\s*>=?\s*\d+[\d.x]*\s*$", engines["node"])  # ">=18" is a floor
             ev = src.evidence(_key_line(src, "node", "engines"))
-            return Fact({"language": "node", "version": v}, [ev], "high" if exact else "medium")
+            value: dict[str, Any] = {"language": "node", "version": v}
+            if not exact:
+                value["floor"] = True
+            return Fact(value, [ev], "high" if exact else "medium")
     docker = draft.repo.first_named("Dockerfile")
     if docker and (m := re.search(r"^FROM\s+node:(\d+)", docker.text, re.M)):
         return Fact(
@@ -237,7 +268,12 @@ def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
         draft.builds.add(value, ev("heroku-postbuild"), 1)
     for name, weight in (("start:prod", 3), ("start", 2)):
         if isinstance(scripts.get(name), str):
-            draft.starts.add(scripts[name], ev(name), weight)
+            start, built = split_build(scripts[name])
+            draft.starts.add(start, ev(name), weight)
+            if built:  # `tsc && node dist/index.js`: the image builds once, the task only starts
+                draft.builds.add(built, ev(name), 2)
+            if isinstance(scripts.get(f"pre{name}"), str):  # npm's pre-hook builds it
+                draft.builds.add(f"{run} pre{name}", ev(f"pre{name}"), 2)
             break
     for name, command in scripts.items():
         if not isinstance(command, str) or name in (
@@ -247,13 +283,26 @@ def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
             "heroku-postbuild",
         ):
             continue
+        if DEV_BODY.search(command):
+            continue  # writes or resets migrations on a laptop: never run in production
         if name in ("worker", "queue") or name.startswith("worker:"):
             draft.job(Job(name, command, None, "worker", [ev(name)]))
-        elif ONE_OFF.match(name) and not DEV_ONLY.search(name) and "ts-node" not in command:
+        elif ONE_OFF.match(name) and not DEV_ONLY.search(name):
             # a one-off by its name only: medium
             draft.job(Job(name, f"{run} {name}", None, "one-off", [ev(name)], "medium"))
-        if re.match(r"^(db:)?migrat(e|ion:run|ions?)$", name) or name == "migrate:deploy":
+        if RELEASE_BODY.search(command):
+            draft.releases.add(f"{run} {name}", ev(name), 3)
+        elif re.match(r"^(db:)?migrat(e|ion:run|ions?)$", name) or name == "migrate:deploy":
             draft.releases.add(f"{run} {name}", ev(name), 1)
+
+
+def split_build(command: str) -> tuple[str, str | None]:
+    """`tsc && node dist/x.js` -> ("node dist/x.js", "tsc"): build steps chained before a start."""
+    parts = [p.strip() for p in command.split("&&")]
+    built = []
+    while len(parts) > 1 and _BUILD_STEP.match(parts[0]):
+        built.append(parts.pop(0))
+    return " && ".join(parts), (" && ".join(built) or None)
 
 
 def _orm_engines(draft: Draft) -> list[tuple[str, Evidence]]:
@@ -268,6 +317,45 @@ def _orm_engines(draft: Draft) -> list[tuple[str, Evidence]]:
         engine = _ENGINE_NAMES.get(pm.group(1), pm.group(1))
         found.append((engine, prisma.evidence(offset=pm.start())))
     return found
+
+
+_PRISMA_EXTENSIONS = re.compile(r"^\s*extensions\s*=\s*\[([^\]]*)\]", re.M)
+
+
+def scripts(draft: Draft) -> dict[str, str]:
+    """package.json's scripts (name -> command)."""
+    src = draft.repo.read("package.json")
+    try:
+        scripts = json.loads(src.text).get("scripts") if src else None
+    except (ValueError, AttributeError):
+        return {}
+    return (
+        {k: v for k, v in scripts.items() if isinstance(v, str)}
+        if isinstance(scripts, dict)
+        else {}
+    )
+
+
+def _prisma(draft: Draft) -> None:
+    """Prisma's migrations folder (applied with `prisma migrate deploy`) and its extensions."""
+    prisma = draft.repo.first_named("schema.prisma")
+    if prisma is None:
+        return
+    folder = prisma.path.rsplit("/", 1)[0] if "/" in prisma.path else ""
+    lock = f"{folder}/migrations/migration_lock.toml".lstrip("/")
+    scripted = any("prisma migrate deploy" in c for c in scripts(draft).values())
+    if draft.repo.has(lock) and not scripted:
+        draft.releases.add("npx prisma migrate deploy", Evidence(lock), 2)
+        draft.job(Job("migrate", "npx prisma migrate deploy", None, "one-off", [Evidence(lock)]))
+    if m := _PRISMA_EXTENSIONS.search(prisma.text):
+        ev = prisma.evidence(offset=m.start())
+        for item in m.group(1).split(","):
+            mapped = re.search(r"map\s*:\s*\"([^\"]+)\"", item)
+            name = mapped.group(1) if mapped else item.strip().split("(")[0].strip()
+            for db in draft.profile.databases:
+                if db.engine == "postgresql" and name and name not in db.extensions:
+                    db.extensions.append(name)
+                    db.evidence.append(ev)
 
 
 def _databases(draft: Draft) -> None:
@@ -334,6 +422,10 @@ def _cache_services(draft: Draft) -> None:
     for dep, api in OUTBOUND.items():
         if dep in draft.deps:
             draft.outbound(api, draft.deps[dep])
+    if draft.has_dep("@nestjs/graphql", "apollo-server", "apollo-server-express", "graphql-yoga"):
+        for src, m in draft.repo.grep(_SUBSCRIPTIONS, draft.code_exts):
+            draft.service("websockets", src.evidence(offset=m.start()))  # GraphQL subscriptions
+            break
 
 
 def _ports(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:

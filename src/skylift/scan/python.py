@@ -41,6 +41,15 @@ SERVICES = {
     "websockets": "websockets",
     "flask-socketio": "websockets",
     "flask-mail": "smtp",
+    "flask-mailman": "smtp",
+    "fastapi-mail": "smtp",
+    "aiosmtplib": "smtp",
+    "yagmail": "smtp",
+    "emails": "smtp",
+    "resend": "email",
+    "sendgrid": "email",
+    "postmarker": "email",
+    "python-socketio": "websockets",
 }
 OUTBOUND = {
     "stripe": "stripe",
@@ -48,6 +57,7 @@ OUTBOUND = {
     "anthropic": "anthropic",
     "twilio": "twilio",
     "sendgrid": "sendgrid",
+    "resend": "resend",
     "sentry-sdk": "sentry",
     "pygithub": "github",
 }
@@ -57,6 +67,17 @@ _DJANGO_ENGINE = re.compile(
 )
 _SQLITE_IMPORT = re.compile(r"^\s*import sqlite3\b", re.M)
 _BEAT = re.compile(r"crontab\(([^)]*)\)")
+_BEAT_ENTRY = re.compile(
+    r"['\"]([\w .:-]+)['\"]\s*:\s*\{[^{}]*?['\"]schedule['\"]\s*:\s*"
+    r"(crontab\([^)]*\)|timedelta\([^)]*\)|[\d.]+)",
+    re.S,
+)
+_CELERY_APP = re.compile(r"^\s*(\w+)\s*=\s*Celery\(", re.M)
+_CELERY_CMD = re.compile(r"\bcelery\b(?:\s+-A\s+|\s+--app[ =])([\w.:]+)")
+_SMTPLIB = re.compile(
+    r"^\s*(?:import smtplib|from smtplib import|from django\.core\.mail import)", re.M
+)
+_APP_OBJECT = re.compile(r"^(\w+)\s*=\s*(FastAPI|Flask|Starlette)\(", re.M)
 _PORT = re.compile(r"(?:--port[ =]|\bport\s*=\s*|-b\s+[\w.]*:|--bind[ =][\w.]*:)(\d{2,5})\b")
 _ENGINES = {"postgresql": "postgresql", "mysql": "mysql", "sqlite3": "sqlite"}
 
@@ -82,7 +103,19 @@ def scan(draft: Draft) -> None:
         draft.ports.add(int(m.group(1)), src.evidence(offset=m.start()), 2)
     manage = draft.repo.read("manage.py")
     if p.framework and p.framework.value == "django" and manage:
-        draft.releases.add("python manage.py migrate", manage.evidence(), 1)
+        draft.releases.add("python manage.py migrate", manage.evidence(), 2)
+    _alembic(draft)
+    _start(draft)
+
+
+def _alembic(draft: Draft) -> None:
+    """alembic.ini (Flask-Migrate keeps it in migrations/): `upgrade head` applies the migrations."""
+    for rel in draft.repo.named("alembic.ini")[:1]:
+        ev = Evidence(rel)
+        flask = "flask-migrate" in draft.deps and rel.startswith("migrations/")
+        command = "flask db upgrade" if flask else "alembic upgrade head"
+        draft.releases.add(command, ev, 2)
+        draft.job(Job("migrate", command, None, "one-off", [ev]))
 
 
 def _services(draft: Draft) -> None:
@@ -95,6 +128,9 @@ def _services(draft: Draft) -> None:
     for dep, api in OUTBOUND.items():
         if dep in draft.deps:
             draft.outbound(api, draft.deps[dep])
+    for src, m in draft.repo.grep(_SMTPLIB, (".py",)):
+        draft.service("smtp", src.evidence(offset=m.start()))
+        break
     if "boto3" in draft.deps:
         for src, m in draft.repo.grep(
             re.compile(r"client\(\s*['\"](s3|ses|sesv2|sqs)['\"]"), (".py",)
@@ -106,16 +142,6 @@ def _services(draft: Draft) -> None:
 
 
 def _jobs(draft: Draft) -> None:
-    for src, m in draft.repo.grep(_BEAT, (".py",)):
-        draft.job(
-            Job(
-                f"beat:{src.path}:{src.line_at(m.start())}",
-                "celery beat",
-                _crontab(m.group(1)),
-                "cron",
-                [src.evidence(offset=m.start())],
-            )
-        )
     for rel in draft.repo.files:
         command = re.search(r"(?:^|/)management/commands/([a-z]\w*)\.py$", rel)
         if command:
@@ -123,7 +149,96 @@ def _jobs(draft: Draft) -> None:
             draft.job(Job(name, f"python manage.py {name}", None, "one-off", [Evidence(rel)]))
 
 
-def _deps(draft: Draft, src: SourceFile) -> None:
+def celery_beat(draft: Draft) -> None:
+    """beat_schedule entries fire only while one `celery beat` process runs: it is a service of
+    its own (one task), and the entries are its schedule, not commands to start on a timer."""
+    entries = []
+    for src, m in draft.repo.grep(_BEAT_ENTRY, (".py",)):
+        entries.append((m.group(1), _schedule(m.group(2)), src.evidence(offset=m.start())))
+    if not entries:
+        for src, m in draft.repo.grep(_BEAT, (".py",)):
+            name = f"beat:{src.path}:{src.line_at(m.start())}"
+            entries.append((name, _crontab(m.group(1)), src.evidence(offset=m.start())))
+    for name, schedule, ev in entries:
+        draft.job(Job(name, "celery beat", schedule, "cron", [ev], scheduled_by="celery beat"))
+    if entries and not any("beat" in j.command for j in draft.profile.jobs if j.kind == "worker"):
+        app = _celery_app(draft)
+        draft.job(
+            Job("beat", f"celery -A {app} beat --loglevel=info", None, "worker", [entries[0][2]])
+        )
+
+
+def _celery_app(draft: Draft) -> str:
+    """The -A argument: from a celery command the repo already runs, else the module of Celery()."""
+    for job in draft.profile.jobs:
+        if m := _CELERY_CMD.search(job.command):
+            return m.group(1)
+    for src, m in draft.repo.grep(_CELERY_APP, (".py",)):
+        module = src.path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        return f"{module}:{m.group(1)}" if m.group(1) != "app" else module
+    return "app"
+
+
+def _schedule(expr: str) -> str:
+    """crontab(...) as cron; timedelta(minutes=5) / 300.0 seconds as the nearest cron step."""
+    if expr.startswith("crontab"):
+        return _crontab(expr[expr.index("(") + 1 : -1])
+    seconds = 0.0
+    if expr.startswith("timedelta"):
+        units = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+        for key, value in re.findall(r"(\w+)\s*=\s*([\d.]+)", expr):
+            seconds += units.get(key, 0) * float(value)
+    else:
+        seconds = float(expr)
+    minutes = max(1, round(seconds / 60))
+    if minutes < 60:
+        return f"*/{minutes} * * * *" if minutes > 1 else "* * * * *"
+    hours = max(1, round(minutes / 60))
+    return f"0 */{hours} * * *" if hours < 24 else "0 0 * * *"
+
+
+def _start(draft: Draft) -> None:
+    """No Procfile or Dockerfile start: the WSGI/ASGI server the dependencies provide."""
+    p = draft.profile
+    framework = str(p.framework.value) if p.framework else ""
+    for src, m in draft.repo.grep(_APP_OBJECT, (".py",)):
+        module = src.path.removesuffix(".py").replace("/", ".")
+        target = f"{module}:{m.group(1)}"
+        if m.group(2) in ("FastAPI", "Starlette"):
+            server = "uvicorn" if "uvicorn" in draft.deps or "fastapi" in draft.deps else None
+            command = f"{server} {target} --host 0.0.0.0 --port ${{PORT:-8000}}" if server else None
+        else:
+            command = (
+                f"gunicorn --bind 0.0.0.0:${{PORT:-8000}} {target}"
+                if "gunicorn" in draft.deps
+                else f"flask --app {target} run --host 0.0.0.0 --port ${{PORT:-8000}}"
+            )
+        if command:
+            draft.starts.add(command, src.evidence(offset=m.start()), 1)
+        return
+    if framework == "django":
+        for src, m in draft.repo.grep(
+            re.compile(r"WSGI_APPLICATION\s*=\s*['\"]([\w.]+)\.application"), (".py",)
+        ):
+            draft.starts.add(
+                f"gunicorn --bind 0.0.0.0:${{PORT:-8000}} {m.group(1)}",
+                src.evidence(offset=m.start()),
+                1,
+            )
+            return
+
+
+def _deps(draft: Draft, src: SourceFile, depth: int = 0) -> None:
+    if src.path.endswith("Pipfile"):
+        try:
+            data = tomllib.loads(src.text)
+        except tomllib.TOMLDecodeError:
+            return
+        for name in data.get("packages") or {}:
+            m = re.search(re.escape(str(name)), src.text)
+            ev = src.evidence(offset=m.start()) if m else src.evidence()
+            draft.deps.setdefault(str(name).lower().replace("_", "-"), ev)
+        return
     if src.path.endswith(".toml"):
         try:
             data = tomllib.loads(src.text)
@@ -138,6 +253,11 @@ def _deps(draft: Draft, src: SourceFile) -> None:
         return
     for m in _REQ_LINE.finditer(src.text):
         draft.deps.setdefault(m.group(1).lower().replace("_", "-"), src.evidence(offset=m.start(1)))
+    folder = src.path.rsplit("/", 1)[0] + "/" if "/" in src.path else ""
+    for m in re.finditer(r"^\s*-r\s+(\S+)", src.text, re.M):  # -r requirements/prod.txt
+        included = draft.repo.read(folder + m.group(1).removeprefix("./"))
+        if included is not None and depth < 3:
+            _deps(draft, included, depth + 1)
 
 
 def _runtime(draft: Draft) -> Fact:
@@ -153,11 +273,13 @@ def _runtime(draft: Draft) -> Fact:
         ("Pipfile", r"python_version\s*=\s*\"(\d+\.\d+)"),
     ):
         if (src := draft.repo.read(name)) and (m := re.search(pattern, src.text)):
-            return Fact(
-                {"language": "python", "version": m.group(1)},
-                [src.evidence(offset=m.start())],
-                "medium",
+            floor = name == "pyproject.toml" and re.search(
+                r"requires-python\s*=\s*\"\s*(?:>=|\^|~=)", src.text
             )
+            value = {"language": "python", "version": m.group(1)}
+            if floor:
+                value["floor"] = True  # ">=3.9" says what works, not what to run
+            return Fact(value, [src.evidence(offset=m.start())], "medium")
     return Fact({"language": "python", "version": "3.12"}, [], "low")
 
 

@@ -44,30 +44,40 @@ resource "aws_ecs_cluster_capacity_providers" "main" {
 locals {
   container_name = var.app_name
   image          = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
+  # the app's own address: its domain, or the load balancer's name until it has one
+  app_url = local.has_domain ? "https://${var.domain_name}" : "http://${aws_lb.main.dns_name}"
 
+  # The names the app reads, in the form it reads them (`skylift plan --json`: env_wiring).
+  # Values nobody knows are left out, never set to "": the app's own default applies.
   environment = concat(
     [
       { name = "LOG_LEVEL", value = "info" },
       { name = "NODE_ENV", value = "production" },
+      { name = "PGSSLMODE", value = "no-verify" },
       { name = "PORT", value = tostring(var.container_port) },
-      { name = "DB_HOST", value = aws_db_instance.main.address },
-      { name = "DB_PORT", value = tostring(aws_db_instance.main.port) },
-      { name = "DB_NAME", value = aws_db_instance.main.db_name },
-      { name = "DB_USER", value = aws_db_instance.main.username },
-      { name = "DB_SSLMODE", value = "require" },
+      { name = "APP_URL", value = local.app_url },
       { name = "REDIS_HOST", value = local.cache_host },
-      { name = "REDIS_PORT", value = "6379" },
-      { name = "REDIS_TLS", value = "true" },
+      { name = "SKYLIFT_CACHE_HOST", value = local.cache_host },
+      { name = "SKYLIFT_CACHE_PORT", value = "6379" },
+      { name = "SKYLIFT_CACHE_URLS", value = "BULL_REDIS_URL=rediss/1" },
+      { name = "SKYLIFT_DB_HOST", value = aws_db_instance.main.address },
+      { name = "SKYLIFT_DB_NAME", value = aws_db_instance.main.db_name },
+      { name = "SKYLIFT_DB_PORT", value = tostring(aws_db_instance.main.port) },
+      { name = "SKYLIFT_DB_URLS", value = "DATABASE_URL=postgresql?sslmode=no-verify" },
+      { name = "SKYLIFT_DB_USER", value = aws_db_instance.main.username },
     ],
   )
 
   # valueFrom is an ARN: the values never pass through Terraform (`skylift up` stores them).
+  # The database password is RDS's own secret; ECS reads it when a task starts, and a
+  # rotation restarts the tasks (rotation.tf).
   secrets = concat(
     [
       { name = "JWT_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/JWT_SECRET" },
       { name = "OPENAI_API_KEY", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/OPENAI_API_KEY" },
-      { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
-      { name = "REDIS_AUTH_TOKEN", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
+      { name = "REDIS_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
+      { name = "SKYLIFT_CACHE_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
+      { name = "SKYLIFT_DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
     ],
   )
 }

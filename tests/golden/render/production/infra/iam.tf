@@ -172,9 +172,13 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = "RunMigrations"
-    actions   = ["ecs:RunTask"]
-    resources = ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:task-definition/${local.name}:*"]
+    sid     = "RunMigrations"
+    actions = ["ecs:RunTask"]
+    # the app's family and its migrate family (the image's migrate stage, registered by CI)
+    resources = [
+      "arn:${local.partition}:ecs:${var.region}:${local.account_id}:task-definition/${local.name}:*",
+      "arn:${local.partition}:ecs:${var.region}:${local.account_id}:task-definition/${local.name}-migrate:*",
+    ]
 
     condition {
       test     = "ArnEquals"

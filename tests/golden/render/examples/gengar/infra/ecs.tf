@@ -44,25 +44,29 @@ resource "aws_ecs_cluster_capacity_providers" "main" {
 locals {
   container_name = var.app_name
   image          = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
+  # the app's own address: its domain, or the load balancer's name until it has one
+  app_url = local.has_domain ? "https://${var.domain_name}" : "http://${aws_lb.main.dns_name}"
 
+  # The names the app reads, in the form it reads them (`skylift plan --json`: env_wiring).
+  # Values nobody knows are left out, never set to "": the app's own default applies.
   environment = concat(
     [
       { name = "AWS_REGION", value = "us-east-1" },
       { name = "AWS_S3_BUCKET", value = "mentionai-documents" },
-      { name = "FRONTEND_URL", value = "http://localhost:5173" },
-      { name = "GITHUB_CLIENT_ID", value = "" },
       { name = "NODE_ENV", value = "production" },
-      { name = "NODE_OPTIONS", value = "--max-old-space-size=6144" },
+      { name = "PGSSLMODE", value = "no-verify" },
       { name = "PORT", value = tostring(var.container_port) },
-      { name = "DB_HOST", value = aws_db_instance.main.address },
-      { name = "DB_PORT", value = tostring(aws_db_instance.main.port) },
-      { name = "DB_NAME", value = aws_db_instance.main.db_name },
-      { name = "DB_USER", value = aws_db_instance.main.username },
-      { name = "DB_SSLMODE", value = "require" },
+      { name = "SKYLIFT_DB_HOST", value = aws_db_instance.main.address },
+      { name = "SKYLIFT_DB_NAME", value = aws_db_instance.main.db_name },
+      { name = "SKYLIFT_DB_PORT", value = tostring(aws_db_instance.main.port) },
+      { name = "SKYLIFT_DB_URLS", value = "DATABASE_URL=postgres?sslmode=no-verify" },
+      { name = "SKYLIFT_DB_USER", value = aws_db_instance.main.username },
     ],
   )
 
   # valueFrom is an ARN: the values never pass through Terraform (`skylift up` stores them).
+  # The database password is RDS's own secret; ECS reads it when a task starts, and a
+  # rotation restarts the tasks (rotation.tf).
   secrets = concat(
     [
       { name = "AWS_ACCESS_KEY_ID", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/AWS_ACCESS_KEY_ID" },
@@ -72,7 +76,7 @@ locals {
       { name = "ROLLBAR_ACCESS_TOKEN", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/ROLLBAR_ACCESS_TOKEN" },
       { name = "STRIPE_SECRET_KEY", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/STRIPE_SECRET_KEY" },
       { name = "STRIPE_WEBHOOK_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/STRIPE_WEBHOOK_SECRET" },
-      { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
+      { name = "SKYLIFT_DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
     ],
   )
 }

@@ -44,37 +44,39 @@ resource "aws_ecs_cluster_capacity_providers" "main" {
 locals {
   container_name = var.app_name
   image          = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
+  # the app's own address: its domain, or the load balancer's name until it has one
+  app_url = local.has_domain ? "https://${var.domain_name}" : "http://${aws_lb.main.dns_name}"
 
+  # The names the app reads, in the form it reads them (`skylift plan --json`: env_wiring).
+  # Values nobody knows are left out, never set to "": the app's own default applies.
   environment = concat(
     [
       { name = "AWS_REGION", value = "us-east-1" },
       { name = "ENABLE_EMAIL_NOTIFICATIONS", value = "false" },
-      { name = "NODE_ENV", value = "development" },
+      { name = "NODE_ENV", value = "production" },
       { name = "NOTIFICATION_EMAIL", value = "admin@example.com" },
+      { name = "PGSSLMODE", value = "no-verify" },
       { name = "SES_FROM_EMAIL", value = "noreply@example.com" },
-      { name = "SMTP_HOST", value = "" },
       { name = "SMTP_PORT", value = "587" },
-      { name = "SMTP_USER", value = "" },
       { name = "PORT", value = tostring(var.container_port) },
       { name = "DB_HOST", value = aws_db_instance.main.address },
-      { name = "DB_PORT", value = tostring(aws_db_instance.main.port) },
       { name = "DB_NAME", value = aws_db_instance.main.db_name },
+      { name = "DB_PORT", value = tostring(aws_db_instance.main.port) },
       { name = "DB_USER", value = aws_db_instance.main.username },
-      { name = "DB_SSLMODE", value = "require" },
       { name = "REDIS_HOST", value = local.cache_host },
       { name = "REDIS_PORT", value = "6379" },
-      { name = "REDIS_TLS", value = "true" },
     ],
   )
 
   # valueFrom is an ARN: the values never pass through Terraform (`skylift up` stores them).
+  # The database password is RDS's own secret; ECS reads it when a task starts, and a
+  # rotation restarts the tasks (rotation.tf).
   secrets = concat(
     [
       { name = "GITHUB_TOKENS", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/GITHUB_TOKENS" },
       { name = "SESSION_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/SESSION_SECRET" },
       { name = "SMTP_PASS", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/SMTP_PASS" },
       { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
-      { name = "REDIS_AUTH_TOKEN", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
       { name = "REDIS_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
     ],
   )

@@ -44,26 +44,36 @@ resource "aws_ecs_cluster_capacity_providers" "main" {
 locals {
   container_name = var.app_name
   image          = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
+  # the app's own address: its domain, or the load balancer's name until it has one
+  app_url = local.has_domain ? "https://${var.domain_name}" : "http://${aws_lb.main.dns_name}"
+  # Your Dockerfile does not start through scripts/skylift-env.sh, which composes the URLs the
+  # app reads: the task runs the same script first (inline), then what the image runs.
+  skylift_env = "set -eu\nurlencode() {\n  rest=$1\n  out=\"\"\n  while [ -n \"$rest\" ]; do\n    c=$${rest%\"$${rest#?}\"}\n    rest=$${rest#?}\n    case $c in\n      [a-zA-Z0-9._~-]) out=\"$out$c\" ;;\n      *) out=\"$out$(printf '%%%02X' \"'$c\")\" ;;\n    esac\n  done\n  printf '%s' \"$out\"\n}\ncompose() {\n  for spec in $1; do\n    name=$${spec%%=*}\n    form=$${spec#*=}\n    query=\"\"\n    case $form in *\\?*) query=\"?$${form#*\\?}\"; form=$${form%%\\?*} ;; esac\n    scheme=$${form%%/*}\n    path=\"\"\n    case $form in */*) path=\"/$${form#*/}\" ;; esac\n    [ -n \"$6\" ] && path=\"/$6\"\n    eval \"current=\\$${$name:-}\"\n    [ -n \"$current\" ] && continue\n    export \"$name=$scheme://$2:$(urlencode \"$3\")@$4:$5$path$query\"\n  done\n}\nif [ -n \"$${SKYLIFT_DB_URLS:-}\" ] && [ -n \"$${SKYLIFT_DB_PASSWORD:-}\" ]; then\n  compose \"$SKYLIFT_DB_URLS\" \"$(urlencode \"$SKYLIFT_DB_USER\")\" \"$SKYLIFT_DB_PASSWORD\" \\\n    \"$SKYLIFT_DB_HOST\" \"$${SKYLIFT_DB_PORT:-5432}\" \"$SKYLIFT_DB_NAME\"\nfi\nif [ -n \"$${SKYLIFT_CACHE_URLS:-}\" ]; then\n  compose \"$SKYLIFT_CACHE_URLS\" \"\" \"$${SKYLIFT_CACHE_PASSWORD:-}\" \\\n    \"$SKYLIFT_CACHE_HOST\" \"$${SKYLIFT_CACHE_PORT:-6379}\" \"\"\nfi\nexec \"$@\"\n"
 
+  # The names the app reads, in the form it reads them (`skylift plan --json`: env_wiring).
+  # Values nobody knows are left out, never set to "": the app's own default applies.
   environment = concat(
     [
       { name = "JWT_EXPIRES_IN", value = "30d" },
       { name = "NODE_ENV", value = "production" },
+      { name = "PGSSLMODE", value = "no-verify" },
       { name = "UPLOAD_DIR", value = "./uploads" },
       { name = "PORT", value = tostring(var.container_port) },
-      { name = "DB_HOST", value = aws_db_instance.main.address },
-      { name = "DB_PORT", value = tostring(aws_db_instance.main.port) },
-      { name = "DB_NAME", value = aws_db_instance.main.db_name },
-      { name = "DB_USER", value = aws_db_instance.main.username },
-      { name = "DB_SSLMODE", value = "require" },
+      { name = "SKYLIFT_DB_HOST", value = aws_db_instance.main.address },
+      { name = "SKYLIFT_DB_NAME", value = aws_db_instance.main.db_name },
+      { name = "SKYLIFT_DB_PORT", value = tostring(aws_db_instance.main.port) },
+      { name = "SKYLIFT_DB_URLS", value = "DATABASE_URL=postgresql?sslmode=no-verify" },
+      { name = "SKYLIFT_DB_USER", value = aws_db_instance.main.username },
     ],
   )
 
   # valueFrom is an ARN: the values never pass through Terraform (`skylift up` stores them).
+  # The database password is RDS's own secret; ECS reads it when a task starts, and a
+  # rotation restarts the tasks (rotation.tf).
   secrets = concat(
     [
       { name = "JWT_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/JWT_SECRET" },
-      { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
+      { name = "SKYLIFT_DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
     ],
   )
 }
@@ -98,6 +108,8 @@ resource "aws_ecs_task_definition" "app" {
       essential              = true
       readonlyRootFilesystem = false
       portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
+      entryPoint             = ["/bin/sh", "-c", local.skylift_env, "skylift-env"]
+      command                = ["node", "src/index.js"]
       environment            = local.task_environment
       secrets                = local.secrets
       logConfiguration = {

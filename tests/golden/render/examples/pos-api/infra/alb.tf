@@ -32,6 +32,7 @@ resource "aws_lb_target_group" "app" {
   vpc_id               = aws_vpc.main.id
   deregistration_delay = 30
 
+  # the app's health route (cmd/server/main.go:31)
   health_check {
     path                = var.health_check_path
     matcher             = "200-399"

@@ -44,32 +44,35 @@ resource "aws_ecs_cluster_capacity_providers" "main" {
 locals {
   container_name = var.app_name
   image          = "${aws_ecr_repository.app.repository_url}:${var.image_tag}"
+  # the app's own address: its domain, or the load balancer's name until it has one
+  app_url = local.has_domain ? "https://${var.domain_name}" : "http://${aws_lb.main.dns_name}"
 
+  # The names the app reads, in the form it reads them (`skylift plan --json`: env_wiring).
+  # Values nobody knows are left out, never set to "": the app's own default applies.
   environment = concat(
     [
       { name = "GIN_MODE", value = "release" },
-      { name = "REDIS_ADDR", value = "localhost:6379" },
+      { name = "PGSSLMODE", value = "require" },
       { name = "PORT", value = tostring(var.container_port) },
-      { name = "DB_HOST", value = aws_db_instance.main.address },
-      { name = "DB_PORT", value = tostring(aws_db_instance.main.port) },
-      { name = "DB_NAME", value = aws_db_instance.main.db_name },
-      { name = "DB_USER", value = aws_db_instance.main.username },
-      { name = "DB_SSLMODE", value = "require" },
-      { name = "REDIS_HOST", value = local.cache_host },
-      { name = "REDIS_PORT", value = "6379" },
-      { name = "REDIS_TLS", value = "true" },
+      { name = "REDIS_ADDR", value = "${local.cache_host}:6379" },
+      { name = "SKYLIFT_DB_HOST", value = aws_db_instance.main.address },
+      { name = "SKYLIFT_DB_NAME", value = aws_db_instance.main.db_name },
+      { name = "SKYLIFT_DB_PORT", value = tostring(aws_db_instance.main.port) },
+      { name = "SKYLIFT_DB_URLS", value = "DATABASE_URL=postgres?sslmode=require" },
+      { name = "SKYLIFT_DB_USER", value = aws_db_instance.main.username },
     ],
   )
 
   # valueFrom is an ARN: the values never pass through Terraform (`skylift up` stores them).
+  # The database password is RDS's own secret; ECS reads it when a task starts, and a
+  # rotation restarts the tasks (rotation.tf).
   secrets = concat(
     [
       { name = "JWT_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/JWT_SECRET" },
       { name = "STRIPE_SECRET_KEY", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/STRIPE_SECRET_KEY" },
       { name = "STRIPE_WEBHOOK_SECRET", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/STRIPE_WEBHOOK_SECRET" },
-      { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
-      { name = "REDIS_AUTH_TOKEN", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
       { name = "REDIS_PASSWORD", valueFrom = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN" },
+      { name = "SKYLIFT_DB_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" },
     ],
   )
 }

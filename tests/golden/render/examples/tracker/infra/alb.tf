@@ -32,9 +32,10 @@ resource "aws_lb_target_group" "app" {
   vpc_id               = aws_vpc.main.id
   deregistration_delay = 30
 
+  # no health route: GET / (app/page.tsx:1) answering below 500 shows the server is up
   health_check {
     path                = var.health_check_path
-    matcher             = "200-399"
+    matcher             = "200-499"
     interval            = 15
     timeout             = 5
     healthy_threshold   = 2

@@ -56,7 +56,7 @@ variable "container_port" {
 variable "health_check_path" {
   description = "Path the load balancer checks; must answer 2xx/3xx without login"
   type        = string
-  default     = "/health"
+  default     = "/"
 }
 
 variable "image_tag" {

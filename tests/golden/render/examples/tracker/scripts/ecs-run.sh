@@ -17,6 +17,11 @@ terraform init -input=false -reconfigure -backend-config=backend.hcl \
 out() { terraform output -raw "$1"; }
 cluster=$(out ecs_cluster)
 family=$(out task_family)
+# the image's migrate stage when CI registered it: the tools and devDependencies one-off
+# commands need (prisma, tsx, the Go toolchain); the app's own image otherwise
+if aws ecs describe-task-definition --task-definition "$family-migrate" > /dev/null 2>&1; then
+  family="$family-migrate"
+fi
 container=$(out container_name)
 subnets=$(terraform output -json task_subnets | tr -d '[]" ')
 sg=$(out task_security_group)

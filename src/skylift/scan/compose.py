@@ -1,0 +1,161 @@
+"""docker-compose: the app's own services (ports, volumes, worker processes) and what the dev
+setup runs beside it (a database, a cache, a mail catcher), whose service names the app's
+configuration uses as host names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from skylift.scan._facts import Draft
+from skylift.scan._repo import SourceFile
+from skylift.scan.model import Evidence, Fact, Job
+
+COMPOSE_FILES = (
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+    "docker-compose.dev.yml",
+    "docker-compose.local.yml",
+)
+DB_IMAGES = {
+    "postgres": "postgresql",
+    "postgis/postgis": "postgresql",
+    "pgvector/pgvector": "postgresql",
+    "timescale/timescaledb": "postgresql",
+    "bitnami/postgresql": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "bitnami/mysql": "mysql",
+}
+# image -> what it stands for; the plan rewires a host that names one of these services
+KINDS = [
+    (re.compile(r"postgres|postgis|pgvector|timescale|mysql|mariadb|mongo|cockroach"), "database"),
+    (re.compile(r"redis|valkey|keydb|dragonfly"), "cache"),
+    (re.compile(r"mailhog|mailpit|mailcatcher|maildev|smtp4dev|mailtrap|greenmail"), "mail"),
+    (re.compile(r"minio|localstack|s3mock|fake-gcs"), "storage"),
+    (re.compile(r"elasticsearch|opensearch|meilisearch|typesense"), "search"),
+    (re.compile(r"rabbitmq|nats|kafka|redpanda|activemq"), "queue"),
+    (re.compile(r"nginx|traefik|caddy|haproxy"), "proxy"),
+]
+_WORKER_COMMAND = re.compile(r"\b(?:worker|beat|consumer|queue|jobs?|scheduler|sidekiq)\b")
+
+
+def load(draft: Draft) -> tuple[SourceFile, dict[str, Any]] | None:
+    """The compose file and its services, or None."""
+    src = next((s for n in COMPOSE_FILES if (s := draft.repo.read(n))), None)
+    if src is None:
+        return None
+    try:
+        data = yaml.safe_load(src.text)
+    except yaml.YAMLError:
+        return None
+    services = data.get("services") if isinstance(data, dict) else None
+    return (src, services) if isinstance(services, dict) else None
+
+
+def scan(draft: Draft) -> None:
+    loaded = load(draft)
+    if loaded is None:
+        return
+    src, services = loaded
+    app_services = []
+    for name, svc in services.items():
+        if not isinstance(svc, dict):
+            continue
+        ev = src.evidence(offset=offset(src, rf"^\s+{re.escape(str(name))}:"))
+        image = str(svc.get("image", "")).split(":")[0]
+        if "build" in svc or (image and image.rsplit("/", 1)[-1] == draft.profile.name):
+            app_services.append((str(name), svc, ev))  # built here, or the image the repo builds
+            continue
+        base = image.rsplit("/", 1)[-1] if image.startswith(("docker.io/", "library/")) else image
+        if base in DB_IMAGES:
+            for db in draft.profile.databases:
+                if db.engine == DB_IMAGES[base] and ev not in db.evidence:
+                    db.evidence.append(ev)
+        kind = next((k for pattern, k in KINDS if pattern.search(image.lower())), "other")
+        draft.profile.dev_services.append(
+            Fact({"name": str(name), "image": image, "kind": kind}, [ev])
+        )
+    for name, svc, ev in app_services:
+        _app_service(
+            draft, src, name, svc, ev, web=len(app_services) == 1 or bool(svc.get("ports"))
+        )
+    # a compose file that only runs the database and cache is a laptop's dev setup
+    draft.hosts.add(
+        "vps-compose" if app_services else "local", src.evidence(), 2 if app_services else 1
+    )
+
+
+def _app_service(
+    draft: Draft, src: SourceFile, name: str, svc: dict[str, Any], ev: Evidence, web: bool
+) -> None:
+    _volumes(draft, src, svc.get("volumes"))
+    command = svc.get("command")
+    command = " ".join(str(c) for c in command) if isinstance(command, list) else command
+    if not web and isinstance(command, str) and command.strip():
+        draft.job(Job(name, command.strip(), None, "worker", [ev]))
+        return
+    if not web:
+        role = _role_env(svc)
+        if role:
+            draft.job(Job(name, "", None, "worker", [ev], env=role))
+        return
+    if isinstance(command, str) and _WORKER_COMMAND.search(command) is None and command.strip():
+        draft.starts.add(command.strip(), ev, 1)
+    ports = svc.get("ports")
+    for port in ports if isinstance(ports, list) else []:
+        if (number := _container_port(port)) is not None:
+            where = re.escape(str(port)) if isinstance(port, str | int) else rf"target:\s*{number}"
+            draft.ports.add(number, src.evidence(offset=offset(src, where)), 2)
+
+
+def _role_env(svc: dict[str, Any]) -> dict[str, str]:
+    """APP_TYPE: worker in a service's environment: the same image started in another role."""
+    env = svc.get("environment") or {}
+    pairs = (
+        dict(str(e).split("=", 1) for e in env if "=" in str(e))
+        if isinstance(env, list)
+        else {str(k): str(v) for k, v in env.items() if v is not None}
+    )
+    return {
+        k: v
+        for k, v in pairs.items()
+        if re.search(r"ROLE|TYPE|MODE|PROCESS|KIND", k) and _WORKER_COMMAND.search(v.lower())
+    }
+
+
+def _volumes(draft: Draft, src: SourceFile, volumes: object) -> None:
+    """Host folders mounted into the app: state that lives only on this server."""
+    mounts = [
+        v.split(":")[0]
+        for v in (volumes if isinstance(volumes, list) else [])
+        if isinstance(v, str) and v.startswith((".", "/")) and ":" in v
+    ]
+    mounts = [m for m in mounts if m not in (".", "./")]  # the source mounted for hot reload
+    if mounts:
+        draft.finding(
+            "host-volumes",
+            f"The app keeps files on the server: {', '.join(mounts)}",
+            "copy them before cutover: SQLite files with `skylift db migrate`, other files to S3 "
+            "(`aws s3 sync`), and point the code at S3 instead of the folder",
+            [src.evidence(offset=offset(src, re.escape(m) + ":")) for m in mounts],
+            "info",
+        )
+
+
+def _container_port(port: object) -> int | None:
+    """The container side of a compose port: "127.0.0.1:8000:3000" and {target: 3000} give 3000."""
+    if isinstance(port, dict):
+        target = port.get("target")
+        return int(target) if isinstance(target, int | str) and str(target).isdigit() else None
+    m = re.search(r"(\d{2,5})(?:/(?:tcp|udp))?$", str(port).strip("\"'"))
+    return int(m.group(1)) if m else None
+
+
+def offset(src: SourceFile, pattern: str) -> int | None:
+    m = re.search(pattern, src.text, re.M)
+    return m.start() if m else None

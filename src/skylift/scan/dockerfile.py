@@ -1,0 +1,361 @@
+"""The app's own Dockerfile: what it starts and exposes, and why it could not work on ECS.
+
+skylift keeps a Dockerfile the user wrote; every problem it can see from the file alone becomes
+a finding with the line to change (no CMD, the source never copied, a COPY of a file that is not
+in the repository, a hot-reload dev server as CMD, a build argument nobody passes, nothing that
+composes the database URL the app reads)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass, field
+
+from skylift.scan._facts import Draft
+from skylift.scan._repo import SourceFile
+from skylift.scan._roles import cache_role, db_role
+from skylift.scan.model import Evidence
+
+DEV_SERVERS = re.compile(
+    r"\b(?:nodemon|ts-node-dev|tsx watch|next dev|nest start\b[^\n]*--watch|nx serve|vite(?:\s|$)|"
+    r"webpack(?:-dev-server| serve)|(?:npm run|yarn|pnpm)(?: run)? (?:dev|watch|start:dev)\b|"
+    r"manage\.py runserver|flask run\b[^\n]*--debug|\bair\b|CompileDaemon|reflex|"
+    r"watchexec|go run\b)|--reload\b"
+)
+# base images whose own CMD is a REPL or a shell: without a CMD the container exits at once
+LANGUAGE_IMAGES = re.compile(
+    r"^(?:docker\.io/)?(?:library/)?(?:node|python|golang|alpine|debian|ubuntu|busybox)(?::|$)"
+)
+_INSTRUCTION = re.compile(r"^\s*([A-Za-z]+)\s+(.*)$", re.S)
+
+
+@dataclass
+class Instruction:
+    keyword: str  # upper case
+    args: str
+    line: int
+    stage: int
+
+
+@dataclass
+class Stage:
+    image: str
+    name: str | None
+    line: int
+    instructions: list[Instruction] = field(default_factory=list)
+
+
+def parse(text: str) -> list[Stage]:
+    """Stages and their instructions, continuation lines joined, comments dropped."""
+    stages: list[Stage] = []
+    buf: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.rstrip()
+        if not buf and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if buf and line.lstrip().startswith("#"):
+            continue  # a comment inside a continued instruction
+        if not buf:
+            start = number
+        buf.append(line[:-1] if line.endswith("\\") else line)
+        if line.endswith("\\"):
+            continue
+        _add(stages, " ".join(p.strip() for p in buf), start)
+        buf = []
+    if buf:
+        _add(stages, " ".join(p.strip() for p in buf), start)
+    return stages
+
+
+def _add(stages: list[Stage], text: str, line: int) -> None:
+    m = _INSTRUCTION.match(text)
+    if m is None:
+        return
+    keyword, args = m.group(1).upper(), m.group(2).strip()
+    if keyword == "FROM":
+        words = [w for w in args.split() if not w.startswith("--")]
+        name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+        stages.append(Stage(words[0] if words else "", name, line))
+        return
+    if not stages:
+        stages.append(Stage("", None, line))  # ARG before FROM
+    stages[-1].instructions.append(Instruction(keyword, args, line, len(stages) - 1))
+
+
+def command_words(args: str) -> str:
+    """CMD ["node", "dist/main.js"] -> node dist/main.js; shell form as written."""
+    try:
+        parts = json.loads(args)
+    except json.JSONDecodeError:
+        return args.strip()
+    return " ".join(str(p) for p in parts) if isinstance(parts, list) else args.strip()
+
+
+def start(stages: list[Stage]) -> Instruction | None:
+    """The CMD (or ENTRYPOINT) the image runs: the final stage's, or the stage it builds on."""
+    by_name = {s.name: s for s in stages if s.name}
+    stage = stages[-1] if stages else None
+    seen = 0
+    while stage is not None and seen < len(stages):
+        cmds = [i for i in stage.instructions if i.keyword in ("CMD", "ENTRYPOINT")]
+        if cmds:
+            return cmds[-1]
+        stage, seen = by_name.get(stage.image), seen + 1
+    return None
+
+
+def _argv(args: str) -> list[str]:
+    """Exec form as it is; shell form under /bin/sh -c, as Docker runs it."""
+    try:
+        parts = json.loads(args)
+        if isinstance(parts, list):
+            return [str(p) for p in parts]
+    except json.JSONDecodeError:
+        pass
+    return ["/bin/sh", "-c", args.strip()]
+
+
+def image_argv(text: str) -> list[str] | None:
+    """What the image runs (ENTRYPOINT + CMD, as Docker joins them), or None when the final
+    image has no shell to run skylift's entrypoint first (distroless, scratch)."""
+    stages = parse(text)
+    if not stages or shell_less(stages):
+        return None
+    by_name = {s.name: s for s in stages if s.name}
+    entry: list[str] | None = None
+    cmd: list[str] | None = None
+    stage: Stage | None = stages[-1]
+    for _ in stages:  # the final stage, then the stages it builds on, for what it leaves unset
+        if stage is None:
+            break
+        for ins in stage.instructions:
+            if ins.keyword == "ENTRYPOINT" and entry is None:
+                entry = _argv(ins.args)
+            if ins.keyword == "CMD" and cmd is None:
+                cmd = _argv(ins.args)
+        stage = by_name.get(stage.image)
+    if entry and entry[:2] == ["/bin/sh", "-c"]:
+        return entry  # a shell-form ENTRYPOINT ignores CMD
+    argv = (entry or []) + (cmd or [])
+    return argv or None
+
+
+def shell_less(stages: list[Stage]) -> bool:
+    return bool(re.search(r"distroless|^scratch$", stages[-1].image))
+
+
+def scan(draft: Draft) -> None:
+    src = draft.repo.read("Dockerfile")
+    if src is None:
+        return
+    stages = parse(src.text)
+    if not stages:
+        return
+    final = stages[-1]
+    cmd = start(stages)
+    if cmd is None and LANGUAGE_IMAGES.match(final.image):
+        draft.finding(
+            "dockerfile-no-cmd",
+            "The Dockerfile has no CMD: the image runs its base image's default and exits",
+            f"end the last stage with the app's start command, e.g. CMD {_exec_form(draft)}",
+            [src.evidence(final.line)],
+            "blocker",
+        )
+    if cmd is not None and (dev := DEV_SERVERS.search(command_words(cmd.args))):
+        draft.finding(
+            "dockerfile-dev-command",
+            f"The Dockerfile starts a development server ({dev.group(0).strip()})",
+            "start the built app instead (`node dist/main.js`, `next start`, `gunicorn app:app`, "
+            "the compiled Go binary): a watcher restarts on file changes, compiles on every "
+            "start and needs the devDependencies",
+            [src.evidence(cmd.line)],
+        )
+    _copies(draft, src, stages)
+    _build_args(draft, src, stages)
+
+
+def _exec_form(draft: Draft) -> str:
+    command = str(draft.profile.start_command.value) if draft.profile.start_command else ""
+    return json.dumps(command.split()) if command else '["node", "dist/main.js"]'
+
+
+def _copies(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
+    missing: list[Evidence] = []
+    above: list[Evidence] = []  # found in the folder above: the file is built from there
+    brings_source = False
+    for stage in stages:
+        for ins in stage.instructions:
+            if ins.keyword not in ("COPY", "ADD") or "--from" in ins.args:
+                continue
+            words = [w for w in _copy_words(ins.args) if not w.startswith("--")]
+            for source in words[:-1]:
+                if source.startswith(("http://", "https://", "$")):
+                    continue
+                if _is_source(draft, source):
+                    brings_source = True
+                if not _exists(draft, source):
+                    parent = draft.repo.root.parent / source.removeprefix("./")
+                    (above if parent.exists() else missing).append(src.evidence(ins.line))
+    if above:
+        draft.finding(
+            "dockerfile-context",
+            "The Dockerfile is built from the folder above the app (it copies files from there)",
+            "nothing to change: the deploy workflow builds it from there "
+            "(`docker buildx build -f <app>/Dockerfile .`)",
+            above,
+            "info",
+        )
+        return
+    if missing:
+        draft.finding(
+            "dockerfile-missing-file",
+            "The Dockerfile copies files that are not in the repository",
+            "the build fails at that line: fix the path, commit the file, or drop the COPY",
+            missing,
+            "blocker",
+        )
+    if not brings_source and stages[-1].instructions:
+        draft.finding(
+            "dockerfile-no-source",
+            "The Dockerfile never copies the app's source into the image",
+            "add `COPY . .` (with a .dockerignore for node_modules, .git and .env) before the "
+            "build step",
+            [src.evidence(stages[-1].line)],
+            "blocker",
+        )
+
+
+def copy_sources(text: str) -> list[str]:
+    """The paths COPY and ADD take from the build context (not from another stage or a URL)."""
+    out = []
+    for stage in parse(text):
+        for ins in stage.instructions:
+            if ins.keyword in ("COPY", "ADD") and "--from" not in ins.args:
+                words = [w for w in _copy_words(ins.args) if not w.startswith("--")]
+                out += [w.removeprefix("./") for w in words[:-1] if not w.startswith(("http", "$"))]
+    return out
+
+
+def _copy_words(args: str) -> list[str]:
+    try:
+        parts = json.loads(args)
+        if isinstance(parts, list):
+            return [str(p) for p in parts]
+    except json.JSONDecodeError:
+        pass
+    return args.split()
+
+
+def _is_source(draft: Draft, source: str) -> bool:
+    """`.` or a folder/file holding the app's own code."""
+    path = source.strip("./") if source not in (".", "./") else ""
+    if path == "":
+        return True
+    return any(
+        (f == path or f.startswith(path.rstrip("/") + "/") or fnmatch.fnmatch(f, path))
+        and f.endswith(draft.code_exts)
+        for f in draft.repo.files
+    )
+
+
+def _exists(draft: Draft, source: str) -> bool:
+    path = source[2:] if source.startswith("./") else source
+    path = path.rstrip("/")
+    if path in ("", "."):
+        return True
+    if any(c in path for c in "*?["):
+        return any(
+            fnmatch.fnmatch(f, path) or fnmatch.fnmatch(f, path + "/*") for f in draft.repo.files
+        )
+    return any(f == path or f.startswith(path + "/") for f in draft.repo.files) or (
+        (draft.repo.root / path).exists()
+    )
+
+
+def _build_args(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
+    """ARG NAME with no default, used by the build: the deploy workflow passes no build args."""
+    unset: list[Evidence] = []
+    names: list[str] = []
+    for stage in stages:
+        for ins in stage.instructions:
+            if ins.keyword != "ARG" or "=" in ins.args:
+                continue
+            name = ins.args.split()[0]
+            used = any(
+                re.search(rf"\$\{{?{re.escape(name)}\b", i.args)
+                for s in stages
+                for i in s.instructions
+                if i.keyword != "ARG"
+            )
+            if used and not name.startswith(("TARGET", "BUILD")):
+                unset.append(src.evidence(ins.line))
+                names.append(name)
+    if unset:
+        draft.finding(
+            "dockerfile-build-arg",
+            f"Build argument(s) {', '.join(names)} have no default and CI passes none",
+            "give each a default (`ARG NAME=value`) or pass it in .github/workflows/deploy.yml "
+            "(`--build-arg NAME=...`); empty, the build or the app gets an empty value",
+            unset,
+        )
+
+
+def composed_urls(draft: Draft) -> list[str]:
+    """The database and cache URLs the app reads, which the container must compose at start."""
+    names = []
+    for var in draft.env_vars():
+        if (draft.profile.databases and db_role(var.name) == "url") or (
+            draft.profile.cache and cache_role(var.name) == "url"
+        ):
+            names.append(var.name)
+    return names
+
+
+def check_start(draft: Draft) -> None:
+    """A start command that runs a dev server (package.json `start`: `nodemon`, `nx serve`)."""
+    best = draft.starts.best()
+    if best is None or draft.repo.has("Dockerfile"):
+        return  # the Dockerfile's own CMD is checked in scan()
+    if dev := DEV_SERVERS.search(str(best.value)):
+        draft.finding(
+            "dev-start-command",
+            f"The app starts with a development server ({dev.group(0).strip()})",
+            "make the start command run the built app (`node dist/main.js`, `next start`, "
+            "`gunicorn app:app`): the image runs it on every task, without devDependencies",
+            best.evidence[:1],
+        )
+
+
+def check_entrypoint(draft: Draft) -> None:
+    """After env: the app reads DATABASE_URL-style variables; does the image compose them?"""
+    src = draft.repo.read("Dockerfile")
+    names = composed_urls(draft)
+    if src is None or not names or "skylift-env" in src.text:
+        return
+    stages = parse(src.text)
+    cmd = start(stages)
+    where = src.evidence(cmd.line) if cmd else src.evidence(stages[-1].line if stages else 1)
+    if stages and shell_less(stages):
+        draft.finding(
+            "dockerfile-no-env-entrypoint",
+            f"Nothing in the image can build {', '.join(names)} from the new database and cache",
+            "ECS hands the task the database password on its own (it rotates) and a shell script "
+            f"composes the URL at start, but the final image ({stages[-1].image}) has no shell: "
+            "base it on alpine or debian-slim, or delete the Dockerfile and let `skylift "
+            "generate` write one",
+            [where],
+            "blocker",
+        )
+        return
+    draft.finding(
+        "dockerfile-entrypoint-override",
+        f"The task starts your image through skylift's entrypoint, which composes {', '.join(names)}",
+        "nothing to change: the task definition sets entryPoint to the script (inline) and command "
+        "to what your Dockerfile runs; to make it visible in the image, add `COPY --chmod=0755 "
+        'scripts/skylift-env.sh /usr/local/bin/skylift-env` and `ENTRYPOINT ["/usr/local/bin/'
+        'skylift-env"]` before the CMD',
+        [where],
+        "info",
+    )

@@ -1,0 +1,93 @@
+"""Connections the new host refuses: RDS forces TLS (rds.force_ssl) and the cache takes TLS and
+its AUTH token only. Where the app reads a URL, the plan hands it one that carries TLS; where the
+code turns TLS off, or builds a cache client from a host and port, the change is a finding."""
+
+from __future__ import annotations
+
+import re
+
+from skylift.scan._facts import Draft
+from skylift.scan.code import call_text
+from skylift.scan.model import Evidence
+
+DB_TLS_OFF = re.compile(
+    r"sslmode\s*[=:]\s*['\"]?disable\b|\bssl\s*[:=]\s*(?:false|False)\b|['\"]ssl['\"]\s*:\s*false\b|"
+    r"\bsslmode\s*=\s*['\"]?disable|PGSSLMODE\s*=\s*['\"]?disable"
+)
+_DB_CONTEXT = re.compile(
+    r"postgres|typeorm|sequelize|knex|\bpg\b|sqlalchemy|gorm|sqlx|psycopg|DATABASE|DB_", re.I
+)
+CACHE_CLIENTS = {
+    "node": re.compile(
+        r"new\s+(?:Redis|IORedis|Queue|Worker|Bull)\s*\(|\bcreateClient\s*\(|\bconnection\s*:\s*\{"
+    ),
+    "python": re.compile(r"\b(?:redis\.)?(?:Strict)?Redis\s*\(|ConnectionPool\s*\("),
+    "go": re.compile(r"redis\.NewClient\s*\(|redis\.NewClusterClient\s*\(|redis\.Dial\s*\("),
+}
+_HOST_ARG = re.compile(r"\bhost\b|Addr\s*:|\bport\b|\"tcp\"|\(\s*\d{4}")
+_TLS_ARG = re.compile(
+    r"\btls\b|TLSConfig|DialUseTLS|\bssl\s*=\s*True|rediss:|\bsocket\s*:\s*\{[^}]*tls"
+)
+_URL_ARG = re.compile(r"(?:URL|URI|url|uri)\b|from_url|ParseURL|redis://|rediss://")
+_AUTH_ARG = re.compile(r"password|Password|DialPassword|auth", re.I)
+
+
+def scan(draft: Draft) -> None:
+    if draft.profile.databases:
+        _db(draft)
+    if draft.profile.cache:
+        _cache(draft)
+
+
+def _db(draft: Draft) -> None:
+    evidence = [
+        src.evidence(offset=m.start())
+        for src, m in draft.repo.grep(DB_TLS_OFF, draft.code_exts)
+        if (_DB_CONTEXT.search(src.text) or "sslmode" in m.group(0))
+        and "redis" not in src.line_text(src.line_at(m.start())).lower()
+    ]
+    if evidence:
+        draft.finding(
+            "db-tls-off",
+            "The code turns TLS off for the database; RDS refuses plain-text connections",
+            "remove `sslmode=disable` / `ssl: false` (or read them from the environment): the "
+            "task sets PGSSLMODE and hands URLs with sslmode=require; node-postgres needs "
+            "`ssl: { rejectUnauthorized: false }` or the RDS CA bundle",
+            evidence,
+        )
+
+
+def _cache(draft: Draft) -> None:
+    pattern = CACHE_CLIENTS.get(draft.language)
+    if pattern is None:
+        return
+    no_tls: list[Evidence] = []
+    no_auth: list[Evidence] = []
+    for src, m in draft.repo.grep(pattern, draft.code_exts):
+        call = call_text(
+            src.text, src.text.find("(", m.start()) if "(" in m.group(0) else m.end() - 1
+        )
+        if "redis" not in src.text.lower() and "bull" not in src.text.lower():
+            continue  # a Queue or createClient of some other library
+        if _URL_ARG.search(call) or not _HOST_ARG.search(call):
+            continue  # built from a URL: rediss:// carries TLS and the token
+        ev = src.evidence(offset=m.start())
+        if not _TLS_ARG.search(call):
+            no_tls.append(ev)
+        if not _AUTH_ARG.search(call):
+            no_auth.append(ev)
+    fixes = {
+        "node": "add `tls: {}` and `password: process.env.REDIS_PASSWORD` to the options (ioredis, "
+        "bull/bullmq `redis:`/`connection:`; node-redis: `socket: { tls: true }`), or pass REDIS_URL",
+        "python": "pass `ssl=True` and `password=os.environ['REDIS_PASSWORD']`, or use "
+        "`redis.from_url(os.environ['REDIS_URL'])`",
+        "go": "set `TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}` and `Password:` in "
+        "redis.Options (redigo: `redis.DialUseTLS(true)`, `redis.DialPassword(...)`), or ParseURL(REDIS_URL)",
+    }
+    if no_tls or no_auth:
+        draft.finding(
+            "cache-tls",
+            "The cache client connects without TLS or without the AUTH token the new cache requires",
+            fixes[draft.language],
+            [*no_tls, *no_auth],
+        )

@@ -1,0 +1,344 @@
+"""The environment the task gets: the names the app reads, in the form it reads them, with
+production values; never `value = ""`; development values never reach production."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from skylift.config import Config, load_file, resolve
+from skylift.errors import ConfigError
+from skylift.plan import derive
+from skylift.plan.blueprint import Blueprint
+from skylift.render import render_files
+from skylift.scan import scan
+from tests.scan.conftest import package_json, write
+
+NODE_PG = package_json({"express": "4", "pg": "8", "ioredis": "5"})
+
+
+def plan(tmp_path: Path, files: dict[str, str], env: dict[str, str] | None = None) -> Blueprint:
+    profile = scan(write(tmp_path / "app", files))
+    file_values = {f"env.{k}": v for k, v in (env or {}).items()}
+    cfg = resolve(
+        derive.slug(profile.name),
+        {},
+        file_values,
+        lambda t, c: derive.derived_defaults(profile, t, c),
+    )
+    return derive.build(profile, cfg)
+
+
+def ecs_tf(tmp_path: Path, bp: Blueprint) -> str:
+    files, _ = render_files(tmp_path, bp, budget_usd=50, github_repository="acme/app")
+    return files["infra/ecs.tf"]
+
+
+def test_unknown_values_are_left_unset_never_empty(tmp_path: Path) -> None:
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": NODE_PG,
+            ".env.example": "FEATURE_FLAGS=\nLOG_LEVEL=info\n",
+            "src/index.js": "process.env.SENTRY_ENVIRONMENT; process.env.PORT\n",
+        },
+    )
+    assert bp.config_env == {"LOG_LEVEL": "info", "PGSSLMODE": "no-verify"}
+    assert {u["name"] for u in bp.env_unset} == {"FEATURE_FLAGS", "SENTRY_ENVIRONMENT"}
+    assert 'value = ""' not in ecs_tf(tmp_path, bp)
+
+
+def test_development_values_become_production_ones(tmp_path: Path) -> None:
+    env = (
+        "NODE_ENV=development\nDEBUG=true\nHOST=localhost\nAPP_ENV=local\n"
+        "NODE_OPTIONS=--max-old-space-size=6144 --enable-source-maps\nNEXT_TELEMETRY_DISABLED=1\n"
+    )
+    bp = plan(tmp_path, {"package.json": NODE_PG, ".env.example": env})
+    assert bp.config_env == {
+        "APP_ENV": "production",
+        "DEBUG": "false",
+        "HOST": "0.0.0.0",
+        "NODE_ENV": "production",
+        "NODE_OPTIONS": "--enable-source-maps",  # the build machine's 6 GB heap is gone
+        "PGSSLMODE": "no-verify",
+    }
+    assert [u["name"] for u in bp.env_unset] == ["NEXT_TELEMETRY_DISABLED"]
+
+
+def test_local_and_compose_hosts_are_rewired_or_asked_for(tmp_path: Path) -> None:
+    compose = (
+        "services:\n  api:\n    build: .\n    ports: ['3000:3000']\n    environment:\n"
+        "      DB_HOST: postgres\n      REDIS_HOST: redis\n      SEARCH_URL: http://search:9200\n"
+        "      SMTP_HOST: mailhog\n      SMTP_PORT: 1025\n"
+        "  postgres:\n    image: postgres:16\n  redis:\n    image: redis:7\n"
+        "  search:\n    image: opensearchproject/opensearch:2\n  mailhog:\n    image: mailhog/mailhog\n"
+    )
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": NODE_PG,
+            "docker-compose.yml": compose,
+            ".env.example": "APP_URL=http://localhost:3000\nFRONTEND_URL=http://localhost:5173\n",
+        },
+    )
+    assert bp.env_wiring["DB_HOST"] == {"source": "db", "part": "host"}
+    assert bp.env_wiring["REDIS_HOST"] == {"source": "cache", "part": "host"}
+    assert bp.env_wiring["APP_URL"] == {"source": "app", "part": "url"}
+    asked = {q["name"]: q["why"] for q in bp.env_questions}
+    assert set(asked) >= {"SEARCH_URL", "SMTP_HOST", "SMTP_PORT", "FRONTEND_URL"}
+    assert "search, the dev setup's search service" in asked["SEARCH_URL"]
+    assert "email-smtp.us-east-1.amazonaws.com" in asked["SMTP_HOST"]
+    tf = ecs_tf(tmp_path, bp)
+    for local in ("postgres", "redis", "mailhog", "localhost", "search:9200"):
+        assert f'"{local}' not in tf and f"//{local}" not in tf
+
+
+@pytest.mark.parametrize(
+    ("files", "wired", "config", "line"),
+    [
+        (  # TypeORM's env config, still on MySQL: the connection type changes too
+            {
+                ".env.example": "TYPEORM_CONNECTION=mysql\nTYPEORM_HOST=localhost\nTYPEORM_PORT=3306\n"
+                "TYPEORM_USERNAME=root\nTYPEORM_PASSWORD=x\nTYPEORM_DATABASE=shop\n",
+                "package.json": package_json({"express": "4", "typeorm": "0.2", "mysql": "2"}),
+            },
+            {
+                "TYPEORM_HOST": "host",
+                "TYPEORM_PORT": "port",
+                "TYPEORM_USERNAME": "user",
+                "TYPEORM_PASSWORD": "password",
+                "TYPEORM_DATABASE": "name",
+            },
+            {"TYPEORM_CONNECTION": "postgres"},
+            '{ name = "TYPEORM_HOST", value = aws_db_instance.main.address }',
+        ),
+        (
+            {
+                ".env.example": "MYSQL_HOST=db\nMYSQL_USER=app\nMYSQL_PASSWORD=x\nMYSQL_DATABASE=shop\n",
+                "package.json": package_json({"express": "4", "mysql2": "3"}),
+            },
+            {
+                "MYSQL_HOST": "host",
+                "MYSQL_USER": "user",
+                "MYSQL_PASSWORD": "password",
+                "MYSQL_DATABASE": "name",
+            },
+            {},
+            '{ name = "MYSQL_PASSWORD", valueFrom = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::" }',
+        ),
+    ],
+)
+def test_the_app_s_own_database_names(tmp_path: Path, files, wired, config, line) -> None:
+    bp = plan(tmp_path, files)
+    assert {k: v["part"] for k, v in bp.env_wiring.items() if v["source"] == "db"} == wired
+    assert {k: v for k, v in bp.config_env.items() if k != "PGSSLMODE"} == config
+    assert line in ecs_tf(tmp_path, bp)
+
+
+def test_urls_in_the_form_the_client_reads_with_tls(tmp_path: Path) -> None:
+    settings = (
+        "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+        "    sqlalchemy_database_uri: str\n    redis_addr: str\n    celery_broker_url: str\n"
+    )
+    bp = plan(
+        tmp_path,
+        {
+            "requirements.txt": "fastapi\nsqlalchemy\nasyncpg\nredis\ncelery\n",
+            "app/settings.py": settings,
+            ".env.example": "SQLALCHEMY_DATABASE_URI=postgresql+asyncpg://u:p@localhost/shop?sslmode=disable\n"
+            "CELERY_BROKER_URL=redis://localhost:6379/2\n",
+        },
+    )
+    w = bp.env_wiring
+    assert w["SQLALCHEMY_DATABASE_URI"] == {
+        "source": "db",
+        "part": "url",
+        "scheme": "postgresql+asyncpg",
+        "query": "ssl=require",  # asyncpg's spelling; sslmode=disable is gone
+    }
+    assert w["REDIS_ADDR"] == {"source": "cache", "part": "addr"}
+    assert w["CELERY_BROKER_URL"]["scheme"] == "rediss"
+    assert (w["CELERY_BROKER_URL"]["path"], w["CELERY_BROKER_URL"]["query"]) == (
+        "/2",
+        "ssl_cert_reqs=required",
+    )
+    tf = ecs_tf(tmp_path, bp)
+    assert '{ name = "REDIS_ADDR", value = "${local.cache_host}:6379" }' in tf
+    assert (
+        "CELERY_BROKER_URL=rediss/2?ssl_cert_reqs=required SQLALCHEMY" not in tf
+    )  # one list per source
+    assert '"SKYLIFT_CACHE_URLS", value = "CELERY_BROKER_URL=rediss/2?ssl_cert_reqs=required"' in tf
+    assert (
+        '"SKYLIFT_DB_URLS", value = "SQLALCHEMY_DATABASE_URI=postgresql+asyncpg?ssl=require"' in tf
+    )
+    assert bp.config_env["PGSSLMODE"] == "require"
+
+
+def test_nest_config_service_lower_case_key(tmp_path: Path) -> None:
+    code = "const host = this.configService.get('database_host');\n"
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json({"@nestjs/core": "10", "@nestjs/config": "3", "pg": "8"}),
+            "src/db.ts": code,
+        },
+    )
+    assert bp.env_wiring["database_host"] == {"source": "db", "part": "host"}
+
+
+def test_a_key_under_a_config_name_is_not_written_in_plain_text(tmp_path: Path) -> None:
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": NODE_PG,
+            ".env.example": "PEPPER=aG7kQ2mZx9Lw4Rt8Vb1N\nHASH_PEPPER_V2=aG7kQ2mZx9Lw4Rt8Vb1Nz\n",
+        },
+    )
+    assert set(bp.secrets) == {"PEPPER", "HASH_PEPPER_V2"}
+    tf = ecs_tf(tmp_path, bp)
+    assert "aG7kQ2" not in tf and '"PEPPER", valueFrom' in tf
+
+
+def test_skylift_toml_env_answers_a_question(tmp_path: Path) -> None:
+    files = {"package.json": NODE_PG, ".env.example": "SMTP_HOST=mailhog\n"}
+    bp = plan(tmp_path, files, env={"SMTP_HOST": "email-smtp.us-east-1.amazonaws.com"})
+    assert bp.config_env["SMTP_HOST"] == "email-smtp.us-east-1.amazonaws.com"
+    assert "SMTP_HOST" not in {q["name"] for q in bp.env_questions}
+
+
+def test_a_secret_in_skylift_toml_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "skylift.toml"
+    path.write_text('[env]\nSTRIPE_SECRET_KEY = "sk_live_x"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_file(path)
+    assert "looks like a secret" in exc.value.what and ".env" in exc.value.fix
+
+
+def test_env_table_survives_a_rewrite(tmp_path: Path) -> None:
+    from skylift.config import write
+
+    path = tmp_path / "skylift.toml"
+    cfg = Config(name="app", env={"SMTP_HOST": "smtp.example.com"})
+    write(path, cfg, None)
+    values = load_file(path)
+    assert values["env.SMTP_HOST"] == "smtp.example.com"
+    again = resolve("app", {}, values, lambda t, c: {})
+    assert again.env == {"SMTP_HOST": "smtp.example.com"}
+
+
+def test_no_database_variable_gets_database_url_and_a_question(tmp_path: Path) -> None:
+    bp = plan(tmp_path, {"package.json": NODE_PG, "src/db.js": "new Pool({ host: 'db' })\n"})
+    assert bp.env_wiring["DATABASE_URL"]["query"] == "sslmode=no-verify"
+    assert "DATABASE_URL" in {q["name"] for q in bp.env_questions}
+
+
+def test_health_check_the_plan_and_the_terraform_agree(tmp_path: Path) -> None:
+    bp = plan(
+        tmp_path, {"package.json": NODE_PG, "src/app.js": "app.get('/', h)\napp.get('/users', h)\n"}
+    )
+    assert (bp.health_path, bp.health_matcher) == ("/", "200-499")
+    files, _ = render_files(tmp_path, bp, budget_usd=50, github_repository="acme/app")
+    assert 'matcher             = "200-499"' in files["infra/alb.tf"]
+    assert 'default     = "/"' in files["infra/variables.tf"]
+    (risk,) = [r for r in bp.risks if r["risk"].startswith("no health endpoint")]
+    assert "GET /, healthy on 200-499" in risk["risk"]
+    assert "only check that the port answers" not in json.dumps(bp.risks)
+    assert "r.statusCode <= 499" in files["Dockerfile"]
+
+
+def test_a_health_route_is_checked_strictly(tmp_path: Path) -> None:
+    bp = plan(tmp_path, {"package.json": NODE_PG, "src/app.js": "app.get('/healthz', h)\n"})
+    assert (bp.health_path, bp.health_matcher) == ("/healthz", "200-399")
+    assert not [r for r in bp.risks if "health" in r["risk"]]
+
+
+def test_release_commands_by_confidence_and_migrations_at_start(tmp_path: Path) -> None:
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json(
+                {"express": "4", "pg": "8", "typeorm": "0.3"},
+                scripts={"migrate": "node scripts/m.js"},
+            ),
+            "src/ds.ts": "new DataSource({ type: 'postgres', migrationsRun: true })\n",
+        },
+    )
+    files, _ = render_files(tmp_path, bp, budget_usd=50, github_repository="acme/app")
+    workflow = files[".github/workflows/deploy.yml"]
+    assert "Run migrations as a one-off task" not in workflow  # picked by its name only
+    assert "`npm run migrate` was picked only by its name" in workflow
+    assert "in-process" not in files["scripts/ecs-run.sh"]  # nothing to run by hand
+    risks = " ".join(r["risk"] for r in bp.risks)
+    assert "migrates its schema when it starts" in risks and "picked by its name only" in risks
+
+
+def test_the_entrypoint_composes_every_url(tmp_path: Path) -> None:
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json({"express": "4", "@prisma/client": "5", "ioredis": "5"}),
+            "prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n}\n',
+            ".env.example": "DATABASE_URL=postgresql://u:p@localhost:5432/x?schema=app\nREDIS_URL=redis://localhost:6379\n",
+        },
+    )
+    files, _ = render_files(tmp_path, bp, budget_usd=50, github_repository="acme/app")
+    tf = files["infra/ecs.tf"]
+    urls = re.search(r'"SKYLIFT_DB_URLS", value = "([^"]+)"', tf).group(1)
+    assert (
+        urls
+        == "DATABASE_URL=postgresql?schema=app&sslmode=require DIRECT_URL=postgresql?sslmode=require"
+    )
+    script = tmp_path / "skylift-env.sh"
+    script.write_text(files["scripts/skylift-env.sh"])
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SKYLIFT_DB_URLS": urls,
+        "SKYLIFT_DB_USER": "app_admin",
+        "SKYLIFT_DB_PASSWORD": "p@ss:w/rd% x",
+        "SKYLIFT_DB_HOST": "db.internal",
+        "SKYLIFT_DB_PORT": "5432",
+        "SKYLIFT_DB_NAME": "shop",
+        "SKYLIFT_CACHE_URLS": "REDIS_URL=rediss",
+        "SKYLIFT_CACHE_PASSWORD": "tok/en",
+        "SKYLIFT_CACHE_HOST": "cache.internal",
+        "DIRECT_URL": "already-set",
+    }
+    out = subprocess.run(
+        ["sh", str(script), "env"], env=env, capture_output=True, text=True, check=True
+    )
+    got = dict(
+        line.split("=", 1)
+        for line in out.stdout.splitlines()
+        if "_URL=" in line and not line.startswith("SKYLIFT")
+    )
+    assert got == {
+        "DATABASE_URL": "postgresql://app_admin:p%40ss%3Aw%2Frd%25%20x@db.internal:5432/shop?schema=app&sslmode=require",
+        "DIRECT_URL": "already-set",  # a value already set wins
+        "REDIS_URL": "rediss://:tok%2Fen@cache.internal:6379",
+    }
+
+
+def test_the_sqlite_file_comes_from_where_the_app_opens_it(tmp_path: Path) -> None:
+    from skylift.plan._phases import phases
+
+    files = {
+        "package.json": package_json({"express": "4", "better-sqlite3": "9"}),
+        "src/db.js": "const db = new Database(process.env.DB_PATH || 'var/shop.sqlite')\n",
+    }
+    bp = plan(tmp_path, files)
+    commands = [c for ph in phases(scan(tmp_path / "app"), bp) for c in ph["commands"]]
+    assert "skylift db migrate sqlite:///var/shop.sqlite" in commands
+    assert not any("app.db" in c for c in commands)
+
+
+def test_a_platform_marker_the_app_tests_is_a_question(tmp_path: Path) -> None:
+    settings = 'import os\nIS_HEROKU = "DYNO" in os.environ\nDEBUG = os.environ.get("DEBUG")\n'
+    bp = plan(
+        tmp_path, {"requirements.txt": "django\n", "manage.py": "", "site/settings.py": settings}
+    )
+    (q,) = [q for q in bp.env_questions if q["name"] == "DYNO"]
+    assert "Heroku" in q["why"] and "site/settings.py:2" in q["why"]

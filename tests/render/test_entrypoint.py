@@ -1,0 +1,97 @@
+"""A Dockerfile of the user's that does not start through scripts/skylift-env.sh still gets its
+URLs composed: the task definition runs the script inline first, then what the image runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from skylift.config import resolve
+from skylift.plan import derive
+from skylift.render import render_files
+from skylift.scan import scan
+from tests.scan.conftest import package_json, write
+
+APP = {
+    "package.json": package_json({"express": "4", "pg": "8"}, scripts={"start": "node index.js"}),
+    "index.js": "new Pool({ connectionString: process.env.DATABASE_URL })\n",
+}
+
+
+def _files(tmp_path: Path, dockerfile: str) -> tuple[dict[str, str], list[str]]:
+    root = write(tmp_path / "app", {**APP, "Dockerfile": dockerfile})
+    profile = scan(root)
+    cfg = resolve(
+        derive.slug(profile.name), {}, {}, lambda t, c: derive.derived_defaults(profile, t, c)
+    )
+    files, _ = render_files(
+        root, derive.build(profile, cfg), budget_usd=50, github_repository="a/b"
+    )
+    return files, [f.code for f in profile.findings]
+
+
+def test_the_task_runs_the_entrypoint_before_the_user_s_command(tmp_path: Path) -> None:
+    dockerfile = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT ["tini", "--"]\nCMD ["node", "index.js"]\n'
+    files, codes = _files(tmp_path, dockerfile)
+    tf = files["infra/ecs.tf"]
+    assert "Dockerfile" not in files  # the user's file stays
+    assert 'entryPoint             = ["/bin/sh", "-c", local.skylift_env, "skylift-env"]' in tf
+    assert 'command                = ["tini", "--", "node", "index.js"]' in tf
+    assert "dockerfile-entrypoint-override" in codes and "dockerfile-no-env-entrypoint" not in codes
+    # the inline script is the entrypoint's, and composes the URL
+    literal = re.search(r"skylift_env = (\".*\")\n", tf).group(1)
+    script = json.loads(literal.replace("$${", "${").replace("%%{", "%{"))
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SKYLIFT_DB_URLS": "DATABASE_URL=postgresql?sslmode=no-verify",
+        "SKYLIFT_DB_USER": "app_admin",
+        "SKYLIFT_DB_PASSWORD": "s3cr3t/+",
+        "SKYLIFT_DB_HOST": "db",
+        "SKYLIFT_DB_PORT": "5432",
+        "SKYLIFT_DB_NAME": "shop",
+    }
+    out = subprocess.run(
+        ["sh", "-c", script, "skylift-env", "sh", "-c", "echo $DATABASE_URL"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (
+        out.stdout.strip() == "postgresql://app_admin:s3cr3t%2F%2B@db:5432/shop?sslmode=no-verify"
+    )
+
+
+def test_shell_form_cmd_and_fmt(tmp_path: Path) -> None:
+    files, _ = _files(tmp_path, "FROM node:20\nCOPY . .\nCMD node index.js\n")
+    assert 'command                = ["/bin/sh", "-c", "node index.js"]' in files["infra/ecs.tf"]
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("SKIPPED LOUDLY: terraform is not installed")
+    path = tmp_path / "ecs.tf"
+    path.write_text(files["infra/ecs.tf"])
+    proc = subprocess.run(
+        [terraform, "fmt", "-check", "-diff", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_distroless_has_no_shell_and_is_a_blocker(tmp_path: Path) -> None:
+    dockerfile = 'FROM node:20 AS build\nCOPY . .\nRUN npm ci\nFROM gcr.io/distroless/nodejs20\nCOPY --from=build /app /app\nCMD ["index.js"]\n'
+    files, codes = _files(tmp_path, dockerfile)
+    assert "entryPoint" not in files["infra/ecs.tf"]
+    assert "dockerfile-no-env-entrypoint" in codes
+
+
+def test_a_dockerfile_through_the_entrypoint_is_left_alone(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM node:20\nCOPY . .\nCOPY --chmod=0755 scripts/skylift-env.sh /usr/local/bin/skylift-env\n"
+        'ENTRYPOINT ["/usr/local/bin/skylift-env"]\nCMD ["node", "index.js"]\n'
+    )
+    files, _ = _files(tmp_path, dockerfile)
+    assert "entryPoint" not in files["infra/ecs.tf"] and "skylift_env" not in files["infra/ecs.tf"]

@@ -1,0 +1,81 @@
+"""Routes a load balancer can check, and connections the new host would refuse (TLS, AUTH)."""
+
+from __future__ import annotations
+
+
+def test_routes_across_frameworks(node_app, scan_files) -> None:
+    p = node_app(
+        {"express": "4"},
+        {
+            "src/app.js": "app.get('/', h)\napp.get('/users/:id', h)\napp.get('/about', h)\n",
+            "src/index.js": "const api = require('./api')\napp.use('/api', api)\n",
+            "src/api.js": "router.get('/version', h)\n",
+        },
+    )
+    assert [r.value for r in p.routes] == ["/", "/about", "/api/version"]
+
+
+def test_routers_with_unknown_prefixes_are_left_out(scan_files) -> None:
+    p = scan_files(
+        {
+            "requirements.txt": "fastapi\n",
+            "app/main.py": "app = FastAPI()\n@app.get('/')\ndef root(): ...\n",
+            "app/api/items.py": "router = APIRouter()\n@router.get('/items')\ndef items(): ...\n",
+        }
+    )
+    assert [r.value for r in p.routes] == ["/"]
+
+
+def test_nest_routes_with_global_prefix(node_app) -> None:
+    p = node_app(
+        {"@nestjs/core": "10"},
+        {
+            "src/main.ts": "app.setGlobalPrefix('api')\n",
+            "src/tags.controller.ts": "@Controller('tags')\nexport class T {\n  @Get()\n  all() {}\n  @Get(':id')\n  one() {}\n}\n",
+        },
+    )
+    assert [r.value for r in p.routes] == ["/api/tags"]
+
+
+def test_next_root_page(node_app) -> None:
+    p = node_app({"next": "14"}, {"app/(marketing)/page.tsx": "export default function P() {}\n"})
+    assert [r.value for r in p.routes] == ["/"]
+
+
+def test_code_that_turns_db_tls_off(scan_files) -> None:
+    code = (
+        'package db\n\nimport "fmt"\n\n'
+        'var dsn = fmt.Sprintf("host=%s user=%s dbname=%s sslmode=disable", h, u, n)\n'
+    )
+    p = scan_files(
+        {"go.mod": "module x\n\ngo 1.22\n\nrequire github.com/lib/pq v1.10.9\n", "db/db.go": code}
+    )
+    (f,) = [f for f in p.findings if f.code == "db-tls-off"]
+    assert [str(e) for e in f.evidence] == ["db/db.go:5"]
+
+
+def test_cache_clients_built_from_host_and_port(node_app) -> None:
+    code = (
+        "const a = new Redis({ host: process.env.REDIS_HOST, port: 6379 });\n"
+        "const b = new Redis(process.env.REDIS_URL);\n"
+        "const q = new Queue('mail', { redis: { host: h, port: p, password: pw, tls: {} } });\n"
+        "const c = new Redis({ host: h, tls: {} });\n"
+    )
+    p = node_app({"ioredis": "5", "bull": "4", "express": "4"}, {"src/cache.js": code})
+    (f,) = [f for f in p.findings if f.code == "cache-tls"]
+    assert [str(e) for e in f.evidence] == ["src/cache.js:1", "src/cache.js:4"]
+
+
+def test_python_redis_without_ssl(scan_files) -> None:
+    code = "import redis\nr = redis.Redis(host='localhost', port=6379)\nok = redis.from_url(url)\n"
+    p = scan_files({"requirements.txt": "flask\nredis\n", "app.py": code})
+    (f,) = [f for f in p.findings if f.code == "cache-tls"]
+    assert [str(e) for e in f.evidence] == ["app.py:2"]
+
+
+def test_gin_router_group_functions_are_left_out(scan_files) -> None:
+    code = (
+        'package articles\n\nfunc Register(router *gin.RouterGroup) {\n\trouter.GET("/", List)\n}\n'
+    )
+    p = scan_files({"go.mod": "module x\n\ngo 1.22\n", "articles/routers.go": code})
+    assert p.routes == []
