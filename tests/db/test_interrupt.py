@@ -62,7 +62,9 @@ def test_interrupted_copy_exits_12_and_the_rerun_resumes(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid()"
         ).fetchone()
-    assert kept and 0 < kept[0] < ROWS and busy == (0,)
+    # under load the last chunk may commit before the signal lands: the rerun then resumes
+    # from the post-load steps
+    assert kept and 0 < kept[0] <= ROWS and busy == (0,)
     rerun = subprocess.run([sys.executable, "-m", "skylift", *args, "--json"],
                            capture_output=True, text=True, check=False)  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr

@@ -156,13 +156,26 @@ def _pid_file_port(data_dir: Path) -> int | None:
         pid, port = int(lines[0]), int(lines[3])
     except (OSError, IndexError, ValueError):
         return None
+    if not _alive(pid):
+        # a killed server's lock file: PostgreSQL itself would refuse to start while the pid
+        # exists, and a zombie (a sandbox whose init reaps nothing) still answers kill(pid, 0)
+        pid_file.unlink(missing_ok=True)
+        return None
+    return port
+
+
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return None
+        return False
     except PermissionError:
-        pass
-    return port
+        return True
+    try:  # field 3 of /proc/PID/stat, after the parenthesised command name
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def _cmd(name: str, args: list[str], user: pwd.struct_passwd | None) -> None:
