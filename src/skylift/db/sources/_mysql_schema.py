@@ -6,6 +6,7 @@ scan per table counts what the declared type cannot say (zero dates, 2 in a tiny
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -85,6 +86,8 @@ def _columns_by_table(conn: Any, db: str, *, mariadb: bool) -> dict[str, list[di
     out: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         row["data_type"] = row["data_type"].lower()
+        # enum/set labels are values: their case is kept (only the type words are folded)
+        row["column_type_raw"] = row["column_type"]
         row["column_type"] = row["column_type"].lower()
         row["auto_increment"] = "auto_increment" in (row["extra"] or "").lower()
         default = row["column_default"]
@@ -110,6 +113,18 @@ def enum_labels(column_type: str) -> list[str]:
     ]
 
 
+def enum_type_name(schema: Schema, table: str, column: str) -> str:
+    """The PostgreSQL type of an ENUM column: `table_column` folded to a plain identifier,
+    shortened with a hash of the exact names when too long or already taken (`a-b`.`c` and
+    `a_b`.`c` fold alike)."""
+    name = re.sub(r"[^a-z0-9_]", "_", f"{table}_{column}".lower())
+    taken = {e.name for e in schema.enums}
+    if len(name) > 63 or name in taken:
+        digest = hashlib.sha1(f"{table}\x00{column}".encode()).hexdigest()[:8]
+        name = f"{name[:54]}_{digest}"
+    return name
+
+
 def _column(schema: Schema, table: str, info: dict[str, Any]) -> Column:
     name = info["column_name"]
     dtype = info["data_type"]
@@ -119,9 +134,9 @@ def _column(schema: Schema, table: str, info: dict[str, Any]) -> Column:
         "collation": info["collation_name"],
     }
     if dtype in ("enum", "set"):
-        extra["labels"] = enum_labels(info["column_type"])
+        extra["labels"] = enum_labels(info["column_type_raw"])
     if dtype == "enum":
-        type_name = re.sub(r"[^a-z0-9_]", "_", f"{table}_{name}".lower())[:63]
+        type_name = enum_type_name(schema, table, name)
         info["enum_type"] = extra["enum_type"] = type_name
         schema.enums.append(EnumType(type_name, list(extra["labels"])))  # type: ignore[call-overload]
     pg_type, kind = pg_type_for(info)
