@@ -216,7 +216,9 @@ def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
 
 def _finish(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chunk, table: Table,
             copied: tuple[int, int], rejects: list[Reject]) -> None:  # fmt: skip
-    journal.record_rejects(conn, fingerprint, chunk.id, rejects)
+    """The chunk's rejects (a row of the reject table for each bad value; the chunk counts
+    rejected rows) and its progress row, in the chunk's transaction."""
+    journal.record_rejects(conn, fingerprint, chunk.id, [v for r in rejects for v in r.each()])
     journal.record_chunk(
         conn, fingerprint, chunk.id, table.qualified, (copied[0], len(rejects), copied[1])
     )

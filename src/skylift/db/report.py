@@ -78,7 +78,9 @@ class MigrationReport:
 
     @property
     def rejected(self) -> int:
-        return sum(r["count"] for r in self.rejects)
+        """Rows kept in skylift.rejects (a row with two bad values counts once)."""
+        rows = sum(t["rejected"] for t in self.tables)
+        return rows or sum(r["count"] for r in self.rejects)
 
     @property
     def verified(self) -> bool:

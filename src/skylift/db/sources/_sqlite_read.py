@@ -98,27 +98,25 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 class _Compiled:
     select: str
     bad: str
-    reason: str
     convert: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
     text_columns: list[int] = field(default_factory=list)
+    checks: list[tuple[str, str, str]] = field(default_factory=list)  # (SQL, column, reason)
 
 
 def compile_table(table: Table) -> _Compiled:
-    selects, bads, reasons, convert = [], [], [], []
+    selects, checks, convert = [], [], []
     for i, col in enumerate(table.columns):
         plan: Plan = col.extra["plan"]
         qcol = q(col.name)
         selects.append(sub(plan.select, qcol))
         for pred, why in plan.bad:
-            cond = f"coalesce(({sub(pred, qcol)}), 0)"
-            bads.append(cond)
-            reasons.append(f"WHEN {cond} THEN '{col.name.replace(chr(39), chr(39) * 2)}\x1f{why}'")
+            checks.append((f"coalesce(({sub(pred, qcol)}), 0)", col.name, why))
         if plan.convert:
             convert.append((i, CONVERTERS[plan.convert]))
     return _Compiled(
         select=", ".join(selects),
-        bad=" OR ".join(bads) or "0",
-        reason=f"CASE {' '.join(reasons)} END" if reasons else "NULL",
+        bad=" OR ".join(c for c, _, _ in checks) or "0",
+        checks=checks,
         convert=convert,
         # with text_factory=bytes every TEXT value arrives as bytes; only bytea keeps them
         text_columns=[i for i, c in enumerate(table.columns) if c.kind != "bytes"],
@@ -233,7 +231,7 @@ class SqliteReader:
             records, failed = encoder.encode(batch)
             if failed:
                 bad = {n for n, _, _ in failed}
-                self._late += [_reject(table, batch[n], col, why) for n, col, why in failed]
+                self._late += [_reject(table, batch[n], [(col, why)]) for n, col, why in failed]
                 batch = [row for n, row in enumerate(batch) if n not in bad]
             yield records, batch
 
@@ -241,12 +239,15 @@ class SqliteReader:
         out = []
         for row in batch:
             values = list(row)
-            try:
-                for i, func in comp.convert:
-                    if values[i] is not None:
+            problems = []
+            for i, func in comp.convert:
+                if values[i] is not None:
+                    try:
                         values[i] = func(values[i])
-            except BadValue as exc:
-                self._late.append(_reject(table, row, table.columns[i].name, str(exc)))
+                    except BadValue as exc:  # every bad value of the row is named
+                        problems.append((table.columns[i].name, str(exc)))
+            if problems:
+                self._late.append(_reject(table, row, problems))
                 continue
             out.append(tuple(values))
         return out
@@ -276,7 +277,9 @@ class SqliteReader:
                 try:
                     values[i] = values[i].decode("utf-8")
                 except UnicodeDecodeError:
-                    self._late.append(_reject(table, row, table.columns[i].name, "invalid UTF-8"))
+                    self._late.append(
+                        _reject(table, row, [(table.columns[i].name, "invalid UTF-8")])
+                    )
                     return None
         return tuple(values)
 
@@ -297,18 +300,30 @@ class SqliteReader:
         if comp.bad == "0":
             return
         where, params = _range(chunk)
-        cols = ", ".join(q(c.name) for c in table.columns)
+        # each value with its storage class (text arrives as bytes: it may not be UTF-8), the
+        # rowid that finds the row in the source, and every check the row fails
+        cols = ", ".join(f"{q(c.name)}, typeof({q(c.name)})" for c in table.columns)
+        rowid = "rowid" if table.has_rowid else "NULL"
+        checks = ", ".join(c for c, _, _ in comp.checks)
         self.conn.text_factory = bytes
         try:
             rows = self.conn.execute(
-                f"SELECT {cols}, {comp.reason} FROM {q(table.name)} WHERE {where} AND ({comp.bad})",
+                f"SELECT {cols}, {rowid}, {checks} FROM {q(table.name)} WHERE {where} AND ({comp.bad})",
                 params,
             ).fetchall()
         finally:
             self.conn.text_factory = str
-        for *values, reason in rows:
-            column, why = bytes(reason).decode("utf-8").split("\x1f", 1)
-            yield _reject(table, tuple(values), column, why)
+        width = 2 * len(table.columns)
+        for row in rows:
+            values = tuple(
+                _stored(v, kind) for v, kind in zip(row[:width:2], row[1:width:2], strict=True)
+            )
+            failed = [
+                (col, why)
+                for (_, col, why), hit in zip(comp.checks, row[width + 1 :], strict=True)
+                if hit
+            ]
+            yield _reject(table, values, failed, row[width])
 
     def close(self) -> None:
         self.conn.close()
@@ -344,15 +359,45 @@ class _FastStream:
         return int(self.records.digest())
 
 
-def _reject(table: Table, row: tuple[Any, ...], column: str, reason: str) -> Reject:
+def _stored(value: Any, storage: bytes) -> Any:
+    """A value the reject query read as bytes, as SQLite stores it: text as str when it is
+    UTF-8, blobs as bytes."""
+    if storage == b"text" and isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def _why(reason: str, value: Any) -> str:
+    """The profile's reason, made exact for the value where one word cannot say it."""
+    if reason == "invalid JSON" and isinstance(value, str):
+        try:
+            json.loads(value)  # Python's reader takes NaN and Infinity; JSON and jsonb do not
+        except ValueError:
+            return reason
+        return "NaN or Infinity in JSON (not JSON numbers: jsonb refuses them)"
+    return reason
+
+
+def _reject(table: Table, row: tuple[Any, ...], problems: list[tuple[str, str]],
+            rowid: int | None = None) -> Reject:  # fmt: skip
+    """One row's reject: its first bad value, then every other (`also`). A table without a
+    primary key names the row by its rowid, so the source row can be found."""
     names = [c.name for c in table.columns]
     record = {n: json_safe(v) for n, v in zip(names, row, strict=True)}
-    key_cols = table.primary_key or names
+    if table.primary_key or rowid is None:
+        key = json.dumps([record[k] for k in table.primary_key or names], ensure_ascii=False)
+    else:
+        key = json.dumps({"rowid": rowid})
+    (column, reason), *more = [(c, _why(why, row[names.index(c)])) for c, why in problems]
     return Reject(
         table=table.name,
-        key=json.dumps([record[k] for k in key_cols], default=str, ensure_ascii=False),
+        key=key,
         column=column,
         raw=printable(row[names.index(column)]),
         reason=reason,
         row=record,
+        also=[(c, printable(row[names.index(c)]), why) for c, why in more],
     )
