@@ -12,7 +12,7 @@ import re
 import sqlglot
 from sqlglot import exp
 
-from skylift.db.schema import Check, Column, Index, Schema, Trigger
+from skylift.db.schema import Check, Index, Schema, Trigger
 
 # functions that exist in SQLite but not (with the same meaning) in PostgreSQL
 SQLITE_ONLY = {
@@ -31,7 +31,7 @@ UTC_NOW = "(now() AT TIME ZONE 'UTC')"
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
-def _strip_parens(sql: str) -> str:
+def strip_parens(sql: str) -> str:
     sql = sql.strip()
     while sql.startswith("(") and sql.endswith(")") and _balanced(sql[1:-1]):
         sql = sql[1:-1].strip()
@@ -87,23 +87,6 @@ def now_default(sql: str, kind: str) -> str | None:
         pg_fmt = _to_char_format(fmt)
         return f"to_char({UTC_NOW}, '{pg_fmt}')" if pg_fmt and kind == "text" else None
     return None
-
-
-def default(col: Column) -> str | None:
-    """Translate a column default; None (with the caller adding a Note) when it cannot be."""
-    if col.default is None:
-        return None
-    sql = _strip_parens(col.default)
-    if sql.upper() == "NULL":
-        return "NULL"
-    special = now_default(sql, col.kind)
-    if special:
-        return special
-    if col.kind == "bool" and sql.upper() in ("0", "1", "TRUE", "FALSE", "'0'", "'1'"):
-        return "true" if sql.strip("'").upper() in ("1", "TRUE") else "false"
-    if col.kind in ("bytes",) and re.fullmatch(r"[xX]'[0-9a-fA-F]*'", sql):
-        return f"'\\x{sql[2:-1]}'::bytea"
-    return expression(sql)
 
 
 def expression(sql: str) -> str | None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skylift.db.schema import Column, Schema, Table
-from skylift.db.sources import _sqlite_ddl as ddl
+from skylift.db.sources import _sqlite_defaults as defaults
 
 MAX_EXACT_FLOAT_INT = 2**53
 EPOCH_RANGE = (1e8, 1e14)  # seconds from 1973, up to milliseconds of year 5138
@@ -460,9 +460,11 @@ _PLANS = {
 
 
 def _translate_default(col: Column, schema: Schema, where: str) -> None:
+    col.pg_default = None
     if col.default is None or col.identity:
         return
-    col.pg_default = ddl.default(col)
-    if col.pg_default is None:
-        schema.note(where, f"default {col.default} has no PostgreSQL equivalent: set it by hand",
-                    "manual", col.default)  # fmt: skip
+    typed = defaults.column_default(col.default, col.kind, col.pg_type)
+    col.pg_default = typed.sql
+    if typed.note:
+        sql = col.default if typed.severity == "manual" else None
+        schema.note(where, typed.note, typed.severity, sql)  # type: ignore[arg-type]
