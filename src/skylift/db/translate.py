@@ -79,6 +79,10 @@ class Translator:
         name = self.n(table.name)
         return f"{quote(table.schema)}.{name}" if table.schema else name
 
+    def target_names(self, table: Table) -> tuple[str, list[str]]:
+        """The table as regclass text and its columns' names, as the target spells them."""
+        return self.t(table), [pg_name(c.name, self.policy) for c in table.columns]
+
     def regclass(self, table: Table) -> str:
         return self.t(table).replace("'", "''")
 
