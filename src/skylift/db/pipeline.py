@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from skylift.db import copy, journal, verify
+from skylift.db import copy, journal, overrides, verify
 from skylift.db._pool import default_jobs
 from skylift.db.early import snapshot_folder
 from skylift.db.report import MigrationReport, Progress
@@ -139,6 +139,7 @@ class _Run:
             resumed, fingerprint = self._prepare(conn, restart)
             schema = _read_schema(self.source, self.progress)
             translator = Translator(schema, self.policy)
+            overrides.check(conn, schema, resumed, translator.target_names)
             translator.naming_notes()
             report = MigrationReport.start(self.source.display_url, mask(self.target_url), schema)
             report.resumed = resumed
