@@ -157,13 +157,31 @@ def normalizer(st: dict[str, Any]) -> Callable[[str, list[str | None]], list[str
             st["norm"] = connect(st["target_url"], autocommit=True)
         # one JSON document carries the batch: psycopg's array adapter escapes in Python
         sql = (
-            f"SELECT x::{cast}::text FROM jsonb_array_elements_text(%s::jsonb) "
+            # concat() prints by the type's output function, as COPY does (char(n) keeps its
+            # padding, which a cast to text strips)
+            f"SELECT CASE WHEN x IS NOT NULL THEN concat(x::{cast}) END"
+            " FROM jsonb_array_elements_text(%s::jsonb) "
             "WITH ORDINALITY AS u(x, n) ORDER BY n"
         )
-        rows = st["norm"].execute(sql, (json.dumps(values, ensure_ascii=False),)).fetchall()
+        try:
+            rows = st["norm"].execute(sql, (json.dumps(values, ensure_ascii=False),)).fetchall()
+        except psycopg.Error:
+            return [_normal_one(st["norm"], cast, v) for v in values]
         return [r[0] for r in rows]
 
     return normalize
+
+
+def _normal_one(conn: psycopg.Connection[Any], cast: str, value: str | None) -> str | None:
+    """One value's normal form; one the type refuses stays as it is (PostgreSQL refuses its
+    row in the COPY too: it is kept in the reject table, out of the digest)."""
+    if value is None:
+        return None
+    try:
+        row = conn.execute(f"SELECT concat(%s::{cast})", (value,)).fetchone()
+    except psycopg.Error:
+        return value
+    return row[0] if row else value
 
 
 def _copy_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
@@ -269,7 +287,7 @@ def _items(st: dict[str, Any], table: Table, chunk: Chunk, mode: str) -> tuple[l
     if mode == "csv":
         pairs = [
             p
-            for sent, checked in reader.csv_batches(table, chunk)
+            for sent, checked in reader.csv_batches(table, chunk, normalizer(st))
             for p in zip(sent, checked, strict=True)
         ]
         return pairs, sql + CSV_OPTIONS

@@ -10,6 +10,7 @@ import hashlib
 import re
 from typing import Any
 
+from skylift.db import overrides
 from skylift.db.schema import Check, Column, EnumType, ForeignKey, Index, Schema, Table
 from skylift.db.sources import _mysql_sql as msql
 from skylift.db.sources.mysql import GEOMETRY, ZERO_DATE_TYPES, pg_type_for
@@ -293,39 +294,13 @@ def _foreign_keys(conn: Any, db: str, schema: Schema) -> None:
         fks[key].ref_columns.append(row["referenced_column_name"])
 
 
-# the value kind of a PostgreSQL type a user chose with --type (by its leading words)
-KIND_OF_TYPE = [
-    (("interval",), "text_repr"),
-    (("smallint", "integer", "int", "bigint", "int2", "int4", "int8"), "int"),
-    (("real", "double", "float4", "float8"), "float"),
-    (("numeric", "decimal"), "numeric"),
-    (("boolean", "bool"), "bool"),
-    (("text", "varchar", "character", "char", "citext"), "text"),
-    (("jsonb", "json"), "json"),
-    (("bytea",), "bytes"),
-    (("date",), "date"),
-    (("timestamptz", "timestamp with time zone"), "timestamptz"),
-    (("timestamp",), "timestamp"),
-    (("time",), "time"),
-]
-
-
 def _overrides(schema: Schema, types: dict[str, str]) -> None:
-    """--type TABLE.COLUMN=TYPE: the user's type wins; values are sent as MySQL prints them."""
-    for where, pg_type in types.items():
-        table_name, _, col_name = where.partition(".")
-        try:
-            col = schema.table(table_name).column(col_name)
-        except KeyError:
-            schema.note(where, f"--type {where}={pg_type}: no such column", "warning")
-            continue
-        lowered = pg_type.lower().strip()
-        kind = next((k for names, k in KIND_OF_TYPE if lowered.startswith(names)), "text_repr")
-        schema.note(where, f"{col.pg_type} replaced by {pg_type} (--type)")
-        col.pg_type, col.kind = pg_type, kind
-        col.pg_default = msql.translate_default(schema, table_name, col)
-        if lowered.startswith("citext") and "citext" not in schema.extensions:
-            schema.extensions.append("citext")
+    """--type TABLE.COLUMN=TYPE: exactly the type given; values are sent as MySQL prints them
+    (binary targets follow the type: _mysql_binary.py). The target checks it (overrides.check)."""
+    for table, col, pg_type in overrides.apply(schema, types):
+        schema.note(f"{table.name}.{col.name}", f"{col.pg_type} replaced by {pg_type} (--type)")
+        col.pg_type, col.kind = pg_type, overrides.family_kind(pg_type)
+        col.pg_default = msql.translate_default(schema, table.name, col)
     used = {c.pg_type for t in schema.tables for c in t.columns}
     schema.enums = [e for e in schema.enums if e.name in used]
 

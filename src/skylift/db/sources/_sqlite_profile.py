@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from skylift.db.overrides import kind_of
 from skylift.db.schema import Column, Schema, Table
 from skylift.db.sources import _sqlite_defaults as defaults
 
@@ -192,18 +193,20 @@ def profile_tables(
     connect: Callable[[], sqlite3.Connection],
     tables: list[Table],
     schema: Schema,
-    overrides: dict[str, str],
     jobs: int,
 ) -> None:
-    """Settle the type and read plan of every column of every table."""
+    """Settle the type and read plan of every column of every table. A --type is the
+    PostgreSQL type given, exactly (never SQLite's affinity of its name)."""
     from skylift.db.sources.sqlite import map_type
 
     for table in tables:
         for col in table.columns:
-            override = overrides.get(f"{table.name}.{col.name}")
-            col.pg_type, col.kind = map_type(override or col.source_type)
+            override = col.extra.get("override")
             if override:
+                col.pg_type, col.kind = override, kind_of(override)
                 schema.note(f"{table.name}.{col.name}", f"type set by --type to {col.pg_type}")
+            else:
+                col.pg_type, col.kind = map_type(col.source_type)
     present = [t for t in tables if t.row_estimate]
     stats: dict[str, dict[str, dict[str, int]]] = {
         t.name: {name: {} for name in [*(c.name for c in t.columns), ROWS]} for t in tables

@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from skylift.db import overrides
 from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger, View
 from skylift.db.sources import Chunk, register
 from skylift.db.sources import _sqlite_ddl as ddl
@@ -176,7 +177,6 @@ class SqliteSource:
             raise corrupt(self.path, exc) from exc
 
     def _read_schema(self) -> Schema:
-        overrides: dict[str, str] = self.options.get("types", {})
         schema = Schema()
         rows = self.conn.execute(
             "SELECT type, name, tbl_name, sql FROM sqlite_master "
@@ -194,7 +194,8 @@ class SqliteSource:
                 schema.triggers.append(Trigger(name, tbl, sql))
         jobs = int(self.options.get("jobs") or 2)
         path = self.snapshot or self.path
-        profile_tables(lambda: open_readonly(path), schema.tables, schema, overrides, jobs)
+        overrides.apply(schema, self.options.get("types") or {})
+        profile_tables(lambda: open_readonly(path), schema.tables, schema, jobs)
         ddl.translate_objects(schema)
         return schema
 
