@@ -142,6 +142,8 @@ class Schema:
     # verbatim SQL run before/after the data (PG -> PG: domains, sequences, functions ...)
     pre_sql: list[str] = field(default_factory=list)
     post_sql: list[str] = field(default_factory=list)
+    # names shortened to fit PostgreSQL's 63 bytes: {kind, object, source, target} (translate.py)
+    renamed: list[dict[str, str]] = field(default_factory=list)
 
     def table(self, name: str) -> Table:
         """By `qualified` name (how the engine keys tables), else by plain name."""

@@ -55,16 +55,34 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+NAMEDATALEN = 63  # the bytes PostgreSQL keeps of an identifier; it silently cuts the rest
+
+
 def pg_name(name: str, policy: Policy = "preserve") -> str:
-    return name.lower() if policy == "lower" else name
+    """A source name as the target spells it: folded by `policy`, then `shorten`ed."""
+    return shorten(name.lower() if policy == "lower" else name)
+
+
+def shorten(name: str) -> str:
+    """A name PostgreSQL keeps whole: one longer than 63 bytes becomes its first bytes (whole
+    UTF-8 characters) and 8 hex digits of a hash of all of it. PostgreSQL would cut it at 63
+    bytes, so two names sharing those bytes would become one; these stay two, the same on
+    every run."""
+    raw = name.encode()
+    if len(raw) <= NAMEDATALEN:
+        return name
+    digest = hashlib.sha1(raw).hexdigest()[:8]
+    prefix = raw[: NAMEDATALEN - len(digest) - 1].decode(errors="ignore")
+    return f"{prefix}_{digest}"
 
 
 def constraint_name(table: str, parts: list[str], suffix: str) -> str:
     name = f"{table}_{'_'.join(parts)}_{suffix}" if parts else f"{table}_{suffix}"
-    if len(name.encode()) <= 63:
+    if len(name.encode()) <= NAMEDATALEN:
         return name
     digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    return f"{name.encode()[:50].decode(errors='ignore')}_{digest}_{suffix}"[:63]
+    head = name.encode()[: NAMEDATALEN - len(digest) - len(suffix) - 2].decode(errors="ignore")
+    return f"{head}_{digest}_{suffix}"
 
 
 class Translator:
@@ -133,7 +151,11 @@ class Translator:
         return f"CREATE TABLE {self.t(table)} (\n" + ",\n".join(lines) + "\n)"
 
     def check(self, table: Table, number: int, check: Check) -> Step:
-        name = check.name or constraint_name(pg_name(table.name, self.policy), [], f"check{number}")
+        name = (
+            shorten(check.name)
+            if check.name
+            else constraint_name(pg_name(table.name, self.policy), [], f"check{number}")
+        )
         where = f"{table.name} CHECK ({check.expr})"
         if check.pg_expr is None:
             return Step("", where, optional=True, kind="untranslated")
@@ -156,7 +178,7 @@ class Translator:
         for trig in self.schema.triggers:
             if trig.pg_sql:
                 steps.append(Step(trig.pg_sql, f"trigger {trig.name}", optional=True,
-                                  exists=self._trigger_exists(trig.name)))  # fmt: skip
+                                  exists=self._trigger_exists(shorten(trig.name))))  # fmt: skip
         steps += [Step(sql, "post_sql") for sql in self.schema.post_sql]
         steps += [Step(f"ANALYZE {self.t(t)}", t.name, kind="analyze") for t in self.schema.tables]
         return steps
@@ -220,8 +242,10 @@ class Translator:
 
     def foreign_key(self, table: Table, fk: ForeignKey) -> Step:
         tname = pg_name(table.name, self.policy)
-        name = fk.name or constraint_name(
-            tname, [pg_name(c, self.policy) for c in fk.columns], "fkey"
+        name = (
+            shorten(fk.name)
+            if fk.name
+            else constraint_name(tname, [pg_name(c, self.policy) for c in fk.columns], "fkey")
         )
         ref = self.n(fk.ref_table)
         if fk.ref_schema:
@@ -277,7 +301,9 @@ class Translator:
         )
 
     def naming_notes(self) -> None:
-        """Report names the app's unquoted SQL would not reach after the move, one note a table."""
+        """Report names the app's unquoted SQL would not reach after the move, one note a table,
+        and every name shortened to fit PostgreSQL (schema.renamed: source -> target)."""
+        self._shortened()
         for table in self.schema.tables:
             names = [table.name, *(c.name for c in table.columns)]
             reserved = [n for n in names if n.lower() in RESERVED]
@@ -294,3 +320,23 @@ class Translator:
                                  "or migrate with --identifiers lower")  # fmt: skip
             if odd:
                 self.schema.note(table.name, f"names that need quoting: {', '.join(odd)}")
+
+    def _shortened(self) -> None:
+        renamed = self.schema.renamed
+        for table in self.schema.tables:
+            named = [("table", table.qualified, table.name)]
+            named += [("column", f"{table.qualified}.{c.name}", c.name) for c in table.columns]
+            named += [("index", f"{table.qualified} index {i.name}", i.name) for i in table.indexes]
+            named += [("constraint", f"{table.qualified} {fk.name}", fk.name)
+                      for fk in table.foreign_keys if fk.name]  # fmt: skip
+            named += [("constraint", f"{table.qualified} {c.name}", c.name)
+                      for c in table.checks if c.name]  # fmt: skip
+            for kind, where, name in named:
+                target = shorten(name) if kind == "constraint" else pg_name(name, self.policy)
+                if target != name and shorten(name) != name:
+                    renamed.append(
+                        {"kind": kind, "object": where, "source": name, "target": target}
+                    )
+        for item in renamed:
+            self.schema.note(item["object"], f"{item['kind']} name longer than PostgreSQL's 63 bytes:"
+                             f" created as {quote(item['target'])}", "warning")  # fmt: skip

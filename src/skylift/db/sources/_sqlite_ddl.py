@@ -220,11 +220,13 @@ def _touch_trigger(trigger: Trigger) -> str | None:
     match = _TOUCH.search(trigger.sql)
     if not match:
         return None
-    func = f"{trigger.name}_fn"
-    col = match.group("col")
+    from skylift.db.translate import quote, shorten
+
+    func, name = quote(shorten(f"{trigger.name}_fn")), quote(shorten(trigger.name))
+    col, table = quote(shorten(match.group("col"))), quote(shorten(trigger.table))
     return (
-        f'CREATE OR REPLACE FUNCTION "{func}"() RETURNS trigger LANGUAGE plpgsql AS $$ '
-        f'BEGIN NEW."{col}" := now(); RETURN NEW; END $$;\n'
-        f'CREATE TRIGGER "{trigger.name}" BEFORE UPDATE ON "{trigger.table}" '
-        f'FOR EACH ROW EXECUTE FUNCTION "{func}"()'
+        f"CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN NEW.{col} := now(); RETURN NEW; END $$;\n"
+        f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {func}()"
     )
