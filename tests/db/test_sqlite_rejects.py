@@ -80,3 +80,86 @@ def test_non_finite_floats_in_a_rejected_row(
         assert sorted(r[0] for r in keys) == ["t_pkey", "t_u_key"]
     again = migrate(str(path), pg_url, workdir=tmp_path / "wd")
     assert again.resumed and again.verified and again.rejected == 3
+
+
+@pytest.mark.parametrize("pure", ["0", "1"])
+def test_dates_are_rejected_with_true_reasons(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, pure: str
+) -> None:
+    path = tmp_path / "dates.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE d (id INTEGER PRIMARY KEY, day DATE, at DATETIME)")
+    db.executemany("INSERT INTO d VALUES (?,?,?)", [
+        (1, "2024-02-29", "2024-02-29 10:00:00"),
+        (2, "2024-13-01", "2024-01-01 10:00:00"),
+        (3, "tomorrow", "2024-01-01 10:00:00"),
+        (4, "01/02/2024", "2024-01-01 10:00:00"),
+        (5, "13/02/2024", "2024-01-01 10:00:00"),
+        (6, "0000-00-00", "2024-01-01 10:00:00"),
+        (7, "2024-01-01", "soon"),
+        (8, "2023-02-29", "2024-01-01 25:61:00"),
+    ])  # fmt: skip
+    db.commit()
+    db.close()
+    monkeypatch.setenv("SKYLIFT_PURE_PYTHON", pure)
+    report = migrate(str(path), pg_url, workdir=tmp_path / "wd")
+    assert report.verified and report.rejected == 7
+    reasons = {(k, c): why for k, c, _, why, _ in _rejects(pg_url)}
+    assert reasons[("[2]", "day")] == "impossible date: no month 13"
+    assert reasons[("[3]", "day")] == "not a date: text without digits"
+    assert reasons[("[4]", "day")].startswith("ambiguous date")
+    assert (
+        reasons[("[5]", "day")] == "date in day/month/year or month/day/year order (not ISO-8601)"
+    )
+    assert reasons[("[6]", "day")] == "zero date (0000-00-00 is no date)"
+    assert reasons[("[7]", "at")] == "not a date: text without digits"
+    assert "ambiguous" not in reasons[("[8]", "day")] and "29" in reasons[("[8]", "day")]
+    assert reasons[("[8]", "at")] == "impossible time of day"  # both bad values of row 8
+
+
+@pytest.mark.parametrize("pure", ["0", "1"])
+def test_one_blob_among_integers_is_the_outlier(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, pure: str
+) -> None:
+    """A column without a type: 200 integers and one blob is an integer column with one
+    rejected blob, not a bytea column refusing 200 integers."""
+    path = tmp_path / "mixed.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE m (n, t)")  # no key: rejects name their rowid
+    db.executemany("INSERT INTO m VALUES (?, ?)", [(i, f"v{i}") for i in range(200)])
+    db.execute("INSERT INTO m VALUES (?, 'blob')", (b"\x00\x01",))
+    db.commit()
+    db.close()
+    monkeypatch.setenv("SKYLIFT_PURE_PYTHON", pure)
+    report = migrate(str(path), pg_url, workdir=tmp_path / "wd")
+    assert report.verified and report.rejected == 1
+    assert [c["type"] for c in report.tables[0]["columns"]] == ["bigint", "text"]
+    ((key, column, _raw, reason, row),) = _rejects(pg_url)
+    assert (key, column, reason) == ('{"rowid": 201}', "n", "binary value in an integer column")
+    assert json_restore(row) == {"n": b"\x00\x01", "t": "blob"}
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT sum(n), count(*) FROM m").fetchone() == (19900, 200)
+
+
+def test_nocase_unique_is_reported_with_the_ways_to_keep_it(tmp_path: Path, pg_url: str) -> None:
+    path = tmp_path / "nocase.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE,"
+               " nick TEXT COLLATE NOCASE)")  # fmt: skip
+    db.execute("INSERT INTO u VALUES (1, 'Ada@x', 'Ada')")
+    db.commit()
+    db.close()
+    report = migrate(str(path), pg_url, workdir=tmp_path / "wd")
+    notes = {n["object"]: n for n in report.notes}
+    assert notes["u.email"]["severity"] == "warning"
+    assert "--type u.email=citext" in notes["u.email"]["message"]
+    assert "lower(email)" in notes["u.email"]["message"]
+    assert "COLLATE NOCASE" in notes["u.nick"]["message"]
+    again = migrate(str(path), pg_url, types={"u.email": "citext"}, restart=True,
+                    workdir=tmp_path / "wd")  # fmt: skip
+    assert again.verified
+    with (
+        psycopg.connect(pg_url, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.UniqueViolation),
+    ):
+        conn.execute("INSERT INTO u (email) VALUES ('ADA@X')")

@@ -112,6 +112,23 @@ def _uses_sqlite_only(tree: exp.Expr) -> bool:
     return False
 
 
+def nocase_columns(create_sql: str) -> list[str]:
+    """Columns declared COLLATE NOCASE in a CREATE TABLE."""
+    if not re.search(r"\bNOCASE\b", create_sql, re.I):
+        return []
+    try:
+        tree = sqlglot.parse_one(create_sql, read="sqlite")
+    except sqlglot.errors.ParseError:
+        return []
+    return [
+        col.name
+        for col in tree.find_all(exp.ColumnDef)
+        for c in col.constraints
+        if isinstance(c.kind, exp.CollateColumnConstraint)
+        and c.kind.sql(dialect="sqlite").upper().endswith("NOCASE")
+    ]
+
+
 def checks(create_sql: str) -> list[Check]:
     """CHECK constraints of a CREATE TABLE (column and table level), with their translation."""
     try:

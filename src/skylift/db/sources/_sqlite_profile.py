@@ -63,6 +63,7 @@ SPLIT_ROWS = 200_000  # tables larger than this are profiled in parallel rowid r
 # (with its reason), never changed silently. What PostgreSQL would change silently (a time of
 # day in a DATE column, digits beyond a NUMERIC's scale, ...) is always checked on every row.
 SAMPLE_FROM = 20_000
+NOT_ISO = "not an ISO-8601 date or time"  # made exact per value by _sqlite_read.date_reason
 SAMPLE_EVERY = 64
 
 
@@ -143,6 +144,13 @@ def aggregate_all(
     return results
 
 
+# an ISO-shaped date that is none (month 13, 30 February: julianday() takes those); date()
+# only where the day is past 28, so the full pass stays cheap
+IMPOSSIBLE = (
+    "typeof(c) = 'text' AND c GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' AND"
+    " (substr(c, 6, 2) NOT BETWEEN '01' AND '12' OR substr(c, 9, 2) NOT BETWEEN '01' AND '31'"
+    " OR (substr(c, 9, 2) > '28' AND date(substr(c, 1, 10), '+0 days') IS NOT substr(c, 1, 10)))"
+)
 ROWS = "\x00rows"  # a table's own counts in the stats (no column has this name)
 SHAPE = {"date": "????-??-??", "timestamptz": "????-??-?? ??:??:??"}  # else: a closer look
 
@@ -164,6 +172,7 @@ def _full_aggregates(col: Column) -> dict[str, str]:
     aggs: dict[str, str] = {}
     if col.kind in SHAPE:
         aggs["notsimple"] = f"sum(typeof(c) = 'text' AND c NOT GLOB '{SHAPE[col.kind]}')"
+        aggs["impossible"] = f"sum({IMPOSSIBLE})"
     if col.pg_type.startswith("varchar("):
         aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
     return aggs
@@ -172,7 +181,9 @@ def _full_aggregates(col: Column) -> dict[str, str]:
 def _surprising(col: Column, st: dict[str, int]) -> bool:
     if col.kind not in EXPECTED:  # numeric and untyped columns: always a closer look
         return True
-    return bool(st.get("unexpected") or st.get("notsimple") or st.get("invalid"))
+    return bool(
+        st.get("unexpected") or st.get("notsimple") or st.get("invalid") or st.get("impossible")
+    )
 
 
 DETAIL = {
@@ -285,8 +296,12 @@ def _fit_numeric(conn: sqlite3.Connection, table: Table, col: Column, bounds: tu
 
 
 def _decide_by_values(col: Column, st: dict[str, int], schema: Schema, where: str) -> None:
+    """A column without a type SQLite's affinity settles: the type its values fit. Blobs beside
+    numbers or text (one stray blob in a column of integers) do not make it bytea: the type the
+    other values fit wins and the blobs are kept in skylift.rejects, unless they are the most."""
     ints, reals, texts, blobs = (st.get(k, 0) for k in ("int", "real", "text", "blob"))
-    if blobs:
+    others = ints + reals + texts
+    if blobs and blobs >= others:
         col.pg_type, col.kind = "bytea", "bytes"
     elif texts:
         col.pg_type, col.kind = "text", "text"
@@ -299,7 +314,10 @@ def _decide_by_values(col: Column, st: dict[str, int], schema: Schema, where: st
     else:
         col.pg_type, col.kind = "text", "text"
     decl = col.source_type or "no type"
-    schema.note(where, f"declared {decl!r}: chose {col.pg_type} from the values it holds")
+    held = ", ".join(f"{n} {what}" for n, what in ((ints, "integers"), (reals, "reals"),
+                     (texts, "texts"), (blobs, "blobs")) if n)  # fmt: skip
+    schema.note(where, f"declared {decl!r}: chose {col.pg_type} from the values it holds"
+                + (f" ({held})" if held else ""))  # fmt: skip
 
 
 def _plan(col: Column, st: dict[str, int], schema: Schema, where: str) -> Plan:
@@ -433,9 +451,11 @@ def _plan_timestamp(col: Column, st: dict[str, int], schema: Schema, where: str)
 
 def _plan_instant(st: dict[str, int], schema: Schema, where: str) -> Plan:
     plan = Plan()
+    if st.get("impossible"):
+        plan.bad.append((IMPOSSIBLE, NOT_ISO))
     if "iso" in st and st["iso"] < st.get("text", 0) - st.get("empty", 0):
         plan.bad.append(("typeof(c)='text' AND c <> '' AND julianday(c) IS NULL",
-                         "not an ISO-8601 date or time (ambiguous format)"))  # fmt: skip
+                         NOT_ISO))  # fmt: skip
     numbers = st.get("int", 0) + st.get("real", 0)
     if numbers:
         lo, hi = EPOCH_RANGE

@@ -95,6 +95,7 @@ class SqliteSource:
         self._fingerprint: str | None = None
         self._conn: sqlite3.Connection | None = None
         self._syncing: Sync | None = None
+        self._nocase_keys: dict[str, list[tuple[list[str], list[str]]]] = {}
         self._check_file()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -197,6 +198,8 @@ class SqliteSource:
         overrides.apply(schema, self.options.get("types") or {})
         profile_tables(lambda: open_readonly(path), schema.tables, schema, jobs)
         ddl.translate_objects(schema)
+        for table in schema.tables:
+            _nocase_notes(schema, table, self._nocase_keys.get(table.name, []))
         return schema
 
     def _sequences(self) -> dict[str, int]:
@@ -231,6 +234,9 @@ class SqliteSource:
             col.nullable = False
         table.foreign_keys = self._foreign_keys(name)
         table.uniques, table.indexes = self._indexes(name)
+        for col_name in ddl.nocase_columns(sql):
+            if col_name in {c.name for c in table.columns}:
+                table.column(col_name).extra["nocase"] = True
         table.checks = ddl.checks(sql)
         table.row_estimate = self._estimate(table)  # exact once profiled (_sqlite_profile.py)
         return table
@@ -264,11 +270,14 @@ class SqliteSource:
         for _, idx, unique, origin, _partial in self.conn.execute(
             f"PRAGMA index_list({_q(name)})"
         ).fetchall():
-            cols = [
-                r[2]
-                for r in self.conn.execute(f"PRAGMA index_xinfo({_q(idx)})").fetchall()
-                if r[5]  # key columns only
-            ]
+            keys = [
+                r for r in self.conn.execute(f"PRAGMA index_xinfo({_q(idx)})").fetchall() if r[5]
+            ]  # key columns only
+            cols = [r[2] for r in keys]
+            if unique:
+                nocase = [r[2] for r in keys if r[2] and str(r[4]).upper() == "NOCASE"]
+                if nocase:
+                    self._nocase_keys.setdefault(name, []).append((cols, nocase))
             if origin == "u" and None not in cols:
                 uniques.append(cols)
             elif origin == "c":
@@ -301,6 +310,31 @@ class SqliteSource:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _nocase_notes(schema: Schema, table: Table, keys: list[tuple[list[str], list[str]]]) -> None:
+    """COLLATE NOCASE: SQLite compares those values without case; PostgreSQL exactly. A UNIQUE
+    on them then lets 'Ada@x' and 'ada@x' both in, and lookups miss: say so, and how to keep it."""
+    for cols, nocase in keys:
+        first = nocase[0]
+        schema.note(
+            f"{table.name}.{first}",
+            f"UNIQUE ({', '.join(cols)}) compares {', '.join(nocase)} without case in SQLite"
+            " (COLLATE NOCASE); PostgreSQL compares exactly, so 'Ada@x' and 'ada@x' become two"
+            " keys and lookups become case-sensitive. To keep SQLite's rule, migrate with"
+            f" --type {table.name}.{first}=citext (skylift creates the citext extension), or add"
+            f" CREATE UNIQUE INDEX ON {table.name} (lower({first})) after the migration",
+            "warning",
+        )
+    keyed = {c for _, nocase in keys for c in nocase}
+    for col in table.columns:
+        if col.extra.get("nocase") and col.name not in keyed and col.kind == "text":
+            schema.note(
+                f"{table.name}.{col.name}",
+                "COLLATE NOCASE: SQLite compares its values without case, PostgreSQL exactly"
+                f" (WHERE {col.name} = 'X' no longer finds 'x'); --type"
+                f" {table.name}.{col.name}=citext keeps SQLite's rule",
+            )
 
 
 def _q(name: str) -> str:
