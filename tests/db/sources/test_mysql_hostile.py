@@ -3,12 +3,15 @@ PostgreSQL: values keep their case, a user who cannot read everything is told so
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 
 from skylift.db import migrate
+from skylift.errors import SourceError
 
 from .conftest import run_mysql
 
@@ -50,3 +53,34 @@ def test_enum_labels_keep_their_case(
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("INSERT INTO shirts (id) VALUES (5)")
         assert conn.execute("SELECT size::text FROM shirts WHERE id = 5").fetchone() == ("LARGE",)
+
+
+def _as_user(url: str, user: str, password: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{user}:{password}@{parts.hostname}:{parts.port}").geturl()
+
+
+def test_a_user_who_sees_only_some_tables_is_refused(mysql_url: str, pg_url: str) -> None:
+    db = urlsplit(mysql_url).path.lstrip("/")
+    user = f"u_{uuid.uuid4().hex[:8]}"
+    run_mysql(mysql_url, f"""
+        CREATE TABLE a (id int PRIMARY KEY, v text); CREATE TABLE b (id int PRIMARY KEY, secret text);
+        CREATE TABLE c (id int PRIMARY KEY, shown text, hidden text);
+        INSERT INTO a VALUES (1, 'x'); INSERT INTO b VALUES (1, 'y'); INSERT INTO c VALUES (1, 's', 'h');
+        CREATE USER '{user}'@'%' IDENTIFIED BY 'pw';
+        GRANT SELECT ON {db}.a TO '{user}'@'%'; GRANT SELECT (id, shown) ON {db}.c TO '{user}'@'%';
+    """)  # fmt: skip
+    try:
+        with pytest.raises(SourceError) as refused:
+            migrate(_as_user(mysql_url, user, "pw"), pg_url, jobs=2)
+        message = str(refused.value) + " " + refused.value.why + " " + refused.value.fix
+        assert "only some of the database" in message and "c(hidden)" not in message
+        assert "a, c" in message and "c(id), c(shown)" in message
+        assert f"GRANT SELECT, SHOW VIEW, TRIGGER ON `{db}`.*" in message
+        with psycopg.connect(pg_url) as conn:  # nothing was created
+            assert conn.execute("SELECT to_regclass('a')").fetchone() == (None,)
+        run_mysql(mysql_url, f"GRANT SELECT ON {db}.* TO '{user}'@'%'")
+        report = migrate(_as_user(mysql_url, user, "pw"), pg_url, jobs=2)
+        assert _verified(report) == {"a": 1, "b": 1, "c": 1}
+    finally:
+        run_mysql(mysql_url, f"DROP USER '{user}'@'%'")

@@ -32,6 +32,9 @@ def query(conn: Any, sql: str, *args: Any) -> list[dict[str, Any]]:
 
 
 def read_schema(conn: Any, db: str, options: dict[str, Any]) -> Schema:
+    from skylift.db.sources._mysql_grants import check_whole_database
+
+    check_whole_database(conn, db)  # information_schema hides what the user cannot read
     schema = Schema()
     tables = query(
         conn,
