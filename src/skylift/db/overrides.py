@@ -97,8 +97,11 @@ def apply(schema: Schema, types: dict[str, str]) -> list[tuple[Any, Any, str]]:
             f"the source's tables: {tables}" + (" ..." if len(schema.tables) > 8 else ""),
             "give TABLE.COLUMN exactly as the source spells them (case included)",
         )
-    for _, col, pg_type in found:
+    for table, col, pg_type in found:
         col.extra["override"] = pg_type
+        if re.fullmatch(r"(char|character|bpchar)(\(\d+\))?", pg_type.lower()):
+            schema.note(f"{table.name}.{col.name}", f"{pg_type}: PostgreSQL pads every value with"
+                        " spaces to its length, and the app reads them padded", "warning")  # fmt: skip
     return found
 
 

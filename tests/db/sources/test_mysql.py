@@ -37,7 +37,7 @@ TYPES = [
     ("decimal(12,4)", "numeric(12,4)", "numeric"),
     ("float", "real", "float"),
     ("double", "double precision", "float"),
-    ("char(36)", "char(36)", "text"),
+    ("char(36)", "varchar(36)", "text"),
     ("varchar(191)", "varchar(191)", "text"),
     ("varchar(20) character set latin1", "varchar(20)", "text"),
     ("mediumtext", "text", "text"),

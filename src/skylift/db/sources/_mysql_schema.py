@@ -180,6 +180,10 @@ def _column(schema: Schema, table: str, info: dict[str, Any]) -> Column:
             " get_byte(col,0) + 256*get_byte(col,1))",
             "manual",
         )
+    if dtype == "char" and col.kind == "text":
+        schema.note(f"{table}.{name}", f"{info['column_type']} became {pg_type}: MySQL returns a"
+                    " CHAR without its trailing spaces, PostgreSQL's character(n) would pad it"
+                    f" back to n; --type {table}.{name}=char(n) keeps character(n)")  # fmt: skip
     if "unsigned" in info["column_type"] and dtype in ("int", "integer", "bigint", "smallint"):
         schema.note(f"{table}.{name}", f"{info['column_type']} widened to {pg_type}")
     col.pg_default = msql.translate_default(schema, table, col)

@@ -219,6 +219,7 @@ def profile_tables(
                 schema.note(f"{table.name}.{col.name}", f"type set by --type to {col.pg_type}")
             else:
                 col.pg_type, col.kind = map_type(col.source_type)
+                _char_note(schema, table, col)
     present = [t for t in tables if t.row_estimate]
     stats: dict[str, dict[str, dict[str, int]]] = {
         t.name: {name: {} for name in [*(c.name for c in t.columns), ROWS]} for t in tables
@@ -249,6 +250,14 @@ def profile_tables(
             _settle(conn, table, stats[table.name], schema)
     finally:
         conn.close()
+
+
+def _char_note(schema: Schema, table: Table, col: Column) -> None:
+    """SQLite keeps CHAR(n) values as written; character(n) would pad them with spaces."""
+    if re.match(r"\s*N?CHAR(ACTER)?\s*\(", col.source_type, re.I):
+        schema.note(f"{table.name}.{col.name}", f"{col.source_type} became {col.pg_type}, not"
+                    " character(n): SQLite stores the strings as written, character(n) would pad"
+                    f" them with spaces; --type {table.name}.{col.name}=char(n) pads them")  # fmt: skip
 
 
 def _first_look(col: Column) -> dict[str, str]:
