@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from skylift.db import migrate
-from skylift.errors import SourceError
+from skylift.errors import SourceError, UsageError
 
 from .conftest import run_mysql
 
@@ -84,3 +84,37 @@ def test_a_user_who_sees_only_some_tables_is_refused(mysql_url: str, pg_url: str
         assert _verified(report) == {"a": 1, "b": 1, "c": 1}
     finally:
         run_mysql(mysql_url, f"DROP USER '{user}'@'%'")
+
+
+@pytest.mark.parametrize("pure", ["0", "1"])
+def test_every_bad_value_of_a_row_and_long_names(
+    mysql_url: str, pg_url: str, monkeypatch: pytest.MonkeyPatch, pure: str
+) -> None:
+    """Two bad values in one row are two reject-table rows (the row counts once); column
+    names of 64 characters (MySQL's limit, up to 256 bytes) sharing their first 63 bytes land
+    as two columns."""
+    long_a, long_b = "é" * 32 + "_a", "é" * 32 + "_b"  # 66 bytes each, the first 64 shared
+    run_mysql(mysql_url, f"""
+        SET SESSION sql_mode = '';
+        CREATE TABLE t (id int PRIMARY KEY, d date, tm time, `{long_a}` int, `{long_b}` int);
+        INSERT INTO t VALUES (1, '2024-01-01', '10:00:00', 1, 2), (2, '2024-00-10', '30:00:00', 3, 4);
+    """)  # fmt: skip
+    monkeypatch.setenv("SKYLIFT_PURE_PYTHON", pure)
+    report = migrate(mysql_url, pg_url, jobs=2)
+    assert _verified(report) == {"t": 1} and report.rejected == 1
+    with psycopg.connect(pg_url) as conn:
+        found = conn.execute("SELECT row_key, column_name, reason FROM skylift.rejects ORDER BY 2")
+        rejects = found.fetchall()
+        cols = [r[0] for r in conn.execute("SELECT attname FROM pg_attribute"
+                " WHERE attrelid = 't'::regclass AND attnum > 0 ORDER BY attnum")]  # fmt: skip
+    assert [(k, c) for k, c, _ in rejects] == [("[2]", "d"), ("[2]", "tm")]
+    assert len(cols) == 5 and len(set(cols)) == 5
+    assert {r["source"] for r in report.renamed} == {long_a, long_b}
+
+
+def test_a_type_postgresql_lacks_is_a_usage_error(mysql_url: str, pg_url: str) -> None:
+    run_mysql(mysql_url, "CREATE TABLE t (id int PRIMARY KEY, price decimal(10,2))")
+    with pytest.raises(UsageError, match="no such type"):
+        migrate(mysql_url, pg_url, jobs=2, types={"t.price": "notatype"})
+    with pytest.raises(UsageError, match="does not have"):
+        migrate(mysql_url, pg_url, jobs=2, types={"t.nope": "text"})

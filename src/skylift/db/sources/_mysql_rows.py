@@ -179,12 +179,16 @@ class MySQLReader:
         index = bad.args[1] if len(bad.args) > 1 else _refused_column(funcs, raw)
         names = [c.name for c in table.columns]
         row = {c.name: json_safe(_as_text(c, v)) for c, v in zip(table.columns, raw, strict=False)}
-        for col in table.columns:  # typed where the value converts: ids as numbers
+        also = []
+        for i, col in enumerate(table.columns):  # typed where the value converts: ids as numbers
             try:
-                value = raw[names.index(col.name)]
+                value = raw[i]
                 copy, canonical = functions(col)
                 row[col.name] = value if value is None else json_safe(canonical(copy(value)))
-            except (Bad, ValueError):
+            except Bad as other:  # every bad value of the row is recorded
+                if i != index:
+                    also.append((col.name, shared.printable(raw[i]), str(other.args[0])))
+            except ValueError:
                 pass
         key_cols = table.primary_key or names
         return Reject(
@@ -194,6 +198,7 @@ class MySQLReader:
             raw=shared.printable(raw[index]),
             reason=reason,
             row=row,
+            also=also,
         )
 
     def batches(self, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:
