@@ -25,7 +25,7 @@ from skylift.db import _pool, journal, pgtext
 from skylift.db.records import HEADER, TRAILER, SlowPath, json_safe, printable
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Reject, Source
-from skylift.db.translate import Policy, Translator
+from skylift.db.translate import Policy, Translator, shorten
 from skylift.db.values import MASK, digest_lines, digest_records, digest_rows
 
 SESSION = pgtext.SESSION + "; SET synchronous_commit = off"
@@ -256,7 +256,7 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
             sql,
             items,
             WRITERS[mode],
-            lambda item, exc: refused.append(_refused(table, item, exc, mode)),
+            lambda item, exc: refused.append(_refused(table, item, exc, mode, reader)),
             frame,
         )
         rejects = list(reader.rejects(table, chunk)) + refused
@@ -344,16 +344,23 @@ def parse_record(table: Table, record: str) -> tuple[Any, ...]:
     )
 
 
-def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows") -> Reject:
+def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows",
+             reader: Any = None) -> Reject:  # fmt: skip
+    """The reject of a row PostgreSQL refused, its column named as the source names it."""
     names = [c.name for c in table.columns]
     row = parse_record(table, item[0]) if mode == "csv" else item[1] if mode == "binary" else item
+    pk = [names.index(k) for k in (table.primary_key or names)]
+    key = key_json(row, pk)
+    # a CSV record holds text only: the row as the source holds it, where it can tell
+    source = getattr(reader, "source_row", None)
+    stored = source(table, [row[i] for i in pk]) if source and mode == "csv" else None
     diag = getattr(exc, "diag", None)
-    column = getattr(diag, "column_name", None) if diag else None
+    column = _source_column(table, getattr(diag, "column_name", None) if diag else None)
     message = (getattr(diag, "message_primary", None) if diag else None) or str(exc).splitlines()[0]
     context = (getattr(diag, "context", None) if diag else None) or ""
-    found = re.search(r"column (\w+):", context)
-    if column is None and found and found.group(1) in names:
-        column = found.group(1)
+    found = re.search(r"column (.+?): ", context)
+    if column is None and found:
+        column = _source_column(table, found.group(1))
     if column is None:
         column = next((n for n in names if f'"{n}"' in message), None)
     if "0x00" in message or "NUL" in message:
@@ -363,15 +370,25 @@ def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows") -> Rej
         column = next(
             (n for n, v in zip(names, row, strict=True) if isinstance(v, str) and "\x00" in v), None
         )
-    pk = [names.index(k) for k in (table.primary_key or names)]
+    row = stored or row
     return Reject(
         table=table.qualified,
-        key=key_json(row, pk),
+        key=key,
         column=column,
         raw=printable(row[names.index(column)]) if column else printable(repr(row)),
         reason=message if message.startswith("NUL byte") else f"PostgreSQL refused: {message}",
         row={n: json_safe(v) for n, v in zip(names, row, strict=True)},
     )
+
+
+def _source_column(table: Table, target: str | None) -> str | None:
+    """The source's name of a column PostgreSQL named (shortened, folded)."""
+    if target is None:
+        return None
+    for col in table.columns:
+        if target in (col.name, shorten(col.name), shorten(col.name.lower())):
+            return col.name
+    return None
 
 
 def copy_all(

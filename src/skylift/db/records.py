@@ -66,9 +66,11 @@ def json_safe(value: Any) -> Any:
     if value is None or (isinstance(value, bool | int | str) and _plain(value)):
         return value
     if isinstance(value, float):
-        if math.isfinite(value) and (value or math.copysign(1.0, value) > 0):
+        text = repr(value)
+        if math.isfinite(value) and (value or text[0] != "-") and "e" not in text:
             return value
-        return {"$float": repr(value)}  # inf, -inf, nan, -0.0
+        # inf, -inf, nan, -0.0; and 1e+300: jsonb prints it as digits, read back as an int
+        return {"$float": text}
     if isinstance(value, str):
         return {"$text": value.encode("utf-8", "surrogatepass").hex()}
     if isinstance(value, bytes | bytearray | memoryview):

@@ -196,7 +196,8 @@ DETAIL = {
     "text": "sum(typeof(c)='text')",
     "blob": "sum(typeof(c)='blob')",
     "empty": "sum(c = '')",
-    "bigint": f"sum(typeof(c) IN ('integer','real') AND abs(c) > {MAX_EXACT_FLOAT_INT})",
+    # never abs(c): SQLite's abs(-2^63) fails the whole query with "integer overflow"
+    "bigint": f"sum(typeof(c) IN ('integer','real') AND (c > {MAX_EXACT_FLOAT_INT} OR c < -{MAX_EXACT_FLOAT_INT}))",
     "fraction": "sum(typeof(c)='real' AND c <> CAST(c AS INTEGER))",
 }
 
@@ -295,7 +296,7 @@ def _fit_numeric(conn: sqlite3.Connection, table: Table, col: Column, bounds: tu
                  schema: Schema, where: str) -> None:  # fmt: skip
     """NUMERIC(p,s) was never enforced by SQLite: PostgreSQL would round or refuse. Widen."""
     precision, scale = bounds
-    pred = f"typeof(c) IN ('integer','real') AND (round(c, {scale}) <> c OR abs(c) >= 1e{precision - scale})"
+    pred = f"typeof(c) IN ('integer','real') AND (round(c, {scale}) <> c OR c >= 1e{precision - scale} OR c <= -1e{precision - scale})"
     over = conn.execute(
         f"SELECT count(*) FROM {q(table.name)} WHERE {sub(pred, q(col.name))}"
     ).fetchone()[0]
@@ -348,7 +349,7 @@ def _plan_int(col: Column, st: dict[str, int], schema: Schema, where: str) -> Pl
     if st.get("blob"):
         plan.bad.append(("typeof(c)='blob'", "binary value in an integer column"))
     if st.get("real"):
-        plan.bad.append(("typeof(c)='real' AND (c <> CAST(c AS INTEGER) OR abs(c) >= 9.2e18)",
+        plan.bad.append(("typeof(c)='real' AND (c <> CAST(c AS INTEGER) OR c >= 9.2e18 OR c <= -9.2e18)",
                          "fraction or out-of-range number in an integer column"))  # fmt: skip
         plan.select = "CASE WHEN typeof(c)='real' THEN CAST(c AS INTEGER) ELSE c END"
         whole = st["real"] - st.get("fraction", 0)
@@ -435,7 +436,12 @@ def _plan_json(col: Column, st: dict[str, int], schema: Schema, where: str) -> P
         plan.bad.append(("typeof(c)='text' AND c <> '' AND json_valid(c) = 0", "invalid JSON"))
     if st.get("blob"):
         plan.bad.append(("typeof(c)='blob'", "binary value in a JSON column"))
-    if st.get("int") or st.get("real"):
+    if st.get("real"):  # CAST(real AS TEXT) keeps 15 digits: 17 where 15 lose the double
+        plan.select = (
+            "CASE WHEN typeof(c) = 'real' AND CAST(CAST(c AS TEXT) AS REAL) <> c"
+            " THEN printf('%!.17g', c) ELSE CAST(c AS TEXT) END"
+        )
+    elif st.get("int"):
         plan.select = "CAST(c AS TEXT)"
     return plan
 
@@ -469,7 +475,7 @@ def _plan_instant(st: dict[str, int], schema: Schema, where: str) -> Plan:
     numbers = st.get("int", 0) + st.get("real", 0)
     if numbers:
         lo, hi = EPOCH_RANGE
-        plan.bad.append((f"typeof(c) IN ('integer','real') AND NOT (abs(c) >= {lo} AND abs(c) < {hi})",
+        plan.bad.append((f"typeof(c) IN ('integer','real') AND NOT (c >= {lo} AND c < {hi} OR c <= -{lo} AND c > -{hi})",
                          "number that is not an epoch in seconds or milliseconds"))  # fmt: skip
         plan.convert = "epoch"
         schema.note(where, f"{numbers} epoch numbers (seconds or milliseconds) stored as instants")

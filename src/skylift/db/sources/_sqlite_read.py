@@ -277,9 +277,10 @@ class SqliteReader:
                 try:
                     values[i] = values[i].decode("utf-8")
                 except UnicodeDecodeError:
-                    self._late.append(
-                        _reject(table, row, [(table.columns[i].name, "invalid UTF-8")])
-                    )
+                    stored = tuple(_stored(v, b"text") if j in comp.text_columns else v
+                                   for j, v in enumerate(row))  # fmt: skip
+                    bad = [(table.columns[i].name, "invalid UTF-8")]
+                    self._late.append(_reject(table, stored, bad))
                     return None
         return tuple(values)
 
@@ -324,6 +325,24 @@ class SqliteReader:
                 if hit
             ]
             yield _reject(table, values, failed, row[width])
+
+    def source_row(self, table: Table, key: list[Any]) -> tuple[Any, ...] | None:
+        """The row of a primary key as SQLite stores it (for a row PostgreSQL refused, whose
+        CSV record holds only text)."""
+        if not table.primary_key or len(key) != len(table.primary_key):
+            return None
+        cols = ", ".join(f"{q(c.name)}, typeof({q(c.name)})" for c in table.columns)
+        where = " AND ".join(f"{q(k)} IS ?" for k in table.primary_key)
+        self.conn.text_factory = bytes
+        try:
+            row = self.conn.execute(
+                f"SELECT {cols} FROM {q(table.name)} WHERE {where}", key
+            ).fetchone()
+        finally:
+            self.conn.text_factory = str
+        if row is None:
+            return None
+        return tuple(_stored(v, kind) for v, kind in zip(row[::2], row[1::2], strict=True))
 
     def close(self) -> None:
         self.conn.close()
