@@ -22,6 +22,7 @@ from skylift.db.records import json_restore
 from skylift.db.translate import quote, shorten
 
 from .corpus import TABLES, Hostile, build, types
+from .documented import undocumented
 
 pytestmark = pytest.mark.usefixtures("pg_admin_url")
 
@@ -124,5 +125,6 @@ def test_every_hostile_value_lands_exactly_or_is_kept_with_a_true_reason(
     notes = " | ".join(f"{n['object']}: {n['message']}" for n in report.notes)
     assert "dupkey UNIQUE (code): not created" in notes  # 1 and '1' became one key
     assert "COLLATE NOCASE" in notes and "created as" in notes  # the long names' mapping
+    assert undocumented(report.notes) == []  # docs/db.md says what each change is and why
     again = migrate(str(path), pg_url, types=types(), workdir=tmp_path / "wd")
     assert again.resumed and again.verified

@@ -15,6 +15,7 @@ import pytest
 from skylift.db import migrate
 from skylift.db.translate import quote, shorten
 
+from ..hostile.documented import undocumented
 from ..hostile.mysql_corpus import EXPECTED, SCRIPT
 from .conftest import run_mysql
 
@@ -66,6 +67,7 @@ def test_every_hostile_mysql_value_lands_exactly_or_is_kept_with_a_true_reason(
         conn.execute("SET TimeZone = 'UTC'")
         problems = [p for table, cases in EXPECTED.items() for p in _problems(conn, table, cases)]
     assert problems == [], "\n".join(problems)
+    assert undocumented(report.notes) == []  # docs/db.md says what each change is and why
     assert report.rejected == sum(
         isinstance(e, dict) for cases in EXPECTED.values() for _, e in cases
     )

@@ -412,7 +412,8 @@ def _plan_text(col: Column, st: dict[str, int], schema: Schema, where: str) -> P
     others = st.get("int", 0) + st.get("real", 0) + st.get("blob", 0)
     if others:
         plan.convert = "to_text"
-        schema.note(where, f"{others} numbers or blobs in a text column stored as their text")
+        if col.kind == "text":
+            schema.note(where, f"{others} numbers or blobs in a text column stored as their text")
     if col.kind == "text_repr":
         plan.convert = "uuid" if col.pg_type == "uuid" else plan.convert
     return plan
