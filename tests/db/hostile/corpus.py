@@ -201,7 +201,12 @@ TABLES = [
         "log",  # no key at all
         "CREATE TABLE log (msg TEXT, n INTEGER)",
         ["msg", "n"],
-        [Case(("a", 1)), Case(("a", 1)), Case(("b", "x"), rejected={"n": "text in an integer"})],
+        [
+            Case(("a", 1)),
+            Case(("a", 1)),
+            Case(("b", "x"), rejected={"n": "text in an integer"}),
+            Case((BAD_UTF8, 3), rejected={"msg": "invalid UTF-8"}),  # found by its rowid too
+        ],
         key=None,
     ),
     Hostile(

@@ -231,7 +231,9 @@ class SqliteReader:
             records, failed = encoder.encode(batch)
             if failed:
                 bad = {n for n, _, _ in failed}
-                self._late += [_reject(table, batch[n], [(col, why)]) for n, col, why in failed]
+                self._late += [
+                    self._late_reject(table, batch[n], [(col, why)]) for n, col, why in failed
+                ]
                 batch = [row for n, row in enumerate(batch) if n not in bad]
             yield records, batch
 
@@ -247,7 +249,7 @@ class SqliteReader:
                     except BadValue as exc:  # every bad value of the row is named
                         problems.append((table.columns[i].name, str(exc)))
             if problems:
-                self._late.append(_reject(table, row, problems))
+                self._late.append(self._late_reject(table, row, problems))
                 continue
             out.append(tuple(values))
         return out
@@ -280,7 +282,7 @@ class SqliteReader:
                     stored = tuple(_stored(v, b"text") if j in comp.text_columns else v
                                    for j, v in enumerate(row))  # fmt: skip
                     bad = [(table.columns[i].name, "invalid UTF-8")]
-                    self._late.append(_reject(table, stored, bad))
+                    self._late.append(self._late_reject(table, stored, bad))
                     return None
         return tuple(values)
 
@@ -325,6 +327,24 @@ class SqliteReader:
                 if hit
             ]
             yield _reject(table, values, failed, row[width])
+
+    def _late_reject(
+        self, table: Table, row: tuple[Any, ...], problems: list[tuple[str, str]]
+    ) -> Reject:
+        """A reject found while reading; a table without a key names it by its rowid when the
+        values find one row (they are the values as read, so a converted one may not)."""
+        rowid = None
+        if not table.primary_key and table.has_rowid:
+            where = " AND ".join(  # text read as bytes (not UTF-8) is compared as bytes
+                f"CAST({q(c.name)} AS BLOB) IS ?" if isinstance(v, bytes) else f"{q(c.name)} IS ?"
+                for c, v in zip(table.columns, row, strict=True)
+            )
+            found = self.conn.execute(
+                f"SELECT rowid FROM {q(table.name)} WHERE {where} LIMIT 2", row
+            )
+            rowids = found.fetchall()
+            rowid = rowids[0][0] if len(rowids) == 1 else None
+        return _reject(table, row, problems, rowid)
 
     def source_row(self, table: Table, key: list[Any]) -> tuple[Any, ...] | None:
         """The row of a primary key as SQLite stores it (for a row PostgreSQL refused, whose
