@@ -172,8 +172,10 @@ def _as_date(value: Any, pg_type: str) -> str | None:
 
     if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
         return None
+    from skylift.db.sources._sqlite_read import parse_iso
+
     try:
-        parsed = dt.datetime.fromisoformat(value.strip())
+        parsed = parse_iso(value)
     except ValueError:
         return None
     if pg_type == "date":

@@ -56,9 +56,22 @@ def _timestamp(value: Any) -> Any:
     if len(value) == 19 and _SIMPLE_TS.fullmatch(value):
         return value + "+00"
     try:
-        return pg_timestamptz_text(dt.datetime.fromisoformat(value.strip()))
+        return pg_timestamptz_text(parse_iso(value))
     except ValueError as exc:
         raise BadValue(date_reason(value)) from exc
+
+
+_SPACED_OFFSET = re.compile(r"(.*\d)\s+([+-]\d\d(?::?\d\d)?|Z)")
+
+
+def parse_iso(text: str) -> dt.datetime:
+    """An ISO-8601 date and time as Python reads it, and as SQLite and PostgreSQL read it with
+    a space before the offset (Sequelize writes '2020-01-01 00:00:00.000 +00:00')."""
+    text = text.strip()
+    spaced = _SPACED_OFFSET.fullmatch(text)
+    if spaced:
+        text = spaced.group(1) + spaced.group(2)
+    return dt.datetime.fromisoformat(text)
 
 
 def _epoch_date(value: Any) -> Any:
