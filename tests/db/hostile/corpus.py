@@ -133,6 +133,30 @@ TABLES = [
                 (10, "2024-03-01", "2024-03-01T10:00:00.123456-08:00"),
                 (10, dt.date(2024, 3, 1), dt.datetime(2024, 3, 1, 18, 0, 0, 123456, tzinfo=UTC)),
             ),
+            # Sequelize's form: a space before the offset
+            Case(
+                (11, "2024-03-02", "2024-03-02 10:00:00.000 +02:00"),
+                (11, dt.date(2024, 3, 2), dt.datetime(2024, 3, 2, 8, tzinfo=UTC)),
+            ),
+            # Prisma and Knex: epoch milliseconds; a date without time; minutes only
+            Case(
+                (12, "2024-03-03", 1700000000123),
+                (
+                    12,
+                    dt.date(2024, 3, 3),
+                    dt.datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC),
+                ),
+            ),
+            Case(
+                (13, "2024-03-04", "2024-03-04"),
+                (13, dt.date(2024, 3, 4), dt.datetime(2024, 3, 4, tzinfo=UTC)),
+            ),
+            Case(
+                (14, "2024-03-05", "2024-03-05T07:30"),
+                (14, dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 7, 30, tzinfo=UTC)),
+            ),
+            # julianday('now') in a DATETIME column: a number, but no epoch
+            Case((15, "2024-03-06", 2460000.5), rejected={"ts": "not an epoch"}),
         ],
     ),
     Hostile(
