@@ -92,6 +92,7 @@ class Table:
     schema: str | None = None  # target schema; None = the default (public)
     row_estimate: int = 0
     has_rowid: bool = True  # SQLite: chunk by rowid; else chunk by key or not at all
+    rowid: str = "rowid"  # SQLite: the rowid's name there (a column may be called rowid)
     comment: str | None = None
 
     def column(self, name: str) -> Column:

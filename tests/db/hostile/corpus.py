@@ -260,6 +260,13 @@ TABLES = [
         [Case(("a", 1), ("a", "1")), Case(("b", "text")), Case(("c", 2.5), ("c", "2.5"))],
         key="k",
     ),
+    Hostile(
+        "shadow",  # a column called rowid: SQLite's rowid is then _rowid_
+        "CREATE TABLE shadow (rowid TEXT, v INTEGER)",
+        ["rowid", "v"],
+        [Case(("b", 1)), Case(("a", 2)), Case(("c", "bad"), rejected={"v": "text in an integer"})],
+        key=None,
+    ),
     Hostile("empty", "CREATE TABLE empty (id INTEGER PRIMARY KEY, x TEXT)", ["id", "x"], []),
 ]
 

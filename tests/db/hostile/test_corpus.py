@@ -33,7 +33,7 @@ def _stored(path: Path, table: Hostile) -> list[tuple[int, tuple[Any, ...]]]:
     db.text_factory = bytes
     cols = ", ".join(f'"{c.replace(chr(34), chr(34) * 2)}", typeof("{c.replace(chr(34), chr(34) * 2)}")'
                      for c in table.columns)  # fmt: skip
-    rowid = "NULL" if "WITHOUT ROWID" in table.ddl else "rowid"
+    rowid = "NULL" if "WITHOUT ROWID" in table.ddl else "_rowid_"
     rows = db.execute(
         f'SELECT {rowid}, {cols} FROM "{table.name}" ORDER BY {rowid or 1}'
     ).fetchall()

@@ -76,33 +76,31 @@ def _aggregate_sql(table: Table, wanted: Wanted) -> tuple[str, list[tuple[str, s
     return f"SELECT {', '.join(parts)} FROM {q(table.name)}", keys
 
 
-def rowid_bounds(conn: sqlite3.Connection, table: str) -> tuple[int, int]:
+def rowid_bounds(conn: sqlite3.Connection, table: str, rowid: str = "rowid") -> tuple[int, int]:
     """Two queries: SQLite answers min() or max() alone from the b-tree, both at once by a scan."""
-    lo = conn.execute(f"SELECT min(rowid) FROM {q(table)}").fetchone()[0]
-    hi = conn.execute(f"SELECT max(rowid) FROM {q(table)}").fetchone()[0]
+    lo = conn.execute(f"SELECT min({rowid}) FROM {q(table)}").fetchone()[0]
+    hi = conn.execute(f"SELECT max({rowid}) FROM {q(table)}").fetchone()[0]
     return lo, hi
 
 
 def _ranges(conn: sqlite3.Connection, table: Table, parts: int) -> list[str]:
     if parts < 2 or not table.has_rowid or table.row_estimate < SPLIT_ROWS:
         return [""]
-    lo, hi = rowid_bounds(conn, table.name)
-    step = (hi - lo) // parts + 1
-    return [
-        f" WHERE rowid >= {lo + i * step} AND rowid < {lo + (i + 1) * step}" for i in range(parts)
-    ]
+    lo, hi = rowid_bounds(conn, table.name, table.rowid)
+    step, r = (hi - lo) // parts + 1, table.rowid
+    return [f" WHERE {r} >= {lo + i * step} AND {r} < {lo + (i + 1) * step}" for i in range(parts)]
 
 
 def _sample_where(conn: sqlite3.Connection, table: Table) -> str:
     """About one row in SAMPLE_EVERY, read by rowid lookups spread over the whole table (a
     filter on rowid would read every page)."""
-    lo, hi = rowid_bounds(conn, table.name)
+    lo, hi = rowid_bounds(conn, table.name, table.rowid)
     step = max(1, (hi - lo + 1) * SAMPLE_EVERY // max(table.row_estimate, 1))
     probes = (
         f"WITH RECURSIVE p(r) AS (SELECT {lo} UNION ALL SELECT r + {step} FROM p "
         f"WHERE r + {step} <= {hi}) SELECT r FROM p"
     )
-    return f" WHERE rowid IN ({probes})"
+    return f" WHERE {table.rowid} IN ({probes})"
 
 
 def aggregate_all(

@@ -136,20 +136,20 @@ def compile_table(table: Table) -> _Compiled:
     )
 
 
-def _range(chunk: Chunk) -> tuple[str, list[Any]]:
+def _range(chunk: Chunk, rowid: str = "rowid") -> tuple[str, list[Any]]:
     parts, params = [], []
     if chunk.lo is not None:
-        parts.append("rowid >= ?")
+        parts.append(f"{rowid} >= ?")
         params.append(chunk.lo)
     if chunk.hi is not None:
-        parts.append("rowid < ?")
+        parts.append(f"{rowid} < ?")
         params.append(chunk.hi)
     return " AND ".join(parts) or "1", params
 
 
 def _select(table: Table, comp: _Compiled, where: str) -> str:
     """The good rows of a chunk, in rowid order (the target's heap then follows the key)."""
-    order = " ORDER BY rowid" if table.has_rowid else ""
+    order = f" ORDER BY {table.rowid}" if table.has_rowid else ""
     return f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad}){order}"
 
 
@@ -173,7 +173,7 @@ class SqliteReader:
         """Good rows of the chunk. Rows a converter refuses wait in `rejects()`."""
         comp = self._get(table)
         self._late = []
-        where, params = _range(chunk)
+        where, params = _range(chunk, table.rowid)
         sql = _select(table, comp, where)
         if table.name in self._slow:
             yield from self._slow_batches(table, comp, sql, params)
@@ -205,7 +205,7 @@ class SqliteReader:
             self._csv[table.name] = _csv.compile_csv(table, CONVERTERS)
         plan = self._csv[table.name]
         comp = self._get(table)
-        where, params = _range(chunk)
+        where, params = _range(chunk, table.rowid)
         cur = self.conn.execute(
             f"SELECT {', '.join(plan.select)} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})",
             params,
@@ -315,11 +315,11 @@ class SqliteReader:
         comp = self._get(table)
         if comp.bad == "0":
             return
-        where, params = _range(chunk)
+        where, params = _range(chunk, table.rowid)
         # each value with its storage class (text arrives as bytes: it may not be UTF-8), the
         # rowid that finds the row in the source, and every check the row fails
         cols = ", ".join(f"{q(c.name)}, typeof({q(c.name)})" for c in table.columns)
-        rowid = "rowid" if table.has_rowid else "NULL"
+        rowid = table.rowid if table.has_rowid else "NULL"
         checks = ", ".join(c for c, _, _ in comp.checks)
         self.conn.text_factory = bytes
         try:
@@ -353,7 +353,7 @@ class SqliteReader:
                 for c, v in zip(table.columns, row, strict=True)
             )
             found = self.conn.execute(
-                f"SELECT rowid FROM {q(table.name)} WHERE {where} LIMIT 2", row
+                f"SELECT {table.rowid} FROM {q(table.name)} WHERE {where} LIMIT 2", row
             )
             rowids = found.fetchall()
             rowid = rowids[0][0] if len(rowids) == 1 else None
@@ -388,7 +388,7 @@ class _FastStream:
     def __init__(self, reader: SqliteReader, table: Table, chunk: Chunk) -> None:
         self.reader, self.table = reader, table
         reader._late = []
-        where, params = _range(chunk)
+        where, params = _range(chunk, table.rowid)
         selects, kinds = _binary.fast_columns(table)
         comp = reader._get(table)
         columns = ", ".join(sub(s, q(c.name)) for s, c in zip(selects, table.columns, strict=True))

@@ -223,6 +223,10 @@ class SqliteSource:
             if r[6] == 0  # hidden: generated or virtual-table columns
         ]
         table = Table(name, columns, primary_key=pk, has_rowid=not without_rowid)
+        # a column may be called rowid: SQLite's own rowid is then _rowid_ or oid
+        taken = {c.name.lower() for c in columns}
+        alias = next((a for a in ("rowid", "_rowid_", "oid") if a not in taken), None)
+        table.rowid, table.has_rowid = alias or "rowid", table.has_rowid and alias is not None
         if (
             len(pk) == 1
             and not without_rowid
@@ -245,7 +249,7 @@ class SqliteSource:
         """Rows a rowid table spans, read off both ends of its b-tree at once (a count reads
         every page: 0.1 s on a million rows, before anything else can start)."""
         if table.has_rowid:
-            lo, hi = rowid_bounds(self.conn, table.name)
+            lo, hi = rowid_bounds(self.conn, table.name, table.rowid)
             return 0 if lo is None else hi - lo + 1
         return int(self.conn.execute(f"SELECT count(*) FROM {_q(table.name)}").fetchone()[0])
 
@@ -290,7 +294,7 @@ class SqliteSource:
     def chunks(self, table: Table) -> list[Chunk]:
         if not table.has_rowid or table.row_estimate <= CHUNK_ROWS:
             return [Chunk(table.qualified, 0)]
-        lo, hi = rowid_bounds(self.conn, table.name)
+        lo, hi = rowid_bounds(self.conn, table.name, table.rowid)
         step = max(CHUNK_ROWS, (hi - lo + 1) * CHUNK_ROWS // max(table.row_estimate, 1))
         bounds = list(range(lo, hi + 1, step))
         return [
