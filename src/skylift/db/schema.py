@@ -93,6 +93,8 @@ class Table:
     row_estimate: int = 0
     has_rowid: bool = True  # SQLite: chunk by rowid; else chunk by key or not at all
     rowid: str = "rowid"  # SQLite: the rowid's name there (a column may be called rowid)
+    # columns computed from others (name, type, PostgreSQL expression): added after the load
+    generated: list[tuple[str, str, str]] = field(default_factory=list)
     comment: str | None = None
 
     def column(self, name: str) -> Column:

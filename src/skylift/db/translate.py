@@ -117,8 +117,22 @@ class Translator:
         for table in self.schema.tables:
             steps.append(Step(self.create_table(table), table.name))
             steps += self.defaults(table)
+            steps += self.generated(table)
             steps += [self.check(table, i, c) for i, c in enumerate(table.checks, 1)]
         return steps
+
+    def generated(self, table: Table) -> list[Step]:
+        """Generated columns, added to the empty table (PostgreSQL computes them as rows are
+        copied; they are not copied): one it refuses is a note."""
+        return [
+            Step(
+                f"ALTER TABLE {self.t(table)} ADD COLUMN {self.n(name)} {pg_type}"
+                f" GENERATED ALWAYS AS ({expr}) STORED",
+                f"{table.name}.{name} generated",
+                optional=True,
+            )
+            for name, pg_type, expr in table.generated
+        ]
 
     def defaults(self, table: Table) -> list[Step]:
         """Each default on its own, after the table: one PostgreSQL refuses (a source's default

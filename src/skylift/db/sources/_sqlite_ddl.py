@@ -112,6 +112,23 @@ def _uses_sqlite_only(tree: exp.Expr) -> bool:
     return False
 
 
+def generated_columns(create_sql: str) -> dict[str, tuple[str, str | None]]:
+    """Generated columns of a CREATE TABLE: name -> (SQLite expression, PostgreSQL's or None)."""
+    if not re.search(r"\bAS\s*\(", create_sql, re.I):
+        return {}
+    try:
+        tree = sqlglot.parse_one(create_sql, read="sqlite")
+    except sqlglot.errors.ParseError:
+        return {}
+    found: dict[str, tuple[str, str | None]] = {}
+    for col in tree.find_all(exp.ColumnDef):
+        for c in col.constraints:
+            if isinstance(c.kind, exp.ComputedColumnConstraint):
+                source = c.kind.this.sql(dialect="sqlite")
+                found[col.name] = (source, expression(source))
+    return found
+
+
 def nocase_columns(create_sql: str) -> list[str]:
     """Columns declared COLLATE NOCASE in a CREATE TABLE."""
     if not re.search(r"\bNOCASE\b", create_sql, re.I):

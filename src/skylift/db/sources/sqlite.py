@@ -96,6 +96,7 @@ class SqliteSource:
         self._conn: sqlite3.Connection | None = None
         self._syncing: Sync | None = None
         self._nocase_keys: dict[str, list[tuple[list[str], list[str]]]] = {}
+        self._generated: dict[str, tuple[list[Any], dict[str, tuple[str, str | None]]]] = {}
         self._check_file()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -200,6 +201,7 @@ class SqliteSource:
         ddl.translate_objects(schema)
         for table in schema.tables:
             _nocase_notes(schema, table, self._nocase_keys.get(table.name, []))
+            _generated(schema, table, *self._generated.get(table.name, ([], {})))
         return schema
 
     def _sequences(self) -> dict[str, int]:
@@ -242,6 +244,9 @@ class SqliteSource:
             if col_name in {c.name for c in table.columns}:
                 table.column(col_name).extra["nocase"] = True
         table.checks = ddl.checks(sql)
+        hidden = [r for r in info if r[6] in (2, 3)]  # generated: VIRTUAL (2), STORED (3)
+        if hidden:
+            self._generated[name] = (hidden, ddl.generated_columns(sql))
         table.row_estimate = self._estimate(table)  # exact once profiled (_sqlite_profile.py)
         return table
 
@@ -314,6 +319,25 @@ class SqliteSource:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _generated(schema: Schema, table: Table, hidden: list[Any],
+               exprs: dict[str, tuple[str, str | None]]) -> None:  # fmt: skip
+    """Generated columns are computed, not copied: PostgreSQL computes them after the load,
+    when their expression translates; else they are work for a human."""
+    from skylift.db.sources.sqlite import map_type as type_of
+
+    for row in hidden:
+        name, declared = row[1], row[2] or ""
+        source, pg_expr = exprs.get(name, ("?", None))
+        where = f"{table.name}.{name}"
+        pg_type = type_of(declared)[0] or "text"
+        if pg_expr is None:
+            schema.note(where, "generated column not created: its expression uses SQLite-only"
+                        " SQL; add it by hand", "manual", source)  # fmt: skip
+            continue
+        table.generated.append((name, pg_type, pg_expr))
+        schema.note(where, f"generated column computed by PostgreSQL (STORED): {pg_expr}")
 
 
 def _nocase_notes(schema: Schema, table: Table, keys: list[tuple[list[str], list[str]]]) -> None:
