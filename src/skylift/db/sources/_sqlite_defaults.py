@@ -172,7 +172,7 @@ def _as_date(value: Any, pg_type: str) -> str | None:
 
     if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
         return None
-    from skylift.db.sources._sqlite_read import parse_iso
+    from skylift.db.sources._sqlite_dates import parse_iso
 
     try:
         parsed = parse_iso(value)

@@ -63,7 +63,7 @@ SPLIT_ROWS = 200_000  # tables larger than this are profiled in parallel rowid r
 # (with its reason), never changed silently. What PostgreSQL would change silently (a time of
 # day in a DATE column, digits beyond a NUMERIC's scale, ...) is always checked on every row.
 SAMPLE_FROM = 20_000
-NOT_ISO = "not an ISO-8601 date or time"  # made exact per value by _sqlite_read.date_reason
+NOT_ISO = "not an ISO-8601 date or time"  # made exact per value by _sqlite_dates.date_reason
 SAMPLE_EVERY = 64
 
 
