@@ -324,6 +324,7 @@ class Translator:
         """Report names the app's unquoted SQL would not reach after the move, one note a table,
         and every name shortened to fit PostgreSQL (schema.renamed: source -> target)."""
         self._shortened()
+        self._collisions()
         for table in self.schema.tables:
             names = [table.name, *(c.name for c in table.columns)]
             reserved = [n for n in names if n.lower() in RESERVED]
@@ -340,6 +341,25 @@ class Translator:
                                  "or migrate with --identifiers lower")  # fmt: skip
             if odd:
                 self.schema.note(table.name, f"names that need quoting: {', '.join(odd)}")
+
+    def _collisions(self) -> None:
+        """Two source names one target name (`Users` and `users` under --identifiers lower):
+        PostgreSQL would refuse the second or merge them. A usage error, before anything."""
+        groups = [[t.name for t in self.schema.tables if not t.schema]]
+        groups += [[c.name for c in t.columns] for t in self.schema.tables]
+        for names in groups:
+            seen: dict[str, str] = {}
+            for name in names:
+                target = pg_name(name, self.policy)
+                if target in seen:
+                    from skylift.errors import UsageError
+
+                    raise UsageError(
+                        f"{seen[target]!r} and {name!r} would both be named {target!r} in PostgreSQL",
+                        f"--identifiers {self.policy} folds them to the same name",
+                        "migrate with --identifiers preserve (names kept exactly, quoted)",
+                    )
+                seen[target] = name
 
     def _shortened(self) -> None:
         renamed = self.schema.renamed

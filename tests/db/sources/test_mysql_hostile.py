@@ -118,3 +118,16 @@ def test_a_type_postgresql_lacks_is_a_usage_error(mysql_url: str, pg_url: str) -
         migrate(mysql_url, pg_url, jobs=2, types={"t.price": "notatype"})
     with pytest.raises(UsageError, match="does not have"):
         migrate(mysql_url, pg_url, jobs=2, types={"t.nope": "text"})
+
+
+def test_names_that_fold_together_are_a_usage_error(mysql_url: str, pg_url: str) -> None:
+    """MySQL on Linux keeps `Users` and `users` apart; --identifiers lower would merge them."""
+    run_mysql(
+        mysql_url,
+        "CREATE TABLE Users (id int PRIMARY KEY); CREATE TABLE users (id int PRIMARY KEY)",
+    )
+    with pytest.raises(UsageError, match="would both be named 'users'"):
+        migrate(mysql_url, pg_url, jobs=2, identifiers="lower")
+    with psycopg.connect(pg_url) as conn:  # nothing was created
+        assert conn.execute("SELECT to_regclass('users')").fetchone() == (None,)
+    assert _verified(migrate(mysql_url, pg_url, jobs=2)) == {"Users": 0, "users": 0}
