@@ -267,6 +267,13 @@ TABLES = [
         [Case(("b", 1)), Case(("a", 2)), Case(("c", "bad"), rejected={"v": "text in an integer"})],
         key=None,
     ),
+    Hostile(
+        "we\"ird 'name'",  # quotes of both kinds in a table name, an index on it, a key
+        'CREATE TABLE "we""ird \'name\'" (id INTEGER PRIMARY KEY, "it\'s" TEXT UNIQUE)',
+        ["id", "it's"],
+        [Case((1, "a")), Case((2, NUL), rejected={"it's": "NUL byte"})],
+        sql=['CREATE INDEX "ix \'q\'" ON "we""ird \'name\'" ("it\'s")'],
+    ),
     Hostile("empty", "CREATE TABLE empty (id INTEGER PRIMARY KEY, x TEXT)", ["id", "x"], []),
 ]
 
@@ -283,7 +290,8 @@ def build(path: Path) -> Path:
         for case in table.cases:
             marks = ", ".join(v.expr if isinstance(v, Sql) else "?" for v in case.values)
             params = [v for v in case.values if not isinstance(v, Sql)]
-            db.execute(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', params)
+            name = '"' + table.name.replace('"', '""') + '"'
+            db.execute(f"INSERT INTO {name} ({cols}) VALUES ({marks})", params)
         for sql in table.sql:
             db.execute(sql)
     db.commit()

@@ -34,9 +34,8 @@ def _stored(path: Path, table: Hostile) -> list[tuple[int, tuple[Any, ...]]]:
     cols = ", ".join(f'"{c.replace(chr(34), chr(34) * 2)}", typeof("{c.replace(chr(34), chr(34) * 2)}")'
                      for c in table.columns)  # fmt: skip
     rowid = "NULL" if "WITHOUT ROWID" in table.ddl else "_rowid_"
-    rows = db.execute(
-        f'SELECT {rowid}, {cols} FROM "{table.name}" ORDER BY {rowid or 1}'
-    ).fetchall()
+    name = '"' + table.name.replace('"', '""') + '"'
+    rows = db.execute(f"SELECT {rowid}, {cols} FROM {name} ORDER BY {rowid}").fetchall()
     db.close()
     out = []
     for rowid_value, *flat in rows:
