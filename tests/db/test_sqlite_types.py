@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from skylift.db.schema import Column
-from skylift.db.sources._sqlite_ddl import default, expression
+from skylift.db.sources._sqlite_ddl import expression
+from skylift.db.sources._sqlite_defaults import column_default
 from skylift.db.sources.sqlite import map_type
 
 
@@ -40,7 +40,8 @@ def test_type_map(declared: str, pg_type: str) -> None:
 
 
 def check_default(sql: str, kind: str, expected: str | None) -> None:
-    assert default(Column("c", "", default=sql, kind=kind)) == expected
+    pg_type = {"int": "bigint", "float": "double precision", "bool": "boolean"}.get(kind, kind)
+    assert column_default(sql, kind, pg_type).sql == expected
 
 
 def test_defaults() -> None:
@@ -57,7 +58,7 @@ def test_defaults() -> None:
     check_default("1", "bool", "true")
     check_default("'x''y'", "text", "'x''y'")
     check_default("-1", "int", "-1")
-    check_default("NULL", "text", "NULL")
+    check_default("NULL", "text", None)
     check_default("(random())", "float", "RANDOM()")
     check_default("(julianday('now'))", "float", None)  # reported, never dropped silently
 

@@ -45,12 +45,18 @@ def run_step(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> None:
         with conn.transaction():
             conn.execute(step.sql)
     except psycopg.Error as exc:
-        schema.note(
-            step.object,
-            f"not created: PostgreSQL said {str(exc).strip().splitlines()[0]}",
-            "manual",
-            step.sql,
-        )
+        _not_created(schema, step, exc)
+
+
+def _not_created(schema: Schema, step: Step, exc: psycopg.Error) -> None:
+    detail = getattr(exc.diag, "message_detail", None)
+    schema.note(
+        step.object,
+        f"not created: PostgreSQL said {str(exc).strip().splitlines()[0]}"
+        + (f" ({detail})" if detail else ""),
+        "manual",
+        step.sql,
+    )
 
 
 def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> None:
@@ -60,6 +66,13 @@ def _foreign_key(conn: psycopg.Connection[Any], step: Step, schema: Schema) -> N
         return
     except psycopg.errors.ForeignKeyViolation:
         pass
+    except psycopg.OperationalError:  # the server is gone: not a note about this key
+        raise
+    except psycopg.Error as exc:  # its parent key could not be built (duplicates): a note
+        if not step.optional:
+            raise
+        _not_created(schema, step, exc)
+        return
     orphans = conn.execute(step.orphans or "").fetchone()[0]  # type: ignore[index]
     if orphans:
         _add_foreign_key(conn, step, " NOT VALID")

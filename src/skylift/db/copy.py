@@ -25,7 +25,7 @@ from skylift.db import _pool, journal, pgtext
 from skylift.db.records import HEADER, TRAILER, SlowPath, json_safe, printable
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Reject, Source
-from skylift.db.translate import Policy, Translator
+from skylift.db.translate import Policy, Translator, shorten
 from skylift.db.values import MASK, digest_lines, digest_records, digest_rows
 
 SESSION = pgtext.SESSION + "; SET synchronous_commit = off"
@@ -157,13 +157,31 @@ def normalizer(st: dict[str, Any]) -> Callable[[str, list[str | None]], list[str
             st["norm"] = connect(st["target_url"], autocommit=True)
         # one JSON document carries the batch: psycopg's array adapter escapes in Python
         sql = (
-            f"SELECT x::{cast}::text FROM jsonb_array_elements_text(%s::jsonb) "
+            # concat() prints by the type's output function, as COPY does (char(n) keeps its
+            # padding, which a cast to text strips)
+            f"SELECT CASE WHEN x IS NOT NULL THEN concat(x::{cast}) END"
+            " FROM jsonb_array_elements_text(%s::jsonb) "
             "WITH ORDINALITY AS u(x, n) ORDER BY n"
         )
-        rows = st["norm"].execute(sql, (json.dumps(values, ensure_ascii=False),)).fetchall()
+        try:
+            rows = st["norm"].execute(sql, (json.dumps(values, ensure_ascii=False),)).fetchall()
+        except psycopg.Error:
+            return [_normal_one(st["norm"], cast, v) for v in values]
         return [r[0] for r in rows]
 
     return normalize
+
+
+def _normal_one(conn: psycopg.Connection[Any], cast: str, value: str | None) -> str | None:
+    """One value's normal form; one the type refuses stays as it is (PostgreSQL refuses its
+    row in the COPY too: it is kept in the reject table, out of the digest)."""
+    if value is None:
+        return None
+    try:
+        row = conn.execute(f"SELECT concat(%s::{cast})", (value,)).fetchone()
+    except psycopg.Error:
+        return value
+    return row[0] if row else value
 
 
 def _copy_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
@@ -216,7 +234,9 @@ def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
 
 def _finish(conn: psycopg.Connection[Any], fingerprint: str, chunk: Chunk, table: Table,
             copied: tuple[int, int], rejects: list[Reject]) -> None:  # fmt: skip
-    journal.record_rejects(conn, fingerprint, chunk.id, rejects)
+    """The chunk's rejects (a row of the reject table for each bad value; the chunk counts
+    rejected rows) and its progress row, in the chunk's transaction."""
+    journal.record_rejects(conn, fingerprint, chunk.id, [v for r in rejects for v in r.each()])
     journal.record_chunk(
         conn, fingerprint, chunk.id, table.qualified, (copied[0], len(rejects), copied[1])
     )
@@ -236,7 +256,7 @@ def _isolate(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
             sql,
             items,
             WRITERS[mode],
-            lambda item, exc: refused.append(_refused(table, item, exc, mode)),
+            lambda item, exc: refused.append(_refused(table, item, exc, mode, reader)),
             frame,
         )
         rejects = list(reader.rejects(table, chunk)) + refused
@@ -267,7 +287,7 @@ def _items(st: dict[str, Any], table: Table, chunk: Chunk, mode: str) -> tuple[l
     if mode == "csv":
         pairs = [
             p
-            for sent, checked in reader.csv_batches(table, chunk)
+            for sent, checked in reader.csv_batches(table, chunk, normalizer(st))
             for p in zip(sent, checked, strict=True)
         ]
         return pairs, sql + CSV_OPTIONS
@@ -324,16 +344,23 @@ def parse_record(table: Table, record: str) -> tuple[Any, ...]:
     )
 
 
-def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows") -> Reject:
+def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows",
+             reader: Any = None) -> Reject:  # fmt: skip
+    """The reject of a row PostgreSQL refused, its column named as the source names it."""
     names = [c.name for c in table.columns]
     row = parse_record(table, item[0]) if mode == "csv" else item[1] if mode == "binary" else item
+    pk = [names.index(k) for k in (table.primary_key or names)]
+    key = key_json(row, pk)
+    # a CSV record holds text only: the row as the source holds it, where it can tell
+    source = getattr(reader, "source_row", None)
+    stored = source(table, [row[i] for i in pk]) if source and mode == "csv" else None
     diag = getattr(exc, "diag", None)
-    column = getattr(diag, "column_name", None) if diag else None
+    column = _source_column(table, getattr(diag, "column_name", None) if diag else None)
     message = (getattr(diag, "message_primary", None) if diag else None) or str(exc).splitlines()[0]
     context = (getattr(diag, "context", None) if diag else None) or ""
-    found = re.search(r"column (\w+):", context)
-    if column is None and found and found.group(1) in names:
-        column = found.group(1)
+    found = re.search(r"column (.+?): ", context)
+    if column is None and found:
+        column = _source_column(table, found.group(1))
     if column is None:
         column = next((n for n in names if f'"{n}"' in message), None)
     if "0x00" in message or "NUL" in message:
@@ -343,15 +370,25 @@ def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows") -> Rej
         column = next(
             (n for n, v in zip(names, row, strict=True) if isinstance(v, str) and "\x00" in v), None
         )
-    pk = [names.index(k) for k in (table.primary_key or names)]
+    row = stored or row
     return Reject(
         table=table.qualified,
-        key=key_json(row, pk),
+        key=key,
         column=column,
         raw=printable(row[names.index(column)]) if column else printable(repr(row)),
         reason=message if message.startswith("NUL byte") else f"PostgreSQL refused: {message}",
         row={n: json_safe(v) for n, v in zip(names, row, strict=True)},
     )
+
+
+def _source_column(table: Table, target: str | None) -> str | None:
+    """The source's name of a column PostgreSQL named (shortened, folded)."""
+    if target is None:
+        return None
+    for col in table.columns:
+        if target in (col.name, shorten(col.name), shorten(col.name.lower())):
+            return col.name
+    return None
 
 
 def copy_all(

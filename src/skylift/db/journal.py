@@ -9,11 +9,11 @@ there (created = true): `--restart` drops exactly the latter, whichever source i
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import psycopg
 
+from skylift.db.records import reject_json
 from skylift.db.sources import Reject
 
 SETUP = """
@@ -138,8 +138,7 @@ def record_rejects(
 
 
 def _reject_row(fingerprint: str, chunk: str, r: Reject) -> tuple[Any, ...]:
-    data = json.dumps(r.row, default=str, ensure_ascii=False) if r.row is not None else None
-    return (fingerprint, r.table, r.key, r.column, r.raw, r.reason, data, chunk)
+    return (fingerprint, r.table, r.key, r.column, r.raw, r.reason, reject_json(r.row), chunk)
 
 
 def reject_summary(conn: psycopg.Connection[Any], fingerprint: str) -> list[dict[str, Any]]:

@@ -29,6 +29,14 @@ def csv_text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
+def csv_field(value: str) -> str:
+    """A CSV field as COPY ... CSV NULL '\\N' writes it without FORCE_QUOTE: quoted only when
+    it must be (a delimiter, quote or line break in it, empty, or the NULL marker)."""
+    if not value or value == "\\N" or any(ch in value for ch in ',"\n\r'):
+        return csv_text(value)
+    return value
+
+
 def numeric(value: Any, scale: int | None) -> str:
     """numeric_out for a value stored into numeric(p, scale) (or plain numeric)."""
     dec = (

@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from skylift.db import _snapshots, copy, journal, verify
+from skylift.db import _snapshots, copy, journal, overrides, verify
 from skylift.db._ddl import Background, connect, post_load, run_step
 from skylift.db._failures import server_gone, target_failure
 from skylift.db._pool import default_jobs
@@ -224,6 +224,7 @@ class _Run:
         self.doing = "reading the source schema"
         schema = _read_schema(self.source, self.progress)
         translator = Translator(schema, self.policy)
+        overrides.check(conn, schema, resumed, translator.target_names)
         translator.naming_notes()
         report = MigrationReport.start(self.source.display_url, mask(self.target_url), schema)
         report.resumed = resumed

@@ -4,8 +4,12 @@ how a raw value is kept in the reject table. Engine-neutral, and light to import
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 import struct
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from skylift.db import pgtext
@@ -45,22 +49,96 @@ def printable(value: Any) -> str:
     if isinstance(value, bytes):
         text = value.decode("utf-8", "backslashreplace")
     else:
-        text = value if isinstance(value, str) else repr(value)
+        text = value if isinstance(value, str) else str(value)
     return text.replace("\x00", "\\x00")
 
 
+# Tags of the values a reject row's JSON (jsonb) cannot hold as they are; json_restore reads
+# them back. A dict of one "$" key is itself tagged, so a document's own {"$bytes": ...} stays
+# a document.
+TAGS = ("$bytes", "$text", "$float", "$decimal", "$object", "$repr")
+
+
 def json_safe(value: Any) -> Any:
-    if isinstance(value, bytes):
-        try:
-            text = value.decode("utf-8")
-        except UnicodeDecodeError:
-            return {"$hex": value.hex()}
-        return text if "\x00" not in text else {"$hex": value.hex()}
-    if isinstance(value, str) and "\x00" in value:
-        return {"$hex": value.encode("utf-8", "surrogateescape").hex()}
-    if isinstance(value, float) and value != value:
+    """A value as JSON jsonb stores exactly: anything jsonb cannot hold (bytes, text with NUL
+    or lone surrogates, Infinity, NaN, -0.0, Decimal, dates...) as a one-key tagged object,
+    reversibly (json_restore)."""
+    if value is None or (isinstance(value, bool | int | str) and _plain(value)):
+        return value
+    if isinstance(value, float):
+        text = repr(value)
+        if math.isfinite(value) and (value or text[0] != "-") and "e" not in text:
+            return value
+        # inf, -inf, nan, -0.0; and 1e+300: jsonb prints it as digits, read back as an int
+        return {"$float": text}
+    if isinstance(value, str):
+        return {"$text": value.encode("utf-8", "surrogatepass").hex()}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"$bytes": bytes(value).hex()}
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, dict):
+        out = {str(k): json_safe(v) for k, v in value.items()}
+        single = len(out) == 1 and next(iter(out)).startswith("$")
+        return {"$object": out} if single else out
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return str(value)
+    return {"$repr": repr(value)}
+
+
+def _plain(value: int | str) -> bool:
+    if isinstance(value, int):
+        return True
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+def json_restore(value: Any) -> Any:
+    """The value json_safe encoded (dates and times stay their text)."""
+    if isinstance(value, list):
+        return [json_restore(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        tag, inner = next(iter(value.items()))
+        if tag == "$object":
+            return {k: json_restore(v) for k, v in inner.items()}
+        if tag in ("$bytes", "$text"):
+            raw = bytes.fromhex(inner)
+            return raw if tag == "$bytes" else raw.decode("utf-8", "surrogatepass")
+        if tag == "$float":
+            return float(inner)
+        if tag == "$decimal":
+            return Decimal(inner)
+    return {k: json_restore(v) for k, v in value.items()}
+
+
+def reject_json(row: dict[str, Any] | None) -> str | None:
+    """A reject's whole row (column -> json_safe value) as JSON text jsonb accepts. A reader
+    that left a raw value in it still gets its row kept, that value tagged: recording a reject
+    must never fail the chunk (a rerun would fail the same way, forever)."""
+    if row is None:
         return None
-    return value
+    try:
+        return json.dumps(row, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        safe = {k: v if _dumps(v) else json_safe(v) for k, v in row.items()}
+        return json.dumps(safe, ensure_ascii=False, allow_nan=False)
+
+
+def _dumps(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def csv_target_select(

@@ -45,6 +45,7 @@ class MigrationReport:
     verification: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     ddl: list[str] = field(default_factory=list)
+    renamed: list[dict[str, str]] = field(default_factory=list)
     resumed: bool = False
     dry_run: bool = False
     _rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
@@ -75,10 +76,13 @@ class MigrationReport:
             for t in schema.tables
         ]
         self.notes = [n.as_dict() for n in schema.notes]
+        self.renamed = list(schema.renamed)
 
     @property
     def rejected(self) -> int:
-        return sum(r["count"] for r in self.rejects)
+        """Rows kept in skylift.rejects (a row with two bad values counts once)."""
+        rows = sum(t["rejected"] for t in self.tables)
+        return rows or sum(r["count"] for r in self.rejects)
 
     @property
     def verified(self) -> bool:
@@ -107,6 +111,7 @@ class MigrationReport:
             "verification": self.verification,
             "rejects": self.rejects,
             "notes": self.notes,
+            "renamed": self.renamed,
             "timings_seconds": self.timings,
             **({"ddl": self.ddl} if self.dry_run else {}),
         }

@@ -92,6 +92,9 @@ class Table:
     schema: str | None = None  # target schema; None = the default (public)
     row_estimate: int = 0
     has_rowid: bool = True  # SQLite: chunk by rowid; else chunk by key or not at all
+    rowid: str = "rowid"  # SQLite: the rowid's name there (a column may be called rowid)
+    # columns computed from others (name, type, PostgreSQL expression): added after the load
+    generated: list[tuple[str, str, str]] = field(default_factory=list)
     comment: str | None = None
 
     def column(self, name: str) -> Column:
@@ -142,6 +145,8 @@ class Schema:
     # verbatim SQL run before/after the data (PG -> PG: domains, sequences, functions ...)
     pre_sql: list[str] = field(default_factory=list)
     post_sql: list[str] = field(default_factory=list)
+    # names shortened to fit PostgreSQL's 63 bytes: {kind, object, source, target} (translate.py)
+    renamed: list[dict[str, str]] = field(default_factory=list)
 
     def table(self, name: str) -> Table:
         """By `qualified` name (how the engine keys tables), else by plain name."""

@@ -37,7 +37,7 @@ TYPES = [
     ("decimal(12,4)", "numeric(12,4)", "numeric"),
     ("float", "real", "float"),
     ("double", "double precision", "float"),
-    ("char(36)", "char(36)", "text"),
+    ("char(36)", "varchar(36)", "text"),
     ("varchar(191)", "varchar(191)", "text"),
     ("varchar(20) character set latin1", "varchar(20)", "text"),
     ("mediumtext", "text", "text"),
@@ -184,9 +184,14 @@ def test_app_database_migrates_and_verifies(migrated_app: tuple[Any, str]) -> No
         "tags": 2,
         "users": 202,  # eve's row is in the reject table
     }
+    # eve's row, once, with each of its bad values
+    assert report.rejected == 1
     assert [(r["table"], r["column"], r["example_key"], r["reason"]) for r in report.rejects] == [
-        ("users", "plan", "[3]", "'' is not a value of the enum (MySQL's empty error value)")
-    ]
+        ("users", "alarm", "[3]", "TIME -02:00:00 outside 00:00..24:00 (a duration? make the column interval)"),
+        ("users", "bio", "[3]", "NUL byte in text (PostgreSQL text cannot hold \\x00)"),
+        ("users", "born", "[3]", "impossible date '2024-00-10'"),
+        ("users", "plan", "[3]", "'' is not a value of the enum (MySQL's empty error value)"),
+    ]  # fmt: skip
 
 
 def test_app_values_land_exactly(migrated_app: tuple[Any, str]) -> None:

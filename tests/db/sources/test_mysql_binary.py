@@ -80,14 +80,15 @@ COLUMNS: list[tuple[str, str, list[Any]]] = [
     ("js", "json", ['{"b": [1.50, 1e2], "a": "x\\"y", "a": -0}', "[]", '"\\ud83d\\ude00"', "1E-3"]),
 ]
 ROWS = 2000
-# row 1 as PostgreSQL gives it back (zero dates and YEAR 0 are NULL, binary(4) is padded)
+# row 1 as PostgreSQL gives it back (zero dates and YEAR 0 are NULL, binary(4) is padded,
+# char(6) is varchar(6): as MySQL returns it)
 ROW_ONE = (
     *(-128, 255, -32768, 65535, -8388608, 16777215, -(2**31), 2**32 - 1, -(2**63)),
     *(Decimal(2**64 - 1), Decimal("-12345678.1234"), Decimal(123456789012345678901234567890)),
     *(True, False, None, 123456.7890625, 5e-324, None, None),
     dt.datetime(2024, 2, 29, 23, 59, 59, 999999),
     dt.datetime(2038, 1, 19, 3, 14, 7, 999000, tzinfo=dt.UTC),
-    *(dt.time(0), dt.time(23, 59, 59, 999999), "日本語 😀", "café", "日本😀   ", "☕🚀 ünï"),
+    *(dt.time(0), dt.time(23, 59, 59, 999999), "日本語 😀", "café", "日本😀", "☕🚀 ünï"),
     "\U0010ffff",
     *("c d", b"\x00\xff\x00", b"\x00ab\x00", b"ab\x00\x00"),
     '{"a": 0, "b": [1.50, 100]}',
@@ -242,15 +243,21 @@ def _migrate_every(mysql_url: str, pg_url: str, fmt: str) -> list[tuple[Any, ...
 
 
 @pytest.mark.parametrize("pure", ["0", "1"])
-def test_char_lands_padded_and_verifies(
-    mysql_url: str, pg_url: str, monkeypatch: pytest.MonkeyPatch, pure: str
+def test_char_lands_as_the_app_read_it_or_padded_when_asked(
+    mysql_url: str, pg_url: str, other_pg_url: str, monkeypatch: pytest.MonkeyPatch, pure: str
 ) -> None:
-    """PostgreSQL pads char(n) with spaces; MySQL sends it trimmed."""
+    """MySQL returns CHAR(n) trimmed: varchar(n) by default; --type char(n) pads it, as
+    PostgreSQL stores character(n)."""
     run_mysql(mysql_url, "CREATE TABLE t (id int PRIMARY KEY, c char(6));"
               " INSERT INTO t VALUES (1, 'ab'), (2, '日本😀'), (3, 'abcdef'), (4, '')")  # fmt: skip
     monkeypatch.setenv("SKYLIFT_PURE_PYTHON", pure)
-    assert _verified(migrate(mysql_url, pg_url, jobs=2)) == {"t": 4}
+    report = migrate(mysql_url, pg_url, jobs=2)
+    assert _verified(report) == {"t": 4}
+    assert any("char(6) became varchar(6)" in n["message"] for n in report.notes)
     landed = _query(pg_url, "SELECT c FROM t ORDER BY id")
+    assert landed == [("ab",), ("日本😀",), ("abcdef",), ("",)]
+    assert _verified(migrate(mysql_url, other_pg_url, jobs=2, types={"t.c": "char(6)"})) == {"t": 4}
+    landed = _query(other_pg_url, "SELECT c FROM t ORDER BY id")
     assert landed == [("ab    ",), ("日本😀   ",), ("abcdef",), ("      ",)]
 
 

@@ -8,7 +8,7 @@ protocol below, so a new engine adds a module and a line in `SOURCES`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from skylift.db.schema import Schema, Table
@@ -38,6 +38,12 @@ class Reject:
     raw: str  # the raw value, printable (bytes as hex, invalid UTF-8 with escapes)
     reason: str
     row: dict[str, Any] | None = None  # the whole row, as JSON-safe values, so nothing is lost
+    also: list[tuple[str, str, str]] = field(default_factory=list)  # more bad values of the row
+
+    def each(self) -> list[Reject]:
+        """One reject a bad value (the reject table has a row for each), the first one first."""
+        more = [replace(self, column=c, raw=r, reason=why, also=[]) for c, r, why in self.also]
+        return [replace(self, also=[]), *more]
 
 
 class Reader(Protocol):

@@ -94,13 +94,20 @@ def _refused_column(funcs: list[Any], raw: list[Any]) -> int:
 
 
 def json_safe(value: Any) -> Any:
-    """A value for the reject's JSON row: no NUL (jsonb refuses it), non-UTF-8 bytes as hex."""
-    if isinstance(value, bytes | str):
-        return shared.json_safe(value)
-    if isinstance(value, dt.timedelta):
+    """A value for the reject's JSON row (records.json_safe), MySQL's decimals, dates and
+    durations as the text MySQL prints."""
+    if isinstance(value, dt.timedelta | dt.date | Decimal):
         return str(value)
-    if isinstance(value, dt.date | Decimal):
-        return str(value)
+    return shared.json_safe(value)
+
+
+def _as_text(col: Any, value: Any) -> Any:
+    """MySQL sends every value as bytes: a column that is not binary holds text."""
+    if isinstance(value, bytes) and col.kind != "bytes":
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
     return value
 
 
@@ -171,22 +178,27 @@ class MySQLReader:
         # the column `finish` refused, or the first one its function refuses
         index = bad.args[1] if len(bad.args) > 1 else _refused_column(funcs, raw)
         names = [c.name for c in table.columns]
-        row = {n: json_safe(v) for n, v in zip(names, raw, strict=False)}
-        for col in table.columns:  # typed where the value converts: ids as numbers
+        row = {c.name: json_safe(_as_text(c, v)) for c, v in zip(table.columns, raw, strict=False)}
+        also = []
+        for i, col in enumerate(table.columns):  # typed where the value converts: ids as numbers
             try:
-                value = raw[names.index(col.name)]
+                value = raw[i]
                 copy, canonical = functions(col)
                 row[col.name] = value if value is None else json_safe(canonical(copy(value)))
-            except (Bad, ValueError):
+            except Bad as other:  # every bad value of the row is recorded
+                if i != index:
+                    also.append((col.name, shared.printable(raw[i]), str(other.args[0])))
+            except ValueError:
                 pass
         key_cols = table.primary_key or names
         return Reject(
             table=table.name,
             key=json.dumps([row[k] for k in key_cols], default=str, ensure_ascii=False),
             column=names[index],
-            raw=shared.printable(json_safe(raw[index])),
+            raw=shared.printable(raw[index]),
             reason=reason,
             row=row,
+            also=also,
         )
 
     def batches(self, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:

@@ -6,9 +6,11 @@ scan per table counts what the declared type cannot say (zero dates, 2 in a tiny
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
+from skylift.db import overrides
 from skylift.db.schema import Check, Column, EnumType, ForeignKey, Index, Schema, Table
 from skylift.db.sources import _mysql_sql as msql
 from skylift.db.sources.mysql import GEOMETRY, ZERO_DATE_TYPES, pg_type_for
@@ -30,6 +32,9 @@ def query(conn: Any, sql: str, *args: Any) -> list[dict[str, Any]]:
 
 
 def read_schema(conn: Any, db: str, options: dict[str, Any]) -> Schema:
+    from skylift.db.sources._mysql_grants import check_whole_database
+
+    check_whole_database(conn, db)  # information_schema hides what the user cannot read
     schema = Schema()
     tables = query(
         conn,
@@ -85,6 +90,8 @@ def _columns_by_table(conn: Any, db: str, *, mariadb: bool) -> dict[str, list[di
     out: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         row["data_type"] = row["data_type"].lower()
+        # enum/set labels are values: their case is kept (only the type words are folded)
+        row["column_type_raw"] = row["column_type"]
         row["column_type"] = row["column_type"].lower()
         row["auto_increment"] = "auto_increment" in (row["extra"] or "").lower()
         default = row["column_default"]
@@ -110,6 +117,18 @@ def enum_labels(column_type: str) -> list[str]:
     ]
 
 
+def enum_type_name(schema: Schema, table: str, column: str) -> str:
+    """The PostgreSQL type of an ENUM column: `table_column` folded to a plain identifier,
+    shortened with a hash of the exact names when too long or already taken (`a-b`.`c` and
+    `a_b`.`c` fold alike)."""
+    name = re.sub(r"[^a-z0-9_]", "_", f"{table}_{column}".lower())
+    taken = {e.name for e in schema.enums}
+    if len(name) > 63 or name in taken:
+        digest = hashlib.sha1(f"{table}\x00{column}".encode()).hexdigest()[:8]
+        name = f"{name[:54]}_{digest}"
+    return name
+
+
 def _column(schema: Schema, table: str, info: dict[str, Any]) -> Column:
     name = info["column_name"]
     dtype = info["data_type"]
@@ -119,9 +138,9 @@ def _column(schema: Schema, table: str, info: dict[str, Any]) -> Column:
         "collation": info["collation_name"],
     }
     if dtype in ("enum", "set"):
-        extra["labels"] = enum_labels(info["column_type"])
+        extra["labels"] = enum_labels(info["column_type_raw"])
     if dtype == "enum":
-        type_name = re.sub(r"[^a-z0-9_]", "_", f"{table}_{name}".lower())[:63]
+        type_name = enum_type_name(schema, table, name)
         info["enum_type"] = extra["enum_type"] = type_name
         schema.enums.append(EnumType(type_name, list(extra["labels"])))  # type: ignore[call-overload]
     pg_type, kind = pg_type_for(info)
@@ -161,6 +180,10 @@ def _column(schema: Schema, table: str, info: dict[str, Any]) -> Column:
             " get_byte(col,0) + 256*get_byte(col,1))",
             "manual",
         )
+    if dtype == "char" and col.kind == "text":
+        schema.note(f"{table}.{name}", f"{info['column_type']} became {pg_type}: MySQL returns a"
+                    " CHAR without its trailing spaces, PostgreSQL's character(n) would pad it"
+                    f" back to n; --type {table}.{name}=char(n) keeps character(n)")  # fmt: skip
     if "unsigned" in info["column_type"] and dtype in ("int", "integer", "bigint", "smallint"):
         schema.note(f"{table}.{name}", f"{info['column_type']} widened to {pg_type}")
     col.pg_default = msql.translate_default(schema, table, col)
@@ -278,39 +301,13 @@ def _foreign_keys(conn: Any, db: str, schema: Schema) -> None:
         fks[key].ref_columns.append(row["referenced_column_name"])
 
 
-# the value kind of a PostgreSQL type a user chose with --type (by its leading words)
-KIND_OF_TYPE = [
-    (("interval",), "text_repr"),
-    (("smallint", "integer", "int", "bigint", "int2", "int4", "int8"), "int"),
-    (("real", "double", "float4", "float8"), "float"),
-    (("numeric", "decimal"), "numeric"),
-    (("boolean", "bool"), "bool"),
-    (("text", "varchar", "character", "char", "citext"), "text"),
-    (("jsonb", "json"), "json"),
-    (("bytea",), "bytes"),
-    (("date",), "date"),
-    (("timestamptz", "timestamp with time zone"), "timestamptz"),
-    (("timestamp",), "timestamp"),
-    (("time",), "time"),
-]
-
-
 def _overrides(schema: Schema, types: dict[str, str]) -> None:
-    """--type TABLE.COLUMN=TYPE: the user's type wins; values are sent as MySQL prints them."""
-    for where, pg_type in types.items():
-        table_name, _, col_name = where.partition(".")
-        try:
-            col = schema.table(table_name).column(col_name)
-        except KeyError:
-            schema.note(where, f"--type {where}={pg_type}: no such column", "warning")
-            continue
-        lowered = pg_type.lower().strip()
-        kind = next((k for names, k in KIND_OF_TYPE if lowered.startswith(names)), "text_repr")
-        schema.note(where, f"{col.pg_type} replaced by {pg_type} (--type)")
-        col.pg_type, col.kind = pg_type, kind
-        col.pg_default = msql.translate_default(schema, table_name, col)
-        if lowered.startswith("citext") and "citext" not in schema.extensions:
-            schema.extensions.append("citext")
+    """--type TABLE.COLUMN=TYPE: exactly the type given; values are sent as MySQL prints them
+    (binary targets follow the type: _mysql_binary.py). The target checks it (overrides.check)."""
+    for table, col, pg_type in overrides.apply(schema, types):
+        schema.note(f"{table.name}.{col.name}", f"{col.pg_type} replaced by {pg_type} (--type)")
+        col.pg_type, col.kind = pg_type, overrides.family_kind(pg_type)
+        col.pg_default = msql.translate_default(schema, table.name, col)
     used = {c.pg_type for t in schema.tables for c in t.columns}
     schema.enums = [e for e in schema.enums if e.name in used]
 

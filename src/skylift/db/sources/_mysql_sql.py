@@ -35,7 +35,11 @@ def quote(name: str) -> str:
 
 
 def pg_ident(name: str) -> str:
-    """A PostgreSQL identifier naming exactly `name` (quoted only when it has to be)."""
+    """A PostgreSQL identifier naming exactly `name` (quoted only when it has to be), as long
+    names are shortened to fit (translate.shorten)."""
+    from skylift.db.translate import shorten
+
+    name = shorten(name)
     if _PLAIN.match(name) and name not in _RESERVED:
         return name
     return '"' + name.replace('"', '""') + '"'
@@ -174,7 +178,7 @@ def on_update_triggers(schema: Schema) -> None:
             if not col.extra.get("on_update"):
                 continue
             c, t = pg_ident(col.name), pg_ident(table.name)
-            func = pg_ident(f"{table.name}_{col.name}_on_update"[:63])
+            func = pg_ident(f"{table.name}_{col.name}_on_update")
             now = "LOCALTIMESTAMP" if col.kind == "timestamp" else "CURRENT_TIMESTAMP"
             schema.post_sql.append(
                 f"CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$\n"

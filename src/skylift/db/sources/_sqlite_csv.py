@@ -69,8 +69,10 @@ def python_formatter(col: Column) -> Formatter:
         return _number
     if kind in ("text", "json"):
         return _text
-    if kind == "text_repr":
+    if kind == "text_repr" and col.pg_type == "uuid":
         return lambda v: str(uuid.UUID(str(v)))
+    if kind == "text_repr":
+        return lambda v: pgtext.csv_field(v if isinstance(v, str) else str(v))
     if kind == "bool":
         return lambda v: "t" if v else "f"
     if kind == "bytes":
@@ -84,6 +86,8 @@ def pg_cast(col: Column) -> str | None:
         return "jsonb"
     if col.kind == "numeric":
         return col.pg_type
+    if col.kind == "text_repr" and col.pg_type != "uuid":
+        return col.pg_type  # a --type: the text PostgreSQL prints for the value sent
     return None
 
 
@@ -179,7 +183,9 @@ def records(
 
 
 def _normal(fields: list[str], cast: str, quoted: bool, normalize: Normalizer | None) -> list[str]:
-    values = [None if f == NULL else (_unquote(f) if quoted else f) for f in fields]
+    """Fields as PostgreSQL prints the values sent: always quoted (FORCE_QUOTE) or, for a
+    type printed as its text (a --type), quoted only where CSV must."""
+    values = [None if f == NULL else (_unquote(f) if quoted or f[:1] == '"' else f) for f in fields]
     numeric = pgtext.plain_numeric_printer(cast)  # plain decimals that fit; None: not numeric
     if normalize is not None and numeric is not None:
         printed = _locally_first(cast, values, numeric, normalize)
@@ -189,12 +195,14 @@ def _normal(fields: list[str], cast: str, quoted: bool, normalize: Normalizer | 
         printed = normalize(cast, values)
     elif cast == "jsonb":
         printed = [None if v is None else _jsonb_or_raw(v) for v in values]
+    elif numeric is None:  # another type: only the server prints it
+        printed = values
     else:
         scale = int(cast.rsplit(",", 1)[1].rstrip(")")) if "," in cast else None
         printed = [None if v is None else pgtext.numeric(v, scale) for v in values]
     if quoted:
         return [NULL if p is None else pgtext.csv_text(p) for p in printed]
-    return [NULL if p is None else p for p in printed]
+    return [NULL if p is None else pgtext.csv_field(p) for p in printed]
 
 
 def _jsonb_or_raw(text: str) -> str:

@@ -12,7 +12,7 @@ import re
 import sqlglot
 from sqlglot import exp
 
-from skylift.db.schema import Check, Column, Index, Schema, Trigger
+from skylift.db.schema import Check, Index, Schema, Trigger
 
 # functions that exist in SQLite but not (with the same meaning) in PostgreSQL
 SQLITE_ONLY = {
@@ -31,7 +31,7 @@ UTC_NOW = "(now() AT TIME ZONE 'UTC')"
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
-def _strip_parens(sql: str) -> str:
+def strip_parens(sql: str) -> str:
     sql = sql.strip()
     while sql.startswith("(") and sql.endswith(")") and _balanced(sql[1:-1]):
         sql = sql[1:-1].strip()
@@ -89,23 +89,6 @@ def now_default(sql: str, kind: str) -> str | None:
     return None
 
 
-def default(col: Column) -> str | None:
-    """Translate a column default; None (with the caller adding a Note) when it cannot be."""
-    if col.default is None:
-        return None
-    sql = _strip_parens(col.default)
-    if sql.upper() == "NULL":
-        return "NULL"
-    special = now_default(sql, col.kind)
-    if special:
-        return special
-    if col.kind == "bool" and sql.upper() in ("0", "1", "TRUE", "FALSE", "'0'", "'1'"):
-        return "true" if sql.strip("'").upper() in ("1", "TRUE") else "false"
-    if col.kind in ("bytes",) and re.fullmatch(r"[xX]'[0-9a-fA-F]*'", sql):
-        return f"'\\x{sql[2:-1]}'::bytea"
-    return expression(sql)
-
-
 def expression(sql: str) -> str | None:
     """Transpile a scalar SQLite expression; None when it uses SQLite-only functions."""
     try:
@@ -127,6 +110,40 @@ def _uses_sqlite_only(tree: exp.Expr) -> bool:
         if name in SQLITE_ONLY or isinstance(node, exp.Glob):
             return True
     return False
+
+
+def generated_columns(create_sql: str) -> dict[str, tuple[str, str | None]]:
+    """Generated columns of a CREATE TABLE: name -> (SQLite expression, PostgreSQL's or None)."""
+    if not re.search(r"\bAS\s*\(", create_sql, re.I):
+        return {}
+    try:
+        tree = sqlglot.parse_one(create_sql, read="sqlite")
+    except sqlglot.errors.ParseError:
+        return {}
+    found: dict[str, tuple[str, str | None]] = {}
+    for col in tree.find_all(exp.ColumnDef):
+        for c in col.constraints:
+            if isinstance(c.kind, exp.ComputedColumnConstraint):
+                source = c.kind.this.sql(dialect="sqlite")
+                found[col.name] = (source, expression(source))
+    return found
+
+
+def nocase_columns(create_sql: str) -> list[str]:
+    """Columns declared COLLATE NOCASE in a CREATE TABLE."""
+    if not re.search(r"\bNOCASE\b", create_sql, re.I):
+        return []
+    try:
+        tree = sqlglot.parse_one(create_sql, read="sqlite")
+    except sqlglot.errors.ParseError:
+        return []
+    return [
+        col.name
+        for col in tree.find_all(exp.ColumnDef)
+        for c in col.constraints
+        if isinstance(c.kind, exp.CollateColumnConstraint)
+        and c.kind.sql(dialect="sqlite").upper().endswith("NOCASE")
+    ]
 
 
 def checks(create_sql: str) -> list[Check]:
@@ -237,11 +254,13 @@ def _touch_trigger(trigger: Trigger) -> str | None:
     match = _TOUCH.search(trigger.sql)
     if not match:
         return None
-    func = f"{trigger.name}_fn"
-    col = match.group("col")
+    from skylift.db.translate import quote, shorten
+
+    func, name = quote(shorten(f"{trigger.name}_fn")), quote(shorten(trigger.name))
+    col, table = quote(shorten(match.group("col"))), quote(shorten(trigger.table))
     return (
-        f'CREATE OR REPLACE FUNCTION "{func}"() RETURNS trigger LANGUAGE plpgsql AS $$ '
-        f'BEGIN NEW."{col}" := now(); RETURN NEW; END $$;\n'
-        f'CREATE TRIGGER "{trigger.name}" BEFORE UPDATE ON "{trigger.table}" '
-        f'FOR EACH ROW EXECUTE FUNCTION "{func}"()'
+        f"CREATE OR REPLACE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN NEW.{col} := now(); RETURN NEW; END $$;\n"
+        f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {func}()"
     )

@@ -27,8 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from skylift.db.overrides import kind_of
 from skylift.db.schema import Column, Schema, Table
-from skylift.db.sources import _sqlite_ddl as ddl
+from skylift.db.sources import _sqlite_defaults as defaults
 
 MAX_EXACT_FLOAT_INT = 2**53
 EPOCH_RANGE = (1e8, 1e14)  # seconds from 1973, up to milliseconds of year 5138
@@ -62,6 +63,7 @@ SPLIT_ROWS = 200_000  # tables larger than this are profiled in parallel rowid r
 # (with its reason), never changed silently. What PostgreSQL would change silently (a time of
 # day in a DATE column, digits beyond a NUMERIC's scale, ...) is always checked on every row.
 SAMPLE_FROM = 20_000
+NOT_ISO = "not an ISO-8601 date or time"  # made exact per value by _sqlite_dates.date_reason
 SAMPLE_EVERY = 64
 
 
@@ -74,33 +76,31 @@ def _aggregate_sql(table: Table, wanted: Wanted) -> tuple[str, list[tuple[str, s
     return f"SELECT {', '.join(parts)} FROM {q(table.name)}", keys
 
 
-def rowid_bounds(conn: sqlite3.Connection, table: str) -> tuple[int, int]:
+def rowid_bounds(conn: sqlite3.Connection, table: str, rowid: str = "rowid") -> tuple[int, int]:
     """Two queries: SQLite answers min() or max() alone from the b-tree, both at once by a scan."""
-    lo = conn.execute(f"SELECT min(rowid) FROM {q(table)}").fetchone()[0]
-    hi = conn.execute(f"SELECT max(rowid) FROM {q(table)}").fetchone()[0]
+    lo = conn.execute(f"SELECT min({rowid}) FROM {q(table)}").fetchone()[0]
+    hi = conn.execute(f"SELECT max({rowid}) FROM {q(table)}").fetchone()[0]
     return lo, hi
 
 
 def _ranges(conn: sqlite3.Connection, table: Table, parts: int) -> list[str]:
     if parts < 2 or not table.has_rowid or table.row_estimate < SPLIT_ROWS:
         return [""]
-    lo, hi = rowid_bounds(conn, table.name)
-    step = (hi - lo) // parts + 1
-    return [
-        f" WHERE rowid >= {lo + i * step} AND rowid < {lo + (i + 1) * step}" for i in range(parts)
-    ]
+    lo, hi = rowid_bounds(conn, table.name, table.rowid)
+    step, r = (hi - lo) // parts + 1, table.rowid
+    return [f" WHERE {r} >= {lo + i * step} AND {r} < {lo + (i + 1) * step}" for i in range(parts)]
 
 
 def _sample_where(conn: sqlite3.Connection, table: Table) -> str:
     """About one row in SAMPLE_EVERY, read by rowid lookups spread over the whole table (a
     filter on rowid would read every page)."""
-    lo, hi = rowid_bounds(conn, table.name)
+    lo, hi = rowid_bounds(conn, table.name, table.rowid)
     step = max(1, (hi - lo + 1) * SAMPLE_EVERY // max(table.row_estimate, 1))
     probes = (
         f"WITH RECURSIVE p(r) AS (SELECT {lo} UNION ALL SELECT r + {step} FROM p "
         f"WHERE r + {step} <= {hi}) SELECT r FROM p"
     )
-    return f" WHERE rowid IN ({probes})"
+    return f" WHERE {table.rowid} IN ({probes})"
 
 
 def aggregate_all(
@@ -142,6 +142,13 @@ def aggregate_all(
     return results
 
 
+# an ISO-shaped date that is none (month 13, 30 February: julianday() takes those); date()
+# only where the day is past 28. Sampled: PostgreSQL refuses a stray the sample missed
+IMPOSSIBLE = (
+    "typeof(c) = 'text' AND c GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' AND"
+    " (substr(c, 6, 2) NOT BETWEEN '01' AND '12' OR substr(c, 9, 2) > '28'"
+    " AND (substr(c, 9, 2) > '31' OR date(substr(c, 1, 10), '+0 days') IS NOT substr(c, 1, 10)))"
+)
 ROWS = "\x00rows"  # a table's own counts in the stats (no column has this name)
 SHAPE = {"date": "????-??-??", "timestamptz": "????-??-?? ??:??:??"}  # else: a closer look
 
@@ -155,6 +162,8 @@ def _sampled_aggregates(col: Column) -> dict[str, str]:
         aggs["notbit"] = "sum(typeof(c)='integer' AND c NOT IN (0, 1))"
     if col.kind == "json":
         aggs["invalid"] = "sum(typeof(c)='text' AND c <> '' AND json_valid(c) = 0)"
+    if col.kind in SHAPE:  # PostgreSQL refuses these (not silently): a sample will do
+        aggs["impossible"] = f"sum({IMPOSSIBLE})"
     return aggs
 
 
@@ -171,7 +180,9 @@ def _full_aggregates(col: Column) -> dict[str, str]:
 def _surprising(col: Column, st: dict[str, int]) -> bool:
     if col.kind not in EXPECTED:  # numeric and untyped columns: always a closer look
         return True
-    return bool(st.get("unexpected") or st.get("notsimple") or st.get("invalid"))
+    return bool(
+        st.get("unexpected") or st.get("notsimple") or st.get("invalid") or st.get("impossible")
+    )
 
 
 DETAIL = {
@@ -183,7 +194,8 @@ DETAIL = {
     "text": "sum(typeof(c)='text')",
     "blob": "sum(typeof(c)='blob')",
     "empty": "sum(c = '')",
-    "bigint": f"sum(typeof(c) IN ('integer','real') AND abs(c) > {MAX_EXACT_FLOAT_INT})",
+    # never abs(c): SQLite's abs(-2^63) fails the whole query with "integer overflow"
+    "bigint": f"sum(typeof(c) IN ('integer','real') AND (c > {MAX_EXACT_FLOAT_INT} OR c < -{MAX_EXACT_FLOAT_INT}))",
     "fraction": "sum(typeof(c)='real' AND c <> CAST(c AS INTEGER))",
 }
 
@@ -192,18 +204,21 @@ def profile_tables(
     connect: Callable[[], sqlite3.Connection],
     tables: list[Table],
     schema: Schema,
-    overrides: dict[str, str],
     jobs: int,
 ) -> None:
-    """Settle the type and read plan of every column of every table."""
+    """Settle the type and read plan of every column of every table. A --type is the
+    PostgreSQL type given, exactly (never SQLite's affinity of its name)."""
     from skylift.db.sources.sqlite import map_type
 
     for table in tables:
         for col in table.columns:
-            override = overrides.get(f"{table.name}.{col.name}")
-            col.pg_type, col.kind = map_type(override or col.source_type)
+            override = col.extra.get("override")
             if override:
+                col.pg_type, col.kind = override, kind_of(override)
                 schema.note(f"{table.name}.{col.name}", f"type set by --type to {col.pg_type}")
+            else:
+                col.pg_type, col.kind = map_type(col.source_type)
+                _char_note(schema, table, col)
     present = [t for t in tables if t.row_estimate]
     stats: dict[str, dict[str, dict[str, int]]] = {
         t.name: {name: {} for name in [*(c.name for c in t.columns), ROWS]} for t in tables
@@ -234,6 +249,14 @@ def profile_tables(
             _settle(conn, table, stats[table.name], schema)
     finally:
         conn.close()
+
+
+def _char_note(schema: Schema, table: Table, col: Column) -> None:
+    """SQLite keeps CHAR(n) values as written; character(n) would pad them with spaces."""
+    if re.match(r"\s*N?CHAR(ACTER)?\s*\(", col.source_type, re.I):
+        schema.note(f"{table.name}.{col.name}", f"{col.source_type} became {col.pg_type}, not"
+                    " character(n): SQLite stores the strings as written, character(n) would pad"
+                    f" them with spaces; --type {table.name}.{col.name}=char(n) pads them")  # fmt: skip
 
 
 def _first_look(col: Column) -> dict[str, str]:
@@ -271,7 +294,7 @@ def _fit_numeric(conn: sqlite3.Connection, table: Table, col: Column, bounds: tu
                  schema: Schema, where: str) -> None:  # fmt: skip
     """NUMERIC(p,s) was never enforced by SQLite: PostgreSQL would round or refuse. Widen."""
     precision, scale = bounds
-    pred = f"typeof(c) IN ('integer','real') AND (round(c, {scale}) <> c OR abs(c) >= 1e{precision - scale})"
+    pred = f"typeof(c) IN ('integer','real') AND (round(c, {scale}) <> c OR c >= 1e{precision - scale} OR c <= -1e{precision - scale})"
     over = conn.execute(
         f"SELECT count(*) FROM {q(table.name)} WHERE {sub(pred, q(col.name))}"
     ).fetchone()[0]
@@ -282,8 +305,12 @@ def _fit_numeric(conn: sqlite3.Connection, table: Table, col: Column, bounds: tu
 
 
 def _decide_by_values(col: Column, st: dict[str, int], schema: Schema, where: str) -> None:
+    """A column without a type SQLite's affinity settles: the type its values fit. Blobs beside
+    numbers or text (one stray blob in a column of integers) do not make it bytea: the type the
+    other values fit wins and the blobs are kept in skylift.rejects, unless they are the most."""
     ints, reals, texts, blobs = (st.get(k, 0) for k in ("int", "real", "text", "blob"))
-    if blobs:
+    others = ints + reals + texts
+    if blobs and blobs >= others:
         col.pg_type, col.kind = "bytea", "bytes"
     elif texts:
         col.pg_type, col.kind = "text", "text"
@@ -296,7 +323,10 @@ def _decide_by_values(col: Column, st: dict[str, int], schema: Schema, where: st
     else:
         col.pg_type, col.kind = "text", "text"
     decl = col.source_type or "no type"
-    schema.note(where, f"declared {decl!r}: chose {col.pg_type} from the values it holds")
+    held = ", ".join(f"{n} {what}" for n, what in ((ints, "integers"), (reals, "reals"),
+                     (texts, "texts"), (blobs, "blobs")) if n)  # fmt: skip
+    schema.note(where, f"declared {decl!r}: chose {col.pg_type} from the values it holds"
+                + (f" ({held})" if held else ""))  # fmt: skip
 
 
 def _plan(col: Column, st: dict[str, int], schema: Schema, where: str) -> Plan:
@@ -317,7 +347,7 @@ def _plan_int(col: Column, st: dict[str, int], schema: Schema, where: str) -> Pl
     if st.get("blob"):
         plan.bad.append(("typeof(c)='blob'", "binary value in an integer column"))
     if st.get("real"):
-        plan.bad.append(("typeof(c)='real' AND (c <> CAST(c AS INTEGER) OR abs(c) >= 9.2e18)",
+        plan.bad.append(("typeof(c)='real' AND (c <> CAST(c AS INTEGER) OR c >= 9.2e18 OR c <= -9.2e18)",
                          "fraction or out-of-range number in an integer column"))  # fmt: skip
         plan.select = "CASE WHEN typeof(c)='real' THEN CAST(c AS INTEGER) ELSE c END"
         whole = st["real"] - st.get("fraction", 0)
@@ -380,7 +410,8 @@ def _plan_text(col: Column, st: dict[str, int], schema: Schema, where: str) -> P
     others = st.get("int", 0) + st.get("real", 0) + st.get("blob", 0)
     if others:
         plan.convert = "to_text"
-        schema.note(where, f"{others} numbers or blobs in a text column stored as their text")
+        if col.kind == "text":
+            schema.note(where, f"{others} numbers or blobs in a text column stored as their text")
     if col.kind == "text_repr":
         plan.convert = "uuid" if col.pg_type == "uuid" else plan.convert
     return plan
@@ -404,7 +435,12 @@ def _plan_json(col: Column, st: dict[str, int], schema: Schema, where: str) -> P
         plan.bad.append(("typeof(c)='text' AND c <> '' AND json_valid(c) = 0", "invalid JSON"))
     if st.get("blob"):
         plan.bad.append(("typeof(c)='blob'", "binary value in a JSON column"))
-    if st.get("int") or st.get("real"):
+    if st.get("real"):  # CAST(real AS TEXT) keeps 15 digits: 17 where 15 lose the double
+        plan.select = (
+            "CASE WHEN typeof(c) = 'real' AND CAST(CAST(c AS TEXT) AS REAL) <> c"
+            " THEN printf('%!.17g', c) ELSE CAST(c AS TEXT) END"
+        )
+    elif st.get("int"):
         plan.select = "CAST(c AS TEXT)"
     return plan
 
@@ -430,13 +466,15 @@ def _plan_timestamp(col: Column, st: dict[str, int], schema: Schema, where: str)
 
 def _plan_instant(st: dict[str, int], schema: Schema, where: str) -> Plan:
     plan = Plan()
+    if st.get("impossible"):
+        plan.bad.append((IMPOSSIBLE, NOT_ISO))
     if "iso" in st and st["iso"] < st.get("text", 0) - st.get("empty", 0):
         plan.bad.append(("typeof(c)='text' AND c <> '' AND julianday(c) IS NULL",
-                         "not an ISO-8601 date or time (ambiguous format)"))  # fmt: skip
+                         NOT_ISO))  # fmt: skip
     numbers = st.get("int", 0) + st.get("real", 0)
     if numbers:
         lo, hi = EPOCH_RANGE
-        plan.bad.append((f"typeof(c) IN ('integer','real') AND NOT (abs(c) >= {lo} AND abs(c) < {hi})",
+        plan.bad.append((f"typeof(c) IN ('integer','real') AND NOT (c >= {lo} AND c < {hi} OR c <= -{lo} AND c > -{hi})",
                          "number that is not an epoch in seconds or milliseconds"))  # fmt: skip
         plan.convert = "epoch"
         schema.note(where, f"{numbers} epoch numbers (seconds or milliseconds) stored as instants")
@@ -460,9 +498,11 @@ _PLANS = {
 
 
 def _translate_default(col: Column, schema: Schema, where: str) -> None:
+    col.pg_default = None
     if col.default is None or col.identity:
         return
-    col.pg_default = ddl.default(col)
-    if col.pg_default is None:
-        schema.note(where, f"default {col.default} has no PostgreSQL equivalent: set it by hand",
-                    "manual", col.default)  # fmt: skip
+    typed = defaults.column_default(col.default, col.kind, col.pg_type)
+    col.pg_default = typed.sql
+    if typed.note:
+        sql = col.default if typed.severity == "manual" else None
+        schema.note(where, typed.note, typed.severity, sql)  # type: ignore[arg-type]

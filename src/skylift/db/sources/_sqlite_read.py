@@ -26,10 +26,14 @@ from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
 from skylift.db.sources import _sqlite_binary as _binary
 from skylift.db.sources import _sqlite_csv as _csv
+from skylift.db.sources._sqlite_dates import date_reason, parse_iso, reason_for
 from skylift.db.sources._sqlite_profile import Plan, q, sub
 from skylift.db.sources._sqlite_snapshot import open_readonly, readonly_uri
 from skylift.db.values import pg_date_text, pg_timestamptz_text
 
+# rejects of a table without a key found by their rowid, each by a scan: past this many, by
+# their values (a table of a million bad rows must not take a million scans)
+LOCATE_AT_MOST = 200
 FETCH = 1000  # rows per fetch: small batches stay in the CPU cache (8% faster than 5,000)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SIMPLE_TS = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -56,9 +60,9 @@ def _timestamp(value: Any) -> Any:
     if len(value) == 19 and _SIMPLE_TS.fullmatch(value):
         return value + "+00"
     try:
-        return pg_timestamptz_text(dt.datetime.fromisoformat(value.strip()))
+        return pg_timestamptz_text(parse_iso(value))
     except ValueError as exc:
-        raise BadValue("not an ISO-8601 date and time") from exc
+        raise BadValue(date_reason(value)) from exc
 
 
 def _epoch_date(value: Any) -> Any:
@@ -98,47 +102,45 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 class _Compiled:
     select: str
     bad: str
-    reason: str
     convert: list[tuple[int, Callable[[Any], Any]]] = field(default_factory=list)
     text_columns: list[int] = field(default_factory=list)
+    checks: list[tuple[str, str, str]] = field(default_factory=list)  # (SQL, column, reason)
 
 
 def compile_table(table: Table) -> _Compiled:
-    selects, bads, reasons, convert = [], [], [], []
+    selects, checks, convert = [], [], []
     for i, col in enumerate(table.columns):
         plan: Plan = col.extra["plan"]
         qcol = q(col.name)
         selects.append(sub(plan.select, qcol))
         for pred, why in plan.bad:
-            cond = f"coalesce(({sub(pred, qcol)}), 0)"
-            bads.append(cond)
-            reasons.append(f"WHEN {cond} THEN '{col.name.replace(chr(39), chr(39) * 2)}\x1f{why}'")
+            checks.append((f"coalesce(({sub(pred, qcol)}), 0)", col.name, why))
         if plan.convert:
             convert.append((i, CONVERTERS[plan.convert]))
     return _Compiled(
         select=", ".join(selects),
-        bad=" OR ".join(bads) or "0",
-        reason=f"CASE {' '.join(reasons)} END" if reasons else "NULL",
+        bad=" OR ".join(c for c, _, _ in checks) or "0",
+        checks=checks,
         convert=convert,
         # with text_factory=bytes every TEXT value arrives as bytes; only bytea keeps them
         text_columns=[i for i, c in enumerate(table.columns) if c.kind != "bytes"],
     )
 
 
-def _range(chunk: Chunk) -> tuple[str, list[Any]]:
+def _range(chunk: Chunk, rowid: str = "rowid") -> tuple[str, list[Any]]:
     parts, params = [], []
     if chunk.lo is not None:
-        parts.append("rowid >= ?")
+        parts.append(f"{rowid} >= ?")
         params.append(chunk.lo)
     if chunk.hi is not None:
-        parts.append("rowid < ?")
+        parts.append(f"{rowid} < ?")
         params.append(chunk.hi)
     return " AND ".join(parts) or "1", params
 
 
 def _select(table: Table, comp: _Compiled, where: str) -> str:
     """The good rows of a chunk, in rowid order (the target's heap then follows the key)."""
-    order = " ORDER BY rowid" if table.has_rowid else ""
+    order = f" ORDER BY {table.rowid}" if table.has_rowid else ""
     return f"SELECT {comp.select} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad}){order}"
 
 
@@ -152,6 +154,7 @@ class SqliteReader:
         self._late: list[Reject] = []
         self._csv: dict[str, _csv.CsvPlan] = {}
         self._encoders: dict[str, _binary.Encoder] = {}
+        self._located: dict[str, int] = {}  # rowid look-ups per table (each scans the table)
 
     def _get(self, table: Table) -> _Compiled:
         if table.name not in self._compiled:
@@ -162,7 +165,7 @@ class SqliteReader:
         """Good rows of the chunk. Rows a converter refuses wait in `rejects()`."""
         comp = self._get(table)
         self._late = []
-        where, params = _range(chunk)
+        where, params = _range(chunk, table.rowid)
         sql = _select(table, comp, where)
         if table.name in self._slow:
             yield from self._slow_batches(table, comp, sql, params)
@@ -194,7 +197,7 @@ class SqliteReader:
             self._csv[table.name] = _csv.compile_csv(table, CONVERTERS)
         plan = self._csv[table.name]
         comp = self._get(table)
-        where, params = _range(chunk)
+        where, params = _range(chunk, table.rowid)
         cur = self.conn.execute(
             f"SELECT {', '.join(plan.select)} FROM {q(table.name)} WHERE {where} AND NOT ({comp.bad})",
             params,
@@ -233,7 +236,9 @@ class SqliteReader:
             records, failed = encoder.encode(batch)
             if failed:
                 bad = {n for n, _, _ in failed}
-                self._late += [_reject(table, batch[n], col, why) for n, col, why in failed]
+                self._late += [
+                    self._late_reject(table, batch[n], [(col, why)]) for n, col, why in failed
+                ]
                 batch = [row for n, row in enumerate(batch) if n not in bad]
             yield records, batch
 
@@ -241,12 +246,15 @@ class SqliteReader:
         out = []
         for row in batch:
             values = list(row)
-            try:
-                for i, func in comp.convert:
-                    if values[i] is not None:
+            problems = []
+            for i, func in comp.convert:
+                if values[i] is not None:
+                    try:
                         values[i] = func(values[i])
-            except BadValue as exc:
-                self._late.append(_reject(table, row, table.columns[i].name, str(exc)))
+                    except BadValue as exc:  # every bad value of the row is named
+                        problems.append((table.columns[i].name, str(exc)))
+            if problems:
+                self._late.append(self._late_reject(table, row, problems))
                 continue
             out.append(tuple(values))
         return out
@@ -276,7 +284,10 @@ class SqliteReader:
                 try:
                     values[i] = values[i].decode("utf-8")
                 except UnicodeDecodeError:
-                    self._late.append(_reject(table, row, table.columns[i].name, "invalid UTF-8"))
+                    stored = tuple(_stored(v, b"text") if j in comp.text_columns else v
+                                   for j, v in enumerate(row))  # fmt: skip
+                    bad = [(table.columns[i].name, "invalid UTF-8")]
+                    self._late.append(self._late_reject(table, stored, bad))
                     return None
         return tuple(values)
 
@@ -296,19 +307,69 @@ class SqliteReader:
         comp = self._get(table)
         if comp.bad == "0":
             return
-        where, params = _range(chunk)
-        cols = ", ".join(q(c.name) for c in table.columns)
+        where, params = _range(chunk, table.rowid)
+        # each value with its storage class (text arrives as bytes: it may not be UTF-8), the
+        # rowid that finds the row in the source, and every check the row fails
+        cols = ", ".join(f"{q(c.name)}, typeof({q(c.name)})" for c in table.columns)
+        rowid = table.rowid if table.has_rowid else "NULL"
+        checks = ", ".join(c for c, _, _ in comp.checks)
         self.conn.text_factory = bytes
         try:
             rows = self.conn.execute(
-                f"SELECT {cols}, {comp.reason} FROM {q(table.name)} WHERE {where} AND ({comp.bad})",
+                f"SELECT {cols}, {rowid}, {checks} FROM {q(table.name)} WHERE {where} AND ({comp.bad})",
                 params,
             ).fetchall()
         finally:
             self.conn.text_factory = str
-        for *values, reason in rows:
-            column, why = bytes(reason).decode("utf-8").split("\x1f", 1)
-            yield _reject(table, tuple(values), column, why)
+        width = 2 * len(table.columns)
+        for row in rows:
+            values = tuple(
+                _stored(v, kind) for v, kind in zip(row[:width:2], row[1:width:2], strict=True)
+            )
+            failed = [
+                (col, why)
+                for (_, col, why), hit in zip(comp.checks, row[width + 1 :], strict=True)
+                if hit
+            ]
+            yield _reject(table, values, failed, row[width])
+
+    def _late_reject(
+        self, table: Table, row: tuple[Any, ...], problems: list[tuple[str, str]]
+    ) -> Reject:
+        """A reject found while reading; a table without a key names it by its rowid when the
+        values find one row (they are the values as read, so a converted one may not)."""
+        rowid = None
+        looked = self._located.get(table.name, 0)
+        if not table.primary_key and table.has_rowid and looked < LOCATE_AT_MOST:
+            self._located[table.name] = looked + 1
+            where = " AND ".join(  # text read as bytes (not UTF-8) is compared as bytes
+                f"CAST({q(c.name)} AS BLOB) IS ?" if isinstance(v, bytes) else f"{q(c.name)} IS ?"
+                for c, v in zip(table.columns, row, strict=True)
+            )
+            found = self.conn.execute(
+                f"SELECT {table.rowid} FROM {q(table.name)} WHERE {where} LIMIT 2", row
+            )
+            rowids = found.fetchall()
+            rowid = rowids[0][0] if len(rowids) == 1 else None
+        return _reject(table, row, problems, rowid)
+
+    def source_row(self, table: Table, key: list[Any]) -> tuple[Any, ...] | None:
+        """The row of a primary key as SQLite stores it (for a row PostgreSQL refused, whose
+        CSV record holds only text)."""
+        if not table.primary_key or len(key) != len(table.primary_key):
+            return None
+        cols = ", ".join(f"{q(c.name)}, typeof({q(c.name)})" for c in table.columns)
+        where = " AND ".join(f"{q(k)} IS ?" for k in table.primary_key)
+        self.conn.text_factory = bytes
+        try:
+            row = self.conn.execute(
+                f"SELECT {cols} FROM {q(table.name)} WHERE {where}", key
+            ).fetchone()
+        finally:
+            self.conn.text_factory = str
+        if row is None:
+            return None
+        return tuple(_stored(v, kind) for v, kind in zip(row[::2], row[1::2], strict=True))
 
     def close(self) -> None:
         self.conn.close()
@@ -321,7 +382,7 @@ class _FastStream:
     def __init__(self, reader: SqliteReader, table: Table, chunk: Chunk) -> None:
         self.reader, self.table = reader, table
         reader._late = []
-        where, params = _range(chunk)
+        where, params = _range(chunk, table.rowid)
         selects, kinds = _binary.fast_columns(table)
         comp = reader._get(table)
         columns = ", ".join(sub(s, q(c.name)) for s, c in zip(selects, table.columns, strict=True))
@@ -344,15 +405,34 @@ class _FastStream:
         return int(self.records.digest())
 
 
-def _reject(table: Table, row: tuple[Any, ...], column: str, reason: str) -> Reject:
+def _stored(value: Any, storage: bytes) -> Any:
+    """A value the reject query read as bytes, as SQLite stores it: text as str when it is
+    UTF-8, blobs as bytes."""
+    if storage == b"text" and isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def _reject(table: Table, row: tuple[Any, ...], problems: list[tuple[str, str]],
+            rowid: int | None = None) -> Reject:  # fmt: skip
+    """One row's reject: its first bad value, then every other (`also`). A table without a
+    primary key names the row by its rowid, so the source row can be found."""
     names = [c.name for c in table.columns]
     record = {n: json_safe(v) for n, v in zip(names, row, strict=True)}
-    key_cols = table.primary_key or names
+    if table.primary_key or rowid is None:
+        key = json.dumps([record[k] for k in table.primary_key or names], ensure_ascii=False)
+    else:
+        key = json.dumps({"rowid": rowid})
+    (column, reason), *more = [(c, reason_for(why, row[names.index(c)])) for c, why in problems]
     return Reject(
         table=table.name,
-        key=json.dumps([record[k] for k in key_cols], default=str, ensure_ascii=False),
+        key=key,
         column=column,
         raw=printable(row[names.index(column)]),
         reason=reason,
         row=record,
+        also=[(c, printable(row[names.index(c)]), why) for c, why in more],
     )

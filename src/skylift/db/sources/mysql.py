@@ -53,7 +53,9 @@ TYPE_MAP: dict[str, tuple[str, str]] = {
     "float": ("real", "float"),
     "double": ("double precision", "float"),
     "real": ("double precision", "float"),
-    "char": ("char({n})", "text"),
+    # MySQL returns a CHAR(n) without its trailing spaces; PostgreSQL's character(n) would
+    # return it padded to n: varchar(n) gives the app the strings it read (docs/db.md)
+    "char": ("varchar({n})", "text"),
     "varchar": ("varchar({n})", "text"),
     "tinytext": ("text", "text"),
     "text": ("text", "text"),

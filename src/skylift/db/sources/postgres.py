@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 
+from skylift.db import overrides
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, register
 from skylift.db.urls import mask
@@ -100,7 +101,16 @@ class PostgresSource:
         from skylift.db.sources._pg_catalog import read_schema
 
         if self._schema is None:
-            self._schema = read_schema(self._connection(), self.options)
+            schema = read_schema(self._connection(), self.options)
+            # --type: the target column gets exactly that type; rows travel as PostgreSQL's
+            # text, compared by the source's kind (a type that prints them differently fails
+            # verification, naming the rows)
+            for table, col, pg_type in overrides.apply(schema, self.options.get("types") or {}):
+                schema.note(
+                    f"{table.qualified}.{col.name}", f"{col.pg_type} replaced by {pg_type} (--type)"
+                )
+                col.pg_type = pg_type
+            self._schema = schema
         return self._schema
 
     def chunks(self, table: Table) -> list[Chunk]:

@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from skylift.db import overrides
 from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger, View
 from skylift.db.sources import Chunk, register
 from skylift.db.sources import _sqlite_ddl as ddl
@@ -94,6 +95,8 @@ class SqliteSource:
         self._fingerprint: str | None = None
         self._conn: sqlite3.Connection | None = None
         self._syncing: Sync | None = None
+        self._nocase_keys: dict[str, list[tuple[list[str], list[str]]]] = {}
+        self._generated: dict[str, tuple[list[Any], dict[str, tuple[str, str | None]]]] = {}
         self._check_file()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -176,7 +179,6 @@ class SqliteSource:
             raise corrupt(self.path, exc) from exc
 
     def _read_schema(self) -> Schema:
-        overrides: dict[str, str] = self.options.get("types", {})
         schema = Schema()
         rows = self.conn.execute(
             "SELECT type, name, tbl_name, sql FROM sqlite_master "
@@ -194,8 +196,12 @@ class SqliteSource:
                 schema.triggers.append(Trigger(name, tbl, sql))
         jobs = int(self.options.get("jobs") or 2)
         path = self.snapshot or self.path
-        profile_tables(lambda: open_readonly(path), schema.tables, schema, overrides, jobs)
+        overrides.apply(schema, self.options.get("types") or {})
+        profile_tables(lambda: open_readonly(path), schema.tables, schema, jobs)
         ddl.translate_objects(schema)
+        for table in schema.tables:
+            _nocase_notes(schema, table, self._nocase_keys.get(table.name, []))
+            _generated(schema, table, *self._generated.get(table.name, ([], {})))
         return schema
 
     def _sequences(self) -> dict[str, int]:
@@ -219,6 +225,10 @@ class SqliteSource:
             if r[6] == 0  # hidden: generated or virtual-table columns
         ]
         table = Table(name, columns, primary_key=pk, has_rowid=not without_rowid)
+        # a column may be called rowid: SQLite's own rowid is then _rowid_ or oid
+        taken = {c.name.lower() for c in columns}
+        alias = next((a for a in ("rowid", "_rowid_", "oid") if a not in taken), None)
+        table.rowid, table.has_rowid = alias or "rowid", table.has_rowid and alias is not None
         if (
             len(pk) == 1
             and not without_rowid
@@ -230,7 +240,13 @@ class SqliteSource:
             col.nullable = False
         table.foreign_keys = self._foreign_keys(name)
         table.uniques, table.indexes = self._indexes(name)
+        for col_name in ddl.nocase_columns(sql):
+            if col_name in {c.name for c in table.columns}:
+                table.column(col_name).extra["nocase"] = True
         table.checks = ddl.checks(sql)
+        hidden = [r for r in info if r[6] in (2, 3)]  # generated: VIRTUAL (2), STORED (3)
+        if hidden:
+            self._generated[name] = (hidden, ddl.generated_columns(sql))
         table.row_estimate = self._estimate(table)  # exact once profiled (_sqlite_profile.py)
         return table
 
@@ -238,7 +254,7 @@ class SqliteSource:
         """Rows a rowid table spans, read off both ends of its b-tree at once (a count reads
         every page: 0.1 s on a million rows, before anything else can start)."""
         if table.has_rowid:
-            lo, hi = rowid_bounds(self.conn, table.name)
+            lo, hi = rowid_bounds(self.conn, table.name, table.rowid)
             return 0 if lo is None else hi - lo + 1
         return int(self.conn.execute(f"SELECT count(*) FROM {_q(table.name)}").fetchone()[0])
 
@@ -263,11 +279,14 @@ class SqliteSource:
         for _, idx, unique, origin, _partial in self.conn.execute(
             f"PRAGMA index_list({_q(name)})"
         ).fetchall():
-            cols = [
-                r[2]
-                for r in self.conn.execute(f"PRAGMA index_xinfo({_q(idx)})").fetchall()
-                if r[5]  # key columns only
-            ]
+            keys = [
+                r for r in self.conn.execute(f"PRAGMA index_xinfo({_q(idx)})").fetchall() if r[5]
+            ]  # key columns only
+            cols = [r[2] for r in keys]
+            if unique:
+                nocase = [r[2] for r in keys if r[2] and str(r[4]).upper() == "NOCASE"]
+                if nocase:
+                    self._nocase_keys.setdefault(name, []).append((cols, nocase))
             if origin == "u" and None not in cols:
                 uniques.append(cols)
             elif origin == "c":
@@ -280,7 +299,7 @@ class SqliteSource:
     def chunks(self, table: Table) -> list[Chunk]:
         if not table.has_rowid or table.row_estimate <= CHUNK_ROWS:
             return [Chunk(table.qualified, 0)]
-        lo, hi = rowid_bounds(self.conn, table.name)
+        lo, hi = rowid_bounds(self.conn, table.name, table.rowid)
         step = max(CHUNK_ROWS, (hi - lo + 1) * CHUNK_ROWS // max(table.row_estimate, 1))
         bounds = list(range(lo, hi + 1, step))
         return [
@@ -300,6 +319,50 @@ class SqliteSource:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _generated(schema: Schema, table: Table, hidden: list[Any],
+               exprs: dict[str, tuple[str, str | None]]) -> None:  # fmt: skip
+    """Generated columns are computed, not copied: PostgreSQL computes them after the load,
+    when their expression translates; else they are work for a human."""
+    from skylift.db.sources.sqlite import map_type as type_of
+
+    for row in hidden:
+        name, declared = row[1], row[2] or ""
+        source, pg_expr = exprs.get(name, ("?", None))
+        where = f"{table.name}.{name}"
+        pg_type = type_of(declared)[0] or "text"
+        if pg_expr is None:
+            schema.note(where, "generated column not created: its expression uses SQLite-only"
+                        " SQL; add it by hand", "manual", source)  # fmt: skip
+            continue
+        table.generated.append((name, pg_type, pg_expr))
+        schema.note(where, f"generated column computed by PostgreSQL (STORED): {pg_expr}")
+
+
+def _nocase_notes(schema: Schema, table: Table, keys: list[tuple[list[str], list[str]]]) -> None:
+    """COLLATE NOCASE: SQLite compares those values without case; PostgreSQL exactly. A UNIQUE
+    on them then lets 'Ada@x' and 'ada@x' both in, and lookups miss: say so, and how to keep it."""
+    for cols, nocase in keys:
+        first = nocase[0]
+        schema.note(
+            f"{table.name}.{first}",
+            f"UNIQUE ({', '.join(cols)}) compares {', '.join(nocase)} without case in SQLite"
+            " (COLLATE NOCASE); PostgreSQL compares exactly, so 'Ada@x' and 'ada@x' become two"
+            " keys and lookups become case-sensitive. To keep SQLite's rule, migrate with"
+            f" --type {table.name}.{first}=citext (skylift creates the citext extension), or add"
+            f" CREATE UNIQUE INDEX ON {table.name} (lower({first})) after the migration",
+            "warning",
+        )
+    keyed = {c for _, nocase in keys for c in nocase}
+    for col in table.columns:
+        if col.extra.get("nocase") and col.name not in keyed and col.kind == "text":
+            schema.note(
+                f"{table.name}.{col.name}",
+                "COLLATE NOCASE: SQLite compares its values without case, PostgreSQL exactly"
+                f" (WHERE {col.name} = 'X' no longer finds 'x'); --type"
+                f" {table.name}.{col.name}=citext keeps SQLite's rule",
+            )
 
 
 def _q(name: str) -> str:
