@@ -18,6 +18,8 @@ Exit codes (stable, documented in docs/exit-codes.md):
     10  migration finished, but some values were kept in the reject table
     11  verification found a difference between source and target
     12  interrupted (Ctrl-C): rerun the same command to continue
+    13  the source changed since its copy (or its schema changed while syncing): the target
+        would be stale
 """
 
 from __future__ import annotations
@@ -90,6 +92,13 @@ class Interrupted(SkyliftError):
     exit_code = 12
 
 
+class SourceChanged(SkyliftError):
+    """The source moved on since the target's copy (or changed its schema during a sync): the
+    target is not what the source is now, and calling it verified would be a lie."""
+
+    exit_code = 13
+
+
 EXIT_CODES: dict[str, int] = {
     cls.__name__: cls.exit_code
     for cls in (
@@ -104,5 +113,6 @@ EXIT_CODES: dict[str, int] = {
         RowsRejected,
         VerificationFailed,
         Interrupted,
+        SourceChanged,
     )
 }
