@@ -179,8 +179,8 @@ class SqliteSource:
         overrides: dict[str, str] = self.options.get("types", {})
         schema = Schema()
         rows = self.conn.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master "
-            "WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            " AND substr(name, 1, 9) <> '_skylift_' ORDER BY rowid"  # skylift's sync capture
         ).fetchall()
         sequences = self._sequences()
         for kind, name, tbl, sql in rows:
