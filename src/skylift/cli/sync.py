@@ -117,3 +117,74 @@ def sync_cmd(
         _line(final)
     if final.rejected:
         raise run.rejected_error(final.rejected)
+
+
+def _outcome(outcome: Any, json_out: bool) -> None:
+    if json_out:
+        print_json(outcome.as_dict())
+        return
+    for check in outcome.checks:
+        mark = "[green]✓[/]" if check["ok"] else "[red]✗[/]"
+        compared = check["keys_compared"]
+        out.print(
+            f"  {mark} {check['table']}: {compared} keys compared, {check['target_count']} rows",
+            highlight=False,
+        )
+    window = outcome.frozen_seconds
+    out.print(
+        f"{outcome.operation} done: {outcome.changes:,} changes applied; writes were frozen for"
+        f" {window:.2f}s"
+        + (" (the source stays frozen)" if outcome.operation == "cutover" else ""),
+        highlight=False,
+    )
+
+
+@db_app.command("cutover")
+def cutover_cmd(
+    source: str = typer.Argument(..., help=SOURCE_HELP),
+    target: str | None = typer.Argument(None, help=TARGET_HELP),
+    freeze_command: str | None = typer.Option(
+        None,
+        "--freeze-command",
+        help="Run this to stop the app's writes instead (maintenance mode).",
+    ),
+    unfreeze: bool = typer.Option(
+        False, "--unfreeze", help="Lift the source's freeze (the app may write there again)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the steps and checks as JSON."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1),
+    types: list[str] = typer.Option([], "--type", help="The --type overrides of the migration."),
+    identifiers: str = typer.Option("preserve", "--identifiers"),
+    workdir: Path = typer.Option(Path(".skylift"), "--workdir"),
+) -> None:
+    """Freeze the source's writes, apply the last changes, verify, start capture on TARGET."""
+    from skylift.cli._progress import RichProgress
+    from skylift.db.sync import cutover
+
+    options = _options(workdir, jobs, types, identifiers)
+    if unfreeze:
+        lifted = cutover.unfreeze(source, target, options=options)
+        out.print("the source takes writes again" if lifted else "the source was not frozen")
+        return
+    outcome = cutover.cutover(source, target, options=options, freeze_command=freeze_command,
+                              progress=RichProgress(err))  # fmt: skip
+    _outcome(outcome, json_out)
+
+
+@db_app.command("rollback")
+def rollback_cmd(
+    source: str = typer.Argument(..., help=SOURCE_HELP),
+    target: str | None = typer.Argument(None, help=TARGET_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print the steps and checks as JSON."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1),
+    types: list[str] = typer.Option([], "--type", help="The --type overrides of the migration."),
+    identifiers: str = typer.Option("preserve", "--identifiers"),
+    workdir: Path = typer.Option(Path(".skylift"), "--workdir"),
+) -> None:
+    """Freeze TARGET, copy every write made on it since the cutover back, unfreeze SOURCE."""
+    from skylift.cli._progress import RichProgress
+    from skylift.db.sync import cutover
+
+    options = _options(workdir, jobs, types, identifiers)
+    outcome = cutover.rollback(source, target, options=options, progress=RichProgress(err))
+    _outcome(outcome, json_out)

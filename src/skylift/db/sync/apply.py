@@ -228,24 +228,54 @@ class Applier:
         of the records, as db/migrate verifies every chunk); otherwise the batch rolls back."""
         if keys is not None and not keys:
             return
-        where = "" if keys is None else meta.where(keys)
-        self._st["conn"] = self.conn
-        if mode == "binary":
-            got = verify._check_target_binary(self._st, meta.table, where)
-        elif mode == "csv":
-            got = verify._check_target_csv(self._st, meta.table, where)
-        else:
-            total = count = 0
-            for batch in verify.target_batches(self._st, meta.table, where):
-                count += len(batch)
-                total += digest_rows(batch)
-            got = count, total & MASK
+        got = self.target_digest(meta, mode, keys)
         if got != sent:
             raise VerificationFailed(
                 f"the target's rows of {meta.table.qualified} differ from the rows just sent",
                 f"{sent[0]} rows sent, {got[0]} read back, checksums {sent[1]:016x} and {got[1]:016x}",
                 "nothing of this batch was kept; report it with --traceback",
             )
+
+    def target_digest(self, meta: TargetTable, mode: str, keys: set[str] | None) -> tuple[int, int]:
+        """Count and digest of the target's rows for `keys` (None: the whole table), in the
+        form verification compares for `mode`."""
+        where = "" if keys is None else meta.where(keys)
+        self._st["conn"] = self.conn
+        if mode == "binary":
+            return verify._check_target_binary(self._st, meta.table, where)
+        if mode == "csv":
+            return verify._check_target_csv(self._st, meta.table, where)
+        total = count = 0
+        for batch in verify.target_batches(self._st, meta.table, where):
+            count += len(batch)
+            total += digest_rows(batch)
+        return count, total & MASK
+
+    def source_digest(self, meta: TargetTable, changes: TableChanges,
+                      snapshot: Snapshot) -> tuple[str, int, int, set[str]]:  # fmt: skip
+        """(mode, count, digest, keys) of the source's rows for `changes`, as they would be
+        sent (rows the source's rules refuse are not counted: they are not in the target)."""
+        mode, rows, total, keys = "rows", 0, 0, set()
+        for chunk in snapshot.chunks(meta.table, changes):
+            got = read_rows(snapshot.reader, meta.table, chunk, copy.normalizer(self._st))
+            mode = got.mode
+            refused = self._refused(meta, got)
+            items = [i for i in got.items if meta.row_key(_row(mode, i, meta.table)) not in refused]
+            rows += len(items)
+            total += _digest(mode, items, meta.table, snapshot.reader)
+            keys |= {meta.row_key(_row(mode, i, meta.table)) for i in items}
+        return mode, rows, total & MASK, keys
+
+    def _refused(self, meta: TargetTable, got: Rows) -> set[str]:
+        """Keys of rows PostgreSQL refused (kept in skylift.rejects: not in the target)."""
+        if not meta.keyed or not got.items:
+            return set()
+        rows = self.conn.execute(
+            "SELECT row_key FROM skylift.rejects WHERE table_name = ANY(%s)"
+            " AND reason LIKE 'PostgreSQL refused%%'",
+            ([meta.table.name, meta.table.qualified],),
+        ).fetchall()
+        return {key_text(json.loads(r[0])) for r in rows if r[0]}
 
     def _rejects(
         self, meta: TargetTable, keys: set[str], rejects: list[Reject], whole: bool
@@ -261,6 +291,15 @@ class Applier:
                 (names, sorted(keys)),
             )
         journal.record_rejects(self.conn, self.fingerprint, "sync", rejects)
+
+    def count(self, meta: TargetTable) -> int:
+        """The table's rows, and the source rows kept in skylift.rejects instead."""
+        row = self.conn.execute(
+            f"SELECT (SELECT count(*) FROM {meta.name}) + (SELECT count(DISTINCT row_key)"
+            " FROM skylift.rejects WHERE table_name = ANY(%s))",
+            ([meta.table.name, meta.table.qualified],),
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         self.conn.close()

@@ -27,12 +27,18 @@ from skylift.db.pipeline import _connect, embedded_target, migrate, open_source
 from skylift.db.report import MigrationReport, Progress
 from skylift.db.schema import Schema
 from skylift.db.sources import Source
-from skylift.db.sync import engines, faults, state, status
+from skylift.db.sync import engines, faults, state, status, target_capture
 from skylift.db.sync.apply import Applier
 from skylift.db.sync.changes import Capture
 from skylift.db.translate import Policy
 from skylift.db.urls import mask
-from skylift.errors import RowsRejected, SkyliftError, TargetError, VerificationFailed
+from skylift.errors import (
+    RowsRejected,
+    SkyliftError,
+    TargetError,
+    UsageError,
+    VerificationFailed,
+)
 
 PRUNE_EVERY = 5.0  # seconds between forgetting applied changes in the source
 STATUS_EVERY = 1.0
@@ -79,8 +85,8 @@ class Session:
         status.drop_lease(self.options.workdir, self.target_url)
 
 
-def open_session(source_url: str, target_url: str | None, options: Options,
-                 progress: Progress) -> Session:  # fmt: skip
+def open_session(source_url: str, target_url: str | None, options: Options, progress: Progress,
+                 purpose: str = "sync") -> Session:  # fmt: skip
     """Everything `db sync`, `db cutover` and `db rollback` start from: the target migrated
     and caught up with the capture, the capture installed, this process holding the lock."""
     source = open_source(source_url, _source_options(options, target_url))
@@ -88,8 +94,10 @@ def open_session(source_url: str, target_url: str | None, options: Options,
         target_url = embedded_target(source, options.workdir)
     conn = _connect(target_url)
     try:
+        target_capture.writable(conn)  # a target a rollback froze: skylift's journal still moves
         _lock(conn, options, target_url, progress)
         found = state.load(conn)
+        _check_purpose(found.phase if found else None, purpose)
         if found is not None and found.source != source.display_url:
             raise TargetError(
                 "the target is synced from another source",
@@ -114,6 +122,25 @@ def open_session(source_url: str, target_url: str | None, options: Options,
     report = status.SyncStatus(source.display_url, mask(target_url), capture.name)
     status.take_lease(options.workdir, target_url)
     return Session(source, source_url, target_url, schema, capture, applier, conn, report, options)
+
+
+def _check_purpose(phase: str | None, purpose: str) -> None:
+    """After a cutover the app writes to the target: syncing the old source over it again
+    would undo those writes."""
+    if purpose == "sync" and phase in ("cut-over", "rolled-back"):
+        raise UsageError(
+            f"this target was {'cut over' if phase == 'cut-over' else 'rolled back'}: the sync is over",
+            "after `skylift db cutover` the app writes to the target; syncing the source over "
+            "it again would undo those writes",
+            "`skylift db rollback SOURCE TARGET` brings the target's writes back; to sync again "
+            "from scratch, `skylift db sync --remove`, then `skylift db migrate --restart`",
+        )
+    if purpose == "rollback" and phase not in ("cut-over", "rolled-back"):
+        raise UsageError(
+            "there is no cutover to roll back",
+            "`skylift db cutover` has not finished on this target",
+            "`skylift db cutover --unfreeze SOURCE TARGET` lifts a freeze of the source",
+        )
 
 
 def _source_options(options: Options, target_url: str | None) -> dict[str, Any]:

@@ -137,6 +137,9 @@ class SqliteSnapshot:
             out.append(Chunk(table.qualified, len(out), lo, hi + 1))
         return out
 
+    def count(self, table: Table) -> int:
+        return int(self.reader.conn.execute(f"SELECT count(*) FROM {q(table.name)}").fetchone()[0])
+
     def close(self) -> None:
         self.reader.conn.commit()
 
@@ -297,6 +300,30 @@ class SqliteCapture:
             if PREFIX + op + "_" + t.name not in have
         ]
 
+    def snapshot(self) -> SqliteSnapshot:
+        """The source in one read transaction (closed by the snapshot's close())."""
+        reader = self._reader()
+        reader.conn.execute("BEGIN")
+        reader.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the read starts
+        return SqliteSnapshot(reader)
+
+    def changes_for_keys(
+        self, snapshot: SqliteSnapshot, table: Table, keys: set[str]
+    ) -> TableChanges:
+        """The rowids holding these keys now (for checks and a rollback's proof)."""
+        changes = TableChanges(keys=set(keys))
+        if not table.has_rowid or not table.primary_key:
+            changes.whole = True
+            return changes
+        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(table.primary_key)))
+        cols = ", ".join(q(c) for c in table.primary_key)
+        rows = snapshot.reader.conn.execute(
+            f"SELECT rowid FROM {q(table.name)} WHERE ({cols}) IN (SELECT {picks} FROM json_each(?))",
+            ("[" + ",".join(keys) + "]",),
+        ).fetchall()
+        changes.fetch = {r[0] for r in rows}
+        return changes
+
     def behind(self, position: dict[str, Any]) -> tuple[int, float | None]:
         conn = open_readonly(self.path)
         try:
@@ -358,3 +385,54 @@ def snapshot_seq(snapshot: Path) -> int | None:
     finally:
         conn.close()
     return int(row[0])
+
+
+# -- the freeze -------------------------------------------------------------------------------
+def freeze(path: Path, schema: Schema) -> None:
+    """Every write to the app's tables aborts with FROZEN_MESSAGE from now on. The write lock
+    is taken first, so a transaction of the app in flight commits before (and is captured)."""
+    conn = writer(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for sql in SETUP.split(";\n"):
+            if sql.strip():
+                conn.execute(sql)
+        for table in schema.tables:
+            for sql in freeze_triggers(table):
+                conn.execute(sql)
+        conn.execute(f"UPDATE {STATE} SET value = '1' WHERE key = 'frozen'")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def unfreeze(path: Path) -> bool:
+    """Writes allowed again; False when the file was not frozen."""
+    conn = writer(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+                (PREFIX + "frz_%",),
+            )
+        ]
+        for name in names:
+            conn.execute(f"DROP TRIGGER IF EXISTS {q(name)}")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return bool(names)
+
+
+def is_frozen(path: Path) -> bool:
+    conn = open_readonly(path)
+    try:
+        row = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+            (PREFIX + "frz_%",),
+        ).fetchone()
+    finally:
+        conn.close()
+    return bool(row[0])
