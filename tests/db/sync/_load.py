@@ -120,7 +120,8 @@ class Load:
                 "DELETE FROM orders WHERE id = (SELECT min(id) FROM orders WHERE status = 'done')",
                 (),
             )
-        return ("INSERT INTO audit VALUES (datetime('now'), ?)", (f"event {rng.randint(0, 9)}",))
+        at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+        return ("INSERT INTO audit VALUES (?, ?)", (at, f"event {rng.randint(0, 9)}"))
 
 
 def sqlite_writer(path: Path) -> Callable[[str, tuple[Any, ...]], None]:
