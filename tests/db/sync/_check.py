@@ -38,9 +38,20 @@ def pg_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
         return out
 
 
-def assert_same(path: Path, url: str) -> dict[str, int]:
-    """The target holds exactly the source's rows (no row lost, none doubled); row counts."""
-    source, target = sqlite_rows(path), pg_rows(url)
+def mysql_rows(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    with conn.cursor() as cur:
+        for table, sql in QUERIES.items():
+            cur.execute(sql)
+            out[table] = sorted(map(_norm, cur.fetchall()))
+    return out
+
+
+def assert_same(path: Path | Any, url: str) -> dict[str, int]:
+    """The target holds exactly the source's rows (no row lost, none doubled); row counts.
+    `path`: a SQLite file, or a MySQL connection."""
+    source = sqlite_rows(path) if isinstance(path, Path) else mysql_rows(path)
+    target = pg_rows(url)
     for table in QUERIES:
         missing = set(source[table]) - set(target[table])
         extra = set(target[table]) - set(source[table])

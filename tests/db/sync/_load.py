@@ -26,10 +26,46 @@ CREATE TABLE audit (at TEXT, what TEXT);
 """
 
 
-def make_sqlite(path: Path, accounts: int = 50) -> None:
+MYSQL_SCHEMA = """
+CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(80) NOT NULL UNIQUE,
+                       balance DECIMAL(12,2), active TINYINT(1) NOT NULL DEFAULT 1,
+                       created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE=InnoDB;
+CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, account_id INT NOT NULL,
+                     status VARCHAR(20), total DOUBLE, meta JSON,
+                     FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE) ENGINE=InnoDB;
+CREATE TABLE items (order_id INT NOT NULL, line INT NOT NULL, sku VARCHAR(20), qty INT,
+                    PRIMARY KEY (order_id, line),
+                    FOREIGN KEY (order_id) REFERENCES orders(id) ON DELETE CASCADE) ENGINE=InnoDB;
+CREATE TABLE audit (at VARCHAR(30), what TEXT) ENGINE=InnoDB;
+"""
+
+
+def fill(
+    write: Callable[[str, tuple[Any, ...]], None], accounts: int = 50, mark: str = "?"
+) -> None:
+    """The starting rows, through any DB-API `write` (placeholders `mark`)."""
+    for i in range(1, accounts + 1):
+        write(f"INSERT INTO accounts (id, email, balance) VALUES ({mark}, {mark}, {mark})",
+              (i, f"a{i}@x.io", i * 1.25))  # fmt: skip
+        write(f"INSERT INTO orders (account_id, status, total, meta) VALUES ({mark}, 'new', {mark}, {mark})",
+              (i, i * 3.5, f'{{"n": {i}}}'))  # fmt: skip
+        write(f"INSERT INTO items VALUES ({mark}, 1, {mark}, {mark})", (i, f"sku{i}", i))
+
+
+def bulk_rows(orders: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """`orders` more orders (ids from 1000) with two items each: a database of some size."""
+    rows = [(1000 + i, 1 + i % 50, "done", i * 0.25, '{"bulk": true}') for i in range(orders)]
+    items = [(1000 + i, line, f"b{i % 97}", line) for i in range(orders) for line in (1, 2)]
+    return rows, items
+
+
+def make_sqlite(path: Path, accounts: int = 50, orders: int = 0) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.executescript(SQLITE_SCHEMA)
+    bulk, items = bulk_rows(orders)
+    conn.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", bulk)
+    conn.executemany("INSERT INTO items VALUES (?, ?, ?, ?)", items)
     for i in range(1, accounts + 1):
         conn.execute(
             "INSERT INTO accounts (id, email, balance) VALUES (?, ?, ?)",
@@ -55,6 +91,7 @@ class Load:
     refused: int = 0
     refusals: list[str] = field(default_factory=list)
     inserted_orders: list[int] = field(default_factory=list)
+    dialect: str = "sqlite"  # sqlite | postgresql | mysql
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     next_account: int = 100_000
@@ -76,6 +113,8 @@ class Load:
         due = time.monotonic()
         while not self.stop.is_set():
             sql, args = self._statement(rng)
+            if self.dialect == "mysql":
+                sql = _mysql(sql)
             try:
                 self.write(sql, args)
                 self.acknowledged += 1
@@ -122,6 +161,28 @@ class Load:
             )
         at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
         return ("INSERT INTO audit VALUES (?, ?)", (at, f"event {rng.randint(0, 9)}"))
+
+
+def _mysql(sql: str) -> str:
+    """The same statement as MySQL takes it."""
+    sql = sql.replace("?", "%s")
+    sql = sql.replace("INSERT INTO items", "INSERT IGNORE INTO items").replace(
+        " WHERE true ON CONFLICT DO NOTHING", ""
+    )
+    return sql.replace(
+        "WHERE id = (SELECT min(id) FROM orders WHERE status = 'done')",
+        "WHERE id = (SELECT m FROM (SELECT min(id) AS m FROM orders WHERE status = 'done') AS d)",
+    )
+
+
+def mysql_writer(connect: Callable[[], Any]) -> Callable[[str, tuple[Any, ...]], None]:
+    conn = connect()
+
+    def write(sql: str, args: tuple[Any, ...]) -> None:
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+
+    return write
 
 
 def sqlite_writer(path: Path) -> Callable[[str, tuple[Any, ...]], None]:

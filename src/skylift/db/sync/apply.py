@@ -22,7 +22,7 @@ import psycopg
 from skylift.db import copy, journal, verify
 from skylift.db.copy import BINARY, CSV_OPTIONS, WRITERS, copy_format
 from skylift.db.records import HEADER, TRAILER, SlowPath
-from skylift.db.schema import Schema, Table
+from skylift.db.schema import ForeignKey, Schema, Table
 from skylift.db.sources import Chunk, Reject
 from skylift.db.sync import faults, state
 from skylift.db.sync.changes import Batch, Snapshot, TableChanges, key_text
@@ -134,6 +134,7 @@ class Applier:
         self.conn = copy.connect(target_url, autocommit=True)
         self.tables = {t.qualified: TargetTable(self.conn, self.tr, t) for t in schema.tables}
         self.order = _parents_first(schema)
+        self.children = _referencing(schema)
         self._st: dict[str, Any] = {"target_url": target_url, "translator": self.tr}
         self._replica: bool | None = None
 
@@ -149,6 +150,8 @@ class Applier:
                 "run `skylift db migrate --restart` to copy again, then start the sync again",
             )
         with self.conn.transaction():
+            if batch.unlogged_cascades:
+                names = [n for n in self.order if n in self._cascade(batch)]
             self._hold_off_triggers(names)
             for name in reversed(names):  # children first: no key is in the way of a parent
                 written.deleted += self._delete(self.tables[name], batch.tables[name])
@@ -163,6 +166,41 @@ class Applier:
             state.advance(self.conn, batch.position, batch.changes, batch.commit_at)
             faults.point("batch-written")  # everything written, nothing committed
         return written
+
+    def _cascade(self, batch: Batch) -> dict[str, TableChanges]:
+        """Add the child rows an ON DELETE/UPDATE action reached (CASCADE, SET NULL, SET
+        DEFAULT) to the batch, found in the target, which still holds the parents' old rows:
+        they are removed and read again like any changed row. Down every level of the chain."""
+        todo = list(batch.tables)
+        while todo:
+            parent = todo.pop()
+            changes = batch.tables[parent]
+            for child, fk in self.children.get(parent, []):
+                meta = self.tables[child]
+                if changes.whole or not meta.keyed:
+                    if not batch.table(child).whole:
+                        batch.table(child).whole = True
+                        todo.append(child)
+                    continue
+                if not changes.keys:
+                    continue
+                found = self._children(meta, self.tables[parent], fk, changes.keys)
+                new = found - batch.table(child).keys
+                if new:
+                    batch.table(child).keys |= new
+                    todo.append(child)
+        return batch.tables
+
+    def _children(self, child: TargetTable, parent: TargetTable, fk: ForeignKey,
+                  keys: set[str]) -> set[str]:  # fmt: skip
+        cols = ", ".join(self.tr.n(c) for c in fk.columns)
+        refs = ", ".join(self.tr.n(c) for c in fk.ref_columns)
+        picks = ", ".join(child.key_columns)
+        rows = self.conn.execute(
+            f"SELECT {picks} FROM {child.name} WHERE ({cols}) IN"
+            f" (SELECT {refs} FROM {parent.name}{parent.where(keys)})"
+        ).fetchall()
+        return {key_text([_plain(v) for v in row]) for row in rows}
 
     def _hold_off_triggers(self, names: list[str]) -> None:
         """The target's triggers (the translated `updated_at` ones) would change the values the
@@ -324,6 +362,22 @@ def _digest(mode: str, loaded: list[Any], table: Table, reader: Any) -> int:
         return digest_lines("\n".join(item[1] for item in loaded).encode()) if loaded else 0
     canonical = getattr(reader, "canonical", None)
     return digest_rows(canonical(table, loaded) if canonical else loaded)
+
+
+ACTIONS = ("CASCADE", "SET NULL", "SET DEFAULT")
+
+
+def _referencing(schema: Schema) -> dict[str, list[tuple[str, ForeignKey]]]:
+    """parent table -> (child table, its foreign key) for keys with an ON DELETE/UPDATE action."""
+    by_name = {t.name: t for t in schema.tables}
+    out: dict[str, list[tuple[str, ForeignKey]]] = {}
+    for table in schema.tables:
+        for fk in table.foreign_keys:
+            parent = by_name.get(fk.ref_table)
+            actions = (str(fk.on_delete).upper(), str(fk.on_update).upper())
+            if parent is not None and any(a in ACTIONS for a in actions):
+                out.setdefault(parent.qualified, []).append((table.qualified, fk))
+    return out
 
 
 def _parents_first(schema: Schema) -> list[str]:

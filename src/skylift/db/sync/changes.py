@@ -41,6 +41,9 @@ class Batch:
     position: dict[str, Any]
     changes: int
     commit_at: float | None = None  # when the source committed the newest change (epoch)
+    # the stream does not show what ON DELETE/UPDATE CASCADE and SET NULL did to child rows
+    # (InnoDB applies them inside the engine, off the binary log): the applier finds them
+    unlogged_cascades: bool = False
 
     def table(self, name: str) -> TableChanges:
         return self.tables.setdefault(name, TableChanges())

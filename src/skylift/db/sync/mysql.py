@@ -72,9 +72,11 @@ class MySQLSnapshot:
     def chunks(self, table: Table, changes: TableChanges) -> list[Chunk]:
         if changes.whole or not table.primary_key:
             return [Chunk(table.qualified, 0)]
+        import json
+
         conn = self.reader._conn
         cols = ", ".join(quote(c) for c in table.primary_key)
-        keys = sorted(changes.fetch, key=repr)
+        keys = sorted({tuple(json.loads(k)) for k in changes.keys}, key=repr)
         out: list[Chunk] = []
         for start in range(0, len(keys), 500):
             group = ", ".join(
@@ -269,7 +271,7 @@ class MySQLCapture:
         from pymysqlreplication.event import QueryEvent, RotateEvent
 
         end = _pos(*until)
-        batch = Batch({}, {"file": until[0], "pos": until[1]}, 0)
+        batch = Batch({}, {"file": until[0], "pos": until[1]}, 0, unlogged_cascades=True)
         stream = self._stream(position)
         try:
             for event in stream:

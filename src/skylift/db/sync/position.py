@@ -132,7 +132,9 @@ def after_run(source: Source, conn: psycopg.Connection[Any], schema: Schema, tar
     source no longer equals the target; a first run returns a warning when the source moved
     on during the copy (the target holds the snapshot, which is what was verified)."""
     if conn.execute("SELECT to_regclass('skylift.sync')").fetchone() != (None,):
-        return None  # a synced target was verified against the live source already
+        # a sync follows this target: it applies what changed (and a synced target was just
+        # verified against the live source)
+        return None
     position = recorded(conn, fingerprint)
     live = _live(source)
     try:
@@ -153,12 +155,20 @@ def after_run(source: Source, conn: psycopg.Connection[Any], schema: Schema, tar
 def synced_live(source: Source, conn: psycopg.Connection[Any]) -> Source | None:
     """The live source when `db sync` moved the target past the copy's snapshot (the copy's
     digests then describe an older state: verification reads the source as it is now)."""
-    if conn.execute("SELECT to_regclass('skylift.sync')").fetchone() == (None,):
+    if not _synced(conn):
         return None
     live = _live(source)
     if hasattr(live, "start_position"):
         live.start_position = None
     return live
+
+
+def _synced(conn: psycopg.Connection[Any]) -> bool:
+    """A sync applied changes past the copy (not: a sync that is running this very copy)."""
+    if conn.execute("SELECT to_regclass('skylift.sync')").fetchone() == (None,):
+        return False
+    row = conn.execute("SELECT phase FROM skylift.sync").fetchone()
+    return row is not None and not str(row[0]).startswith("migrating")
 
 
 def _live(source: Source) -> Source:

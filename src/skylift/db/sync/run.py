@@ -42,6 +42,7 @@ from skylift.errors import (
 
 PRUNE_EVERY = 5.0  # seconds between forgetting applied changes in the source
 STATUS_EVERY = 1.0
+ONCE_ROUNDS = 3  # batches a `once` catch-up applies at most
 
 
 @dataclass
@@ -221,7 +222,7 @@ def _migrate(source_url: str, target_url: str, options: Options,
              progress: Progress) -> MigrationReport:  # fmt: skip
     report = migrate(source_url, target_url, jobs=options.jobs, types=options.types,
                      identifiers=options.identifiers, workdir=options.workdir,
-                     progress=progress)  # fmt: skip
+                     progress=progress, captured=True)  # fmt: skip
     if not report.verified:
         bad = [v["table"] for v in report.verification if not v["ok"]]
         raise VerificationFailed(
@@ -299,15 +300,19 @@ def measure(session: Session) -> None:
 def follow(session: Session, *, stop: threading.Event | None = None, once: bool = False,
            interval: float = 0.1,
            on_status: Callable[[status.SyncStatus], None] | None = None) -> status.SyncStatus:  # fmt: skip
-    """Apply batches until `stop` is set (or, with `once`, until nothing is left)."""
+    """Apply batches until `stop` is set. With `once`: until caught up with what the source
+    had committed when it started — each batch reads a snapshot taken after that, so the first
+    already is; a few more shrink the lag a busy source keeps growing, then it returns."""
     stop = stop or threading.Event()
     report = session.status
     report.state, last_status, last_prune = "syncing", 0.0, time.monotonic()
     workdir, target = session.options.workdir, session.target_url
+    rounds = 0
     while not stop.is_set():
         applied = step(session)
         now = time.monotonic()
-        if applied == 0 and once:
+        rounds += 1
+        if once and (applied == 0 or rounds >= ONCE_ROUNDS):
             break
         if now - last_status >= STATUS_EVERY or (applied and once):
             measure(session)
