@@ -74,8 +74,12 @@ def migrate(
     dry_run: bool = False,
     workdir: Path = Path(".skylift"),
     progress: Progress | None = None,
+    captured: bool = False,
 ) -> MigrationReport:
-    """Copy a database into PostgreSQL (embedded when no target is given) and verify it."""
+    """Copy a database into PostgreSQL (embedded when no target is given) and verify it.
+    `captured`: `db sync` started capturing the source's changes before this copy and will
+    apply every change made since, so the copy need not come from one instant (MySQL readers
+    then skip proving that they share one snapshot)."""
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     started = time.monotonic()
@@ -84,6 +88,7 @@ def migrate(
         "jobs": jobs,
         "target_url": target_url,
         "identifiers": identifiers,
+        "captured": captured,
     }
     source = open_source(source_url, options)
     try:
