@@ -58,3 +58,11 @@ def assert_same(path: Path | Any, url: str) -> dict[str, int]:
         assert not missing and not extra, (table, sorted(missing)[:5], sorted(extra)[:5])
         assert len(source[table]) == len(target[table]), table  # doubled rows
     return {t: len(rows) for t, rows in source.items()}
+
+
+def assert_pg_same(source_url: str, target_url: str) -> dict[str, int]:
+    """Both PostgreSQL databases hold exactly the same rows of the load generator's tables."""
+    source, target = pg_rows(source_url), pg_rows(target_url)
+    for table in QUERIES:
+        assert source[table] == target[table], (table, len(source[table]), len(target[table]))
+    return {t: len(rows) for t, rows in source.items()}

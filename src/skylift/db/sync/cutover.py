@@ -193,7 +193,10 @@ def _verify_after(session: sync_run.Session, differed: set[str]) -> dict[str, An
 def _sequences(session: sync_run.Session) -> dict[str, Any]:
     """Every identity past the highest key and past the source's own counter (SQLite's
     sqlite_sequence, MySQL's AUTO_INCREMENT, PostgreSQL's sequences), read now, frozen."""
-    fresh = session.source.read_schema() if session.source.engine != "sqlite" else None
+    fresh = None
+    if session.source.engine == "postgresql":  # the sequences' values now, read afresh
+        session.source._schema = None  # type: ignore[attr-defined]
+        fresh = session.source.read_schema()
     counters = _source_counters(session)
     tr = Translator(session.schema, session.options.identifiers)
     done = []

@@ -1,4 +1,5 @@
-"""Capture on the target from the cutover on, so that a rollback can bring every write back.
+"""Capture with triggers in a PostgreSQL database: the target from the cutover on (so that a
+rollback can bring every write back), and a PostgreSQL source without logical replication.
 
 Triggers (`skylift_capture` on each table) record the key of every row the app inserts,
 updates or deletes on the target into `skylift.changes`, with its transaction id; a TRUNCATE
@@ -24,8 +25,12 @@ CREATE TABLE IF NOT EXISTS skylift.changes (
   op "char" NOT NULL,
   old_key jsonb,
   new_key jsonb,
+  xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
   at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+ALTER TABLE skylift.changes
+  ADD COLUMN IF NOT EXISTS xid xid8 NOT NULL DEFAULT pg_current_xact_id();  -- older installs
+CREATE INDEX IF NOT EXISTS changes_xid ON skylift.changes (xid);
 CREATE OR REPLACE FUNCTION skylift.key_of(r jsonb, cols text[]) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
   SELECT coalesce(jsonb_agg(r -> c ORDER BY n), '[]'::jsonb)
@@ -125,13 +130,23 @@ def freeze(conn: psycopg.Connection[Any], schema: Schema, policy: Policy,
     return sum(1 for r in rows if r[0])
 
 
-def unfreeze(conn: psycopg.Connection[Any], schema: Schema, policy: Policy) -> None:
-    tr = Translator(schema, policy)
+def unfreeze(conn: psycopg.Connection[Any], *_unused: Any) -> bool:
+    """Writes allowed again (the freeze's triggers dropped, the default reset); False when the
+    database was not frozen."""
     database = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+    rows = conn.execute(
+        "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'skylift_frozen'"
+    ).fetchall()
+    setting = conn.execute(
+        "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
+        " WHERE d.datname = current_database() AND s.setrole = 0"
+        " AND 'default_transaction_read_only=on' = ANY(s.setconfig)"
+    ).fetchone()
     with conn.transaction():
-        for table in schema.tables:
-            conn.execute(f"DROP TRIGGER IF EXISTS skylift_frozen ON {tr.t(table)}")
+        for (table,) in rows:
+            conn.execute(f"DROP TRIGGER IF EXISTS skylift_frozen ON {table}")
         conn.execute(f"ALTER DATABASE {quote(database)} RESET default_transaction_read_only")
+    return bool(rows) or bool(setting and setting[0])
 
 
 def writable(conn: psycopg.Connection[Any]) -> None:
