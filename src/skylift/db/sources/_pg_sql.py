@@ -16,7 +16,7 @@ def user_schema_filter(alias: str = "n") -> str:
     """SQL condition: the namespace `alias` belongs to the app (not the system, not the host)."""
     return (
         f"{alias}.nspname NOT LIKE 'pg\\_%' AND {alias}.nspname <> 'information_schema'"
-        f" AND {alias}.nspname <> 'heroku_ext'"
+        f" AND {alias}.nspname <> 'heroku_ext' AND {alias}.nspname <> 'skylift'"  # sync's own
         f" AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {alias}.oid"
         "   AND d.deptype = 'e')"
     )
@@ -239,6 +239,7 @@ def _views_triggers(conn: Any, schema: Schema, parents: set[int]) -> None:
         " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
         " JOIN pg_namespace n ON n.oid = c.relnamespace"
         f" WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND {user_schema_filter()}"
+        " AND t.tgname NOT LIKE 'skylift\\_%'"  # db sync's capture and freeze triggers
         " ORDER BY t.oid",
     ):
         sql = row["def"]
