@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """db sync / db cutover / db rollback under an app's writes: lag, freeze window, nothing lost.
 
-    python bench/sync_bench.py [--engines sqlite,mysql] [--rates 50,200] [--sizes 0,200000]
+    python bench/sync_bench.py [--engines sqlite,mysql,postgresql] [--rates 50,200] [--sizes 0,200000]
                                [--seconds 20]
 
 For each engine, database size (extra orders, two items each, on top of the load generator's
-tables: tests/db/sync/_load.py) and write rate: fills a fresh source (SQLite file, or a
-throwaway MariaDB with its row-based binary log), starts the load generator (inserts, updates,
+tables: tests/db/sync/_load.py) and write rate: fills a fresh source (SQLite file, a
+throwaway MariaDB with its row-based binary log, or a PostgreSQL database), starts the load generator (inserts, updates,
 deletes on four tables chained by foreign keys, one without a key), runs `skylift db sync` in its
 own process as a user would, samples the lag it reports every 0.25 s for `--seconds`, runs
 `skylift db cutover` (which takes over from the running sync), lets the app keep writing into
@@ -33,9 +33,10 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.db.sync._check import assert_same  # noqa: E402
+from tests.db.sync._check import assert_pg_same, assert_same  # noqa: E402
 from tests.db.sync._load import (  # noqa: E402
     MYSQL_SCHEMA,
+    PG_SCHEMA,
     Load,
     bulk_rows,
     fill,
@@ -74,6 +75,41 @@ class Sqlite:
 
     def close(self) -> None:
         pass
+
+
+class Postgres:
+    name = "PostgreSQL"
+
+    def __init__(self, folder: Path, size: int) -> None:
+        self.url = _target(SERVER[0], f"src_{folder.name.replace('-', '_')[-12:]}")
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(PG_SCHEMA)
+            bulk, items = bulk_rows(size)
+            with conn.cursor() as cur:
+                cur.execute("SET session_replication_role = replica")  # no FK checks for the fill
+                with cur.copy("COPY orders FROM STDIN") as copy:
+                    for row in bulk:
+                        copy.write_row(row)
+                with cur.copy("COPY items FROM STDIN") as copy:
+                    for row in items:
+                        copy.write_row(row)
+                cur.execute("SET session_replication_role = origin")
+            fill(lambda sql, args: conn.execute(sql, args), mark="%s")
+            conn.execute(
+                "SELECT setval(pg_get_serial_sequence('orders', 'id'), max(id)) FROM orders"
+            )
+
+    def load(self, rate: float) -> Load:
+        return Load(_pg_writer(self.url), rate=rate, dialect="postgresql")
+
+    def rows(self) -> Any:
+        return self.url
+
+    def close(self) -> None:
+        pass
+
+
+SERVER: list[Any] = []
 
 
 class MariaDB:
@@ -154,14 +190,15 @@ def run_one(engine: type, size: int, rate: float, seconds: float, server: Any) -
         load.finish()
         assert moved.returncode == 0, moved.stderr
         cut = json.loads(moved.stdout)
-        assert_same(source.rows(), target)  # every acknowledged write is on the target
+        same = assert_pg_same if isinstance(source, Postgres) else assert_same
+        same(source.rows(), target)  # every acknowledged write is on the target
         on_target = Load(_pg_writer(target), rate=rate, seed=3, next_account=500_000)
         on_target.start()
         time.sleep(min(seconds, 10))
         on_target.finish()
         back = _skylift("db", "rollback", source.url, target, "--workdir", str(work), "--json")
         assert back.returncode == 0, back.stderr
-        assert_same(source.rows(), target)  # every write made on the target is in the source
+        same(source.rows(), target)  # every write made on the target is in the source
         returned = json.loads(back.stdout)
         return {
             "engine": source.name, "rows": 150 + 3 * size, "rate": rate,
@@ -177,13 +214,14 @@ def run_one(engine: type, size: int, rate: float, seconds: float, server: Any) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engines", default="sqlite,mysql")
+    parser.add_argument("--engines", default="sqlite,mysql,postgresql")
     parser.add_argument("--rates", default="50,200")
     parser.add_argument("--sizes", default="0,200000")
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
-    engines = {"sqlite": Sqlite, "mysql": MariaDB}
+    engines = {"sqlite": Sqlite, "mysql": MariaDB, "postgresql": Postgres}
     server, folder = _pg()
+    SERVER.append(server)
     rows = []
     try:
         for name in args.engines.split(","):

@@ -90,7 +90,7 @@ def test_cutover_killed_at_every_step(pg_source: str, pg_url: str, tmp_path: Pat
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["ok"]
     assert_pg_same(pg_source, pg_url)
-    with pytest.raises(psycopg.Error, match="read-only|frozen"):
+    with pytest.raises(psycopg.Error, match=r"read-only|frozen"):
         execute(pg_source, "INSERT INTO audit VALUES ('x', 'frozen')")
     with pytest.raises(psycopg.Error, match="frozen"):  # a session overriding the default too
         execute(
