@@ -130,6 +130,13 @@ def _outcome(outcome: Any, json_out: bool) -> None:
             f"  {mark} {check['table']}: {compared} keys compared, {check['target_count']} rows",
             highlight=False,
         )
+    if getattr(outcome, "recopied", None):
+        err.print(
+            f"[yellow]warning:[/] {', '.join(outcome.recopied)} differed after the last changes;"
+            " their changed keys were copied again from the frozen source and verified (please"
+            " report it: the capture missed a change)",
+            highlight=False,
+        )
     window = outcome.frozen_seconds
     out.print(
         f"{outcome.operation} done: {outcome.changes:,} changes applied; writes were frozen for"

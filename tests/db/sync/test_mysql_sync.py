@@ -42,7 +42,7 @@ def execute(url: str, *statements: str) -> None:
             cur.execute(sql)
 
 
-def app_load(url: str, rate: float = 60, seed: int = 1) -> Load:
+def app_load(url: str, rate: float = 200, seed: int = 1) -> Load:
     return Load(mysql_writer(lambda: connect(url)), rate=rate, seed=seed,
                 dialect="mysql").start()  # fmt: skip
 

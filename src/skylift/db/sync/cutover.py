@@ -18,7 +18,7 @@ import shlex
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class Outcome:
     steps: list[dict[str, Any]] = field(default_factory=list)
     frozen_seconds: float | None = None
     checks: list[dict[str, Any]] = field(default_factory=list)
+    recopied: list[str] = field(default_factory=list)  # tables copied again inside the freeze
     changes: int = 0
 
     @property
@@ -58,6 +59,7 @@ class Outcome:
             "changes": self.changes,
             "steps": self.steps,
             "verification": self.checks,
+            "recopied": self.recopied,
         }
 
 
@@ -129,6 +131,7 @@ def cutover(source_url: str, target_url: str | None = None, *,
                   lambda: _capture_target(session))  # fmt: skip
         state.set_phase(session.conn, "cut-over")
         outcome.checks = checked["checks"]
+        outcome.recopied = checked.get("recopied", [])
         outcome.changes = session.status.applied
         outcome.frozen_seconds = round(_done_at(session.conn, "cutover") - frozen["frozen_at"], 3)
         outcome.steps = state.steps(session.conn, "cutover")
@@ -151,33 +154,47 @@ def _catch_up(session: sync_run.Session) -> dict[str, Any]:
 
 
 def _verify_before(session: sync_run.Session) -> dict[str, Any]:
-    """Every table compared whole while the app still writes. A table whose writes were in
-    flight differs: it is caught up and compared again (twice at most); one still differing
-    is compared whole again inside the freeze. The touched keys start from here."""
-    with session.conn.transaction():
-        state.verified(session.conn)
-    tables = session.schema.tables
-    differed: set[str] = set()
+    """Every table compared whole while the app still writes — in one snapshot of the source:
+    the last batch is applied from it and the tables are read from it, so the target must
+    equal it exactly (a source read live would always differ on the tables being written).
+    With nothing to apply, the live source is read; a write slipping in then makes a table
+    differ, and it is compared again (twice at most; one that still differs is compared whole
+    again inside the freeze). The touched keys start from here."""
+    everything = {t.qualified for t in session.schema.tables}
+    differed: set[str] = everything
     for _round in range(3):
-        subset = replace(session.schema, tables=tables)
-        differed = sync_run._differing_tables(
-            session.source, subset, session.target_url, session.options, Progress()
-        )
+        polled = session.capture.poll(session.position())
+        if polled is not None:
+            batch, snap = polled
+            session.applier.apply(batch, snap)
+        else:
+            snap = session.capture.snapshot()  # type: ignore[attr-defined]
+        try:
+            checks = check.check_keys(session.applier, snap, session.capture, {}, differed,
+                                      count=False)  # fmt: skip
+        finally:
+            snap.close()
+        differed = {c.table for c in checks if not c.ok}
         if not differed:
             break
-        sync_run.follow(session, once=True)
-        tables = [t for t in tables if t.qualified in differed]
+    with session.conn.transaction():
+        state.verified(session.conn)
     return {"differed": sorted(differed)}
 
 
 def _verify_after(session: sync_run.Session, differed: set[str]) -> dict[str, Any]:
     touched = state.touched(session.conn)
-    snap = session.capture.snapshot()  # type: ignore[attr-defined]
-    try:
-        checks = check.check_keys(session.applier, snap, session.capture, touched, differed)
-    finally:
-        snap.close()
+    checks = _check(session, touched, differed)
     bad = [c for c in checks if not c.ok]
+    recopied: list[str] = []
+    if bad:
+        # The source is frozen: copying the differing tables' changed keys again from it is
+        # exact. It is reported (a capture that missed a change is a bug to know about), and
+        # verified again; only a second difference stops the cutover.
+        recopied = sorted(c.table for c in bad)
+        _recopy(session, {name: touched.get(name, []) for name in recopied}, differed)
+        checks = _check(session, touched, differed)
+        bad = [c for c in checks if not c.ok]
     if bad:
         raise VerificationFailed(
             f"after the freeze, {', '.join(c.table for c in bad)} differ between source and target",
@@ -187,7 +204,37 @@ def _verify_after(session: sync_run.Session, differed: set[str]) -> dict[str, An
         )
     with session.conn.transaction():
         state.verified(session.conn)
-    return {"checks": [c.as_dict() for c in checks]}
+    return {"checks": [c.as_dict() for c in checks], "recopied": recopied}
+
+
+def _check(session: sync_run.Session, touched: dict[str, list[str]],
+           differed: set[str]) -> list[check.KeyCheck]:  # fmt: skip
+    snap = session.capture.snapshot()  # type: ignore[attr-defined]
+    try:
+        return check.check_keys(session.applier, snap, session.capture, touched, differed)
+    finally:
+        snap.close()
+
+
+def _recopy(session: sync_run.Session, keys: dict[str, list[str]], differed: set[str]) -> None:
+    """One batch that copies these keys (a table without any: whole) from the frozen source."""
+    from skylift.db.sync.apply import WHOLE
+    from skylift.db.sync.changes import Batch
+
+    snap = session.capture.snapshot()  # type: ignore[attr-defined]
+    try:
+        batch = Batch({}, session.position(), 0)
+        for name, table_keys in keys.items():
+            meta = session.applier.tables[name]
+            if not table_keys or WHOLE in table_keys or name in differed:
+                batch.table(name).whole = True
+            else:
+                batch.tables[name] = session.capture.changes_for_keys(  # type: ignore[attr-defined]
+                    snap, meta.table, set(table_keys)
+                )
+        session.applier.apply(batch, snap)
+    finally:
+        snap.close()
 
 
 def _sequences(session: sync_run.Session) -> dict[str, Any]:

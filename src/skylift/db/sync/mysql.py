@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 import zlib
 from dataclasses import dataclass
@@ -106,7 +107,11 @@ class MySQLCapture:
         self.tables = {t.name: t for t in schema.tables}
         self._key: str | None = None
         self._mariadb: bool | None = None
-        self.server_id = 1_000_000 + zlib.crc32(str(conn.info.dsn).encode()) % 1_000_000
+        # a replica id of our own per process: the server cuts a stream when another one
+        # connects with the same id (a sync and the cutover taking over from it)
+        self.server_id = (
+            1_000_000 + zlib.crc32(f"{conn.info.dsn}|{os.getpid()}".encode()) % 1_000_000
+        )
 
     # -- checks -------------------------------------------------------------------------------
     def _variables(self, conn: Any) -> dict[str, str]:
@@ -226,7 +231,13 @@ class MySQLCapture:
         try:
             self._check_schema(snap)
             until = snap.position
-            batch = self._read_log(position, until)
+            for attempt in range(3):
+                try:
+                    batch = self._read_log(position, until)
+                    break
+                except SourceError:
+                    if attempt == 2:
+                        raise
         except BaseException:
             snap.close()
             raise
@@ -273,12 +284,13 @@ class MySQLCapture:
         end = _pos(*until)
         batch = Batch({}, {"file": until[0], "pos": until[1]}, 0, unlogged_cascades=True)
         stream = self._stream(position)
+        broke = False
         try:
             for event in stream:
                 if isinstance(event, RotateEvent):
                     continue
-                here = _pos(stream.log_file, event.packet.log_pos)
-                if here > end:
+                if _pos(stream.log_file, event.packet.log_pos) > end:
+                    broke = True
                     break
                 if isinstance(event, QueryEvent):
                     self._query(event, batch)
@@ -287,8 +299,18 @@ class MySQLCapture:
                     continue  # a transaction's end
                 self._rows(event, batch)
                 batch.commit_at = float(event.timestamp)
+            # where the stream stopped: past every event it read, the ones it filtered out too
+            reached = end if broke else _pos(stream.log_file or until[0], stream.log_pos or 0)
         finally:
             stream.close()
+        if reached < end:
+            # the stream ended before the snapshot's position (its connection was cut: a
+            # reader with our server id, the server restarting): never skip what was not read
+            raise SourceError(
+                "the MySQL binary log stream ended early",
+                f"it stopped at {reached}, the snapshot is at {until}",
+                "rerun: the sync goes on from the last batch it applied",
+            )
         return batch
 
     def _query(self, event: Any, batch: Batch) -> None:
