@@ -19,6 +19,8 @@ Exit codes (stable, documented in docs/exit-codes.md):
     11  verification found a difference between source and target
     12  interrupted (Ctrl-C, SIGTERM): rerun the same command to continue
     13  the work folder (--workdir, .skylift/) cannot be written: read-only, full, not yours
+    14  the source changed since its copy (or its schema changed while syncing): the target
+        would be stale
 """
 
 from __future__ import annotations
@@ -97,6 +99,13 @@ class WorkdirError(SkyliftError):
     exit_code = 13
 
 
+class SourceChanged(SkyliftError):
+    """The source moved on since the target's copy (or changed its schema during a sync): the
+    target is not what the source is now, and calling it verified would be a lie."""
+
+    exit_code = 14
+
+
 class Signalled(KeyboardInterrupt):
     """SIGINT or SIGTERM, raised in the main thread by the CLI's handler (cli/_app.py).
 
@@ -124,5 +133,6 @@ EXIT_CODES: dict[str, int] = {
         VerificationFailed,
         Interrupted,
         WorkdirError,
+        SourceChanged,
     )
 }

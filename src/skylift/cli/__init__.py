@@ -11,6 +11,7 @@ from skylift.cli import db as _db  # noqa: F401  (registers commands)
 from skylift.cli import infra as _infra  # noqa: F401
 from skylift.cli import plan as _plan  # noqa: F401
 from skylift.cli import scan as _scan  # noqa: F401
+from skylift.cli import sync as _sync  # noqa: F401
 from skylift.cli._app import app
 from skylift.cli._app import main as _main
 

@@ -26,6 +26,7 @@ from skylift.db.early import snapshot_folder
 from skylift.db.report import MigrationReport, Progress
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import SOURCES, Chunk, Source
+from skylift.db.sync import position
 from skylift.db.translate import Policy, Translator
 from skylift.db.urls import check_target, database_name, mask, scheme_of
 from skylift.errors import SkyliftError, SourceError, TargetError, UsageError
@@ -84,8 +85,12 @@ def migrate(
     dry_run: bool = False,
     workdir: Path = Path(".skylift"),
     progress: Progress | None = None,
+    captured: bool = False,
 ) -> MigrationReport:
-    """Copy a database into PostgreSQL (embedded when no target is given) and verify it."""
+    """Copy a database into PostgreSQL (embedded when no target is given) and verify it.
+    `captured`: `db sync` started capturing the source's changes before this copy and will
+    apply every change made since, so the copy need not come from one instant (MySQL readers
+    then skip proving that they share one snapshot)."""
     progress = progress or Progress()
     jobs = jobs or default_jobs()
     started = time.monotonic()
@@ -96,6 +101,7 @@ def migrate(
         "jobs": jobs,
         "target_url": target_url,
         "identifiers": identifiers,
+        "captured": captured,
     }
     source = open_source(source_url, options)
     run: _Run | None = None
@@ -249,6 +255,7 @@ class _Run:
         report.finish(schema)
         if report.verified:
             journal.mark(conn, fingerprint, "finished_at")
+            self._still_current(conn, schema, fingerprint, report)
             self._forget_superseded()
         report.timings.update(self.timings)
         return report
@@ -271,6 +278,7 @@ class _Run:
         if run and restart and run["snapshot"]:
             self.dropped_snapshot = Path(run["snapshot"])
         snapshot_of = getattr(self.source, "take_snapshot", None)
+        self.before = position.before_snapshot(self.source)  # to tell later if it moved on
         if snapshot_of is not None:
             self._phase("taking a consistent snapshot of the source")
             self._snapshot(snapshot_of, run)
@@ -337,10 +345,22 @@ class _Run:
             )
             journal.record_objects(conn, fingerprint, before, False)
             journal.record_objects(conn, fingerprint, journal.catalog(conn) - before, True)
+            position.record(conn, fingerprint, self.source, getattr(self, "before", None))
         self.fresh_snapshot = None  # the journal names it now
         old = self.dropped_snapshot
         if old and snapshot and old != Path(snapshot) and old.parent == Path(snapshot).parent:
             _snapshots.remove(old)  # --restart replaced it: no run reads it any more
+
+    def _still_current(self, conn: psycopg.Connection[Any], schema: Schema, fingerprint: str,
+                       report: MigrationReport) -> None:  # fmt: skip
+        """A rerun must not call a stale target verified: the source is compared as it is
+        now (db/sync/position.py); a first run notes a source that moved on during the copy."""
+        self.progress.phase("checking whether the source changed since its snapshot")
+        warning = position.after_run(self.source, conn, schema, self.target_url, self.jobs,
+                                     self.policy, fingerprint, report.resumed)  # fmt: skip
+        if warning:
+            report.notes.append({"object": "source", "severity": "warning", "message": warning,
+                                 "sql": None})  # fmt: skip
 
     def _copy(self, conn: psycopg.Connection[Any], schema: Schema, fingerprint: str,
               chunks: dict[str, list[Chunk]], report: MigrationReport) -> None:  # fmt: skip
@@ -384,9 +404,11 @@ class _Run:
         refused = {
             t.qualified: journal.refused_keys(conn, fingerprint, t.qualified) for t in schema.tables
         }
+        live = position.synced_live(self.source, conn)  # a sync moved the target on since
         checks = verify.verify_all(
-            self.source, schema, self.target_url, chunks, self.jobs, self.policy,
-            source_sums=sums, refused=refused, on_progress=self.progress.advance, started=started,
+            live or self.source, schema, self.target_url, chunks, self.jobs, self.policy,
+            source_sums=None if live else sums, refused=refused,
+            on_progress=self.progress.advance, started=started,
         )  # fmt: skip
         self.progress.stop()
         report.verification = [c.as_dict() for c in checks]

@@ -240,6 +240,7 @@ def _views_triggers(conn: Any, schema: Schema, parents: set[int]) -> None:
         " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
         " JOIN pg_namespace n ON n.oid = c.relnamespace"
         f" WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND {user_schema_filter()}"
+        " AND t.tgname NOT LIKE 'skylift\\_%'"  # db sync's capture and freeze triggers
         " ORDER BY t.oid",
     ):
         sql = row["def"]

@@ -360,7 +360,9 @@ class MySQLSource:
     def reader(self) -> Any:
         from skylift.db.sources._mysql_rows import MySQLReader
 
-        return MySQLReader(self.params, self.start_position)
+        # captured (db sync): changes made during the copy are applied after it anyway
+        proven = None if self.options.get("captured") else self.start_position
+        return MySQLReader(self.params, proven)
 
     def fingerprint(self) -> str:
         """Server identity, database, and binlog position: a rerun resumes only unchanged data."""

@@ -181,8 +181,8 @@ class SqliteSource:
     def _read_schema(self) -> Schema:
         schema = Schema()
         rows = self.conn.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master "
-            "WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            " AND substr(name, 1, 9) <> '_skylift_' ORDER BY rowid"  # skylift's sync capture
         ).fetchall()
         sequences = self._sequences()
         for kind, name, tbl, sql in rows:
