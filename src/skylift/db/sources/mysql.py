@@ -35,7 +35,7 @@ from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions
 
 from skylift.db.schema import Schema, Table
-from skylift.db.sources import Chunk, register
+from skylift.db.sources import Chunk
 from skylift.db.urls import mask
 from skylift.errors import SourceError
 
@@ -402,8 +402,3 @@ def start_early(url: str, options: dict[str, Any]) -> None:
     thread = threading.Thread(target=run, daemon=True)
     _EARLY[_early_key(url, options)] = (source, thread)
     thread.start()
-
-
-@register("mysql", "mariadb")
-def open_mysql(url: str, options: dict[str, Any]) -> MySQLSource:
-    return MySQLSource(url, options)

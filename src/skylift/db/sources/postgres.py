@@ -20,7 +20,7 @@ import psycopg
 
 from skylift.db import overrides
 from skylift.db.schema import Schema, Table
-from skylift.db.sources import Chunk, register
+from skylift.db.sources import Chunk
 from skylift.db.urls import mask
 from skylift.errors import SourceError
 
@@ -144,8 +144,3 @@ class PostgresSource:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-
-@register("postgresql", "postgres")
-def open_postgres(url: str, options: dict[str, Any]) -> PostgresSource:
-    return PostgresSource(url, options)
