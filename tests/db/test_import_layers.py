@@ -90,7 +90,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_there_are_three_engine_packages() -> None:
-    assert ENGINES == ["postgres", "sqlite"]
+    assert ENGINES == ["mysql", "postgres", "sqlite"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -1,6 +1,6 @@
 """What a migration can begin before the engine is imported: the SQLite snapshot's copy
 (sources/sqlite/_snapshot.py, all that package loads at first), or reading a MySQL schema
-(sources/mysql.py), which waits on the server most of the time. Imports nothing heavy."""
+(sources/mysql/_early.py), which waits on the server most of the time. Imports nothing heavy."""
 
 from __future__ import annotations
 
