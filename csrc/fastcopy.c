@@ -1,7 +1,7 @@
 /* skylift.db._fastcopy: SQLite rows to PostgreSQL binary COPY records, without a Python object
  * per value.
  *
- * An optional accelerator of src/skylift/db/sources/_sqlite_binary.py. It runs the same SELECT
+ * An optional accelerator of src/skylift/db/sources/sqlite/_binary.py. It runs the same SELECT
  * (the profile's plan, the chunk's rowid range) on its own read-only connection to the snapshot
  * and encodes each row exactly as the Python encoder would (psycopg's binary dumpers), with the
  * same digest (the sum of each record's xxh3, mod 2^64).

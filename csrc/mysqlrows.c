@@ -1,7 +1,7 @@
 /* skylift.db._fastcopy.MyRows: MySQL binary-protocol result rows (COM_STMT_EXECUTE) to
  * PostgreSQL binary COPY records, without a Python object per value.
  *
- * The accelerator of src/skylift/db/sources/_mysql_binary.py. Python sends the prepared
+ * The accelerator of src/skylift/db/sources/mysql/_binary.py. Python sends the prepared
  * statement and reads the column definitions; `feed` then takes the raw bytes off the socket,
  * cuts the row packets out of them and encodes every complete row, with the same digest as the
  * SQLite part (the sum of each record's xxh3, mod 2^64). The server sends numbers, dates and

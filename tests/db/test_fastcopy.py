@@ -19,10 +19,10 @@ from skylift.db import _accel, migrate
 from skylift.db.pipeline import open_source
 from skylift.db.records import HEADER
 from skylift.db.sources import Chunk
-from skylift.db.sources._sqlite_binary import Encoder, fast_records
-from skylift.db.sources._sqlite_profile import SAMPLE_FROM
-from skylift.db.sources._sqlite_read import SlowPath
-from skylift.db.sources._sqlite_snapshot import readonly_uri
+from skylift.db.sources.sqlite._binary import Encoder, fast_records
+from skylift.db.sources.sqlite._profile import SAMPLE_FROM
+from skylift.db.sources.sqlite._read import SlowPath
+from skylift.db.sources.sqlite._snapshot import readonly_uri
 from skylift.db.values import MASK, digest_lines, digest_records
 from skylift.db.verify import _copy_out_started, copy_out
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from skylift.db import early, migrate
-from skylift.db.sources._sqlite_snapshot import fingerprint, snapshot_path
+from skylift.db.sources.sqlite._snapshot import fingerprint, snapshot_path
 from tests.db.sqlite_fixtures import FLOATS, make_app_db, make_bad_db
 
 pytestmark = pytest.mark.usefixtures("pg_admin_url")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from skylift.db.sources._sqlite_ddl import expression
-from skylift.db.sources._sqlite_defaults import column_default
 from skylift.db.sources.sqlite import map_type
+from skylift.db.sources.sqlite._ddl import expression
+from skylift.db.sources.sqlite._defaults import column_default
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The work folder's snapshots: keep what a resume needs, remove what no run can use.
 
-A SQLite source is read from a snapshot (sources/_sqlite_snapshot.py) named after the state it
+A SQLite source is read from a snapshot (sources/sqlite/_snapshot.py) named after the state it
 copies; the target's journal names the one its run reads. Without care they pile up: a copy
 torn by a kill (`.partial`), a copy never marked durable (no run reuses it: it is taken again),
 the copies of states an app has long left. Each snapshot gets a label naming its source, so a

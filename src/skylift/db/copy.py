@@ -211,7 +211,7 @@ def copy_format(reader: Any, table: Table) -> str:
 
 def _copy_binary(st: dict[str, Any], table: Table, chunk: Chunk) -> ChunkResult:
     """Binary COPY records; the digest is that of the rows PostgreSQL will send back, summed
-    record by record (values.digest_records; see sources/_sqlite_binary.py and verify.py)."""
+    record by record (values.digest_records; see sources/sqlite/_binary.py and verify.py)."""
     conn: psycopg.Connection[Any] = st["conn"]
     reader = st["reader"]
     count = 0

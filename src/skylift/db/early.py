@@ -1,6 +1,6 @@
 """What a migration can begin before the engine is imported: the SQLite snapshot's copy
-(sources/_sqlite_snapshot.py), or reading a MySQL schema (sources/mysql.py), which waits on
-the server most of the time. Imports nothing heavy."""
+(sources/sqlite/_snapshot.py, all that package loads at first), or reading a MySQL schema
+(sources/mysql/_early.py), which waits on the server most of the time. Imports nothing heavy."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def begin(
     except SkyliftError:
         return  # the engine reports a wrong URL or option properly
     if engine == "sqlite":
-        from skylift.db.sources._sqlite_snapshot import start_early
+        from skylift.db.sources.sqlite import start_early
 
         start_early(source_url, snapshot_folder(workdir))
     elif engine == "mysql":

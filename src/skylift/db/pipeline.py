@@ -8,7 +8,6 @@ is done and finishes the rest, then verifies everything.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import re
 import time
 from collections.abc import Callable
@@ -34,23 +33,16 @@ from skylift.workdir import make_dirs
 
 # relative Python cost of a value by column kind (JSON is parsed and printed in jsonb's form)
 KIND_COST = {"json": 8.0, "numeric": 2.0, "bytes": 2.0, "float": 1.5, "geometry": 4.0}
-SOURCE_MODULES = {
-    "sqlite": "skylift.db.sources.sqlite",
-    "mysql": "skylift.db.sources.mysql",
-    "postgresql": "skylift.db.sources.postgres",
-}
 
 
 def open_source(url: str, options: dict[str, Any] | None = None) -> Source:
     engine = scheme_of(url)
-    try:
-        importlib.import_module(SOURCE_MODULES[engine])
-    except ModuleNotFoundError as exc:
-        raise UsageError(f"{engine} sources are not supported yet", str(exc), "") from exc
     scheme = url.split(":", 1)[0].lower() if ":" in url and engine != "sqlite" else "sqlite"
     factory = SOURCES.get(scheme) or SOURCES[engine]
     try:
         return factory(url, options or {})
+    except ModuleNotFoundError as exc:  # the engine's package, or a library it needs
+        raise UsageError(f"{engine} sources are not supported yet", str(exc), "") from exc
     except OSError as exc:  # a file the user running skylift may not read
         raise SourceError(
             f"cannot read {exc.filename or mask(url)}",

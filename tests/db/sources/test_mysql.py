@@ -145,7 +145,7 @@ def test_value(mysql_url: str, mysql_type: str, literal: str, expected: Any) -> 
 def test_invalid_utf8_is_a_reject_reason() -> None:
     # MariaDB replaces invalid bytes with '?' on the way in, so a live server cannot hold them;
     # MySQL 5.x servers with sql_mode='' can: the converter names the byte
-    from skylift.db.sources._mysql_values import Bad, text
+    from skylift.db.sources.mysql._values import Bad, text
 
     with pytest.raises(Bad, match="invalid UTF-8 at byte 1"):
         text(b"A\xffB")
@@ -400,9 +400,9 @@ def test_geometry_lands_in_postgis_when_the_target_has_it(
 
 
 def _cipher(url: str) -> str:
-    from skylift.db.sources.mysql import _parse_url, connect
+    from skylift.db.sources.mysql._connection import connect, parse_url
 
-    conn = connect(_parse_url(url))
+    conn = connect(parse_url(url))
     try:
         with conn.cursor() as cur:
             cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
@@ -461,7 +461,7 @@ def test_schema_read_early_is_the_same_and_errors_stay_the_engines(
 ) -> None:
     """The CLI starts reading a MySQL schema while it imports the engine (db/early.py)."""
     from skylift.db import early
-    from skylift.db.sources import mysql
+    from skylift.db.sources.mysql import _early
 
     run_mysql(
         mysql_url,
@@ -471,7 +471,7 @@ def test_schema_read_early_is_the_same_and_errors_stay_the_engines(
     options = {"types": {}, "target_url": None}
     early.begin(mysql_url, tmp_path, None, [])
     adopted = open_source(mysql_url, dict(options)).read_schema()
-    assert not mysql._EARLY  # claimed
+    assert not _early._EARLY  # claimed
     fresh = open_source(mysql_url, dict(options))
     assert adopted == fresh.read_schema()
     assert adopted.table("t").column("d").nullable  # the profile ran (a zero date)
@@ -483,7 +483,7 @@ def test_schema_read_early_is_the_same_and_errors_stay_the_engines(
         open_source(mysql_url, dict(options)).read_schema().table("t").column("b").pg_type
         == "smallint"
     )
-    mysql._EARLY.clear()
+    _early._EARLY.clear()
 
     wrong = mysql_url.replace(":rootpw@", ":wrong@")
     early.begin(wrong, tmp_path, None, [])

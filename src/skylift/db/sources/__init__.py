@@ -1,8 +1,14 @@
-"""Source engines: one module per engine, registered in a plain dict.
+"""Source engines: one package per engine, named in a plain dict.
 
-A source module is mostly data (a type map) plus a few functions that read the schema, profile
-values and stream rows. The engine (`db/copy.py`, `db/verify.py`) only talks to the `Source`
-protocol below, so a new engine adds a module and a line in `SOURCES`.
+This module is the bottom of every engine: the types they share (`Chunk`, `Reject`, the `Reader`
+and `Source` protocols) and `SOURCES`, URL scheme -> factory. The engine packages
+(`sqlite/`, `postgres/`, `mysql/`) import this module; it imports an engine only inside that
+engine's factory, when a migration opens a source of that kind (so a SQLite migration never
+loads PyMySQL, and nothing imports in a circle). Each package's `__init__` says how its modules
+are layered; the rest of skylift imports the package, never its private modules.
+
+The engine (`db/copy.py`, `db/verify.py`) only talks to the `Source` protocol below, so a new
+engine adds a package, a factory and its lines in `SOURCES`.
 """
 
 from __future__ import annotations
@@ -87,14 +93,31 @@ class Source(Protocol):
 
 SourceFactory = Callable[[str, dict[str, Any]], Source]
 
-# scheme -> factory; modules register themselves at import (see _load_sources)
-SOURCES: dict[str, SourceFactory] = {}
+
+def _sqlite(url: str, options: dict[str, Any]) -> Source:
+    from skylift.db.sources.sqlite import SqliteSource
+
+    return SqliteSource(url, options)
 
 
-def register(*schemes: str) -> Callable[[SourceFactory], SourceFactory]:
-    def deco(factory: SourceFactory) -> SourceFactory:
-        for scheme in schemes:
-            SOURCES[scheme] = factory
-        return factory
+def _mysql(url: str, options: dict[str, Any]) -> Source:
+    from skylift.db.sources.mysql import MySQLSource
 
-    return deco
+    return MySQLSource(url, options)
+
+
+def _postgres(url: str, options: dict[str, Any]) -> Source:
+    from skylift.db.sources.postgres import PostgresSource
+
+    return PostgresSource(url, options)
+
+
+# URL scheme -> factory (a bare path or file: URL is SQLite: see db/urls.scheme_of)
+SOURCES: dict[str, SourceFactory] = {
+    "sqlite": _sqlite,
+    "file": _sqlite,
+    "mysql": _mysql,
+    "mariadb": _mysql,
+    "postgresql": _postgres,
+    "postgres": _postgres,
+}

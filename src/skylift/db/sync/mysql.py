@@ -25,9 +25,7 @@ import psycopg
 
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk
-from skylift.db.sources._mysql_rows import MySQLReader
-from skylift.db.sources._mysql_sql import quote
-from skylift.db.sources.mysql import connect
+from skylift.db.sources.mysql import MySQLReader, connect, quote
 from skylift.db.sync.changes import Batch, TableChanges, key_text
 from skylift.errors import SourceChanged, SourceError
 

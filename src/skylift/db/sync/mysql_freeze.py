@@ -16,8 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from skylift.db.schema import Column, Schema, Table
-from skylift.db.sources._mysql_sql import quote
-from skylift.db.sources.mysql import connect
+from skylift.db.sources.mysql import connect, quote
 from skylift.errors import SourceError
 
 PREFIX = "_skylift_frz_"

@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 
 from skylift.db.schema import Schema, Table
-from skylift.db.sources._pg_rows import _name
 from skylift.db.sources.postgres import connect
+from skylift.db.sources.postgres import table_name as _name
 from skylift.db.sync import target_capture
 from skylift.db.sync.postgres import key_filter
 from skylift.db.translate import quote

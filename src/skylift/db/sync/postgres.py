@@ -20,8 +20,8 @@ import psycopg
 
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk
-from skylift.db.sources._pg_rows import PostgresReader, _name
-from skylift.db.sources.postgres import connect
+from skylift.db.sources.postgres import PostgresReader, connect
+from skylift.db.sources.postgres import table_name as _name
 from skylift.db.sync import target_capture
 from skylift.db.sync.changes import Batch, Capture, TableChanges, key_text
 from skylift.db.translate import quote

@@ -24,8 +24,7 @@ from typing import Any
 
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk
-from skylift.db.sources._sqlite_read import SqliteReader
-from skylift.db.sources._sqlite_snapshot import open_readonly
+from skylift.db.sources.sqlite import SqliteReader, open_readonly
 from skylift.db.sync.changes import Batch, TableChanges, key_text
 from skylift.errors import SourceChanged, SourceError
 

@@ -13,23 +13,39 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.db.schema import Check, Column, EnumType, ForeignKey, Index, Schema, Table
-from skylift.db.sources._pg_sql import (
+from skylift.db.sources.postgres._connection import rows
+from skylift.db.sources.postgres._sql import (
     ACTIONS,
+    after_load_sql,
     guarded,
     object_sql,
     qualified,
     user_schema_filter,
 )
-from skylift.db.sources.postgres import HOST_SCHEMAS, KIND_BY_TYPE
 from skylift.db.translate import constraint_name, quote
 
+# pg type (pg_type.typname of the column's base type) -> value kind compared by verification.
+# Anything else (arrays, enums, vector, uuid, interval, dates that may be infinite, ...) is
+# compared by its text output, which is exact for every type on both sides.
+KIND_BY_TYPE: dict[str, str] = {
+    "int2": "int",
+    "int4": "int",
+    "int8": "int",
+    "float4": "float",
+    "float8": "float",
+    "numeric": "numeric",
+    "bool": "bool",
+    "text": "text",
+    "varchar": "text",
+    "bpchar": "text",
+    "name": "text",
+    "bytea": "bytes",
+    "json": "json",
+    "jsonb": "json",
+}
+# schemas that belong to the host, never to the app
+HOST_SCHEMAS = {"heroku_ext", "pg_catalog", "information_schema", "pg_toast"}
 NOT_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
-
-
-def rows(conn: Any, sql: str, *args: Any) -> list[dict[str, Any]]:
-    cur = conn.execute(sql, args or None)
-    names = [d.name for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def read_schema(conn: Any, options: dict[str, Any]) -> Schema:
@@ -251,6 +267,4 @@ def _indexes(conn: Any, schema: Schema, parents: dict[int, dict[str, Any]]) -> N
 
 
 def _after_load(conn: Any, schema: Schema, parents: dict[int, dict[str, Any]]) -> None:
-    from skylift.db.sources._pg_sql import after_load_sql
-
     after_load_sql(conn, schema, parents)

@@ -1,10 +1,9 @@
-"""SQLite source: a type map, the schema reader and registration.
+"""The SQLite `Source` (top layer): reads the schema, plans chunks, hands out readers.
 
-SQLite is dynamically typed: a column declared INTEGER may hold text. The declared type gives the
-PostgreSQL type (by the rules below, then SQLite's affinity rules); profiling the actual values
-(`_sqlite_profile.py`) then widens it where that is harmless, converts what has one clear meaning
+The declared type gives each column's PostgreSQL type (`_types.py`); profiling the actual values
+(`_profile.py`) then widens it where that is harmless, converts what has one clear meaning
 (epoch numbers in a DATETIME column, '' in a number column) and sends the rest to the reject
-table. `_sqlite_read.py` streams the rows.
+table. `_read.py` streams the rows.
 """
 
 from __future__ import annotations
@@ -16,12 +15,12 @@ from typing import Any
 
 from skylift.db import overrides
 from skylift.db.schema import Column, ForeignKey, Index, Schema, Table, Trigger, View
-from skylift.db.sources import Chunk, register
-from skylift.db.sources import _sqlite_ddl as ddl
-from skylift.db.sources._sqlite_binary import binary_able
-from skylift.db.sources._sqlite_profile import profile_tables, rowid_bounds
-from skylift.db.sources._sqlite_read import SqliteReader
-from skylift.db.sources._sqlite_snapshot import (
+from skylift.db.sources import Chunk
+from skylift.db.sources.sqlite import _ddl as ddl
+from skylift.db.sources.sqlite._binary import binary_able
+from skylift.db.sources.sqlite._profile import profile_tables, rowid_bounds
+from skylift.db.sources.sqlite._read import SqliteReader
+from skylift.db.sources.sqlite._snapshot import (
     Sync,
     backup,
     claim_early,
@@ -32,54 +31,10 @@ from skylift.db.sources._sqlite_snapshot import (
     parse_url,
     snapshot_path,
 )
+from skylift.db.sources.sqlite._types import map_type
 from skylift.errors import SourceError
 
-# declared type (normalized, no size) -> (PostgreSQL type, kind); checked before affinity rules
-TYPE_MAP: dict[str, tuple[str, str]] = {
-    "BOOLEAN": ("boolean", "bool"),
-    "BOOL": ("boolean", "bool"),
-    "DATETIME": ("timestamptz", "timestamptz"),
-    "TIMESTAMP": ("timestamptz", "timestamptz"),
-    "TIMESTAMPTZ": ("timestamptz", "timestamptz"),
-    "DATE": ("date", "date"),
-    "JSON": ("jsonb", "json"),
-    "JSONB": ("jsonb", "json"),
-    "UUID": ("uuid", "text_repr"),
-    "BLOB": ("bytea", "bytes"),
-    "REAL": ("double precision", "float"),
-    "DOUBLE": ("double precision", "float"),
-    "DOUBLE PRECISION": ("double precision", "float"),
-    "FLOAT": ("double precision", "float"),
-    "NUMERIC": ("numeric", "numeric"),
-    "DECIMAL": ("numeric", "numeric"),
-    "MONEY": ("numeric", "numeric"),
-}
-SIZED = re.compile(r"^\s*(?P<base>[A-Za-z ]+?)\s*\(\s*(?P<p>\d+)\s*(?:,\s*(?P<s>\d+)\s*)?\)\s*$")
 CHUNK_ROWS = 50_000  # small enough that the last chunks of two workers end together
-
-
-def map_type(declared: str) -> tuple[str, str]:
-    """PostgreSQL type and kind for a declared SQLite type, before looking at the values."""
-    decl = declared.strip().upper()
-    sized = SIZED.match(decl)
-    base = sized.group("base").strip() if sized else decl
-    if base in ("NUMERIC", "DECIMAL") and sized:
-        scale = sized.group("s") or "0"
-        return f"numeric({sized.group('p')},{scale})", "numeric"
-    if base in ("VARCHAR", "CHARACTER VARYING", "NVARCHAR", "CHAR", "CHARACTER", "NCHAR") and sized:
-        return f"varchar({sized.group('p')})", "text"
-    if base in TYPE_MAP:
-        return TYPE_MAP[base]
-    # SQLite's affinity rules (https://www.sqlite.org/datatype3.html#determination_of_column_affinity)
-    if "INT" in base:
-        return "bigint", "int"
-    if any(word in base for word in ("CHAR", "CLOB", "TEXT")):
-        return "text", "text"
-    if base == "" or "BLOB" in base:
-        return "", "bytes"  # no type: decided by the values
-    if any(word in base for word in ("REAL", "FLOA", "DOUB")):
-        return "double precision", "float"
-    return "", "numeric"  # NUMERIC affinity: decided by the values
 
 
 class SqliteSource:
@@ -247,7 +202,7 @@ class SqliteSource:
         hidden = [r for r in info if r[6] in (2, 3)]  # generated: VIRTUAL (2), STORED (3)
         if hidden:
             self._generated[name] = (hidden, ddl.generated_columns(sql))
-        table.row_estimate = self._estimate(table)  # exact once profiled (_sqlite_profile.py)
+        table.row_estimate = self._estimate(table)  # exact once profiled (_profile.py)
         return table
 
     def _estimate(self, table: Table) -> int:
@@ -325,13 +280,11 @@ def _generated(schema: Schema, table: Table, hidden: list[Any],
                exprs: dict[str, tuple[str, str | None]]) -> None:  # fmt: skip
     """Generated columns are computed, not copied: PostgreSQL computes them after the load,
     when their expression translates; else they are work for a human."""
-    from skylift.db.sources.sqlite import map_type as type_of
-
     for row in hidden:
         name, declared = row[1], row[2] or ""
         source, pg_expr = exprs.get(name, ("?", None))
         where = f"{table.name}.{name}"
-        pg_type = type_of(declared)[0] or "text"
+        pg_type = map_type(declared)[0] or "text"
         if pg_expr is None:
             schema.note(where, "generated column not created: its expression uses SQLite-only"
                         " SQL; add it by hand", "manual", source)  # fmt: skip
@@ -367,8 +320,3 @@ def _nocase_notes(schema: Schema, table: Table, keys: list[tuple[list[str], list
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-@register("sqlite", "file")
-def open_source(url: str, options: dict[str, Any]) -> SqliteSource:
-    return SqliteSource(url, options)

@@ -6,7 +6,7 @@ PostgreSQL does are left to Python, as separate result fields: floats (sent as M
 text, checked as their IEEE bits, which verification reads with float8send), JSON (checked in
 jsonb's layout) and inet. A record is then the SQL segments joined around those few values.
 
-Rows with anything unusual are flagged by the server (the same rules as _mysql_values) or seen
+Rows with anything unusual are flagged by the server (the same rules as _values) or seen
 in Python (NUL, invalid UTF-8) and read again by key through the per-field path, whose values
 `record()` formats the same way.
 """
@@ -23,9 +23,9 @@ from typing import Any
 from skylift.db import pgtext
 from skylift.db.records import CSV_NULL
 from skylift.db.schema import Column, Table
-from skylift.db.sources._mysql_fast import _bad
-from skylift.db.sources._mysql_sql import quote
-from skylift.db.sources._mysql_values import ewkb_hex
+from skylift.db.sources.mysql._fast import _bad
+from skylift.db.sources.mysql._sql import quote
+from skylift.db.sources.mysql._values import ewkb_hex, pg_array_text
 
 Fmt = Callable[[str], str]
 _SIMPLE_LABEL = re.compile(r"^[A-Za-z0-9_.@:/-]+$")
@@ -104,7 +104,7 @@ def field_sql(col: Column) -> str | None:
         width = char_width(col)
         text = f"RPAD({q}, {width}, ' ')" if width else q
         value = f"CONCAT('\"', REPLACE({text}, '\"', '\"\"'), '\"')"
-    elif col.pg_type == "geometry":  # PostGIS prints hex EWKB: _mysql_values.ewkb_hex in SQL
+    elif col.pg_type == "geometry":  # PostGIS prints hex EWKB: _values.ewkb_hex in SQL
         h = f"HEX({q})"
         value = (
             f"IF(LEFT({h}, 8) = '00000000', SUBSTRING({h}, 9), CONCAT(SUBSTRING({h}, 9, 8), "
@@ -123,7 +123,7 @@ def _sql_literal(text: str) -> str:
 
 def python_formats(col: Column) -> tuple[Fmt, Fmt]:
     """(sent, checked) for a Python column's raw text, or for any value of the per-field path
-    (whose values are what _mysql_values' `copy` functions give)."""
+    (whose values are what _values' `copy` functions give)."""
     if col.kind == "float":
         return (lambda t: t), _float_bits
     if col.kind == "json":
@@ -216,7 +216,6 @@ def _python_sql(col: Column) -> str:
 def _raw_formats(col: Column) -> tuple[Fmt, Fmt]:
     """(sent, checked) for a Python column's raw MySQL text."""
     if col.extra.get("data_type") == "set":
-        from skylift.db.sources._mysql_values import pg_array_text
 
         def as_array(text: str) -> str:
             return pg_csv_field(pg_array_text(text.split(",") if text else []))

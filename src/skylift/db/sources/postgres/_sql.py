@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.db.schema import Schema
+from skylift.db.sources.postgres._connection import rows
 from skylift.db.translate import quote
 
 ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -38,16 +39,10 @@ def guarded(sql: str, unless: str | None = None) -> str:
     return f"DO $skylift$ BEGIN IF NOT EXISTS ({unless}) THEN {sql}; END IF; END $skylift$"
 
 
-def _rows(conn: Any, sql: str, *args: Any) -> list[dict[str, Any]]:
-    from skylift.db.sources._pg_catalog import rows
-
-    return rows(conn, sql, *args)
-
-
 def object_sql(conn: Any, schema: Schema) -> None:
     """Domains, composite types, sequences and functions, created before the tables."""
     ext = "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = {} AND e.deptype = 'e')"
-    for row in _rows(
+    for row in rows(
         conn,
         "SELECT t.oid, n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod) AS base,"
         " t.typnotnull, t.typdefault, ARRAY(SELECT 'CONSTRAINT ' || quote_ident(c.conname) || ' '"
@@ -63,7 +58,7 @@ def object_sql(conn: Any, schema: Schema) -> None:
             sql += " NOT NULL"
         sql += "".join(" " + c for c in row["checks"])
         schema.pre_sql.append(guarded(sql, _type_exists(row)))
-    for row in _rows(
+    for row in rows(
         conn,
         "SELECT t.oid, n.nspname, t.typname, ARRAY(SELECT quote_ident(a.attname) || ' ' ||"
         "   format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = t.typrelid"
@@ -90,7 +85,7 @@ def _type_exists(row: dict[str, Any]) -> str:
 
 
 def _sequences(conn: Any, schema: Schema) -> None:
-    for row in _rows(
+    for row in rows(
         conn,
         "SELECT c.oid, n.nspname, c.relname, format_type(s.seqtypid, NULL) AS type, s.seqstart,"
         " s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, d.deptype,"
@@ -129,7 +124,7 @@ def _sequences(conn: Any, schema: Schema) -> None:
 
 
 def _functions(conn: Any, schema: Schema, ext: str) -> None:
-    for row in _rows(
+    for row in rows(
         conn,
         "SELECT p.oid, p.proname, p.prokind, pg_get_functiondef(p.oid) AS def,"
         " EXISTS (SELECT 1 FROM pg_type t WHERE t.typrelid <> 0 AND t.oid = ANY("
@@ -182,7 +177,7 @@ def _nsp(info: dict[str, Any]) -> str | None:
 
 
 def leaves_info(conn: Any) -> list[dict[str, Any]]:
-    return _rows(
+    return rows(
         conn,
         "SELECT c.oid, n.nspname, c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound,"
         " i.inhparent AS parent FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -214,7 +209,7 @@ def _if_not_exists(index_sql: str) -> str:
 
 
 def _views_triggers(conn: Any, schema: Schema, parents: set[int]) -> None:
-    for row in _rows(
+    for row in rows(
         conn,
         "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_get_viewdef(c.oid) AS def"
         " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -228,13 +223,13 @@ def _views_triggers(conn: Any, schema: Schema, parents: set[int]) -> None:
             schema.post_sql.append(f"CREATE OR REPLACE VIEW {name} AS {body}")
         else:
             schema.post_sql.append(f"CREATE MATERIALIZED VIEW IF NOT EXISTS {name} AS {body}")
-            for idx in _rows(
+            for idx in rows(
                 conn,
                 "SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = %s",
                 row["oid"],
             ):
                 schema.post_sql.append(_if_not_exists(idx["def"]))
-    for row in _rows(
+    for row in rows(
         conn,
         "SELECT t.tgname, pg_get_triggerdef(t.oid) AS def, t.tgconstraint <> 0 AS constraint_trg"
         " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
@@ -254,7 +249,7 @@ def _views_triggers(conn: Any, schema: Schema, parents: set[int]) -> None:
                     f"ALTER TABLE {qualified(table.schema, table.name)} ALTER COLUMN"
                     f" {quote(col.name)} SET GENERATED ALWAYS"
                 )
-    policies = _rows(conn, "SELECT polname, polrelid::regclass::text AS tbl FROM pg_policy")
+    policies = rows(conn, "SELECT polname, polrelid::regclass::text AS tbl FROM pg_policy")
     for pol in policies:
         schema.note(
             f"{pol['tbl']} policy {pol['polname']}",

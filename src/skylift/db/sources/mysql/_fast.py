@@ -3,7 +3,7 @@
 Cutting fields off the wire costs Python work per field; here MySQL builds
 CONCAT_WS(CHAR(1), key, ...) per row, with NULL as CHAR(2), zero dates already NULL, blobs in
 hex and FLOAT widened, so each row is one field, one decode and one split (both in C). A row
-the server sees a problem in (the `slow` condition: the rules of _mysql_values) comes as
+the server sees a problem in (the `slow` condition: the rules of _values) comes as
 CHAR(3) + its key instead; so does, seen in Python, a row with a NUL or with a separator inside
 a value. Those rows are read again by key through the per-field path, which gives them their
 reasons. Both paths produce the same values, so `canonical` serves both.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skylift.db.schema import Column, Table
-from skylift.db.sources._mysql_sql import quote
+from skylift.db.sources.mysql._sql import quote
 
 SEP, NULL = "\x01", "\x02"
 _SIMPLE_LABEL = re.compile(r"^[A-Za-z0-9_.@:/-]+$")

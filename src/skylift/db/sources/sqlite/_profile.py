@@ -29,7 +29,8 @@ from typing import Any
 
 from skylift.db.overrides import kind_of
 from skylift.db.schema import Column, Schema, Table
-from skylift.db.sources import _sqlite_defaults as defaults
+from skylift.db.sources.sqlite import _defaults as defaults
+from skylift.db.sources.sqlite._types import map_type
 
 MAX_EXACT_FLOAT_INT = 2**53
 EPOCH_RANGE = (1e8, 1e14)  # seconds from 1973, up to milliseconds of year 5138
@@ -45,7 +46,7 @@ class Plan:
 
     select: str = "c"
     bad: list[tuple[str, str]] = field(default_factory=list)  # (predicate, reason)
-    convert: str | None = None  # name of a Python converter in _sqlite_read.CONVERTERS
+    convert: str | None = None  # name of a Python converter in _read.CONVERTERS
 
 
 def q(name: str) -> str:
@@ -63,7 +64,7 @@ SPLIT_ROWS = 200_000  # tables larger than this are profiled in parallel rowid r
 # (with its reason), never changed silently. What PostgreSQL would change silently (a time of
 # day in a DATE column, digits beyond a NUMERIC's scale, ...) is always checked on every row.
 SAMPLE_FROM = 20_000
-NOT_ISO = "not an ISO-8601 date or time"  # made exact per value by _sqlite_dates.date_reason
+NOT_ISO = "not an ISO-8601 date or time"  # made exact per value by _dates.date_reason
 SAMPLE_EVERY = 64
 
 
@@ -208,8 +209,6 @@ def profile_tables(
 ) -> None:
     """Settle the type and read plan of every column of every table. A --type is the
     PostgreSQL type given, exactly (never SQLite's affinity of its name)."""
-    from skylift.db.sources.sqlite import map_type
-
     for table in tables:
         for col in table.columns:
             override = col.extra.get("override")

@@ -3,8 +3,8 @@
 PostgreSQL to PostgreSQL keeps every type as it is: the schema is read from the catalogs with
 the server's own deparsers (pg_get_indexdef, pg_get_constraintdef, ...), like pg_dump, without
 owners, grants and host-specific objects (Heroku's roles and its `heroku_ext` schema: extensions
-living there are created in the target's default schema). Reading is in `_pg_catalog.py`,
-streaming in `_pg_rows.py`.
+living there are created in the target's default schema). Reading is in `_catalog.py`,
+streaming in `_rows.py`.
 
 One snapshot for the whole copy: the source opens a REPEATABLE READ transaction, exports its
 snapshot (pg_export_snapshot) and holds it open until `close()`; every worker's reader imports it
@@ -20,52 +20,10 @@ import psycopg
 
 from skylift.db import overrides
 from skylift.db.schema import Schema, Table
-from skylift.db.sources import Chunk, register
-from skylift.db.urls import mask
-from skylift.errors import SourceError
-
-# pg type (pg_type.typname of the column's base type) -> value kind compared by verification.
-# Anything else (arrays, enums, vector, uuid, interval, dates that may be infinite, ...) is
-# compared by its text output, which is exact for every type on both sides.
-KIND_BY_TYPE: dict[str, str] = {
-    "int2": "int",
-    "int4": "int",
-    "int8": "int",
-    "float4": "float",
-    "float8": "float",
-    "numeric": "numeric",
-    "bool": "bool",
-    "text": "text",
-    "varchar": "text",
-    "bpchar": "text",
-    "name": "text",
-    "bytea": "bytes",
-    "json": "json",
-    "jsonb": "json",
-}
-# schemas that belong to the host, never to the app
-HOST_SCHEMAS = {"heroku_ext", "pg_catalog", "information_schema", "pg_toast"}
-SESSION = (
-    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
-    " SET extra_float_digits = 1; SET bytea_output = 'hex'"
-)
-
-
-def mask_password(url: str) -> str:
-    return mask(url)  # every form: user:password@, ?password=, key=value
-
-
-def connect(url: str) -> psycopg.Connection[Any]:
-    try:
-        conn = psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as exc:
-        raise SourceError(
-            f"cannot connect to PostgreSQL at {mask_password(url)}",
-            str(exc).strip().splitlines()[-1] if str(exc).strip() else "connection failed",
-            "check the URL (Heroku: heroku config:get DATABASE_URL) and that the server is up",
-        ) from None
-    conn.execute(SESSION)
-    return conn
+from skylift.db.sources import Chunk
+from skylift.db.sources.postgres._catalog import read_schema
+from skylift.db.sources.postgres._connection import connect, mask_password
+from skylift.db.sources.postgres._rows import PostgresReader, plan_chunks
 
 
 class PostgresSource:
@@ -98,8 +56,6 @@ class PostgresSource:
         return self._conn
 
     def read_schema(self) -> Schema:
-        from skylift.db.sources._pg_catalog import read_schema
-
         if self._schema is None:
             schema = read_schema(self._connection(), self.options)
             # --type: the target column gets exactly that type; rows travel as PostgreSQL's
@@ -114,13 +70,9 @@ class PostgresSource:
         return self._schema
 
     def chunks(self, table: Table) -> list[Chunk]:
-        from skylift.db.sources._pg_rows import plan_chunks
-
         return plan_chunks(self._connection(), table, self.CHUNK_ROWS)
 
-    def reader(self) -> Any:
-        from skylift.db.sources._pg_rows import PostgresReader
-
+    def reader(self) -> PostgresReader:
         return PostgresReader(self.url, self.snapshot_id)
 
     def fingerprint(self) -> str:
@@ -144,8 +96,3 @@ class PostgresSource:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-
-@register("postgresql", "postgres")
-def open_postgres(url: str, options: dict[str, Any]) -> PostgresSource:
-    return PostgresSource(url, options)

@@ -9,11 +9,14 @@ kinds); one with no meaning in the new type is dropped with a note. Nothing here
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from skylift.db.sources.sqlite._dates import parse_iso
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _TRUE = ("1", "t", "true", "yes", "y", "on")
@@ -39,7 +42,7 @@ def column_default(raw: str, kind: str, pg_type: str) -> Translated:
     """The PostgreSQL default of a SQLite column: SQLite's "now" expressions, literals and the
     random id converted for the column, other expressions through sqlglot (sql None when they
     use SQLite-only functions: work for a human)."""
-    from skylift.db.sources import _sqlite_ddl as ddl  # sqlglot: only for expressions
+    from skylift.db.sources.sqlite import _ddl as ddl  # sqlglot: only for expressions
 
     sql = ddl.strip_parens(raw)
     special = ddl.now_default(sql, kind)
@@ -168,12 +171,8 @@ def _refuse(name: str) -> Any:
 
 
 def _as_date(value: Any, pg_type: str) -> str | None:
-    import datetime as dt
-
     if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
         return None
-    from skylift.db.sources._sqlite_dates import parse_iso
-
     try:
         parsed = parse_iso(value)
     except ValueError:

@@ -1,7 +1,7 @@
 """Stream MySQL rows: chunk plans, one snapshot per reader, and a checked conversion per value.
 
-Rows come off the wire as raw bytes (_mysql_wire); every value goes through its column's
-functions (_mysql_values), which give what COPY writes, or its canonical form for verification,
+Rows come off the wire as raw bytes (_wire); every value goes through its column's
+functions (_values), which give what COPY writes, or its canonical form for verification,
 or raise `Bad` with the reason: a row with a bad value becomes a Reject, the whole row kept.
 """
 
@@ -19,13 +19,13 @@ from skylift.db import records as shared
 from skylift.db.records import RecordStream, SlowPath
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
-from skylift.db.sources import _mysql_binary as binary
-from skylift.db.sources import _mysql_csv as csv
-from skylift.db.sources import _mysql_fast as fast
-from skylift.db.sources import _mysql_wire as wire
-from skylift.db.sources._mysql_sql import quote
-from skylift.db.sources._mysql_values import Bad, functions, same
-from skylift.db.sources.mysql import binlog_position, connect
+from skylift.db.sources.mysql import _binary as binary
+from skylift.db.sources.mysql import _csv as csv
+from skylift.db.sources.mysql import _fast as fast
+from skylift.db.sources.mysql import _wire as wire
+from skylift.db.sources.mysql._connection import binlog_position, connect
+from skylift.db.sources.mysql._sql import quote
+from skylift.db.sources.mysql._values import Bad, functions, same
 from skylift.errors import SourceError
 
 BATCH = 5000

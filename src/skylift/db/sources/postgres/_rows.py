@@ -16,7 +16,7 @@ import psycopg
 from skylift.db import values
 from skylift.db.schema import Column, Table
 from skylift.db.sources import Chunk, Reject
-from skylift.db.sources.postgres import connect
+from skylift.db.sources.postgres._connection import connect
 from skylift.db.translate import quote
 
 BATCH = 5000
@@ -49,7 +49,7 @@ def _rstrip(text: str) -> str:
     return text.rstrip(" ")
 
 
-def _name(table: Table) -> str:
+def table_name(table: Table) -> str:
     return f"{quote(table.schema)}.{quote(table.name)}" if table.schema else quote(table.name)
 
 
@@ -66,7 +66,7 @@ def plan_chunks(conn: Any, table: Table, rows_per_chunk: int) -> list[Chunk]:
     if key is None:
         return [Chunk(table.qualified, 0)]
     row = conn.execute(
-        f"SELECT min({quote(key)}), max({quote(key)}), count(*) FROM ONLY {_name(table)}"
+        f"SELECT min({quote(key)}), max({quote(key)}), count(*) FROM ONLY {table_name(table)}"
     ).fetchone()
     lo, hi, count = row
     parts = math.ceil(count / rows_per_chunk)
@@ -112,7 +112,7 @@ class PostgresReader:
     def _select(self, table: Table, chunk: Chunk) -> str:
         cols = ", ".join(quote(c.name) for c in table.columns)
         # ONLY: a parent of classic inheritance (INHERITS) would also return its children rows
-        return f"SELECT {cols} FROM ONLY {_name(table)}{_where(table, chunk)}"
+        return f"SELECT {cols} FROM ONLY {table_name(table)}{_where(table, chunk)}"
 
     def batches(self, table: Table, chunk: Chunk) -> Iterator[list[tuple[Any, ...]]]:
         """Each value as PostgreSQL's text output: COPY's text input reads it back exactly."""

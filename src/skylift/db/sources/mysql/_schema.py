@@ -12,28 +12,13 @@ from typing import Any
 
 from skylift.db import overrides
 from skylift.db.schema import Check, Column, EnumType, ForeignKey, Index, Schema, Table
-from skylift.db.sources import _mysql_sql as msql
-from skylift.db.sources.mysql import GEOMETRY, ZERO_DATE_TYPES, pg_type_for
-
-
-def query(conn: Any, sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Rows as dicts with lower-case keys; bytes decoded (catalog text is UTF-8)."""
-    with conn.cursor() as cur:
-        cur.execute(sql, args or None)
-        names = [d[0].lower() for d in cur.description]
-        rows = cur.fetchall()
-    return [
-        {
-            n: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v)
-            for n, v in zip(names, r, strict=True)
-        }
-        for r in rows
-    ]
+from skylift.db.sources.mysql import _sql as msql
+from skylift.db.sources.mysql._connection import query
+from skylift.db.sources.mysql._grants import check_whole_database
+from skylift.db.sources.mysql._types import GEOMETRY, ZERO_DATE_TYPES, pg_type_for
 
 
 def read_schema(conn: Any, db: str, options: dict[str, Any]) -> Schema:
-    from skylift.db.sources._mysql_grants import check_whole_database
-
     check_whole_database(conn, db)  # information_schema hides what the user cannot read
     schema = Schema()
     tables = query(
@@ -303,7 +288,7 @@ def _foreign_keys(conn: Any, db: str, schema: Schema) -> None:
 
 def _overrides(schema: Schema, types: dict[str, str]) -> None:
     """--type TABLE.COLUMN=TYPE: exactly the type given; values are sent as MySQL prints them
-    (binary targets follow the type: _mysql_binary.py). The target checks it (overrides.check)."""
+    (binary targets follow the type: _binary.py). The target checks it (overrides.check)."""
     for table, col, pg_type in overrides.apply(schema, types):
         schema.note(f"{table.name}.{col.name}", f"{col.pg_type} replaced by {pg_type} (--type)")
         col.pg_type, col.kind = pg_type, overrides.family_kind(pg_type)

@@ -1,7 +1,7 @@
 """Stream rows out of SQLite: good rows in batches (each row is both the value sent to
 PostgreSQL and its canonical form for verification), bad rows for the reject table.
 
-The per-column SQL comes from the profile's `Plan` (_sqlite_profile.py). Most columns need no
+The per-column SQL comes from the profile's `Plan` (_profile.py). Most columns need no
 Python work at all; a column whose values need an exact conversion SQL cannot do (epoch numbers,
 exact decimals, JSON) gets a converter, and a converter that raises `BadValue` sends its row to
 the reject table. Text that is not valid UTF-8 makes the fast path fail; the chunk is then read
@@ -24,11 +24,10 @@ from skylift.db import _accel
 from skylift.db.records import RecordStream, SlowPath, json_safe, printable
 from skylift.db.schema import Table
 from skylift.db.sources import Chunk, Reject
-from skylift.db.sources import _sqlite_binary as _binary
-from skylift.db.sources import _sqlite_csv as _csv
-from skylift.db.sources._sqlite_dates import date_reason, parse_iso, reason_for
-from skylift.db.sources._sqlite_profile import Plan, q, sub
-from skylift.db.sources._sqlite_snapshot import open_readonly, readonly_uri
+from skylift.db.sources.sqlite import _binary, _csv
+from skylift.db.sources.sqlite._dates import date_reason, parse_iso, reason_for
+from skylift.db.sources.sqlite._profile import Plan, q, sub
+from skylift.db.sources.sqlite._snapshot import open_readonly, readonly_uri
 from skylift.db.values import pg_date_text, pg_timestamptz_text
 
 # rejects of a table without a key found by their rowid, each by a scan: past this many, by
@@ -187,7 +186,7 @@ class SqliteReader:
         self, table: Table, chunk: Chunk, normalize: _csv.Normalizer | None = None
     ) -> Iterator[tuple[list[str], list[str]]]:
         """Good rows of the chunk as CSV records: (records to send, records to digest).
-        Most of each record is built by SQLite; see _sqlite_csv.py."""
+        Most of each record is built by SQLite; see _csv.py."""
         if table.name in self._slow:
             for batch in self.batches(table, chunk):
                 yield _csv.tuple_records(table, batch, normalize)
@@ -228,7 +227,7 @@ class SqliteReader:
         self, table: Table, chunk: Chunk
     ) -> Iterator[tuple[list[bytearray], list[tuple[Any, ...]]]]:
         """Good rows of the chunk as binary COPY records, one per row, with the rows they
-        encode (for the reject table, should PostgreSQL refuse one). See _sqlite_binary.py."""
+        encode (for the reject table, should PostgreSQL refuse one). See _binary.py."""
         if table.name not in self._encoders:
             self._encoders[table.name] = _binary.Encoder(table, _to_text)
         encoder = self._encoders[table.name]

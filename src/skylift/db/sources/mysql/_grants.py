@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from skylift.db.sources.mysql._connection import query
 from skylift.errors import SourceError
 
 _WHOLE = ("SELECT", "ALL PRIVILEGES")
@@ -19,8 +20,6 @@ _WHOLE = ("SELECT", "ALL PRIVILEGES")
 
 def check_whole_database(conn: Any, db: str) -> None:
     """SourceError when the user can read only some tables or columns of `db`."""
-    from skylift.db.sources._mysql_schema import query
-
     if _granted_whole(conn, db, query):
         return
     tables = sorted(

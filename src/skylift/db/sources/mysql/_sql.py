@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from skylift.db.schema import Column, Schema, Table, View
+from skylift.db.sources.mysql._connection import query
 
 _NOW = re.compile(r"^(current_timestamp|now|localtimestamp|localtime)(\(\d*\))?$", re.IGNORECASE)
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -121,8 +122,6 @@ def _fix_booleans(tree: Any, booleans: set[str]) -> None:
 
 
 def views(conn: Any, db: str, schema: Schema) -> None:
-    from skylift.db.sources._mysql_schema import query
-
     rows = query(
         conn,
         "SELECT table_name, view_definition FROM information_schema.views"
@@ -196,8 +195,6 @@ def on_update_triggers(schema: Schema) -> None:
 
 def routines_triggers_events(conn: Any, db: str, schema: Schema) -> None:
     """Everything with a body in MySQL's procedural language: reported for a human, with SQL."""
-    from skylift.db.sources._mysql_schema import query
-
     for row in query(
         conn,
         "SELECT trigger_name, event_manipulation, event_object_table, action_timing,"

@@ -10,7 +10,7 @@ double precision, text, bytea, and dates and times in their plain ISO form. Two 
 Every value is checked here before it is encoded: its storage class against the column's kind,
 booleans against 0/1, and each date or time parsed by Python's ISO reader (never guessed). A
 value that fails goes to skylift.rejects with the reason. Other tables travel as CSV
-(_sqlite_csv.py).
+(_csv.py).
 
 Where the optional C accelerator was built (csrc/fastcopy.c, `skylift.db._fastcopy`), it reads
 and encodes the plain rows of a chunk without a Python object per value, in about a quarter of
@@ -74,7 +74,7 @@ PAYLOAD_KINDS = ("numeric", "json")  # encoded here, then written as bytes (no p
 NUMERIC = re.compile(r"numeric\((\d+)(?:,(\d+))?\)")
 
 
-UTC_SUFFIX = "c || '+00'"  # the plan of a plain timestamp taken as UTC (_sqlite_profile.py)
+UTC_SUFFIX = "c || '+00'"  # the plan of a plain timestamp taken as UTC (_profile.py)
 
 
 def numeric_type(col: Column) -> tuple[int, int] | None:

@@ -9,9 +9,9 @@ without a Python object per value. PostgreSQL sends a stored row back in binary 
 received it, so verification compares the digests of the records (values.digest_records).
 
 The accelerator skips a row with anything unusual and keeps its key; the rows so skipped are
-read again by key through the per-field path (_mysql_values), encoded here in Python, or kept in
+read again by key through the per-field path (_values), encoded here in Python, or kept in
 the reject table with the reason. Both encodings give the same bytes: tests compare them. Other
-tables, and every table without the accelerator, travel as CSV records (_mysql_csv.py).
+tables, and every table without the accelerator, travel as CSV records (_csv.py).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from pymysql.protocol import FieldDescriptorPacket
 from skylift.db import _accel
 from skylift.db.records import RecordStream, jsonb_binary, numeric_binary
 from skylift.db.schema import Column, Table
-from skylift.db.sources._mysql_csv import char_width
-from skylift.db.sources._mysql_sql import quote
-from skylift.db.sources._mysql_values import Bad
+from skylift.db.sources.mysql._csv import char_width
+from skylift.db.sources.mysql._sql import quote
+from skylift.db.sources.mysql._values import Bad
 from skylift.db.values import MASK
 
 INTS = {FIELD_TYPE.TINY, FIELD_TYPE.SHORT, FIELD_TYPE.INT24, FIELD_TYPE.LONG,

@@ -21,7 +21,7 @@ from typing import Any
 from skylift.db import _accel, pgtext
 from skylift.db.records import CSV_NULL, QUOTED
 from skylift.db.schema import Column, Table
-from skylift.db.sources._sqlite_profile import Plan, q, sub
+from skylift.db.sources.sqlite._profile import Plan, q, sub
 
 Formatter = Callable[[Any], str]
 # cast -> values as text -> PostgreSQL's text output of each (None for NULL), in order
@@ -61,7 +61,7 @@ def _text(value: Any) -> str:
 
 
 def python_formatter(col: Column) -> Formatter:
-    """The field sent for a value already converted by the plan (_sqlite_read.CONVERTERS)."""
+    """The field sent for a value already converted by the plan (_read.CONVERTERS)."""
     kind = col.kind
     if kind == "float":
         return _float  # any exact form will do: verification compares floats by their bits
@@ -131,7 +131,7 @@ def _then(first: Callable[[Any], Any], second: Formatter) -> Formatter:
 
 
 def compile_csv(table: Table, converters: dict[str, Callable[[Any], Any]]) -> CsvPlan:
-    """`converters`: the plan's Python conversions by name (_sqlite_read.CONVERTERS)."""
+    """`converters`: the plan's Python conversions by name (_read.CONVERTERS)."""
     plan = CsvPlan([], [])
     run: list[str] = []
     for col in table.columns:
