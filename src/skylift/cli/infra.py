@@ -87,7 +87,7 @@ def up(
         print_json(result.as_dict())
         return
     out.print(
-        f"[bold]{result.app}[/bold] on {result.target} ({result.environment}): "
+        f"[bold]{result.name}[/bold] on {result.target} ({result.environment}): "
         f"{result.resources} resources ({result.added} added, {result.changed} changed)"
     )
     for key, value in result.endpoints.items():
