@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from skylift.errors import AppDidNotRun
 from skylift.rehearse import cache, containers, database, diagnose, lbproc, rehearsal, taskdefs
 from skylift.rehearse import state as state_mod
 from skylift.rehearse.endpoints import Endpoint, Rewrite
@@ -32,8 +33,7 @@ def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str,
     schedules = taskdefs.schedules(client("scheduler"), ecs, f"{bp.app}-{environment}")
     release = _release(ecs, bp, web)
     env = Environments(ssm, sm, Rewrite(), dotenv=read_dotenv(root / ".env"))
-    if bp.database:
-        _database(tgt, client("rds"), sm, env, say)
+    instance = _database(tgt, client("rds"), sm, env, say) if bp.database else None
     if web is not None and _uses_cache(bp, web):
         _cache(tgt, web, ssm, sm, env, outputs, say)
     known = state_mod.load(tgt.state_dir)
@@ -46,6 +46,8 @@ def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str,
         root, tgt.state_dir, bp.app, environment, bp.app_dir, env, findings, say
     )
     ctx.run_schedules = run_schedules
+    if instance is not None:
+        ctx.fresh_data = lambda: database.fresh_copy(tgt.state_dir, instance)
     if web is not None and web.port:
         ctx.st.lb.update({"container_port": web.port, "app_port": env.port_of(web)})
     return rehearsal.run(ctx, web, workers, schedules, release)
@@ -60,14 +62,15 @@ def _release(ecs: Any, bp: Any, web: taskdefs.Container | None) -> taskdefs.Cont
     return taskdefs.release(ecs, web.family, command)
 
 
-def _database(tgt: Any, rds: Any, sm: Any, env: Environments, say: Log) -> None:
+def _database(tgt: Any, rds: Any, sm: Any, env: Environments, say: Log) -> dict[str, Any] | None:
     instance = database.rds_instance(rds)
     if instance is None:
-        return
+        return None
     old = database.rds_endpoint(instance)
     new = database.prepare(tgt.state_dir, instance, database.master_password(instance, sm))
     env.rewrite.add("db", old, new)
     say(f"database: RDS {old.host}:{old.port} is the embedded PostgreSQL 127.0.0.1:{new.port} here")
+    return instance
 
 
 def _uses_cache(bp: Any, web: taskdefs.Container) -> bool:
@@ -121,7 +124,7 @@ def status(state_dir: Path) -> dict[str, Any]:
     return out
 
 
-def unhealthy(state_dir: Path, findings: list[str]) -> Exception:
+def unhealthy(state_dir: Path) -> AppDidNotRun:
     """The AppDidNotRun of a rehearsal whose web service is no longer healthy."""
     st = state_mod.load(state_dir)
     web = next((s for s in st.services if s.kind == "web"), None)
@@ -133,7 +136,7 @@ def unhealthy(state_dir: Path, findings: list[str]) -> Exception:
     code = web.exit_code if web else None
     what = f"the web service is {web.state if web else 'not running'}"
     return diagnose.failure(
-        what, c, log, lb.get("checks") or [], code, findings, web.log if web else ""
+        what, c, log, lb.get("checks") or [], code, st.findings, web.log if web else ""
     )
 
 

@@ -94,11 +94,11 @@ def alive(pid: int) -> bool:
 
 def stop(engine: Engine, name: str, pid: int | None) -> None:
     """End the container's process group (SIGTERM, then SIGKILL as ECS does after 30 s; we
-    wait 10 s) and remove the container and its cgroup."""
+    wait 5 s) and remove the container and its cgroup."""
     if pid and alive(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 5
         while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         with contextlib.suppress(ProcessLookupError, PermissionError):

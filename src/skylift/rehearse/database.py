@@ -1,8 +1,8 @@
 """The database stand-in: the embedded PostgreSQL that holds the migrated data (run/_database.py)
 answers for moto's RDS instance. The tasks keep the user, password and database name the
 task definition gives them (RDS's master user, its password from the secret RDS manages): that
-role is created on the embedded server with that password and made the owner of the migrated
-tables, as the master user owns them on RDS. The embedded server has no SSL; RDS has (and
+role is created on the embedded server with that password, and the app's database is a fresh
+copy of the verified migration for each deploy, owned by that role as on RDS. The embedded server has no SSL; RDS has (and
 refuses sessions without it when rds.force_ssl = 1): a TLS front stands in (pgtls.py)."""
 
 from __future__ import annotations
@@ -44,27 +44,53 @@ def master_password(instance: dict[str, Any], secretsmanager: Any) -> str | None
 
 
 def prepare(state_dir: Path, instance: dict[str, Any], password: str | None) -> Endpoint:
-    """The embedded server, with RDS's master user, its database and SSL; its endpoint."""
+    """The embedded server, with RDS's master user and SSL in front; its endpoint."""
     import psycopg
     from psycopg import sql
 
     server = embedded_pg.start(state_dir / "postgres")
     user = str(instance.get("MasterUsername") or "postgres")
-    name = str(instance.get("DBName") or "postgres")
-    embedded_pg.ensure_database(server, name)
-    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
-        verb = "ALTER" if exists else "CREATE"
-        if user != "postgres":
+    if user != "postgres":
+        with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
+            verb = "ALTER" if exists else "CREATE"
             conn.execute(sql.SQL(verb + " ROLE {} LOGIN CREATEDB PASSWORD {}").format(
                 sql.Identifier(user), sql.Literal(password or "")))  # fmt: skip
+    port = front(state_dir, server.port, forces_ssl(state_dir / "tf"))
+    return Endpoint("127.0.0.1", port)
+
+
+def fresh_copy(state_dir: Path, instance: dict[str, Any]) -> bool:
+    """The app's database made anew from the verified migration (`<name>_migrated`), owned by
+    RDS's master user: each rehearsal deploy starts from the migrated data. False when there
+    is no migrated copy (no data step): the app's database is then created empty, once."""
+    import psycopg
+    from psycopg import sql
+
+    from skylift.run._database import MIGRATED
+
+    server = embedded_pg.start(state_dir / "postgres")
+    user = str(instance.get("MasterUsername") or "postgres")
+    name = str(instance.get("DBName") or "postgres")
+    with psycopg.connect(server.url("postgres"), autocommit=True) as conn:
+        has = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name + MIGRATED,)
+        ).fetchone()
+        if not has:
+            embedded_pg.ensure_database(server, name)
+        else:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(name + MIGRATED)))  # fmt: skip
+        if user != "postgres":
             conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
                 sql.Identifier(name), sql.Identifier(user)))  # fmt: skip
     if user != "postgres":
         with psycopg.connect(server.url(name), autocommit=True) as conn:
             _own(conn, user)
-    port = front(state_dir, server.port, forces_ssl(state_dir / "tf"))
-    return Endpoint("127.0.0.1", port)
+    return bool(has)
 
 
 def _own(conn: Any, user: str) -> None:

@@ -16,6 +16,8 @@ from skylift.rehearse import taskdefs
 from skylift.rehearse.endpoints import Rewrite
 
 CA_PATH = "/etc/ssl/certs/ca-certificates.crt"  # where Debian, Alpine and Go look for CAs
+# variables an image may set to a CA file of its own: the rehearsal's CA is added there too
+CA_VARIABLES = ("SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 @dataclass
@@ -24,7 +26,7 @@ class Environments:
     secretsmanager: Any
     rewrite: Rewrite
     ports: dict[int, int] = field(default_factory=dict)  # container port -> port used here
-    volumes: list[tuple[str, str]] = field(default_factory=list)
+    bundle: Path | None = None  # the system's CAs + the rehearsal's (certs.bundle)
     added: dict[str, str] = field(default_factory=dict)  # set by the rehearsal, reported
     dotenv: dict[str, str] = field(default_factory=dict)  # build arguments, from .env
     _cache: dict[str, tuple[dict[str, str], list[str]]] = field(default_factory=dict)
@@ -34,8 +36,17 @@ class Environments:
         as they trust Amazon's on AWS (the system bundle + that CA, mounted read-only)."""
         if bundle is None:
             return
-        self.volumes.append((str(bundle), CA_PATH))
+        self.bundle = bundle
         self.added["NODE_EXTRA_CA_CERTS"] = CA_PATH  # Node reads its own CA list, not the system's
+
+    def volumes(self, image_env: dict[str, str]) -> list[tuple[str, str]]:
+        """(host file, container path): the CA bundle where the image looks for CAs."""
+        if self.bundle is None:
+            return []
+        paths = {CA_PATH} | {
+            image_env[n] for n in CA_VARIABLES if image_env.get(n, "").startswith("/")
+        }
+        return [(str(self.bundle), p) for p in sorted(paths)]
 
     def use_port(self, container_port: int, known: int | None) -> None:
         if known:
@@ -46,18 +57,20 @@ class Environments:
     def port_of(self, c: taskdefs.Container) -> int | None:
         return self.ports.get(c.port or 0, c.port) if c.port else None
 
-    def for_container(self, c: taskdefs.Container) -> tuple[dict[str, str], list[str]]:
+    def for_container(
+        self, c: taskdefs.Container, image_env: dict[str, str]
+    ) -> tuple[dict[str, str], list[str]]:
         """(environment, names of the values the rehearsal changed or added)."""
         if c.name in self._cache:
             return self._cache[c.name]
         env = {**c.environment, **taskdefs.resolve_secrets(c, self.ssm, self.secretsmanager)}
         env, changed = self.rewrite.apply(env)
         for old, new in self.ports.items():
-            if env.get("PORT") == str(old):
+            if env.get("PORT") == str(old) and old != new:
                 env["PORT"] = str(new)
                 changed.append("PORT")
         for name, value in self.added.items():
-            if name not in env:
+            if name not in env and name not in image_env:
                 env[name] = value
                 changed.append(name)
         self._cache[c.name] = (env, sorted(set(changed)))

@@ -44,6 +44,7 @@ class Context:
     migrate_image: str = ""
     run_schedules: bool = False
     changed: bool = False  # something was (re)started: the schedules run once again
+    fresh_data: Callable[[], bool] | None = None  # the app's database anew from the migration
     st: AppState = field(default_factory=AppState)
 
     @property
@@ -78,8 +79,16 @@ def run(ctx: Context, web: taskdefs.Container | None, workers: list[taskdefs.Con
         schedules: list[taskdefs.Container], release: taskdefs.Container | None) -> AppState:  # fmt: skip
     st = ctx.st
     st.engine, st.image, st.image_id = ctx.engine.name, ctx.image, ctx.image_id
+    st.findings = ctx.findings
     web_fresh = web is not None and not _reusable(ctx, web)
-    if release is not None and (web_fresh or not st.service("release")):
+    old_release = st.service("release")
+    release_new = release is not None and (
+        old_release is None or old_release.fingerprint != _fingerprint(ctx, release, ctx.image_id)
+    )
+    if web_fresh or release_new:  # a new deploy: the workflow runs the release step first
+        web_fresh = web is not None
+        _new_deploy(ctx)
+    if release is not None and web_fresh:
         _release(ctx, release)
     if web is not None:
         _web(ctx, web, fresh=web_fresh)
@@ -96,8 +105,20 @@ def run(ctx: Context, web: taskdefs.Container | None, workers: list[taskdefs.Con
     return st
 
 
+def _new_deploy(ctx: Context) -> None:
+    """A new deploy of the app: what ran before stops, the data starts from the migration."""
+    for svc in ctx.st.services:
+        if svc.pid and svc.kind in ("web", "worker"):
+            containers.stop(ctx.engine, svc.container, svc.pid)
+            svc.pid, svc.state = None, "stopped"
+    if ctx.fresh_data is not None:
+        copied = ctx.fresh_data()
+        ctx.say("the app's database: a fresh copy of the migrated data" if copied
+                else "the app's database: empty (nothing was migrated)")  # fmt: skip
+
+
 def _fingerprint(ctx: Context, c: taskdefs.Container, img: str) -> str:
-    env, _ = ctx.env.for_container(c)
+    env, _ = ctx.env.for_container(c, ctx.engine.image_config(img).env)
     data = json.dumps([img, containers.argv_for(c, ctx.engine.image_config(img)), sorted(env.items()),
                        c.user, c.memory_mib, c.read_only])  # fmt: skip
     return hashlib.sha256(data.encode()).hexdigest()[:16]
@@ -122,13 +143,13 @@ def _start(ctx: Context, c: taskdefs.Container) -> Service:
     old = ctx.st.service(c.name)
     name = _container_name(ctx, c)
     containers.stop(ctx.engine, name, old.pid if old else None)
-    env, rewritten = ctx.env.for_container(c)
     cfg = ctx.engine.image_config(ctx.image)
+    env, rewritten = ctx.env.for_container(c, cfg.env)
     argv = containers.argv_for(c, cfg)
     log = ctx.folder / f"{c.name}.log"
     log.write_text("")
     started = containers.start(ctx.engine, name, ctx.image, argv, env, c=c, log=log,
-                               volumes=ctx.env.volumes)  # fmt: skip
+                               volumes=ctx.env.volumes(cfg.env))  # fmt: skip
     svc = Service(c.name, c.kind, name, "running", None, started.pid, str(log),
                   _fingerprint(ctx, c, ctx.image_id), rewritten, started.memory,
                   c.user or cfg.user or "root", _notes(ctx, c, cfg))  # fmt: skip

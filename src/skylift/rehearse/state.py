@@ -38,6 +38,7 @@ class AppState:
     health_path: str = "/"
     healthy: bool = False
     lb: dict[str, Any] = field(default_factory=dict)  # pid, port, upstream, status file
+    findings: list[str] = field(default_factory=list)  # the plan's open code changes
     services: list[Service] = field(default_factory=list)
 
     def service(self, name: str) -> Service | None:
