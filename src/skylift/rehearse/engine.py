@@ -179,6 +179,9 @@ def probe(name: str, image: str) -> str | None:
         finally:
             _quiet([binary, "rm", ctr], 60)
     else:
+        info = _quiet([binary, "info"], 30)  # docker without its daemon: say that, not a usage line
+        if info.returncode:
+            return _why(info)
         done = _quiet([binary, "run", "--rm", "--network", "host", "--entrypoint", "true", image],
                       600)  # fmt: skip
     if done.returncode == 0 or any(m in done.stderr.lower() for m in _EXEC_MISSING):
