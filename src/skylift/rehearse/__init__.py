@@ -45,6 +45,8 @@ def report(st: AppState) -> dict[str, Any]:
         "healthy": st.healthy,
         "engine": st.engine,
         "smoke": (st.lb or {}).get("smoke"),
+        # the target group's check as Terraform set it (the stand-in checks every 2 s)
+        "health_check": (st.lb or {}).get("target_group"),
         "services": [
             {
                 "name": s.name,

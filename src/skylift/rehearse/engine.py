@@ -126,13 +126,16 @@ class Engine:
         return [*out, "--entrypoint", argv[0], image, *argv[1:]]
 
     def set_env(self, name: str, env: Mapping[str, str]) -> None:
-        """buildah only: the container's environment, in its config in the engine's store."""
+        """buildah only: the container's environment, in its config in the engine's store
+        (root's, as Docker keeps a container's environment); names only on the command line."""
         if self.name != "buildah" or not env:
             return
         argv = ["config"]
-        for key, value in env.items():
-            argv += ["--env", f"{key}={value}"]
-        _check(self._run([*argv, name], secret=True), f"cannot configure the container {name}")
+        for key in env:  # `--env NAME`: the value comes from our environment, not the argv
+            argv += ["--env", key]
+        done = subprocess.run([self.binary, *argv, name], capture_output=True, text=True,
+                              check=False, env={**os.environ, **env})  # fmt: skip
+        _check(done, f"cannot configure the container {name}")
 
     def enforces(self) -> dict[str, bool]:
         """What this engine applies itself (skylift adds a memory cgroup where it does not)."""
@@ -149,11 +152,8 @@ class Engine:
             done = self._run(["ps", "-a", "--format", "{{.Names}}"])
         return [n for n in done.stdout.split() if n.startswith(prefix)]
 
-    def _run(self, args: list[str], *, secret: bool = False) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([self.binary, *args], capture_output=True, text=True, check=False)
-        if secret:  # never echo the values back in an error
-            done.args = [self.binary, args[0]]
-        return done
+    def _run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.binary, *args], capture_output=True, text=True, check=False)
 
 
 def _check(done: subprocess.CompletedProcess[str], what: str) -> None:

@@ -18,7 +18,7 @@ from skylift.rehearse.engine import Engine
 Log = Callable[[str], None]
 WORKFLOW = Path(".github/workflows/deploy.yml")
 _BUILD = re.compile(r"^\s*docker buildx build (.+)$", re.M)
-_STEP = re.compile(r"^(STEP \d+/\d+|Step \d+/\d+|#\d+ \[)", re.I)
+_STEP = re.compile(r"^(\[\d+/\d+\] )?(STEP \d+/\d+|Step \d+/\d+|#\d+ \[)", re.I)
 
 
 @dataclass

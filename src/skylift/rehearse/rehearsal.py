@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skylift.errors import AppDidNotRun
 from skylift.rehearse import containers, diagnose, lbproc, taskdefs
 from skylift.rehearse import image as image_mod
 from skylift.rehearse import state as state_mod
@@ -65,13 +66,19 @@ def prepare(
     ctx.st = state_mod.load(state_dir)
     ctx.image = f"localhost/skylift/{app}-{environment}:rehearsal"
     folder = ctx.folder
-    ctx.image_id = image_mod.build(engine, main, ctx.image, folder / "build.log", say, env.dotenv)
-    for spec in specs:
-        if spec.target == "migrate":
-            ctx.migrate_image = ctx.image + "-migrate"
-            image_mod.build(
-                engine, spec, ctx.migrate_image, folder / "build-migrate.log", say, env.dotenv
-            )
+    try:
+        ctx.image_id = image_mod.build(
+            engine, main, ctx.image, folder / "build.log", say, env.dotenv
+        )
+        for spec in specs:
+            if spec.target == "migrate":
+                ctx.migrate_image = ctx.image + "-migrate"
+                log = folder / "build-migrate.log"
+                image_mod.build(engine, spec, ctx.migrate_image, log, say, env.dotenv)
+    except AppDidNotRun as exc:
+        if findings:
+            exc.fix += "\n  open code changes from the plan: " + "; ".join(findings[:8])
+        raise
     return ctx
 
 
@@ -154,6 +161,7 @@ def _start(ctx: Context, c: taskdefs.Container) -> Service:
                   _fingerprint(ctx, c, ctx.image_id), rewritten, started.memory,
                   c.user or cfg.user or "root", _notes(ctx, c, cfg))  # fmt: skip
     ctx.st.put(svc)
+    state_mod.save(ctx.state_dir, ctx.st)  # an interrupted `up` leaves nothing `down` cannot find
     ctx.say(f"started {c.kind} {c.name} ({ctx.engine.name}, user {svc.user}, memory "
             f"{c.memory_mib or '-'} MiB: {svc.memory})" + (f"; rewritten: {', '.join(rewritten)}" if rewritten else ""))  # fmt: skip
     return svc
