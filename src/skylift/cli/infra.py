@@ -157,6 +157,8 @@ def _print_app(app_: dict[str, Any]) -> None:
         )
         for note in s.get("notes") or []:
             out.print(f"            note: {note}", highlight=False)
+        for line in (s.get("log_tail") or [])[-3:]:
+            out.print(f"            | {line}", highlight=False)
 
 
 @app.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -109,11 +110,16 @@ def stop(engine: Engine, name: str, pid: int | None) -> None:
             folder.rmdir()
 
 
+# what buildah itself adds when the process it runs exits non-zero: not the app's log
+_ENGINE_NOISE = re.compile(r"^(subprocess exited with status \d+|Error: exit status \d+)$")
+
+
 def tail(log: Path, lines: int = 50) -> list[str]:
     try:
-        return log.read_text(errors="replace").splitlines()[-lines:]
+        text = log.read_text(errors="replace").splitlines()
     except OSError:
         return []
+    return [line for line in text if not _ENGINE_NOISE.match(line)][-lines:]
 
 
 def _memory_cgroup(name: str, mib: int) -> Path | None:

@@ -188,6 +188,7 @@ def _once(ctx: Context, c: taskdefs.Container, img: str, timeout: int, *, fail: 
     assert svc.pid is not None
     code = containers.wait(svc.pid, timeout)
     svc.exit_code, svc.state = code, ("exited" if code == 0 else "failed")
+    svc.tail = containers.tail(Path(svc.log), 10)
     containers.stop(ctx.engine, svc.container, svc.pid)
     svc.pid = None
     ctx.say(

@@ -26,6 +26,7 @@ class Service:
     memory: str = ""
     user: str = ""
     notes: list[str] = field(default_factory=list)
+    tail: list[str] = field(default_factory=list)  # a one-off task's last log lines
 
 
 @dataclass
