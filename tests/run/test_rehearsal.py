@@ -160,17 +160,30 @@ def test_a_killed_app_is_reported_unhealthy_with_its_log(rehearsal: Rehearsal) -
     assert "Traceback" not in done.stderr.split("last")[0]
 
 
-def test_a_failing_release_stops_up_with_exit_15(rehearsal: Rehearsal) -> None:
+def test_a_failing_release_stops_the_deploy_with_exit_15(rehearsal: Rehearsal) -> None:
+    """The rehearsal's library entry point on the running target (what `up` calls after the
+    data step; Terraform has nothing to change, so the test skips its minute of refresh)."""
+    from skylift.errors import AppDidNotRun
+    from skylift.rehearse import rehearse
+    from skylift.run._targets import open_target
+    from skylift.run.up import load_plan
+
     procfile = rehearsal.app / "Procfile"
     good = procfile.read_text()
     procfile.write_text(good.replace("python3 -m app.release", "python3 -m app.release --fail"))
     try:
-        done = skylift(rehearsal.app, "up")
+        bp = load_plan(rehearsal.app, reports=False).blueprint
+        tgt = open_target(rehearsal.app, "local", bp.app, "prod", bp.region)
+        with pytest.raises(AppDidNotRun) as failed:
+            rehearse(rehearsal.app, tgt, bp, "prod", {"ecs_cluster": "shop-prod"})
     finally:
         procfile.write_text(good)
-    assert done.returncode == 15, done.stderr[-3000:]
-    assert "the release step failed (exit 3)" in done.stderr
-    assert "migration 002 failed" in done.stderr  # the release's own log line
+    assert failed.value.exit_code == 15
+    assert "the release step failed (exit 3)" in failed.value.what
+    assert "migration 002 failed" in failed.value.why  # the release's own log line
+    state = app_state(rehearsal.app)
+    web = next(s for s in state["services"] if s["kind"] == "web")
+    assert web["pid"] is None and web["state"] in ("stopped", "exited")  # not deployed
 
 
 def test_down_stops_and_removes_every_container(rehearsal: Rehearsal) -> None:

@@ -25,6 +25,7 @@ ENGINES = ("docker", "podman", "buildah")
 # what the engine says when the probe got as far as exec'ing in the image: the engine works,
 # the image just has no `true`
 _EXEC_MISSING = ("executable file not found", "no such file or directory", "not found")
+_PULL_FAILED = ("pull", "manifest", "resolv", "not found", "unknown", "registry")
 
 
 @dataclass
@@ -172,7 +173,8 @@ def probe(name: str, image: str) -> str | None:
         ctr = f"skylift-probe-{os.getpid()}"
         made = _quiet([binary, "from", "--name", ctr, image], 600)
         if made.returncode:
-            return _why(made)
+            # the engine works, the image cannot be had: the build says so in its own words
+            return None if any(m in made.stderr.lower() for m in _PULL_FAILED) else _why(made)
         try:
             done = _quiet([binary, "run", "--isolation", "chroot", "--network", "host",
                            ctr, "--", "true"], 60)  # fmt: skip
