@@ -47,10 +47,14 @@ def start(
 
 
 def status(lb: dict[str, Any]) -> dict[str, Any]:
+    """The stand-in's judgement; "stopped" when its process is gone (its file is stale)."""
     try:
-        return dict(json.loads(Path(lb["status"]).read_text()))
+        found = dict(json.loads(Path(lb["status"]).read_text()))
     except (OSError, KeyError, ValueError):
-        return {"state": "initial", "checks": []}
+        found = {"state": "initial", "checks": []}
+    if not procs.alive(lb.get("pid"), MODULE):
+        found["state"] = "stopped"
+    return found
 
 
 def reset(lb: dict[str, Any]) -> None:

@@ -243,6 +243,7 @@ def _wait_healthy(ctx: Context, c: taskdefs.Container, svc: Service) -> None:
         if svc.pid and not containers.alive(svc.pid):
             svc.exit_code = containers.wait(svc.pid, 0.1)
             break
+        _waiting(ctx, started, state)
         time.sleep(0.5)
     svc.state = "exited" if svc.exit_code is not None else "unhealthy"
     ctx.st.healthy = False
@@ -253,6 +254,16 @@ def _wait_healthy(ctx: Context, c: taskdefs.Container, svc: Service) -> None:
     raise diagnose.failure(
         what, c, log, state.get("checks") or [], svc.exit_code, ctx.findings, svc.log
     )
+
+
+def _waiting(ctx: Context, started: float, state: dict[str, Any]) -> None:
+    """A progress line every 10 s while the target is not healthy yet."""
+    waited = int(time.monotonic() - started)
+    if waited and waited % 10 == 0 and waited != ctx.st.lb.get("said"):
+        ctx.st.lb["said"] = waited
+        last = (state.get("checks") or [{}])[-1]
+        seen = last.get("status") or last.get("error") or "no check yet"
+        ctx.say(f"waiting for healthy: {waited}s, last health check: {seen}")
 
 
 def _smoke(ctx: Context) -> None:
