@@ -67,16 +67,16 @@ def start(folder: Path, tls: bool, token: str | None, certs_home: Path) -> Cache
         )
     port = free_port()
     conf = [f"port {0 if tls else port}", "bind 127.0.0.1", "save ''", "appendonly no",
-            f"dir {folder}", "protected-mode yes"]  # fmt: skip
+            f"dir {_q(folder)}", "protected-mode yes"]  # fmt: skip
     bundle = None
     if tls:
         certs = server_certificate(certs_home)
-        conf += [f"tls-port {port}", f"tls-cert-file {certs / 'server.crt'}",
-                 f"tls-key-file {certs / 'server.key'}", f"tls-ca-cert-file {certs / 'ca.crt'}",
-                 "tls-auth-clients no"]  # fmt: skip
+        conf += [f"tls-port {port}", f"tls-cert-file {_q(certs / 'server.crt')}",
+                 f"tls-key-file {_q(certs / 'server.key')}",
+                 f"tls-ca-cert-file {_q(certs / 'ca.crt')}", "tls-auth-clients no"]  # fmt: skip
         bundle = ca_bundle(folder, certs / "ca.crt")
     if token:
-        conf.append(f"requirepass {token}")
+        conf.append(f"requirepass {_q(token)}")
     log = (folder / "redis.log").open("ab")
     proc = subprocess.Popen([binary, "-"], stdin=subprocess.PIPE, stdout=log, stderr=log,
                             start_new_session=True)  # fmt: skip
@@ -87,6 +87,12 @@ def start(folder: Path, tls: bool, token: str | None, certs_home: Path) -> Cache
     state.write_text(json.dumps({"port": port, "tls": tls, "auth": bool(token), "pid": proc.pid,
                                  "ca_bundle": str(bundle) if bundle else None}))  # fmt: skip
     return Cache(port, tls, bool(token), proc.pid, bundle)
+
+
+def _q(value: object) -> str:
+    """A redis.conf string: quoted, so a path with spaces (or a token) stays one argument."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def stop(folder: Path) -> bool:

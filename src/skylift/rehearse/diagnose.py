@@ -74,8 +74,9 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
     statuses = [ch["status"] for ch in checks if "status" in ch]
     path = c.health.path if c.health else "/"
     if not statuses:
-        return (f"the port: nothing answers on {c.port} (PORT and containerPort in infra/ecs.tf,"
-                " var.container_port): the app must listen on $PORT on 0.0.0.0")  # fmt: skip
+        return (f"the port: nothing answers on {c.port} at the task's address (PORT and "
+                "containerPort in infra/ecs.tf, var.container_port): the app must listen on $PORT "
+                "on 0.0.0.0, not on localhost, for the load balancer to reach it")  # fmt: skip
     matcher = c.health.matcher if c.health else "200"
     return (f"the health check: {path} answers {statuses[-1]}, the target group wants {matcher}"
             " (var.health_check_path in infra/envs/*.tfvars, matcher in infra/alb.tf)")  # fmt: skip

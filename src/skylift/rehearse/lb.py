@@ -5,7 +5,9 @@ healthy and unhealthy thresholds; the interval shortened for the rehearsal).
 It runs as its own background process (`python -m skylift.rehearse.lb CONFIG`) until
 `skylift down`, and writes its judgement to a status file after every check:
 {"state": "initial" | "healthy" | "unhealthy", "checks": [{"at", "status" | "error"}...]}.
-Like an ALB whose targets are all unhealthy, it still forwards requests (fail open).
+Like an ALB whose targets are all unhealthy, it still forwards requests (fail open). It reaches
+the app at the machine's own address, not 127.0.0.1, as the ALB reaches a task at its ENI's
+address: an app that listens on localhost only fails here as it would on Fargate.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class Judge:
         ok = False
         try:
             conn = http.client.HTTPConnection(
-                "127.0.0.1", self.cfg["upstream"], timeout=h["timeout"]
+                self.cfg["upstream_host"], self.cfg["upstream"], timeout=h["timeout"]
             )
             conn.request("GET", h["path"], headers={"User-Agent": "ELB-HealthChecker/2.0"})
             status = conn.getresponse().status
@@ -87,7 +89,7 @@ class Judge:
         tmp.replace(path)
 
 
-def handler(upstream: int, listen: int) -> type[BaseHTTPRequestHandler]:
+def handler(host: str, upstream: int, listen: int) -> type[BaseHTTPRequestHandler]:
     class Proxy(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -99,7 +101,7 @@ def handler(upstream: int, listen: int) -> type[BaseHTTPRequestHandler]:
             headers["X-Forwarded-Proto"] = "http"
             headers["X-Forwarded-Port"] = str(listen)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", upstream, timeout=60)
+                conn = http.client.HTTPConnection(host, upstream, timeout=60)
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
@@ -134,7 +136,7 @@ def serve(cfg: dict[str, Any]) -> None:
     judge.write()
     signal.signal(signal.SIGHUP, lambda *_: judge.reset())
     server = ThreadingHTTPServer(
-        ("127.0.0.1", cfg["listen"]), handler(cfg["upstream"], cfg["listen"])
+        ("127.0.0.1", cfg["listen"]), handler(cfg["upstream_host"], cfg["upstream"], cfg["listen"])
     )
 
     def loop() -> None:

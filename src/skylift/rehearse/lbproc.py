@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +36,28 @@ def start(
         and procs.alive(known.get("pid"), MODULE)
         and known.get("upstream") == upstream
         and known.get("health") == cfg_health
+        and known.get("upstream_host") == task_address()
     ):
         return known
     stop(known)
     port = free_port()
     status = folder / "lb-status.json"
     status.unlink(missing_ok=True)
-    cfg = {"listen": port, "upstream": upstream, "health": cfg_health, "status": str(status)}
+    cfg = {"listen": port, "upstream": upstream, "upstream_host": task_address(),
+           "health": cfg_health, "status": str(status)}  # fmt: skip
     pid = procs.spawn(MODULE, cfg, folder, "lb")
     return {**cfg, "pid": pid, "target_group": health.__dict__}
+
+
+def task_address() -> str:
+    """This machine's own (non-loopback) IPv4 address, where the stand-in reaches the app;
+    127.0.0.1 when it has none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("10.255.255.255", 1))  # no packet is sent: it only picks a route
+            return str(sock.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
 
 
 def status(lb: dict[str, Any]) -> dict[str, Any]:

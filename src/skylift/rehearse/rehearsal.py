@@ -223,7 +223,7 @@ def _web(ctx: Context, c: taskdefs.Container, *, fresh: bool) -> None:
     ctx.st.url = f"http://127.0.0.1:{ctx.st.lb['listen']}"
     ctx.st.health_path = health.path
     state_mod.save(ctx.state_dir, ctx.st)
-    ctx.say(f"load balancer stand-in {ctx.st.url} -> 127.0.0.1:{upstream}, health check {health.path} "
+    ctx.say(f"load balancer stand-in {ctx.st.url} -> {ctx.st.lb['upstream_host']}:{upstream}, health check {health.path} "
             f"({health.matcher}; {health.healthy} ok / {health.unhealthy} failed)")  # fmt: skip
     _wait_healthy(ctx, c, svc)
 
