@@ -157,6 +157,10 @@ def test_a_killed_app_is_reported_unhealthy_with_its_log(rehearsal: Rehearsal) -
         done = skylift(rehearsal.app, "status")
     assert done.returncode == 15, done.stdout + done.stderr
     assert "shop listening on" in done.stderr  # the log's tail
+    as_json = skylift(rehearsal.app, "status", "--json")
+    assert as_json.returncode == 15
+    report = json.loads(as_json.stdout)
+    assert report["healthy"] is False and service(report, "web")["state"] == "exited"
     assert "Traceback" not in done.stderr.split("last")[0]
 
 

@@ -168,10 +168,13 @@ def status(
 ) -> None:
     """Whether the rehearsal's app still runs and is healthy (exit 15 when it is not)."""
     from skylift.run.status import status as do_status
+    from skylift.run.status import unhealthy
 
-    result = do_status(path)
-    if as_json:
+    result = do_status(path, fail=not as_json)
+    if as_json:  # the report first, then the exit code says whether it is healthy
         print_json(result)
+        if not result["healthy"]:
+            raise unhealthy(path)
         return
     _print_app(result)
 

@@ -28,6 +28,7 @@ Log = Callable[[str], None]
 RELEASE_TIMEOUT = 600  # seconds: a migration of a big table takes a while
 SCHEDULE_TIMEOUT = 300
 GRACE = 60  # the service's health_check_grace_period_seconds (infra/ecs.tf)
+WORKER_SETTLE = 5  # seconds a new worker must keep running
 
 
 @dataclass
@@ -99,15 +100,16 @@ def run(ctx: Context, web: taskdefs.Container | None, workers: list[taskdefs.Con
         _release(ctx, release)
     if web is not None:
         _web(ctx, web, fresh=web_fresh)
-    for w in workers:
-        if not _reusable(ctx, w):
-            _start(ctx, w)
-            ctx.changed = True
+    since = time.monotonic()
+    fresh = [w for w in workers if not _reusable(ctx, w)]
+    for w in fresh:
+        _start(ctx, w)
+        ctx.changed = True
     state_mod.save(ctx.state_dir, st)
     for s in schedules:
         if ctx.run_schedules or ctx.changed or not st.service(s.name):
             _once(ctx, s, ctx.image, SCHEDULE_TIMEOUT, fail=False)
-    _settle(ctx, workers)
+    _settle(ctx, fresh, since)
     state_mod.save(ctx.state_dir, st)
     return st
 
@@ -280,12 +282,18 @@ def _smoke(ctx: Context) -> None:
     ctx.say(f"smoke request GET / -> {code}")
 
 
-def _settle(ctx: Context, workers: list[taskdefs.Container]) -> None:
-    """A worker that exits at once is reported, as ECS would show its stopped task."""
-    if workers:
-        time.sleep(1)
-    for w in workers:
+def _settle(ctx: Context, workers: list[taskdefs.Container], since: float) -> None:
+    """A worker that stops within its first seconds fails the deploy, as the service's
+    circuit breaker would (ECS restarts it, again and again): its log says why."""
+    started = [w for w in workers if (svc := ctx.st.service(w.name)) and svc.pid]
+    time.sleep(max(0.0, WORKER_SETTLE - (time.monotonic() - since)) if started else 0)
+    for w in started:
         svc = ctx.st.service(w.name)
-        if svc and svc.pid and not containers.alive(svc.pid):
-            svc.exit_code = containers.wait(svc.pid, 0.1)
-            svc.state = "exited" if svc.exit_code == 0 else "failed"
+        if svc is None or svc.pid is None or containers.alive(svc.pid):
+            continue
+        svc.exit_code = containers.wait(svc.pid, 0.1)
+        svc.state, svc.pid = "failed", None
+        state_mod.save(ctx.state_dir, ctx.st)
+        raise diagnose.failure(f"the worker {w.name} stopped (exit {svc.exit_code})", w,
+                               containers.tail(Path(svc.log)), [], svc.exit_code, ctx.findings,
+                               svc.log)  # fmt: skip

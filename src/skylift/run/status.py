@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from skylift.errors import UsageError
+from skylift.errors import AppDidNotRun, UsageError
 from skylift.run._targets import state_dir
 
 
@@ -23,7 +23,12 @@ def status(root: Path, *, fail: bool = True) -> dict[str, Any]:
         )
     report = rehearse.status(sdir)
     if fail and not report["healthy"]:
-        from skylift.rehearse._wiring import unhealthy
-
-        raise unhealthy(sdir)
+        raise unhealthy(root)
     return report
+
+
+def unhealthy(root: Path) -> AppDidNotRun:
+    """The error `status` reports for an app that does not run (log tail, checks, fault)."""
+    from skylift.rehearse._wiring import unhealthy as failure
+
+    return failure(state_dir(root.resolve(), "local"))
