@@ -41,6 +41,7 @@ class ImageConfig:
 class Engine:
     name: str
     binary: str
+    _configs: dict[str, ImageConfig] = field(default_factory=dict, repr=False, compare=False)
 
     # -- images ------------------------------------------------------------------------------
     def build_argv(
@@ -65,6 +66,15 @@ class Engine:
         return done.stdout.strip() or None if done.returncode == 0 else None
 
     def image_config(self, tag: str) -> ImageConfig:
+        if tag not in self._configs:
+            self._configs[tag] = self._image_config(tag)
+        return self._configs[tag]
+
+    def forget(self, tag: str) -> None:
+        """`tag` was rebuilt: its configuration is read again."""
+        self._configs.pop(tag, None)
+
+    def _image_config(self, tag: str) -> ImageConfig:
         if self.name == "buildah":
             done = self._run(["inspect", "--type", "image", tag])
             cfg = json.loads(done.stdout or "{}").get("OCIv1", {}).get("config", {}) or {}

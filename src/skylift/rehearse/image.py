@@ -109,6 +109,7 @@ def build(
             "\n".join(tail),
             f"read {log_path}; the workflow builds {rel} the same way, so CI would fail too",
         )
+    engine.forget(tag)
     say(f"image built{stage} in {int(time.monotonic() - started)}s")
     return engine.image_id(tag) or tag
 
