@@ -27,7 +27,7 @@ from skylift.workdir import make_dirs
 Log = Callable[[str], None]
 RELEASE_TIMEOUT = 600  # seconds: a migration of a big table takes a while
 SCHEDULE_TIMEOUT = 300
-GRACE = 60  # the service's health_check_grace_period_seconds (infra/ecs.tf)
+GRACE = 60  # when the service sets no health_check_grace_period_seconds
 WORKER_SETTLE = 5  # seconds a new worker must keep running
 
 
@@ -232,7 +232,8 @@ def _web(ctx: Context, c: taskdefs.Container, *, fresh: bool) -> None:
 
 def _wait_healthy(ctx: Context, c: taskdefs.Container, svc: Service) -> None:
     started = time.monotonic()
-    limit = GRACE + (c.health.unhealthy if c.health else 3) * lbproc.REHEARSAL_INTERVAL
+    grace = int(c.extra.get("grace") or GRACE)  # the service's own grace period
+    limit = grace + (c.health.unhealthy if c.health else 3) * lbproc.REHEARSAL_INTERVAL
     state: dict[str, Any] = {}
     while time.monotonic() - started < limit:
         state = lbproc.status(ctx.st.lb)

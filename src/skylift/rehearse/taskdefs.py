@@ -77,6 +77,7 @@ def services(ecs: Any, elbv2: Any, cluster: str) -> list[Container]:
             c = _container(td["taskDefinition"], svc["serviceName"], "web" if lbs else "worker")
             if lbs:
                 c.health = health_check(elbv2, lbs[0]["targetGroupArn"])
+                c.extra["grace"] = svc.get("healthCheckGracePeriodSeconds")
                 c.port = int(lbs[0].get("containerPort") or c.port or 0) or c.port
             out.append(c)
     out.sort(key=lambda c: (c.kind != "web", c.name))
