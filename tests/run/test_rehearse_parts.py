@@ -151,3 +151,12 @@ def test_likely_fault(
 ) -> None:
     c = container(health=HealthCheck(path="/health", matcher="200"))
     assert fault in diagnose.likely_fault(c, log, checks, code)
+
+
+def test_a_failed_build_shows_its_step_and_what_the_tool_said_first() -> None:
+    log = ["[1/2] STEP 1/3: FROM node:20", "[1/2] STEP 2/3: RUN npm ci", "npm error code EUSAGE",
+           "npm error `npm ci` can only install with a package-lock.json", *["npm error help"] * 80,
+           'Error: building at STEP "RUN npm ci": exit status 1']  # fmt: skip
+    step, lines = image.failing_step(log)
+    assert step == "RUN npm ci" and len(lines) == 51
+    assert "package-lock.json" in lines[2] and lines[-1].startswith("Error: building at STEP")

@@ -103,15 +103,28 @@ def build(
                 say(f"  build{stage} {int(time.monotonic() - started)}s: {line.strip()[:90]}")
         code = proc.wait()
     if code:
-        tail = log_path.read_text(errors="replace").splitlines()[-50:]
+        step, lines = failing_step(log_path.read_text(errors="replace").splitlines())
         raise AppDidNotRun(
-            f"the image does not build{stage} ({engine.name} exit {code})",
-            "\n".join(tail),
+            f"the image does not build{stage} ({engine.name} exit {code})"
+            + (f" at {step}" if step else ""),
+            "\n".join(f"  | {line}" for line in lines),
             f"read {log_path}; the workflow builds {rel} the same way, so CI would fail too",
         )
     engine.forget(tag)
     say(f"image built{stage} in {int(time.monotonic() - started)}s")
     return engine.image_id(tag) or tag
+
+
+def failing_step(log: list[str], keep: int = 50) -> tuple[str | None, list[str]]:
+    """The step that failed and its output: the first lines (where tools say what is wrong)
+    and the last ones, `keep` in all."""
+    starts = [i for i, line in enumerate(log) if _STEP.match(line)]
+    first = starts[-1] if starts else max(0, len(log) - keep)
+    step = _STEP.sub("", log[first]).strip(" :") if starts else None
+    out = log[first:]
+    if len(out) > keep:
+        out = [*out[: keep // 2], "...", *out[-(keep // 2) :]]
+    return (step[:120] if step else None), out
 
 
 def _rel(path: Path, base: Path) -> str:
