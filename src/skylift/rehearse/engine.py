@@ -124,7 +124,11 @@ class Engine:
             for src, dst in volumes:
                 out += ["--volume", f"{src}:{dst}:ro"]
             return [*out, name, "--", *argv]
-        out = [self.binary, "run", "--rm", "--name", name, "--network", "host", "--init"]
+        out = [self.binary, "run", "--rm", "--name", name, "--network", "host"]
+        if (
+            self.name == "docker"
+        ):  # signals reach a PID-1 app that ignores them (podman may lack catatonit)
+            out.append("--init")
         out += [f"-e{n}" for n in env_names]
         if user:
             out += ["--user", user]
