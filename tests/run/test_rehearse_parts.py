@@ -160,3 +160,22 @@ def test_a_failed_build_shows_its_step_and_what_the_tool_said_first() -> None:
     step, lines = image.failing_step(log)
     assert step == "RUN npm ci" and len(lines) == 51
     assert "package-lock.json" in lines[2] and lines[-1].startswith("Error: building at STEP")
+
+
+def test_without_a_container_engine_up_stops_before_provisioning(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    app = tmp_path / "shop"
+    shutil.copytree(Path(__file__).parent / "apps" / "shop", app)
+    env = {**os.environ, "PATH": str(tmp_path / "empty")}  # no engine, no terraform either
+    env.pop("SKYLIFT_ENGINE", None)
+    done = subprocess.run([sys.executable, "-m", "skylift", "up", str(app)], env=env,
+                          capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 5, done.stderr
+    assert "a container engine (docker, podman or buildah)" in done.stderr
+    assert (
+        "--no-app" in done.stderr and not (app / ".skylift" / "up" / "local" / "moto.json").exists()
+    )

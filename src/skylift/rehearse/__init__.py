@@ -15,7 +15,32 @@ from typing import Any
 
 from skylift.rehearse.state import AppState
 
-__all__ = ["rehearse", "report", "status", "stop"]
+__all__ = ["preflight", "rehearse", "report", "status", "stop"]
+
+
+def preflight(bp: Any) -> None:
+    """Before minutes of provisioning: the tools the app's rehearsal will need are here
+    (a container engine; redis-server when there is a cache; openssl for the TLS stand-ins)."""
+    import os
+    import shutil
+
+    from skylift.errors import MissingToolError
+    from skylift.rehearse.engine import ENGINES
+
+    forced = os.environ.get("SKYLIFT_ENGINE")
+    missing = [] if any(shutil.which(e) for e in ((forced,) if forced else ENGINES)) else [
+        "a container engine (docker, podman or buildah)"]  # fmt: skip
+    if bp.cache and not shutil.which("redis-server"):
+        missing.append("redis-server (the cache's stand-in)")
+    if (bp.cache or bp.database) and not shutil.which("openssl"):
+        missing.append("openssl (certificates of the TLS stand-ins)")
+    if missing:
+        raise MissingToolError(
+            "the rehearsal cannot run the app on this machine",
+            "missing: " + "; ".join(missing),
+            "install them (Debian: apt-get install buildah redis-server openssl), or pass "
+            "--no-app to provision and migrate only",
+        )
 
 
 def rehearse(

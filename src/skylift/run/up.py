@@ -76,6 +76,10 @@ def up(
     _ensure_generated(root, bp, say)
     check_environment(root, environment)
     workdir.prepare(root / ".skylift")  # private, kept out of git: it holds a copy of the data
+    if run_app and target == "local":
+        from skylift.rehearse import preflight
+
+        preflight(bp)  # before minutes of provisioning, not after
     tgt = open_target(root, target, bp.app, environment, bp.region)
     journal = Journal(root / ".skylift" / "journal.jsonl")
     journal.record("up", "started", target=target, environment=environment)
