@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from skylift.errors import EXIT_CODES
 
@@ -28,4 +29,15 @@ def test_help_lists_commands() -> None:
 def test_unknown_option_is_a_usage_error_without_traceback() -> None:
     result = run("--no-such-option")
     assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_the_app_not_running_has_its_own_code() -> None:
+    assert EXIT_CODES["AppDidNotRun"] == 15
+
+
+def test_status_without_a_rehearsal_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("status", str(tmp_path))
+    assert result.returncode == 2
+    assert "no rehearsal runs for this app" in result.stderr and "skylift up" in result.stderr
     assert "Traceback" not in result.stderr

@@ -21,6 +21,8 @@ Exit codes (stable, documented in docs/exit-codes.md):
     13  the work folder (--workdir, .skylift/) cannot be written: read-only, full, not yours
     14  the source changed since its copy (or its schema changed while syncing): the target
         would be stale
+    15  the app did not run in the rehearsal: its image did not build, its release step
+        failed, or it never became healthy behind the load balancer stand-in
 """
 
 from __future__ import annotations
@@ -106,6 +108,14 @@ class SourceChanged(SkyliftError):
     exit_code = 14
 
 
+class AppDidNotRun(SkyliftError):
+    """The rehearsal built or started the app and it did not work: the build failed, the
+    release step exited non-zero, or the web service never became healthy. `why` carries the
+    log tail and the health checks seen; `fix` the generated setting most likely at fault."""
+
+    exit_code = 15
+
+
 class Signalled(KeyboardInterrupt):
     """SIGINT or SIGTERM, raised in the main thread by the CLI's handler (cli/_app.py).
 
@@ -134,5 +144,6 @@ EXIT_CODES: dict[str, int] = {
         Interrupted,
         WorkdirError,
         SourceChanged,
+        AppDidNotRun,
     )
 }

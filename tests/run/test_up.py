@@ -40,8 +40,9 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
     (app / ".env").write_text(f"JWT_SECRET={SECRET_VALUE}\nNODE_ENV=production\n")
     from skylift.run.up import up
 
-    first = up(app).as_dict()
-    second = up(app).as_dict()
+    # provisioning and data only: the app itself runs in tests/run/test_rehearsal.py
+    first = up(app, run_app=False).as_dict()
+    second = up(app, run_app=False).as_dict()
     yield Rehearsal(app, first, second)
     from skylift.run.down import down
 

@@ -70,8 +70,17 @@ def up(
         None, "--source", help="The database to migrate (default: the app's SQLite file)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    no_app: bool = typer.Option(
+        False, "--no-app", help="local: provision and migrate only; do not build and run the app."
+    ),
+    run_schedules: bool = typer.Option(
+        False,
+        "--run-schedules",
+        help="local: run every schedule once more, even when the app did not change.",
+    ),
 ) -> None:
-    """Provision, store secrets, migrate and verify the data: a rehearsal on this machine by default."""
+    """Provision, store secrets, migrate and verify the data, then build and run the app behind
+    a load balancer stand-in: a rehearsal on this machine by default."""
     from skylift.run.up import up as do_up
 
     with err.status("skylift up") as status:
@@ -80,14 +89,31 @@ def up(
             target=target,
             environment=env,
             source_url=source,
-            log=lambda m: status.update(m[:100]),
+            log=_progress_line(status),
             ask=_asker(status),
+            run_app=not no_app,
+            run_schedules=run_schedules,
         )
     if as_json:
         print_json(result.as_dict())
         return
+    _print_summary(result)
+
+
+def _progress_line(status: Any) -> Callable[[str], None]:
+    """The spinner's text on a terminal; a line on stderr otherwise (CI logs show progress)."""
+
+    def say(message: str) -> None:
+        status.update(message[:100])
+        if not err.is_terminal:
+            err.print(message, markup=False, highlight=False)
+
+    return say
+
+
+def _print_summary(result: Any) -> None:
     out.print(
-        f"[bold]{result.app}[/bold] on {result.target} ({result.environment}): "
+        f"[bold]{result.name}[/bold] on {result.target} ({result.environment}): "
         f"{result.resources} resources ({result.added} added, {result.changed} changed)"
     )
     for key, value in result.endpoints.items():
@@ -109,8 +135,48 @@ def up(
         )
     if result.monthly_cost is not None:
         out.print(f"monthly cost on AWS: ${result.monthly_cost:,.2f}")
+    if result.app:
+        _print_app(result.app)
     for i, step in enumerate(result.next_steps, 1):
         out.print(f"{i}. {step}", highlight=False)
+
+
+def _print_app(app_: dict[str, Any]) -> None:
+    state = "healthy" if app_["healthy"] else "NOT healthy"
+    smoke = app_.get("smoke") or {}
+    out.print(
+        f"app: {state} at {app_['url']} (health check {app_['health_path']}, engine "
+        f"{app_['engine']}" + (f", GET / -> {smoke['status']}" if smoke else "") + ")",
+        highlight=False,
+    )
+    for s in app_["services"]:
+        code = "" if s["exit_code"] is None else f", exit {s['exit_code']}"
+        rewritten = f"; rewritten: {', '.join(s['rewritten'])}" if s.get("rewritten") else ""
+        out.print(
+            f"  {s['kind']:<9} {s['name']:<28} {s['state']}{code}{rewritten}", highlight=False
+        )
+        for note in s.get("notes") or []:
+            out.print(f"            note: {note}", highlight=False)
+        for line in (s.get("log_tail") or [])[-3:]:
+            out.print(f"            | {line}", highlight=False)
+
+
+@app.command()
+def status(
+    path: Path = typer.Argument(Path("."), help="The app's repository."),
+    as_json: bool = typer.Option(False, "--json", help="Print the status as JSON."),
+) -> None:
+    """Whether the rehearsal's app still runs and is healthy (exit 15 when it is not)."""
+    from skylift.run.status import status as do_status
+    from skylift.run.status import unhealthy
+
+    result = do_status(path, fail=not as_json)
+    if as_json:  # the report first, then the exit code says whether it is healthy
+        print_json(result)
+        if not result["healthy"]:
+            raise unhealthy(path)
+        return
+    _print_app(result)
 
 
 def _asker(status: Any) -> Callable[[str], str | None] | None:
@@ -137,8 +203,8 @@ def down(
     """Remove what `skylift up` built."""
     from skylift.run.down import down as do_down
 
-    with err.status("skylift down"):
-        result = do_down(path, target=target, environment=env)
+    with err.status("skylift down") as spinner:
+        result = do_down(path, target=target, environment=env, log=_progress_line(spinner))
     out.print(
         f"removed the {result.target} rehearsal: "
         + (", ".join(result.stopped) or "nothing was running")

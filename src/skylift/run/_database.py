@@ -12,6 +12,7 @@ from skylift.plan.blueprint import Blueprint
 from skylift.run._targets import Target
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+MIGRATED = "_migrated"  # local target: the verified copy (see target_url)
 
 
 def source_url(
@@ -71,14 +72,18 @@ def _load_dump(tgt: Target, bp: Blueprint, dump: Path) -> str:
 def target_url(tgt: Target, bp: Blueprint, say: Callable[[str], None]) -> str | None:
     """local: a database on the embedded PostgreSQL standing in for RDS. aws: RDS sits in
     private subnets, so its URL comes from $SKYLIFT_TARGET_DATABASE_URL (e.g. through an SSM
-    port-forwarding tunnel)."""
+    port-forwarding tunnel).
+
+    On the local target the migration lands in `<name>_migrated`: the app's database `<name>`
+    is a copy of it, made afresh for each rehearsal deploy (skylift.rehearse.database), so what
+    the app writes never makes the next run's verification differ."""
     name = str((bp.database or {}).get("name") or bp.app.replace("-", "_"))
     if tgt.name == "local":
         from skylift.cloud import embedded_pg
 
         say("starting the embedded PostgreSQL (stands in for RDS)")
         server = embedded_pg.start(tgt.state_dir / "postgres")
-        return embedded_pg.ensure_database(server, name)
+        return embedded_pg.ensure_database(server, name + MIGRATED)
     return os.environ.get("SKYLIFT_TARGET_DATABASE_URL") or None
 
 

@@ -45,6 +45,8 @@ def next_steps(result: UpResult, bp: Blueprint) -> list[str]:
         steps.append(str(db["reason"]))
     elif db and not db.get("verified"):
         steps.append("verification found differences: run `skylift db verify` and read the report")
+    if result.app and result.app.get("url"):
+        steps.append(f"try the app at {result.app['url']}: it runs until `skylift down`")
     if result.target == "local":
         steps += [
             "read infra/ and the deploy workflow, commit them",
@@ -79,6 +81,24 @@ def append_to_report(root: Path, result: UpResult) -> Path | None:
     return path
 
 
+def _app_section(app: dict[str, Any] | None) -> str:
+    """The app as it ran in the rehearsal: health, the load balancer stand-in, each service."""
+    if not app:
+        return ""
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(s['kind'])}</td><td>{e(s['name'])}</td><td>{e(str(s['state']))}</td>"
+        f"<td>{'' if s['exit_code'] is None else s['exit_code']}</td></tr>"
+        for s in app["services"]
+    )
+    state = "healthy" if app["healthy"] else "not healthy"
+    return (
+        f"<p>The app ran ({e(str(app['engine']))}): {state} behind the load balancer stand-in "
+        f"<code>{e(str(app['url']))}</code>, health check <code>{e(str(app['health_path']))}</code>."
+        f"</p>\n<table><tr><th>kind</th><th>service</th><th>state</th><th>exit</th></tr>{rows}</table>\n"
+    )
+
+
 def _section(r: UpResult) -> str:
     e = html.escape
     rows = "".join(
@@ -105,5 +125,6 @@ def _section(r: UpResult) -> str:
             if off
             else ""
         )
+        + _app_section(r.app)
         + f"<p>Next steps:</p><ol>{steps}</ol></section>\n{SECTION_END}"
     )

@@ -35,6 +35,9 @@ def down(
     stopped: list[str] = []
     destroyed = False
     if target == "local":
+        from skylift import rehearse
+
+        stopped += rehearse.stop(sdir)  # the app's containers first: they use the servers below
         # The embedded AWS holds every resource in memory: stopping it removes them all at
         # once (a terraform destroy would stop at deletion protection, as it should on AWS).
         if moto_server.stop(sdir):

@@ -28,7 +28,7 @@ Log = Callable[[str], None]
 class UpResult:
     target: str
     environment: str
-    app: str
+    name: str  # the app's name (`app` is the app as it ran in the rehearsal)
     resources: int
     added: int
     changed: int
@@ -40,6 +40,8 @@ class UpResult:
     database: dict[str, Any] | None
     monthly_cost: float | None
     next_steps: list[str] = field(default_factory=list)
+    # local only: the app as it ran (url of the load balancer stand-in, health, services)
+    app: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,8 +63,12 @@ def up(
     log: Log | None = None,
     ask: Callable[[str], str | None] | None = None,
     source_url: str | None = None,
+    run_app: bool = True,
+    run_schedules: bool = False,
 ) -> UpResult:
-    """Rehearse (local) or perform (aws) the migration of the app at `root`."""
+    """Rehearse (local) or perform (aws) the migration of the app at `root`. On the local
+    target the app then runs (`run_app`): see skylift.rehearse; `run_schedules` runs its
+    schedules again even when nothing changed."""
     say = log or (lambda _m: None)
     root = root.resolve()
     plan = load_plan(root)
@@ -70,6 +76,10 @@ def up(
     _ensure_generated(root, bp, say)
     check_environment(root, environment)
     workdir.prepare(root / ".skylift")  # private, kept out of git: it holds a copy of the data
+    if run_app and target == "local":
+        from skylift.rehearse import preflight
+
+        preflight(bp)  # before minutes of provisioning, not after
     tgt = open_target(root, target, bp.app, environment, bp.region)
     journal = Journal(root / ".skylift" / "journal.jsonl")
     journal.record("up", "started", target=target, environment=environment)
@@ -96,11 +106,41 @@ def up(
         **({"verified": database["verified"]} if database else {}),
     )
 
+    app = None
+    if run_app and tgt.name == "local":
+        app = _rehearse(root, tgt, plan, environment, applied.outputs, run_schedules, journal, say)
     result = _result(plan, tgt, environment, applied, stored, database)
+    result.app = app
     result.next_steps = _summary.next_steps(result, bp)
     _summary.append_to_report(root, result)
     journal.record("up", "done", resources=result.resources)
     return result
+
+
+def _rehearse(
+    root: Path,
+    tgt: Target,
+    plan: Any,
+    environment: str,
+    outputs: dict[str, Any],
+    run_schedules: bool,
+    journal: Journal,
+    say: Log,
+) -> dict[str, Any]:
+    from skylift.errors import AppDidNotRun
+    from skylift.rehearse import rehearse
+    from skylift.rehearse.diagnose import open_findings
+
+    findings = open_findings(getattr(plan, "profile", None))
+    try:
+        app = rehearse(root, tgt, plan.blueprint, environment, outputs, findings=findings,
+                       run_schedules=run_schedules, log=say)  # fmt: skip
+    except AppDidNotRun as exc:
+        journal.record("app", "failed", what=exc.what)
+        raise
+    journal.record("app", "healthy" if app["healthy"] else "unhealthy", url=app["url"],
+                   services=[s["name"] for s in app["services"]])  # fmt: skip
+    return app
 
 
 def _result(
@@ -114,7 +154,7 @@ def _result(
     return UpResult(
         target=tgt.name,
         environment=environment,
-        app=plan.blueprint.app,
+        name=plan.blueprint.app,
         resources=applied.resources,
         added=applied.added,
         changed=applied.changed,

@@ -1,0 +1,106 @@
+"""Why the app did not run, said so a user can act: the last 50 lines of its log, the health
+checks the load balancer stand-in saw, the generated setting most likely at fault (from what
+the log and the checks show), and the plan's open code changes (file:line)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from skylift.errors import AppDidNotRun
+from skylift.rehearse.taskdefs import Container
+
+# (what the log shows, the setting most likely at fault); first match wins
+CLUES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"read-only file system|EROFS", re.I),
+        "readonlyRootFilesystem in the task definition (infra/ecs.tf): the app writes to its "
+        "image's disk; write to /tmp or the uploads bucket",
+    ),
+    (
+        re.compile(r"permission denied|EACCES|operation not permitted", re.I),
+        "the image's user (USER in the Dockerfile): the non-root user cannot read or write a "
+        "file it needs; chown it in the Dockerfile",
+    ),
+    (
+        re.compile(r"ssl|tls|certificate|wrong version number|self.signed", re.I),
+        "TLS to the database or the cache: the generated URLs ask for it (sslmode=require, "
+        "rediss:// in SKYLIFT_DB_URLS / SKYLIFT_CACHE_URLS in infra/ecs.tf), as RDS and "
+        "ElastiCache do; the app's client must speak TLS",
+    ),
+    (
+        re.compile(r"NOAUTH|WRONGPASS|invalid password|authentication failed|password", re.I),
+        "the credentials in the task definition's secrets (SKYLIFT_DB_PASSWORD, "
+        "SKYLIFT_CACHE_PASSWORD in infra/ecs.tf): the app does not use the ones ECS injects",
+    ),
+    (
+        re.compile(
+            r"ECONNREFUSED|connection refused|could not connect|getaddrinfo|ENOTFOUND", re.I
+        ),
+        "the database or cache address the app reads (env_wiring in `skylift plan --json`): it "
+        "connects somewhere else than the endpoints the task definition gives it",
+    ),
+    (
+        re.compile(r"sqlite|\.db\b|\.sqlite3?\b", re.I),
+        "the app still opens its SQLite file: the plan's code change to PostgreSQL is not done",
+    ),
+    (
+        re.compile(r"KeyError: '(\w+)'|(\w+) is (?:not set|required|undefined|missing)", re.I),
+        "the task definition's environment (locals.environment in infra/ecs.tf) lacks a "
+        "variable the app requires",
+    ),
+    (
+        re.compile(
+            r"not found|no such file|cannot find module|ModuleNotFoundError|exec format", re.I
+        ),
+        "the start command (command / entryPoint in infra/ecs.tf, CMD in the Dockerfile): it "
+        "names a file or module the image does not have",
+    ),
+]
+
+
+def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
+                 exit_code: int | None) -> str:  # fmt: skip
+    if exit_code in (137, -9):
+        return (f"the task's memory ({c.memory_mib} MiB, var.task_memory in infra/envs/*.tfvars):"
+                " the app was killed for using more")  # fmt: skip
+    text = "\n".join(log)
+    if exit_code is not None or not checks:
+        for pattern, fault in CLUES:
+            if pattern.search(text):
+                return fault
+        return (f"the start command ({' '.join(c.command or []) or 'the image CMD'}, in "
+                "infra/ecs.tf / the Dockerfile): the app exited; its log says why")  # fmt: skip
+    statuses = [ch["status"] for ch in checks if "status" in ch]
+    path = c.health.path if c.health else "/"
+    if not statuses:
+        return (f"the port: nothing answers on {c.port} at the task's address (PORT and "
+                "containerPort in infra/ecs.tf, var.container_port): the app must listen on $PORT "
+                "on 0.0.0.0, not on localhost, for the load balancer to reach it")  # fmt: skip
+    matcher = c.health.matcher if c.health else "200"
+    return (f"the health check: {path} answers {statuses[-1]}, the target group wants {matcher}"
+            " (var.health_check_path in infra/envs/*.tfvars, matcher in infra/alb.tf)")  # fmt: skip
+
+
+def open_findings(profile: Any) -> list[str]:
+    """The plan's code changes still to make, each with where (file:line)."""
+    out = []
+    for f in getattr(profile, "findings", None) or []:
+        if getattr(f, "severity", "info") not in ("blocker", "change"):
+            continue
+        where = ", ".join(str(e) for e in (f.evidence or [])[:3])
+        out.append(f"{f.title}" + (f" ({where})" if where else ""))
+    return out
+
+
+def failure(what: str, c: Container, log: list[str], checks: list[dict[str, Any]],
+            exit_code: int | None, findings: list[str], log_path: str) -> AppDidNotRun:  # fmt: skip
+    why = [f"last {len(log)} lines of {log_path}:", *[f"  | {line}" for line in log]]
+    if checks:
+        seen = ", ".join(str(ch.get("status") or ch.get("error")) for ch in checks[-10:])
+        why.append(f"health checks ({c.health.path if c.health else '/'}): {seen}")
+    fix = [f"most likely at fault: {likely_fault(c, log, checks, exit_code)}"]
+    if findings:
+        fix.append("open code changes from the plan: " + "; ".join(findings[:8]))
+    fix.append("fix, then rerun `skylift up` (the infrastructure and data steps are reused)")
+    return AppDidNotRun(what, "\n".join(why), "\n  ".join(fix))

@@ -1,0 +1,134 @@
+"""The app's image, built as CI builds it: the same Dockerfile, context and target stage as
+the `docker buildx build` lines of the generated deploy workflow (the one source of how the
+image is made), with the engine of this machine."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from skylift.errors import AppDidNotRun
+from skylift.rehearse.engine import Engine
+
+Log = Callable[[str], None]
+WORKFLOW = Path(".github/workflows/deploy.yml")
+_BUILD = re.compile(r"^\s*docker buildx build (.+)$", re.M)
+_STEP = re.compile(r"^(\[\d+/\d+\] )?(STEP \d+/\d+|Step \d+/\d+|#\d+ \[)", re.I)
+
+
+@dataclass
+class Build:
+    """One `docker buildx build` of the workflow: what it builds and from where."""
+
+    dockerfile: Path
+    context: Path
+    target: str | None  # the stage (--target migrate), None for the final one
+    build_args: list[str]  # names the workflow passes from the repository's variables
+
+
+def builds(root: Path, app_dir: str | None = None) -> list[Build]:
+    """The workflow's builds (the app image first, then its migrate stage, if any). Without a
+    workflow: the Dockerfile of the app's folder, as `skylift generate` would build it."""
+    path = root / WORKFLOW
+    text = path.read_text(errors="replace") if path.is_file() else ""
+    args = re.findall(r'--build-arg "(\w+)=', text)
+    out = [_parse(root, m.group(1), args) for m in _BUILD.finditer(text)]
+    if out:
+        return out
+    folder = root / app_dir if app_dir else root
+    return [Build(folder / "Dockerfile", folder, None, [])]
+
+
+def _parse(root: Path, line: str, args: list[str]) -> Build:
+    words = shlex.split(line.replace('"${args[@]}"', ""))
+    dockerfile, target, rest = None, None, []
+    skip_next = {"--platform", "--tag", "-t"}
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in ("-f", "--file"):
+            dockerfile = words[i + 1]
+            i += 2
+            continue
+        if w == "--target":
+            target = words[i + 1]
+            i += 2
+            continue
+        if w in skip_next:
+            i += 2
+            continue
+        if not w.startswith("-"):
+            rest.append(w)
+        i += 1
+    context = root / (rest[-1] if rest else ".")
+    return Build(root / dockerfile if dockerfile else context / "Dockerfile", context, target, args)
+
+
+def base_image(dockerfile: Path) -> str:
+    """The final stage's base image (ARG defaults filled in): what the engine probe runs."""
+    text = dockerfile.read_text(errors="replace")
+    defaults = dict(re.findall(r"^\s*ARG\s+(\w+)=(\S+)", text, re.M | re.I))
+    stages: set[str] = set()
+    image = "scratch"
+    for m in re.finditer(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", text, re.M | re.I):
+        ref = re.sub(r"\$\{?(\w+)\}?", lambda v: defaults.get(v.group(1), ""), m.group(1))
+        image = image if ref.lower() in stages else ref
+        if m.group(2):
+            stages.add(m.group(2).lower())
+    return image
+
+
+def build(
+    engine: Engine, spec: Build, tag: str, log_path: Path, say: Log, env: dict[str, str]
+) -> str:
+    """Build `spec` as `tag`; return the image id. Progress: each build step, as the engine
+    reports it. A failing build is the app not running: AppDidNotRun with the log's tail."""
+    args = {n: env[n] for n in spec.build_args if n in env}
+    argv = engine.build_argv(spec.dockerfile, spec.context, tag, spec.target, args)
+    stage = f" (stage {spec.target})" if spec.target else ""
+    rel = _rel(spec.dockerfile, spec.context)
+    say(f"building the image{stage} with {engine.name}: {rel}, context {spec.context.name or '.'}")
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if _STEP.match(line):
+                say(f"  build{stage} {int(time.monotonic() - started)}s: {line.strip()[:90]}")
+        code = proc.wait()
+    if code:
+        step, lines = failing_step(log_path.read_text(errors="replace").splitlines())
+        raise AppDidNotRun(
+            f"the image does not build{stage} ({engine.name} exit {code})"
+            + (f" at {step}" if step else ""),
+            "\n".join(f"  | {line}" for line in lines),
+            f"read {log_path}; the workflow builds {rel} the same way, so CI would fail too",
+        )
+    engine.forget(tag)
+    say(f"image built{stage} in {int(time.monotonic() - started)}s")
+    return engine.image_id(tag) or tag
+
+
+def failing_step(log: list[str], keep: int = 50) -> tuple[str | None, list[str]]:
+    """The step that failed and its output: the first lines (where tools say what is wrong)
+    and the last ones, `keep` in all."""
+    starts = [i for i, line in enumerate(log) if _STEP.match(line)]
+    first = starts[-1] if starts else max(0, len(log) - keep)
+    step = _STEP.sub("", log[first]).strip(" :") if starts else None
+    out = log[first:]
+    if len(out) > keep:
+        out = [*out[: keep // 2], "...", *out[-(keep // 2) :]]
+    return (step[:120] if step else None), out
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)

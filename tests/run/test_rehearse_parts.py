@@ -1,0 +1,181 @@
+"""The rehearsal's pure parts, one line each: the ALB matcher, the endpoint rewrite, how the
+workflow's build lines are read, ECS's entryPoint/command rule, what is most likely at fault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skylift.rehearse import diagnose, image, lb
+from skylift.rehearse.containers import argv_for
+from skylift.rehearse.endpoints import Endpoint, Rewrite
+from skylift.rehearse.engine import ImageConfig
+from skylift.rehearse.taskdefs import Container, HealthCheck, _value
+
+RDS = Endpoint("shop-prod.aaaa.us-east-1.rds.amazonaws.com", 5432)
+
+
+@pytest.mark.parametrize(
+    ("matcher", "status", "ok"),
+    [("200", 200, True), ("200", 204, False), ("200-399", 302, True), ("200-499", 404, True),
+     ("200,302", 302, True), ("200,302", 301, False), ("200-399", 500, False)],
+)  # fmt: skip
+def test_matcher(matcher: str, status: int, ok: bool) -> None:
+    assert lb.matches(matcher, status) is ok
+
+
+def rewrite(env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    r = Rewrite()
+    r.add("db", RDS, Endpoint("127.0.0.1", 41000))
+    r.add("cache", Endpoint("127.0.0.1", 6379), Endpoint("127.0.0.1", 42000))
+    return r.apply(env)
+
+
+def test_rewrite_moves_only_host_and_port() -> None:
+    url = f"postgresql://app_admin:s3cret@{RDS.host}:5432/shop?sslmode=require"
+    env, changed = rewrite({"DATABASE_URL": url, "SKYLIFT_DB_HOST": RDS.host,
+                            "SKYLIFT_DB_PORT": "5432", "SKYLIFT_CACHE_PORT": "6379",
+                            "SKYLIFT_CACHE_HOST": "127.0.0.1", "PORT": "8000",
+                            "WORKERS": "5432"})  # fmt: skip
+    assert (
+        env["DATABASE_URL"] == "postgresql://app_admin:s3cret@127.0.0.1:41000/shop?sslmode=require"
+    )
+    assert (env["SKYLIFT_DB_HOST"], env["SKYLIFT_DB_PORT"]) == ("127.0.0.1", "41000")
+    assert env["SKYLIFT_CACHE_PORT"] == "42000" and env["SKYLIFT_CACHE_HOST"] == "127.0.0.1"
+    assert env["WORKERS"] == "5432" and env["PORT"] == "8000"  # not an endpoint's port
+    assert changed == ["DATABASE_URL", "SKYLIFT_CACHE_PORT", "SKYLIFT_DB_HOST", "SKYLIFT_DB_PORT"]
+
+
+def test_rewrite_of_a_url_without_port() -> None:
+    env, _ = rewrite({"DATABASE_URL": f"postgres://u:p@{RDS.host}/shop"})
+    assert env["DATABASE_URL"] == "postgres://u:p@127.0.0.1:41000/shop"
+
+
+def workflow(tmp_path: Path, lines: str) -> list[image.Build]:
+    wf = tmp_path / ".github" / "workflows" / "deploy.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(lines)
+    return image.builds(tmp_path)
+
+
+def test_build_lines_of_the_workflow(tmp_path: Path) -> None:
+    builds = workflow(tmp_path, '''
+          docker buildx build --platform "$PLATFORM" "${args[@]}" --tag "$image" --push api
+          docker buildx build --platform "$PLATFORM" "${args[@]}" --target migrate --tag "$image-migrate" --push api
+''')  # fmt: skip
+    assert [(b.dockerfile, b.context, b.target) for b in builds] == [
+        (tmp_path / "api" / "Dockerfile", tmp_path / "api", None),
+        (tmp_path / "api" / "Dockerfile", tmp_path / "api", "migrate"),
+    ]
+
+
+def test_build_from_the_root_with_a_dockerfile_in_a_folder(tmp_path: Path) -> None:
+    (b,) = workflow(
+        tmp_path,
+        '  docker buildx build --platform "$PLATFORM" --tag "$image" --push -f web/Dockerfile .\n',
+    )
+    assert (b.dockerfile, b.context) == (tmp_path / "web" / "Dockerfile", tmp_path)
+
+
+def test_without_a_workflow_the_apps_dockerfile(tmp_path: Path) -> None:
+    (b,) = image.builds(tmp_path, "svc")
+    assert (b.dockerfile, b.context, b.target) == (
+        tmp_path / "svc" / "Dockerfile",
+        tmp_path / "svc",
+        None,
+    )
+
+
+def test_base_image_is_the_final_stage_with_args(tmp_path: Path) -> None:
+    df = tmp_path / "Dockerfile"
+    df.write_text("ARG NODE=20\nFROM node:${NODE}-alpine AS build\nRUN x\nFROM build AS migrate\n"
+                  "FROM gcr.io/distroless/nodejs${NODE}-debian12\nCMD [\"a\"]\n")  # fmt: skip
+    assert image.base_image(df) == "gcr.io/distroless/nodejs20-debian12"
+    df.write_text("FROM python:3.12-slim AS build\nFROM build\n")
+    assert image.base_image(df) == "python:3.12-slim"
+
+
+def container(**kw: object) -> Container:
+    base: dict[str, object] = {"name": "web", "kind": "web", "family": "f", "entrypoint": None,
+                               "command": None, "user": "", "memory_mib": 512, "port": 8000,
+                               "read_only": False, "environment": {}, "secrets": {}}  # fmt: skip
+    return Container(**{**base, **kw})  # type: ignore[arg-type]
+
+
+IMAGE = ImageConfig(
+    user="10001", entrypoint=["/usr/local/bin/skylift-env"], cmd=["node", "main.js"], workdir="/app"
+)
+
+
+def test_ecs_argv_rule() -> None:
+    assert argv_for(container(), IMAGE) == ["/usr/local/bin/skylift-env", "node", "main.js"]
+    assert argv_for(container(command=["sh", "-c", "npm run migrate"]), IMAGE) == [
+        "/usr/local/bin/skylift-env", "sh", "-c", "npm run migrate"]  # fmt: skip
+    # an entryPoint drops the image's CMD, as Docker does
+    assert argv_for(container(entrypoint=["/bin/sh", "-c", "x", "e"]), IMAGE) == [
+        "/bin/sh",
+        "-c",
+        "x",
+        "e",
+    ]
+
+
+def test_secret_references() -> None:
+    class Ssm:
+        def get_parameter(self, Name: str, WithDecryption: bool) -> dict[str, dict[str, str]]:
+            return {"Parameter": {"Value": f"value of {Name}"}}
+
+    class Sm:
+        def get_secret_value(self, SecretId: str) -> dict[str, str]:
+            return {"SecretString": '{"username": "app_admin", "password": "pw"}'}
+
+    ssm_ref = "arn:aws:ssm:us-east-1:123456789012:parameter/shop/prod/JWT_SECRET"
+    sm_ref = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCd:password::"
+    assert _value(ssm_ref, Ssm(), Sm()) == "value of /shop/prod/JWT_SECRET"
+    assert _value(sm_ref, Ssm(), Sm()) == "pw"
+
+
+@pytest.mark.parametrize(
+    ("log", "checks", "code", "fault"),
+    [(["Error: listen EACCES: permission denied 0.0.0.0:80"], [], 1, "USER in the Dockerfile"),
+     (["OSError: [Errno 30] Read-only file system: '/app/uploads'"], [], 1, "readonlyRootFilesystem"),
+     (["Error: Cannot find module '/app/dist/main.js'"], [], 1, "the start command"),
+     (["redis: NOAUTH Authentication required."], [], 1, "SKYLIFT_CACHE_PASSWORD"),
+     ([], [], 137, "var.task_memory"),
+     (["listening"], [{"error": "ConnectionRefusedError"}] * 3, None, "nothing answers on 8000"),
+     (["listening"], [{"status": 404}] * 3, None, "/health answers 404")],
+)  # fmt: skip
+def test_likely_fault(
+    log: list[str], checks: list[dict[str, object]], code: int | None, fault: str
+) -> None:
+    c = container(health=HealthCheck(path="/health", matcher="200"))
+    assert fault in diagnose.likely_fault(c, log, checks, code)
+
+
+def test_a_failed_build_shows_its_step_and_what_the_tool_said_first() -> None:
+    log = ["[1/2] STEP 1/3: FROM node:20", "[1/2] STEP 2/3: RUN npm ci", "npm error code EUSAGE",
+           "npm error `npm ci` can only install with a package-lock.json", *["npm error help"] * 80,
+           'Error: building at STEP "RUN npm ci": exit status 1']  # fmt: skip
+    step, lines = image.failing_step(log)
+    assert step == "RUN npm ci" and len(lines) == 51
+    assert "package-lock.json" in lines[2] and lines[-1].startswith("Error: building at STEP")
+
+
+def test_without_a_container_engine_up_stops_before_provisioning(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    app = tmp_path / "shop"
+    shutil.copytree(Path(__file__).parent / "apps" / "shop", app)
+    env = {**os.environ, "PATH": str(tmp_path / "empty")}  # no engine, no terraform either
+    env.pop("SKYLIFT_ENGINE", None)
+    done = subprocess.run([sys.executable, "-m", "skylift", "up", str(app)], env=env,
+                          capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 5, done.stderr
+    assert "a container engine (docker, podman or buildah)" in done.stderr
+    assert (
+        "--no-app" in done.stderr and not (app / ".skylift" / "up" / "local" / "moto.json").exists()
+    )
