@@ -146,6 +146,25 @@ def shell_less(stages: list[Stage]) -> bool:
     return bool(re.search(r"distroless|^scratch$", stages[-1].image))
 
 
+def final_files(text: str) -> list[str] | None:
+    """The paths the final image holds when it has no shell (distroless, scratch): what its
+    COPY and ADD lines put there; None when the image has a shell (and its own tools)."""
+    stages = parse(text)
+    if not stages or not shell_less(stages):
+        return None
+    out: list[str] = []
+    for ins in stages[-1].instructions:
+        if ins.keyword in ("COPY", "ADD"):
+            words = [w for w in _copy_words(ins.args) if not w.startswith("--")]
+            if len(words) >= 2:
+                dest = words[-1]
+                out.append(dest)
+                out += [
+                    dest.rstrip("/") + "/" + w.rstrip("/").rsplit("/", 1)[-1] for w in words[:-1]
+                ]
+    return out
+
+
 def scan(draft: Draft) -> None:
     src = draft.repo.read("Dockerfile")
     if src is None:
