@@ -114,3 +114,22 @@ def test_gin_router_group_functions_are_left_out(scan_files) -> None:
     )
     p = scan_files({"go.mod": "module x\n\ngo 1.22\n", "articles/routers.go": code})
     assert p.routes == []
+
+
+@pytest.mark.parametrize(
+    ("code", "found"),
+    [
+        ("new Pool({ connectionString: process.env.DATABASE_URL, ssl: true })", True),
+        ("new Pool({ host: process.env.DB_HOST, ssl: process.env.DB_SSL === 'true' })", True),
+        ("new Pool({ ssl: { rejectUnauthorized: true } })", True),
+        ("new Pool({ ssl: { rejectUnauthorized: true, ca: fs.readFileSync('rds.pem') } })", False),
+        ("new Pool({ ssl: { rejectUnauthorized: false } })", False),
+        ("new Pool({ connectionString: process.env.DATABASE_URL })", False),
+    ],
+)
+def test_node_postgres_verifying_a_certificate_node_cannot_check(node_app, code, found) -> None:
+    p = node_app(
+        {"pg": "8", "express": "4"}, {"src/db.js": f"const {{ Pool }} = require('pg');\n{code}\n"}
+    )
+    got = [str(e) for f in p.findings if f.code == "db-tls-verify-node" for e in f.evidence]
+    assert got == (["src/db.js:2"] if found else [])
