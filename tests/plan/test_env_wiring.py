@@ -342,3 +342,77 @@ def test_a_platform_marker_the_app_tests_is_a_question(tmp_path: Path) -> None:
     )
     (q,) = [q for q in bp.env_questions if q["name"] == "DYNO"]
     assert "Heroku" in q["why"] and "site/settings.py:2" in q["why"]
+
+
+NODE_PG_ONLY = package_json({"express": "4", "pg": "8"})
+
+
+def test_no_cache_means_no_cache_settings(tmp_path: Path) -> None:
+    """An app that gets no cache gets no REDIS_PORT = "6379" and no empty REDIS_* secret."""
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": NODE_PG_ONLY,
+            ".env.example": "REDIS_HOST=localhost\nREDIS_PORT=6379\nREDIS_PASSWORD=\nREDIS_URL=\n"
+            "CACHE_TTL=60\n",
+            "src/index.js": "process.env.REDIS_HOST; process.env.DATABASE_URL\n",
+        },
+    )
+    assert bp.cache is None
+    assert not [n for n in [*bp.config_env, *bp.secrets, *bp.env_wiring] if "REDIS" in n]
+    assert {u["name"] for u in bp.env_unset} >= {"REDIS_PORT", "REDIS_PASSWORD", "REDIS_URL"}
+    assert [q["name"] for q in bp.env_questions if "REDIS" in q["name"]] == ["REDIS_HOST"]
+    tf = ecs_tf(tmp_path, bp)
+    assert "REDIS" not in tf and 'value = ""' not in tf
+
+
+def test_no_database_means_no_database_settings(tmp_path: Path) -> None:
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json({"express": "4"}),
+            ".env.example": "DB_PORT=5432\nDB_PASSWORD=\nDATABASE_URL=\n",
+        },
+    )
+    assert bp.database is None
+    assert not [n for n in [*bp.config_env, *bp.secrets, *bp.env_wiring] if "DB" in n]
+    assert {u["name"] for u in bp.env_unset} == {"DB_PORT", "DB_PASSWORD", "DATABASE_URL"}
+
+
+def test_a_sqlite_path_under_the_app_s_own_name_is_left_unset(tmp_path: Path) -> None:
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json({"next": "14", "better-sqlite3": "9"}),
+            ".env.sample": "TRACKER_DB=data/tracker.db\nSTORE=file:./local.sqlite\nLOG_FILE=app.log\n",
+            "lib/db.ts": "new Database(process.env.TRACKER_DB || 'data/tracker.db')\n",
+        },
+    )
+    unset = {u["name"]: u["why"] for u in bp.env_unset}
+    assert "SQLite" in unset["TRACKER_DB"] and "SQLite" in unset["STORE"]
+    assert bp.config_env.get("LOG_FILE") == "app.log"
+    assert "tracker.db" not in ecs_tf(tmp_path, bp)
+
+
+def test_aws_access_keys_become_ssm_secrets_never_plain_values(tmp_path: Path) -> None:
+    compose = (
+        "services:\n  api:\n    build: .\n    environment:\n"
+        "      AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE\n"
+        "      AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+    )
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": NODE_PG_ONLY,
+            "docker-compose.yml": compose,
+            ".env": "S3_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE\nS3_SECRET_KEY=abc/def\nAWS_REGION=eu-west-1\n",
+            ".env.example": "S3_ACCESS_KEY=\nS3_SECRET_KEY=\nAWS_REGION=eu-west-1\n",
+        },
+    )
+    keys = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_ACCESS_KEY", "S3_SECRET_KEY"}
+    assert keys <= set(bp.secrets)
+    assert not keys & set(bp.config_env)
+    tf = ecs_tf(tmp_path, bp)
+    assert "AKIA" not in tf and "EXAMPLEKEY" not in tf
+    for key in keys:
+        assert f'{{ name = "{key}", valueFrom = "arn:' in tf

@@ -75,7 +75,7 @@ def test_render_refuses_terraform_the_plan_does_not_price(variants: dict[str, Pl
 def test_workers_run_their_own_command_with_the_web_environment(variants: dict[str, Plan]) -> None:
     files = _files(variants["django-production"])
     workers = files["infra/workers.tf"]
-    assert 'command                = ["sh", "-c", "celery -A shop worker -l info"]' in workers
+    assert 'command                = ["celery", "-A", "shop", "worker", "-l", "info"]' in workers
     assert 'family                   = "${local.name}-beat"' in workers
     # the cron service turns the app's own switch on; the web tasks get it off
     assert '{ name = "SCHEDULER_ENABLED", value = "true" }' in workers

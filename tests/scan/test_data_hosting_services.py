@@ -179,3 +179,44 @@ def test_compose_service_running_the_repo_s_own_image_is_the_app(scan_files) -> 
     )
     assert (p.current_host.value, p.port.value) == ("vps-compose", 9090)
     assert [f.value["name"] for f in p.dev_services] == ["db"]
+
+
+def test_the_data_stays_the_source_when_the_code_already_talks_postgresql(scan_files) -> None:
+    """The owner changed the code first (the plan's code changes): the SQLite file is still
+    where the data is, and the plan still migrates it."""
+    from skylift.config import resolve
+    from skylift.plan import derive
+
+    p = scan_files(
+        {
+            "package.json": package_json({"pg": "8", "express": "4"}),
+            "src/db.js": "new Pool({ connectionString: process.env.DATABASE_URL })\n",
+            "data/shop.db": SQLITE,
+            "prisma/dev.db": SQLITE,
+            "tests/test.db": SQLITE,
+        }
+    )
+    assert sorted(d.engine for d in p.databases) == ["postgresql", "sqlite"]
+    stray = [str(e) for f in p.findings if f.code == "stray-sqlite-file" for e in f.evidence]
+    assert stray == ["prisma/dev.db", "tests/test.db"]
+    cfg = resolve("shop", {}, {}, lambda t, c: derive.derived_defaults(p, t, c))
+    db = derive.build(p, cfg).database
+    assert db is not None
+    assert (db["source_engine"], db["source_files"]) == ("sqlite", ["data/shop.db"])
+
+
+def test_a_mysql_dump_stays_the_source_when_the_code_already_talks_postgresql(scan_files) -> None:
+    from skylift.config import resolve
+    from skylift.plan import derive
+
+    dump = "-- MySQL dump 10.13\nCREATE TABLE `t` (`id` int) ENGINE=InnoDB;\nINSERT INTO `t` VALUES (1);\n"
+    p = scan_files(
+        {
+            "package.json": package_json({"pg": "8", "sequelize": "6", "sequelize-cli": "6"}),
+            "data/dump.sql": dump,
+        }
+    )
+    cfg = resolve("shop", {}, {}, lambda t, c: derive.derived_defaults(p, t, c))
+    db = derive.build(p, cfg).database
+    assert db is not None
+    assert (db["source_engine"], db["source_files"]) == ("mysql", ["data/dump.sql"])

@@ -28,7 +28,11 @@ def test_parse_joins_continuations_and_follows_stages() -> None:
 
 def test_no_cmd_on_a_language_image(scan_files) -> None:
     p = scan_files(
-        {"package.json": PKG, "Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"}
+        {
+            "package.json": PKG,
+            "package-lock.json": "{}",
+            "Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+        }
     )
     assert findings(p) == {"dockerfile-no-cmd": ["Dockerfile:1"]}
 
@@ -59,6 +63,7 @@ def test_the_database_url_nothing_composes(scan_files) -> None:
     dockerfile = 'FROM node:20\nCOPY . .\nRUN npm ci\nCMD ["node", "index.js"]\n'
     files = {
         "package.json": PKG,
+        "package-lock.json": "{}",
         "Dockerfile": dockerfile,
         "index.js": "new Pool({ connectionString: process.env.DATABASE_URL })\n",
     }
@@ -72,6 +77,7 @@ def test_a_dockerfile_through_the_entrypoint_is_fine(scan_files) -> None:
     )
     files = {
         "package.json": PKG,
+        "package-lock.json": "{}",
         "Dockerfile": dockerfile,
         "scripts/skylift-env.sh": "",
         "index.js": "process.env.DATABASE_URL\n",
@@ -112,3 +118,25 @@ def test_a_context_above_the_app_is_named(tmp_path) -> None:
     codes = {f.code: [str(e) for e in f.evidence] for f in p.findings}
     assert codes["dockerfile-context"] == ["Dockerfile:2", "Dockerfile:3"]
     assert "dockerfile-missing-file" not in codes
+
+
+@pytest.mark.parametrize(
+    ("run", "lock", "found"),
+    [
+        ("npm ci --omit=dev", None, True),
+        ("npm ci --omit=dev", "package-lock.json", False),
+        ("yarn install --frozen-lockfile", "package-lock.json", True),
+        ("corepack enable && pnpm install --frozen-lockfile", "pnpm-lock.yaml", False),
+        ("npm install --omit=dev", None, False),
+    ],
+)
+def test_a_locked_install_without_its_lockfile(scan_files, run: str, lock, found: bool) -> None:
+    files = {
+        "package.json": PKG,
+        "index.js": "",
+        "Dockerfile": f'FROM node:20-alpine\nWORKDIR /app\nCOPY package*.json ./\nRUN {run}\nCOPY . .\nCMD ["node", "index.js"]\n',
+    }
+    if lock:
+        files[lock] = "{}"
+    got = findings(scan_files(files)).get("dockerfile-no-lockfile")
+    assert got == (["Dockerfile:4"] if found else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_routes_across_frameworks(node_app, scan_files) -> None:
     p = node_app(
@@ -35,6 +37,39 @@ def test_nest_routes_with_global_prefix(node_app) -> None:
         },
     )
     assert [r.value for r in p.routes] == ["/api/tags"]
+
+
+@pytest.mark.parametrize(
+    "exclude",
+    [
+        "['health']",
+        "['/health', 'status']",
+        "[{ path: 'health', method: RequestMethod.GET }]",
+        "[{ path: 'health', method: RequestMethod.ALL }, { path: 'metrics', method: RequestMethod.GET }]",
+    ],
+)
+def test_nest_global_prefix_exclude_is_honoured(node_app, exclude: str) -> None:
+    p = node_app(
+        {"@nestjs/core": "10", "@nestjs/common": "10"},
+        {
+            "src/main.ts": f"app.setGlobalPrefix('api', {{ exclude: {exclude} }});\n",
+            "src/health.controller.ts": "@Controller('health')\nexport class H {\n  @Get()\n  ok() {}\n}\n",
+            "src/docs.controller.ts": "@Controller('docs')\nexport class D {\n  @Get()\n  all() {}\n}\n",
+        },
+    )
+    assert p.health_path is not None and p.health_path.value == "/health"
+    assert [r.value for r in p.routes] == ["/health", "/api/docs"]
+
+
+def test_nest_health_under_the_global_prefix(node_app) -> None:
+    p = node_app(
+        {"@nestjs/core": "10"},
+        {
+            "src/main.ts": "app.setGlobalPrefix('v1', { exclude: ['docs'] });\n",
+            "src/health.controller.ts": "@Controller('health')\nexport class H {\n  @Get()\n  ok() {}\n}\n",
+        },
+    )
+    assert p.health_path is not None and p.health_path.value == "/v1/health"
 
 
 def test_next_root_page(node_app) -> None:
@@ -79,3 +114,22 @@ def test_gin_router_group_functions_are_left_out(scan_files) -> None:
     )
     p = scan_files({"go.mod": "module x\n\ngo 1.22\n", "articles/routers.go": code})
     assert p.routes == []
+
+
+@pytest.mark.parametrize(
+    ("code", "found"),
+    [
+        ("new Pool({ connectionString: process.env.DATABASE_URL, ssl: true })", True),
+        ("new Pool({ host: process.env.DB_HOST, ssl: process.env.DB_SSL === 'true' })", True),
+        ("new Pool({ ssl: { rejectUnauthorized: true } })", True),
+        ("new Pool({ ssl: { rejectUnauthorized: true, ca: fs.readFileSync('rds.pem') } })", False),
+        ("new Pool({ ssl: { rejectUnauthorized: false } })", False),
+        ("new Pool({ connectionString: process.env.DATABASE_URL })", False),
+    ],
+)
+def test_node_postgres_verifying_a_certificate_node_cannot_check(node_app, code, found) -> None:
+    p = node_app(
+        {"pg": "8", "express": "4"}, {"src/db.js": f"const {{ Pool }} = require('pg');\n{code}\n"}
+    )
+    got = [str(e) for f in p.findings if f.code == "db-tls-verify-node" for e in f.evidence]
+    assert got == (["src/db.js:2"] if found else [])

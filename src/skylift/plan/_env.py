@@ -118,15 +118,10 @@ def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
         _db(ctx, var, db_role, out)
     elif ctx.profile.cache and cache_role:
         _cache(var, cache_role, out)
-    elif (db_role or cache_role) not in (None, "file") and (var.read_in_code or _is_local(var)):
-        what = "database" if db_role else "cache"
-        out.questions.append(
-            {
-                "name": name,
-                "why": f"names a {what} part, but the scan found no {what} client to "
-                "replace: give its production value, or confirm the app does not use it",
-            }
-        )
+    elif db_role or cache_role:
+        _no_such_resource(var, "database" if db_role else "cache", db_role == "file", out)
+    elif _sqlite_path(ctx, var):
+        out.unset.append({"name": name, "why": "a SQLite path: on AWS the app reads PostgreSQL"})
     elif _roles.BUILD_TIME.search(upper):
         why = "read when the image is built (bundlers inline it), not by the running server"
         if _roles.APP_URL.match(upper) and _is_local(var):
@@ -150,6 +145,38 @@ def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
         out.secrets.append(name)
     else:
         _config(ctx, var, out)
+
+
+def _no_such_resource(var: EnvVar, what: str, sqlite: bool, out: EnvPlan) -> None:
+    """A database or cache part of an app that gets no such resource: never a value (a
+    REDIS_PORT of 6379 or an empty REDIS_PASSWORD secret for a cache that is not there)."""
+    if not sqlite and (var.read_in_code or _is_local(var)):
+        out.questions.append(
+            {
+                "name": var.name,
+                "why": f"names a {what} part, but the scan found no {what} client to "
+                "replace: give its production value, or confirm the app does not use it",
+            }
+        )
+        return
+    why = (
+        "a SQLite path: on AWS the app reads PostgreSQL"
+        if sqlite
+        else f"names a {what} part and the app gets no {what}: left unset"
+    )
+    out.unset.append({"name": var.name, "why": why})
+
+
+_SQLITE_FILE = re.compile(r"\.(?:db|sqlite3?|db3)$", re.I)
+
+
+def _sqlite_path(ctx: _Context, var: EnvVar) -> bool:
+    """TRACKER_DB=data/tracker.db: the SQLite file under a name of the app's own."""
+    value = (var.example or "").strip().strip("'\"")
+    value = value.removeprefix("file:").split("?")[0]
+    if not value or "://" in value or not _SQLITE_FILE.search(value):
+        return False
+    return any(d.engine == "sqlite" for d in ctx.profile.databases)
 
 
 def _db(ctx: _Context, var: EnvVar, role: str, out: EnvPlan) -> None:

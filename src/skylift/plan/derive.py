@@ -235,7 +235,9 @@ def eventbridge_cron(expr: str) -> str:
 def _database(profile: AppProfile, cfg: Config) -> dict[str, Any] | None:
     if not profile.databases:
         return None
-    src = profile.databases[0]
+    # the data to move: the database whose files the repository holds (a SQLite file, a dump),
+    # also when the code already talks PostgreSQL (changed before the data moved)
+    src = next((d for d in profile.databases if d.files), profile.databases[0])
     s = cfg.sizes
     return {
         "engine": "postgres",
@@ -244,14 +246,15 @@ def _database(profile: AppProfile, cfg: Config) -> dict[str, Any] | None:
         "storage_gb": s.db_storage_gb,
         "multi_az": s.db_multi_az,
         "backup_retention_days": s.db_backup_retention_days,
-        "extensions": sorted(set(src.extensions)),
+        "extensions": sorted({e for d in profile.databases for e in d.extensions}),
         "source_engine": src.engine,
-        "source_driver": src.driver,
-        "source_orm": src.orm,
+        "source_driver": src.driver or profile.databases[0].driver,
+        "source_orm": src.orm or profile.databases[0].orm,
         "source_files": list(src.files),
         # a SQLite file as the app opens it ("data/app.db"), whether or not the repo holds it
         "source_location": src.location,
-        "migration_tool": src.migration_tool,
+        "migration_tool": src.migration_tool
+        or next((d.migration_tool for d in profile.databases if d.migration_tool), None),
         "name": cfg.name.replace("-", "_"),
     }
 

@@ -5,6 +5,7 @@ renderers only translate the Blueprint (see _context.py) and never decide anythi
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,10 +70,15 @@ def render_files(
     app = root / bp.app_dir if bp.app_dir else root
     prefix = f"{bp.app_dir}/" if bp.app_dir else ""
     docker = docker_context(app, bp) if _ours(app, "Dockerfile") else None
+    image_files = _shell_less_files(app) if docker is None else None
+    release_argv = ctxs.release_argv(bp, image_files)
     app_ctx = {
         **ctx,
         "platform": "linux/arm64" if bp.cpu_arch == "arm64" else "linux/amd64",
-        "release_command": ctxs.release_command(bp),
+        "release_command": ctxs.release_command(bp) if release_argv else None,
+        # the override's JSON, inside the workflow's single-quoted shell word
+        "release_overrides": _overrides(bp.app, release_argv) if release_argv else "",
+        "release_no_shell": ctxs.release_command(bp) if not release_argv else None,
         "release_unwired": ctxs.release_unwired(bp),
         "one_off": ctxs.one_off_commands(bp),
         # only a Dockerfile skylift wrote has the migrate stage
@@ -92,6 +98,11 @@ def render_files(
             files[f"infra/{name}.tf"] = render(f"infra/{name}.tf.j2", ctx)
     _ledger.check(bp, files)
     notes = _docker_files(app, bp, ctx, files, docker, prefix) + ctxs.job_notes(bp)
+    if app_ctx["release_no_shell"]:
+        notes.append(
+            f"the release command `{app_ctx['release_no_shell']}` is not run by the workflow: "
+            "the image has no shell and not that tool (distroless or scratch)"
+        )
     ignore = root / ".gitignore"
     if ignore.is_file() and ".skylift" not in ignore.read_text(errors="replace"):
         notes.append("add .skylift/ to .gitignore: it holds local state (rehearsal, journal)")
@@ -157,6 +168,21 @@ def _entrypoint_override(app: Path, bp: Blueprint, users: bool) -> list[str] | N
         return None
     text = path.read_text(errors="replace")
     return None if "skylift-env" in text else image_argv(text)
+
+
+def _shell_less_files(app: Path) -> list[str] | None:
+    """What the user's image holds when it has no shell (distroless, scratch), else None."""
+    from skylift.scan.dockerfile import final_files
+
+    path = app / "Dockerfile"
+    return final_files(path.read_text(errors="replace")) if path.is_file() else None
+
+
+def _overrides(container: str, argv: list[str]) -> str:
+    text = json.dumps(
+        {"containerOverrides": [{"name": container, "command": argv}]}, separators=(",", ":")
+    )
+    return text.replace("'", "'\\''")
 
 
 def _script_body(script: str) -> str:

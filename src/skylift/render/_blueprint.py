@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.plan.blueprint import Blueprint
+from skylift.render import _context as ctxs
 
 TITLES = {"cron_service": "Cron service"}
 
@@ -41,8 +42,8 @@ def workers(bp: Blueprint) -> list[dict[str, Any]]:
                 "title": TITLES.get(r.key, f"Worker {s['name']}"),
                 "what": f"`{command}`" if command else "the image's start command",
                 "evidence": s["evidence"] or "the scan",
-                # a shell runs the command, as the Procfile's process manager did
-                "argv": ["sh", "-c", command] if command else [],
+                # exec form; a command with shell syntax runs under sh -c, as a Procfile's did
+                "argv": (ctxs.command_argv(command) or []) if command else [],
                 "env": [{"name": k, "value": v} for k, v in sorted(s["env"].items())],
                 "spot": s["spot"],
                 "singleton": s["singleton"],

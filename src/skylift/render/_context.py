@@ -211,6 +211,33 @@ def release_command(bp: Blueprint) -> str | None:
     return str(job["command"]) if job and job.get("confidence", "high") != "low" else None
 
 
+_SHELL_SYNTAX = re.compile(r"&&|\|\||[;|<>`*]|\$\{?\w|^\w+=")
+
+
+def command_argv(command: str, image_files: list[str] | None = None) -> list[str] | None:
+    """How a task runs a command: exec form when it has no shell syntax (an image without a
+    shell runs it too), else under `sh -c`. `image_files` is what a shell-less image holds
+    (distroless, scratch): a command it cannot run there (a shell, make, a CLI it lacks) is None."""
+    words = None if _SHELL_SYNTAX.search(command) else _split(command)
+    if image_files is None:
+        return words or ["sh", "-c", command]
+    if words and (words[0] in image_files or "/" + words[0].lstrip("./") in image_files):
+        return words
+    return None
+
+
+def _split(command: str) -> list[str] | None:
+    try:
+        return shlex.split(command) or None
+    except ValueError:
+        return None
+
+
+def release_argv(bp: Blueprint, image_files: list[str] | None) -> list[str] | None:
+    command = release_command(bp)
+    return command_argv(command, image_files) if command else None
+
+
 def release_unwired(bp: Blueprint) -> dict[str, Any] | None:
     """A release command skylift is not sure of: shown in the workflow, not run by it."""
     job = release_job(bp)

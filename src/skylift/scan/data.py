@@ -58,11 +58,24 @@ def _ext_name(m: re.Match[str]) -> str:
     return next(g for g in m.groups() if g).lower()
 
 
+# a SQLite file a tool or a developer leaves behind: Prisma's dev.db, a test database
+_DEV_SQLITE = re.compile(
+    r"(?:^|[/_.-])(?:dev|test|tests|testing|local|example|sample|fixture)s?[_.-]", re.I
+)
+
+
 def _sqlite_file(draft: Draft, rel: str) -> None:
-    """A SQLite file is the app's database only when the app talks SQLite: Prisma's dev.db beside
-    a postgresql provider is a leftover of someone's laptop."""
+    """A SQLite file is the app's data when the app talks SQLite, or when the code already talks
+    PostgreSQL and the file is where the data still is (the code was changed before the data
+    moved: data/app.db). Prisma's dev.db beside a postgresql provider, a test database, is a
+    leftover of someone's laptop."""
     engines = {db.engine for db in draft.profile.databases}
-    if "sqlite" in engines or not engines:
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    leftover = _DEV_SQLITE.search("/" + rel.rsplit("/", 1)[-1]) or any(
+        f.endswith("schema.prisma") and f.rsplit("/", 1)[0] == folder for f in draft.repo.files
+    )
+    others = engines - {"sqlite"}
+    if not others or (others == {"postgresql"} and not leftover):
         db = draft.database("sqlite", Evidence(rel), "medium")
         db.files.append(rel)
         return

@@ -146,6 +146,25 @@ def shell_less(stages: list[Stage]) -> bool:
     return bool(re.search(r"distroless|^scratch$", stages[-1].image))
 
 
+def final_files(text: str) -> list[str] | None:
+    """The paths the final image holds when it has no shell (distroless, scratch): what its
+    COPY and ADD lines put there; None when the image has a shell (and its own tools)."""
+    stages = parse(text)
+    if not stages or not shell_less(stages):
+        return None
+    out: list[str] = []
+    for ins in stages[-1].instructions:
+        if ins.keyword in ("COPY", "ADD"):
+            words = [w for w in _copy_words(ins.args) if not w.startswith("--")]
+            if len(words) >= 2:
+                dest = words[-1]
+                out.append(dest)
+                out += [
+                    dest.rstrip("/") + "/" + w.rstrip("/").rsplit("/", 1)[-1] for w in words[:-1]
+                ]
+    return out
+
+
 def scan(draft: Draft) -> None:
     src = draft.repo.read("Dockerfile")
     if src is None:
@@ -174,6 +193,43 @@ def scan(draft: Draft) -> None:
         )
     _copies(draft, src, stages)
     _build_args(draft, src, stages)
+    _lockfile(draft, src, stages)
+
+
+# installs that refuse to run without the lockfile they name
+_LOCKED_INSTALLS = [
+    (re.compile(r"\bnpm\s+ci\b"), ("package-lock.json", "npm-shrinkwrap.json"), "npm ci"),
+    (
+        re.compile(r"\byarn\s+install\b[^&;|]*--(?:frozen-lockfile|immutable)"),
+        ("yarn.lock",),
+        "yarn install --frozen-lockfile",
+    ),
+    (
+        re.compile(r"\bpnpm\s+(?:install|i)\b[^&;|]*--frozen-lockfile"),
+        ("pnpm-lock.yaml",),
+        "pnpm install --frozen-lockfile",
+    ),
+]
+
+
+def _lockfile(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
+    """`npm ci` with no package-lock.json in the repository: the build stops at that line."""
+    files = set(draft.repo.files)
+    for stage in stages:
+        for ins in stage.instructions:
+            if ins.keyword != "RUN":
+                continue
+            for pattern, locks, what in _LOCKED_INSTALLS:
+                if pattern.search(ins.args) and not files & set(locks):
+                    draft.finding(
+                        "dockerfile-no-lockfile",
+                        f"The Dockerfile runs `{what}`, but the repository has no {locks[0]}",
+                        f"commit the lockfile ({locks[0]}: `{what.split()[0]} install` writes it), "
+                        f"or install without it; the build stops at that line",
+                        [src.evidence(ins.line)],
+                        "blocker",
+                    )
+                    return
 
 
 def _exec_form(draft: Draft) -> str:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from skylift.errors import RepoError
+from skylift.scan import routes
 from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
 from skylift.scan.model import Evidence, Fact, Job
@@ -139,7 +140,6 @@ _ENGINE_NAMES = {
     "turso": "sqlite",
 }
 _SYNC_CALLS = re.compile(r"\.prepare\(|\.exec\(\s*[`'\"]|\.pragma\(")
-_NEST_GLOBAL_PREFIX = re.compile(r"setGlobalPrefix\(\s*['\"]/?([\w/-]+)['\"]")
 _PORT_FALLBACK = re.compile(r"process\.env\.PORT\s*(?:\|\||\?\?)\s*['\"]?(\d{2,5})\b")
 _LISTEN_LITERAL = re.compile(r"\.listen\(\s*(\d{2,5})\b")
 _NEXT_PORT = re.compile(r"next (?:start|dev)\b.*?(?:-p|--port)\s+(\d{2,5})")
@@ -443,9 +443,6 @@ def _ports(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
 
 def _health(draft: Draft) -> None:
     """NestJS controllers and Next.js route files; Express-style routes are in code.py."""
-    prefix = ""
-    for _src, m in draft.repo.grep(_NEST_GLOBAL_PREFIX, draft.code_exts):
-        prefix = "/" + m.group(1).strip("/")
     for src, m in draft.repo.grep(
         re.compile(
             r"@Controller\(\s*['\"]/?((?:[\w-]+/)*(?:health|healthz|ping|status)[\w-]*)['\"]"
@@ -453,7 +450,7 @@ def _health(draft: Draft) -> None:
         draft.code_exts,
     ):
         draft.profile.health_path = draft.profile.health_path or Fact(
-            f"{prefix}/{m.group(1)}", [src.evidence(offset=m.start())], "high"
+            routes.nest_path(draft, m.group(1)), [src.evidence(offset=m.start())], "high"
         )
     for rel in draft.repo.files:
         route = re.match(

@@ -4,6 +4,7 @@ blueprint with a prefix, a FastAPI router) are left out rather than guessed."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable
 
@@ -32,7 +33,11 @@ _MOUNTED = re.compile(
 )
 _NEST_CONTROLLER = re.compile(r"@Controller\(\s*(?:['\"]/?([\w/-]*)['\"])?\s*\)")
 _NEST_GET = re.compile(r"@Get\(\s*(?:['\"]/?([\w/-]*)['\"])?\s*\)")
-_NEST_PREFIX = re.compile(r"setGlobalPrefix\(\s*['\"]/?([\w/-]+)['\"]")
+_NEST_PREFIX = re.compile(
+    r"setGlobalPrefix\(\s*['\"]/?([\w/-]+)['\"]\s*(?:,\s*\{[^}]*?\bexclude\s*:\s*\[((?:[^\[\]]|\[[^\]]*\])*)\])?"
+)
+# an excluded route: 'health', '/health', { path: 'health', method: RequestMethod.GET }
+_NEST_EXCLUDED = re.compile(r"(?:path\s*:\s*)?['\"`]/?([\w/*-]*)['\"`]")
 _DJANGO_PATH = re.compile(r"\bpath\(\s*['\"]([\w/-]*)['\"]")
 _NEXT_PAGE = re.compile(r"^(?:src/)?(?:app/(?:\([\w-]+\)/)*page|pages/index)\.(?:tsx|jsx|ts|js)$")
 
@@ -71,7 +76,19 @@ def _nest(draft: Draft, src: SourceFile, add: Callable[[str, SourceFile, int], N
     controller = _NEST_CONTROLLER.search(src.text)
     if controller is None:
         return
-    prefix = next((m.group(1) for _, m in draft.repo.grep(_NEST_PREFIX, draft.code_exts)), "")
-    base = "/".join(p for p in (prefix, controller.group(1) or "") if p)
+    base = controller.group(1) or ""
     for m in _NEST_GET.finditer(src.text):
-        add(f"{base}/{m.group(1) or ''}", src, m.start())
+        add(nest_path(draft, "/".join(p for p in (base, m.group(1) or "") if p)), src, m.start())
+
+
+def nest_path(draft: Draft, path: str) -> str:
+    """A NestJS route under the global prefix (`app.setGlobalPrefix('api')`), unless the
+    prefix's `exclude` list names it (`{ exclude: ['health'] }`)."""
+    path = path.strip("/")
+    found = next((m for _, m in draft.repo.grep(_NEST_PREFIX, draft.code_exts)), None)
+    if found is None:
+        return "/" + path
+    excluded = [e.strip("/") for e in _NEST_EXCLUDED.findall(found.group(2) or "")]
+    if any(fnmatch.fnmatchcase(path, e.replace("(.*)", "*")) for e in excluded):
+        return "/" + path
+    return "/" + "/".join(p for p in (found.group(1).strip("/"), path) if p)

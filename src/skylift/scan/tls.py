@@ -35,6 +35,8 @@ _AUTH_ARG = re.compile(r"password|Password|DialPassword|auth", re.I)
 def scan(draft: Draft) -> None:
     if draft.profile.databases:
         _db(draft)
+        if draft.language == "node":
+            _node_pg_verify(draft)
     if draft.profile.cache:
         _cache(draft)
 
@@ -53,6 +55,34 @@ def _db(draft: Draft) -> None:
             "remove `sslmode=disable` / `ssl: false` (or read them from the environment): the "
             "task sets PGSSLMODE and hands URLs with sslmode=require; node-postgres needs "
             "`ssl: { rejectUnauthorized: false }` or the RDS CA bundle",
+            evidence,
+        )
+
+
+# node-postgres verifies the server's certificate when `ssl` is true: RDS's CA is not in Node's
+# trust store, so the connection fails unless the code gives the RDS bundle (`ca:`)
+NODE_PG_VERIFY = re.compile(
+    r"\bssl\s*:\s*(?:true\b|process\.env\.\w+\s*===?\s*['\"]true['\"]|\{[^}]*rejectUnauthorized\s*:\s*true)"
+)
+_NODE_PG_CONTEXT = re.compile(r"\bpg\b|Pool|Client|typeorm|sequelize|knex|postgres", re.I)
+
+
+def _node_pg_verify(draft: Draft) -> None:
+    evidence = [
+        src.evidence(offset=m.start())
+        for src, m in draft.repo.grep(NODE_PG_VERIFY, draft.code_exts)
+        if _NODE_PG_CONTEXT.search(src.text)
+        and not re.search(r"\bca\s*:", src.text[m.start() : m.start() + 300])
+        and "redis" not in src.line_text(src.line_at(m.start())).lower()
+    ]
+    if evidence:
+        draft.finding(
+            "db-tls-verify-node",
+            "node-postgres checks the database's certificate against Node's trust store, which "
+            "has no RDS CA: the connection to RDS fails",
+            "use `ssl: { rejectUnauthorized: false }` (TLS without the CA check; the task's "
+            "DATABASE_URL carries sslmode=no-verify, PGSSLMODE=no-verify), or give the RDS "
+            "bundle: `ssl: { ca: fs.readFileSync('global-bundle.pem') }`",
             evidence,
         )
 

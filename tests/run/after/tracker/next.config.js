@@ -1,0 +1,6 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  experimental: { serverComponentsExternalPackages: ['pg'] },
+};
+
+module.exports = nextConfig;
