@@ -21,6 +21,8 @@ Exit codes (stable, documented in docs/exit-codes.md):
     13  the work folder (--workdir, .skylift/) cannot be written: read-only, full, not yours
     14  the source changed since its copy (or its schema changed while syncing): the target
         would be stale
+    15  the cutover stopped before its end: an alarm fired (traffic stepped back), or a
+        preflight check (health, sync lag, DNS TTL) is not met yet; rerun to go on
 """
 
 from __future__ import annotations
@@ -106,6 +108,14 @@ class SourceChanged(SkyliftError):
     exit_code = 14
 
 
+class CutoverStopped(SkyliftError):
+    """`skylift cutover` stopped on purpose: an alarm fired during a traffic step (the traffic
+    went back to the previous step), or a preflight check is not met yet. The journal keeps
+    every finished step: a rerun goes on from there."""
+
+    exit_code = 15
+
+
 class Signalled(KeyboardInterrupt):
     """SIGINT or SIGTERM, raised in the main thread by the CLI's handler (cli/_app.py).
 
@@ -134,5 +144,6 @@ EXIT_CODES: dict[str, int] = {
         Interrupted,
         WorkdirError,
         SourceChanged,
+        CutoverStopped,
     )
 }

