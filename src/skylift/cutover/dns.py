@@ -191,6 +191,18 @@ def manual_steps(domain: str, lb_dns: str, old_ttl: int | None) -> list[str]:
     ]
 
 
+def delegation_steps(domain: str) -> list[str]:
+    """The switch when Terraform created the domain's zone (it already points at AWS)."""
+    return [
+        f"now: lower the TTL of {domain}'s NS records where its DNS is today (often 48 h)",
+        "wait that old TTL: resolvers may keep the old delegation that long",
+        f"after the database moved (this command says when): delegate {domain} to the zone's "
+        "name servers (terraform -chdir=infra output name_servers)",
+        f"check: `skylift cutover --check-dns` resolves {domain} and compares it with the load "
+        "balancer's addresses",
+    ]
+
+
 @dataclass
 class Check:
     domain: str

@@ -64,51 +64,60 @@ def nginx_snippet(domain: str | None, lb_dns: str, https: bool) -> str:
     return "\n".join([*lines, "}", ""])
 
 
+def decide(host: str, nginx_site: str | None) -> tuple[str, str]:
+    """Which forwarder the old host gets, and why (the plan document says the same)."""
+    if host == "heroku":
+        return "heroku", (
+            "Heroku's router cannot send requests to another host, so the old dynos keep "
+            "serving and are given the new database (DATABASE_URL): one database takes "
+            "writes, whichever stack answers"
+        )
+    if nginx_site:
+        return "nginx", (
+            f"the old host runs nginx in front of the app ({nginx_site}): nginx forwards to the "
+            "load balancer after a config reload, no request dropped, and the old app stops "
+            "taking writes its frozen database would refuse"
+        )
+    return "socat", (
+        "no reverse proxy was found in front of the app: a one-line TCP forwarder on the app's "
+        "port sends every connection to the load balancer once the app is stopped"
+    )
+
+
 def choose(root: Path, *, host: str, app: str, port: int, domain: str | None, lb_dns: str,
            https: bool, out_dir: Path) -> Forwarder:  # fmt: skip
     """The forwarder the plan chose for this app, its files written under `out_dir`."""
-    if host == "heroku":
-        return _heroku(app)
-    configs = nginx_configs(root)
-    if configs:
+    configs = nginx_configs(root) if host != "heroku" else []
+    site = str(configs[0].relative_to(root)) if configs else None
+    kind, why = decide(host, site)
+    if kind == "heroku":
+        return _heroku(app, why)
+    if kind == "nginx":
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / "old-host-nginx.conf"
         text = nginx_snippet(domain, lb_dns, https)
         path.write_text(text, encoding="utf-8")
-        site = configs[0].relative_to(root)
+        reload = "sudo nginx -t && sudo nginx -s reload"
         return Forwarder(
-            "nginx",
-            f"the old host runs nginx in front of the app ({site}): nginx forwards to the load "
-            "balancer with a config reload, no request dropped, and the old app stops taking "
-            "writes its frozen database would refuse",
-            [
-                f"copy {path} over the `location /` block of {site} on the old host",
-                "sudo nginx -t && sudo nginx -s reload",
-            ],
-            [
-                f"put back the `location /` block of {site} (proxy_pass to the app)",
-                "sudo nginx -t && sudo nginx -s reload",
-            ],
-            file=str(path),
-            text=text,
-        )
+            "nginx", why,
+            [f"copy {path} over the `location /` block of {site} on the old host", reload],
+            [f"put back the `location /` block of {site} (proxy_pass to the app)", reload],
+            file=str(path), text=text,
+        )  # fmt: skip
     line = f"socat TCP-LISTEN:{port},fork,reuseaddr TCP:{lb_dns}:{443 if https else 80}"
     return Forwarder(
-        "socat",
-        "no reverse proxy was found in front of the app: a one-line TCP forwarder on the app's "
-        "port sends every connection to the load balancer once the app is stopped",
+        "socat", why,
         [f"stop the app on the old host (it would write to its frozen database), then: {line}"],
         ["stop the socat forwarder, start the app again"],
         text=line,
-    )
+    )  # fmt: skip
 
 
-def _heroku(app: str) -> Forwarder:
+def _heroku(app: str, why: str) -> Forwarder:
     set_url = f'heroku config:set -a {app} DATABASE_URL="$SKYLIFT_TARGET_DATABASE_URL"'
     return Forwarder(
         "heroku",
-        "Heroku's router cannot send requests to another host, so the old dynos keep serving "
-        "and write to the new database: one database takes writes, whichever stack answers",
+        why,
         [set_url],
         [
             f'heroku config:set -a {app} DATABASE_URL="$OLD_DATABASE_URL" (the value `heroku '

@@ -151,7 +151,11 @@ def _health(setup: Setup) -> dict[str, Any]:
 def _lower_ttl(setup: Setup, r53: Any) -> dict[str, Any]:
     if r53 is None or setup.zone_id is None or not setup.domain:
         lb = setup.balancer.dns_name if setup.balancer else "the load balancer"
-        manual = dns.manual_steps(setup.domain, lb, None) if setup.domain else []
+        manual = (
+            [] if not setup.domain
+            else dns.delegation_steps(setup.domain) if setup.delegate
+            else dns.manual_steps(setup.domain, lb, None)
+        )  # fmt: skip
         return {"route53": False, "lowered_at": time.time(), "old_ttl": 0, "manual": manual}
     found = dns.lower_ttl(r53, setup.zone_id, setup.domain)
     if found.get("missing") and not setup.old_host:

@@ -28,6 +28,7 @@ class Setup:
     health_path: str = "/"
     domain: str | None = None
     zone_id: str | None = None  # the domain's Route 53 zone; None: DNS outside Route 53
+    delegate: bool = False  # Terraform made a zone for the domain: delegating it is the switch
     old_host: str | None = None  # --old-host: what the domain points at today
     balancer: Balancer | None = None
     target_group: str | None = None
@@ -91,6 +92,7 @@ def from_repo(root: Path, *, target: str = "local", environment: str = "prod",
         host=str((bp.current or {}).get("host") or "unknown"), port=bp.port,
         health_path=bp.health_path, domain=bp.domain,
         zone_id=(dns.settings.get("zone_id") or None) if dns else None,
+        delegate=bool(dns and dns.settings.get("create_zone")),
         old_host=old_host, https=str(outputs.get("app_url", "")).startswith("https://"),
         alarms=alarms_mod.names(bp.app, environment, specs),
         source_url=_database.source_url(root, bp, source, tgt) if bp.database else None,
@@ -98,7 +100,7 @@ def from_repo(root: Path, *, target: str = "local", environment: str = "prod",
         db_workdir=tgt.state_dir / "db", health_url=health_url,
     )  # fmt: skip
     _balancer(setup, str(outputs["load_balancer_dns"]))
-    if setup.domain and setup.zone_id is None:
+    if setup.domain and setup.zone_id is None and not setup.delegate:
         setup.zone_id = find_zone(setup.client("route53"), setup.domain)
     return setup
 
