@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,12 @@ class Follow:
     journal: Journal
     on: str = "old"
     hold: bool = False  # the forwarder stays in place after a rollback: writes keep refused
+    # called once, before the first write on the new database: the old one is frozen and the
+    # new one untouched, so they must hold exactly the same rows (not counted in the window)
+    on_switch: Callable[[], None] | None = None
+    checked: bool = False
     first_refused: float | None = None
+    refused_on: str = ""
     windows: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,6 +106,13 @@ class Follow:
         self.writes = {"old": 0, "new": 0}
 
     def write(self, sql: str, args: tuple[Any, ...]) -> None:
+        if self.on == "new" and not self.checked:
+            self.checked = True
+            began = time.monotonic()
+            if self.on_switch:
+                self.on_switch()
+            if self.first_refused is not None:
+                self.first_refused += time.monotonic() - began
         try:
             if self.on == "old":
                 self.old.execute(sql, args)
@@ -109,13 +122,15 @@ class Follow:
             self._refused()
             raise
         self.writes[self.on] += 1
-        if self.first_refused is not None:
+        # a write the frozen side did not refuse changed nothing there (an UPDATE or DELETE
+        # that matched no row fires no trigger): the window ends on the other side
+        if self.first_refused is not None and self.on != self.refused_on:
             self.windows.append(time.monotonic() - self.first_refused)
             self.first_refused = None
 
     def _refused(self) -> None:
         if self.first_refused is None:
-            self.first_refused = time.monotonic()
+            self.first_refused, self.refused_on = time.monotonic(), self.on
         moved = self.journal.done("cutover", "database") is not None
         back = not self.hold and self.journal.done("rollback", "finished") is not None
         self.on = "old" if back or not moved else "new"

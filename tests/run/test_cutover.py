@@ -53,7 +53,8 @@ def setup(moto: str, alb: tuple[object, str], tmp_path: Path, pg_url: str) -> Se
 
 def test_cutover_under_load_then_rollback_keeps_every_write(setup: Setup) -> None:
     journal = Journal.at(setup.root, setup.target, setup.environment)
-    follow = Follow(Path(str(setup.source_url)), str(setup.target_url), journal)
+    source, target = Path(str(setup.source_url)), str(setup.target_url)
+    follow = Follow(source, target, journal, on_switch=lambda: assert_same(source, target))
     load = Load(follow.write, rate=60).start()
     time.sleep(1.0)
     moved = cutover(setup, Options(**FAST))  # type: ignore[arg-type]
@@ -64,6 +65,7 @@ def test_cutover_under_load_then_rollback_keeps_every_write(setup: Setup) -> Non
         "traffic-10", "traffic-50", "traffic-100", "finished"]  # fmt: skip
     assert moved.frozen_seconds is not None and moved.frozen_seconds < 5
     assert follow.writes["old"] > 50 and follow.writes["new"] > 10, follow.writes
+    assert follow.checked  # every write the old database acknowledged was on the target
     assert load.refused > 0 and "writes are frozen" in load.refusals[0]
     follow.hold = True  # until checked: the old host still forwards to the (frozen) target
     back = rollback(setup)
