@@ -11,9 +11,12 @@ old host must send its requests on to the new load balancer. Which way depends o
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+_SERVER = re.compile(r"\bserver\s*\{")
 
 
 @dataclass
@@ -40,7 +43,7 @@ def nginx_configs(root: Path) -> list[Path]:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if "proxy_pass" in text and "server" in text and path not in found:
+        if "proxy_pass" in text and _SERVER.search(text) and path not in found:
             found.append(path)
     return found
 
