@@ -102,6 +102,8 @@ def cutover(setup: Setup, options: Options | None = None, *, say: Say | None = N
     notes: list[str] = []
     steps.run("preflight-health", "checking the new stack's health", lambda: _health(setup))
     ttl = steps.run("dns-ttl", "lowering the DNS TTL", lambda: _lower_ttl(setup, r53))
+    for i, line in enumerate(ttl.get("manual") or [], 1):
+        say(f"DNS {i}. {line}")
     if options.prepare:
         return _result(journal, "cutover", setup, ttl=ttl, notes=[_ttl_note(ttl)])
     pre = steps.run("preflight", "preflight: TTL, sync lag, alarms",
@@ -110,7 +112,7 @@ def cutover(setup: Setup, options: Options | None = None, *, say: Say | None = N
     steps.run("database", "moving the database (db cutover)",
               lambda: _database(setup, options, progress))  # fmt: skip
     steps.run("forwarder", "the old host forwards to the load balancer",
-              lambda: _forwarder(setup, options))  # fmt: skip
+              lambda: _forwarder(setup, options, say))  # fmt: skip
     if r53 is not None and setup.domain:
         _stepped(setup, options, steps, r53, ttl, percents, say)
     elif setup.domain:
@@ -251,9 +253,12 @@ def _db_journal(target_url: str, operation: str) -> list[dict[str, Any]]:
         return []
 
 
-def _forwarder(setup: Setup, options: Options) -> dict[str, Any]:
+def _forwarder(setup: Setup, options: Options, say: Say) -> dict[str, Any]:
     fwd = choose_forwarder(setup)
     detail: dict[str, Any] = {"forwarder": fwd.as_dict()}
+    say(f"forwarder on the old host: {fwd.kind} ({fwd.why})")
+    for line in [] if options.forward_command else fwd.commands + fwd.notes:
+        say(f"  on the old host: {line}")
     if options.forward_command:
         _run_command(options.forward_command, "the forward command")
         detail["ran"] = options.forward_command
