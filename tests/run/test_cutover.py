@@ -181,3 +181,31 @@ def test_rollback_killed_at_every_step_resumes(setup: Setup, step: str) -> None:
     assert weights(setup) == {"skylift-old": 100, "skylift-aws": 0}
     assert follow.writes["new"] > 10
     assert_same(Path(str(setup.source_url)), str(setup.target_url))
+
+
+def test_the_preflight_reads_a_running_sync_and_the_cutover_takes_it_over(setup: Setup) -> None:
+    from skylift.db.sync import status
+
+    source, target = str(setup.source_url), str(setup.target_url)
+    load = Load(sqlite_writer(Path(source)), rate=50).start()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    sync = subprocess.Popen([sys.executable, "-m", "skylift", "db", "sync", source, target,
+                             "--workdir", str(setup.db_workdir)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        for _ in range(600):
+            if (status.read(setup.db_workdir, target) or {}).get("state") == "caught-up":
+                break
+            time.sleep(0.1)
+        with pytest.raises(CutoverStopped, match=r"the database sync is .* behind") as stopped:
+            cutover(setup, Options(max_lag=-1, **FAST))  # type: ignore[arg-type]
+        assert "wait for `skylift db sync` to catch up" in stopped.value.fix
+        moved = cutover(setup, Options(**FAST))  # type: ignore[arg-type]
+        assert sync.wait(30) is not None  # the running sync was asked to stop, and did
+    finally:
+        load.finish()
+        if sync.poll() is None:
+            sync.kill()
+    lag = Journal.at(setup.root, "local", "prod").done("cutover", "preflight")
+    assert moved.finished and lag and lag["lag"]["lag_seconds"] < 5
+    assert_same(Path(source), target)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -44,6 +45,22 @@ def test_up_then_cutover_then_rollback_on_the_local_target(app: Path) -> None:
     db = app / "data" / "pantrypal.db"
     with sqlite3.connect(db) as old:
         old.execute("INSERT INTO households (name) VALUES ('written after the copy')")
+    # the alarms Terraform created on the embedded AWS are the gates: one in ALARM stops it
+    cw = _cloudwatch(app)
+    names = [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]]
+    assert {"pantrypal-api-prod-5xx-rate", "pantrypal-api-prod-latency-p95"} <= set(names)
+    cw.set_alarm_state(AlarmName="pantrypal-api-prod-5xx-rate", StateValue="ALARM",
+                       StateReason="Threshold Crossed: 9% 5xx")  # fmt: skip
+    stopped = skylift("cutover", str(app), "--soak", "0")
+    assert stopped.returncode == 15, stopped.stderr[-3000:]
+    assert "error: pantrypal-api-prod-5xx-rate is in ALARM before the cutover" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    with sqlite3.connect(db) as old:  # the database did not move
+        old.execute("INSERT INTO households (name) VALUES ('written while stopped')")
+    cw.set_alarm_state(AlarmName="pantrypal-api-prod-5xx-rate", StateValue="OK",
+                       StateReason="recovered")  # fmt: skip
+    no_domain = skylift("cutover", str(app), "--check-dns")
+    assert no_domain.returncode == 2 and "the app has no domain" in no_domain.stderr
     moved = skylift("cutover", str(app), "--json", "--soak", "0")
     assert moved.returncode == 0, moved.stderr[-3000:]
     result = json.loads(moved.stdout)
@@ -56,7 +73,7 @@ def test_up_then_cutover_then_rollback_on_the_local_target(app: Path) -> None:
     assert "proxy_pass http://" in snippet and ".elb." in snippet
     target = _target_url(app)
     with psycopg.connect(target, autocommit=True) as new:
-        assert "written after the copy" in _households(new)
+        assert {"written after the copy", "written while stopped"} <= _households(new)
         new.execute("INSERT INTO households (name) VALUES ('written on AWS')")
     with (
         pytest.raises(sqlite3.IntegrityError, match="writes are frozen"),
@@ -71,6 +88,17 @@ def test_up_then_cutover_then_rollback_on_the_local_target(app: Path) -> None:
     with sqlite3.connect(db) as old:
         assert "written on AWS" in _households(old)  # the write made on AWS came back
         old.execute("INSERT INTO households (name) VALUES ('the old host writes again')")
+
+
+def _cloudwatch(app: Path) -> Any:
+    import boto3
+
+    from skylift.cloud import moto_server
+
+    server = moto_server.running(app / ".skylift" / "up" / "local")
+    assert server is not None
+    return boto3.client("cloudwatch", endpoint_url=server.url, region_name="us-east-1",
+                        **{k.lower(): v for k, v in moto_server.CREDENTIALS.items()})  # fmt: skip
 
 
 def _target_url(app: Path) -> str:
