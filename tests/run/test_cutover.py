@@ -209,3 +209,24 @@ def test_the_preflight_reads_a_running_sync_and_the_cutover_takes_it_over(setup:
     lag = Journal.at(setup.root, "local", "prod").done("cutover", "preflight")
     assert moved.finished and lag and lag["lag"]["lag_seconds"] < 5
     assert_same(Path(source), target)
+
+
+def test_killed_in_the_middle_of_a_soak_resumes_that_step(setup: Setup) -> None:
+    path = setup.root / "setup.json"
+    path.write_text(setup.to_json())
+    slow = SCRIPT.replace("soak=0.3", "soak=3")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop(VARIABLE, None)
+    proc = subprocess.Popen([sys.executable, "-c", slow, str(path), "cutover"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    for _ in range(600):
+        if weights(setup).get("skylift-aws") == 50:
+            break
+        time.sleep(0.05)
+    proc.kill()  # SIGKILL while the 50% step soaks
+    assert proc.wait() == -9
+    assert weights(setup) == {"skylift-old": 50, "skylift-aws": 50}
+    again = _run(setup, "cutover")
+    assert again.returncode == 0, again.stderr[-2000:]
+    _once_each(setup, "cutover", "traffic-50")
+    assert weights(setup) == {"skylift-old": 0, "skylift-aws": 100}

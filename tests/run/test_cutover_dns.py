@@ -12,7 +12,7 @@ import pytest
 from skylift.cloud import moto_server
 from skylift.cutover import Options, Setup, cutover, forward
 from skylift.cutover.dns import Balancer
-from skylift.errors import CutoverStopped
+from skylift.errors import CutoverStopped, UsageError
 
 from ._cutover_env import OLD_IP, balancer, client, make_setup, weights
 
@@ -34,6 +34,7 @@ def alb(moto: str) -> tuple[Balancer, str]:
 def no_db(moto: str, alb: tuple[Balancer, str], root: Path, ttl: int = 1) -> Setup:
     setup = make_setup(moto, root, alb[0], alb[1], root / "none.db", "", ttl=ttl)
     setup.source_url = setup.target_url = None
+    setup.database = False
     return setup
 
 
@@ -77,6 +78,15 @@ def test_dns_outside_route53_prints_the_records_and_checks_them(moto: str, alb: 
     moved = cutover(setup, FAST)
     assert moved.finished and [s["step"] for s in moved.steps][-2:] == ["dns-switch", "finished"]
     assert any("set the TTL of www.shop.invalid's record to 60 s" in s for s in moved.dns_steps)
+
+
+def test_an_app_whose_database_cannot_be_reached_never_switches(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+    setup = no_db(moto, alb, tmp_path)
+    setup.database, setup.source_url = True, str(tmp_path / "none.db")
+    with pytest.raises(UsageError, match="the new database's URL is not known") as refused:
+        cutover(setup, FAST)
+    assert "SKYLIFT_TARGET_DATABASE_URL" in refused.value.fix
+    assert weights(setup) == {}
 
 
 def test_each_old_host_gets_its_forwarder(tmp_path: Path) -> None:

@@ -226,8 +226,10 @@ def _db_options(setup: Setup) -> Any:
 
 
 def _database(setup: Setup, options: Options, progress: Progress | None) -> dict[str, Any]:
-    if not setup.source_url or not setup.target_url:
-        return {"skipped": "no database to move"}
+    if not setup.database:
+        return {"skipped": "the app has no database"}
+    _need_urls(setup)
+    assert setup.source_url and setup.target_url
     from skylift.db.sync import cutover as db_cutover
     from skylift.db.urls import mask
 
@@ -242,6 +244,18 @@ def _database(setup: Setup, options: Options, progress: Progress | None) -> dict
     return {"source": mask(setup.source_url), "target": mask(setup.target_url),
             "frozen_seconds": moved.frozen_seconds, "changes": moved.changes, "ok": moved.ok,
             "recopied": moved.recopied, "tables": len(moved.checks)}  # fmt: skip
+
+
+def _need_urls(setup: Setup) -> None:
+    """Never switch the traffic of an app whose database did not move."""
+    if not setup.source_url:
+        raise UsageError("the old database was not found",
+                         "the plan names no SQLite file or dump skylift can read",
+                         "pass --source URL (the database the old host writes to)")  # fmt: skip
+    if not setup.target_url:
+        raise UsageError("the new database's URL is not known",
+                         "RDS is private: skylift reaches it through your tunnel",
+                         "open a tunnel to RDS and set SKYLIFT_TARGET_DATABASE_URL, then rerun")  # fmt: skip
 
 
 def _db_journal(target_url: str, operation: str) -> list[dict[str, Any]]:
@@ -407,11 +421,11 @@ def _traffic_back(setup: Setup, journal: Journal) -> dict[str, Any]:
 
 
 def _database_back(setup: Setup, journal: Journal, progress: Progress | None) -> dict[str, Any]:
-    if journal.done("cutover", "database") is None and not (
-        setup.target_url and _db_journal(setup.target_url, "cutover")):  # fmt: skip
+    if not setup.database or (journal.done("cutover", "database") is None and not (
+        setup.target_url and _db_journal(setup.target_url, "cutover"))):  # fmt: skip
         return {"skipped": "the database had not moved"}
-    if not setup.source_url or not setup.target_url:
-        return {"skipped": "no database"}
+    _need_urls(setup)
+    assert setup.source_url and setup.target_url
     from skylift.db.sync import cutover as db_cutover
 
     back = db_cutover.rollback(setup.source_url, setup.target_url, options=_db_options(setup),

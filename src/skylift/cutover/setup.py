@@ -34,6 +34,7 @@ class Setup:
     target_group: str | None = None
     https: bool = False
     alarms: list[str] = field(default_factory=list)
+    database: bool = True  # the app has a database (the plan's): it must move first
     source_url: str | None = None
     target_url: str | None = None
     db_workdir: Path = Path(".skylift/db")
@@ -95,6 +96,7 @@ def from_repo(root: Path, *, target: str = "local", environment: str = "prod",
         delegate=bool(dns and dns.settings.get("create_zone")),
         old_host=old_host, https=str(outputs.get("app_url", "")).startswith("https://"),
         alarms=alarms_mod.names(bp.app, environment, specs),
+        database=bool(bp.database),
         source_url=_database.source_url(root, bp, source, tgt) if bp.database else None,
         target_url=_database.target_url(tgt, bp, lambda _m: None) if bp.database else None,
         db_workdir=tgt.state_dir / "db", health_url=health_url,
