@@ -9,6 +9,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,8 +63,11 @@ def test_up_then_cutover_then_rollback_on_the_local_target(app: Path) -> None:
                        StateReason="recovered")  # fmt: skip
     no_domain = skylift("cutover", str(app), "--check-dns")
     assert no_domain.returncode == 2 and "the app has no domain" in no_domain.stderr
+    writer = Households(db).start()  # the old app writes the whole time, 60 a second
     moved = skylift("cutover", str(app), "--json", "--soak", "0")
+    writer.finish()
     assert moved.returncode == 0, moved.stderr[-3000:]
+    assert len(writer.acknowledged) > 50 and writer.refused > 0, writer.refused
     result = json.loads(moved.stdout)
     assert result["finished"] and result["frozen_seconds"] is not None
     assert [s["step"] for s in result["steps"]] == [
@@ -74,6 +79,7 @@ def test_up_then_cutover_then_rollback_on_the_local_target(app: Path) -> None:
     target = _target_url(app)
     with psycopg.connect(target, autocommit=True) as new:
         assert {"written after the copy", "written while stopped"} <= _households(new)
+        assert set(writer.acknowledged) <= _households(new)  # every acknowledged write
         new.execute("INSERT INTO households (name) VALUES ('written on AWS')")
     with (
         pytest.raises(sqlite3.IntegrityError, match="writes are frozen"),
@@ -88,6 +94,38 @@ def test_up_then_cutover_then_rollback_on_the_local_target(app: Path) -> None:
     with sqlite3.connect(db) as old:
         assert "written on AWS" in _households(old)  # the write made on AWS came back
         old.execute("INSERT INTO households (name) VALUES ('the old host writes again')")
+
+
+class Households:
+    """Inserts at `rate` a second into the old database; what it acknowledged, what it refused."""
+
+    def __init__(self, db: Path, rate: float = 60) -> None:
+        self.db, self.rate = db, rate
+        self.acknowledged: list[str] = []
+        self.refused = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> Households:
+        self.thread.start()
+        return self
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.db, timeout=30, isolation_level=None)
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            try:
+                conn.execute("INSERT INTO households (name) VALUES (?)", (f"load {n}",))
+                self.acknowledged.append(f"load {n}")
+            except sqlite3.Error:
+                self.refused += 1
+            time.sleep(1 / self.rate)
+        conn.close()
 
 
 def _cloudwatch(app: Path) -> Any:
