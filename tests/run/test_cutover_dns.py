@@ -111,3 +111,12 @@ def test_each_old_host_gets_its_forwarder(tmp_path: Path) -> None:
     assert (
         other.text == "socat TCP-LISTEN:3000,fork,reuseaddr TCP:lb-1.us-east-1.elb.amazonaws.com:80"
     )
+
+
+def test_one_cutover_at_a_time(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:
+    from skylift.cutover.journal import Journal
+
+    setup = no_db(moto, alb, tmp_path)
+    with Journal.at(tmp_path, "local", "prod").lock(), pytest.raises(UsageError, match="another skylift cutover"):  # fmt: skip
+        cutover(setup, FAST)
+    assert cutover(setup, FAST).finished  # the lock went with its holder

@@ -9,13 +9,17 @@ only, never a secret: the journal is safe to attach to a bug report.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from skylift import workdir
+from skylift.errors import UsageError
 
 
 class Journal:
@@ -26,6 +30,23 @@ class Journal:
     @classmethod
     def at(cls, root: Path, target: str, environment: str) -> Journal:
         return cls(root / ".skylift" / "cutover" / f"{target}-{environment}.jsonl")
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One cutover or rollback at a time per target and environment (the lock goes with
+        the process, kill -9 included)."""
+        with (self.path.with_suffix(".lock")).open("a+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                raise UsageError("another skylift cutover or rollback is running for this app",
+                                 f"it holds {f.name} (pid {f.read().strip() or '?'})",
+                                 "wait for it to finish, or stop it; then rerun") from None  # fmt: skip
+            f.truncate(0)
+            f.write(str(os.getpid()))
+            f.flush()
+            yield
 
     def entries(self) -> list[dict[str, Any]]:
         if not self.path.exists():

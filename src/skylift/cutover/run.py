@@ -91,10 +91,14 @@ class _Steps:
 def cutover(setup: Setup, options: Options | None = None, *, say: Say | None = None,
             progress: Progress | None = None) -> Result:  # fmt: skip
     """Move the app: preflight, database, forwarder, traffic; resumes where it stopped."""
-    options = options or Options()
-    say = say or (lambda _m: None)
-    percents = options.percents()
     journal = Journal.at(setup.root, setup.target, setup.environment)
+    with journal.lock():
+        return _cutover(setup, journal, options or Options(), say or (lambda _m: None), progress)
+
+
+def _cutover(setup: Setup, journal: Journal, options: Options, say: Say,
+             progress: Progress | None) -> Result:  # fmt: skip
+    percents = options.percents()
     if journal.finished("rollback"):
         journal.new_run()
     steps = _Steps(journal, "cutover", say)
@@ -386,9 +390,13 @@ def _result(journal: Journal, operation: str, setup: Setup, *, ttl: dict[str, An
 def rollback(setup: Setup, options: Options | None = None, *, say: Say | None = None,
              progress: Progress | None = None) -> Result:  # fmt: skip
     """Traffic back to the old host, every write made on AWS back into the old database."""
-    options = options or Options()
-    say = say or (lambda _m: None)
     journal = Journal.at(setup.root, setup.target, setup.environment)
+    with journal.lock():
+        return _rollback(setup, journal, options or Options(), say or (lambda _m: None), progress)
+
+
+def _rollback(setup: Setup, journal: Journal, options: Options, say: Say,
+              progress: Progress | None) -> Result:  # fmt: skip
     if journal.done("cutover", "preflight-health") is None:
         raise UsageError("there is no cutover to roll back",
                          "`skylift cutover` has not started for this target and environment",
