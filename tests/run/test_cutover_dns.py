@@ -120,3 +120,24 @@ def test_one_cutover_at_a_time(moto: str, alb: tuple[Balancer, str], tmp_path: P
     with Journal.at(tmp_path, "local", "prod").lock(), pytest.raises(UsageError, match="another skylift cutover"):  # fmt: skip
         cutover(setup, FAST)
     assert cutover(setup, FAST).finished  # the lock went with its holder
+
+
+def test_the_forward_command_runs_and_a_failing_one_stops_before_the_traffic(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+    setup = no_db(moto, alb, tmp_path)
+    failing = Options(
+        soak=0.2, poll=0.1, forward_command="sh -c 'echo no route to old >&2; exit 3'"
+    )
+    with pytest.raises(UsageError, match="the forward command failed") as stopped:
+        cutover(setup, failing)
+    assert "no route to old" in stopped.value.why and weights(setup) == {}
+    marker = tmp_path / "forwarding"
+    moved = cutover(setup, Options(soak=0.2, poll=0.1, forward_command=f"touch {marker}"))
+    assert moved.finished and marker.exists()
+
+
+def test_steps_are_percentages_ending_at_100() -> None:
+    assert Options(steps=[50, 10, 100]).percents() == [10, 50, 100]
+    assert Options(single=True).percents() == [100]
+    for bad in ([10, 50], [0, 100], [10, 150]):
+        with pytest.raises(UsageError, match="--steps"):
+            Options(steps=bad).percents()
