@@ -22,6 +22,7 @@ from skylift.db.sync.faults import VARIABLE
 from skylift.errors import CutoverStopped
 from tests.db.sync._check import assert_same
 from tests.db.sync._load import Load, make_sqlite, sqlite_writer
+from tests.db.sync.test_postgres_sync import pg_source  # noqa: F401  (a fixture)
 
 from ._cutover_env import Follow, balancer, client, make_setup, weights
 
@@ -230,3 +231,34 @@ def test_killed_in_the_middle_of_a_soak_resumes_that_step(setup: Setup) -> None:
     assert again.returncode == 0, again.stderr[-2000:]
     _once_each(setup, "cutover", "traffic-50")
     assert weights(setup) == {"skylift-old": 0, "skylift-aws": 100}
+
+
+def test_a_heroku_app_on_postgresql(setup: Setup, pg_source: str) -> None:  # noqa: F811
+    """Heroku-like: the old database is PostgreSQL (capture by triggers), and the old dynos
+    get the new database's URL instead of a forwarder; no password lands in the journal."""
+    from urllib.parse import urlsplit
+
+    from tests.db.sync._check import assert_pg_same
+    from tests.db.sync.test_sqlite_cutover import pg_writer
+
+    setup.host, setup.source_url = "heroku", pg_source
+    load = Load(pg_writer(pg_source), rate=60, dialect="postgresql").start()  # type: ignore[arg-type]
+    time.sleep(1.0)
+    moved = cutover(setup, Options(**FAST))  # type: ignore[arg-type]
+    load.finish()
+    assert moved.finished and load.acknowledged > 50 and load.refused > 0
+    assert_pg_same(pg_source, str(setup.target_url))  # every acknowledged write moved
+    assert moved.forwarder and moved.forwarder["kind"] == "heroku"
+    assert moved.forwarder["commands"] == [
+        f'heroku config:set -a {setup.app} DATABASE_URL="$SKYLIFT_TARGET_DATABASE_URL"'
+    ]
+    dynos = Load(pg_writer(str(setup.target_url)), rate=60, seed=5, next_account=600_000)  # type: ignore[arg-type]
+    dynos.start()  # the old dynos now write to the new database
+    time.sleep(1.0)
+    dynos.finish()
+    assert rollback(setup).finished
+    assert_pg_same(pg_source, str(setup.target_url))  # every write made on AWS came back
+    journal = Journal.at(setup.root, "local", "prod").path.read_text()
+    for url in (pg_source, str(setup.target_url)):
+        password = urlsplit(url).password
+        assert password and password not in journal
