@@ -12,7 +12,7 @@ import pytest
 from skylift.cloud import moto_server
 from skylift.cutover import Options, Setup, cutover, forward
 from skylift.cutover.dns import Balancer
-from skylift.errors import CutoverStopped, UsageError
+from skylift.errors import CutoverStopped, InfraError, UsageError
 
 from ._cutover_env import OLD_IP, balancer, client, make_setup, weights
 
@@ -67,9 +67,12 @@ def test_the_old_record_gets_a_health_check(moto: str, alb: tuple[Balancer, str]
     assert None not in records  # the plain record is gone: weighted records only
 
 
-def test_dns_outside_route53_prints_the_records_and_checks_them(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+def test_dns_outside_route53_prints_the_records_and_checks_them(moto: str, alb: tuple[Balancer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    for key, value in moto_server.CREDENTIALS.items():  # --target aws: the usual credentials
+        monkeypatch.setenv(key, value)
     setup = no_db(moto, alb, tmp_path)
-    setup.zone_id, setup.domain = None, "www.shop.invalid"
+    setup.zone_id, setup.domain, setup.target = None, "www.shop.invalid", "aws"
+    setup.target_group = None  # moto runs no tasks: no target to be healthy
     with pytest.raises(CutoverStopped, match="does not point at the load balancer yet") as stopped:
         cutover(setup, FAST)
     assert f"CNAME www.shop.invalid -> {alb[0].dns_name}, TTL 60" in stopped.value.fix
@@ -80,6 +83,14 @@ def test_dns_outside_route53_prints_the_records_and_checks_them(moto: str, alb: 
     assert any("set the TTL of www.shop.invalid's record to 60 s" in s for s in moved.dns_steps)
 
 
+def test_a_rehearsal_outside_route53_prints_the_switch_and_goes_on(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+    setup = no_db(moto, alb, tmp_path)
+    setup.zone_id, setup.domain = None, "www.shop.invalid"
+    moved = cutover(setup, FAST)
+    assert moved.finished and "rehearsed" in moved.steps[-2]
+    assert any("CNAME www.shop.invalid" in s for s in moved.dns_steps)
+
+
 def test_an_app_whose_database_cannot_be_reached_never_switches(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
     setup = no_db(moto, alb, tmp_path)
     setup.database, setup.source_url = True, str(tmp_path / "none.db")
@@ -87,6 +98,17 @@ def test_an_app_whose_database_cannot_be_reached_never_switches(moto: str, alb: 
         cutover(setup, FAST)
     assert "SKYLIFT_TARGET_DATABASE_URL" in refused.value.fix
     assert weights(setup) == {}
+
+
+def test_an_aws_call_refused_is_one_message(moto: str, alb: tuple[Balancer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    setup = no_db(moto, alb, tmp_path)
+    setup.target = "aws"  # no credentials at all
+    with pytest.raises(InfraError, match="an AWS call failed on the aws target") as failed:
+        cutover(setup, FAST)
+    assert "credentials" in failed.value.why.lower()
 
 
 def test_each_old_host_gets_its_forwarder(tmp_path: Path) -> None:
@@ -141,3 +163,13 @@ def test_steps_are_percentages_ending_at_100() -> None:
     for bad in ([10, 50], [0, 100], [10, 150]):
         with pytest.raises(UsageError, match="--steps"):
             Options(steps=bad).percents()
+
+
+def test_on_aws_a_load_balancer_without_a_task_stops_the_preflight(moto: str, alb: tuple[Balancer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    for key, value in moto_server.CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    setup = no_db(moto, alb, tmp_path)
+    setup.target = "aws"
+    with pytest.raises(CutoverStopped, match="no task is registered with the load balancer"):
+        cutover(setup, FAST)
+    assert weights(setup) == {}

@@ -15,11 +15,12 @@ Rollback, in the same journal: `traffic-back` (weights 100/0 for the old host) -
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from skylift.cutover.journal import Journal
 from skylift.cutover.setup import Setup
 from skylift.db.report import Progress
 from skylift.db.sync import faults
-from skylift.errors import CutoverStopped, UsageError
+from skylift.errors import CutoverStopped, InfraError, UsageError
 
 Say = Callable[[str], None]
 
@@ -92,8 +93,25 @@ def cutover(setup: Setup, options: Options | None = None, *, say: Say | None = N
             progress: Progress | None = None) -> Result:  # fmt: skip
     """Move the app: preflight, database, forwarder, traffic; resumes where it stopped."""
     journal = Journal.at(setup.root, setup.target, setup.environment)
-    with journal.lock():
+    with journal.lock(), _aws_errors(setup):
         return _cutover(setup, journal, options or Options(), say or (lambda _m: None), progress)
+
+
+@contextlib.contextmanager
+def _aws_errors(setup: Setup) -> Iterator[None]:
+    """A refused or failed AWS call is one message (what was asked, AWS's answer), never a
+    traceback; the journal keeps what was done before it."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise InfraError(
+            f"an AWS call failed on the {setup.target} target",
+            str(exc)[:400],
+            "check the credentials and their permissions (Route 53, CloudWatch, Elastic Load "
+            "Balancing), then rerun: finished steps are not done again",
+        ) from None
 
 
 def _cutover(setup: Setup, journal: Journal, options: Options, say: Say,
@@ -355,6 +373,10 @@ def _step_back(setup: Setup, journal: Journal, r53: Any, old: dict[str, Any],
 def _manual_switch(setup: Setup, ttl: dict[str, Any]) -> dict[str, Any]:
     assert setup.domain
     lb = setup.balancer.dns_name if setup.balancer else ""
+    if setup.target == "local" and not setup.old_host:
+        # the embedded AWS's load balancer has no public address: nothing can point at it
+        return {"rehearsed": "the local target is not in public DNS: the switch is the steps "
+                             "printed above, made for real with --target aws"}  # fmt: skip
     found = dns.check(setup.domain, lb, [setup.old_host] if setup.old_host else [])
     if found.on_aws:
         return {"check": found.as_dict()}
@@ -391,7 +413,7 @@ def rollback(setup: Setup, options: Options | None = None, *, say: Say | None = 
              progress: Progress | None = None) -> Result:  # fmt: skip
     """Traffic back to the old host, every write made on AWS back into the old database."""
     journal = Journal.at(setup.root, setup.target, setup.environment)
-    with journal.lock():
+    with journal.lock(), _aws_errors(setup):
         return _rollback(setup, journal, options or Options(), say or (lambda _m: None), progress)
 
 
