@@ -41,3 +41,17 @@ def test_status_without_a_rehearsal_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no rehearsal runs for this app" in result.stderr and "skylift up" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_stopped_cutover_has_its_own_code() -> None:
+    from skylift.errors import CutoverStopped
+
+    stopped = CutoverStopped("latency went into ALARM at 50% on AWS", "p95 3.2s", "rerun")
+    assert EXIT_CODES["CutoverStopped"] == 16 == stopped.exit_code
+    assert stopped.render().startswith("error: latency went into ALARM")
+
+
+def test_cutover_of_an_app_not_provisioned_says_so(tmp_path: object) -> None:
+    result = run("cutover", str(tmp_path))
+    assert result.returncode not in (0, 1) and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error:"), result.stderr

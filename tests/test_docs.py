@@ -32,3 +32,21 @@ def test_every_readme_command_exists() -> None:
         result = subprocess.run([sys.executable, "-m", "skylift", *command.split(), "--help"],
                                 capture_output=True, text=True, check=False)  # fmt: skip
         assert result.returncode == 0, f"skylift {command}: {result.stderr}"
+
+
+def test_the_cutover_page_names_only_real_commands_and_options() -> None:
+    from tests.plan import commands
+
+    doc = (ROOT / "docs" / "cutover.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", doc, re.S)
+    assert block
+    lines = [ln.split("#")[0] for ln in block.group(1).splitlines()]
+    usage = [ln.strip() for ln in lines if ln.strip().startswith("skylift ")]
+    assert len(usage) == 4
+    for line in usage:
+        words = re.sub(r"\[|\]|\.\.\.", " ", line).split()
+        options = [w for w in words if w.startswith("--")]
+        command = " ".join(words[:2] + options)
+        commands.check(command, {}, complete=False)
+    for mention in set(re.findall(r"`(skylift (?:db )?[a-z]+(?: --[a-z-]+)?)", doc)):
+        commands.check(mention, {}, complete=False)

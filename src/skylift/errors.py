@@ -23,6 +23,8 @@ Exit codes (stable, documented in docs/exit-codes.md):
         would be stale
     15  the app did not run in the rehearsal: its image did not build, its release step
         failed, or it never became healthy behind the load balancer stand-in
+    16  the cutover stopped before its end: an alarm fired (traffic stepped back), or a
+        preflight check (health, sync lag, DNS TTL) is not met yet; rerun to go on
 """
 
 from __future__ import annotations
@@ -116,6 +118,14 @@ class AppDidNotRun(SkyliftError):
     exit_code = 15
 
 
+class CutoverStopped(SkyliftError):
+    """`skylift cutover` stopped on purpose: an alarm fired during a traffic step (the traffic
+    went back to the previous step), or a preflight check is not met yet. The journal keeps
+    every finished step: a rerun goes on from there."""
+
+    exit_code = 16
+
+
 class Signalled(KeyboardInterrupt):
     """SIGINT or SIGTERM, raised in the main thread by the CLI's handler (cli/_app.py).
 
@@ -145,5 +155,6 @@ EXIT_CODES: dict[str, int] = {
         WorkdirError,
         SourceChanged,
         AppDidNotRun,
+        CutoverStopped,
     )
 }

@@ -62,8 +62,7 @@ def test_markdown_has_every_section_and_the_exact_commands(production_gengar) ->
         "terraform -chdir=infra output name_servers",  # the new zone's delegation
     ):
         assert cmd in md, cmd
-    # not commands of this skylift yet (tests/plan/test_commands.py: printed once they exist)
-    assert "skylift cutover" not in md and "skylift rollback" not in md
+    assert "skylift cutover --target aws" in md and "skylift rollback --target aws" in md
     assert "Rejected:" in md and "Aurora Serverless v2" in md
     assert "cron(0 0 1 * ? *)" in md  # the cron job moved to EventBridge Scheduler
 

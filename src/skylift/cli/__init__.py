@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from skylift.cli import db as _db  # noqa: F401  (registers commands)
+from skylift.cli import cutover as _cutover  # noqa: F401  (registers commands)
+from skylift.cli import db as _db  # noqa: F401
 from skylift.cli import infra as _infra  # noqa: F401
 from skylift.cli import plan as _plan  # noqa: F401
 from skylift.cli import scan as _scan  # noqa: F401

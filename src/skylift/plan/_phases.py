@@ -91,7 +91,20 @@ def phases(p: AppProfile, bp: Blueprint) -> list[dict[str, Any]]:
         ),
     ]
     out += _files_phase(bp)
-    if src:
+    if src and "db sync" in available():
+        out.append(
+            _phase(
+                "Copy the data and follow its changes",
+                "Copy and verify the data into RDS from a machine that reaches it (RDS is "
+                "private: open a tunnel and set SKYLIFT_TARGET_DATABASE_URL to its address), "
+                "while the app keeps writing; `db sync` then applies every change the app makes "
+                "until the cutover (leave it running; `--status` prints the lag).",
+                f'skylift db migrate {src} "$SKYLIFT_TARGET_DATABASE_URL"',
+                f'skylift db verify {src} "$SKYLIFT_TARGET_DATABASE_URL"',
+                f'skylift db sync {src} "$SKYLIFT_TARGET_DATABASE_URL"',
+            )
+        )
+    elif src:
         out.append(
             _phase(
                 "Move the data",
@@ -103,8 +116,8 @@ def phases(p: AppProfile, bp: Blueprint) -> list[dict[str, Any]]:
                 f'skylift db verify {src} "$SKYLIFT_TARGET_DATABASE_URL"',
             )
         )
-    out.append(_cutover(bp))
-    out.append(_rollback())
+    out.append(_cutover(p, bp))
+    out.append(_rollback(p, bp))
     return out
 
 
@@ -137,14 +150,11 @@ def _files_phase(bp: Blueprint) -> list[dict[str, Any]]:
     ]
 
 
-def _cutover(bp: Blueprint) -> dict[str, Any]:
+def _cutover(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
     if "cutover" in available():
-        return _phase(
-            "Cut over",
-            "Freeze writes, sync the last changes, verify, and move the traffic; watch the "
-            "alarms and the error rate for an hour.",
-            "skylift cutover",
-        )
+        from skylift.plan._cutover import cutover_phase
+
+        return cutover_phase(p, bp)
     dns = bp.resource("route53")
     if dns is not None and dns.settings["create_zone"]:
         how = (
@@ -174,14 +184,11 @@ def _cutover(bp: Blueprint) -> dict[str, Any]:
     )
 
 
-def _rollback() -> dict[str, Any]:
+def _rollback(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
     if "rollback" in available():
-        return _phase(
-            "Roll back (if needed)",
-            "Freeze the new stack, copy its writes back and verify them, point the traffic "
-            "back at the old host.",
-            "skylift rollback",
-        )
+        from skylift.plan._cutover import rollback_phase
+
+        return rollback_phase(p, bp)
     return _phase(
         "Roll back (if needed)",
         "Point DNS back at the old host, which stayed running read-only, and lift its write "

@@ -88,7 +88,9 @@ def context(plan: Plan) -> dict[str, Any]:
         ],
         "risks": bp.risks,
         "jobs": _phases.jobs(bp),
-        "rollback_command": "skylift rollback" if "rollback" in _phases.available() else "",
+        "rollback_command": "skylift rollback --target aws"
+        if "rollback" in _phases.available()
+        else "",
         "timeline": _timeline(p, bp),
         "forgotten": _forgotten(bp, est),
     }
@@ -229,9 +231,15 @@ def _timeline(p: AppProfile, bp: Blueprint) -> list[tuple[str, str]]:
         (f"Day 1{'-2' if code_days == 2 else ''}", f"code changes ({fixes}), skylift.toml review"),
         (f"Day {code_days + 1}", "skylift generate, local rehearsal, data verified locally"),
         (f"Day {code_days + 2}", "skylift up --target aws, smoke tests on the ALB address"),
-        (f"Day {code_days + 3}", "write freeze, final data copy, cutover, one hour of watching"),
+        (f"Day {code_days + 3}", _cutover_day()),
         (f"Day {code_days + 3} to {code_days + 10}", "old host kept read-only: rollback window"),
     ]
+
+
+def _cutover_day() -> str:
+    if "cutover" in _phases.available():
+        return "skylift cutover: seconds of write freeze, traffic 10% → 50% → 100% on the alarms"
+    return "write freeze, final data copy, cutover, one hour of watching"
 
 
 def _forgotten(bp: Blueprint, est: Estimate) -> list[str]:

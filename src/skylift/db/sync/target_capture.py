@@ -104,6 +104,9 @@ def changes(conn: psycopg.Connection[Any], after: int) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
+FREEZE_ATTEMPTS = 5
+
+
 def freeze(conn: psycopg.Connection[Any], schema: Schema, policy: Policy,
            keep: list[int] | None = None) -> int:  # fmt: skip
     """Stop the app's writes on the target: new sessions start read-only, a trigger refuses
@@ -112,16 +115,27 @@ def freeze(conn: psycopg.Connection[Any], schema: Schema, policy: Policy,
     number of sessions ended."""
     tr = Translator(schema, policy)
     database = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
-    with conn.transaction():
-        conn.execute(SETUP)
-        for table in schema.tables:
-            name = tr.t(table)
-            conn.execute(f"DROP TRIGGER IF EXISTS skylift_frozen ON {name}")
-            conn.execute(
-                f"CREATE TRIGGER skylift_frozen BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE"
-                f" ON {name} FOR EACH STATEMENT EXECUTE FUNCTION skylift.frozen({_lit(FROZEN_MESSAGE)})"
-            )
-        conn.execute(f"ALTER DATABASE {quote(database)} SET default_transaction_read_only = on")
+    # the triggers lock the tables one after the other while the app's statements lock them in
+    # their own order (an INSERT into a child, then its foreign key's parent): PostgreSQL may
+    # end the freeze's transaction as a deadlock's victim; it rolled back whole, so try again
+    for attempt in range(1, FREEZE_ATTEMPTS + 1):
+        try:
+            with conn.transaction():
+                conn.execute(SETUP)
+                for table in schema.tables:
+                    name = tr.t(table)
+                    conn.execute(f"DROP TRIGGER IF EXISTS skylift_frozen ON {name}")
+                    conn.execute(
+                        f"CREATE TRIGGER skylift_frozen BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE"
+                        f" ON {name} FOR EACH STATEMENT EXECUTE FUNCTION skylift.frozen({_lit(FROZEN_MESSAGE)})"
+                    )
+                conn.execute(
+                    f"ALTER DATABASE {quote(database)} SET default_transaction_read_only = on"
+                )
+            break
+        except psycopg.errors.DeadlockDetected:
+            if attempt == FREEZE_ATTEMPTS:
+                raise
     rows = conn.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
         " AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND pid <> ALL(%s)",

@@ -1,0 +1,124 @@
+"""Everything a cutover needs to know, gathered once from the app's plan, the Terraform outputs
+of `skylift up` and the target's AWS endpoint: which databases, which DNS name and zone, which
+load balancer and alarms. Passed as one object (and serialisable, so a test can hand it to
+another process); nothing is read from globals later."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skylift.cutover import alarms as alarms_mod
+from skylift.cutover.dns import Balancer, find_zone
+from skylift.errors import InfraError
+
+
+@dataclass
+class Setup:
+    root: Path
+    app: str
+    environment: str = "prod"
+    target: str = "local"  # local | aws
+    region: str = "us-east-1"
+    endpoint: str | None = None  # the embedded AWS (local), AWS_ENDPOINT_URL, or None
+    host: str = "unknown"  # where the app runs today: heroku, vps-compose, ...
+    port: int = 8080
+    health_path: str = "/"
+    domain: str | None = None
+    zone_id: str | None = None  # the domain's Route 53 zone; None: DNS outside Route 53
+    delegate: bool = False  # Terraform made a zone for the domain: delegating it is the switch
+    old_host: str | None = None  # --old-host: what the domain points at today
+    balancer: Balancer | None = None
+    target_group: str | None = None
+    https: bool = False
+    alarms: list[str] = field(default_factory=list)
+    database: bool = True  # the app has a database (the plan's): it must move first
+    source_url: str | None = None
+    target_url: str | None = None
+    db_workdir: Path = Path(".skylift/db")
+    health_url: str | None = None  # a rehearsal's app, checked in the preflight
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        from skylift.cloud import moto_server
+
+        creds: dict[str, Any] = {}
+        if self.target == "local":
+            creds = {"aws_access_key_id": moto_server.CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                     "aws_secret_access_key": moto_server.CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}  # fmt: skip
+        session: Any = boto3.session.Session(region_name=self.region, **creds)
+        return session.client(service, endpoint_url=self.endpoint)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["root"], data["db_workdir"] = str(self.root), str(self.db_workdir)
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Setup:
+        data = json.loads(text)
+        data["root"], data["db_workdir"] = Path(data["root"]), Path(data["db_workdir"])
+        if data.get("balancer"):
+            data["balancer"] = Balancer(**data["balancer"])
+        return cls(**data)
+
+
+def from_repo(root: Path, *, target: str = "local", environment: str = "prod",
+              source: str | None = None, old_host: str | None = None,
+              health_url: str | None = None) -> Setup:  # fmt: skip
+    """The setup of the app at `root`, provisioned by `skylift up --target <target>`."""
+    from skylift.cloud.terraform import Terraform
+    from skylift.run import _database
+    from skylift.run._targets import open_target
+    from skylift.run.up import load_plan
+
+    root = root.resolve()
+    bp = load_plan(root, reports=False).blueprint
+    tgt = open_target(root, target, bp.app, environment, bp.region)
+    tf = Terraform(root / "infra", tgt.state_dir / "tf", tgt.env)
+    outputs = tf.outputs() if (tf.workdir / ".terraform").is_dir() else {}
+    if "load_balancer_dns" not in outputs:
+        raise InfraError(
+            f"the app is not provisioned on the {target} target",
+            f"no Terraform outputs in {tf.workdir}",
+            f"run `skylift up --target {target}` first",
+        )
+    dns = bp.resource("route53")
+    specs = bp.resource("alarms").settings["alarms"] if bp.resource("alarms") else []
+    setup = Setup(
+        root, bp.app, environment, target, bp.region, tgt.endpoint,
+        host=str((bp.current or {}).get("host") or "unknown"), port=bp.port,
+        health_path=bp.health_path, domain=bp.domain,
+        zone_id=(dns.settings.get("zone_id") or None) if dns else None,
+        delegate=bool(dns and dns.settings.get("create_zone")),
+        old_host=old_host, https=str(outputs.get("app_url", "")).startswith("https://"),
+        alarms=alarms_mod.names(bp.app, environment, specs),
+        database=bool(bp.database),
+        source_url=_database.source_url(root, bp, source, tgt) if bp.database else None,
+        target_url=_database.target_url(tgt, bp, lambda _m: None) if bp.database else None,
+        db_workdir=tgt.state_dir / "db", health_url=health_url,
+    )  # fmt: skip
+    _balancer(setup, str(outputs["load_balancer_dns"]))
+    if setup.domain and setup.zone_id is None and not setup.delegate:
+        setup.zone_id = find_zone(setup.client("route53"), setup.domain)
+    return setup
+
+
+def _balancer(setup: Setup, dns_name: str) -> None:
+    """The load balancer's alias zone and its target group, looked up by its DNS name."""
+    elb = setup.client("elbv2")
+    for lb in elb.describe_load_balancers()["LoadBalancers"]:
+        if lb["DNSName"] == dns_name:
+            setup.balancer = Balancer(dns_name, lb["CanonicalHostedZoneId"])
+            groups = elb.describe_target_groups(LoadBalancerArn=lb["LoadBalancerArn"])
+            found = groups["TargetGroups"]
+            setup.target_group = found[0]["TargetGroupArn"] if found else None
+            return
+    raise InfraError(
+        f"the load balancer {dns_name} is not in the {setup.target} account",
+        "Terraform's outputs name a load balancer the account does not have",
+        f"run `skylift up --target {setup.target}` again",
+    )
