@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from skylift import config as config_mod
-from skylift.errors import ConfigError, RepoError, WouldOverwrite
+from skylift.errors import RepoError, WouldOverwrite
 from skylift.plan import cost, derive, report
 from skylift.plan.report import Plan
 from skylift.scan.model import AppProfile
@@ -49,26 +49,12 @@ def make_plan(
         file_values or {},
         lambda tier, compute: derive.derived_defaults(profile, tier, compute),
     )
-    _refuse_what_is_not_generated(cfg)
     bp = derive.build(profile, cfg)
     est = cost.estimate(bp)
     budget = bp.resource("budget")
     if budget is not None and not budget.settings["amount_usd"]:
         budget.settings["amount_usd"] = cost.budget_amount(est.total)
     return Plan(profile, cfg, bp, est)
-
-
-def _refuse_what_is_not_generated(cfg: config_mod.Config) -> None:
-    """A plan promises only what `skylift generate` builds: Lambda is priced by plan/ but not
-    generated yet (the Terraform would be ALB + ECS), so it is refused rather than mispriced."""
-    if cfg.compute == "lambda":
-        where = "the command line" if cfg.origins.get("app.compute") == "cli" else "skylift.toml"
-        raise ConfigError(
-            'compute = "lambda" is not generated yet',
-            "skylift generates ECS Fargate behind a load balancer; a Lambda plan would price "
-            "API Gateway and Lambda while the Terraform builds something else",
-            f'use compute = "fargate" (set in {where}); Lambda comes in a later release',
-        )
 
 
 def plan(

@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from skylift import config as config_mod
 from skylift.config import Config
 from skylift.plan import _phases, diagram
 from skylift.plan.blueprint import Blueprint
@@ -218,7 +219,7 @@ def _sizes(cfg: Config) -> list[dict[str, Any]]:
             "origin": names[cfg.origins.get(k, "default")],
         }
         for k, v in cfg.flat().items()
-        if not k.startswith("current.")
+        if not k.startswith("current.") and config_mod.shown(cfg, k)
     ]
 
 
