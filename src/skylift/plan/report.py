@@ -7,7 +7,7 @@ and the Estimate; the templates hold layout only (StrictUndefined: a missing val
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
@@ -46,6 +46,11 @@ class Plan:
     config: Config
     blueprint: Blueprint
     estimate: Estimate
+    # choosing with numbers (plan/_designs.py): the designs side by side, why this one, and
+    # the budget warning
+    designs: list[dict[str, Any]] = field(default_factory=list)
+    choice: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 def render_markdown(plan: Plan) -> str:
@@ -92,6 +97,9 @@ def context(plan: Plan) -> dict[str, Any]:
         "rollback_command": "skylift rollback" if "rollback" in _phases.available() else "",
         "timeline": _timeline(p, bp),
         "forgotten": _forgotten(bp, est),
+        "designs": plan.designs,
+        "choice": plan.choice,
+        "warnings": plan.warnings,
     }
 
 
