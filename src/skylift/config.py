@@ -383,6 +383,12 @@ def _validate_serverless(cfg: Config) -> None:
     for key in lambda_only:
         if getattr(s, key) and cfg.compute != "lambda":
             _bad(f"sizes.{key}", True, 'false unless compute = "lambda"')
+    if s.lambda_provisioned_concurrency and cfg.compute != "lambda":
+        _bad(
+            "sizes.lambda_provisioned_concurrency",
+            s.lambda_provisioned_concurrency,
+            '0 unless compute = "lambda"',
+        )
     if s.db_proxy_iam_auth and not s.rds_proxy:
         _bad("sizes.db_proxy_iam_auth", True, "false unless rds_proxy = true")
     if not 0 <= s.lambda_provisioned_concurrency <= 100:
