@@ -288,10 +288,34 @@ def alarms(cfg: Config, bp: Blueprint, make: Callable[..., dict[str, Any]]) -> l
 # --- decisions and risks -------------------------------------------------------------------
 
 
+def tier_decision(cfg: Config) -> Decision:
+    if cfg.tier == "starter":
+        return Decision(
+            "starter",
+            "the cheapest sane serverless setup: the function scales with requests across two "
+            "AZs, a single-AZ database, a NAT instance when the app calls the internet; an "
+            "AZ failure takes the database (and the NAT instance) down for minutes",
+            {
+                "production": "Multi-AZ database, RDS Proxy, NAT gateways per AZ; switch with "
+                "`skylift plan --tier production`"
+            },
+        )
+    return Decision(
+        "production",
+        "survives the loss of an availability zone: the function runs in two AZs, Multi-AZ RDS "
+        "with automatic failover behind RDS Proxy, one NAT gateway per AZ",
+        {
+            "starter": "cheaper, but one database instance and one NAT instance are single points "
+            "of failure"
+        },
+    )
+
+
 def decisions(cfg: Config, bp: Blueprint) -> dict[str, Decision]:
     if cfg.compute != "lambda":
         return {}
     out = {
+        "tier": tier_decision(cfg),
         "waf": Decision(
             "no WAF on the HTTP API",
             "AWS WAF cannot be associated with an API Gateway HTTP API (only with REST "
@@ -302,8 +326,20 @@ def decisions(cfg: Config, bp: Blueprint) -> dict[str, Decision]:
                 "rate limit at the edge, for about $6 a month more plus CloudFront's requests",
                 "compute = fargate": "the load balancer takes a regional web ACL",
             },
-        )
+        ),
     }
+    out["secrets"] = Decision(
+        "SSM Parameter Store (SecureString, standard tier), read by the app at start",
+        f"{len(bp.secrets)} secret(s); standard parameters are free, and Lambda has no "
+        "injection like ECS's: the function's role may read exactly the app's path (see the "
+        "risks for the code change)",
+        {
+            "secret values in the function's environment": "they would be in Terraform's "
+            "state and visible to anyone who may read the function's configuration",
+            "Secrets Manager": "$0.40 per secret per month; kept for the RDS password, which "
+            "RDS rotates itself",
+        },
+    )
     s = cfg.sizes
     if bp.database and not s.rds_proxy:
         out["rds_proxy"] = Decision(

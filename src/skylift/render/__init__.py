@@ -99,7 +99,8 @@ def render_files(
         for name in ("ecs", "workers") if ctx["workers"] else ("ecs",):
             files[f"infra/{name}.tf"] = render(f"infra/{name}.tf.j2", ctx)
     _ledger.check(bp, files)
-    notes = _docker_files(app, bp, ctx, files, docker, prefix) + ctxs.job_notes(bp)
+    notes = _docker_files(app, bp, ctx, files, docker, prefix)
+    notes += [] if serverless else ctxs.job_notes(bp)  # Lambda's are in the plan's risks
     if serverless and f"{prefix}Dockerfile" in files:
         files[f"{prefix}Dockerfile"] = _lambda.with_adapter(files[f"{prefix}Dockerfile"], bp)
     notes += _lambda.notes(bp, f"{prefix}Dockerfile" in files)
