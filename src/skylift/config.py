@@ -62,6 +62,12 @@ class Sizes:
     db_backup_retention_days: int = 7
     cache_node_type: str = "cache.t4g.micro"
     nat_gateways: int = 0
+    # --- compute = "lambda" (plan/_serverless.py) ---
+    nat_instance: bool = False  # one t4g.nano NAT instance instead of NAT gateways
+    rds_proxy: bool = False  # the function reaches the database through RDS Proxy
+    db_proxy_iam_auth: bool = False  # the proxy requires IAM tokens instead of the password
+    lambda_provisioned_concurrency: int = 0  # environments kept warm (billed by the hour)
+    # ---
     log_retention_days: int = 30
     budget_monthly_usd: int = 0  # 0: skylift sets it from the estimate
 
@@ -80,6 +86,8 @@ class Usage:
     db_backup_extra_gb: float = 0.0
     cross_az_gb: float = 0.0  # traffic between tasks and a database/cache in another AZ
     lambda_avg_ms: int = 120
+    ws_messages_per_month: int = 1_000_000  # WebSocket API messages (only with WebSockets)
+    ws_connection_minutes: int = 500_000  # WebSocket connection-minutes a month
 
 
 @dataclass
@@ -123,7 +131,7 @@ SECTIONS: dict[str, type] = {"sizes": Sizes, "usage": Usage, "current": Current}
 
 HELP: dict[str, str] = {
     "app.tier": "starter | production",
-    "app.compute": "fargate (lambda is not generated yet)",
+    "app.compute": "fargate (ECS behind a load balancer) | lambda (API Gateway + Lambda)",
     "app.region": "a region with a price file (skylift/plan/prices/)",
     "app.domain": 'e.g. "api.example.com"; empty: the load balancer\'s own DNS name',
     "app.route53_zone_id": "the domain's Route 53 zone if it is in this account; empty: "
@@ -135,7 +143,15 @@ HELP: dict[str, str] = {
     "sizes.arch": "arm64 (Graviton, ~20% cheaper) | x86_64",
     "sizes.spot": "run service tasks on Fargate Spot (can be stopped with 2 minutes' notice)",
     "sizes.nat_gateways": "0: tasks in public subnets with public IPs; 1 per AZ for production",
-    "sizes.budget_monthly_usd": "0: skylift sets the AWS Budgets alert from the estimate",
+    "sizes.budget_monthly_usd": "0: skylift sets the AWS Budgets alert from the estimate; "
+    "an estimate above it is a warning in the plan",
+    "sizes.nat_instance": "lambda: one t4g.nano NAT instance instead of NAT gateways "
+    "(`skylift plan --nat instance`)",
+    "sizes.rds_proxy": "lambda: connect through RDS Proxy (pools connections; min 2 vCPU billed)",
+    "sizes.db_proxy_iam_auth": "lambda: the proxy requires IAM auth tokens (a code change)",
+    "sizes.lambda_provisioned_concurrency": "lambda: execution environments kept warm; 0 = none",
+    "usage.ws_messages_per_month": "WebSocket messages a month (WebSocket API, when used)",
+    "usage.ws_connection_minutes": "WebSocket connection-minutes a month",
     "usage.requests_per_month": "HTTP requests per month (ALB LCU, WAF, Lambda)",
     "usage.avg_response_kb": "average response size: egress = requests x size",
     "usage.log_gb": "GB of logs written per month (CloudWatch ingestion)",
@@ -144,6 +160,27 @@ HELP: dict[str, str] = {
     "usage.cross_az_gb": "GB a month between AZs (tasks in AZ b talking to the database in AZ a)",
     "current.monthly_cost": "what the current host costs per month in USD; 0 = unknown",
 }
+
+
+# Keys of the serverless design: skylift.toml and the plan show them only when compute =
+# "lambda" (or when the owner wrote one).
+LAMBDA_ONLY = frozenset(
+    {
+        "sizes.nat_instance",
+        "sizes.rds_proxy",
+        "sizes.db_proxy_iam_auth",
+        "sizes.lambda_provisioned_concurrency",
+        "usage.ws_messages_per_month",
+        "usage.ws_connection_minutes",
+    }
+)
+
+
+def shown(cfg: Config, key: str, file_values: Mapping[str, Any] | None = None) -> bool:
+    """Is this key part of this design's skylift.toml (lambda keys only for lambda)?"""
+    if cfg.compute == "lambda" or key not in LAMBDA_ONLY:
+        return True
+    return key in (file_values or {}) or cfg.origins.get(key) in ("file", "cli")
 
 
 def load_file(path: Path) -> dict[str, Any]:
@@ -324,6 +361,7 @@ def validate(cfg: Config) -> None:
         _bad("sizes.db_backup_retention_days", s.db_backup_retention_days, "1 to 35 days")
     if not 0 <= s.nat_gateways <= 3:
         _bad("sizes.nat_gateways", s.nat_gateways, "0 to 3 (one per availability zone at most)")
+    _validate_serverless(cfg)
     if s.log_retention_days not in LOG_RETENTION_DAYS:
         _bad(
             "sizes.log_retention_days",
@@ -335,6 +373,26 @@ def validate(cfg: Config) -> None:
             _bad(f"usage.{f.name}", getattr(cfg.usage, f.name), "zero or more")
     if cfg.current.monthly_cost < 0:
         _bad("current.monthly_cost", cfg.current.monthly_cost, "zero (unknown) or more")
+
+
+def _validate_serverless(cfg: Config) -> None:
+    s = cfg.sizes
+    if s.nat_instance and s.nat_gateways:
+        _bad("sizes.nat_instance", True, "false while nat_gateways > 0: one way out, not two")
+    lambda_only = ("nat_instance", "rds_proxy", "db_proxy_iam_auth")
+    for key in lambda_only:
+        if getattr(s, key) and cfg.compute != "lambda":
+            _bad(f"sizes.{key}", True, 'false unless compute = "lambda"')
+    if s.lambda_provisioned_concurrency and cfg.compute != "lambda":
+        _bad(
+            "sizes.lambda_provisioned_concurrency",
+            s.lambda_provisioned_concurrency,
+            '0 unless compute = "lambda"',
+        )
+    if s.db_proxy_iam_auth and not s.rds_proxy:
+        _bad("sizes.db_proxy_iam_auth", True, "false unless rds_proxy = true")
+    if not 0 <= s.lambda_provisioned_concurrency <= 100:
+        _bad("sizes.lambda_provisioned_concurrency", s.lambda_provisioned_concurrency, "0 to 100")
 
 
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
@@ -368,7 +426,7 @@ def write(path: Path, cfg: Config, file_values: Mapping[str, Any] | None) -> lis
     In an existing file only missing keys, values given on the command line and values that
     still follow a default (see module docstring) change; comments and layout are kept.
     """
-    flat = cfg.flat()
+    flat = {k: v for k, v in cfg.flat().items() if shown(cfg, k, file_values)}
     path.parent.mkdir(parents=True, exist_ok=True)
     if file_values is None or not path.exists():
         path.write_text(_fresh_document(flat), encoding="utf-8")

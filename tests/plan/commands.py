@@ -40,7 +40,8 @@ def html_commands(doc: str) -> Iterator[tuple[str, bool]]:
 
 
 def outputs(files: dict[str, str]) -> set[str]:
-    return set(re.findall(r'^output "(\w+)"', files["infra/outputs.tf"], re.M))
+    tf = "".join(t for rel, t in files.items() if rel.startswith("infra/") and rel.endswith(".tf"))
+    return set(re.findall(r'^output "(\w+)"', tf, re.M))
 
 
 def check(command: str, files: dict[str, str], complete: bool = True) -> None:

@@ -41,6 +41,13 @@ def test_every_command_in_the_plan_documents_exists(name: str) -> None:
 def test_generated_scripts_and_workflow_name_what_terraform_creates(name: str) -> None:
     plan = VARIANTS[name]
     files = _files(plan)
+    if plan.blueprint.compute == "lambda":  # no ECS: the workflow deploys the function
+        workflow = files[".github/workflows/deploy.yml"]
+        assert 'fn="$APP-$ENVIRONMENT"' in workflow and "--name live" in workflow
+        assert "function_name                  = local.name" in files["infra/lambda.tf"]
+        assert 'resource "aws_lambda_alias" "live"' in files["infra/lambda.tf"]
+        assert "scripts/ecs-run.sh" not in files
+        return
     script = files["scripts/ecs-run.sh"]
     assert commands.script_outputs(script) <= commands.outputs(files)
     for line in re.findall(r"^#   (scripts/ecs-run\.sh .+?)    #", script, re.M):

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from skylift.errors import ConfigError
 from skylift.plan import make_plan
 from skylift.plan.cost import alb_lcu, runs_per_month
 from skylift.plan.prices import load, regions
@@ -95,23 +94,6 @@ def test_waf_route53_and_logs_appear_where_they_should() -> None:
         "CloudWatch Logs storage",
     }
     assert not plan_for("tracker").blueprint.has("waf")
-
-
-def test_lambda_is_refused_until_it_is_generated(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ConfigError, match="not generated yet") as info:
-        plan_for("pantrypal", compute="lambda")
-    assert info.value.exit_code == 7 and 'compute = "fargate"' in info.value.fix
-    from skylift.cli._app import main
-
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "package.json").write_text('{"name": "x", "dependencies": {"express": "4.19.2"}}')
-    (app / "index.js").write_text("require('express')().listen(3000)\n")
-    (app / "skylift.toml").write_text('[app]\ncompute = "lambda"\n')
-    assert main(["plan", str(app)]) == 7
-    assert "not generated yet" in capsys.readouterr().err
-    assert (app / "skylift.toml").read_text() == '[app]\ncompute = "lambda"\n'  # untouched
-    assert not (app / "MIGRATION.md").exists()
 
 
 def test_every_alarm_metric_is_priced_and_the_kms_key_flow_and_alb_logs_too() -> None:

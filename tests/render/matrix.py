@@ -1,8 +1,8 @@
 """A matrix of planned apps for the ledger tests: both tiers, with and without a database, a
 cache, a domain (new zone or an existing one), queue workers, a scheduler process, a worker
 selected by an environment variable, cron jobs (with commands, in-process with and without a
-switch), an uploads bucket, Spot, 0/1/2 NAT gateways, both CPU architectures, and the five
-examples as `skylift scan` sees them."""
+switch), an uploads bucket, Spot, 0/1/2 NAT gateways, both CPU architectures, the five
+examples as `skylift scan` sees them, and compute = "lambda" (seed 001's POS app)."""
 
 from __future__ import annotations
 
@@ -143,4 +143,32 @@ def variants() -> dict[str, Plan]:
             out[name] = make_plan(scan(EXAMPLES / name))
     if (EXAMPLES / "gengar").is_dir():
         out["gengar-production"] = make_plan(scan(EXAMPLES / "gengar"), {"app.tier": "production"})
+    out.update(lambda_variants())
+    return out
+
+
+# compute = "lambda": seed 001's choices for its Go POS app (a NAT instance, RDS Proxy, the
+# WebSocket API its gorilla/websocket use calls for, a $100 budget), its production tier with
+# a domain, IAM auth and a warm environment, and an app with nothing behind it (no NAT at all).
+SEED_001 = {"app.compute": "lambda", "sizes.rds_proxy": True, "sizes.budget_monthly_usd": 100}
+
+
+def lambda_variants() -> dict[str, Plan]:
+    from skylift.scan import scan
+
+    out = {"queue-lambda": _plan(node_queue(), app__compute="lambda")}
+    if (EXAMPLES / "pos-api").is_dir():
+        pos = scan(EXAMPLES / "pos-api")
+        out["pos-api-lambda"] = make_plan(pos, {}, SEED_001)
+        out["pos-api-lambda-production"] = make_plan(
+            pos,
+            {},
+            {
+                **SEED_001,
+                "app.tier": "production",
+                "app.domain": "pos.example.com",
+                "sizes.db_proxy_iam_auth": True,
+                "sizes.lambda_provisioned_concurrency": 1,
+            },
+        )
     return out

@@ -126,6 +126,9 @@ NAMES = [
     "github-api",
     "tracker",
     "gengar-production",
+    "queue-lambda",
+    "pos-api-lambda",
+    "pos-api-lambda-production",
 ]
 
 
@@ -213,8 +216,20 @@ def _network(plan: Plan, tf: tfplan.Planned) -> None:
         for s in tf.by_type("aws_ecs_service")
         if s["values"]["network_configuration"][0]["assign_public_ip"]
     )
-    addresses = len(tf.by_type("aws_eip")) + public_tasks + len(tf.of("aws_subnet.public"))
-    assert _one(plan, "public_ipv4", "Public IPv4") == addresses * 730
+    alb = len(tf.of("aws_subnet.public")) if tf.by_type("aws_lb") else 0  # one per AZ
+    nat_instances = [
+        i for i in tf.by_type("aws_instance") if i["values"]["associate_public_ip_address"]
+    ]
+    addresses = len(tf.by_type("aws_eip")) + public_tasks + alb + len(nat_instances)
+    if addresses:
+        assert _one(plan, "public_ipv4", "Public IPv4") == addresses * 730
+    else:  # a function without NAT has no public address at all
+        assert not _lines(plan, "public_ipv4")
+    for inst in nat_instances:
+        t = inst["values"]["instance_type"]
+        assert _one(plan, "nat_instance", f"NAT instance ({t})") == 730
+        size = inst["values"]["root_block_device"][0]["volume_size"]
+        assert _one(plan, "nat_instance", "root volume") == size
     for endpoint in tf.by_type("aws_vpc_endpoint"):
         assert endpoint["values"]["vpc_endpoint_type"] == "Gateway"  # the free kind
 
@@ -240,11 +255,14 @@ def _operations(plan: Plan, tf: tfplan.Planned) -> None:
     assert len(_lines(plan, "scheduler", "invocations")) == (1 if schedules else 0)
     if schedules:
         assert plan.blueprint.resource("scheduler").count == schedules  # type: ignore[union-attr]
-    (cluster,) = tf.by_type("aws_ecs_cluster")
-    insights = cluster["values"]["setting"][0]["value"] == "enabled"
+    insights = any(
+        c["values"]["setting"][0]["value"] == "enabled" for c in tf.by_type("aws_ecs_cluster")
+    )
     assert bool(_lines(plan, "container_insights")) == insights
     for group in tf.by_type("aws_cloudwatch_log_group"):
-        owner = {"app": "logs", "flow": "flow_logs", "waf": "waf_logs"}[group["name"]]
+        owner = {"app": "logs", "flow": "flow_logs", "waf": "waf_logs", "apigw": "apigw_logs"}[
+            group["name"]
+        ]
         days = group["values"]["retention_in_days"]
         assert f"x {days} days retention" in _lines(plan, owner, "storage")[0].basis
     buckets = {b["name"] for b in tf.by_type("aws_s3_bucket")}
@@ -254,7 +272,36 @@ def _operations(plan: Plan, tf: tfplan.Planned) -> None:
     }
 
 
+def _serverless(plan: Plan, tf: tfplan.Planned) -> None:
+    """The function's size and warm environments, the APIs, the proxy's vCPUs, as built."""
+    h = 730
+    for fn in tf.by_type("aws_lambda_function"):
+        v = fn["values"]
+        arch = v["architectures"][0]
+        gb = v["memory_size"] / 1024
+        req = plan.blueprint.assumptions["requests_per_month"]
+        ms = plan.blueprint.assumptions["lambda_avg_ms"]
+        assert _one(plan, "lambda_function", f"Lambda compute ({arch})") == req * ms / 1000 * gb
+        warm = sum(
+            c["values"]["provisioned_concurrent_executions"]
+            for c in tf.by_type("aws_lambda_provisioned_concurrency_config")
+        )
+        lines = _lines(plan, "lambda_function", "provisioned concurrency")
+        assert (lines[0].quantity if lines else 0) == warm * gb * h * 3600
+    apis = {a["name"]: a["values"]["protocol_type"] for a in tf.by_type("aws_apigatewayv2_api")}
+    assert bool(_lines(plan, "api_gateway")) == ("main" in apis)
+    assert bool(_lines(plan, "websocket_api")) == (apis.get("ws") == "WEBSOCKET")
+    proxies = tf.by_type("aws_db_proxy")
+    assert bool(_lines(plan, "rds_proxy")) == bool(proxies)
+    for db in tf.by_type("aws_db_instance") if proxies else []:
+        vcpus = max(2, 4 if "xlarge" in db["values"]["instance_class"] else 2)
+        assert _one(plan, "rds_proxy", "RDS Proxy") == vcpus * h
+    if apis:  # no WAF on an HTTP API, ever
+        assert not tf.by_type("aws_wafv2_web_acl_association")
+
+
 QUANTITY_CHECKS: list[Callable[[Plan, tfplan.Planned], Any]] = [
+    _serverless,
     _services,
     _alarms,
     _network,

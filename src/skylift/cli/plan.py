@@ -16,6 +16,9 @@ def plan_command(
     path: Path = typer.Argument(Path("."), help="The app's repository (default: here)."),
     tier: str | None = typer.Option(None, "--tier", help="starter | production"),
     compute: str | None = typer.Option(None, "--compute", help="fargate | lambda"),
+    nat: str | None = typer.Option(
+        None, "--nat", help="gateway | instance (lambda) | none: the private subnets' way out"
+    ),
     region: str | None = typer.Option(None, "--region", help="AWS region, e.g. us-east-1"),
     domain: str | None = typer.Option(None, "--domain", help="e.g. api.example.com"),
     name: str | None = typer.Option(None, "--name", help="App name used in AWS resource names"),
@@ -41,6 +44,7 @@ def plan_command(
         "app.region": region,
         "app.domain": domain,
         "app.name": name,
+        "nat": nat,
     }
     result = plan(
         path,
@@ -81,3 +85,20 @@ def _render(result: Any) -> None:
     if est.current:
         today = f"Today: ${est.current['monthly']:,.2f} a month ({est.current['source']})"
         out.print(today, markup=False, highlight=False)
+    _render_designs(result.plan)
+
+
+def _render_designs(plan: Any) -> None:
+    """The designs side by side, why this one, and the budget warning."""
+    if plan.designs:
+        table = Table(title="Designs side by side (skylift plan --compute/--tier/--nat)")
+        table.add_column("Design")
+        table.add_column("Monthly", justify="right")
+        table.add_column("")
+        for d in plan.designs:
+            name = f"[bold]{d['name']} (this plan)[/bold]" if d["chosen"] else d["name"]
+            table.add_row(name, f"${d['monthly']:,.2f}", d["note"])
+        out.print(table)
+        out.print(plan.choice, markup=False, highlight=False)
+    for w in plan.warnings:
+        err.print(f"[bold red]warning:[/bold red] {w}", highlight=False)

@@ -85,9 +85,12 @@ def alarms(cfg: Config, bp: Blueprint) -> list[dict[str, Any]]:
     """Every tier: errors, latency and unhealthy tasks at the load balancer, and the database's
     CPU, storage and connections. Production adds the service's CPU and memory and the cache's
     CPU."""
-    if cfg.compute != "fargate":
-        return []
-    out = _load_balancer()
+    if cfg.compute == "lambda":
+        from skylift.plan._serverless import alarms as serverless_alarms
+
+        out = serverless_alarms(cfg, bp, _alarm)
+    else:
+        out = _load_balancer()
     if bp.database:
         out += _database()
     if cfg.tier == "production":
@@ -189,6 +192,8 @@ def _production(bp: Blueprint) -> list[dict[str, Any]]:
             periods=3,
         ),
     ]
+    if bp.compute == "lambda":  # no ECS service: the function's alarms are in _serverless
+        out = []
     if bp.cache:
         out.append(
             _alarm(

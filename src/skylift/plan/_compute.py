@@ -21,7 +21,12 @@ _SCHEDULER_PROCESS = re.compile(r"\b(beat|clock|scheduler|cron)\b", re.I)
 
 
 def compute(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
-    web = _lambda_function(cfg, bp) if cfg.compute == "lambda" else _ecs_service(profile, cfg, bp)
+    if cfg.compute == "lambda":
+        from skylift.plan._serverless import function
+
+        web = function(profile, cfg, bp)
+    else:
+        web = _ecs_service(profile, cfg, bp)
     out = [
         web,
         Resource(
@@ -31,7 +36,8 @@ def compute(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
             terraform=["aws_ecr_repository.app"],
         ),
     ]
-    scheduled = scheduled_jobs(bp)
+    # Lambda has no one-off task to start for a job (the risks say so)
+    scheduled = scheduled_jobs(bp) if cfg.compute == "fargate" else []
     if scheduled:
         out.append(
             Resource(
@@ -130,28 +136,6 @@ def _upload_folders(profile: AppProfile) -> list[str]:
             if folder.startswith((".", "/")) and folder not in folders:
                 folders.append(folder)
     return folders
-
-
-def _lambda_function(cfg: Config, bp: Blueprint) -> Resource:
-    # Unreachable while skylift generates only Fargate (plan refuses compute = "lambda"):
-    # kept for the Lambda renderer, which will claim its Terraform resources here.
-    return Resource(
-        "lambda_function",
-        "lambda",
-        {
-            "memory_mb": cfg.sizes.lambda_memory_mb,
-            "arch": cfg.sizes.arch,
-            "timeout_s": 29,
-            "package": "container image",
-            "in_vpc": bp.database is not None or bp.cache is not None,
-            "reserved_concurrency": 20 if cfg.tier == "starter" else 100,
-        },
-        Decision(
-            "AWS Lambda (container image, with a web adapter)",
-            "billed per request and millisecond: cheapest for spiky or low traffic",
-            {"ECS Fargate": "a task runs (and bills) all month even when idle"},
-        ),
-    )
 
 
 def _ecs_service(profile: AppProfile, cfg: Config, bp: Blueprint) -> Resource:
@@ -360,6 +344,13 @@ def cron_decision(cfg: Config, bp: Blueprint) -> Decision | None:
     crons = [j for j in bp.jobs if j["kind"] == "cron"]
     if not crons:
         return None
+    if cfg.compute == "lambda":
+        return Decision(
+            "no scheduler: Lambda runs the app only while it answers a request",
+            f"{len(crons)} job(s) are scheduled; an in-process scheduler never fires in a "
+            "frozen function and there is no task to start for a command (see the risks)",
+            {"compute = fargate": "one-off tasks on a schedule, or a one-task cron service"},
+        )
     in_process = [j for j in crons if j["in_process"]]
     if in_process:
         return _in_process_decision(cfg, bp, len(in_process))

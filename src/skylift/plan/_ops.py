@@ -72,7 +72,10 @@ def _logs(cfg: Config, bp: Blueprint) -> Resource:
     return Resource(
         "logs",
         "logs",
-        {"log_group": f"/ecs/{bp.app}", "retention_days": cfg.sizes.log_retention_days},
+        {
+            "log_group": f"/{'aws/lambda' if cfg.compute == 'lambda' else 'ecs'}/{bp.app}",
+            "retention_days": cfg.sizes.log_retention_days,
+        },
         terraform=["aws_cloudwatch_log_group.app"],
     )
 
@@ -133,7 +136,8 @@ def _container_insights(cfg: Config, done: list[Resource]) -> Resource | None:
 
 def edge(cfg: Config, bp: Blueprint) -> list[Resource]:
     out: list[Resource] = []
-    if cfg.tier == "production":
+    # AWS WAF cannot be associated with an HTTP API: never planned there (plan/_serverless.py)
+    if cfg.tier == "production" and cfg.compute != "lambda":
         out += _waf(cfg, bp)
     if bp.domain:
         out.append(_route53(cfg, bp))
@@ -156,7 +160,7 @@ def _waf(cfg: Config, bp: Blueprint) -> list[Resource]:
             "scope": "REGIONAL",
             "rules": rules,
             "rate_limit_per_5_min": 2000,
-            "attach_to": "api_gateway" if cfg.compute == "lambda" else "alb",
+            "attach_to": "alb",
         },
         Decision(
             "AWS WAF with AWS managed rule groups and a per-IP rate limit",

@@ -165,11 +165,19 @@ def _cutover(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
         )
         commands = [_INIT, "terraform -chdir=infra output name_servers"]
     elif dns is not None:
+        front = "the API" if bp.compute == "lambda" else "the load balancer"
         how = (
-            f"{bp.domain} already points at the load balancer (Route 53 alias record in zone "
+            f"{bp.domain} already points at {front} (Route 53 alias record in zone "
             f"{dns.settings['zone_id']}): lower its TTL before provisioning."
         )
         commands = []
+    elif bp.compute == "lambda":  # an API Gateway custom domain needs the certificate first
+        how = (
+            "Set app.domain in skylift.toml (the API serves it with an ACM certificate) and "
+            "rerun `skylift plan` and `skylift generate .`; until then the app answers on the "
+            "API's own address (Terraform output api_endpoint)."
+        )
+        commands = [_INIT, "terraform -chdir=infra output -raw api_endpoint"]
     else:
         how = (
             "Point your domain (CNAME) at the load balancer's name (Terraform output "

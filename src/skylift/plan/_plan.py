@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from skylift import config as config_mod
-from skylift.errors import ConfigError, RepoError, WouldOverwrite
-from skylift.plan import cost, derive, report
+from skylift.errors import RepoError, WouldOverwrite
+from skylift.plan import _designs, cost, derive, report
 from skylift.plan.report import Plan
 from skylift.scan.model import AppProfile
 
@@ -41,34 +41,44 @@ def make_plan(
     profile: AppProfile,
     cli: Mapping[str, Any] | None = None,
     file_values: Mapping[str, Any] | None = None,
+    *,
+    compare: bool = True,
 ) -> Plan:
-    """Pure: AppProfile + CLI options + skylift.toml values -> Plan (nothing is written)."""
+    """Pure: AppProfile + CLI options + skylift.toml values -> Plan (nothing is written).
+    With `compare`, the plan also prices the other designs that fit (plan/_designs.py)."""
+    cli = _nat_option(cli or {}, file_values or {})
     cfg = config_mod.resolve(
         derive.slug(profile.name),
-        cli or {},
+        cli,
         file_values or {},
         lambda tier, compute: derive.derived_defaults(profile, tier, compute),
     )
-    _refuse_what_is_not_generated(cfg)
     bp = derive.build(profile, cfg)
     est = cost.estimate(bp)
     budget = bp.resource("budget")
     if budget is not None and not budget.settings["amount_usd"]:
         budget.settings["amount_usd"] = cost.budget_amount(est.total)
-    return Plan(profile, cfg, bp, est)
-
-
-def _refuse_what_is_not_generated(cfg: config_mod.Config) -> None:
-    """A plan promises only what `skylift generate` builds: Lambda is priced by plan/ but not
-    generated yet (the Terraform would be ALB + ECS), so it is refused rather than mispriced."""
-    if cfg.compute == "lambda":
-        where = "the command line" if cfg.origins.get("app.compute") == "cli" else "skylift.toml"
-        raise ConfigError(
-            'compute = "lambda" is not generated yet',
-            "skylift generates ECS Fargate behind a load balancer; a Lambda plan would price "
-            "API Gateway and Lambda while the Terraform builds something else",
-            f'use compute = "fargate" (set in {where}); Lambda comes in a later release',
+    result = Plan(profile, cfg, bp, est)
+    if compare:
+        rows = _designs.designs(
+            result,
+            cli,
+            file_values or {},
+            lambda c, f: make_plan(profile, c, f, compare=False),
         )
+        result.designs, result.choice = rows, _designs.why(result, rows)
+        warning = _designs.budget_warning(result, rows)
+        result.warnings = [warning] if warning else []
+    return result
+
+
+def _nat_option(cli: Mapping[str, Any], file_values: Mapping[str, Any]) -> dict[str, Any]:
+    """`--nat gateway|instance|none` (key "nat") as the skylift.toml keys it writes."""
+    out = {k: v for k, v in cli.items() if k != "nat"}
+    if cli.get("nat"):
+        tier = str(cli.get("app.tier") or file_values.get("app.tier") or "starter")
+        out.update(_designs.nat_values(str(cli["nat"]), tier))
+    return out
 
 
 def plan(

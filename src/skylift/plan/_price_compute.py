@@ -80,30 +80,6 @@ def scheduler(pr: Pricer, r: Resource) -> None:
     )
 
 
-def lambda_function(pr: Pricer, r: Resource) -> None:
-    a = pr.bp.assumptions
-    req = a["requests_per_month"]
-    gb = r.settings["memory_mb"] / 1024
-    gbs = req * a["lambda_avg_ms"] / 1000 * gb
-    free = "Lambda's free tier (1M requests, 400,000 GB-s a month) is not subtracted"
-    pr.add(
-        r.key,
-        "Lambda requests",
-        "lambda.request_million",
-        req / 1e6,
-        f"{req:,} requests / 1,000,000",
-        f"{req:,} requests a month; {free}",
-    )
-    pr.add(
-        r.key,
-        f"Lambda compute ({r.settings['arch']})",
-        f"lambda.gb_second.{r.settings['arch']}",
-        gbs,
-        f"{req:,} x {a['lambda_avg_ms']} ms x {gb:g} GB",
-        f"average duration {a['lambda_avg_ms']} ms",
-    )
-
-
 def alb(pr: Pricer, r: Resource) -> None:
     a, h = pr.bp.assumptions, pr.h
     pr.add(r.key, "ALB hours", "alb.hour", h, f"1 load balancer x {h} h")
@@ -123,18 +99,6 @@ def alb_lcu(requests: int, egress_gb: float, hours: int) -> float:
     evaluations (1,000/s); every request assumed to open a connection (the worst case)."""
     per_second = requests / (hours * 3600)
     return round(max(per_second / 25, egress_gb / hours, per_second / 1000), 4)
-
-
-def api_gateway(pr: Pricer, r: Resource) -> None:
-    req = pr.bp.assumptions["requests_per_month"]
-    pr.add(
-        r.key,
-        "HTTP API requests",
-        "apigw_http.request_million",
-        req / 1e6,
-        f"{req:,} requests / 1,000,000",
-        f"{req:,} requests a month",
-    )
 
 
 def nat(pr: Pricer, r: Resource) -> None:
@@ -159,6 +123,7 @@ def ipv4(pr: Pricer, r: Resource) -> None:
             (s["alb"], "ALB (one per AZ)"),
             (s["tasks"], "task"),
             (s["nat_gateways"], "NAT EIP"),
+            (s.get("nat_instances", 0), "NAT instance"),
         )
         if n
     ]

@@ -48,10 +48,6 @@ def rds(pr: Pricer, r: Resource) -> None:
     )
 
 
-def rds_proxy(pr: Pricer, r: Resource) -> None:
-    pr.add(r.key, "RDS Proxy", "rds_proxy.vcpu_hour", 2 * pr.h, f"2 vCPU (minimum) x {pr.h} h")
-
-
 def elasticache(pr: Pricer, r: Resource) -> None:
     t = r.settings["node_type"]
     pr.add(

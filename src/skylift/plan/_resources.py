@@ -13,14 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.config import Config
-from skylift.plan import _compute, _ops
+from skylift.plan import _compute, _ops, _serverless
 from skylift.plan.blueprint import Blueprint, Decision, Resource
 from skylift.scan.model import AppProfile
 
 
 def resources(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
     out: list[Resource] = [*_network(cfg, bp)]
-    out += _front_door(cfg, bp)
+    if cfg.compute == "lambda":
+        out += _serverless.front_door(profile, cfg, bp)
+    else:
+        out += _front_door(cfg, bp)
     out += _compute.compute(profile, cfg, bp)
     out += _data(cfg, bp)
     out += _ops.operations(cfg, bp, out)
@@ -70,6 +73,9 @@ def _network(cfg: Config, bp: Blueprint) -> list[Resource]:
         terraform=["aws_vpc.main"],
     )
     out = [vpc, _flow_logs(cfg)]
+    nat_instance = _serverless.nat_instance(cfg, bp)
+    if nat_instance:
+        out.append(nat_instance)
     if nat:
         out.append(
             Resource(
@@ -110,20 +116,6 @@ def _flow_logs(cfg: Config) -> Resource:
 
 
 def _front_door(cfg: Config, bp: Blueprint) -> list[Resource]:
-    if cfg.compute == "lambda":
-        return [
-            Resource(
-                "api_gateway",
-                "apigateway",
-                {"type": "HTTP", "custom_domain": bp.domain, "throttle_rps": 100},
-                Decision(
-                    "API Gateway HTTP API",
-                    "billed per request ($1 per million): no hourly charge and no public IPv4 "
-                    "addresses to pay for",
-                    {"ALB": "$16+ a month before the first request, plus 2 public IPv4 addresses"},
-                ),
-            )
-        ]
     return [
         Resource(
             "alb",
@@ -184,8 +176,9 @@ def _data(cfg: Config, bp: Blueprint) -> list[Resource]:
                 terraform=["aws_db_instance.main"],
             )
         )
-        if cfg.compute == "lambda" and cfg.tier == "production":
-            out.append(Resource("rds_proxy", "rds", {"engine_family": "POSTGRESQL"}))
+        proxy = _serverless.proxy(cfg, bp)
+        if proxy:
+            out.append(proxy)
     if bp.cache:
         out.append(_elasticache(bp.cache))
     return out
@@ -276,11 +269,15 @@ def _public_ipv4(cfg: Config, bp: Blueprint, done: list[Resource]) -> Resource:
     nat = s.nat_gateways
     if nat:
         owners.append("aws_eip.nat")
+    nat_instances = 1 if s.nat_instance else 0  # its public address in the public subnet
+    if nat_instances:
+        owners.append("aws_instance.nat")
     return Resource(
         "public_ipv4",
         "vpc",
-        {"alb": alb, "tasks": tasks, "nat_gateways": nat},
-        count=alb + tasks + nat,
+        {"alb": alb, "tasks": tasks, "nat_gateways": nat}
+        | ({"nat_instances": nat_instances} if nat_instances else {}),
+        count=alb + tasks + nat + nat_instances,
         provisioned=False,
         terraform=owners,
     )

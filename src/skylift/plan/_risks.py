@@ -74,11 +74,9 @@ def _compute_risks(
             "handle SIGTERM (finish requests, exit); production keeps one on-demand task",
         )
     if cfg.compute == "lambda":
-        if "websockets" in services:
-            add(
-                "WebSockets do not work through an HTTP API",
-                "use --compute fargate, or move sockets to API Gateway WebSocket APIs",
-            )
+        from skylift.plan._serverless import risks as serverless_risks
+
+        serverless_risks(profile, cfg, bp, add)
         add(
             "cold starts add latency to the first request after idle periods",
             "keep the image small; provisioned concurrency if it matters (billed hourly)",

@@ -18,6 +18,7 @@ from typing import Any
 
 from skylift.plan import _price_compute as c
 from skylift.plan import _price_ops as o
+from skylift.plan import _price_serverless as s
 from skylift.plan import prices
 from skylift.plan._cron import runs_per_month
 from skylift.plan._hosts import budget_amount, current_host_cost
@@ -79,16 +80,13 @@ def pricer_for(r: Resource) -> Callable[[Pricer, Resource], None] | None:
 PRICERS: dict[str, Callable[[Pricer, Resource], None]] = {
     "cross_az": c.cross_az,
     "ecs_service": c.fargate,
-    "lambda_function": c.lambda_function,
     "scheduler": c.scheduler,
     "alb": c.alb,
     "alb_logs": o.alb_logs,
-    "api_gateway": c.api_gateway,
     "nat_gateway": c.nat,
     "public_ipv4": c.ipv4,
     "egress": c.egress,
     "rds": o.rds,
-    "rds_proxy": o.rds_proxy,
     "elasticache": o.elasticache,
     "kms": o.kms,
     "secrets": o.secrets,
@@ -104,6 +102,13 @@ PRICERS: dict[str, Callable[[Pricer, Resource], None]] = {
     "s3_uploads": o.s3,
     "ecr": o.ecr,
     "budget": o.budget,
+    # compute = "lambda" (plan/_serverless.py)
+    "lambda_function": s.lambda_function,
+    "api_gateway": s.api_gateway,
+    "websocket_api": s.websocket_api,
+    "apigw_logs": s.apigw_logs,
+    "rds_proxy": s.rds_proxy,
+    "nat_instance": s.nat_instance,
 }
 
 # worker_* and cron_service: Fargate services like the web one

@@ -42,10 +42,10 @@ def derived_defaults(profile: AppProfile, tier: str, compute: str) -> dict[str, 
     production = tier == "production"
     framework = str(profile.framework.value) if profile.framework else ""
     heavy = framework in HEAVY_FRAMEWORKS
-    if compute == "lambda":
-        nat = (2 if production else 1) if needs_outbound(profile) else 0
-    else:
-        nat = 2 if production else 0
+    # Lambda runs in private subnets: an app that calls the internet needs a way out, a NAT
+    # instance at the starter tier (a fifth of a gateway's price), gateways in production
+    outbound = compute == "lambda" and needs_outbound(profile)
+    nat = 2 if production and (outbound or compute == "fargate") else 0
     return {
         "app.name": slug(profile.name),
         "sizes.cpu": 0.5 if production else 0.25,
@@ -60,9 +60,11 @@ def derived_defaults(profile: AppProfile, tier: str, compute: str) -> dict[str, 
         "sizes.db_multi_az": production,
         "sizes.db_backup_retention_days": 14 if production else 7,
         "sizes.nat_gateways": nat,
+        "sizes.nat_instance": outbound and not production,
+        "sizes.rds_proxy": compute == "lambda" and production and bool(profile.databases),
         "sizes.log_retention_days": 90 if production else 30,
         "usage.log_gb": 2.0 if production else 1.0,
-        "usage.nat_gb": 10.0 if nat else 0.0,
+        "usage.nat_gb": 10.0 if nat or outbound else 0.0,
         # with tasks in two AZs, about half the app's database traffic crosses an AZ boundary
         "usage.cross_az_gb": 10.0 if production else 0.0,
     }
@@ -333,6 +335,9 @@ def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Dec
             ".env file in the image": "a secret in an image is a leaked secret",
         },
     )
+    from skylift.plan._serverless import decisions as serverless_decisions
+
+    d.update(serverless_decisions(cfg, bp))
     cron = _compute.cron_decision(cfg, bp)
     if cron:
         d["cron"] = cron

@@ -7,11 +7,12 @@ and the Estimate; the templates hold layout only (StrictUndefined: a missing val
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 
+from skylift import config as config_mod
 from skylift.config import Config
 from skylift.plan import _phases, diagram
 from skylift.plan.blueprint import Blueprint
@@ -45,6 +46,11 @@ class Plan:
     config: Config
     blueprint: Blueprint
     estimate: Estimate
+    # choosing with numbers (plan/_designs.py): the designs side by side, why this one, and
+    # the budget warning
+    designs: list[dict[str, Any]] = field(default_factory=list)
+    choice: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 def render_markdown(plan: Plan) -> str:
@@ -93,6 +99,9 @@ def context(plan: Plan) -> dict[str, Any]:
         else "",
         "timeline": _timeline(p, bp),
         "forgotten": _forgotten(bp, est),
+        "designs": plan.designs,
+        "choice": plan.choice,
+        "warnings": plan.warnings,
     }
 
 
@@ -220,7 +229,7 @@ def _sizes(cfg: Config) -> list[dict[str, Any]]:
             "origin": names[cfg.origins.get(k, "default")],
         }
         for k, v in cfg.flat().items()
-        if not k.startswith("current.")
+        if not k.startswith("current.") and config_mod.shown(cfg, k)
     ]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from skylift.errors import SkyliftError
 from skylift.plan.blueprint import Blueprint
-from skylift.render import _blueprint, _ledger
+from skylift.render import _blueprint, _lambda, _ledger
 from skylift.render import _context as ctxs
 from skylift.render._docker import docker_context
 from skylift.render._jinja import render
@@ -48,10 +48,15 @@ def render_files(
 ) -> tuple[dict[str, str], list[str]]:
     """Every generated file (relative path -> content) and notes for the user. Pure: no writes."""
     ctx = {**ctxs.terraform_context(bp, github_repository), **_blueprint.context(bp)}
-    files = {f"infra/{name}.tf": render(f"infra/{name}.tf.j2", ctx) for name in INFRA_FILES}
+    ctx.update(_lambda.context(bp))  # compute = "lambda" (render/_lambda.py)
+    serverless = _lambda.is_lambda(bp)
+    files = {
+        f"infra/{name}.tf": render(f"infra/{name}.tf.j2", ctx)
+        for name in _lambda.infra_files(bp, INFRA_FILES)
+    }
     for name, wanted in (
         ("rds", bp.database),
-        ("rotation", bp.database),
+        ("rotation", bp.database and not serverless),
         ("cache", bp.cache),
         ("jobs", ctx["jobs"]),
         ("workers", ctx["workers"]),
@@ -63,6 +68,7 @@ def render_files(
     files["infra/backend.hcl"] = render("infra/backend.hcl.j2", ctx)
     for env in ctxs.env_contexts(bp, budget_usd):
         env.update(_blueprint.env_settings(bp, env["name"]))
+        env.update(_lambda.env_settings(bp, env["name"]))
         files[f"infra/envs/{env['name']}.tfvars"] = render(
             "infra/envs/env.tfvars.j2", {**ctx, "env": env}
         )
@@ -87,22 +93,28 @@ def render_files(
         # the bundler's build-time variables (NEXT_PUBLIC_*), from the repository's variables
         "build_args": docker.get("build_args", []) if docker else [],
     }
-    files[".github/workflows/deploy.yml"] = render("github/deploy.yml.j2", app_ctx)
-    files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
+    workflow = "github/deploy-lambda.yml.j2" if serverless else "github/deploy.yml.j2"
+    files[".github/workflows/deploy.yml"] = render(workflow, app_ctx)
+    if not serverless:  # one-off ECS tasks: there is no cluster on Lambda
+        files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
     files[f"{prefix}scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
-    override = _entrypoint_override(app, bp, docker is None)
+    override = None if serverless else _entrypoint_override(app, bp, docker is None)
     if override is not None:  # the user's image, started through the entrypoint all the same
         ctx["entrypoint_override"] = override
         ctx["entrypoint_script"] = _script_body(files[f"{prefix}scripts/skylift-env.sh"])
         for name in ("ecs", "workers") if ctx["workers"] else ("ecs",):
             files[f"infra/{name}.tf"] = render(f"infra/{name}.tf.j2", ctx)
     _ledger.check(bp, files)
-    notes = _docker_files(app, bp, ctx, files, docker, prefix) + ctxs.job_notes(bp)
+    notes = _docker_files(app, bp, ctx, files, docker, prefix)
+    notes += [] if serverless else ctxs.job_notes(bp)  # Lambda's are in the plan's risks
     if app_ctx["release_no_shell"]:
         notes.append(
             f"the release command `{app_ctx['release_no_shell']}` is not run by the workflow: "
             "the image has no shell and not that tool (distroless or scratch)"
         )
+    if serverless and f"{prefix}Dockerfile" in files:
+        files[f"{prefix}Dockerfile"] = _lambda.with_adapter(files[f"{prefix}Dockerfile"], bp)
+    notes += _lambda.notes(bp, f"{prefix}Dockerfile" in files)
     ignore = root / ".gitignore"
     if ignore.is_file() and ".skylift" not in ignore.read_text(errors="replace"):
         notes.append("add .skylift/ to .gitignore: it holds local state (rehearsal, journal)")

@@ -57,6 +57,18 @@ FREE: dict[str, str] = {
     "aws_elasticache_subnet_group": "cache configuration",
     "aws_wafv2_web_acl_association": "the web ACL is priced",
     "aws_wafv2_web_acl_logging_configuration": "the WAF log group is priced (waf_logs)",
+    # compute = "lambda" (plan/_serverless.py prices the API, the function, the proxy)
+    "aws_apigatewayv2_integration": "billed through the API's requests",
+    "aws_apigatewayv2_route": "billed through the API's requests",
+    "aws_apigatewayv2_stage": "billed through the API's requests (its access logs are priced: "
+    "apigw_logs)",
+    "aws_apigatewayv2_domain_name": "a custom domain on an HTTP or WebSocket API has no charge",
+    "aws_apigatewayv2_api_mapping": "an API mapping has no charge",
+    "aws_lambda_alias": "an alias has no charge; the function's invocations are priced",
+    "aws_lambda_permission": "a resource policy statement has no charge",
+    "aws_ecr_repository_policy": "a repository policy has no charge",
+    "aws_db_proxy_default_target_group": "billed through the proxy's vCPU-hours",
+    "aws_db_proxy_target": "billed through the proxy's vCPU-hours",
     # identity, notification, certificates, DNS records
     "aws_iam_role": "IAM has no charge",
     "aws_iam_role_policy": "IAM has no charge",
@@ -73,8 +85,9 @@ FREE: dict[str, str] = {
 
 # Rendered in every app; their count is 0 unless the Blueprint has the resource that claims
 # them (a NAT gateway only when sizes.nat_gateways > 0, a hosted zone only for a domain whose
-# zone is not in the account).
-GATED = ("aws_nat_gateway.main", "aws_eip.nat", "aws_route53_zone.main")
+# zone is not in the account, a NAT instance only when var.nat_instance: with Lambda, dev and
+# staging take one when prod has NAT gateways).
+GATED = ("aws_nat_gateway.main", "aws_eip.nat", "aws_route53_zone.main", "aws_instance.nat")
 
 _RESOURCE = re.compile(r'^resource "(\w+)" "(\w+)"', re.M)
 

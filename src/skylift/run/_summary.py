@@ -20,6 +20,10 @@ ENDPOINT_KEYS = (
     "load_balancer_dns",
     "ecr_repository_url",
     "ecs_cluster",
+    "api_endpoint",  # compute = "lambda": the HTTP API, the function, the WebSocket API
+    "function_name",
+    "ws_url",
+    "db_proxy_endpoint",
     "db_address",
     "cache_address",
     "deploy_role_arn",
