@@ -100,6 +100,9 @@ class Config:
     domain: str = ""
     route53_zone_id: str = ""  # the domain's hosted zone, when it is already in this account
     dns_delegated: bool = False  # the zone skylift created answers for the domain (NS records)
+    # --- the edge and e-mail (plan/_edge.py, plan/_email.py) ---
+    cdn: str = "auto"  # auto | cloudfront | none: CloudFront + WAF in front of the load balancer
+    email: str = "auto"  # auto | ses | none: SES for the domain when the app sends e-mail
     sizes: Sizes = field(default_factory=Sizes)
     usage: Usage = field(default_factory=Usage)
     current: Current = field(default_factory=Current)
@@ -118,7 +121,19 @@ class Config:
         return out
 
 
-APP_KEYS = ("name", "tier", "compute", "region", "domain", "route53_zone_id", "dns_delegated")
+APP_KEYS = (
+    "name",
+    "tier",
+    "compute",
+    "region",
+    "domain",
+    "route53_zone_id",
+    "dns_delegated",
+    "cdn",
+    "email",
+)
+CDNS = ("auto", "cloudfront", "none")
+EMAILS = ("auto", "ses", "none")
 SECTIONS: dict[str, type] = {"sizes": Sizes, "usage": Usage, "current": Current}
 
 HELP: dict[str, str] = {
@@ -130,6 +145,9 @@ HELP: dict[str, str] = {
     "skylift creates a zone and prints its name servers",
     "app.dns_delegated": "true once those name servers are NS records for the domain: the "
     "next apply validates the certificate and serves HTTPS",
+    "app.cdn": "auto: CloudFront + WAF for an app with static assets at the production tier with "
+    "a domain | cloudfront | none",
+    "app.email": "auto: SES for the domain when the app sends e-mail | ses | none",
     "sizes.cpu": "vCPU per task: 0.25 | 0.5 | 1 | 2 | 4",
     "sizes.memory": "MiB per task (Fargate allows set pairs with cpu)",
     "sizes.arch": "arm64 (Graviton, ~20% cheaper) | x86_64",
@@ -185,7 +203,13 @@ def load_file(path: Path) -> dict[str, Any]:
                     f"{path}: unknown setting '{name}'", "skylift ignores no key", hint
                 )
             values[name] = _check_type(path, name, value)
-    for key, choices in (("app.tier", TIERS), ("app.compute", COMPUTES), ("sizes.arch", ARCHES)):
+    for key, choices in (
+        ("app.tier", TIERS),
+        ("app.compute", COMPUTES),
+        ("sizes.arch", ARCHES),
+        ("app.cdn", CDNS),
+        ("app.email", EMAILS),
+    ):
         if key in values:
             _choice(key, values[key], choices)
     return values
@@ -293,6 +317,8 @@ def validate(cfg: Config) -> None:
     _choice("app.tier", cfg.tier, TIERS)
     _choice("app.compute", cfg.compute, COMPUTES)
     _choice("sizes.arch", s.arch, ARCHES)
+    _choice("app.cdn", cfg.cdn, CDNS)
+    _choice("app.email", cfg.email, EMAILS)
     if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", cfg.region):
         _bad("app.region", cfg.region, "an AWS region name such as us-east-1")
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,38}", cfg.name):

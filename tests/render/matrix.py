@@ -1,8 +1,8 @@
 """A matrix of planned apps for the ledger tests: both tiers, with and without a database, a
 cache, a domain (new zone or an existing one), queue workers, a scheduler process, a worker
 selected by an environment variable, cron jobs (with commands, in-process with and without a
-switch), an uploads bucket, Spot, 0/1/2 NAT gateways, both CPU architectures, and the five
-examples as `skylift scan` sees them."""
+switch), an uploads bucket, Spot, 0/1/2 NAT gateways, both CPU architectures, the five
+examples as `skylift scan` sees them, and the Next.js one behind CloudFront."""
 
 from __future__ import annotations
 
@@ -143,4 +143,9 @@ def variants() -> dict[str, Plan]:
             out[name] = make_plan(scan(EXAMPLES / name))
     if (EXAMPLES / "gengar").is_dir():
         out["gengar-production"] = make_plan(scan(EXAMPLES / "gengar"), {"app.tier": "production"})
+    if (EXAMPLES / "tracker").is_dir():  # seed 004: CloudFront + WAF at the edge
+        out["tracker-edge"] = make_plan(
+            scan(EXAMPLES / "tracker"),
+            {"app.tier": "production", "app.domain": "tracker.example.com"},
+        )
     return out

@@ -38,15 +38,18 @@ def test_every_variant_is_terraform_fmt_clean(tmp_path: Path) -> None:
         assert proc.returncode == 0, f"{name}:\n{proc.stdout}"
 
 
-def test_checkov_finds_nothing_in_the_app_with_every_feature(tmp_path: Path) -> None:
+# the app with every feature, and the Next.js one behind CloudFront (seed 004)
+@pytest.mark.parametrize("name", ["django-production", "tracker-edge"])
+def test_checkov_finds_nothing_in_the_app_with_every_feature(tmp_path: Path, name: str) -> None:
     if not CHECKOV.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(".venv-checkov is missing in CI: scripts/test creates it")
         pytest.skip(
             "SKIPPED LOUDLY: checkov is not installed in .venv-checkov (scripts/test creates it)"
         )
-    infra = _write(tmp_path, "django-production")
-    assert {"workers.tf", "storage.tf", "waf.tf"} <= {p.name for p in infra.iterdir()}
+    infra = _write(tmp_path, name)
+    wanted = {"workers.tf", "storage.tf", "waf.tf"} if name == "django-production" else {"cdn.tf"}
+    assert wanted <= {p.name for p in infra.iterdir()}
     proc = subprocess.run(
         [
             str(CHECKOV),

@@ -254,10 +254,25 @@ def _operations(plan: Plan, tf: tfplan.Planned) -> None:
     }
 
 
+def _edge(plan: Plan, tf: tfplan.Planned) -> None:
+    """CloudFront in front: its transfer and requests are priced, the ALB's egress is not (the
+    origin's transfer to CloudFront has no charge); one web ACL, at CloudFront's scope."""
+    distributions = tf.by_type("aws_cloudfront_distribution")
+    assert len(_lines(plan, "cloudfront")) == (2 if distributions else 0)
+    assert bool(_lines(plan, "egress")) == (not distributions)
+    if distributions:
+        (acl,) = tf.by_type("aws_wafv2_web_acl")
+        assert acl["values"]["scope"] == "CLOUDFRONT"
+        assert not tf.by_type("aws_wafv2_web_acl_association")
+        (d,) = distributions
+        assert d["values"]["ordered_cache_behavior"][0]["path_pattern"] == "/_next/static/*"
+
+
 QUANTITY_CHECKS: list[Callable[[Plan, tfplan.Planned], Any]] = [
     _services,
     _alarms,
     _network,
     _data,
     _operations,
+    _edge,
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.config import Config
+from skylift.plan import _edge
 from skylift.plan._alarms import alarms
 from skylift.plan.blueprint import Blueprint, Decision, Resource
 
@@ -131,12 +132,17 @@ def _container_insights(cfg: Config, done: list[Resource]) -> Resource | None:
     )
 
 
-def edge(cfg: Config, bp: Blueprint) -> list[Resource]:
-    out: list[Resource] = []
-    if cfg.tier == "production":
-        out += _waf(cfg, bp)
+def edge(cfg: Config, bp: Blueprint, cdn: list[Resource] | None = None) -> list[Resource]:
+    out: list[Resource] = list(cdn or [])
+    if cdn or cfg.tier == "production":
+        waf, logs = _waf(cfg, bp)
+        if cdn:  # one web ACL, at CloudFront (plan/_edge.py)
+            _edge.at_cloudfront(waf, logs)
+        out += [waf, logs]
     if bp.domain:
         out.append(_route53(cfg, bp))
+        if cdn:
+            out[-1].settings["alias_to"] = "cloudfront"
     return out
 
 

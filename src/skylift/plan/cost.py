@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from skylift.plan import _price_compute as c
+from skylift.plan import _price_edge as e
 from skylift.plan import _price_ops as o
 from skylift.plan import prices
 from skylift.plan._cron import runs_per_month
@@ -104,6 +105,8 @@ PRICERS: dict[str, Callable[[Pricer, Resource], None]] = {
     "s3_uploads": o.s3,
     "ecr": o.ecr,
     "budget": o.budget,
+    # the edge and e-mail (plan/_edge.py, plan/_email.py)
+    "cloudfront": e.cloudfront,
 }
 
 # worker_* and cron_service: Fargate services like the web one

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from skylift.config import Config
-from skylift.plan import _compute
+from skylift.plan import _compute, _edge
 from skylift.plan import _resources as res
 from skylift.plan._env import plan_env
 from skylift.plan.blueprint import Blueprint, Decision
@@ -333,6 +333,9 @@ def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Dec
     cron = _compute.cron_decision(cfg, bp)
     if cron:
         d["cron"] = cron
+    edge = _edge.without_cdn(profile, cfg, bp)  # why an app with static assets has no CDN
+    if edge:
+        d["edge"] = edge
     return d
 
 

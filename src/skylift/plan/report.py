@@ -186,6 +186,8 @@ TOPICS = {
     "rds": "Database",
     "elasticache": "Cache",
     "waf": "Firewall",
+    "cloudfront": "Edge",
+    "edge": "Edge",
     "tier": "Tier",
     "cpu_arch": "CPU architecture",
     "secrets": "Secrets",

@@ -55,7 +55,8 @@ def render_files(
         ("jobs", ctx["jobs"]),
         ("workers", ctx["workers"]),
         ("storage", ctx["uploads"]),
-        ("waf", ctx["waf"]),
+        ("waf", ctx["waf"]),  # regional at the ALB, or at CloudFront's scope with cdn.tf
+        ("cdn", ctx["cdn"]),
     ):
         if wanted:
             files[f"infra/{name}.tf"] = render(f"infra/{name}.tf.j2", ctx)

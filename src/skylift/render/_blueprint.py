@@ -22,6 +22,9 @@ def context(bp: Blueprint) -> dict[str, Any]:
         "alarms": list(alarms.settings["alarms"]) if alarms else [],
         "uploads": _uploads(bp),
         "ecr_keep_images": ecr.settings.get("keep_images", 30) if ecr else 30,
+        "cdn": _cdn(bp),
+        # ALBRequestCountPerTarget (a minute) the autoscaling policy keeps each task under
+        "requests_per_target": int(_svc(bp).get("requests_per_target", 1000)),
     }
 
 
@@ -49,6 +52,26 @@ def workers(bp: Blueprint) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _svc(bp: Blueprint) -> dict[str, Any]:
+    r = bp.resource("ecs_service")
+    return r.settings if r else {}
+
+
+def _cdn(bp: Blueprint) -> dict[str, Any] | None:
+    """CloudFront in front of the load balancer (plan/_edge.py), rendered in cdn.tf."""
+    r = bp.resource("cloudfront")
+    if r is None:
+        return None
+    s = r.settings
+    return {
+        "static_paths": s["static_paths"],
+        "static_ttl": s["static_ttl_seconds"],
+        "price_class": s["price_class"],
+        # an ACM certificate for CloudFront must be in us-east-1: the ALB's serves both there
+        "own_certificate": bp.region != "us-east-1",
+    }
 
 
 def _uploads(bp: Blueprint) -> dict[str, Any] | None:

@@ -19,6 +19,9 @@ UNEMULATED = {
     "aws_elasticache_replication_group": "Valkey cache (moto's replication groups have no member clusters)",
     "aws_appautoscaling_target": "service autoscaling (moto lacks ListTagsForResource for it)",
     "performance_insights": "RDS Performance Insights (moto does not keep the setting)",
+    "aws_cloudfront_distribution": "CloudFront distribution with its cache and response headers "
+    "policies, when the plan has one (moto has no CloudFront policies): the domain points at the "
+    "load balancer",
 }
 
 
