@@ -80,6 +80,7 @@ class Usage:
     db_backup_extra_gb: float = 0.0
     cross_az_gb: float = 0.0  # traffic between tasks and a database/cache in another AZ
     lambda_avg_ms: int = 120
+    emails_per_month: int = 1000  # messages sent through SES, when the plan has it
 
 
 @dataclass
@@ -159,6 +160,7 @@ HELP: dict[str, str] = {
     "usage.log_gb": "GB of logs written per month (CloudWatch ingestion)",
     "usage.nat_gb": "GB through the NAT gateway(s) per month",
     "usage.db_backup_extra_gb": "RDS backup storage beyond the free 100% of allocated storage",
+    "usage.emails_per_month": "messages a month sent through SES (when the app sends e-mail)",
     "usage.cross_az_gb": "GB a month between AZs (tasks in AZ b talking to the database in AZ a)",
     "current.monthly_cost": "what the current host costs per month in USD; 0 = unknown",
 }

@@ -38,8 +38,8 @@ def test_every_variant_is_terraform_fmt_clean(tmp_path: Path) -> None:
         assert proc.returncode == 0, f"{name}:\n{proc.stdout}"
 
 
-# the app with every feature, and the Next.js one behind CloudFront (seed 004)
-@pytest.mark.parametrize("name", ["django-production", "tracker-edge"])
+# the app with every feature, the Next.js one behind CloudFront (seed 004), SES (seed 003)
+@pytest.mark.parametrize("name", ["django-production", "tracker-edge", "github-api-ses"])
 def test_checkov_finds_nothing_in_the_app_with_every_feature(tmp_path: Path, name: str) -> None:
     if not CHECKOV.exists():
         if os.environ.get("CI") == "true":
@@ -48,7 +48,11 @@ def test_checkov_finds_nothing_in_the_app_with_every_feature(tmp_path: Path, nam
             "SKIPPED LOUDLY: checkov is not installed in .venv-checkov (scripts/test creates it)"
         )
     infra = _write(tmp_path, name)
-    wanted = {"workers.tf", "storage.tf", "waf.tf"} if name == "django-production" else {"cdn.tf"}
+    wanted = {
+        "django-production": {"workers.tf", "storage.tf", "waf.tf"},
+        "tracker-edge": {"cdn.tf"},
+        "github-api-ses": {"ses.tf"},
+    }[name]
     assert wanted <= {p.name for p in infra.iterdir()}
     proc = subprocess.run(
         [

@@ -266,6 +266,9 @@ def _edge(plan: Plan, tf: tfplan.Planned) -> None:
         assert not tf.by_type("aws_wafv2_web_acl_association")
         (d,) = distributions
         assert d["values"]["ordered_cache_behavior"][0]["path_pattern"] == "/_next/static/*"
+    # SES: its messages are priced when the domain identity is built, and nothing else of it
+    identities = tf.by_type("aws_sesv2_email_identity")
+    assert len(_lines(plan, "ses")) == len(identities) <= 1
 
 
 QUANTITY_CHECKS: list[Callable[[Plan, tfplan.Planned], Any]] = [

@@ -28,3 +28,15 @@ def cloudfront(pr: Pricer, r: Resource) -> None:
         f"max(0, {req:,} - {free_req:,} free) / 10,000",
         f"{req:,} requests a month",
     )
+
+
+def ses(pr: Pricer, r: Resource) -> None:
+    n = r.settings["messages_per_month"]
+    pr.add(
+        r.key,
+        "SES outbound messages",
+        "ses.message_thousand",
+        n / 1000,
+        f"{n:,} messages / 1,000",
+        f"{n:,} messages a month (usage.emails_per_month)",
+    )

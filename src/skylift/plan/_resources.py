@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.config import Config
-from skylift.plan import _compute, _edge, _ops
+from skylift.plan import _compute, _edge, _email, _ops
 from skylift.plan.blueprint import Blueprint, Decision, Resource
 from skylift.scan.model import AppProfile
 
@@ -26,6 +26,7 @@ def resources(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]
     out += _ops.operations(cfg, bp, out)
     cdn = _edge.edge(profile, cfg, bp)  # CloudFront: its own data transfer line
     out += _ops.edge(cfg, bp, cdn)
+    out += _email.resources(profile, cfg, bp)
     out.append(_public_ipv4(cfg, bp, out))
     front = "aws_lb.main" if cfg.compute == "fargate" else "aws_apigatewayv2_api.main"
     if not cdn:

@@ -107,6 +107,7 @@ PRICERS: dict[str, Callable[[Pricer, Resource], None]] = {
     "budget": o.budget,
     # the edge and e-mail (plan/_edge.py, plan/_email.py)
     "cloudfront": e.cloudfront,
+    "ses": e.ses,
 }
 
 # worker_* and cron_service: Fargate services like the web one

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from skylift.config import Config
-from skylift.plan import _compute, _edge
+from skylift.plan import _compute, _edge, _email
 from skylift.plan import _resources as res
 from skylift.plan._env import plan_env
 from skylift.plan.blueprint import Blueprint, Decision
@@ -108,9 +108,10 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
     bp.current = _current(profile, cfg)
     # the web tasks turn their scheduler off only through a switch the app reads
     bp.config_env.update(_compute.web_cron_env(profile, cfg, bp))
+    _email.wire(profile, cfg, bp)  # SMTP variables -> SES (plan/_email.py)
     bp.resources = res.resources(profile, cfg, bp)
     bp.decisions = _decisions(profile, cfg, bp)
-    bp.risks = _risks(profile, cfg, bp)
+    bp.risks = _risks(profile, cfg, bp) + _email.risks(profile, cfg, bp)
     return bp
 
 
@@ -285,6 +286,7 @@ def _assumptions(cfg: Config) -> dict[str, Any]:
         "ecr_gb": u.ecr_gb,
         "db_backup_extra_gb": u.db_backup_extra_gb,
         "cross_az_gb": u.cross_az_gb,
+        "emails_per_month": u.emails_per_month,
         "lambda_avg_ms": u.lambda_avg_ms,
         "cron_run_minutes": 5,
     }

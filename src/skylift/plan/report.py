@@ -188,6 +188,7 @@ TOPICS = {
     "waf": "Firewall",
     "cloudfront": "Edge",
     "edge": "Edge",
+    "ses": "E-mail",
     "tier": "Tier",
     "cpu_arch": "CPU architecture",
     "secrets": "Secrets",

@@ -57,6 +57,7 @@ def render_files(
         ("storage", ctx["uploads"]),
         ("waf", ctx["waf"]),  # regional at the ALB, or at CloudFront's scope with cdn.tf
         ("cdn", ctx["cdn"]),
+        ("ses", ctx["ses"]),
     ):
         if wanted:
             files[f"infra/{name}.tf"] = render(f"infra/{name}.tf.j2", ctx)

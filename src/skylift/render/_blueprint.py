@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.plan.blueprint import Blueprint
+from skylift.render._context import ssm_secret_names
 
 TITLES = {"cron_service": "Cron service"}
 
@@ -23,6 +24,9 @@ def context(bp: Blueprint) -> dict[str, Any]:
         "uploads": _uploads(bp),
         "ecr_keep_images": ecr.settings.get("keep_images", 30) if ecr else 30,
         "cdn": _cdn(bp),
+        "ses": _ses(bp),
+        # the app's SSM secrets, and the SES SMTP credentials `skylift up` writes beside them
+        "secrets": sorted({*ssm_secret_names(bp), *_smtp_names(bp)}),
         # ALBRequestCountPerTarget (a minute) the autoscaling policy keeps each task under
         "requests_per_target": int(_svc(bp).get("requests_per_target", 1000)),
     }
@@ -71,6 +75,25 @@ def _cdn(bp: Blueprint) -> dict[str, Any] | None:
         "price_class": s["price_class"],
         # an ACM certificate for CloudFront must be in us-east-1: the ALB's serves both there
         "own_certificate": bp.region != "us-east-1",
+    }
+
+
+def _smtp_names(bp: Blueprint) -> list[str]:
+    ses = _ses(bp)
+    return list(ses["smtp_names"]) if ses else []
+
+
+def _ses(bp: Blueprint) -> dict[str, Any] | None:
+    """SES for the app's domain (plan/_email.py), rendered in ses.tf."""
+    r = bp.resource("ses")
+    if r is None:
+        return None
+    s = r.settings
+    return {
+        "spf": s["spf"],
+        "dmarc": s["dmarc"],
+        "smtp": s["smtp"],
+        "smtp_names": s["smtp_user_names"] + s["smtp_password_names"],
     }
 
 
