@@ -55,6 +55,7 @@ class Sizes:
     max_count: int = 2
     arch: str = "arm64"
     spot: bool = False
+    spot_non_production: bool = False  # dev and staging on Fargate Spot (prod as `spot` says)
     lambda_memory_mb: int = 512
     db_instance_class: str = "db.t4g.micro"
     db_storage_gb: int = 20
@@ -63,6 +64,7 @@ class Sizes:
     cache_node_type: str = "cache.t4g.micro"
     nat_gateways: int = 0
     log_retention_days: int = 30
+    backup_keep_days: int = 35  # the daily pg_dump's life in the backups bucket
     budget_monthly_usd: int = 0  # 0: skylift sets it from the estimate
 
 
@@ -153,7 +155,10 @@ HELP: dict[str, str] = {
     "sizes.memory": "MiB per task (Fargate allows set pairs with cpu)",
     "sizes.arch": "arm64 (Graviton, ~20% cheaper) | x86_64",
     "sizes.spot": "run service tasks on Fargate Spot (can be stopped with 2 minutes' notice)",
+    "sizes.spot_non_production": "dev and staging run every task on Fargate Spot (prod follows "
+    "spot); not priced: the plan prices prod",
     "sizes.nat_gateways": "0: tasks in public subnets with public IPs; 1 per AZ for production",
+    "sizes.backup_keep_days": "days each daily pg_dump stays in the backups bucket",
     "sizes.budget_monthly_usd": "0: skylift sets the AWS Budgets alert from the estimate",
     "usage.requests_per_month": "HTTP requests per month (ALB LCU, WAF, Lambda)",
     "usage.avg_response_kb": "average response size: egress = requests x size",
@@ -352,6 +357,8 @@ def validate(cfg: Config) -> None:
         _bad("sizes.db_backup_retention_days", s.db_backup_retention_days, "1 to 35 days")
     if not 0 <= s.nat_gateways <= 3:
         _bad("sizes.nat_gateways", s.nat_gateways, "0 to 3 (one per availability zone at most)")
+    if not 1 <= s.backup_keep_days <= 3650:
+        _bad("sizes.backup_keep_days", s.backup_keep_days, "1 to 3650 days")
     if s.log_retention_days not in LOG_RETENTION_DAYS:
         _bad(
             "sizes.log_retention_days",

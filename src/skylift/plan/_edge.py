@@ -126,3 +126,23 @@ def at_cloudfront(waf: Resource, logs: Resource) -> None:
          "first one already filtered"},
     )  # fmt: skip
     logs.settings["region"] = "us-east-1"
+
+
+def domain_proposal(profile: AppProfile, cfg: Config) -> Decision | None:
+    """The domain the app answers on today (an nginx server_name), proposed when skylift.toml
+    has none: never silently dropped."""
+    if cfg.domain or profile.domain is None:
+        return None
+    found = str(profile.domain.value)
+    where = ", ".join(str(e) for e in profile.domain.evidence[:1]) or "the repository"
+    return Decision(
+        f"no domain yet; the app answers on {found} today ({where})",
+        f'set app.domain = "{found}" in skylift.toml (or `skylift plan --domain {found}`): '
+        "the plan then adds its certificate, its Route 53 records (and a hosted zone with the "
+        "four NS records to set at the registrar, unless app.route53_zone_id names the zone "
+        "already in this account) and HTTPS on the load balancer",
+        {
+            "the load balancer's own name": "what the plan uses until then: plain HTTP on "
+            "*.elb.amazonaws.com, and the old host keeps the domain"
+        },
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.config import Config
-from skylift.plan import _edge
+from skylift.plan import _backup, _edge
 from skylift.plan._alarms import alarms
 from skylift.plan.blueprint import Blueprint, Decision, Resource
 
@@ -34,7 +34,7 @@ def operations(cfg: Config, bp: Blueprint, done: list[Resource]) -> list[Resourc
             terraform=[f"aws_cloudwatch_metric_alarm.{a['id']}" for a in specs],
         )
     )
-    out += [_backups(bp), _budget(cfg)]
+    out += [_backups(cfg, bp), *_backup.export(cfg, bp), _budget(cfg)]
     return out
 
 
@@ -78,7 +78,7 @@ def _logs(cfg: Config, bp: Blueprint) -> Resource:
     )
 
 
-def _backups(bp: Blueprint) -> Resource:
+def _backups(cfg: Config, bp: Blueprint) -> Resource:
     return Resource(
         "s3_backups",
         "s3",
@@ -88,6 +88,8 @@ def _backups(bp: Blueprint) -> Resource:
             "encryption": "aws:kms",
             "block_public_access": True,
             "purpose": "database dumps before cutover and skylift's migration artifacts",
+            # the daily pg_dump (plan/_backup.py) expires after this many days
+            "keep_days": cfg.sizes.backup_keep_days,
         },
         terraform=["aws_s3_bucket.backups"],
     )

@@ -1,5 +1,5 @@
-"""Cost lines of the edge and of e-mail: CloudFront (data transfer out and HTTPS requests,
-after its always-free monthly allowance) and SES (messages sent)."""
+"""Cost lines of the edge, e-mail and the database export: CloudFront (transfer and requests,
+after its always-free monthly allowance), SES (messages sent), the daily pg_dump task."""
 
 from __future__ import annotations
 
@@ -39,4 +39,37 @@ def ses(pr: Pricer, r: Resource) -> None:
         n / 1000,
         f"{n:,} messages / 1,000",
         f"{n:,} messages a month (usage.emails_per_month)",
+    )
+
+
+def db_export(pr: Pricer, r: Resource) -> None:
+    """The daily pg_dump task (plan/_backup.py) and its schedule."""
+    s = r.settings
+    runs, minutes, arch = s["runs_per_month"], s["run_minutes"], s["arch"]
+    hours = runs * minutes / 60
+    vcpu, gb = s["cpu_units"] / 1024, s["memory"] / 1024
+    why = f"one {minutes}-minute task a day (pg_dump into the backups bucket)"
+    pr.add(
+        r.key,
+        f"Database export task vCPU ({arch})",
+        f"fargate.vcpu_hour.{arch}",
+        hours * vcpu,
+        f"{runs} run(s) x {minutes} min x {vcpu:g} vCPU",
+        why,
+    )
+    pr.add(
+        r.key,
+        f"Database export task memory ({arch})",
+        f"fargate.gb_hour.{arch}",
+        hours * gb,
+        f"{runs} run(s) x {minutes} min x {gb:g} GB",
+        why,
+    )
+    pr.add(
+        r.key,
+        "EventBridge Scheduler invocations (database export)",
+        "scheduler.invocation_million",
+        runs / 1e6,
+        f"{runs} invocation(s) / 1,000,000",
+        "within the 14 million free",
     )

@@ -108,6 +108,7 @@ PRICERS: dict[str, Callable[[Pricer, Resource], None]] = {
     # the edge and e-mail (plan/_edge.py, plan/_email.py)
     "cloudfront": e.cloudfront,
     "ses": e.ses,
+    "db_export": e.db_export,
 }
 
 # worker_* and cron_service: Fargate services like the web one

@@ -338,6 +338,9 @@ def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Dec
     edge = _edge.without_cdn(profile, cfg, bp)  # why an app with static assets has no CDN
     if edge:
         d["edge"] = edge
+    domain = _edge.domain_proposal(profile, cfg)  # a domain the scan found, proposed
+    if domain:
+        d["domain"] = domain
     return d
 
 

@@ -302,7 +302,9 @@ def _regional_boxes(bp: Blueprint, y: float) -> list[Box]:
             "ops",
         )
     )
-    items.append(("S3 backups", ("versioned, 35 days",), "ops"))
+    backups = bp.resource("s3_backups")
+    keep = backups.settings.get("keep_days", 35) if backups else 35
+    items.append(("S3 backups", (f"versioned, {keep} days",), "ops"))
     if bp.has("s3_uploads"):
         items.append(("S3 uploads", ("files the app stores",), "data"))
     if bp.has("scheduler"):

@@ -189,6 +189,8 @@ TOPICS = {
     "cloudfront": "Edge",
     "edge": "Edge",
     "ses": "E-mail",
+    "db_export": "Backups",
+    "domain": "Domain",
     "tier": "Tier",
     "cpu_arch": "CPU architecture",
     "secrets": "Secrets",

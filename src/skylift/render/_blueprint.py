@@ -25,6 +25,7 @@ def context(bp: Blueprint) -> dict[str, Any]:
         "ecr_keep_images": ecr.settings.get("keep_images", 30) if ecr else 30,
         "cdn": _cdn(bp),
         "ses": _ses(bp),
+        "db_export": _settings_of(bp, "db_export"),
         # the app's SSM secrets, and the SES SMTP credentials `skylift up` writes beside them
         "secrets": sorted({*ssm_secret_names(bp), *_smtp_names(bp)}),
         # ALBRequestCountPerTarget (a minute) the autoscaling policy keeps each task under
@@ -56,6 +57,11 @@ def workers(bp: Blueprint) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _settings_of(bp: Blueprint, key: str) -> dict[str, Any] | None:
+    r = bp.resource(key)
+    return dict(r.settings) if r else None
 
 
 def _svc(bp: Blueprint) -> dict[str, Any]:
@@ -115,12 +121,16 @@ def env_settings(bp: Blueprint, env_name: str) -> dict[str, Any]:
     base = int(s.get("on_demand_base", 0)) if spot else 0
     if env_name != "prod":
         base = min(base, 1)
+        if s.get("spot_non_production"):  # every dev and staging task on Spot
+            spot, base = True, 0
     return {
         "spot": spot,
         "on_demand_base": base,
         # per-task metrics cost a few dollars a service: prod only
         "container_insights": bp.has("container_insights") and env_name == "prod",
         "route53_zone_id": dns.settings["zone_id"] if dns else "",
+        # one GitHub OIDC provider per account: prod creates it, dev and staging look it up
+        "github_oidc_owner": env_name == "prod",
         # a zone created for dev or staging has a delegation of its own to wait for
         "certificate_validated": dns is not None
         and dns.settings["delegated"]

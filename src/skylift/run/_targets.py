@@ -22,9 +22,9 @@ UNEMULATED = {
     "aws_cloudfront_distribution": "CloudFront distribution with its cache and response headers "
     "policies, when the plan has one (moto has no CloudFront policies): the domain points at the "
     "load balancer",
-    "aws_sesv2_configuration_set_event_destination": "SES bounce and complaint notifications, "
-    "the MAIL FROM domain and the DKIM records, when the plan has SES (moto emulates none of "
-    "them): the rehearsal creates the domain identity and its configuration set",
+    "aws_sesv2_email_identity": "SES: the domain identity, DKIM, MAIL FROM, DMARC and the "
+    "configuration set with its notifications, when the plan has SES (moto's SES v2 answers "
+    "in shapes Terraform cannot read)",
 }
 
 

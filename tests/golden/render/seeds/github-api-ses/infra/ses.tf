@@ -11,14 +11,16 @@
 # credentials belong to the IAM user below; `skylift up` creates the user's access key after
 # the apply and stores the SMTP password derived from it in SSM (SMTP_USER, SMTP_PASS):
 # the key never passes through Terraform, so it is not in the state.
-# The embedded AWS (moto) emulates neither MAIL FROM attributes nor event destinations, and
-# gives no DKIM tokens: the local rehearsal creates the identity and configuration set only.
+# The embedded AWS (moto) answers SES v2 in shapes Terraform cannot read and emulates no MAIL
+# FROM attributes or event destinations: the local rehearsal leaves SES out (the SMTP user,
+# the topic and the task's settings are still created).
 
 locals {
   ses_dns = local.has_domain && !var.local_rehearsal
 }
 
 resource "aws_sesv2_configuration_set" "main" {
+  count                  = var.local_rehearsal ? 0 : 1
   configuration_set_name = local.name
 
   delivery_options {
@@ -39,9 +41,9 @@ resource "aws_sesv2_configuration_set" "main" {
 }
 
 resource "aws_sesv2_email_identity" "main" {
-  count                  = local.has_domain ? 1 : 0
+  count                  = local.ses_dns ? 1 : 0
   email_identity         = var.domain_name
-  configuration_set_name = aws_sesv2_configuration_set.main.configuration_set_name
+  configuration_set_name = one(aws_sesv2_configuration_set.main[*].configuration_set_name)
 
   dkim_signing_attributes {
     next_signing_key_length = "RSA_2048_BIT"
@@ -129,7 +131,7 @@ resource "aws_sns_topic_subscription" "email_events" {
 
 resource "aws_sesv2_configuration_set_event_destination" "bounces" {
   count                  = var.local_rehearsal ? 0 : 1
-  configuration_set_name = aws_sesv2_configuration_set.main.configuration_set_name
+  configuration_set_name = aws_sesv2_configuration_set.main[0].configuration_set_name
   event_destination_name = "bounces-and-complaints"
 
   event_destination {
@@ -154,7 +156,7 @@ data "aws_iam_policy_document" "smtp" {
   statement {
     sid       = "SendAsTheDomain"
     actions   = ["ses:SendRawEmail"]
-    resources = ["arn:${local.partition}:ses:${var.region}:${local.account_id}:identity/${var.domain_name}", aws_sesv2_configuration_set.main.arn]
+    resources = concat(["arn:${local.partition}:ses:${var.region}:${local.account_id}:identity/${var.domain_name}"], aws_sesv2_configuration_set.main[*].arn)
   }
 }
 
