@@ -121,7 +121,9 @@ def at_cloudfront(waf: Resource, logs: Resource) -> None:
     waf.decision = Decision(
         "AWS WAF at CloudFront: AWS managed rule groups and a per-IP rate limit",
         "blocks common exploits, known bad inputs and floods at the edge, before they reach "
-        "the region; the load balancer behind CloudFront needs no web ACL of its own",
+        "the region, and its rate limit counts each visitor's address (a web ACL on the load "
+        "balancer behind CloudFront would see only CloudFront's); the load balancer needs no "
+        "web ACL of its own",
         {"a second web ACL on the load balancer": "doubles the WAF bill for traffic the "
          "first one already filtered"},
     )  # fmt: skip
