@@ -135,3 +135,16 @@ def test_task_run_starts_a_one_off_task(
     override = request["overrides"]["containerOverrides"][0]
     assert override["command"] == ["sh", "-c", "node scripts/seed.js"]
     assert request["networkConfiguration"]["awsvpcConfiguration"]["subnets"]
+
+
+def test_an_unknown_environment_is_refused_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = tmp_path / "pantrypal"
+    shutil.copytree(EXAMPLE, app, ignore=shutil.ignore_patterns(".skylift", "infra"))
+    code = main(["up", str(app), "--env", "qa"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no environment 'qa'" in err and "prod" in err
+    assert "Traceback" not in err
+    assert not (app / ".skylift" / "up" / "local" / "moto.json").exists()

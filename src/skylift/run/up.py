@@ -15,7 +15,7 @@ from typing import Any
 from skylift import workdir
 from skylift.cloud import secrets as secrets_mod
 from skylift.cloud.terraform import ApplyResult, Terraform
-from skylift.errors import InfraError
+from skylift.errors import InfraError, UsageError
 from skylift.plan.blueprint import Blueprint
 from skylift.run import _database, _summary
 from skylift.run._targets import UNEMULATED, Target, open_target
@@ -68,6 +68,7 @@ def up(
     plan = load_plan(root)
     bp: Blueprint = plan.blueprint
     _ensure_generated(root, bp, say)
+    check_environment(root, environment)
     workdir.prepare(root / ".skylift")  # private, kept out of git: it holds a copy of the data
     tgt = open_target(root, target, bp.app, environment, bp.region)
     journal = Journal(root / ".skylift" / "journal.jsonl")
@@ -144,6 +145,18 @@ def _ensure_generated(root: Path, bp: Blueprint, say: Log) -> None:
 
     say("no infra/ yet: generating it")
     generate(root, bp)
+
+
+def check_environment(root: Path, environment: str) -> None:
+    """Refuse an environment infra/ has no variables for, before anything starts."""
+    if (root / "infra" / "envs" / f"{environment}.tfvars").exists():
+        return
+    known = sorted(p.stem for p in (root / "infra" / "envs").glob("*.tfvars"))
+    raise UsageError(
+        f"there is no environment {environment!r} in {root / 'infra' / 'envs'}",
+        f"the environments generated are: {', '.join(known) or 'none'}",
+        "use --env with one of them, or add it to skylift.toml and run skylift generate",
+    )
 
 
 def _terraform(root: Path, tgt: Target, bp: Blueprint, environment: str, say: Log) -> Terraform:
