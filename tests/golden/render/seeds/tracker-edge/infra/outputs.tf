@@ -7,7 +7,8 @@ output "load_balancer_dns" {
 }
 
 output "app_url" {
-  value = local.serve_https ? "https://${var.domain_name}" : "http://${aws_lb.main.dns_name}"
+  # only CloudFront reaches the load balancer: its own name until the domain's certificate
+  value = local.serve_https ? "https://${var.domain_name}" : (local.cdn ? "https://${aws_cloudfront_distribution.main[0].domain_name}" : "http://${aws_lb.main.dns_name}")
 }
 
 output "name_servers" {
