@@ -120,3 +120,12 @@ def test_outside_us_east_1_cloudfront_gets_its_own_certificate_and_validates(
     tf.sync(None)
     tf.run("init", "-backend=false", "-input=false")
     assert "Success" in tf.run("validate")
+
+
+def test_on_an_apex_domain_hsts_leaves_the_other_hosts_alone() -> None:
+    plan = _plan(**{"app.tier": "production", "app.domain": "tracker.example"})
+    cdn = _files(plan)["infra/cdn.tf"]
+    assert (
+        "include_subdomains         = false" in cdn and "preload                    = false" in cdn
+    )
+    assert "#checkov:skip=CKV_AWS_259:the app is on the apex domain" in cdn

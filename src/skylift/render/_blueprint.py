@@ -81,6 +81,9 @@ def _cdn(bp: Blueprint) -> dict[str, Any] | None:
         "price_class": s["price_class"],
         # an ACM certificate for CloudFront must be in us-east-1: the ALB's serves both there
         "own_certificate": bp.region != "us-east-1",
+        # HSTS includeSubDomains and preload only below an apex: on example.com itself they
+        # would force HTTPS on every other host of the domain, which the app does not own
+        "hsts_subdomains": (bp.domain or "").count(".") >= 2,
     }
 
 
