@@ -55,6 +55,7 @@ class Sizes:
     max_count: int = 2
     arch: str = "arm64"
     spot: bool = False
+    spot_non_production: bool = False  # dev and staging on Fargate Spot (prod as `spot` says)
     lambda_memory_mb: int = 512
     db_instance_class: str = "db.t4g.micro"
     db_storage_gb: int = 20
@@ -69,6 +70,7 @@ class Sizes:
     lambda_provisioned_concurrency: int = 0  # environments kept warm (billed by the hour)
     # ---
     log_retention_days: int = 30
+    backup_keep_days: int = 35  # the daily pg_dump's life in the backups bucket
     budget_monthly_usd: int = 0  # 0: skylift sets it from the estimate
 
 
@@ -88,6 +90,7 @@ class Usage:
     lambda_avg_ms: int = 120
     ws_messages_per_month: int = 1_000_000  # WebSocket API messages (only with WebSockets)
     ws_connection_minutes: int = 500_000  # WebSocket connection-minutes a month
+    emails_per_month: int = 1000  # messages sent through SES, when the plan has it
 
 
 @dataclass
@@ -108,6 +111,9 @@ class Config:
     domain: str = ""
     route53_zone_id: str = ""  # the domain's hosted zone, when it is already in this account
     dns_delegated: bool = False  # the zone skylift created answers for the domain (NS records)
+    # --- the edge and e-mail (plan/_edge.py, plan/_email.py) ---
+    cdn: str = "auto"  # auto | cloudfront | none: CloudFront + WAF in front of the load balancer
+    email: str = "auto"  # auto | ses | none: SES for the domain when the app sends e-mail
     sizes: Sizes = field(default_factory=Sizes)
     usage: Usage = field(default_factory=Usage)
     current: Current = field(default_factory=Current)
@@ -126,7 +132,19 @@ class Config:
         return out
 
 
-APP_KEYS = ("name", "tier", "compute", "region", "domain", "route53_zone_id", "dns_delegated")
+APP_KEYS = (
+    "name",
+    "tier",
+    "compute",
+    "region",
+    "domain",
+    "route53_zone_id",
+    "dns_delegated",
+    "cdn",
+    "email",
+)
+CDNS = ("auto", "cloudfront", "none")
+EMAILS = ("auto", "ses", "none")
 SECTIONS: dict[str, type] = {"sizes": Sizes, "usage": Usage, "current": Current}
 
 HELP: dict[str, str] = {
@@ -138,10 +156,15 @@ HELP: dict[str, str] = {
     "skylift creates a zone and prints its name servers",
     "app.dns_delegated": "true once those name servers are NS records for the domain: the "
     "next apply validates the certificate and serves HTTPS",
+    "app.cdn": "auto: CloudFront + WAF for an app with static assets at the production tier with "
+    "a domain | cloudfront | none",
+    "app.email": "auto: SES for the domain when the app sends e-mail | ses | none",
     "sizes.cpu": "vCPU per task: 0.25 | 0.5 | 1 | 2 | 4",
     "sizes.memory": "MiB per task (Fargate allows set pairs with cpu)",
     "sizes.arch": "arm64 (Graviton, ~20% cheaper) | x86_64",
     "sizes.spot": "run service tasks on Fargate Spot (can be stopped with 2 minutes' notice)",
+    "sizes.spot_non_production": "dev and staging run every task on Fargate Spot (prod follows "
+    "spot); not priced: the plan prices prod",
     "sizes.nat_gateways": "0: tasks in public subnets with public IPs; 1 per AZ for production",
     "sizes.budget_monthly_usd": "0: skylift sets the AWS Budgets alert from the estimate; "
     "an estimate above it is a warning in the plan",
@@ -152,11 +175,13 @@ HELP: dict[str, str] = {
     "sizes.lambda_provisioned_concurrency": "lambda: execution environments kept warm; 0 = none",
     "usage.ws_messages_per_month": "WebSocket messages a month (WebSocket API, when used)",
     "usage.ws_connection_minutes": "WebSocket connection-minutes a month",
+    "sizes.backup_keep_days": "days each daily pg_dump stays in the backups bucket",
     "usage.requests_per_month": "HTTP requests per month (ALB LCU, WAF, Lambda)",
     "usage.avg_response_kb": "average response size: egress = requests x size",
     "usage.log_gb": "GB of logs written per month (CloudWatch ingestion)",
     "usage.nat_gb": "GB through the NAT gateway(s) per month",
     "usage.db_backup_extra_gb": "RDS backup storage beyond the free 100% of allocated storage",
+    "usage.emails_per_month": "messages a month sent through SES (when the app sends e-mail)",
     "usage.cross_az_gb": "GB a month between AZs (tasks in AZ b talking to the database in AZ a)",
     "current.monthly_cost": "what the current host costs per month in USD; 0 = unknown",
 }
@@ -222,7 +247,13 @@ def load_file(path: Path) -> dict[str, Any]:
                     f"{path}: unknown setting '{name}'", "skylift ignores no key", hint
                 )
             values[name] = _check_type(path, name, value)
-    for key, choices in (("app.tier", TIERS), ("app.compute", COMPUTES), ("sizes.arch", ARCHES)):
+    for key, choices in (
+        ("app.tier", TIERS),
+        ("app.compute", COMPUTES),
+        ("sizes.arch", ARCHES),
+        ("app.cdn", CDNS),
+        ("app.email", EMAILS),
+    ):
         if key in values:
             _choice(key, values[key], choices)
     return values
@@ -330,6 +361,8 @@ def validate(cfg: Config) -> None:
     _choice("app.tier", cfg.tier, TIERS)
     _choice("app.compute", cfg.compute, COMPUTES)
     _choice("sizes.arch", s.arch, ARCHES)
+    _choice("app.cdn", cfg.cdn, CDNS)
+    _choice("app.email", cfg.email, EMAILS)
     if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", cfg.region):
         _bad("app.region", cfg.region, "an AWS region name such as us-east-1")
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,38}", cfg.name):
@@ -362,6 +395,8 @@ def validate(cfg: Config) -> None:
     if not 0 <= s.nat_gateways <= 3:
         _bad("sizes.nat_gateways", s.nat_gateways, "0 to 3 (one per availability zone at most)")
     _validate_serverless(cfg)
+    if not 1 <= s.backup_keep_days <= 3650:
+        _bad("sizes.backup_keep_days", s.backup_keep_days, "1 to 3650 days")
     if s.log_retention_days not in LOG_RETENTION_DAYS:
         _bad(
             "sizes.log_retention_days",

@@ -38,6 +38,8 @@ def test_first_run_writes_every_setting_with_comments(tmp_path: Path) -> None:
         "domain": "",
         "route53_zone_id": "",
         "dns_delegated": False,
+        "cdn": "auto",
+        "email": "auto",
     }
     assert doc["sizes"]["desired_count"] == 1 and doc["sizes"]["nat_gateways"] == 0
     text = (tmp_path / "skylift.toml").read_text()

@@ -2,7 +2,8 @@
 cache, a domain (new zone or an existing one), queue workers, a scheduler process, a worker
 selected by an environment variable, cron jobs (with commands, in-process with and without a
 switch), an uploads bucket, Spot, 0/1/2 NAT gateways, both CPU architectures, the five
-examples as `skylift scan` sees them, and compute = "lambda" (seed 001's POS app)."""
+examples as `skylift scan` sees them, the Next.js one behind CloudFront, the one that sends
+mail with SES for its domain, and compute = "lambda" (seed 001's POS app)."""
 
 from __future__ import annotations
 
@@ -143,6 +144,16 @@ def variants() -> dict[str, Plan]:
             out[name] = make_plan(scan(EXAMPLES / name))
     if (EXAMPLES / "gengar").is_dir():
         out["gengar-production"] = make_plan(scan(EXAMPLES / "gengar"), {"app.tier": "production"})
+    if (EXAMPLES / "tracker").is_dir():  # seed 004: CloudFront + WAF at the edge
+        out["tracker-edge"] = make_plan(
+            scan(EXAMPLES / "tracker"),
+            {"app.tier": "production", "app.domain": "tracker.example.com"},
+        )
+    if (EXAMPLES / "github-api").is_dir():  # seed 003: SES for a domain, SMTP credentials
+        out["github-api-ses"] = make_plan(
+            scan(EXAMPLES / "github-api"),
+            {"app.tier": "production", "app.domain": "api.example.com"},
+        )
     out.update(lambda_variants())
     return out
 

@@ -38,15 +38,22 @@ def test_every_variant_is_terraform_fmt_clean(tmp_path: Path) -> None:
         assert proc.returncode == 0, f"{name}:\n{proc.stdout}"
 
 
-def test_checkov_finds_nothing_in_the_app_with_every_feature(tmp_path: Path) -> None:
+# the app with every feature, the Next.js one behind CloudFront (seed 004), SES (seed 003)
+@pytest.mark.parametrize("name", ["django-production", "tracker-edge", "github-api-ses"])
+def test_checkov_finds_nothing_in_the_app_with_every_feature(tmp_path: Path, name: str) -> None:
     if not CHECKOV.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(".venv-checkov is missing in CI: scripts/test creates it")
         pytest.skip(
             "SKIPPED LOUDLY: checkov is not installed in .venv-checkov (scripts/test creates it)"
         )
-    infra = _write(tmp_path, "django-production")
-    assert {"workers.tf", "storage.tf", "waf.tf"} <= {p.name for p in infra.iterdir()}
+    infra = _write(tmp_path, name)
+    wanted = {
+        "django-production": {"workers.tf", "storage.tf", "waf.tf"},
+        "tracker-edge": {"cdn.tf"},
+        "github-api-ses": {"ses.tf"},
+    }[name]
+    assert wanted <= {p.name for p in infra.iterdir()}
     proc = subprocess.run(
         [
             str(CHECKOV),

@@ -251,7 +251,11 @@ def _operations(plan: Plan, tf: tfplan.Planned) -> None:
     assert _one(plan, "kms", "customer-managed key") == len(tf.by_type("aws_kms_key"))
     zones = len(tf.by_type("aws_route53_zone"))
     assert len(_lines(plan, "route53", "hosted zone")) == zones
-    schedules = len(tf.by_type("aws_scheduler_schedule"))
+    # the cron jobs' schedules (the database export's is priced with its task: db_export)
+    schedules = len([s for s in tf.by_type("aws_scheduler_schedule") if s["name"] != "db_export"])
+    assert len(_lines(plan, "db_export", "invocations")) == len(
+        tf.of("aws_scheduler_schedule.db_export")
+    )
     assert len(_lines(plan, "scheduler", "invocations")) == (1 if schedules else 0)
     if schedules:
         assert plan.blueprint.resource("scheduler").count == schedules  # type: ignore[union-attr]
@@ -300,6 +304,23 @@ def _serverless(plan: Plan, tf: tfplan.Planned) -> None:
         assert not tf.by_type("aws_wafv2_web_acl_association")
 
 
+def _edge(plan: Plan, tf: tfplan.Planned) -> None:
+    """CloudFront in front: its transfer and requests are priced, the ALB's egress is not (the
+    origin's transfer to CloudFront has no charge); one web ACL, at CloudFront's scope."""
+    distributions = tf.by_type("aws_cloudfront_distribution")
+    assert len(_lines(plan, "cloudfront")) == (2 if distributions else 0)
+    assert bool(_lines(plan, "egress")) == (not distributions)
+    if distributions:
+        (acl,) = tf.by_type("aws_wafv2_web_acl")
+        assert acl["values"]["scope"] == "CLOUDFRONT"
+        assert not tf.by_type("aws_wafv2_web_acl_association")
+        (d,) = distributions
+        assert d["values"]["ordered_cache_behavior"][0]["path_pattern"] == "/_next/static/*"
+    # SES: its messages are priced when the domain identity is built, and nothing else of it
+    identities = tf.by_type("aws_sesv2_email_identity")
+    assert len(_lines(plan, "ses")) == len(identities) <= 1
+
+
 QUANTITY_CHECKS: list[Callable[[Plan, tfplan.Planned], Any]] = [
     _serverless,
     _services,
@@ -307,4 +328,5 @@ QUANTITY_CHECKS: list[Callable[[Plan, tfplan.Planned], Any]] = [
     _network,
     _data,
     _operations,
+    _edge,
 ]

@@ -55,6 +55,7 @@ MOTO_DRIFT = (
             "app_from_alb",
             "db_from_app",
             "cache_from_app",
+            "alb_from_cloudfront",  # cdn.tf
         )
     ),
 )

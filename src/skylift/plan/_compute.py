@@ -152,6 +152,8 @@ def _ecs_service(profile: AppProfile, cfg: Config, bp: Blueprint) -> Resource:
         "runtime_platform": "ARM64" if s.arch == "arm64" else "X86_64",
         "spot": s.spot,
         "on_demand_base": _on_demand_base(cfg),
+        # dev and staging on Fargate Spot even when prod is not (render/_blueprint.env_settings)
+        "spot_non_production": s.spot_non_production,
         "assign_public_ip": public,
         "subnets": "public" if public else "private",
         "container_port": bp.port,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.config import Config
+from skylift.plan import _backup, _edge
 from skylift.plan._alarms import alarms
 from skylift.plan.blueprint import Blueprint, Decision, Resource
 
@@ -33,7 +34,7 @@ def operations(cfg: Config, bp: Blueprint, done: list[Resource]) -> list[Resourc
             terraform=[f"aws_cloudwatch_metric_alarm.{a['id']}" for a in specs],
         )
     )
-    out += [_backups(bp), _budget(cfg)]
+    out += [_backups(cfg, bp), *_backup.export(cfg, bp), _budget(cfg)]
     return out
 
 
@@ -80,7 +81,7 @@ def _logs(cfg: Config, bp: Blueprint) -> Resource:
     )
 
 
-def _backups(bp: Blueprint) -> Resource:
+def _backups(cfg: Config, bp: Blueprint) -> Resource:
     return Resource(
         "s3_backups",
         "s3",
@@ -90,6 +91,8 @@ def _backups(bp: Blueprint) -> Resource:
             "encryption": "aws:kms",
             "block_public_access": True,
             "purpose": "database dumps before cutover and skylift's migration artifacts",
+            # the daily pg_dump (plan/_backup.py) expires after this many days
+            "keep_days": cfg.sizes.backup_keep_days,
         },
         terraform=["aws_s3_bucket.backups"],
     )
@@ -134,13 +137,19 @@ def _container_insights(cfg: Config, done: list[Resource]) -> Resource | None:
     )
 
 
-def edge(cfg: Config, bp: Blueprint) -> list[Resource]:
-    out: list[Resource] = []
-    # AWS WAF cannot be associated with an HTTP API: never planned there (plan/_serverless.py)
-    if cfg.tier == "production" and cfg.compute != "lambda":
-        out += _waf(cfg, bp)
+def edge(cfg: Config, bp: Blueprint, cdn: list[Resource] | None = None) -> list[Resource]:
+    out: list[Resource] = list(cdn or [])
+    # AWS WAF cannot be associated with an HTTP API: never planned there (plan/_serverless.py);
+    # with CloudFront in front, the one web ACL is at CloudFront (plan/_edge.py)
+    if cdn or (cfg.tier == "production" and cfg.compute != "lambda"):
+        waf, logs = _waf(cfg, bp)
+        if cdn:
+            _edge.at_cloudfront(waf, logs)
+        out += [waf, logs]
     if bp.domain:
         out.append(_route53(cfg, bp))
+        if cdn:
+            out[-1].settings["alias_to"] = "cloudfront"
     return out
 
 

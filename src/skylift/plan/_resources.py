@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.config import Config
-from skylift.plan import _compute, _ops, _serverless
+from skylift.plan import _compute, _edge, _email, _ops, _serverless
 from skylift.plan.blueprint import Blueprint, Decision, Resource
 from skylift.scan.model import AppProfile
 
@@ -27,18 +27,21 @@ def resources(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]
     out += _compute.compute(profile, cfg, bp)
     out += _data(cfg, bp)
     out += _ops.operations(cfg, bp, out)
-    out += _ops.edge(cfg, bp)
+    cdn = _edge.edge(profile, cfg, bp)  # CloudFront: its own data transfer line
+    out += _ops.edge(cfg, bp, cdn)
+    out += _email.resources(profile, cfg, bp)
     out.append(_public_ipv4(cfg, bp, out))
     front = "aws_lb.main" if cfg.compute == "fargate" else "aws_apigatewayv2_api.main"
-    out.append(
-        Resource(
-            "egress",
-            "data-transfer",
-            {"gb_per_month": bp.assumptions["egress_gb"], "free_gb_per_month": 100},
-            provisioned=False,
-            terraform=[front],
+    if not cdn:
+        out.append(
+            Resource(
+                "egress",
+                "data-transfer",
+                {"gb_per_month": bp.assumptions["egress_gb"], "free_gb_per_month": 100},
+                provisioned=False,
+                terraform=[front],
+            )
         )
-    )
     if bp.assumptions["cross_az_gb"]:
         out.append(
             Resource(

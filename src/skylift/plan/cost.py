@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from skylift.plan import _price_compute as c
+from skylift.plan import _price_edge as e
 from skylift.plan import _price_ops as o
 from skylift.plan import _price_serverless as s
 from skylift.plan import prices
@@ -109,6 +110,10 @@ PRICERS: dict[str, Callable[[Pricer, Resource], None]] = {
     "apigw_logs": s.apigw_logs,
     "rds_proxy": s.rds_proxy,
     "nat_instance": s.nat_instance,
+    # the edge and e-mail (plan/_edge.py, plan/_email.py)
+    "cloudfront": e.cloudfront,
+    "ses": e.ses,
+    "db_export": e.db_export,
 }
 
 # worker_* and cron_service: Fargate services like the web one

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from skylift.config import Config
-from skylift.plan import _compute
+from skylift.plan import _compute, _edge, _email
 from skylift.plan import _resources as res
 from skylift.plan._env import plan_env
 from skylift.plan.blueprint import Blueprint, Decision
@@ -110,9 +110,10 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
     bp.current = _current(profile, cfg)
     # the web tasks turn their scheduler off only through a switch the app reads
     bp.config_env.update(_compute.web_cron_env(profile, cfg, bp))
+    _email.wire(profile, cfg, bp)  # SMTP variables -> SES (plan/_email.py)
     bp.resources = res.resources(profile, cfg, bp)
     bp.decisions = _decisions(profile, cfg, bp)
-    bp.risks = _risks(profile, cfg, bp)
+    bp.risks = _risks(profile, cfg, bp) + _email.risks(profile, cfg, bp)
     return bp
 
 
@@ -290,6 +291,7 @@ def _assumptions(cfg: Config) -> dict[str, Any]:
         "ecr_gb": u.ecr_gb,
         "db_backup_extra_gb": u.db_backup_extra_gb,
         "cross_az_gb": u.cross_az_gb,
+        "emails_per_month": u.emails_per_month,
         "lambda_avg_ms": u.lambda_avg_ms,
         "cron_run_minutes": 5,
     }
@@ -341,6 +343,12 @@ def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Dec
     cron = _compute.cron_decision(cfg, bp)
     if cron:
         d["cron"] = cron
+    edge = _edge.without_cdn(profile, cfg, bp)  # why an app with static assets has no CDN
+    if edge:
+        d["edge"] = edge
+    domain = _edge.domain_proposal(profile, cfg)  # a domain the scan found, proposed
+    if domain:
+        d["domain"] = domain
     return d
 
 

@@ -154,6 +154,8 @@ def _edge_column(bp: Blueprint, top: float, body: list[str]) -> tuple[list[Box],
     x, y = 30, top
     users = Box(x, y, "Users", ("HTTPS" if bp.domain else "HTTP",), "user")
     chain = [users]
+    if bp.has("cloudfront"):  # plan/_edge.py: the WAF is CloudFront's then
+        chain.append(Box(x, 0, "CloudFront", ("assets cached a year", "security headers"), "edge"))
     if bp.has("waf"):
         rules = len(bp.resource("waf").settings["rules"])  # type: ignore[union-attr]
         chain.append(Box(x, 0, "AWS WAF", (f"{rules} rules, rate limit",), "edge"))
@@ -302,7 +304,9 @@ def _regional_boxes(bp: Blueprint, y: float) -> list[Box]:
             "ops",
         )
     )
-    items.append(("S3 backups", ("versioned, 35 days",), "ops"))
+    backups = bp.resource("s3_backups")
+    keep = backups.settings.get("keep_days", 35) if backups else 35
+    items.append(("S3 backups", (f"versioned, {keep} days",), "ops"))
     if bp.has("s3_uploads"):
         items.append(("S3 uploads", ("files the app stores",), "data"))
     if bp.has("scheduler"):
@@ -310,6 +314,8 @@ def _regional_boxes(bp: Blueprint, y: float) -> list[Box]:
         items.append(("EventBridge Scheduler", (f"{n} cron job(s)",), "ops"))
     if bp.has("route53"):
         items.append(("Route 53", (bp.domain or "",), "edge"))
+    if bp.has("ses"):
+        items.append(("Amazon SES", (f"mail from {bp.domain}",), "ops"))
     items.append(("AWS Budgets", ("alert at 80% / 100%",), "ops"))
     per_row = 4
     out = []

@@ -61,7 +61,10 @@ def render_files(
         ("jobs", ctx["jobs"]),
         ("workers", ctx["workers"]),
         ("storage", ctx["uploads"]),
-        ("waf", ctx["waf"]),
+        ("waf", ctx["waf"]),  # regional at the ALB, or at CloudFront's scope with cdn.tf
+        ("cdn", ctx["cdn"]),
+        ("ses", ctx["ses"]),
+        ("backup_export", ctx["db_export"]),
     ):
         if wanted:
             files[f"infra/{name}.tf"] = render(f"infra/{name}.tf.j2", ctx)

@@ -23,6 +23,13 @@ def context(bp: Blueprint) -> dict[str, Any]:
         "alarms": list(alarms.settings["alarms"]) if alarms else [],
         "uploads": _uploads(bp),
         "ecr_keep_images": ecr.settings.get("keep_images", 30) if ecr else 30,
+        "cdn": _cdn(bp),
+        "ses": _ses(bp),
+        "db_export": _settings_of(bp, "db_export"),
+        # the app's SSM secrets, and the SES SMTP credentials `skylift up` writes beside them
+        "secrets": sorted({*ctxs.ssm_secret_names(bp), *_smtp_names(bp)}),
+        # ALBRequestCountPerTarget (a minute) the autoscaling policy keeps each task under
+        "requests_per_target": int(_svc(bp).get("requests_per_target", 1000)),
     }
 
 
@@ -52,6 +59,53 @@ def workers(bp: Blueprint) -> list[dict[str, Any]]:
     return out
 
 
+def _settings_of(bp: Blueprint, key: str) -> dict[str, Any] | None:
+    r = bp.resource(key)
+    return dict(r.settings) if r else None
+
+
+def _svc(bp: Blueprint) -> dict[str, Any]:
+    r = bp.resource("ecs_service")
+    return r.settings if r else {}
+
+
+def _cdn(bp: Blueprint) -> dict[str, Any] | None:
+    """CloudFront in front of the load balancer (plan/_edge.py), rendered in cdn.tf."""
+    r = bp.resource("cloudfront")
+    if r is None:
+        return None
+    s = r.settings
+    return {
+        "static_paths": s["static_paths"],
+        "static_ttl": s["static_ttl_seconds"],
+        "price_class": s["price_class"],
+        # an ACM certificate for CloudFront must be in us-east-1: the ALB's serves both there
+        "own_certificate": bp.region != "us-east-1",
+        # HSTS includeSubDomains and preload only below an apex: on example.com itself they
+        # would force HTTPS on every other host of the domain, which the app does not own
+        "hsts_subdomains": (bp.domain or "").count(".") >= 2,
+    }
+
+
+def _smtp_names(bp: Blueprint) -> list[str]:
+    ses = _ses(bp)
+    return list(ses["smtp_names"]) if ses else []
+
+
+def _ses(bp: Blueprint) -> dict[str, Any] | None:
+    """SES for the app's domain (plan/_email.py), rendered in ses.tf."""
+    r = bp.resource("ses")
+    if r is None:
+        return None
+    s = r.settings
+    return {
+        "spf": s["spf"],
+        "dmarc": s["dmarc"],
+        "smtp": s["smtp"],
+        "smtp_names": s["smtp_user_names"] + s["smtp_password_names"],
+    }
+
+
 def _uploads(bp: Blueprint) -> dict[str, Any] | None:
     r = bp.resource("s3_uploads")
     if r is None:
@@ -70,12 +124,16 @@ def env_settings(bp: Blueprint, env_name: str) -> dict[str, Any]:
     base = int(s.get("on_demand_base", 0)) if spot else 0
     if env_name != "prod":
         base = min(base, 1)
+        if s.get("spot_non_production"):  # every dev and staging task on Spot
+            spot, base = True, 0
     return {
         "spot": spot,
         "on_demand_base": base,
         # per-task metrics cost a few dollars a service: prod only
         "container_insights": bp.has("container_insights") and env_name == "prod",
         "route53_zone_id": dns.settings["zone_id"] if dns else "",
+        # one GitHub OIDC provider per account: prod creates it, dev and staging look it up
+        "github_oidc_owner": env_name == "prod",
         # a zone created for dev or staging has a delegation of its own to wait for
         "certificate_validated": dns is not None
         and dns.settings["delegated"]

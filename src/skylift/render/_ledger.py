@@ -77,10 +77,20 @@ FREE: dict[str, str] = {
     "and 1,000 e-mails a month)",
     "aws_sns_topic_subscription": "within SNS's free tier",
     "aws_sns_topic_policy": "a topic policy has no charge",
-    "aws_acm_certificate": "public certificates used with a load balancer are free",
+    "aws_acm_certificate": "public certificates used with a load balancer or CloudFront are free",
     "aws_acm_certificate_validation": "not an AWS resource: Terraform waits for the certificate",
     "aws_route53_record": "records in a hosted zone have no charge; alias queries to the load "
     "balancer are free",
+    # the edge (cdn.tf): the distribution is priced (cloudfront)
+    "aws_cloudfront_cache_policy": "CloudFront policies have no charge",
+    "aws_cloudfront_response_headers_policy": "CloudFront policies have no charge",
+    # e-mail (ses.tf): messages are priced (ses)
+    "aws_sesv2_configuration_set": "a configuration set has no charge",
+    "aws_sesv2_configuration_set_event_destination": "event publishing to SNS has no SES "
+    "charge; bounce and complaint notifications stay within SNS's free tier",
+    "aws_sesv2_email_identity_mail_from_attributes": "identity configuration",
+    "aws_iam_user": "IAM has no charge (the SES SMTP user)",
+    "aws_iam_user_policy": "IAM has no charge",
 }
 
 # Rendered in every app; their count is 0 unless the Blueprint has the resource that claims

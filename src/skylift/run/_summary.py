@@ -64,6 +64,12 @@ def next_steps(result: UpResult, bp: Blueprint) -> list[str]:
         ]
         if not bp.domain:
             steps.append("set app.domain in skylift.toml for HTTPS, then generate and up again")
+        ses = bp.resource("ses")
+        if ses:  # plan/_email.py
+            steps.append(
+                "SES starts in the sandbox: once the domain is verified, request production "
+                f"access: `{ses.settings['sandbox_exit']}`"
+            )
     return steps
 
 

@@ -21,6 +21,12 @@ UNEMULATED = {
     "performance_insights": "RDS Performance Insights (moto does not keep the setting)",
     "aws_lambda_provisioned_concurrency_config": "Lambda provisioned concurrency, when "
     "sizes.lambda_provisioned_concurrency > 0 (moto lacks PutProvisionedConcurrencyConfig)",
+    "aws_cloudfront_distribution": "CloudFront distribution with its cache and response headers "
+    "policies, when the plan has one (moto has no CloudFront policies): the domain points at the "
+    "load balancer",
+    "aws_sesv2_email_identity": "SES: the domain identity, DKIM, MAIL FROM, DMARC and the "
+    "configuration set with its notifications, when the plan has SES (moto's SES v2 answers "
+    "in shapes Terraform cannot read)",
 }
 
 

@@ -42,16 +42,33 @@ resource "aws_s3_bucket_public_access_block" "backups" {
 resource "aws_s3_bucket_lifecycle_configuration" "backups" {
   bucket = aws_s3_bucket.backups.id
 
+  # the daily pg_dump (backup_export.tf): kept 35 days, its old version a day more
+  rule {
+    id     = "pg-dump-expire"
+    status = "Enabled"
+
+    filter {
+      prefix = "pg_dump/"
+    }
+
+    expiration {
+      days = 35
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
   rule {
     id     = "tiering"
     status = "Enabled"
 
     filter {}
-
-    transition {
-      days          = 30
-      storage_class = "STANDARD_IA"
-    }
 
     noncurrent_version_expiration {
       noncurrent_days = var.backup_noncurrent_days
