@@ -107,8 +107,10 @@ resource "aws_iam_role_policy" "flow_logs" {
   policy = data.aws_iam_policy_document.flow_logs.json
 }
 
-# GitHub Actions deploys through OIDC: one provider per AWS account (set
-# create_github_oidc_provider = false when another stack already created it).
+# GitHub Actions deploys through OIDC: one provider per AWS account, shared by every
+# environment. prod creates it (envs/prod.tfvars: create_github_oidc_provider = true); dev and
+# staging read it, so apply prod first. When another stack already created it, set false in
+# prod.tfvars too.
 resource "aws_iam_openid_connect_provider" "github" {
   count           = var.create_github_oidc_provider ? 1 : 0
   url             = "https://token.actions.githubusercontent.com"
@@ -116,8 +118,13 @@ resource "aws_iam_openid_connect_provider" "github" {
   thumbprint_list = ["6938fd4d98bab03faadb97b34396831e3780aea1"]
 }
 
+data "aws_iam_openid_connect_provider" "github" {
+  count = var.create_github_oidc_provider ? 0 : 1
+  url   = "https://token.actions.githubusercontent.com"
+}
+
 locals {
-  github_oidc_arn = "arn:${local.partition}:iam::${local.account_id}:oidc-provider/token.actions.githubusercontent.com"
+  github_oidc_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
 }
 
 data "aws_iam_policy_document" "deploy_assume" {

@@ -232,7 +232,7 @@ variable "deploy_branch" {
 }
 
 variable "create_github_oidc_provider" {
-  description = "Create the account's GitHub OIDC provider (false when it already exists)"
+  description = "Create the account's GitHub OIDC provider (prod does; dev and staging read the one it made; false everywhere when another stack made it)"
   type        = bool
   default     = true
 }

@@ -26,7 +26,7 @@ resource "aws_ecs_task_definition" "worker_worker" {
       image                  = local.image
       essential              = true
       readonlyRootFilesystem = false
-      command                = ["sh", "-c", "node src/worker.js"]
+      command                = ["node", "src/worker.js"]
       environment            = local.task_environment
       secrets                = local.secrets
       logConfiguration = {

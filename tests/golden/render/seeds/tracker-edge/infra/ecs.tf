@@ -52,7 +52,6 @@ locals {
   environment = concat(
     [
       { name = "PGSSLMODE", value = "no-verify" },
-      { name = "TRACKER_DB", value = "data/tracker.db" },
       { name = "PORT", value = tostring(var.container_port) },
       { name = "SKYLIFT_DB_HOST", value = aws_db_instance.main.address },
       { name = "SKYLIFT_DB_NAME", value = aws_db_instance.main.db_name },

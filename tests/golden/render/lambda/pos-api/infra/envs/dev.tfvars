@@ -18,6 +18,9 @@ spot                 = false
 on_demand_base_tasks = 0
 container_insights   = false
 
+# one GitHub OIDC provider per account: prod creates it (apply prod first), the others read it
+create_github_oidc_provider = false
+
 db_instance_class        = "db.t4g.micro"
 db_allocated_storage     = 20
 db_max_allocated_storage = 100
