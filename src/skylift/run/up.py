@@ -14,6 +14,7 @@ from typing import Any
 
 from skylift import workdir
 from skylift.cloud import secrets as secrets_mod
+from skylift.cloud import ses_smtp
 from skylift.cloud.terraform import ApplyResult, Terraform
 from skylift.errors import InfraError, UsageError
 from skylift.plan.blueprint import Blueprint
@@ -174,8 +175,16 @@ def _switched_off(tgt: Target, bp: Blueprint) -> dict[str, str]:
     present = {
         "aws_elasticache_replication_group": bool(bp.cache),
         "performance_insights": bool(bp.database),
+        "aws_cloudfront_distribution": bp.has("cloudfront"),
+        "aws_sesv2_email_identity": bp.has("ses"),
+        "aws_lambda_provisioned_concurrency_config": _warm_lambda(bp),
     }
     return {k: v for k, v in UNEMULATED.items() if present.get(k, True)}
+
+
+def _warm_lambda(bp: Blueprint) -> bool:
+    fn = bp.resource("lambda_function")
+    return bool(fn and fn.settings.get("provisioned_concurrency"))
 
 
 def _ensure_generated(root: Path, bp: Blueprint, say: Log) -> None:
@@ -265,6 +274,8 @@ def _secrets(
         secrets_mod.ensure_redis_token(
             _EndpointSession(tgt, session), prefix, outputs.get("cache_replication_group"), report
         )
+    # SES SMTP credentials: an access key made through IAM after the apply, never in the state
+    ses_smtp.ensure_for(_EndpointSession(tgt, session), prefix, bp, outputs, report)
     return report
 
 
