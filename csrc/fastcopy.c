@@ -269,6 +269,9 @@ static int Records_init(Records *self, PyObject *args, PyObject *kw) {
         sqlite_error(self->db, "open");
         return -1;
     }
+    /* a live app's file in rollback-journal mode: while its write commits, a reader is turned
+       away (SQLITE_BUSY) instead of waiting, unless it waits like every other connection */
+    sqlite3_busy_timeout(self->db, 30000);
     if (sqlite3_prepare_v2(self->db, sql, -1, &self->st, NULL) != SQLITE_OK) {
         sqlite_error(self->db, "prepare");
         return -1;

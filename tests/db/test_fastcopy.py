@@ -420,3 +420,29 @@ def test_numbers_and_json_land_as_the_csv_path_lands_them(
             landed.append((stored.fetchall(), sorted(r["example_key"] for r in report.rejects)))
     assert landed[0] == landed[1]
     assert [r[0] for r in landed[0][0]] == [r[0] for r in rows if r[2] not in refused]
+
+
+def test_a_reader_waits_for_the_apps_commit_in_rollback_journal_mode(tmp_path: Path) -> None:
+    """A live app's file in rollback-journal mode (journal_mode=delete): while the app's write
+    commits, the C reader waits like every connection instead of failing with "database is
+    locked" (the app is another process, as in production)."""
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        conn.execute("INSERT INTO t (v) VALUES ('a'), ('b')")
+    app = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "c.execute('BEGIN EXCLUSIVE'); c.execute(\"INSERT INTO t (v) VALUES ('c')\")\n"
+        "print('locked', flush=True); time.sleep(0.6); c.execute('COMMIT')\n")],
+        stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert app.stdout and app.stdout.readline().strip() == "locked"
+    assert _accel.fastcopy is not None
+    started = time.monotonic()
+    records = _accel.fastcopy.Records(readonly_uri(path), "SELECT id, v FROM t", (), "it")
+    assert time.monotonic() - started >= 0.3 and records is not None  # it waited for the commit
+    assert app.wait(10) == 0

@@ -5,6 +5,7 @@ the copy, `skylift cutover`, rows written on the new database, `skylift rollback
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -23,9 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "pantrypal"
 
 
-def skylift(*args: str) -> subprocess.CompletedProcess[str]:
+def skylift(*args: str, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SKYLIFT_SYNC_KILL_AT"}
+    if kill_at:
+        env["SKYLIFT_SYNC_KILL_AT"] = kill_at
     return subprocess.run([sys.executable, "-m", "skylift", *args], capture_output=True,
-                          text=True, timeout=900, cwd=ROOT)  # fmt: skip
+                          text=True, timeout=900, cwd=ROOT, env=env)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +68,11 @@ def test_up_then_cutover_then_rollback_on_the_local_target(app: Path) -> None:
     no_domain = skylift("cutover", str(app), "--check-dns")
     assert no_domain.returncode == 2 and "the app has no domain" in no_domain.stderr
     writer = Households(db).start()  # the old app writes the whole time, 60 a second
+    killed = skylift("cutover", str(app), "--soak", "0", kill_at="app-cutover:database")
+    assert killed.returncode == -9, (
+        killed.returncode,
+        killed.stderr[-3000:],
+    )  # kill -9 once the database moved
     moved = skylift("cutover", str(app), "--json", "--soak", "0")
     writer.finish()
     assert moved.returncode == 0, moved.stderr[-3000:]
