@@ -124,11 +124,23 @@ def test_second_up_reuses_the_running_app(rehearsal: Rehearsal) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     rehearsal.second, rehearsal.second_seconds = json.loads(done.stdout), time.monotonic() - started
     after = app_state(rehearsal.app)
+    assert len(after["image_id"].removeprefix("sha256:")) == 64  # the build's id, not its tag
     web = next(s for s in after["services"] if s["kind"] == "web")
     assert web["pid"] == next(s for s in before["services"] if s["kind"] == "web")["pid"]
     assert rehearsal.second["app"]["healthy"] and rehearsal.second["app"]["url"] == after["url"]
     assert get(after["url"] + "/events")["events"].count("release") == 1  # not run again
     print(f"first up {rehearsal.first_seconds:.0f}s, second up {rehearsal.second_seconds:.0f}s")
+
+
+def test_task_run_runs_a_one_off_command_in_the_rehearsal(rehearsal: Rehearsal) -> None:
+    done = subprocess.run([sys.executable, "-m", "skylift", "task", "run", "python3 -m app.nightly",
+                           "--path", str(rehearsal.app)],
+                          capture_output=True, text=True, check=False, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "nightly job ran" in done.stdout
+    url = app_state(rehearsal.app)["url"]
+    assert get(url + "/events")["events"].count("schedule") == 2  # the schedule's and this one
+    assert "task" not in [s["name"] for s in app_state(rehearsal.app)["services"]]
 
 
 def _children(pid: int) -> list[int]:

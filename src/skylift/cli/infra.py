@@ -222,9 +222,23 @@ def task_run(
     from skylift.run.task import run_task
 
     result = run_task(path, command, target=target, environment=env)
+    if result.log is not None:  # run in the rehearsal's container
+        for line in result.log:
+            out.print(line, markup=False, highlight=False)
+        if result.exit_code != 0:
+            from skylift.errors import AppDidNotRun
+
+            raise AppDidNotRun(
+                f"the one-off task exited with {result.exit_code}: {command}",
+                "its output is above",
+                "fix the command or the app, then rerun `skylift task run`",
+            )
+        err.print("exit code: 0 (in the rehearsal's container)")
+        return
     if result.task_arn is None:
         err.print(
-            "the embedded AWS cannot run containers: this is the request `--target aws` sends"
+            "no rehearsal has built the app's image yet (`skylift up`): this is the request "
+            "`--target aws` sends"
         )
         print_json(result.request)
         return
