@@ -89,7 +89,8 @@ def test_release_worker_and_schedule_ran_with_their_task_definitions(rehearsal: 
     events = get(app["url"] + "/events")
     # each wrote its row through the TLS front of the database, the worker its key through
     # redis with TLS and AUTH (the app verifies the cache's certificate)
-    assert events["events"] == ["imported", "release", "worker", "schedule"]
+    assert events["events"][:2] == ["imported", "release"]  # the release before any service
+    assert sorted(events["events"][2:]) == ["schedule", "worker"]  # these two race
     assert events["worker_in_cache"] == "ran"
 
 
