@@ -198,6 +198,11 @@ def test_a_failing_release_stops_the_deploy_with_exit_15(rehearsal: Rehearsal) -
     assert failed.value.exit_code == 15
     assert "the release step failed (exit 3)" in failed.value.what
     assert "migration 002 failed" in failed.value.why  # the release's own log line
+    ran = failed.value.app  # what `up --json` prints beside the error
+    assert ran is not None and ran["healthy"] is False
+    assert (
+        service(ran, "release")["state"] == "failed" and service(ran, "release")["exit_code"] == 3
+    )
     state = app_state(rehearsal.app)
     web = next(s for s in state["services"] if s["kind"] == "web")
     assert web["pid"] is None and web["state"] in ("stopped", "exited")  # not deployed

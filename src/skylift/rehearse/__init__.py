@@ -56,10 +56,18 @@ def rehearse(
 ) -> dict[str, Any]:
     """Build and run the app of `root` on the local target `tgt`; the `app` part of `up`'s
     summary. Raises AppDidNotRun (exit 15) when it does not run."""
+    from skylift.errors import AppDidNotRun
     from skylift.rehearse import _wiring
+    from skylift.rehearse import state as state_mod
 
     say = log or (lambda _m: None)
-    st = _wiring.rehearse(root, tgt, bp, environment, outputs, findings or [], run_schedules, say)
+    try:
+        st = _wiring.rehearse(
+            root, tgt, bp, environment, outputs, findings or [], run_schedules, say
+        )
+    except AppDidNotRun as exc:  # what ran, for `up --json` (the error says why)
+        exc.app = {**report(state_mod.load(tgt.state_dir)), "healthy": False}
+        raise
     return report(st)
 
 
