@@ -116,6 +116,7 @@ class AppDidNotRun(SkyliftError):
     log tail and the health checks seen; `fix` the generated setting most likely at fault."""
 
     exit_code = 15
+    app: dict[str, object] | None = None  # what ran (the rehearsal's report), for `up --json`
 
 
 class CutoverStopped(SkyliftError):

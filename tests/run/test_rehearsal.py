@@ -89,7 +89,8 @@ def test_release_worker_and_schedule_ran_with_their_task_definitions(rehearsal: 
     events = get(app["url"] + "/events")
     # each wrote its row through the TLS front of the database, the worker its key through
     # redis with TLS and AUTH (the app verifies the cache's certificate)
-    assert events["events"] == ["imported", "release", "worker", "schedule"]
+    assert events["events"][:2] == ["imported", "release"]  # the release before any service
+    assert sorted(events["events"][2:]) == ["schedule", "worker"]  # these two race
     assert events["worker_in_cache"] == "ran"
 
 
@@ -124,11 +125,23 @@ def test_second_up_reuses_the_running_app(rehearsal: Rehearsal) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     rehearsal.second, rehearsal.second_seconds = json.loads(done.stdout), time.monotonic() - started
     after = app_state(rehearsal.app)
+    assert len(after["image_id"].removeprefix("sha256:")) == 64  # the build's id, not its tag
     web = next(s for s in after["services"] if s["kind"] == "web")
     assert web["pid"] == next(s for s in before["services"] if s["kind"] == "web")["pid"]
     assert rehearsal.second["app"]["healthy"] and rehearsal.second["app"]["url"] == after["url"]
     assert get(after["url"] + "/events")["events"].count("release") == 1  # not run again
     print(f"first up {rehearsal.first_seconds:.0f}s, second up {rehearsal.second_seconds:.0f}s")
+
+
+def test_task_run_runs_a_one_off_command_in_the_rehearsal(rehearsal: Rehearsal) -> None:
+    done = subprocess.run([sys.executable, "-m", "skylift", "task", "run", "python3 -m app.nightly",
+                           "--path", str(rehearsal.app)],
+                          capture_output=True, text=True, check=False, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "nightly job ran" in done.stdout
+    url = app_state(rehearsal.app)["url"]
+    assert get(url + "/events")["events"].count("schedule") == 2  # the schedule's and this one
+    assert "task" not in [s["name"] for s in app_state(rehearsal.app)["services"]]
 
 
 def _children(pid: int) -> list[int]:
@@ -185,6 +198,11 @@ def test_a_failing_release_stops_the_deploy_with_exit_15(rehearsal: Rehearsal) -
     assert failed.value.exit_code == 15
     assert "the release step failed (exit 3)" in failed.value.what
     assert "migration 002 failed" in failed.value.why  # the release's own log line
+    ran = failed.value.app  # what `up --json` prints beside the error
+    assert ran is not None and ran["healthy"] is False
+    assert (
+        service(ran, "release")["state"] == "failed" and service(ran, "release")["exit_code"] == 3
+    )
     state = app_state(rehearsal.app)
     web = next(s for s in state["services"] if s["kind"] == "web")
     assert web["pid"] is None and web["state"] in ("stopped", "exited")  # not deployed

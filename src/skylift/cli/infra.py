@@ -81,19 +81,26 @@ def up(
 ) -> None:
     """Provision, store secrets, migrate and verify the data, then build and run the app behind
     a load balancer stand-in: a rehearsal on this machine by default."""
+    from skylift.errors import AppDidNotRun
     from skylift.run.up import up as do_up
 
-    with err.status("skylift up") as status:
-        result = do_up(
-            path,
-            target=target,
-            environment=env,
-            source_url=source,
-            log=_progress_line(status),
-            ask=_asker(status),
-            run_app=not no_app,
-            run_schedules=run_schedules,
-        )
+    try:
+        with err.status("skylift up") as status:
+            result = do_up(
+                path,
+                target=target,
+                environment=env,
+                source_url=source,
+                log=_progress_line(status),
+                ask=_asker(status),
+                run_app=not no_app,
+                run_schedules=run_schedules,
+            )
+    except AppDidNotRun as exc:
+        if as_json:  # a script still gets the app's state; the exit code says it did not run
+            error = {"what": exc.what, "why": exc.why, "fix": exc.fix, "exit_code": exc.exit_code}
+            print_json({"app": exc.app, "error": error})
+        raise
     if as_json:
         print_json(result.as_dict())
         return
@@ -222,9 +229,23 @@ def task_run(
     from skylift.run.task import run_task
 
     result = run_task(path, command, target=target, environment=env)
+    if result.log is not None:  # run in the rehearsal's container
+        for line in result.log:
+            out.print(line, markup=False, highlight=False)
+        if result.exit_code != 0:
+            from skylift.errors import AppDidNotRun
+
+            raise AppDidNotRun(
+                f"the one-off task exited with {result.exit_code}: {command}",
+                "its output is above",
+                "fix the command or the app, then rerun `skylift task run`",
+            )
+        err.print("exit code: 0 (in the rehearsal's container)")
+        return
     if result.task_arn is None:
         err.print(
-            "the embedded AWS cannot run containers: this is the request `--target aws` sends"
+            "no rehearsal has built the app's image yet (`skylift up`): this is the request "
+            "`--target aws` sends"
         )
         print_json(result.request)
         return

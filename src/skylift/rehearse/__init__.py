@@ -15,7 +15,7 @@ from typing import Any
 
 from skylift.rehearse.state import AppState
 
-__all__ = ["preflight", "rehearse", "report", "status", "stop"]
+__all__ = ["one_off", "preflight", "rehearse", "report", "status", "stop"]
 
 
 def preflight(bp: Any) -> None:
@@ -56,11 +56,31 @@ def rehearse(
 ) -> dict[str, Any]:
     """Build and run the app of `root` on the local target `tgt`; the `app` part of `up`'s
     summary. Raises AppDidNotRun (exit 15) when it does not run."""
+    from skylift.errors import AppDidNotRun
     from skylift.rehearse import _wiring
+    from skylift.rehearse import state as state_mod
 
     say = log or (lambda _m: None)
-    st = _wiring.rehearse(root, tgt, bp, environment, outputs, findings or [], run_schedules, say)
+    try:
+        st = _wiring.rehearse(
+            root, tgt, bp, environment, outputs, findings or [], run_schedules, say
+        )
+    except AppDidNotRun as exc:  # what ran, for `up --json` (the error says why)
+        exc.app = {**report(state_mod.load(tgt.state_dir)), "healthy": False}
+        raise
     return report(st)
+
+
+def one_off(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, Any],
+            command: str, log: Callable[[str], None] | None = None) -> tuple[int | None, list[str]] | None:  # fmt: skip
+    """`task run` on the local target: (exit code, its log) of `command` in a new container of
+    the rehearsal's image; None when no rehearsal has built the image yet."""
+    from skylift.rehearse import _wiring
+
+    svc = _wiring.one_off(root, tgt, bp, environment, outputs, command, log or (lambda _m: None))
+    if svc is None:
+        return None
+    return svc.exit_code, Path(svc.log).read_text(errors="replace").splitlines()
 
 
 def report(st: AppState) -> dict[str, Any]:

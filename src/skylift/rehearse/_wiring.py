@@ -18,30 +18,39 @@ from skylift.rehearse.environment import Environments, read_dotenv
 Log = Callable[[str], None]
 
 
+def _clients(tgt: Any, region: str) -> Callable[[str], Any]:
+    session = tgt.session(region)
+    return lambda name: tgt.client(session, name)
+
+
+def _environments(root: Path, tgt: Any, bp: Any, outputs: dict[str, Any],
+                  web: taskdefs.Container | None, say: Log) -> tuple[Environments, Any]:  # fmt: skip
+    """The tasks' environments on this machine: the database and cache stand-ins ready, their
+    endpoints in the rewrite. Also RDS's instance (None without a database)."""
+    client = _clients(tgt, bp.region)
+    ssm, sm = client("ssm"), client("secretsmanager")
+    env = Environments(ssm, sm, Rewrite(), dotenv=read_dotenv(root / ".env"))
+    instance = _database(tgt, client("rds"), sm, env, say) if bp.database else None
+    if web is not None and _uses_cache(bp, web):
+        _cache(tgt, web, ssm, sm, env, outputs, say)
+    return env, instance
+
+
 def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, Any],
              findings: list[str], run_schedules: bool, say: Log) -> state_mod.AppState:  # fmt: skip
-    session = tgt.session(bp.region)
-
-    def client(name: str) -> Any:
-        return tgt.client(session, name)
-
-    ecs, ssm, sm = client("ecs"), client("ssm"), client("secretsmanager")
+    client = _clients(tgt, bp.region)
+    ecs = client("ecs")
     cluster = str(outputs.get("ecs_cluster") or f"{bp.app}-{environment}")
     found = taskdefs.services(ecs, client("elbv2"), cluster)
     web = next((c for c in found if c.kind == "web"), None)
     workers = [c for c in found if c.kind == "worker"]
     schedules = taskdefs.schedules(client("scheduler"), ecs, f"{bp.app}-{environment}")
     release = _release(ecs, bp, web)
-    env = Environments(ssm, sm, Rewrite(), dotenv=read_dotenv(root / ".env"))
-    instance = _database(tgt, client("rds"), sm, env, say) if bp.database else None
-    if web is not None and _uses_cache(bp, web):
-        _cache(tgt, web, ssm, sm, env, outputs, say)
+    env, instance = _environments(root, tgt, bp, outputs, web, say)
     known = state_mod.load(tgt.state_dir)
     if web is not None and web.port:
-        env.use_port(
-            web.port,
-            known.lb.get("app_port") if known.lb.get("container_port") == web.port else None,
-        )
+        same = known.lb.get("container_port") == web.port
+        env.use_port(web.port, known.lb.get("app_port") if same else None)
     ctx = rehearsal.prepare(
         root, tgt.state_dir, bp.app, environment, bp.app_dir, env, findings, say
     )
@@ -51,6 +60,36 @@ def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str,
     if web is not None and web.port:
         ctx.st.lb.update({"container_port": web.port, "app_port": env.port_of(web)})
     return rehearsal.run(ctx, web, workers, schedules, release)
+
+
+def one_off(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, Any],
+            command: str, say: Log) -> state_mod.Service | None:  # fmt: skip
+    """`task run` on the rehearsal: the command in a new container of the app's image, with
+    the web task definition's environment (its -migrate family's, as ecs-run.sh picks it).
+    None when no rehearsal built the image yet."""
+    st = state_mod.load(tgt.state_dir)
+    engine = _engine(st, tgt.state_dir)
+    if not st.image or engine is None or engine.image_id(st.image) is None:
+        return None
+    client = _clients(tgt, bp.region)
+    ecs = client("ecs")
+    cluster = str(outputs.get("ecs_cluster") or f"{bp.app}-{environment}")
+    web = next(
+        (c for c in taskdefs.services(ecs, client("elbv2"), cluster) if c.kind == "web"), None
+    )
+    if web is None:
+        return None
+    task = taskdefs.release(ecs, web.family, command)
+    task.name, task.kind = "task", "task"
+    env, _ = _environments(root, tgt, bp, outputs, web, say)
+    ctx = rehearsal.Context(root, tgt.state_dir, bp.app, environment, engine, env, st.findings,
+                            say, image=st.image, image_id=st.image_id, st=st)  # fmt: skip
+    migrate = st.image + "-migrate"
+    image = migrate if engine.image_id(migrate) else st.image
+    svc = rehearsal.one_off(ctx, task, image, rehearsal.RELEASE_TIMEOUT)
+    st.services = [s for s in st.services if s.name != "task"]  # not a service of the app
+    state_mod.save(tgt.state_dir, st)
+    return svc
 
 
 def _release(ecs: Any, bp: Any, web: taskdefs.Container | None) -> taskdefs.Container | None:

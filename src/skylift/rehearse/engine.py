@@ -60,10 +60,15 @@ class Engine:
         return [*argv, str(context)]
 
     def image_id(self, tag: str) -> str | None:
-        done = self._run(["inspect", "--type", "image", "--format", "{{.Id}}", tag]
-                         if self.name != "docker"
-                         else ["image", "inspect", "--format", "{{.Id}}", tag])  # fmt: skip
-        return done.stdout.strip() or None if done.returncode == 0 else None
+        """The image's id (what changes when a build changes anything), None if there is none."""
+        if (
+            self.name == "buildah"
+        ):  # buildah's inspect describes a builder: the image is FromImageID
+            done = self._run(["inspect", "--type", "image", "--format", "{{.FromImageID}}", tag])
+        else:
+            done = self._run(["image", "inspect", "--format", "{{.Id}}", tag])
+        found = done.stdout.strip() if done.returncode == 0 else ""
+        return found or None
 
     def image_config(self, tag: str) -> ImageConfig:
         if tag not in self._configs:

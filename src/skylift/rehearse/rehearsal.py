@@ -204,6 +204,11 @@ def _once(ctx: Context, c: taskdefs.Container, img: str, timeout: int, *, fail: 
     return svc
 
 
+def one_off(ctx: Context, c: taskdefs.Container, img: str, timeout: int) -> Service:
+    """A one-off command (`task run`), run to its end; its exit code is the caller's."""
+    return _once(ctx, c, img, timeout, fail=False)
+
+
 def _release(ctx: Context, c: taskdefs.Container) -> None:
     ctx.say(
         f"release step: {' '.join((c.command or [])[2:] or c.command or [])} (as the deploy workflow's RunTask)"

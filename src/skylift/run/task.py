@@ -1,8 +1,9 @@
 """`skylift task run "<cmd>"`: a one-off command in a new task of the app (what `heroku run`
 did), with the app's image, secrets and network, started through the ECS API.
 
-On the local target there is no container runtime behind the embedded AWS (moto cannot run a
-task), so the request is built from the rehearsal's outputs and shown, not sent.
+On the local target moto cannot run a task: once `skylift up` has built the app's image, the
+command runs in a new container of it with the task definition's environment (as the
+rehearsal runs its release step); before that, the request is built and shown, not sent.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from skylift.run.up import load_plan
 @dataclass
 class TaskRun:
     request: dict[str, Any]  # the ecs:RunTask request (no secret in it: the task reads SSM)
-    task_arn: str | None  # None on the local target: nothing was started
+    task_arn: str | None  # None on the local target: nothing was started on AWS
+    exit_code: int | None = None  # local: the command's, when the rehearsal ran it
+    log: list[str] | None = None  # local: what it printed
 
 
 def run_task(
@@ -55,7 +58,12 @@ def run_task(
         },
     }
     if target == "local":
-        return TaskRun(request, None)
+        from skylift import rehearse
+
+        ran = rehearse.one_off(root, tgt, bp, environment, out, command)
+        if ran is None:
+            return TaskRun(request, None)
+        return TaskRun(request, None, ran[0], ran[1])
     ecs = tgt.client(tgt.session(bp.region), "ecs")
     try:
         resp = ecs.run_task(**request)
