@@ -330,3 +330,16 @@ QUANTITY_CHECKS: list[Callable[[Plan, tfplan.Planned], Any]] = [
     _operations,
     _edge,
 ]
+
+
+@pytest.mark.terraform
+@pytest.mark.slow
+def test_terraform_never_repoints_a_live_domain(planned: dict[str, tfplan.Planned]) -> None:
+    """In a zone that exists (the domain answers from the current host), the app's name is
+    left to `skylift cutover`; in a zone Terraform creates, nothing answers until delegation."""
+    existing = planned["queue-starter"]  # app.route53_zone_id set
+    assert not existing.by_type("aws_route53_zone")
+    assert existing.by_type("aws_route53_record")  # the certificate's validation records
+    assert not existing.of("aws_route53_record.app")
+    created = planned["shop-starter"]
+    assert created.by_type("aws_route53_zone") and created.of("aws_route53_record.app")

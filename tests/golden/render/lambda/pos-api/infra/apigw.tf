@@ -104,8 +104,9 @@ resource "aws_apigatewayv2_api_mapping" "main" {
   stage       = aws_apigatewayv2_stage.default.id
 }
 
+# Only in a zone Terraform created: a live domain in an existing zone is left to the cutover.
 resource "aws_route53_record" "app" {
-  count   = local.serve_https ? 1 : 0
+  count   = local.serve_https && local.create_zone ? 1 : 0
   zone_id = local.zone_id
   name    = var.domain_name
   type    = "A"

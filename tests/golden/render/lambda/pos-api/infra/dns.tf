@@ -2,8 +2,10 @@
 # DNS and the TLS certificate.
 # - var.domain_name empty: the app answers on the load balancer's own name, over plain HTTP
 #   (an ACM certificate needs a domain you own). Set a domain to get HTTPS.
-# - var.route53_zone_id set: the domain's zone is in Route 53 in this account; the certificate
-#   is validated by DNS records written here, and the app's name points at the load balancer.
+# - var.route53_zone_id set: the domain's zone is in Route 53 in this account and the domain
+#   answers from the current host today; the certificate is validated by DNS records written
+#   here, and the app's own name is left alone: `skylift cutover` moves it (weighted records,
+#   gated on the alarms), after the data moved. Terraform never repoints a live domain.
 # - var.route53_zone_id empty: Terraform creates a hosted zone for the domain (output
 #   name_servers). Add those four name servers as NS records for the domain where its DNS is
 #   today (or as the domain's name servers at the registrar, for an apex domain), then set

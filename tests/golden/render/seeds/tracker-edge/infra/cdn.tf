@@ -175,7 +175,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb_from_cloudfront" {
 }
 
 resource "aws_route53_record" "app_ipv6" {
-  count   = local.has_domain && local.cdn ? 1 : 0
+  count   = local.create_zone && local.cdn ? 1 : 0
   zone_id = local.zone_id
   name    = var.domain_name
   type    = "AAAA"
