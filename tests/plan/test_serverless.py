@@ -39,7 +39,7 @@ def test_lambda_starter_prices_the_function_the_apis_and_a_nat_instance() -> Non
         "NAT instance root volume (gp3)",
     ]
     ip = p.blueprint.resource("public_ipv4")
-    assert ip is not None and ip.count == 1 and ip.terraform == ["aws_instance.nat"]
+    assert ip is not None and ip.count == 1 and ip.terraform == ["aws_eip.nat_instance"]
     assert _items(p, "websocket_api")[:2] == [
         "WebSocket API messages",
         "WebSocket API connection minutes",

@@ -217,15 +217,12 @@ def _network(plan: Plan, tf: tfplan.Planned) -> None:
         if s["values"]["network_configuration"][0]["assign_public_ip"]
     )
     alb = len(tf.of("aws_subnet.public")) if tf.by_type("aws_lb") else 0  # one per AZ
-    nat_instances = [
-        i for i in tf.by_type("aws_instance") if i["values"]["associate_public_ip_address"]
-    ]
-    addresses = len(tf.by_type("aws_eip")) + public_tasks + alb + len(nat_instances)
+    addresses = len(tf.by_type("aws_eip")) + public_tasks + alb  # NAT gateways' and instance's
     if addresses:
         assert _one(plan, "public_ipv4", "Public IPv4") == addresses * 730
     else:  # a function without NAT has no public address at all
         assert not _lines(plan, "public_ipv4")
-    for inst in nat_instances:
+    for inst in tf.by_type("aws_instance"):  # the NAT instance
         t = inst["values"]["instance_type"]
         assert _one(plan, "nat_instance", f"NAT instance ({t})") == 730
         size = inst["values"]["root_block_device"][0]["volume_size"]

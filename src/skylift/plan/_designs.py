@@ -81,8 +81,14 @@ def designs(
         base = {k: v for k, v in cli.items() if k not in drop}
         try:
             other = make({**base, **over}, values)
-        except SkyliftError:
-            continue  # a combination skylift.toml rules out (the row would be a guess)
+        except SkyliftError:  # the owner's lambda keys do not fit this design: its defaults
+            try:
+                other = make(
+                    {**{k: v for k, v in base.items() if k not in LAMBDA_ONLY}, **over},
+                    {k: v for k, v in values.items() if k not in LAMBDA_ONLY},
+                )
+            except SkyliftError:
+                continue  # a combination skylift.toml rules out (the row would be a guess)
         row = _row(other, other.config, chosen=False)
         seen.setdefault(row["name"], row)
     rows = list(seen.values())

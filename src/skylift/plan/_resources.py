@@ -272,9 +272,9 @@ def _public_ipv4(cfg: Config, bp: Blueprint, done: list[Resource]) -> Resource:
     nat = s.nat_gateways
     if nat:
         owners.append("aws_eip.nat")
-    nat_instances = 1 if s.nat_instance else 0  # its public address in the public subnet
+    nat_instances = 1 if s.nat_instance else 0  # its Elastic IP, on its network interface
     if nat_instances:
-        owners.append("aws_instance.nat")
+        owners.append("aws_eip.nat_instance")
     return Resource(
         "public_ipv4",
         "vpc",

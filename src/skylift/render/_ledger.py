@@ -64,6 +64,8 @@ FREE: dict[str, str] = {
     "apigw_logs)",
     "aws_apigatewayv2_domain_name": "a custom domain on an HTTP or WebSocket API has no charge",
     "aws_apigatewayv2_api_mapping": "an API mapping has no charge",
+    "aws_network_interface": "a network interface has no charge (the NAT instance's address "
+    "is priced: public_ipv4)",
     "aws_lambda_alias": "an alias has no charge; the function's invocations are priced",
     "aws_lambda_permission": "a resource policy statement has no charge",
     "aws_ecr_repository_policy": "a repository policy has no charge",
@@ -97,7 +99,13 @@ FREE: dict[str, str] = {
 # them (a NAT gateway only when sizes.nat_gateways > 0, a hosted zone only for a domain whose
 # zone is not in the account, a NAT instance only when var.nat_instance: with Lambda, dev and
 # staging take one when prod has NAT gateways).
-GATED = ("aws_nat_gateway.main", "aws_eip.nat", "aws_route53_zone.main", "aws_instance.nat")
+GATED = (
+    "aws_nat_gateway.main",
+    "aws_eip.nat",
+    "aws_route53_zone.main",
+    "aws_instance.nat",
+    "aws_eip.nat_instance",
+)
 
 _RESOURCE = re.compile(r'^resource "(\w+)" "(\w+)"', re.M)
 

@@ -19,8 +19,9 @@ UNEMULATED = {
     "aws_elasticache_replication_group": "Valkey cache (moto's replication groups have no member clusters)",
     "aws_appautoscaling_target": "service autoscaling (moto lacks ListTagsForResource for it)",
     "performance_insights": "RDS Performance Insights (moto does not keep the setting)",
-    "aws_lambda_provisioned_concurrency_config": "Lambda provisioned concurrency, when "
-    "sizes.lambda_provisioned_concurrency > 0 (moto lacks PutProvisionedConcurrencyConfig)",
+    "aws_lambda_provisioned_concurrency_config": "with compute = lambda: provisioned "
+    "concurrency (moto lacks PutProvisionedConcurrencyConfig) and the function's environment "
+    "encrypted with the app's KMS key (moto does not keep KMSKeyArn)",
     "aws_cloudfront_distribution": "CloudFront distribution with its cache and response headers "
     "policies, when the plan has one (moto has no CloudFront policies): the domain points at the "
     "load balancer",

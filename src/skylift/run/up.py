@@ -177,14 +177,9 @@ def _switched_off(tgt: Target, bp: Blueprint) -> dict[str, str]:
         "performance_insights": bool(bp.database),
         "aws_cloudfront_distribution": bp.has("cloudfront"),
         "aws_sesv2_email_identity": bp.has("ses"),
-        "aws_lambda_provisioned_concurrency_config": _warm_lambda(bp),
+        "aws_lambda_provisioned_concurrency_config": bp.has("lambda_function"),
     }
     return {k: v for k, v in UNEMULATED.items() if present.get(k, True)}
-
-
-def _warm_lambda(bp: Blueprint) -> bool:
-    fn = bp.resource("lambda_function")
-    return bool(fn and fn.settings.get("provisioned_concurrency"))
 
 
 def _ensure_generated(root: Path, bp: Blueprint, say: Log) -> None:

@@ -156,7 +156,8 @@ resource "aws_lambda_function" "app" {
   timeout                        = 29
   publish                        = true
   reserved_concurrent_executions = var.lambda_reserved_concurrency
-  kms_key_arn                    = aws_kms_key.main.arn
+  # the environment encrypted with the app's key (moto does not keep it: off in the rehearsal)
+  kms_key_arn = var.local_rehearsal ? null : aws_kms_key.main.arn
 
   vpc_config {
     subnet_ids         = aws_subnet.private[*].id
@@ -167,17 +168,15 @@ resource "aws_lambda_function" "app" {
     variables = local.function_environment
   }
 
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.app.name
-  }
+  # logs go to /aws/lambda/<function name>: the log group of logs.tf, with its retention
 
   lifecycle {
-    # CI deploys each commit's image (update-function-code + publish-version)
-    ignore_changes = [image_uri]
+    # CI deploys each commit's image (update-function-code + publish-version); the image's
+    # own entrypoint and command run (the adapter starts the app's server)
+    ignore_changes = [image_uri, image_config]
   }
 
-  depends_on = [aws_iam_role_policy.function, aws_ecr_repository_policy.lambda]
+  depends_on = [aws_iam_role_policy.function, aws_ecr_repository_policy.lambda, aws_cloudwatch_log_group.app]
 }
 
 resource "aws_lambda_alias" "live" {

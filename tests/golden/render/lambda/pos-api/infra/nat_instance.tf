@@ -38,18 +38,30 @@ resource "aws_vpc_security_group_egress_rule" "nat_out" {
   ip_protocol       = "-1"
 }
 
+# The way out is this network interface and its Elastic IP: the private routes and the public
+# address (the one the app's API providers see) outlive a replaced instance.
+resource "aws_network_interface" "nat" {
+  count             = var.nat_instance ? 1 : 0
+  subnet_id         = aws_subnet.public[0].id
+  security_groups   = [aws_security_group.nat.id]
+  source_dest_check = false
+  description       = "${local.name}: the NAT instance, the private subnets' route out"
+}
+
+resource "aws_eip" "nat_instance" {
+  #checkov:skip=CKV2_AWS_19:attached to the NAT instance through its network interface, which checkov does not follow
+  count             = var.nat_instance ? 1 : 0
+  domain            = "vpc"
+  network_interface = aws_network_interface.nat[0].id
+}
+
 resource "aws_instance" "nat" {
-  #checkov:skip=CKV_AWS_88:a NAT instance needs a public address to reach the internet
   #checkov:skip=CKV_AWS_126:detailed monitoring is billed per metric; the status-check alarm reads the free basic metrics
   #checkov:skip=CKV_AWS_135:t4g instances are EBS-optimized by default
   #checkov:skip=CKV2_AWS_41:the instance calls no AWS API: it has no role
   count                       = var.nat_instance ? 1 : 0
   ami                         = nonsensitive(data.aws_ssm_parameter.nat_ami[0].value)
   instance_type               = "t4g.nano"
-  subnet_id                   = aws_subnet.public[0].id
-  vpc_security_group_ids      = [aws_security_group.nat.id]
-  associate_public_ip_address = true
-  source_dest_check           = false
   user_data_replace_on_change = true
   user_data                   = <<-EOT
     #!/bin/bash
@@ -63,6 +75,11 @@ resource "aws_instance" "nat" {
     service iptables save
     systemctl enable --now iptables
   EOT
+
+  network_interface {
+    network_interface_id = aws_network_interface.nat[0].id
+    device_index         = 0
+  }
 
   metadata_options {
     http_endpoint = "enabled"
@@ -82,5 +99,5 @@ resource "aws_route" "private_nat_instance" {
   count                  = var.nat_instance ? length(local.azs) : 0
   route_table_id         = aws_route_table.private[count.index].id
   destination_cidr_block = "0.0.0.0/0"
-  network_interface_id   = aws_instance.nat[0].primary_network_interface_id
+  network_interface_id   = aws_network_interface.nat[0].id
 }

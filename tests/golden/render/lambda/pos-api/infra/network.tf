@@ -131,15 +131,6 @@ resource "aws_vpc_security_group_egress_rule" "app_https" {
   to_port           = 443
 }
 
-resource "aws_vpc_security_group_egress_rule" "app_to_db" {
-  security_group_id            = aws_security_group.app.id
-  description                  = "To PostgreSQL"
-  referenced_security_group_id = aws_security_group.db.id
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-}
-
 resource "aws_vpc_security_group_egress_rule" "app_to_cache" {
   security_group_id            = aws_security_group.app.id
   description                  = "To Valkey (Redis protocol, TLS)"

@@ -17,15 +17,6 @@ resource "aws_security_group" "db" {
   vpc_id      = aws_vpc.main.id
 }
 
-resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
-  security_group_id            = aws_security_group.db.id
-  description                  = "PostgreSQL from the app"
-  referenced_security_group_id = aws_security_group.app.id
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-}
-
 resource "aws_db_parameter_group" "main" {
   name_prefix = "${local.name}-"
   family      = "postgres${split(".", var.db_engine_version)[0]}"
