@@ -51,6 +51,7 @@ def test_the_serverless_design_is_built_and_the_data_verified(
     assert "db-proxy" in ends["db_proxy_endpoint"]
     assert first["database"]["verified"] and first["database"]["rows"] > 0
     assert "aws_lambda_provisioned_concurrency_config" in first["switched_off"]
+    assert "lambda_app" in first["switched_off"] and first["app"] is None
     from skylift.plan import plan
 
     assert first["monthly_cost"] == plan(app, write_reports=False).plan.estimate.total

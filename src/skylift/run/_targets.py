@@ -28,6 +28,9 @@ UNEMULATED = {
     "aws_sesv2_email_identity": "SES: the domain identity, DKIM, MAIL FROM, DMARC and the "
     "configuration set with its notifications, when the plan has SES (moto's SES v2 answers "
     "in shapes Terraform cannot read)",
+    "lambda_app": "the app itself, with compute = lambda: the rehearsal builds and runs the "
+    "image of Fargate services only, not yet the function's (`skylift plan --compute fargate` "
+    "then `skylift up` runs the same app as a Fargate service)",
 }
 
 

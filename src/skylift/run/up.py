@@ -108,7 +108,9 @@ def up(
     )
 
     app = None
-    if run_app and tgt.name == "local":
+    if run_app and tgt.name == "local" and bp.has("lambda_function"):
+        say(f"the app is not run: {UNEMULATED['lambda_app']}")
+    elif run_app and tgt.name == "local":
         app = _rehearse(root, tgt, plan, environment, applied.outputs, run_schedules, journal, say)
     result = _result(plan, tgt, environment, applied, stored, database)
     result.app = app
@@ -178,6 +180,7 @@ def _switched_off(tgt: Target, bp: Blueprint) -> dict[str, str]:
         "aws_cloudfront_distribution": bp.has("cloudfront"),
         "aws_sesv2_email_identity": bp.has("ses"),
         "aws_lambda_provisioned_concurrency_config": bp.has("lambda_function"),
+        "lambda_app": bp.has("lambda_function"),
     }
     return {k: v for k, v in UNEMULATED.items() if present.get(k, True)}
 
