@@ -121,7 +121,10 @@ def _standins(names: list[str]) -> None:
     script = Path(__file__).resolve().parents[2] / "scripts" / "standins"
     if not script.is_file():
         _missing("scripts/standins is not in this checkout")
-    done = subprocess.run([str(script), *names], capture_output=True, text=True, check=False)
+    for _ in range(3):  # 141: the script's `tags | head -1` under pipefail can die of SIGPIPE
+        done = subprocess.run([str(script), *names], capture_output=True, text=True, check=False)
+        if done.returncode != 141:
+            break
     if done.returncode == 5:
         _missing(done.stderr.strip() or "scripts/standins: a tool is missing")
     assert done.returncode == 0, done.stderr[-2000:]
