@@ -93,12 +93,12 @@ def one_off(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, 
 
 
 def _release(ecs: Any, bp: Any, web: taskdefs.Container | None) -> taskdefs.Container | None:
-    from skylift.render._context import release_command
+    from skylift.render._context import release_argv
 
-    command = release_command(bp)
-    if not command or web is None:
+    argv = release_argv(bp, None)  # as deploy.yml overrides the command (render/_context.py)
+    if not argv or web is None:
         return None
-    return taskdefs.release(ecs, web.family, command)
+    return taskdefs.release(ecs, web.family, argv)
 
 
 def _database(tgt: Any, rds: Any, sm: Any, env: Environments, say: Log) -> dict[str, Any] | None:

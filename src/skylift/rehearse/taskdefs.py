@@ -121,15 +121,16 @@ def schedules(scheduler: Any, ecs: Any, prefix: str) -> list[Container]:
     return out
 
 
-def release(ecs: Any, family: str, command: str) -> Container:
+def release(ecs: Any, family: str, command: str | list[str]) -> Container:
     """The release step as the workflow runs it: RunTask of the app's family (its -migrate
-    family when the image has a migrate stage) with the command overridden."""
+    family when the image has a migrate stage) with the command overridden — the workflow's
+    own argv (exec form, `sh -c` only for shell syntax) when given as a list."""
     try:
         td = ecs.describe_task_definition(taskDefinition=family + "-migrate")
     except Exception:  # no migrate family: the workflow registers it only for our Dockerfile
         td = ecs.describe_task_definition(taskDefinition=family)
     c = _container(td["taskDefinition"], "release", "release")
-    c.command = ["sh", "-c", command]
+    c.command = list(command) if isinstance(command, list) else ["sh", "-c", command]
     return c
 
 
