@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 
-def rehearse(checkout: Path, timeout: int) -> dict[str, Any]:
+def rehearse(checkout: Path, timeout: int, force: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="real-app-") as scratch:
         app = Path(scratch) / checkout.name
         shutil.copytree(checkout, app, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         started = time.monotonic()
+        if force:  # the app's own workflow or Dockerfile replaced, as `generate --force` does
+            subprocess.run(["skylift", "generate", str(app), "--force"], capture_output=True)
         try:
             done = subprocess.run(
                 ["skylift", "up", str(app), "--target", "local", "--json"],
@@ -62,10 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("checkouts", nargs="+", type=Path)
     ap.add_argument("--json", type=Path, help="write the results here too")
     ap.add_argument("--timeout", type=int, default=900)
+    ap.add_argument("--force", action="store_true", help="skylift generate --force first")
     args = ap.parse_args(argv)
     results = []
     for checkout in args.checkouts:
-        row = rehearse(checkout.resolve(), args.timeout)
+        row = rehearse(checkout.resolve(), args.timeout, args.force)
         results.append(row)
         state = "healthy" if row["healthy"] else f"exit {row['exit']}: {row['error']} {row['why']}"
         print(f"{row['app']}: {state} ({row['seconds']} s)", flush=True)

@@ -365,8 +365,13 @@ def validate(cfg: Config) -> None:
     _choice("app.email", cfg.email, EMAILS)
     if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", cfg.region):
         _bad("app.region", cfg.region, "an AWS region name such as us-east-1")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,38}", cfg.name):
-        _bad("app.name", cfg.name, "lower-case letters, digits and dashes (used in AWS names)")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,17}", cfg.name):
+        _bad(
+            "app.name",
+            cfg.name,
+            "at most 18 lower-case letters, digits and dashes: AWS names are built from it "
+            "(a load balancer's name holds 32 characters, a bucket prefix 37)",
+        )
     if cfg.domain and not re.fullmatch(r"([a-z0-9-]+\.)+[a-z]{2,}", cfg.domain.lower()):
         _bad("app.domain", cfg.domain, "a host name such as api.example.com, or empty")
     if cfg.route53_zone_id and not re.fullmatch(r"Z[A-Z0-9]{4,31}", cfg.route53_zone_id):

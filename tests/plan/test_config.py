@@ -95,6 +95,7 @@ def test_missing_keys_are_added_others_untouched(tmp_path: Path) -> None:
         ("[sizes]\nmin_count = 3\n", "invalid sizes.desired_count"),
         ('[app]\nregion = "mars-1"\n', "invalid app.region"),
         ('[app]\nregion = "ap-south-2"\n', "no price file for region ap-south-2"),
+        ('[app]\nname = "nestjs-prisma-client-starter"\n', "invalid app.name"),
     ],
 )
 def test_bad_settings_get_one_clear_message(tmp_path: Path, toml: str, message: str) -> None:
@@ -110,3 +111,15 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         run(tmp_path)
     assert "sizes.desired_count" in exc.value.fix
+
+
+@pytest.mark.parametrize(
+    "name", ["miguelgrinberg+microblog", "nestjs-prisma-client-starter", "a" * 60, "My App!"]
+)
+def test_a_long_app_name_is_shortened_to_fit_every_aws_name(name: str) -> None:
+    from skylift.plan.derive import slug
+
+    short = slug(name)
+    # "<app>-staging-alb-logs-" is the longest: an S3 bucket prefix holds 37 characters
+    assert len(f"{short}-staging-alb-logs-") <= 37 and len(f"{short}-staging") <= 32
+    assert short == slug(name) and short[0].isalnum() and short != slug(name + "x")

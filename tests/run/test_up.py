@@ -149,3 +149,32 @@ def test_an_unknown_environment_is_refused_before_anything_starts(
     assert "no environment 'qa'" in err and "prod" in err
     assert "Traceback" not in err
     assert not (app / ".skylift" / "up" / "local" / "moto.json").exists()
+
+
+def test_a_rerun_after_apply_was_killed_provisions_again(tmp_path: Path) -> None:
+    """kill -9 of `up` (and its terraform) in the middle of the apply: moto holds resources the
+    state never recorded; the rerun says so, starts the embedded AWS afresh and finishes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    app = tmp_path / "pantrypal"
+    shutil.copytree(EXAMPLE, app)
+    (app / ".env").write_text(f"JWT_SECRET={SECRET_VALUE}\n")
+    cmd = [sys.executable, "-m", "skylift", "up", str(app), "--no-app"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stderr is not None
+    try:
+        for line in proc.stderr:
+            if "Creation complete" in line or "created" in line:
+                break
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        rerun = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=900)
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        assert "cut off" in rerun.stderr
+        result = json.loads(rerun.stdout)
+        assert result["added"] > 50 and result["database"]["verified"]
+    finally:
+        subprocess.run([sys.executable, "-m", "skylift", "down", str(app)], capture_output=True)

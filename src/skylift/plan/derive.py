@@ -6,6 +6,7 @@ same facts: a NestJS app needs more memory than a Go binary, a production tier n
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from pathlib import Path
@@ -22,9 +23,25 @@ DEFAULT_PORTS = {"go": 8080, "python": 8000, "node": 3000}
 HEAVY_FRAMEWORKS = {"nestjs", "nextjs", "django"}  # want 1 GiB, not 512 MiB, per task
 
 
+# AWS caps the names built from "<app>-<env>": a load balancer or target group 32 characters,
+# a bucket prefix 37 ("<app>-staging-alb-logs-"): an app name of 18 fits them all.
+APP_NAME_MAX = 18
+
+
 def slug(name: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return (s or "app")[:39].rstrip("-")
+    """The app's name in AWS names: lower-case words, shortened with a hash of the whole when
+    too long ("nestjs-prisma-client-starter" -> "nestjs-prisma-6b1f")."""
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "app"
+    if len(s) <= APP_NAME_MAX:
+        return s
+    digest = hashlib.sha256(s.encode()).hexdigest()[:4]
+    keep = APP_NAME_MAX - len(digest) - 1
+    words, head = s.split("-"), ""
+    for word in words:
+        if len(head) + len(word) + (1 if head else 0) > keep:
+            break
+        head = f"{head}-{word}" if head else word
+    return f"{head or s[:keep]}-{digest}"
 
 
 def needs_outbound(profile: AppProfile) -> bool:

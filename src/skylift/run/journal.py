@@ -25,3 +25,17 @@ class Journal:
         }
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(entry, default=str) + "\n")
+
+    def last(self, step: str, **match: Any) -> dict[str, Any] | None:
+        """The latest entry of `step` whose details match, or None."""
+        if not self.path.exists():
+            return None
+        found = None
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:  # a line cut by a kill -9
+                continue
+            if entry.get("step") == step and all(entry.get(k) == v for k, v in match.items()):
+                found = entry
+        return found

@@ -81,17 +81,20 @@ def up(
         from skylift.rehearse import preflight
 
         preflight(bp)  # before minutes of provisioning, not after
-    tgt = open_target(root, target, bp.app, environment, bp.region)
     journal = Journal(root / ".skylift" / "journal.jsonl")
+    _after_a_cut_apply(root, target, journal, say)
+    tgt = open_target(root, target, bp.app, environment, bp.region)
     journal.record("up", "started", target=target, environment=environment)
 
     tf = _terraform(root, tgt, bp, environment, say)
     var_files = [f"envs/{environment}.tfvars"]
     say(f"terraform apply ({target}, {environment})")
+    journal.record("provision", "started", target=target)
     applied = tf.apply(var_files, tgt.variables, log=lambda line: _progress(say, line))
     journal.record(
         "provision",
         "done",
+        target=target,
         added=applied.added,
         changed=applied.changed,
         resources=applied.resources,
@@ -192,6 +195,23 @@ def _ensure_generated(root: Path, bp: Blueprint, say: Log) -> None:
 
     say("no infra/ yet: generating it")
     generate(root, bp)
+
+
+def _after_a_cut_apply(root: Path, target: str, journal: Journal, say: Log) -> None:
+    """A `terraform apply` killed mid-way (kill -9, power) leaves resources its state never
+    recorded, and every rerun would stop at "already exists". On the local target nothing in
+    the embedded AWS is the user's: it starts afresh (the migrated data stays)."""
+    last = journal.last("provision", target=target)
+    if target != "local" or last is None or last["status"] != "started":
+        return
+    from skylift.cloud import moto_server
+    from skylift.run._targets import state_dir
+
+    if moto_server.stop(state_dir(root, target)):
+        say(
+            "the last terraform apply was cut off before it finished: the embedded AWS held "
+            "resources its state did not know, so it starts afresh and provisions again"
+        )
 
 
 def check_environment(root: Path, environment: str) -> None:
