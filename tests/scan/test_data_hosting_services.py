@@ -220,3 +220,19 @@ def test_a_mysql_dump_stays_the_source_when_the_code_already_talks_postgresql(sc
     db = derive.build(p, cfg).database
     assert db is not None
     assert (db["source_engine"], db["source_files"]) == ("mysql", ["data/dump.sql"])
+
+
+def test_a_file_of_the_apps_own_queries_is_not_a_dump_of_its_data(scan_files) -> None:
+    queries = (
+        "-- name: add-favorite!\nINSERT INTO favorites (user_id, article_id)\n"
+        "VALUES (:user_id, :article_id) ON CONFLICT DO NOTHING;\n"
+    )
+    positional = "INSERT INTO tags (tag) VALUES ($1);\n"
+    p = scan_files(
+        {
+            "package.json": package_json({"pg": "8"}),
+            "app/queries/articles.sql": queries,
+            "app/queries/tags.sql": positional,
+        }
+    )
+    assert not [f for db in p.databases for f in db.files]

@@ -130,13 +130,30 @@ def _in_migrations(rel: str) -> bool:
     )
 
 
+# the app's own queries, not data: aiosql / yesql / HugSQL / sqlc name each one with `-- name:`,
+# and an INSERT with bind parameters (:name, $1, ?) outside its string literals writes no row
+_NAMED_QUERY = re.compile(r"^\s*--\s*name\s*:", re.M | re.I)
+_INSERT = re.compile(r"^\s*INSERT\s+INTO[^;]*", re.M | re.I)
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_PARAMETER = re.compile(r"(?<![:\w]):[a-z_]\w*|\$\d+|\?", re.I)
+
+
+def _queries_only(head: str) -> bool:
+    if _NAMED_QUERY.search(head):
+        return True
+    first = _INSERT.search(head)
+    return bool(first and _PARAMETER.search(_STRING.sub("''", first.group(0))))
+
+
 def _sql_file(draft: Draft, rel: str) -> None:
     head = _head(draft, rel).decode("utf-8", errors="replace")
     for m in _EXTENSION.finditer(head):
         line = head.count("\n", 0, m.start()) + 1
         _extension(draft, _ext_name(m), Evidence(rel, line, m.group(0)))
-    if _in_migrations(rel) or not re.search(
-        r"^\s*(INSERT\s+INTO|COPY\s+\S+.*FROM\s+stdin)", head, re.M | re.I
+    if (
+        _in_migrations(rel)
+        or _queries_only(head)
+        or not re.search(r"^\s*(INSERT\s+INTO|COPY\s+\S+.*FROM\s+stdin)", head, re.M | re.I)
     ):
         return
     engine = next((e for pattern, e in _DUMP_DIALECTS if pattern.search(head)), None)
