@@ -77,7 +77,10 @@ def up(
     _ensure_generated(root, bp, say)
     check_environment(root, environment)
     workdir.prepare(root / ".skylift")  # private, kept out of git: it holds a copy of the data
-    if run_app and target == "local":
+    # the rehearsal runs Fargate services' images; a Lambda function's not yet (UNEMULATED)
+    run_app = run_app and target == "local"
+    lambda_app = run_app and bp.has("lambda_function")
+    if run_app and not lambda_app:
         from skylift.rehearse import preflight
 
         preflight(bp)  # before minutes of provisioning, not after
@@ -111,9 +114,9 @@ def up(
     )
 
     app = None
-    if run_app and tgt.name == "local" and bp.has("lambda_function"):
+    if lambda_app:
         say(f"the app is not run: {UNEMULATED['lambda_app']}")
-    elif run_app and tgt.name == "local":
+    elif run_app:
         app = _rehearse(root, tgt, plan, environment, applied.outputs, run_schedules, journal, say)
     result = _result(plan, tgt, environment, applied, stored, database)
     result.app = app
@@ -201,8 +204,10 @@ def _after_a_cut_apply(root: Path, target: str, journal: Journal, say: Log) -> N
     """A `terraform apply` killed mid-way (kill -9, power) leaves resources its state never
     recorded, and every rerun would stop at "already exists". On the local target nothing in
     the embedded AWS is the user's: it starts afresh (the migrated data stays)."""
+    if target != "local":
+        return
     last = journal.last("provision", target=target)
-    if target != "local" or last is None or last["status"] != "started":
+    if last is None or last["status"] != "started":
         return
     from skylift.cloud import moto_server
     from skylift.run._targets import state_dir
