@@ -42,7 +42,7 @@ def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str,
     ecs = client("ecs")
     cluster = str(outputs.get("ecs_cluster") or f"{bp.app}-{environment}")
     found = taskdefs.services(ecs, client("elbv2"), cluster)
-    web = next((c for c in found if c.kind == "web"), None)
+    web = _web(found)
     workers = [c for c in found if c.kind == "worker"]
     schedules = taskdefs.schedules(client("scheduler"), ecs, f"{bp.app}-{environment}")
     release = _release(ecs, bp, web)
@@ -74,9 +74,7 @@ def one_off(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, 
     client = _clients(tgt, bp.region)
     ecs = client("ecs")
     cluster = str(outputs.get("ecs_cluster") or f"{bp.app}-{environment}")
-    web = next(
-        (c for c in taskdefs.services(ecs, client("elbv2"), cluster) if c.kind == "web"), None
-    )
+    web = _web(taskdefs.services(ecs, client("elbv2"), cluster))
     if web is None:
         return None
     task = taskdefs.release(ecs, web.family, command)
@@ -90,6 +88,10 @@ def one_off(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, 
     st.services = [s for s in st.services if s.name != "task"]  # not a service of the app
     state_mod.save(tgt.state_dir, st)
     return svc
+
+
+def _web(found: list[taskdefs.Container]) -> taskdefs.Container | None:
+    return next((c for c in found if c.kind == "web"), None)
 
 
 def _release(ecs: Any, bp: Any, web: taskdefs.Container | None) -> taskdefs.Container | None:
