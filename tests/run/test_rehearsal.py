@@ -83,8 +83,8 @@ def test_first_up_is_healthy_behind_the_load_balancer_with_the_migrated_data(
 
 def test_release_worker_and_schedule_ran_with_their_task_definitions(rehearsal: Rehearsal) -> None:
     app = rehearsal.first["app"]
-    assert service(app, "release")["exit_code"] == 0
-    assert service(app, "schedule")["exit_code"] == 0
+    for kind in ("release", "schedule"):
+        assert service(app, kind)["exit_code"] == 0, service(app, kind)
     assert service(app, "worker")["state"] == "running"
     events = get(app["url"] + "/events")
     # each wrote its row through the TLS front of the database, the worker its key through
@@ -144,6 +144,14 @@ def test_task_run_runs_a_one_off_command_in_the_rehearsal(rehearsal: Rehearsal) 
     assert "task" not in [s["name"] for s in app_state(rehearsal.app)["services"]]
 
 
+def test_the_cutover_preflight_reads_the_rehearsal(rehearsal: Rehearsal) -> None:
+    done = skylift(rehearsal.app, "cutover", "--prepare", "--json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    health = [s for s in json.loads(done.stdout)["steps"] if s["step"] == "preflight-health"]
+    assert health[-1]["rehearsal"] == {"healthy": True, "url": app_state(rehearsal.app)["url"],
+                                       "health_path": "/"}  # fmt: skip
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -175,6 +183,10 @@ def test_a_killed_app_is_reported_unhealthy_with_its_log(rehearsal: Rehearsal) -
     report = json.loads(as_json.stdout)
     assert report["healthy"] is False and service(report, "web")["state"] == "exited"
     assert "Traceback" not in done.stderr.split("last")[0]
+    # the cutover's preflight asks the same question again (yesterday's answer is not kept)
+    cut = skylift(rehearsal.app, "cutover", "--prepare")
+    assert cut.returncode == 16, cut.stdout + cut.stderr
+    assert "the rehearsed app is not healthy behind the load balancer stand-in" in cut.stderr
 
 
 def test_a_failing_release_stops_the_deploy_with_exit_15(rehearsal: Rehearsal) -> None:

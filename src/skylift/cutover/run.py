@@ -22,6 +22,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from skylift.cutover import alarms, dns, forward
@@ -77,9 +78,12 @@ class _Steps:
     def __init__(self, journal: Journal, operation: str, say: Say) -> None:
         self.journal, self.operation, self.say = journal, operation, say
 
-    def run(self, step: str, label: str, func: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def run(self, step: str, label: str, func: Callable[[], dict[str, Any]], *,
+            again: bool = False) -> dict[str, Any]:  # fmt: skip
+        """The step once (a rerun skips it when done), or `again` on every run: a check whose
+        answer of yesterday says nothing about now."""
         done = self.journal.done(self.operation, step)
-        if done is not None:
+        if done is not None and not again:
             return done
         self.say(label)
         self.journal.record(self.operation, step, "started")
@@ -122,7 +126,9 @@ def _cutover(setup: Setup, journal: Journal, options: Options, say: Say,
     steps = _Steps(journal, "cutover", say)
     r53 = setup.client("route53") if setup.zone_id else None
     notes: list[str] = []
-    steps.run("preflight-health", "checking the new stack's health", lambda: _health(setup))
+    moved = journal.done("cutover", "database") is not None
+    steps.run("preflight-health", "checking the new stack's health", lambda: _health(setup),
+              again=not moved)  # fmt: skip
     ttl = steps.run("dns-ttl", "lowering the DNS TTL", lambda: _lower_ttl(setup, r53))
     for i, line in enumerate(ttl.get("manual") or [], 1):
         say(f"DNS {i}. {line}")
@@ -167,9 +173,28 @@ def _health(setup: Setup) -> dict[str, Any]:
             raise _stopped("no task is registered with the load balancer",
                            "the service has not started (or not deployed) a task",
                            "deploy the app (push to main), wait for the service, rerun")  # fmt: skip
-        if not states:
-            out["note"] = "the embedded AWS runs no tasks: target health not checked"
+        if not states and setup.app_state is None:
+            out["note"] = (
+                "the embedded AWS runs no tasks and the app was not rehearsed: target health not checked"
+            )
+    if setup.app_state is not None:
+        out["rehearsal"] = _rehearsal_health(setup.app_state)
     return out
+
+
+def _rehearsal_health(state_dir: Path) -> dict[str, Any]:
+    """The rehearsal's web service as its load balancer stand-in judges it now (`skylift
+    status`): on the local target these are the targets of the load balancer."""
+    from skylift.rehearse import status
+
+    st = status(state_dir)
+    web = next((s for s in st["services"] if s["kind"] == "web"), None)
+    if not st["healthy"]:
+        state = web["state"] if web else "not running"
+        raise _stopped(f"the rehearsed app is not healthy behind the load balancer stand-in (web service {state})",
+                       "a cutover moves the data and the traffic to a stack that does not answer",
+                       "see `skylift status` for its log, fix it, run `skylift up`, then rerun")  # fmt: skip
+    return {"healthy": True, "url": st["url"], "health_path": st["health_path"]}
 
 
 def _lower_ttl(setup: Setup, r53: Any) -> dict[str, Any]:

@@ -38,7 +38,8 @@ class Setup:
     source_url: str | None = None
     target_url: str | None = None
     db_workdir: Path = Path(".skylift/db")
-    health_url: str | None = None  # a rehearsal's app, checked in the preflight
+    health_url: str | None = None  # --health-url, checked in the preflight
+    app_state: Path | None = None  # the local target's state, when `up` rehearsed the app there
 
     def client(self, service: str) -> Any:
         import boto3
@@ -55,12 +56,14 @@ class Setup:
     def to_json(self) -> str:
         data = asdict(self)
         data["root"], data["db_workdir"] = str(self.root), str(self.db_workdir)
+        data["app_state"] = str(self.app_state) if self.app_state else None
         return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> Setup:
         data = json.loads(text)
         data["root"], data["db_workdir"] = Path(data["root"]), Path(data["db_workdir"])
+        data["app_state"] = Path(data["app_state"]) if data.get("app_state") else None
         if data.get("balancer"):
             data["balancer"] = Balancer(**data["balancer"])
         return cls(**data)
@@ -99,12 +102,22 @@ def from_repo(root: Path, *, target: str = "local", environment: str = "prod",
         database=bool(bp.database),
         source_url=_database.source_url(root, bp, source, tgt) if bp.database else None,
         target_url=_database.target_url(tgt, bp, lambda _m: None) if bp.database else None,
-        db_workdir=tgt.state_dir / "db", health_url=health_url,
+        db_workdir=tgt.state_dir / "db", health_url=health_url, app_state=_rehearsed(tgt),
     )  # fmt: skip
     _balancer(setup, str(outputs["load_balancer_dns"]))
     if setup.domain and setup.zone_id is None and not setup.delegate:
         setup.zone_id = find_zone(setup.client("route53"), setup.domain)
     return setup
+
+
+def _rehearsed(tgt: Any) -> Path | None:
+    """The local target's state folder when `skylift up` ran the app there (its rehearsal is
+    what `skylift status` reads); None when the app was not rehearsed."""
+    from skylift.rehearse import state as rehearse_state
+
+    if tgt.name != "local" or not rehearse_state.load(tgt.state_dir).services:
+        return None
+    return Path(tgt.state_dir)
 
 
 def _balancer(setup: Setup, dns_name: str) -> None:

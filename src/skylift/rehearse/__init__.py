@@ -102,6 +102,9 @@ def report(st: AppState) -> dict[str, Any]:
                 "memory": s.memory,
                 "rewritten": s.rewritten,
                 "notes": s.notes,
+                "log": s.log,
+                # a one-off that failed: the end of its log, where the reason is
+                "tail": s.tail if s.exit_code else [],
             }
             for s in st.services
         ],

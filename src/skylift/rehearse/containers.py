@@ -58,12 +58,21 @@ def start(
     if c.memory_mib and not engine.enforces()["memory"]:
         procs = _memory_cgroup(name, c.memory_mib)
         if procs is not None:  # the engine's process joins the cgroup before it execs
-            cmd = ["/bin/sh", "-c", f'echo $$ > {procs} && exec "$@"', "skylift-run", *cmd]
+            cmd = ["/bin/sh", "-c", _JOIN.format(procs=procs), "skylift-run", *cmd]
             memory = "cgroup"
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env={**os.environ, **env}, start_new_session=True)  # fmt: skip
     return Started(name, proc.pid, log, argv, memory)
+
+
+# the engine's process joins the memory cgroup, then execs; a cgroup it cannot join (the
+# machine's cgroups changed under us) leaves a line in the task's log, never a failed task
+_JOIN = (
+    "{{ echo $$ > {procs}; }} 2>/dev/null"
+    ' || echo "skylift: could not join the memory cgroup {procs}: the memory limit is not applied" >&2;'
+    ' exec "$@"'
+)
 
 
 def wait(pid: int, timeout: float) -> int | None:
