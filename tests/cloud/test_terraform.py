@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,3 +52,57 @@ def test_worker_services_get_the_drift_override_too() -> None:
     assert 'resource "aws_ecs_service" "worker_mail"' in blocks
     assert "ignore_changes = [task_definition, availability_zone_rebalancing]" in blocks
     assert blocks.count('resource "aws_ecs_service" "app"') == 1
+
+
+SLOW_APPLY = """
+resource "terraform_data" "slow" {
+  count = 3
+  provisioner "local-exec" {
+    command = "sleep 2"
+  }
+}
+"""
+
+
+def _apply_in_child(infra: Path, work: Path) -> subprocess.Popen[str]:
+    code = (
+        "import sys; from pathlib import Path; from skylift.cloud.terraform import Terraform\n"
+        f"tf = Terraform(Path({str(infra)!r}), Path({str(work)!r}), {{}})\n"
+        "tf.sync(None); tf.init()\n"
+        "print('applying', flush=True); tf.apply([], {})\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)  # fmt: skip
+
+
+@pytest.mark.terraform
+def test_an_apply_outlives_a_killed_skylift_and_the_rerun_waits_for_it(tmp_path: Path) -> None:
+    """kill -9 of skylift's whole process group in the middle of an apply: Terraform, in its
+    own session, finishes and saves its state; the next run waits for it, then finds it
+    finished (nothing outside the state). Terraform killed itself is a cut."""
+    from skylift.cloud import tf_detached
+
+    infra, work = tmp_path / "infra", tmp_path / "work"
+    infra.mkdir()
+    (infra / "versions.tf").write_text(SLOW_APPLY)
+    child = _apply_in_child(infra, work)
+    assert child.stdout is not None and child.stdout.readline() == "applying\n"
+    time.sleep(1.5)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    said: list[str] = []
+    assert tf_detached.previous(work, said.append) == "finished"
+    assert said and "still going" in said[0]  # it waited for the apply
+    state = json.loads((work / "terraform.tfstate").read_text())
+    assert len(state["resources"][0]["instances"]) == 3  # every resource recorded
+
+    (infra / "versions.tf").write_text(SLOW_APPLY.replace("count = 3", "count = 6"))
+    child = _apply_in_child(infra, work)
+    assert child.stdout is not None and child.stdout.readline() == "applying\n"
+    time.sleep(1.5)
+    running = json.loads((work / tf_detached.RUNNING).read_text())
+    os.kill(running["pid"], signal.SIGKILL)  # Terraform itself, as power loss would
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    assert tf_detached.previous(work, said.append) == "cut"
+    assert tf_detached.previous(work, said.append) is None  # said once

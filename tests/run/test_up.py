@@ -152,8 +152,9 @@ def test_an_unknown_environment_is_refused_before_anything_starts(
 
 
 def test_a_rerun_after_apply_was_killed_provisions_again(tmp_path: Path) -> None:
-    """kill -9 of `up` (and its terraform) in the middle of the apply: moto holds resources the
-    state never recorded; the rerun says so, starts the embedded AWS afresh and finishes."""
+    """kill -9 of `up` and of its terraform (which runs in its own session: skylift's death
+    alone would let it finish) in the middle of the apply: moto holds resources the state
+    never recorded; the rerun says so, starts the embedded AWS afresh and finishes."""
     import os
     import signal
     import subprocess
@@ -169,6 +170,8 @@ def test_a_rerun_after_apply_was_killed_provisions_again(tmp_path: Path) -> None
         for line in proc.stderr:
             if "Creation complete" in line or "created" in line:
                 break
+        running = app / ".skylift" / "up" / "local" / "tf" / "skylift-terraform-run.json"
+        os.kill(json.loads(running.read_text())["pid"], signal.SIGKILL)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         rerun = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=900)

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skylift.cloud import tf_detached
 from skylift.errors import InfraError, MissingToolError
 
 OVERRIDE_FILE = "skylift_local_override.tf"
+# another apply of the same state (a cut-off run's, still finishing) holds the lock: wait for it
+LOCK_WAIT = "-lock-timeout=10m"
 MIRROR_DIRS = ("/opt/tf-plugins", "~/.terraform.d/plugins")
 # Services the generated Terraform calls; each gets the embedded AWS's endpoint.
 SERVICES = (
@@ -175,23 +178,16 @@ class Terraform:
             config = "".join(p.read_text() for p in self.workdir.glob("*.tf"))
             (self.workdir / OVERRIDE_FILE).write_text(override + drift_blocks(config))
 
-    def run(self, *args: str, log: Callable[[str], None] | None = None) -> str:
-        cmd = [self.bin, *args, "-no-color"]
-        proc = subprocess.Popen(
-            cmd,
-            cwd=self.workdir,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        lines: list[str] = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if log:
-                log(line.rstrip())
-        if proc.wait() != 0:
+    def run(self, *args: str, log: Callable[[str], None] | None = None,
+            detach: bool = False) -> str:  # fmt: skip
+        """Terraform `args`; `detach`: in its own session, so that skylift's death does not
+        cut it off (apply, destroy: see tf_detached)."""
+        cmd = [self.bin, args[0], "-no-color", *args[1:]]  # before an import's ADDRESS ID
+        if detach:
+            code, lines = tf_detached.run(cmd, self.workdir, self.env, log)
+        else:
+            code, lines = self._attached(cmd, log)
+        if code != 0:
             errors = [ln for ln in lines if ln.startswith(("Error", "│ Error"))] or lines[-15:]
             raise InfraError(
                 f"terraform {args[0]} failed in {self.workdir}",
@@ -199,6 +195,24 @@ class Terraform:
                 "fix the cause above and rerun; the working copy and its state are kept",
             )
         return "".join(lines)
+
+    def try_run(self, *args: str) -> str:
+        """Terraform `args`, its whole output whether it succeeds or not."""
+        return "".join(self._attached([self.bin, args[0], "-no-color", *args[1:]], None)[1])
+
+    def var_args(self, var_files: list[str], variables: dict[str, Any]) -> list[str]:
+        return self._vars(var_files, variables)
+
+    def _attached(self, cmd: list[str], log: Callable[[str], None] | None) -> tuple[int, list[str]]:
+        proc = subprocess.Popen(cmd, cwd=self.workdir, env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        lines: list[str] = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if log:
+                log(line.rstrip())
+        return proc.wait(), lines
 
     def init(self, backend_config: list[str] | None = None) -> None:
         args = ["init", "-input=false", "-upgrade=false"]
@@ -221,8 +235,14 @@ class Terraform:
         variables: dict[str, Any],
         log: Callable[[str], None] | None = None,
     ) -> ApplyResult:
-        args = ["apply", "-auto-approve", "-input=false", *self._vars(var_files, variables)]
-        text = self.run(*args, log=log)
+        args = [
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            LOCK_WAIT,
+            *self._vars(var_files, variables),
+        ]
+        text = self.run(*args, log=log, detach=True)
         added = changed = destroyed = 0
         for line in text.splitlines():
             if line.startswith("Apply complete!"):
@@ -247,9 +267,8 @@ class Terraform:
         variables: dict[str, Any],
         log: Callable[[str], None] | None = None,
     ) -> None:
-        self.run(
-            "destroy", "-auto-approve", "-input=false", *self._vars(var_files, variables), log=log
-        )
+        self.run("destroy", "-auto-approve", "-input=false", LOCK_WAIT,
+                 *self._vars(var_files, variables), log=log, detach=True)  # fmt: skip
 
     def outputs(self) -> dict[str, Any]:
         text = self.run("output", "-json")

@@ -85,15 +85,17 @@ def up(
 
         preflight(bp)  # before minutes of provisioning, not after
     journal = Journal(root / ".skylift" / "journal.jsonl")
-    _after_a_cut_apply(root, target, journal, say)
+    cut = _after_a_cut_apply(root, target, journal, say)
     tgt = open_target(root, target, bp.app, environment, bp.region)
     journal.record("up", "started", target=target, environment=environment)
 
     tf = _terraform(root, tgt, bp, environment, say)
     var_files = [f"envs/{environment}.tfvars"]
+    if cut and target == "aws":
+        _adopt(tf, tgt, bp, environment, var_files, say)
     say(f"terraform apply ({target}, {environment})")
     journal.record("provision", "started", target=target)
-    applied = tf.apply(var_files, tgt.variables, log=lambda line: _progress(say, line))
+    applied = _apply(tf, var_files, tgt, cut, say)
     journal.record(
         "provision",
         "done",
@@ -200,23 +202,53 @@ def _ensure_generated(root: Path, bp: Blueprint, say: Log) -> None:
     generate(root, bp)
 
 
-def _after_a_cut_apply(root: Path, target: str, journal: Journal, say: Log) -> None:
-    """A `terraform apply` killed mid-way (kill -9, power) leaves resources its state never
-    recorded, and every rerun would stop at "already exists". On the local target nothing in
-    the embedded AWS is the user's: it starts afresh (the migrated data stays)."""
-    if target != "local":
-        return
-    last = journal.last("provision", target=target)
-    if last is None or last["status"] != "started":
-        return
-    from skylift.cloud import moto_server
+def _apply(tf: Terraform, var_files: list[str], tgt: Target, cut: bool, say: Log) -> ApplyResult:
+    try:
+        return tf.apply(var_files, tgt.variables, log=lambda line: _progress(say, line))
+    except InfraError as exc:
+        # what was adopted can change under the provider while it applies (a modified RDS
+        # instance's secret): Terraform's own advice is to apply again
+        if not (cut and "inconsistent final plan" in exc.why):
+            raise
+    say("terraform apply again: values of what was adopted changed while it applied")
+    return tf.apply(var_files, tgt.variables, log=lambda line: _progress(say, line))
+
+
+def _after_a_cut_apply(root: Path, target: str, journal: Journal, say: Log) -> bool:
+    """Whether the last `terraform apply` was cut off before it finished (its resources may be
+    outside the state). Terraform runs detached from skylift (cloud/tf_detached): a killed
+    `up` leaves it to finish, and this waits for it; only a Terraform killed itself cuts. On
+    the local target nothing in the embedded AWS is the user's: it then starts afresh (the
+    migrated data stays); on aws, `_adopt` imports what was made."""
+    from skylift.cloud import tf_detached
     from skylift.run._targets import state_dir
 
-    if moto_server.stop(state_dir(root, target)):
+    last = journal.last("provision", target=target)
+    if last is None or last["status"] != "started":
+        return False
+    if tf_detached.previous(state_dir(root, target) / "tf", say) == "finished":
         say(
-            "the last terraform apply was cut off before it finished: the embedded AWS held "
-            "resources its state did not know, so it starts afresh and provisions again"
+            "the last run stopped during terraform apply; Terraform itself finished and saved its state"
         )
+        return False
+    if target == "local":
+        from skylift.cloud import moto_server
+
+        if moto_server.stop(state_dir(root, target)):
+            say(
+                "the last terraform apply was cut off before it finished: the embedded AWS held "
+                "resources its state did not know, so it starts afresh and provisions again"
+            )
+    return True
+
+
+def _adopt(tf: Terraform, tgt: Target, bp: Blueprint, environment: str, var_files: list[str],
+           say: Log) -> None:  # fmt: skip
+    from skylift.run import adopt
+
+    session = tgt.session(bp.region)
+    adopt.recover(tf, lambda service: tgt.client(session, service),
+                  {"App": bp.app, "Environment": environment}, var_files, tgt.variables, say)  # fmt: skip
 
 
 def check_environment(root: Path, environment: str) -> None:
