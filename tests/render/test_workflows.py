@@ -33,6 +33,18 @@ NEXT_APP = {
     "package-lock.json": "{}\n",
     ".env.example": "NEXT_PUBLIC_APP_URL=http://localhost:3000\n",
 }
+PNPM_APP = {
+    "package.json": package_json(
+        {"express": "4"}, scripts={"start": "node index.js", "test": "vitest run"}
+    ),
+    "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+    "index.js": "app.get('/health', h)\n",
+}
+PYTEST_APP = {
+    "requirements.txt": "flask\ngunicorn\n",
+    "requirements-dev.txt": "pytest==8.3.0\nruff\n",
+    "wsgi.py": "from flask import Flask\napp = Flask(__name__)\n",
+}
 # name -> (the app's files or an example's folder, skylift.toml values)
 CASES: dict[str, tuple[dict[str, str] | str, dict[str, Any]]] = {
     "node-prisma-migrate-stage": (APPS["node-pnpm-prisma"], {}),
@@ -43,6 +55,8 @@ CASES: dict[str, tuple[dict[str, str] | str, dict[str, Any]]] = {
     "pos-api-lambda-staging": ("pos-api", {"app.compute": "lambda", "app.staging": True}),
     "pos-api-lambda": ("pos-api", {"app.compute": "lambda"}),
     "github-api-workers": ("github-api", {"app.tier": "production"}),
+    "node-pnpm-tests": (PNPM_APP, {}),
+    "python-pytest-ruff": (PYTEST_APP, {}),
 }
 
 
@@ -191,6 +205,16 @@ def test_the_test_job_runs_the_apps_own_checks(rendered: dict[str, dict[str, str
 
     assert runs("next-build-args-staging") == ["npm ci", "npm run lint", "npm run test"]
     assert runs("go-migrate-stage-staging") == ["go mod download", "go vet ./...", "go test ./..."]
+    pnpm = runs("node-pnpm-tests")
+    assert pnpm[0].startswith("corepack enable && ") and pnpm[0].endswith(
+        "pnpm install --frozen-lockfile"
+    )
+    assert pnpm[1:] == ["pnpm test"]
+    assert runs("python-pytest-ruff") == [
+        "python -m pip install -r requirements-dev.txt -r requirements.txt ruff pytest",
+        "ruff check .",
+        "python -m pytest",
+    ]
     # django declares neither pytest nor ruff: the job says so instead of inventing a command
     (only,) = runs("python-django-production")
     assert only.startswith("echo") and "no lint or test command" in only
