@@ -239,3 +239,6 @@ def test_each_deploy_role_trusts_only_its_own_environment(
             "environment"
         ]["options"]:
             assert f"infra/envs/{env}.tfvars" in files, (name, env)
+        # the outputs the workflows' headers tell the user to set as the environment's variables
+        tf = "".join(v for k, v in files.items() if k.endswith(".tf"))
+        assert 'output "deploy_role_arn"' in tf and 'output "app_url"' in tf, name
