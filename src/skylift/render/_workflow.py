@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from skylift.plan.blueprint import Blueprint
+from skylift.render._docker import _DEFAULT_VERSIONS
 
 # Each action at the full commit SHA of its release (zizmor's unpinned-uses: a tag can be
 # moved, a commit cannot); the version is the comment Dependabot and Renovate update.
@@ -55,7 +56,9 @@ def context(root: Path, bp: Blueprint, docker: dict[str, Any] | None) -> dict[st
 
 def checks(root: Path, bp: Blueprint, docker: dict[str, Any] | None) -> dict[str, Any]:
     """How the test job sets the runtime up, installs and runs the app's checks."""
-    version = (docker or {}).get("runtime_version") or bp.runtime_version or ""
+    # the image's version (a Dockerfile of the user's: the app's, else the image template's)
+    version = (docker or {}).get("runtime_version") or bp.runtime_version
+    version = version or _DEFAULT_VERSIONS.get(bp.runtime, "")
     out: dict[str, Any] = {
         "runtime": bp.runtime,
         "version": version,
