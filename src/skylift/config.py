@@ -114,6 +114,7 @@ class Config:
     # --- the edge and e-mail (plan/_edge.py, plan/_email.py) ---
     cdn: str = "auto"  # auto | cloudfront | none: CloudFront + WAF in front of the load balancer
     email: str = "auto"  # auto | ses | none: SES for the domain when the app sends e-mail
+    staging: bool = False  # CI deploys staging on every push to main, then prod after approval
     sizes: Sizes = field(default_factory=Sizes)
     usage: Usage = field(default_factory=Usage)
     current: Current = field(default_factory=Current)
@@ -142,6 +143,7 @@ APP_KEYS = (
     "dns_delegated",
     "cdn",
     "email",
+    "staging",
 )
 CDNS = ("auto", "cloudfront", "none")
 EMAILS = ("auto", "ses", "none")
@@ -159,6 +161,8 @@ HELP: dict[str, str] = {
     "app.cdn": "auto: CloudFront + WAF for an app with static assets at the production tier with "
     "a domain | cloudfront | none",
     "app.email": "auto: SES for the domain when the app sends e-mail | ses | none",
+    "app.staging": "true: the pipeline deploys staging on every push to main, then prod after "
+    "a reviewer approves; false: prod alone (still after an approval)",
     "sizes.cpu": "vCPU per task: 0.25 | 0.5 | 1 | 2 | 4",
     "sizes.memory": "MiB per task (Fargate allows set pairs with cpu)",
     "sizes.arch": "arm64 (Graviton, ~20% cheaper) | x86_64",

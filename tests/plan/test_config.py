@@ -40,6 +40,7 @@ def test_first_run_writes_every_setting_with_comments(tmp_path: Path) -> None:
         "dns_delegated": False,
         "cdn": "auto",
         "email": "auto",
+        "staging": False,
     }
     assert doc["sizes"]["desired_count"] == 1 and doc["sizes"]["nat_gateways"] == 0
     text = (tmp_path / "skylift.toml").read_text()

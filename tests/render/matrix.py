@@ -161,7 +161,13 @@ def variants() -> dict[str, Plan]:
 # compute = "lambda": seed 001's choices for its Go POS app (a NAT instance, RDS Proxy, the
 # WebSocket API its gorilla/websocket use calls for, a $100 budget), its production tier with
 # a domain, IAM auth and a warm environment, and an app with nothing behind it (no NAT at all).
-SEED_001 = {"app.compute": "lambda", "sizes.rds_proxy": True, "sizes.budget_monthly_usd": 100}
+# Staging and prod: the pipeline deploys staging, then prod after an approval.
+SEED_001 = {
+    "app.compute": "lambda",
+    "app.staging": True,
+    "sizes.rds_proxy": True,
+    "sizes.budget_monthly_usd": 100,
+}
 
 
 def lambda_variants() -> dict[str, Plan]:

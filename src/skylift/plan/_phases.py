@@ -90,6 +90,7 @@ def phases(p: AppProfile, bp: Blueprint) -> list[dict[str, Any]]:
             "skylift up --target aws",
         ),
     ]
+    out.append(_pipeline_phase(bp))
     out += _files_phase(bp)
     if src and "db sync" in available():
         out.append(
@@ -119,6 +120,25 @@ def phases(p: AppProfile, bp: Blueprint) -> list[dict[str, Any]]:
     out.append(_cutover(p, bp))
     out.append(_rollback(p, bp))
     return out
+
+
+def _pipeline_phase(bp: Blueprint) -> dict[str, Any]:
+    """The GitHub environments pipeline.yml deploys, and what each needs set by hand."""
+    envs = bp.environments
+    names = " and ".join(f"`{e}`" for e in envs)
+    order = ", then ".join(e if e != "prod" else "prod once a reviewer approves" for e in envs)
+    return _phase(
+        "Set up the deploy pipeline",
+        f"In GitHub, Settings -> Environments, create {names}. Give "
+        f"{'each' if len(envs) > 1 else 'it'} the variables "
+        "AWS_DEPLOY_ROLE_ARN and APP_URL: the deploy_role_arn and app_url that its "
+        "`skylift up --target aws --env <environment>` prints. In `prod`, tick Required "
+        "reviewers (who approves a production deploy) and limit Deployment branches to main. "
+        "Every push to main then runs .github/workflows/pipeline.yml: the app's lint and "
+        f"tests, then {order}, each deploy followed by a smoke test of {bp.health_path}. Each "
+        "stack's deploy role trusts only its own environment's jobs.",
+        *(f"skylift up --target aws --env {e}" for e in envs if e != "prod"),
+    )
 
 
 def _files_phase(bp: Blueprint) -> list[dict[str, Any]]:

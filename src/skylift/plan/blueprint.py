@@ -62,6 +62,8 @@ class Blueprint:
     env_questions: list[dict[str, str]] = field(default_factory=list)  # {"name", "why"}: ask
     env_unset: list[dict[str, str]] = field(default_factory=list)  # {"name", "why"}: left unset
     runtime_version: str = ""  # "20", "3.11", "1.22": the version the app declares
+    # the GitHub environments the pipeline deploys, in order (prod last, after an approval)
+    environments: list[str] = field(default_factory=lambda: ["prod"])
     app_dir: str = ""  # in a monorepo, the app's folder ("backend"): the image's build context
     # what the load balancer checks: the path, the statuses counted healthy, and why that path
     health_matcher: str = "200-399"

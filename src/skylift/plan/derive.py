@@ -111,6 +111,7 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
         health_path="/",
         runtime_version=_runtime_version(profile),
         app_dir=profile.apps[0] if profile.apps else "",
+        environments=["staging", "prod"] if cfg.staging else ["prod"],
         domain=cfg.domain or None,
         cpu_arch=cfg.sizes.arch,  # type: ignore[arg-type]
         availability_zones=2,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from skylift.errors import SkyliftError
 from skylift.plan.blueprint import Blueprint
-from skylift.render import _blueprint, _lambda, _ledger
+from skylift.render import _blueprint, _lambda, _ledger, _workflow
 from skylift.render import _context as ctxs
 from skylift.render._docker import docker_context
 from skylift.render._jinja import render
@@ -95,9 +95,12 @@ def render_files(
         "build_context": _build_context(root, bp, docker is None),
         # the bundler's build-time variables (NEXT_PUBLIC_*), from the repository's variables
         "build_args": docker.get("build_args", []) if docker else [],
+        "app_dir": bp.app_dir,
+        **_workflow.context(app, bp, docker),
     }
     workflow = "github/deploy-lambda.yml.j2" if serverless else "github/deploy.yml.j2"
     files[".github/workflows/deploy.yml"] = render(workflow, app_ctx)
+    files[".github/workflows/pipeline.yml"] = render("github/pipeline.yml.j2", app_ctx)
     if not serverless:  # one-off ECS tasks: there is no cluster on Lambda
         files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
     files[f"{prefix}scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)

@@ -30,6 +30,11 @@ def hcl_list(values: Any) -> str:
     return "[" + ", ".join(hcl(v) for v in values) + "]"
 
 
+def gh_expression(value: str) -> str:
+    """A GitHub Actions expression, `${{ value }}` (no {% raw %} block in the workflows)."""
+    return "${{ " + value + " }}"
+
+
 def yaml_string(value: str) -> str:
     # JSON strings are valid YAML double-quoted scalars
     return json.dumps(value, ensure_ascii=False)
@@ -45,7 +50,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters.update(hcl=hcl, hcl_string=hcl_string, hcl_list=hcl_list, yaml=yaml_string)
+    env.filters.update(
+        hcl=hcl, hcl_string=hcl_string, hcl_list=hcl_list, yaml=yaml_string, expr=gh_expression
+    )
     return env
 
 

@@ -58,9 +58,14 @@ def next_steps(result: UpResult, bp: Blueprint) -> list[str]:
             "`skylift down` to remove this rehearsal",
         ]
     else:
+        env = result.environment
         steps += [
-            "set the repository variable AWS_DEPLOY_ROLE_ARN to the deploy_role_arn output",
-            "push to main: the workflow builds the image, runs migrations and deploys",
+            f"in GitHub, Settings -> Environments -> {env}: set the variables "
+            "AWS_DEPLOY_ROLE_ARN and APP_URL to the deploy_role_arn and app_url above"
+            + ("; add required reviewers (prod deploys wait for them)" if env == "prod" else ""),
+            "push to main: .github/workflows/pipeline.yml runs the app's checks, then deploys "
+            + " then ".join(bp.environments)
+            + " (build, migrations, rollout, smoke test)",
         ]
         if not bp.domain:
             steps.append("set app.domain in skylift.toml for HTTPS, then generate and up again")

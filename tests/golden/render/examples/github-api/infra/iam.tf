@@ -156,10 +156,12 @@ data "aws_iam_policy_document" "deploy_assume" {
       values   = ["sts.amazonaws.com"]
     }
 
+    # only jobs of this stack's GitHub environment (pipeline.yml, deploy.yml): prod's reviewers
+    # and branch rule guard the prod role, as no job outside the environment can assume it
     condition {
-      test     = "StringLike"
+      test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${var.github_repository}:ref:refs/heads/${var.deploy_branch}", "repo:${var.github_repository}:environment:${var.environment}"]
+      values   = ["repo:${var.github_repository}:environment:${var.environment}"]
     }
   }
 }

@@ -54,7 +54,7 @@ output "assign_public_ip" {
 }
 
 output "deploy_role_arn" {
-  description = "Set as the AWS_DEPLOY_ROLE_ARN variable of the GitHub repository"
+  description = "Set as the AWS_DEPLOY_ROLE_ARN variable of this environment in GitHub (Settings -> Environments)"
   value       = aws_iam_role.deploy.arn
 }
 

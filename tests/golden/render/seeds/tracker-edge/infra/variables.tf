@@ -209,12 +209,6 @@ variable "github_repository" {
   default     = "acme/tracker"
 }
 
-variable "deploy_branch" {
-  description = "The branch whose pushes deploy"
-  type        = string
-  default     = "main"
-}
-
 variable "create_github_oidc_provider" {
   description = "Create the account's GitHub OIDC provider (prod does; dev and staging read the one it made; false everywhere when another stack made it)"
   type        = bool
