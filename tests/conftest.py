@@ -51,3 +51,20 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`, as scripts/test runs it): a module's tests stay
+    on one worker (its module-scoped fixtures start once), and every test that builds and
+    runs app images shares one worker, so two image builds never compete for the machine."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        heavy = item.get_closest_marker("containers") or "standins" in getattr(
+            item, "fixturenames", ()
+        )
+        item.add_marker(
+            pytest.mark.xdist_group(
+                "containers" if heavy else item.module.__name__ if item.module else item.nodeid
+            )
+        )
