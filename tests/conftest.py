@@ -53,6 +53,7 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
         )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`--dist loadgroup`, as scripts/test runs it): a module's tests stay
     on one worker (its module-scoped fixtures start once), and every test that builds and
