@@ -1,0 +1,456 @@
+"""PostgreSQL sources with logical replication: a publication and a pgoutput slot.
+
+Where the server allows it (wal_level=logical; a role with REPLICATION, superuser or RDS's
+rds_replication; owner of the tables) nothing is added to the app's tables: a publication
+names them and a logical replication slot keeps the WAL of every change after its consistent
+point. The slot is created before the migration's snapshot (sync/run.py), so every transaction
+the snapshot lacks is in the slot; one both hold is read again, which changes nothing (a batch
+removes the keys it touched and copies their rows anew: sync/changes.py).
+
+Each batch opens one REPEATABLE READ snapshot, waits for the WAL written before it to be
+flushed, and reads the slot up to there with `pg_logical_slot_peek_binary_changes` (pgoutput,
+protocol 1; psycopg has no replication protocol). A transaction is in the batch when the
+snapshot sees it (its xid), and the position moves past the longest run of such transactions
+in commit order, so one the snapshot does not see yet comes again in the next batch. The slot
+is told (`pg_replication_slot_advance`) only up to the position the target has committed in
+the transaction that applied the rows: after kill -9 at any point the slot still holds every
+change after it, and changes at or before it are skipped.
+
+An abandoned slot keeps the server's WAL forever: `db cutover` drops it once the target holds
+everything, `db sync --remove` drops it and the publication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+import psycopg
+
+from skylift.db.schema import Schema, Table
+from skylift.db.sources.postgres import connect
+from skylift.db.sources.postgres import table_name as _name
+from skylift.db.sync import pgoutput, target_capture
+from skylift.db.sync.changes import Batch, key_text
+from skylift.db.sync.postgres import PgSnapshot, PgTriggerCapture
+from skylift.errors import SourceChanged, SourceError
+
+NAME = "postgresql-logical"
+MAX_ROWS = 50_000  # messages one batch reads at most (checked at transaction ends)
+FLUSH_WAIT = 2.0  # seconds a batch waits for the WAL its snapshot saw to reach the disk
+
+
+def slot_name(target: psycopg.Connection[Any]) -> str:
+    """One slot (and publication) per target database: two syncs of one source do not mix."""
+    info = target.info
+    where = f"{info.host}:{info.port}/{info.dbname}"
+    return "skylift_" + hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
+def why_not(conn: psycopg.Connection[Any], schema: Schema, slot: str) -> str | None:
+    """Why this source cannot be captured by logical replication (None: it can)."""
+    row = conn.execute(
+        "SELECT current_setting('wal_level'), current_setting('server_version_num')::int,"
+        " (SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user),"
+        " coalesce((SELECT pg_has_role('rds_replication', 'member') FROM pg_roles"
+        "           WHERE rolname = 'rds_replication'), false),"
+        " has_database_privilege(current_database(), 'CREATE'),"
+        " (SELECT count(*) FROM pg_replication_slots) < current_setting('max_replication_slots')::int"
+        "   OR EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = %s)",
+        (slot,),
+    ).fetchone()
+    assert row is not None
+    wal_level, version, replication, rds, create, free = row
+    if wal_level != "logical":
+        return (
+            f"wal_level is {wal_level}, logical decoding needs logical (self-hosted: wal_level ="
+            " logical in postgresql.conf and a restart; RDS: rds.logical_replication = 1 in the"
+            " parameter group and a reboot; Heroku Postgres: not available)"
+        )
+    if version < 130000:
+        return "PostgreSQL 13 or later is needed for logical capture"
+    if not (replication or rds):
+        return (
+            "the user has no REPLICATION attribute (as a superuser: ALTER ROLE ... REPLICATION;"
+            " RDS: GRANT rds_replication TO ...)"
+        )
+    if not create:
+        return "the user cannot create a publication (GRANT CREATE ON DATABASE ... TO ...)"
+    if not free:
+        return (
+            "every replication slot is taken (raise max_replication_slots, or drop an unused slot)"
+        )
+    not_owned = _not_owned(conn, schema)
+    if not_owned:
+        return f"the user does not own {', '.join(not_owned[:3])} (a publication needs the owner)"
+    return None
+
+
+def _not_owned(conn: psycopg.Connection[Any], schema: Schema) -> list[str]:
+    out = []
+    for table in schema.tables:
+        row = conn.execute(
+            "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass(%s)",
+            (_name(table),),
+        ).fetchone()
+        if row is not None and not row[0]:
+            out.append(table.qualified)
+    return out
+
+
+class PgLogicalCapture(PgTriggerCapture):
+    """The trigger capture's snapshot, reader and schema check; the changes from the slot."""
+
+    name = NAME
+
+    def __init__(self, source: Any, schema: Schema, slot: str, reason: str = "") -> None:
+        super().__init__(source, schema)
+        self.slot = slot
+        self.reason = reason
+        self.notes: list[str] = []
+        self._slot_conn: psycopg.Connection[Any] | None = None
+        self._oids: dict[int, Table] | None = None
+        self._key_types: dict[str, list[str]] = {}
+        self._catalog: dict[int, list[tuple[str, int, int]]] = {}
+
+    def _slots(self) -> psycopg.Connection[Any]:
+        if self._slot_conn is None or self._slot_conn.closed:
+            self._slot_conn = self._conn()  # writable in a frozen source too
+        return self._slot_conn
+
+    # -- install / remove ---------------------------------------------------------------------
+    def install(self) -> dict[str, Any]:
+        """The publication, the replica identities updates need, then the slot (idempotent)."""
+        conn = self._slots()
+        try:
+            self._publication(conn)
+            self.notes += replica_identity(conn, self.schema, self.slot)
+            row = conn.execute(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
+                (self.slot,),
+            ).fetchone()
+            if row is None:
+                row = conn.execute(
+                    "SELECT lsn::text FROM pg_create_logical_replication_slot(%s, 'pgoutput')",
+                    (self.slot,),
+                ).fetchone()
+        except psycopg.Error as exc:
+            raise SourceError(
+                "cannot set up logical replication on the PostgreSQL source",
+                str(exc).strip().splitlines()[0],
+                "fix what it says, or pass --capture triggers",
+            ) from exc
+        assert row is not None
+        return {"lsn": row[0]}
+
+    def _publication(self, conn: psycopg.Connection[Any]) -> None:
+        tables = ", ".join(_name(t) for t in self.schema.tables)
+        exists = conn.execute("SELECT 1 FROM pg_publication WHERE pubname = %s", (self.slot,))
+        verb = "ALTER" if exists.fetchone() else "CREATE"
+        if tables:
+            conn.execute(
+                f"{verb} PUBLICATION {self.slot} {'SET' if verb == 'ALTER' else 'FOR'} TABLE {tables}"
+            )
+        elif verb == "CREATE":
+            conn.execute(f"CREATE PUBLICATION {self.slot}")
+
+    def remove_all(self) -> list[str]:
+        removed = drop(self.url, self.slot)
+        return removed + super().remove_all()
+
+    def release(self) -> list[str]:
+        """After the cutover: the target holds everything; the slot would only keep WAL."""
+        self.close()
+        return drop(self.url, self.slot)
+
+    # -- reading ------------------------------------------------------------------------------
+    def poll(self, position: dict[str, Any],
+             whole: set[str] | None = None) -> tuple[Batch, PgSnapshot] | None:  # fmt: skip
+        self._confirm(position["lsn"])
+        snap = self.snapshot()
+        try:
+            conn = snap.reader._connection()
+            self._check_schema(conn)
+            txns = self._read(conn, position["lsn"])
+            batch = self._batch(conn, txns, snap.snapshot, position)
+        except BaseException:
+            snap.close()
+            raise
+        for name in whole or ():
+            batch.table(name).whole = True
+        if not batch.tables and batch.position == position:
+            snap.close()
+            return None
+        return batch, snap
+
+    def _read(self, snap_conn: psycopg.Connection[Any], after: str) -> list[pgoutput.Transaction]:
+        """The committed transactions after `after`, up to what the snapshot can see."""
+        row = snap_conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
+        assert row is not None
+        upto = row[0]
+        conn = self._slots()
+        deadline = time.monotonic() + FLUSH_WAIT
+        while time.monotonic() < deadline:  # synchronous_commit = off: the WAL writer flushes
+            flushed = conn.execute("SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn", (upto,))
+            if flushed.fetchone() == (True,):
+                break
+            time.sleep(0.01)
+        try:
+            rows = conn.execute(
+                "SELECT data FROM pg_logical_slot_peek_binary_changes(%s, %s::pg_lsn, %s,"
+                " 'proto_version', '1', 'publication_names', %s)",
+                (self.slot, upto, MAX_ROWS, self.slot),
+            ).fetchall()
+        except psycopg.errors.UndefinedObject as exc:
+            raise _slot_lost(self.slot, str(exc)) from exc
+        after_lsn = pgoutput.lsn_int(after)
+        return [t for t in pgoutput.transactions([r[0] for r in rows]) if t.end_lsn > after_lsn]
+
+    def _batch(self, conn: psycopg.Connection[Any], txns: list[pgoutput.Transaction],
+               snapshot: str, position: dict[str, Any]) -> Batch:  # fmt: skip
+        """The snapshot's transactions; the position past the run of them in commit order."""
+        seen = _Visibility(snapshot)
+        batch = Batch({}, dict(position), 0)
+        raw: dict[str, set[tuple[str, ...]]] = {}
+        prefix = True
+        for txn in txns:
+            self._check_relations(txn)
+            if not seen.visible(txn.xid):
+                prefix = False
+                continue
+            if prefix:
+                batch.position = {"lsn": pgoutput.lsn_text(txn.end_lsn)}
+                batch.changes += len(txn.changes)
+                batch.commit_at = txn.commit_at
+            self._keys(txn, batch, raw)
+        for name, keys in raw.items():
+            batch.table(name).keys |= self._json_keys(conn, self.tables[name], keys)
+        return batch
+
+    def _keys(self, txn: pgoutput.Transaction, batch: Batch,
+              raw: dict[str, set[tuple[str, ...]]]) -> None:  # fmt: skip
+        tables = self._tables()
+        for change in txn.changes:
+            for oid in change.relations:
+                table = tables.get(oid)
+                if table is None:
+                    continue  # a table added to the publication by hand
+                changes = batch.table(table.qualified)
+                changes.changes += 1
+                if change.op == "T" or not table.primary_key:
+                    changes.whole = True
+                    continue
+                for values in (change.old, change.new):
+                    if values is None:
+                        continue
+                    key = self._row_key(txn, oid, table, values)
+                    if key is None:
+                        changes.whole = True  # the message lacks the key: copy the table
+                    else:
+                        raw.setdefault(table.qualified, set()).add(key)
+
+    def _row_key(self, txn: pgoutput.Transaction, oid: int, table: Table,
+             values: pgoutput.Tuple) -> tuple[str, ...] | None:  # fmt: skip
+        rel = txn.relations.get(oid)
+        names = [c.name for c in rel.columns] if rel else [c[0] for c in self._columns(oid)]
+        picked = [values[names.index(k)] for k in table.primary_key]
+        if any(not isinstance(v, str) for v in picked):
+            return None  # NULL (a key-only old tuple of another index) or left out (TOASTed)
+        return tuple(str(v) for v in picked)
+
+    def _json_keys(self, conn: psycopg.Connection[Any], table: Table,
+                   keys: set[tuple[str, ...]]) -> set[str]:  # fmt: skip
+        """The keys' text cast to the columns' types and as JSON by the server, which makes
+        them exactly what the trigger capture records (`to_jsonb` of the row)."""
+        types = self._types(conn, table)
+        cols = ", ".join(f"k{i} text" for i in range(len(types)))
+        casts = ", ".join(f"x.k{i}::{t}" for i, t in enumerate(types))
+        objs = [{f"k{i}": v for i, v in enumerate(key)} for key in keys]
+        rows = conn.execute(
+            f"SELECT jsonb_build_array({casts})::text FROM jsonb_to_recordset(%s::jsonb) AS x({cols})",
+            (json.dumps(objs, ensure_ascii=False),),
+        ).fetchall()
+        return {key_text(json.loads(r[0])) for r in rows}
+
+    def _types(self, conn: psycopg.Connection[Any], table: Table) -> list[str]:
+        if table.qualified not in self._key_types:
+            rows = conn.execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+                " WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0",
+                (_name(table),),
+            ).fetchall()
+            found = dict(rows)
+            self._key_types[table.qualified] = [found[k] for k in table.primary_key]
+        return self._key_types[table.qualified]
+
+    def _tables(self) -> dict[int, Table]:
+        if self._oids is None:
+            conn = self._slots()
+            self._oids = {}
+            for table in self.schema.tables:
+                row = conn.execute("SELECT to_regclass(%s)::oid", (_name(table),)).fetchone()
+                if row and row[0] is not None:
+                    self._oids[int(row[0])] = table
+        return self._oids
+
+    def _check_relations(self, txn: pgoutput.Transaction) -> None:
+        """A Relation message describes the table as the change saw it: other columns (or
+        types) than the catalog's now mean its definition changed in between."""
+        tables = self._tables()
+        for oid, rel in txn.relations.items():
+            table = tables.get(oid)
+            if table is None:
+                continue
+            sent = [(c.name, c.type_oid, c.typmod) for c in rel.columns]
+            if sent != self._columns(oid):
+                raise SourceChanged(
+                    f"the definition of {table.qualified} changed on the PostgreSQL source while"
+                    " skylift was syncing it",
+                    "the replication stream describes it with the columns"
+                    f" {', '.join(c.name for c in rel.columns)}: syncing on would lose or misplace"
+                    " values",
+                    "apply the same change to the target (or `skylift db migrate --restart`),"
+                    " then start `skylift db sync` again",
+                )
+
+    def _columns(self, oid: int) -> list[tuple[str, int, int]]:
+        """The table's published columns now (generated ones are not sent)."""
+        if oid not in self._catalog:
+            rows = (
+                self._slots()
+                .execute(
+                    "SELECT attname, atttypid::int, atttypmod FROM pg_attribute WHERE attrelid = %s"
+                    " AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
+                    (oid,),
+                )
+                .fetchall()
+            )
+            self._catalog[oid] = [(str(n), int(t), int(m)) for n, t, m in rows]
+        return self._catalog[oid]
+
+    # -- progress -----------------------------------------------------------------------------
+    def _confirm(self, lsn: str) -> None:
+        """Let the slot forget what the target has committed (never more)."""
+        conn = self._slots()
+        row = conn.execute(
+            "SELECT confirmed_flush_lsn < %s::pg_lsn, wal_status FROM pg_replication_slots"
+            " WHERE slot_name = %s",
+            (lsn, self.slot),
+        ).fetchone()
+        if row is None:
+            raise _slot_lost(self.slot, "it is not in pg_replication_slots")
+        if row[1] == "lost":
+            raise _slot_lost(
+                self.slot, "the server removed WAL it still needed (max_slot_wal_keep_size)"
+            )
+        if row[0]:
+            conn.execute("SELECT pg_replication_slot_advance(%s, %s::pg_lsn)", (self.slot, lsn))
+
+    def done(self, position: dict[str, Any]) -> None:
+        self._confirm(position["lsn"])
+
+    def behind(self, position: dict[str, Any]) -> tuple[int, float | None]:
+        conn = self._slots()
+        upto = conn.execute("SELECT pg_current_wal_flush_lsn()::text").fetchone()
+        assert upto is not None
+        rows = conn.execute(
+            "SELECT data FROM pg_logical_slot_peek_binary_changes(%s, %s::pg_lsn, %s,"
+            " 'proto_version', '1', 'publication_names', %s)",
+            (self.slot, upto[0], MAX_ROWS, self.slot),
+        ).fetchall()
+        after = pgoutput.lsn_int(position["lsn"])
+        txns = [t for t in pgoutput.transactions([r[0] for r in rows]) if t.end_lsn > after]
+        count = sum(len(t.changes) for t in txns)
+        return count, (txns[0].commit_at if txns else None)
+
+    def close(self) -> None:
+        if self._slot_conn is not None:
+            self._slot_conn.close()
+            self._slot_conn = None
+
+
+class _Visibility:
+    """Whether a transaction (pgoutput's 32-bit xid) is seen by a `pg_current_snapshot()`."""
+
+    def __init__(self, text: str) -> None:
+        xmin, xmax, xip = text.split(":")
+        self.xmin, self.xmax = int(xmin), int(xmax)
+        self.running = {int(x) for x in xip.split(",") if x}
+
+    def visible(self, xid: int) -> bool:
+        full = ((self.xmax >> 32) << 32) | xid
+        if full > self.xmax:
+            full -= 1 << 32  # from the epoch before
+        return full < self.xmin or (full < self.xmax and full not in self.running)
+
+
+def replica_identity(conn: psycopg.Connection[Any], schema: Schema, publication: str) -> list[str]:
+    """A published table without a primary key (or with REPLICA IDENTITY NOTHING) refuses the
+    app's UPDATE and DELETE: such tables get REPLICA IDENTITY FULL (recorded in the
+    publication's comment, so that `--remove` puts DEFAULT back). What was set, as notes."""
+    notes, changed = [], []
+    for table in schema.tables:
+        row = conn.execute(
+            "SELECT relreplident, EXISTS (SELECT 1 FROM pg_index WHERE indrelid = c.oid AND"
+            " indisprimary) FROM pg_class c WHERE oid = to_regclass(%s)",
+            (_name(table),),
+        ).fetchone()
+        if row is None or not (row[0] == "n" or (row[0] == "d" and not row[1])):
+            continue  # FULL, an index, or the primary key: the old row's key is logged
+        conn.execute(f"ALTER TABLE {_name(table)} REPLICA IDENTITY FULL")
+        changed.append(_name(table))
+        notes.append(
+            f"{table.qualified} has no primary key: set REPLICA IDENTITY FULL on it (its updates"
+            " and deletes are refused on a published table otherwise); `db sync --remove` sets"
+            " it back to DEFAULT"
+        )
+    if changed:
+        before = _recorded(conn, publication)
+        text = json.dumps({"replica_identity_full": sorted(set(before) | set(changed))})
+        conn.execute(f"COMMENT ON PUBLICATION {publication} IS %s", (text,))
+    return notes
+
+
+def _recorded(conn: psycopg.Connection[Any], publication: str) -> list[str]:
+    row = conn.execute(
+        "SELECT obj_description(oid, 'pg_publication') FROM pg_publication WHERE pubname = %s",
+        (publication,),
+    ).fetchone()
+    try:
+        return list(json.loads(row[0]).get("replica_identity_full", [])) if row and row[0] else []
+    except ValueError:
+        return []
+
+
+def drop(url: str, slot: str) -> list[str]:
+    """The slot and the publication skylift made (and the replica identities it set)."""
+    removed = []
+    with connect(url) as conn:
+        target_capture.writable(conn)
+        found = conn.execute(
+            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s", (slot,)
+        ).fetchone()
+        if found is not None:
+            if found[0] is not None:
+                conn.execute("SELECT pg_terminate_backend(%s)", (found[0],))
+            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+            removed.append(f"the logical replication slot {slot} (it kept the source's WAL)")
+        if conn.execute("SELECT 1 FROM pg_publication WHERE pubname = %s", (slot,)).fetchone():
+            for name in _recorded(conn, slot):
+                if conn.execute("SELECT to_regclass(%s)", (name,)).fetchone() != (None,):
+                    conn.execute(f"ALTER TABLE {name} REPLICA IDENTITY DEFAULT")
+                    removed.append(f"REPLICA IDENTITY FULL of {name} (back to DEFAULT)")
+            conn.execute(f"DROP PUBLICATION {slot}")
+            removed.append(f"the publication {slot}")
+    return removed
+
+
+def _slot_lost(slot: str, why: str) -> SourceError:
+    return SourceError(
+        f"the replication slot {slot} on the PostgreSQL source is gone",
+        f"{why}: the changes since the last batch can no longer be read",
+        "run `skylift db sync --remove SOURCE TARGET`, then `skylift db migrate --restart"
+        " SOURCE TARGET` and sync again",
+    )
