@@ -409,7 +409,8 @@ def replica_identity(conn: psycopg.Connection[Any], schema: Schema, publication:
     if changed:
         before = _recorded(conn, publication)
         text = json.dumps({"replica_identity_full": sorted(set(before) | set(changed))})
-        conn.execute(f"COMMENT ON PUBLICATION {publication} IS %s", (text,))
+        literal = "'" + text.replace("'", "''") + "'"
+        conn.execute(f"COMMENT ON PUBLICATION {publication} IS {literal}")
     return notes
 
 

@@ -216,6 +216,9 @@ class PgTriggerCapture:
         pass
 
 
+LOGICAL = "logical replication: the source has wal_level=logical and the user may replicate"
+
+
 def pg_capture(source: Any, schema: Schema, conn: psycopg.Connection[Any], choice: str) -> Capture:
     """Logical replication where the source allows it, else triggers; a sync keeps the one it
     started with. The capture's `reason` says why it was chosen."""
@@ -223,24 +226,24 @@ def pg_capture(source: Any, schema: Schema, conn: psycopg.Connection[Any], choic
 
     slot = pg_logical.slot_name(conn)
     found = state.load(conn)
-    if found is not None and found.capture in (PgTriggerCapture.name, pg_logical.NAME):
-        if choice != "auto" and not found.capture.endswith(choice):
+    started = found.capture if found is not None else None
+    if started in (PgTriggerCapture.name, pg_logical.NAME) and choice != "auto":
+        if not str(started).endswith(choice):
             raise UsageError(
-                f"this sync captures with {found.capture.split('-')[1]}, not {choice}",
+                f"this sync captures with {str(started).split('-')[1]}, not {choice}",
                 "a sync keeps the capture it started with",
                 "rerun with --capture auto, or `skylift db sync --remove` and start again",
             )
-        if found.capture == pg_logical.NAME:
-            return pg_logical.PgLogicalCapture(source, schema, slot, "the sync started with it")
-        return PgTriggerCapture(source, schema, "the sync started with them")
-    if choice == "triggers":
+    if started == pg_logical.NAME:
+        return pg_logical.PgLogicalCapture(source, schema, slot, LOGICAL)
+    if choice == "triggers" and started is None:
         return PgTriggerCapture(source, schema, "--capture triggers")
     with connect(source.url) as sconn:
         why = pg_logical.why_not(sconn, schema, slot)
+    if started == PgTriggerCapture.name:
+        return PgTriggerCapture(source, schema, f"the sync started with them; {why or 'kept'}")
     if why is None:
-        return pg_logical.PgLogicalCapture(
-            source, schema, slot, "the source has wal_level=logical and the user may replicate"
-        )
+        return pg_logical.PgLogicalCapture(source, schema, slot, LOGICAL)
     if choice == "logical":
         raise SourceError(
             "the PostgreSQL source cannot be captured by logical replication", why,
