@@ -227,13 +227,13 @@ def pg_capture(source: Any, schema: Schema, conn: psycopg.Connection[Any], choic
     slot = pg_logical.slot_name(conn)
     found = state.load(conn)
     started = found.capture if found is not None else None
-    if started in (PgTriggerCapture.name, pg_logical.NAME) and choice != "auto":
-        if not str(started).endswith(choice):
-            raise UsageError(
-                f"this sync captures with {str(started).split('-')[1]}, not {choice}",
-                "a sync keeps the capture it started with",
-                "rerun with --capture auto, or `skylift db sync --remove` and start again",
-            )
+    ours = started in (PgTriggerCapture.name, pg_logical.NAME)
+    if ours and choice != "auto" and not str(started).endswith(choice):
+        raise UsageError(
+            f"this sync captures with {str(started).split('-')[1]}, not {choice}",
+            "a sync keeps the capture it started with",
+            "rerun with --capture auto, or `skylift db sync --remove` and start again",
+        )
     if started == pg_logical.NAME:
         return pg_logical.PgLogicalCapture(source, schema, slot, LOGICAL)
     if choice == "triggers" and started is None:
