@@ -114,6 +114,7 @@ class PgLogicalCapture(PgTriggerCapture):
         self._oids: dict[int, Table] | None = None
         self._key_types: dict[str, list[str]] = {}
         self._catalog: dict[int, list[tuple[str, int, int]]] = {}
+        self._can_flush = True
 
     def _slots(self) -> psycopg.Connection[Any]:
         if self._slot_conn is None or self._slot_conn.closed:
@@ -191,12 +192,7 @@ class PgLogicalCapture(PgTriggerCapture):
         assert row is not None
         upto = row[0]
         conn = self._slots()
-        deadline = time.monotonic() + FLUSH_WAIT
-        while time.monotonic() < deadline:  # synchronous_commit = off: the WAL writer flushes
-            flushed = conn.execute("SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn", (upto,))
-            if flushed.fetchone() == (True,):
-                break
-            time.sleep(0.01)
+        self._flushed(conn, upto)
         try:
             rows = conn.execute(
                 "SELECT data FROM pg_logical_slot_peek_binary_changes(%s, %s::pg_lsn, %s,"
@@ -207,6 +203,25 @@ class PgLogicalCapture(PgTriggerCapture):
             raise _slot_lost(self.slot, str(exc)) from exc
         after_lsn = pgoutput.lsn_int(after)
         return [t for t in pgoutput.transactions([r[0] for r in rows]) if t.end_lsn > after_lsn]
+
+    def _flushed(self, conn: psycopg.Connection[Any], upto: str) -> None:
+        """Wait until the WAL up to `upto` is on disk (decoding reads no further). Commits made
+        with synchronous_commit = off are visible before that: one small transaction of ours,
+        committed synchronously, flushes everything before it at once (else the WAL writer
+        does, within wal_writer_delay)."""
+        query = "SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn"
+        if conn.execute(query, (upto,)).fetchone() == (True,):
+            return
+        if self._can_flush:
+            try:
+                with conn.transaction():
+                    conn.execute("SET LOCAL synchronous_commit = on")
+                    conn.execute("SELECT pg_logical_emit_message(true, 'skylift-flush', '')")
+            except psycopg.Error:
+                self._can_flush = False
+        deadline = time.monotonic() + FLUSH_WAIT
+        while conn.execute(query, (upto,)).fetchone() != (True,) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _batch(self, conn: psycopg.Connection[Any], txns: list[pgoutput.Transaction],
                snapshot: str, position: dict[str, Any]) -> Batch:  # fmt: skip
