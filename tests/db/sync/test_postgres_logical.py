@@ -228,6 +228,35 @@ def test_killed_mid_stream_then_rerun(logical_source: str, pg_url: str, tmp_path
     assert_pg_same(logical_source, pg_url)
 
 
+@pytest.mark.parametrize("point", ["installed", "migrated"])
+def test_first_run_killed_then_rerun(logical_source: str, pg_url: str, tmp_path: Path,
+                                     point: str) -> None:  # fmt: skip
+    """Killed after the slot exists (before the copy, or before its first batch): the slot keeps
+    what was written meanwhile, the rerun applies it."""
+    args = ("db", "sync", logical_source, pg_url, "--once", "--workdir", str(tmp_path))
+    assert skylift(*args, kill_at=point).returncode == -9
+    execute(logical_source, "UPDATE accounts SET balance = 0.01 WHERE id = 2",
+            "DELETE FROM items WHERE order_id = 1", "INSERT INTO audit VALUES ('x', 'meanwhile')")  # fmt: skip
+    again = skylift(*args)
+    assert again.returncode == 0, again.stderr
+    assert_pg_same(logical_source, pg_url)
+
+
+def test_an_open_transaction_comes_in_a_later_batch(logical_source: str, pg_url: str,
+                                                    tmp_path: Path) -> None:  # fmt: skip
+    options = run.Options(workdir=tmp_path)
+    run.sync(logical_source, pg_url, options=options, once=True)
+    with psycopg.connect(logical_source) as open_one:
+        open_one.execute("INSERT INTO accounts (id, email) VALUES (800, 'open@x.io')")
+        execute(logical_source, "INSERT INTO accounts (id, email) VALUES (801, 'later@x.io')")
+        run.sync(logical_source, pg_url, options=options, once=True)
+        with psycopg.connect(pg_url) as conn:
+            ids = conn.execute("SELECT id FROM accounts WHERE id >= 800 ORDER BY id").fetchall()
+        assert ids == [(801,)]
+    run.sync(logical_source, pg_url, options=options, once=True)  # committed when the block ended
+    assert_pg_same(logical_source, pg_url)
+
+
 def test_ddl_during_sync_stops_it(logical_source: str, pg_url: str, tmp_path: Path) -> None:
     args = ("db", "sync", logical_source, pg_url, "--once", "--workdir", str(tmp_path))
     assert skylift(*args).returncode == 0

@@ -82,22 +82,26 @@ def why_not(conn: psycopg.Connection[Any], schema: Schema, slot: str) -> str | N
         return (
             "every replication slot is taken (raise max_replication_slots, or drop an unused slot)"
         )
-    not_owned = _not_owned(conn, schema)
-    if not_owned:
-        return f"the user does not own {', '.join(not_owned[:3])} (a publication needs the owner)"
-    return None
+    return _tables_why_not(conn, schema)
 
 
-def _not_owned(conn: psycopg.Connection[Any], schema: Schema) -> list[str]:
-    out = []
+def _tables_why_not(conn: psycopg.Connection[Any], schema: Schema) -> str | None:
+    not_owned, unlogged = [], []
     for table in schema.tables:
         row = conn.execute(
-            "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass(%s)",
+            "SELECT pg_has_role(relowner, 'USAGE'), relpersistence FROM pg_class"
+            " WHERE oid = to_regclass(%s)",
             (_name(table),),
         ).fetchone()
         if row is not None and not row[0]:
-            out.append(table.qualified)
-    return out
+            not_owned.append(table.qualified)
+        if row is not None and row[1] == "u":
+            unlogged.append(table.qualified)
+    if not_owned:
+        return f"the user does not own {', '.join(not_owned[:3])} (a publication needs the owner)"
+    if unlogged:
+        return f"{', '.join(unlogged[:3])} is UNLOGGED: its changes are not in the WAL"
+    return None
 
 
 class PgLogicalCapture(PgTriggerCapture):

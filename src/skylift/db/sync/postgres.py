@@ -216,7 +216,7 @@ class PgTriggerCapture:
         pass
 
 
-LOGICAL = "logical replication: the source has wal_level=logical and the user may replicate"
+LOGICAL = "the source has wal_level=logical and this user may replicate"
 
 
 def pg_capture(source: Any, schema: Schema, conn: psycopg.Connection[Any], choice: str) -> Capture:
