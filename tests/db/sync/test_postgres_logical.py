@@ -308,7 +308,9 @@ def test_wal_level_replica_falls_back_to_triggers(replica_source: str, pg_url: s
     insisted = skylift("db", "sync", source, pg_url, "--once", "--capture", "logical",
                        "--workdir", str(tmp_path))  # fmt: skip
     assert insisted.returncode == 3, insisted.stderr  # says what to set
-    assert "wal_level is replica" in insisted.stderr and "rds.logical_replication" in insisted.stderr
+    assert (
+        "wal_level is replica" in insisted.stderr and "rds.logical_replication" in insisted.stderr
+    )
     result = skylift("db", "sync", source, pg_url, "--once", "--json", "--workdir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     status = last_json(result.stdout)
