@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -16,7 +14,7 @@ import pytest
 from skylift.db.sync import cutover, run
 
 from ._check import assert_pg_same
-from ._load import PG_SCHEMA, fill
+from ._load import PG_SCHEMA, pg_database
 from .test_sqlite_sync import skylift
 
 pytestmark = pytest.mark.slow
@@ -39,26 +37,9 @@ def logical_admin_url() -> Iterator[str]:
     shutil.rmtree(base, ignore_errors=True)
 
 
-def _database(admin_url: str, schema: str = PG_SCHEMA) -> Iterator[str]:
-    name = f"src_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = urlsplit(admin_url)._replace(path="/" + name).geturl()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(schema)
-        fill(lambda sql, args: conn.execute(sql, args), mark="%s")
-    yield url
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        for (slot,) in conn.execute(
-            "SELECT slot_name FROM pg_replication_slots WHERE database = %s", (name,)
-        ).fetchall():
-            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 @pytest.fixture
 def logical_source(logical_admin_url: str) -> Iterator[str]:
-    yield from _database(logical_admin_url)
+    yield from pg_database(logical_admin_url)
 
 
 def execute(url: str, *statements: str) -> None:
@@ -145,12 +126,12 @@ CREATE TABLE stamped (at timestamptz, label text, v int, PRIMARY KEY (at, label)
 
 @pytest.fixture
 def types_source(logical_admin_url: str) -> Iterator[str]:
-    yield from _database(logical_admin_url, PG_SCHEMA + TYPES)
+    yield from pg_database(logical_admin_url, PG_SCHEMA + TYPES)
 
 
 @pytest.fixture
 def replica_source(pg_admin_url: str) -> Iterator[str]:
-    yield from _database(pg_admin_url)  # the shared server: wal_level = replica
+    yield from pg_database(pg_admin_url)  # the shared server: wal_level = replica
 
 
 def test_values_arrive_exactly_across_types(types_source: str, pg_url: str, tmp_path: Path) -> None:
