@@ -15,6 +15,7 @@ from skylift.db.sync import cutover, run
 
 from ._check import assert_pg_same
 from ._load import PG_SCHEMA, pg_database
+from .test_postgres_sync import execute
 from .test_sqlite_sync import skylift
 
 pytestmark = pytest.mark.slow
@@ -40,12 +41,6 @@ def logical_admin_url() -> Iterator[str]:
 @pytest.fixture
 def logical_source(logical_admin_url: str) -> Iterator[str]:
     yield from pg_database(logical_admin_url)
-
-
-def execute(url: str, *statements: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        for sql in statements:
-            conn.execute(sql)
 
 
 def last_json(stdout: str) -> dict[str, object]:
