@@ -43,7 +43,13 @@ FLUSH_WAIT = 2.0  # seconds a batch waits for the WAL its snapshot saw to reach 
 
 
 def slot_name(target: psycopg.Connection[Any]) -> str:
-    """One slot (and publication) per target database: two syncs of one source do not mix."""
+    """One slot (and publication) per target database: two syncs of one source do not mix.
+    The name is kept in the sync's position too (the one a sync started with wins)."""
+    from skylift.db.sync import state
+
+    found = state.load(target)
+    if found is not None and found.position.get("slot"):
+        return str(found.position["slot"])
     info = target.info
     where = f"{info.host}:{info.port}/{info.dbname}"
     return "skylift_" + hashlib.sha256(where.encode()).hexdigest()[:16]
@@ -148,7 +154,7 @@ class PgLogicalCapture(PgTriggerCapture):
                 "fix what it says, or pass --capture triggers",
             ) from exc
         assert row is not None
-        return {"lsn": row[0]}
+        return {"lsn": row[0], "slot": self.slot}
 
     def _publication(self, conn: psycopg.Connection[Any]) -> None:
         tables = ", ".join(_name(t) for t in self.schema.tables)
@@ -240,7 +246,7 @@ class PgLogicalCapture(PgTriggerCapture):
                 prefix = False
                 continue
             if prefix:
-                batch.position = {"lsn": pgoutput.lsn_text(txn.end_lsn)}
+                batch.position = {"lsn": pgoutput.lsn_text(txn.end_lsn), "slot": self.slot}
                 batch.changes += len(txn.changes)
                 batch.commit_at = txn.commit_at
             self._keys(txn, batch, raw)
