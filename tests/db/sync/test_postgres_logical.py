@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -299,6 +301,34 @@ def test_wal_level_replica_falls_back_to_triggers(replica_source: str, pg_url: s
     refused = skylift("db", "sync", source, pg_url, "--once", "--capture", "logical",
                       "--workdir", str(tmp_path))  # fmt: skip
     assert refused.returncode == 2, refused.stderr  # the sync keeps the capture it started with
+
+
+@pytest.fixture
+def app_role_source(logical_admin_url: str) -> Iterator[str]:
+    """A database owned by a role without REPLICATION (Heroku's case on a logical server)."""
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(logical_admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw' NOREPLICATION")
+    parts = urlsplit(logical_admin_url)
+    url = parts._replace(netloc=f"{role}:pw@{parts.hostname}:{parts.port}").geturl()
+    for made in pg_database(logical_admin_url):
+        with psycopg.connect(made, autocommit=True) as conn:
+            conn.execute(f"GRANT CREATE ON DATABASE {urlsplit(made).path[1:]} TO {role}")
+            for table in ("accounts", "orders", "items", "audit"):
+                conn.execute(f"ALTER TABLE {table} OWNER TO {role}")
+        yield urlsplit(made)._replace(netloc=urlsplit(url).netloc).geturl()
+    with psycopg.connect(logical_admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_user_without_replication_falls_back_to_triggers(app_role_source: str, pg_url: str,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    synced = run.sync(app_role_source, pg_url, options=run.Options(workdir=tmp_path), once=True)
+    assert synced.capture == "postgresql-triggers"
+    assert "REPLICATION" in synced.capture_reason
+    execute(app_role_source, "UPDATE accounts SET email = 'r@x.io' WHERE id = 3")
+    run.sync(app_role_source, pg_url, options=run.Options(workdir=tmp_path), once=True)
+    assert_pg_same(app_role_source, pg_url)
 
 
 @pytest.mark.parametrize("point", ["frozen", "target-capture"])
