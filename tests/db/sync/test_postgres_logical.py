@@ -234,6 +234,34 @@ def test_an_open_transaction_comes_in_a_later_batch(logical_source: str, pg_url:
     assert_pg_same(logical_source, pg_url)
 
 
+def test_a_quiet_slot_moves_past_other_databases_wal(
+    logical_source: str, logical_admin_url: str, pg_url: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The app writes nothing; another database does: the slot must not hold that WAL."""
+    from skylift.db.sync import pg_logical
+
+    monkeypatch.setattr(pg_logical, "IDLE_CONFIRM", 0.0)
+    options = run.Options(workdir=tmp_path)
+    run.sync(logical_source, pg_url, options=options, once=True)
+    execute(logical_admin_url, "SET synchronous_commit = on",
+            "CREATE TABLE IF NOT EXISTS elsewhere (n int)",
+            "INSERT INTO elsewhere SELECT generate_series(1, 1000)")  # fmt: skip
+    with psycopg.connect(logical_admin_url) as conn:
+        after = conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()
+    run.sync(logical_source, pg_url, options=options, once=True)
+    with psycopg.connect(logical_source) as conn:
+        moved = conn.execute(
+            "SELECT confirmed_flush_lsn >= %s FROM pg_replication_slots"
+            " WHERE database = current_database()",
+            after,
+        ).fetchone()
+    assert moved == (True,)
+    execute(logical_source, "UPDATE accounts SET email = 'q@x.io' WHERE id = 7")
+    run.sync(logical_source, pg_url, options=options, once=True)
+    assert_pg_same(logical_source, pg_url)
+
+
 def test_ddl_during_sync_stops_it(logical_source: str, pg_url: str, tmp_path: Path) -> None:
     args = ("db", "sync", logical_source, pg_url, "--once", "--workdir", str(tmp_path))
     assert skylift(*args).returncode == 0

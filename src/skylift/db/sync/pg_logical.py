@@ -40,6 +40,7 @@ from skylift.errors import SourceChanged, SourceError
 NAME = "postgresql-logical"
 MAX_ROWS = 50_000  # messages one batch reads at most (checked at transaction ends)
 FLUSH_WAIT = 2.0  # seconds a batch waits for the WAL its snapshot saw to reach the disk
+IDLE_CONFIRM = 5.0  # seconds between moving a quiet slot past WAL without the app's changes
 
 
 def slot_name(target: psycopg.Connection[Any]) -> str:
@@ -125,6 +126,7 @@ class PgLogicalCapture(PgTriggerCapture):
         self._key_types: dict[str, list[str]] = {}
         self._catalog: dict[int, list[tuple[str, int, int]]] = {}
         self._can_flush = True
+        self._idle_at = 0.0
 
     def _slots(self) -> psycopg.Connection[Any]:
         if self._slot_conn is None or self._slot_conn.closed:
@@ -184,7 +186,7 @@ class PgLogicalCapture(PgTriggerCapture):
         try:
             conn = snap.reader._connection()
             self._check_schema(conn)
-            txns = self._read(conn, position["lsn"])
+            txns, read_to = self._read(conn, position["lsn"])
             batch = self._batch(conn, txns, snap.snapshot, position)
         except BaseException:
             snap.close()
@@ -193,16 +195,27 @@ class PgLogicalCapture(PgTriggerCapture):
             batch.table(name).whole = True
         if not batch.tables and batch.position == position:
             snap.close()
+            if not txns and read_to is not None:
+                self._idle(read_to)
             return None
         return batch, snap
 
-    def _read(self, snap_conn: psycopg.Connection[Any], after: str) -> list[pgoutput.Transaction]:
-        """The committed transactions after `after`, up to what the snapshot can see."""
+    def _idle(self, read_to: str) -> None:
+        """Nothing of the app's committed up to `read_to`: the slot may forget the WAL before
+        it (else other databases' writes, vacuum and checkpoints pile up behind a quiet app)."""
+        if time.monotonic() - self._idle_at >= IDLE_CONFIRM:
+            self._idle_at = time.monotonic()
+            self._confirm(read_to)
+
+    def _read(self, snap_conn: psycopg.Connection[Any],
+              after: str) -> tuple[list[pgoutput.Transaction], str | None]:  # fmt: skip
+        """The committed transactions after `after`, up to what the snapshot can see; and the
+        position the slot was read completely to (None: it was not)."""
         row = snap_conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
         assert row is not None
         upto = row[0]
         conn = self._slots()
-        self._flushed(conn, upto)
+        flushed = self._flushed(conn, upto)
         try:
             rows = conn.execute(
                 "SELECT data FROM pg_logical_slot_peek_binary_changes(%s, %s::pg_lsn, %s,"
@@ -212,16 +225,17 @@ class PgLogicalCapture(PgTriggerCapture):
         except psycopg.errors.UndefinedObject as exc:
             raise _slot_lost(self.slot, str(exc)) from exc
         after_lsn = pgoutput.lsn_int(after)
-        return [t for t in pgoutput.transactions([r[0] for r in rows]) if t.end_lsn > after_lsn]
+        txns = [t for t in pgoutput.transactions([r[0] for r in rows]) if t.end_lsn > after_lsn]
+        return txns, (upto if flushed and len(rows) < MAX_ROWS else None)
 
-    def _flushed(self, conn: psycopg.Connection[Any], upto: str) -> None:
+    def _flushed(self, conn: psycopg.Connection[Any], upto: str) -> bool:
         """Wait until the WAL up to `upto` is on disk (decoding reads no further). Commits made
         with synchronous_commit = off are visible before that: one small transaction of ours,
         committed synchronously, flushes everything before it at once (else the WAL writer
         does, within wal_writer_delay)."""
         query = "SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn"
         if conn.execute(query, (upto,)).fetchone() == (True,):
-            return
+            return True
         if self._can_flush:
             try:
                 with conn.transaction():
@@ -230,8 +244,11 @@ class PgLogicalCapture(PgTriggerCapture):
             except psycopg.Error:
                 self._can_flush = False
         deadline = time.monotonic() + FLUSH_WAIT
-        while conn.execute(query, (upto,)).fetchone() != (True,) and time.monotonic() < deadline:
+        while conn.execute(query, (upto,)).fetchone() != (True,):
+            if time.monotonic() > deadline:
+                return False
             time.sleep(0.01)
+        return True
 
     def _batch(self, conn: psycopg.Connection[Any], txns: list[pgoutput.Transaction],
                snapshot: str, position: dict[str, Any]) -> Batch:  # fmt: skip
