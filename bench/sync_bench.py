@@ -123,7 +123,7 @@ class PostgresLogical(Postgres):
     server = 1  # SERVER[1]: wal_level = logical
 
     def close(self) -> None:
-        from skylift.db.sync.pg_logical import drop
+        from skylift.db.sync.pg_slot import drop
 
         with psycopg.connect(self.url, autocommit=True) as conn:
             slots = conn.execute("SELECT slot_name FROM pg_replication_slots").fetchall()

@@ -222,9 +222,9 @@ LOGICAL = "the source has wal_level=logical and this user may replicate"
 def pg_capture(source: Any, schema: Schema, conn: psycopg.Connection[Any], choice: str) -> Capture:
     """Logical replication where the source allows it, else triggers; a sync keeps the one it
     started with. The capture's `reason` says why it was chosen."""
-    from skylift.db.sync import pg_logical, state
+    from skylift.db.sync import pg_logical, pg_slot, state
 
-    slot = pg_logical.slot_name(conn)
+    slot = pg_slot.slot_name(conn)
     found = state.load(conn)
     started = found.capture if found is not None else None
     ours = started in (PgTriggerCapture.name, pg_logical.NAME)
@@ -239,7 +239,7 @@ def pg_capture(source: Any, schema: Schema, conn: psycopg.Connection[Any], choic
     if choice == "triggers" and started is None:
         return PgTriggerCapture(source, schema, "--capture triggers")
     with connect(source.url) as sconn:
-        why = pg_logical.why_not(sconn, schema, slot)
+        why = pg_slot.why_not(sconn, schema, slot)
     if started == PgTriggerCapture.name:
         return PgTriggerCapture(source, schema, f"the sync started with them; {why or 'kept'}")
     if why is None:
@@ -254,7 +254,7 @@ def pg_capture(source: Any, schema: Schema, conn: psycopg.Connection[Any], choic
 
 def remove_all(source: Any, conn: psycopg.Connection[Any]) -> list[str]:
     """Both captures' objects: the slot and publication, the triggers and schema `skylift`."""
-    from skylift.db.sync import pg_logical
+    from skylift.db.sync import pg_slot
 
-    removed = pg_logical.drop(source.url, pg_logical.slot_name(conn))
+    removed = pg_slot.drop(source.url, pg_slot.slot_name(conn))
     return removed + PgTriggerCapture(source, Schema()).remove_all()
