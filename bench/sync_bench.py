@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """db sync / db cutover / db rollback under an app's writes: lag, freeze window, nothing lost.
 
-    python bench/sync_bench.py [--engines sqlite,mysql,postgresql] [--rates 50,200] [--sizes 0,200000]
+    python bench/sync_bench.py [--engines sqlite,mysql,postgresql,postgresql-logical] [--rates 50,200]
+                               [--sizes 0,200000]
                                [--seconds 20]
 
 For each engine, database size (extra orders, two items each, on top of the load generator's
 tables: tests/db/sync/_load.py) and write rate: fills a fresh source (SQLite file, a
-throwaway MariaDB with its row-based binary log, or a PostgreSQL database), starts the load generator (inserts, updates,
+throwaway MariaDB with its row-based binary log, or a PostgreSQL database: on a server with
+wal_level=replica, captured by triggers, or with wal_level=logical, by a slot), starts the load generator (inserts, updates,
 deletes on four tables chained by foreign keys, one without a key), runs `skylift db sync` in its
 own process as a user would, samples the lag it reports every 0.25 s for `--seconds`, runs
 `skylift db cutover` (which takes over from the running sync), lets the app keep writing into
@@ -46,11 +48,17 @@ from tests.db.sync._load import (  # noqa: E402
 )
 
 
-def _pg() -> tuple[Any, Path]:
+def _pg(logical: bool = False) -> tuple[Any, Path]:
     from skylift.cloud import embedded_pg
 
     folder = Path(tempfile.mkdtemp(prefix="skylift-syncbench-pg-"))
-    return embedded_pg.start(folder / "data"), folder
+    server = embedded_pg.start(folder / "data")
+    if logical:  # a source db sync captures with a pgoutput slot
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET wal_level = logical")
+        embedded_pg.stop(folder / "data")
+        server = embedded_pg.start(folder / "data")
+    return server, folder
 
 
 def _target(server: Any, name: str) -> str:
@@ -78,10 +86,11 @@ class Sqlite:
 
 
 class Postgres:
-    name = "PostgreSQL"
+    name = "PostgreSQL (triggers)"
+    server = 0  # SERVER[0]: wal_level = replica
 
     def __init__(self, folder: Path, size: int) -> None:
-        self.url = _target(SERVER[0], f"src_{folder.name.replace('-', '_')[-12:]}")
+        self.url = _target(SERVER[self.server], f"src_{folder.name.replace('-', '_')[-12:]}")
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(PG_SCHEMA)
             bulk, items = bulk_rows(size)
@@ -107,6 +116,19 @@ class Postgres:
 
     def close(self) -> None:
         pass
+
+
+class PostgresLogical(Postgres):
+    name = "PostgreSQL (logical)"
+    server = 1  # SERVER[1]: wal_level = logical
+
+    def close(self) -> None:
+        from skylift.db.sync.pg_slot import drop
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            slots = conn.execute("SELECT slot_name FROM pg_replication_slots").fetchall()
+        for (slot,) in slots:
+            drop(self.url, slot)
 
 
 SERVER: list[Any] = []
@@ -219,9 +241,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="0,200000")
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
-    engines = {"sqlite": Sqlite, "mysql": MariaDB, "postgresql": Postgres}
+    engines = {"sqlite": Sqlite, "mysql": MariaDB, "postgresql": Postgres,
+               "postgresql-logical": PostgresLogical}  # fmt: skip
     server, folder = _pg()
     SERVER.append(server)
+    folders = [folder]
+    if "postgresql-logical" in args.engines:
+        logical, second = _pg(logical=True)
+        SERVER.append(logical)
+        folders.append(second)
     rows = []
     try:
         for name in args.engines.split(","):
@@ -233,8 +261,9 @@ def main() -> None:
     finally:
         from skylift.cloud import embedded_pg
 
-        embedded_pg.stop(folder / "data")
-        shutil.rmtree(folder, ignore_errors=True)
+        for each in folders:
+            embedded_pg.stop(each / "data")
+            shutil.rmtree(each, ignore_errors=True)
     print(
         "| source | rows | writes/s | acknowledged | on the target after cutover | refused in the freeze"
         " | freeze window | sync lag median / p95 | target writes | in the source after rollback |"

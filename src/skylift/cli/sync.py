@@ -79,7 +79,10 @@ def sync_cmd(
         False, "--remove", help="Take skylift's triggers/slot/publication out of the source."
     ),
     capture: str = typer.Option(
-        "auto", "--capture", help="PostgreSQL sources: auto, logical or triggers."
+        "auto",
+        "--capture",
+        help="PostgreSQL sources: auto (logical replication where the source allows it, else"
+        " triggers), logical or triggers.",
     ),
     interval: float = typer.Option(0.1, "--interval", min=0.01, help="Seconds between polls."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1),

@@ -9,7 +9,7 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,3 +204,27 @@ def sqlite_writer(path: Path) -> Callable[[str, tuple[Any, ...]], None]:
         conn.execute(sql, args)
 
     return write
+
+
+def pg_database(admin_url: str, schema: str = PG_SCHEMA) -> Iterator[str]:
+    """A fresh PostgreSQL database with the load generator's tables and rows (a fixture's
+    body: dropped afterwards, with any replication slot a test left on it)."""
+    import uuid
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    name = f"src_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = urlsplit(admin_url)._replace(path="/" + name).geturl()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(schema)
+        fill(lambda sql, args: conn.execute(sql, args), mark="%s")
+    yield url
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for (slot,) in conn.execute(
+            "SELECT slot_name FROM pg_replication_slots WHERE database = %s", (name,)
+        ).fetchall():
+            conn.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from skylift.db.sync import cutover, run
 
 from ._check import assert_pg_same
-from ._load import PG_SCHEMA, Load, fill
+from ._load import Load, pg_database
 from .test_sqlite_cutover import CUTOVER_POINTS, ROLLBACK_POINTS, pg_writer
 from .test_sqlite_sync import skylift
 
@@ -24,16 +22,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def pg_source(pg_admin_url: str) -> Iterator[str]:
-    name = f"src_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = urlsplit(pg_admin_url)._replace(path="/" + name).geturl()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(PG_SCHEMA)
-        fill(lambda sql, args: conn.execute(sql, args), mark="%s")
-    yield url
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    yield from pg_database(pg_admin_url)
 
 
 def execute(url: str, *statements: str) -> None:

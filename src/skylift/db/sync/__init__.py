@@ -7,7 +7,8 @@
     cutover.journal(TARGET, "cutover")    # the steps done, with their details
 
 Inside: `changes` (what a capture hands the applier), `apply` (one verified target
-transaction per batch), one module per capture engine (`sqlite`, `mysql`, `postgres`), the
+transaction per batch), one module per capture engine (`sqlite`, `mysql`, `postgres` — its
+triggers, and the choice — `pg_logical` with `pgoutput` and `pg_slot` for a slot), the
 freeze and copy back of each (`sqlite`, `back_sqlite`, `mysql_freeze`, `pg_freeze`), the
 target's own capture for a rollback (`target_capture`), and the journals (`state`, `status`).
 """

@@ -130,6 +130,7 @@ def cutover(source_url: str, target_url: str | None = None, *,
         steps.run("target-capture", "starting capture on the target (for a rollback)",
                   lambda: _capture_target(session))  # fmt: skip
         state.set_phase(session.conn, "cut-over")
+        _release(session, progress)
         outcome.checks = checked["checks"]
         outcome.recopied = checked.get("recopied", [])
         outcome.changes = session.status.applied
@@ -138,6 +139,15 @@ def cutover(source_url: str, target_url: str | None = None, *,
     finally:
         session.close()
     return outcome
+
+
+def _release(session: sync_run.Session, progress: Progress) -> None:
+    """A logical replication slot keeps the source's WAL until it is dropped: the target now
+    holds everything, and the way back (rollback) does not read it."""
+    release = getattr(session.capture, "release", None)
+    if release is not None:
+        progress.phase("dropping the source's replication slot and publication")
+        release()
 
 
 def _done_at(conn: psycopg.Connection[Any], operation: str) -> float:

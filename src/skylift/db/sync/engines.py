@@ -41,8 +41,13 @@ def poll(capture: Capture, position: dict[str, Any],
 def remove(source: Source, conn: psycopg.Connection[Any]) -> list[str]:
     """Take skylift's capture and freeze out of the source (and the target's capture)."""
     removed: list[str] = []
-    capture = capture_for(source, Schema(), conn)
-    removed += capture.remove_all()  # type: ignore[attr-defined]
+    if source.engine == "postgresql":
+        from skylift.db.sync.postgres import remove_all
+
+        removed += remove_all(source, conn)
+    else:
+        capture = capture_for(source, Schema(), conn)
+        removed += capture.remove_all()  # type: ignore[attr-defined]
     from skylift.db.sync import target_capture
 
     removed += target_capture.remove(conn)

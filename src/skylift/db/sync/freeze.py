@@ -20,6 +20,7 @@ def _not_yet(engine: str) -> UsageError:
 def freeze_source(session: Any) -> dict[str, Any]:
     source = session.source
     source.close()  # its connection's open transaction would hold the tables' metadata locks
+    session.capture.close()  # the freeze ends the sessions open now (the capture reconnects)
     if source.engine == "mysql":
         from skylift.db.sync import mysql_freeze
 

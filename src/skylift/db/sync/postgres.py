@@ -1,6 +1,7 @@
 """PostgreSQL sources: change capture by triggers (sync/target_capture.py's, installed in the
 source), which every PostgreSQL with an owner's rights allows — Heroku Postgres included, which
-gives no logical replication to outside subscribers.
+gives no logical replication to outside subscribers. Where the source allows logical
+replication, `pg_capture` chooses sync/pg_logical.py's slot instead (nothing on the app's tables).
 
 Commit order without a commit sequence: each change row carries its transaction id; a batch
 opens one REPEATABLE READ snapshot, takes the changes of every transaction the previous batch's
@@ -88,8 +89,9 @@ class PgSnapshot:
 class PgTriggerCapture:
     name = "postgresql-triggers"
 
-    def __init__(self, source: Any, schema: Schema) -> None:
+    def __init__(self, source: Any, schema: Schema, reason: str = "") -> None:
         self.url = source.url
+        self.reason = reason
         self.schema = schema
         self.tables = {t.qualified: t for t in schema.tables}
         self._key: str | None = None
@@ -214,12 +216,45 @@ class PgTriggerCapture:
         pass
 
 
+LOGICAL = "the source has wal_level=logical and this user may replicate"
+
+
 def pg_capture(source: Any, schema: Schema, conn: psycopg.Connection[Any], choice: str) -> Capture:
-    """Triggers (logical replication is not built yet: `--capture logical` says so)."""
-    if choice == "logical":
+    """Logical replication where the source allows it, else triggers; a sync keeps the one it
+    started with. The capture's `reason` says why it was chosen."""
+    from skylift.db.sync import pg_logical, pg_slot, state
+
+    slot = pg_slot.slot_name(conn)
+    found = state.load(conn)
+    started = found.capture if found is not None else None
+    ours = started in (PgTriggerCapture.name, pg_logical.NAME)
+    if ours and choice != "auto" and not str(started).endswith(choice):
         raise UsageError(
-            "--capture logical is not available yet",
-            "skylift captures PostgreSQL changes with triggers for now",
-            "use --capture triggers (the default, `auto`, chooses it)",
+            f"this sync captures with {str(started).split('-')[1]}, not {choice}",
+            "a sync keeps the capture it started with",
+            "rerun with --capture auto, or `skylift db sync --remove` and start again",
         )
-    return PgTriggerCapture(source, schema)
+    if started == pg_logical.NAME:
+        return pg_logical.PgLogicalCapture(source, schema, slot, LOGICAL)
+    if choice == "triggers" and started is None:
+        return PgTriggerCapture(source, schema, "--capture triggers")
+    with connect(source.url) as sconn:
+        why = pg_slot.why_not(sconn, schema, slot)
+    if started == PgTriggerCapture.name:
+        return PgTriggerCapture(source, schema, f"the sync started with them; {why or 'kept'}")
+    if why is None:
+        return pg_logical.PgLogicalCapture(source, schema, slot, LOGICAL)
+    if choice == "logical":
+        raise SourceError(
+            "the PostgreSQL source cannot be captured by logical replication", why,
+            "fix that, or use --capture triggers (what --capture auto falls back to)",
+        )  # fmt: skip
+    return PgTriggerCapture(source, schema, f"no logical replication: {why}")
+
+
+def remove_all(source: Any, conn: psycopg.Connection[Any]) -> list[str]:
+    """Both captures' objects: the slot and publication, the triggers and schema `skylift`."""
+    from skylift.db.sync import pg_slot
+
+    removed = pg_slot.drop(source.url, pg_slot.slot_name(conn))
+    return removed + PgTriggerCapture(source, Schema()).remove_all()

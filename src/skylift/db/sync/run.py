@@ -121,9 +121,16 @@ def open_session(source_url: str, target_url: str | None, options: Options, prog
         conn.close()
         source.close()
         raise
-    report = status.SyncStatus(source.display_url, mask(target_url), capture.name)
+    report = status.SyncStatus(source.display_url, mask(target_url), capture.name,
+                               capture_reason=getattr(capture, "reason", ""))  # fmt: skip
     status.take_lease(options.workdir, target_url)
     return Session(source, source_url, target_url, schema, capture, applier, conn, report, options)
+
+
+def _chosen(capture: Capture) -> str:
+    """The capture's name, and why it was chosen when there was a choice."""
+    reason = getattr(capture, "reason", "")
+    return f"{capture.name}: {reason}" if reason else capture.name
 
 
 def _check_purpose(phase: str | None, purpose: str) -> None:
@@ -192,8 +199,10 @@ def _first_run(source: Source, source_url: str, target_url: str, conn: psycopg.C
     if found is None:
         progress.phase("reading the source schema")
         capture = engines.capture_for(source, source.read_schema(), conn, options.capture)
-        progress.phase(f"installing change capture on the source ({capture.name})")
+        progress.phase(f"installing change capture on the source ({_chosen(capture)})")
         start = capture.install()
+        for note in getattr(capture, "notes", []):
+            progress.phase(f"note: {note}")
         if run is None or run["source"] != source.display_url:
             phase = "migrating"  # the snapshot is taken after this: it holds all before `start`
         else:
@@ -344,7 +353,7 @@ def sync(source_url: str, target_url: str | None = None, *, options: Options | N
     options = options or Options()
     progress = progress or Progress()
     session = open_session(source_url, target_url, options, progress)
-    progress.phase(f"syncing changes ({session.capture.name}); stop with Ctrl-C")
+    progress.phase(f"syncing changes ({_chosen(session.capture)}); stop with Ctrl-C")
     try:
         return follow(session, stop=stop, once=once, interval=interval, on_status=on_status)
     except KeyboardInterrupt:

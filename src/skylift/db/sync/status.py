@@ -28,6 +28,7 @@ class SyncStatus:
     source: str
     target: str
     capture: str = ""
+    capture_reason: str = ""  # why this capture (PostgreSQL: logical replication or triggers)
     state: str = (
         "starting"  # starting | migrating | syncing | caught-up | stopped | frozen | failed
     )
