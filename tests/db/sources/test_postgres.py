@@ -17,6 +17,7 @@ from psycopg import sql
 
 from skylift.db import migrate, verify, verify_databases
 from skylift.db.pipeline import open_source
+from skylift.db.records import HEADER, TRAILER
 from skylift.db.sources.postgres import PostgresSource
 
 SOURCE_SQL = (Path(__file__).parent / "data" / "pg_source.sql").read_text()
@@ -143,11 +144,14 @@ def test_all_chunks_share_one_snapshot(source_url: str, monkeypatch: pytest.Monk
     source.close()
 
 
-def test_binary_copy_blocks_round_trip(source_url: str, pg_url: str) -> None:
+def test_binary_records_round_trip(source_url: str, pg_url: str) -> None:
     source = open_source(source_url)
     table = source.read_schema().table("users")
+    assert source.copy_format(table) == "binary"
     reader = source.reader()
-    data = b"".join(reader.copy_blocks(table, source.chunks(table)[0]))
+    stream = reader.binary_stream(table, source.chunks(table)[0])
+    data = HEADER + b"".join(block for block, _rows in stream) + TRAILER
+    assert stream.digest() != 0
     with psycopg.connect(source_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE users_copy (LIKE users)")
         with conn.cursor() as cur, cur.copy("COPY users_copy FROM STDIN (FORMAT binary)") as copy:
