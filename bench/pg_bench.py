@@ -284,16 +284,21 @@ def _print(args: argparse.Namespace, rows: int, size: int, version: str,
     print("| tool | wall | vs pgcopydb | vs raw pipe | rows/s | MB/s | tool CPU | servers CPU "
           "| peak memory | verified |")  # fmt: skip
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+
+    def vs(wall: float, base: str) -> str:
+        return f"{wall / med(base, 'wall'):.2f}x" if base in results else "-"
+
     for name, (label, verified) in TOOLS.items():
         wall = med(name, "wall")
         rss = max(r.rss for r in results[name])
-        print(f"| {label} | {wall:.1f} s | {wall / med('pgcopydb', 'wall'):.2f}x |"
-              f" {wall / med('pipe', 'wall'):.2f}x | {rows / wall:,.0f} | {mb / wall:.0f} |"
-              f" {med(name, 'tool_cpu'):.1f} s | {med(name, 'db_cpu'):.1f} s |"
-              f" {f'{rss} MiB' if rss else '-'} | {verified} |")  # fmt: skip
-    ratios = [s.wall / p.wall for s, p in zip(results["skylift"], results["pgcopydb"], strict=True)]
-    print("\nskylift / pgcopydb run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
-          + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
+        print(f"| {label} | {wall:.1f} s | {vs(wall, 'pgcopydb')} | {vs(wall, 'pipe')} |"
+              f" {rows / wall:,.0f} | {mb / wall:.0f} | {med(name, 'tool_cpu'):.1f} s |"
+              f" {med(name, 'db_cpu'):.1f} s | {f'{rss} MiB' if rss else '-'} | {verified} |")  # fmt: skip
+    if "skylift" in results and "pgcopydb" in results:
+        pairs = zip(results["skylift"], results["pgcopydb"], strict=True)
+        ratios = [s.wall / p.wall for s, p in pairs]
+        print("\nskylift / pgcopydb run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
+              + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
     timings = report.get("timings_seconds", {})
     print("skylift phases (last run): " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
 

@@ -164,14 +164,14 @@ class PostgresReader:
 
     def binary_batches(
         self, table: Table, chunk: Chunk
-    ) -> Iterator[tuple[list[bytes], list[tuple[Any, ...]]]]:
+    ) -> Iterator[tuple[list[Any], list[tuple[Any, ...]]]]:
         """Records with the values they hold (for a reject's key and row, should the target
         refuse one): integers as int, text as str, the rest as their binary form."""
         decoders = [_DECODE.get(c.kind, bytes) for c in table.columns]
         for records in self.records(table, chunk):
             yield records, [_fields(r, decoders) for r in records]
 
-    def records(self, table: Table, chunk: Chunk) -> Iterator[list[bytes]]:
+    def records(self, table: Table, chunk: Chunk) -> Iterator[list[Any]]:
         """`COPY (SELECT ...) TO STDOUT (FORMAT binary)` as lists of records (one per row, no
         header or trailer), read straight from libpq: psycopg's Copy iterator costs a
         microsecond of Python per row."""
@@ -181,7 +181,8 @@ class PostgresReader:
         while pg.flush():
             pass
         _expect(pg, pq.ExecStatus.COPY_OUT)
-        get, batch, first, done = pg.get_copy_data, [], True, False
+        get, first, done = pg.get_copy_data, True, False
+        batch: list[Any] = []  # memoryviews of libpq's buffers, or bytes
         try:
             while True:
                 size, data = get(0)
@@ -189,8 +190,8 @@ class PostgresReader:
                     done = True
                     break
                 if first:
-                    data, first = bytes(data)[len(HEADER) :], False
-                if (size == 2 and data == TRAILER) or not len(data):
+                    data, first = memoryview(bytes(data)[len(HEADER) :]), False
+                if (len(data) == 2 and data == TRAILER) or not len(data):
                     continue
                 batch.append(data)
                 if len(batch) >= BATCH:
