@@ -42,6 +42,9 @@ class KeyedReader(PostgresReader):
         super().__init__(url, None)
         self._conn = conn
 
+    def copy_format(self, table: Table) -> str:
+        return "rows"  # keys are read back from the rows: PostgreSQL's text, as captured
+
     def _select(self, table: Table, chunk: Chunk) -> str:
         if isinstance(chunk.lo, _Keys):
             cols = ", ".join(quote(c.name) for c in table.columns)

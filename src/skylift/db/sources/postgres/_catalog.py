@@ -43,6 +43,17 @@ KIND_BY_TYPE: dict[str, str] = {
     "json": "json",
     "jsonb": "json",
 }
+# Columns of built-in types (arrays of them included) travel as binary COPY records, byte for
+# byte: their binary form names no OID that differs between servers (an array's element type is
+# a built-in's), except the reg* types, whose binary value *is* an OID (their text is a name),
+# and aclitem, which has none. User types (enums, domains, composites, extensions') go as text.
+FIRST_USER_OID = 16384  # FirstNormalObjectId
+
+
+def _oid_valued(typname: str) -> bool:
+    return typname.startswith("reg") or typname == "aclitem"
+
+
 # schemas that belong to the host, never to the app
 HOST_SCHEMAS = {"heroku_ext", "pg_catalog", "information_schema", "pg_toast"}
 NOT_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
@@ -144,9 +155,11 @@ def _columns(conn: Any, schema: Schema, info: dict[str, Any]) -> list[Column]:
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,"
         " pg_get_expr(d.adbin, d.adrelid) AS def, a.attidentity, a.attgenerated,"
         " coalesce(bt.typname, t.typname) AS base, t.typcategory,"
-        " CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation"
+        " CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,"
+        f" a.atttypid < {FIRST_USER_OID} AS builtin, coalesce(et.typname, t.typname) AS element"
         " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
         " LEFT JOIN pg_type bt ON bt.oid = t.typbasetype AND t.typtype = 'd'"
+        " LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'"
         " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
         " LEFT JOIN pg_collation co ON co.oid = a.attcollation"
         " WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
@@ -168,6 +181,7 @@ def _columns(conn: Any, schema: Schema, info: dict[str, Any]) -> list[Column]:
             collation=row["collation"],
         )
         col.extra["identity"] = row["attidentity"]
+        col.extra["binary"] = bool(row["builtin"]) and not _oid_valued(row["element"])
         if row["attgenerated"]:
             # COPY cannot write a generated column: it is added after the load and recomputed
             table = qualified(

@@ -23,7 +23,7 @@ from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk
 from skylift.db.sources.postgres._catalog import read_schema
 from skylift.db.sources.postgres._connection import connect, mask_password
-from skylift.db.sources.postgres._rows import PostgresReader, plan_chunks
+from skylift.db.sources.postgres._rows import PostgresReader, binary_able, plan_chunks
 
 
 class PostgresSource:
@@ -66,8 +66,13 @@ class PostgresSource:
                     f"{table.qualified}.{col.name}", f"{col.pg_type} replaced by {pg_type} (--type)"
                 )
                 col.pg_type = pg_type
+                col.extra["binary"] = False  # another type on the target: its text travels
             self._schema = schema
         return self._schema
+
+    def copy_format(self, table: Table) -> str:
+        """ "binary" (records passed through as the source sends them) or "rows" (text)."""
+        return "binary" if binary_able(table) else "rows"
 
     def chunks(self, table: Table) -> list[Chunk]:
         return plan_chunks(self._connection(), table, self.CHUNK_ROWS)
