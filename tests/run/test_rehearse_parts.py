@@ -142,6 +142,10 @@ def test_secret_references() -> None:
      (["OSError: [Errno 30] Read-only file system: '/app/uploads'"], [], 1, "readonlyRootFilesystem"),
      (["Error: Cannot find module '/app/dist/main.js'"], [], 1, "the start command"),
      (["redis: NOAUTH Authentication required."], [], 1, "SKYLIFT_CACHE_PASSWORD"),
+     (["ValueError: invalid interpolation syntax in 'postgresql://u:P%4055@h/db?sslmode=require'"
+       " at position 24"], [], 1, "escape `%` as `%%`"),
+     (["psycopg2.OperationalError: SSL connection has been closed unexpectedly"], [], 1,
+      "TLS to the database"),
      ([], [], 137, "var.task_memory"),
      (["listening"], [{"error": "ConnectionRefusedError"}] * 3, None, "nothing answers on 8000"),
      (["listening"], [{"status": 404}] * 3, None, "/health answers 404")],
