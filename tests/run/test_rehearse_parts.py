@@ -157,6 +157,25 @@ def test_likely_fault(
     assert fault in diagnose.likely_fault(c, log, checks, code)
 
 
+def test_a_build_that_cannot_reach_a_download_host_says_so_not_the_dockerfile() -> None:
+    log = ["STEP 1/3: FROM node:20", "STEP 2/3: RUN curl -fsSL https://x.example.org/a.sh | sh",
+           "curl: (6) Could not resolve host: x.example.org", "STEP 3/3: RUN npm install",
+           "node-pre-gyp WARN Hit error request to https://github.com/a/b.tar.gz failed, reason:"
+           " getaddrinfo ENOTFOUND github.com", "gyp info ok",
+           "Error: request to https://binaries.example.sh/engine.gz failed, reason: getaddrinfo "
+           "ENOTFOUND binaries.example.sh", "npm error code 1",
+           'Error: building at STEP "RUN npm install": exit status 1']  # fmt: skip
+    assert image.unreachable_hosts(log) == ["binaries.example.sh", "github.com"]
+    fix = image._build_fix(image.unreachable_hosts(log), Path("build.log"), "Dockerfile")
+    assert "binaries.example.sh, github.com, which this machine cannot reach" in fix
+    assert "CI would fail too" not in fix
+    go = ["STEP 4/9: RUN go mod download", "go: github.com/gin-gonic/gin@v1.9.1: Get "
+          '"https://proxy.golang.org/github.com/gin-gonic/gin/@v/v1.9.1.mod": dial tcp: lookup '
+          "proxy.golang.org on 127.0.0.53:53: no such host"]  # fmt: skip
+    assert image.unreachable_hosts(go) == ["proxy.golang.org"]
+    assert image.unreachable_hosts(["STEP 1/1: RUN make", "make: *** [all] Error 2"]) == []
+
+
 def test_a_failed_build_shows_its_step_and_what_the_tool_said_first() -> None:
     log = ["[1/2] STEP 1/3: FROM node:20", "[1/2] STEP 2/3: RUN npm ci", "npm error code EUSAGE",
            "npm error `npm ci` can only install with a package-lock.json", *["npm error help"] * 80,
