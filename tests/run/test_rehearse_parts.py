@@ -108,6 +108,38 @@ IMAGE = ImageConfig(
 )
 
 
+def test_a_task_with_an_image_of_its_own_runs_it_or_is_skipped_not_run_in_the_apps(
+    tmp_path: Path,
+) -> None:
+    from skylift.rehearse import rehearsal, taskdefs
+
+    class Engine:  # only what the choice asks of the engine: is the image here or pullable
+        name = "buildah"
+
+        def __init__(self) -> None:
+            self.have: set[str] = set()
+
+        def obtain(self, image: str) -> bool:
+            return image in self.have
+
+    said: list[str] = []
+    app_image = "localhost/skylift/shop-prod:rehearsal"
+    ctx = rehearsal.Context(tmp_path, tmp_path, "shop", "prod", Engine(), None, [],  # type: ignore[arg-type]
+                            said.append, image=app_image)  # fmt: skip
+    ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:latest"
+    td = {"family": "shop-prod-db-export", "containerDefinitions": [
+        {"name": "db-export", "image": "public.ecr.aws/docker/library/postgres:16-alpine"}]}  # fmt: skip
+    export = taskdefs._container(td, "shop-prod-db-export", "schedule")
+    assert export.image == "public.ecr.aws/docker/library/postgres:16-alpine"
+    assert rehearsal._task_image(ctx, container(kind="schedule", image=ecr)) == app_image
+    assert rehearsal._task_image(ctx, export) is None
+    skipped = ctx.st.service("shop-prod-db-export")
+    assert skipped is not None and skipped.state == "skipped" and skipped.exit_code is None
+    assert "postgres:16-alpine is not on this machine" in said[-1]
+    ctx.engine.have = {export.image}  # type: ignore[attr-defined]
+    assert rehearsal._task_image(ctx, export) == export.image
+
+
 def test_ecs_argv_rule() -> None:
     assert argv_for(container(), IMAGE) == ["/usr/local/bin/skylift-env", "node", "main.js"]
     assert argv_for(container(command=["sh", "-c", "npm run migrate"]), IMAGE) == [

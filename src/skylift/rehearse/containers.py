@@ -96,6 +96,8 @@ def alive(pid: int) -> bool:
 def stop(engine: Engine, name: str, pid: int | None) -> None:
     """End the container's process group (SIGTERM, then SIGKILL as ECS does after 30 s; we
     wait 5 s) and remove the container and its cgroup."""
+    if not name:  # a task that never ran (its image was not to be had)
+        return
     if pid and alive(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGTERM)
