@@ -35,11 +35,11 @@ def rehearse(
     with tempfile.TemporaryDirectory(prefix="real-app-") as scratch:
         app = Path(scratch) / checkout.name
         shutil.copytree(checkout, app, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        aliased = alias_standins(app)
         filled = fill_secrets(app) if dummy_secrets else []
         started = time.monotonic()
         if force:  # the app's own workflow or Dockerfile replaced, as `generate --force` does
             subprocess.run(["skylift", "generate", str(app), "--force"], capture_output=True)
+        aliased = alias_standins(app)  # the Dockerfiles `up` builds: the app's or generated
         try:
             done = subprocess.run(
                 ["skylift", "up", str(app), "--target", "local", "--json"],
