@@ -108,8 +108,15 @@ def _base_images(app: Path) -> set[str]:
             continue
         text = dockerfile.read_text(errors="replace")
         stages = {m.lower() for m in re.findall(r"^\s*FROM\s+.*\s+AS\s+(\S+)", text, re.I | re.M)}
-        refs |= {r for r in _FROM.findall(text) if "$" not in r and r.lower() not in stages}
+        args = dict(re.findall(r"^\s*ARG\s+(\w+)=(\S+)", text, re.M))  # the defaults CI uses
+        for ref in (_with_args(r, args) for r in _FROM.findall(text)):
+            if "$" not in ref and ref.lower() not in stages:
+                refs.add(ref)
     return refs
+
+
+def _with_args(ref: str, args: dict[str, str]) -> str:
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)), ref)
 
 
 def _qualified(ref: str) -> tuple[str, str]:
