@@ -140,6 +140,34 @@ def test_a_task_with_an_image_of_its_own_runs_it_or_is_skipped_not_run_in_the_ap
     assert rehearsal._task_image(ctx, export) == export.image
 
 
+def test_an_app_that_exits_before_it_is_healthy_has_its_exit_code_read(tmp_path: Path) -> None:
+    """alive() before wait(), and other processes started in between, once reaped the exit
+    status, and wait() crashed with ChildProcessError instead of naming the exit code."""
+    import subprocess
+
+    from skylift.rehearse import containers
+
+    class Engine:  # runs the container's command as a plain process: no engine needed
+        def create(self, name: str, image: str) -> None: ...
+        def set_env(self, name: str, env: dict[str, str]) -> None: ...
+        def enforces(self) -> dict[str, bool]:
+            return {"memory": True}
+
+        def run_argv(
+            self, name: str, image: str, argv: list[str], *a: object, **k: object
+        ) -> list[str]:
+            return argv
+
+    started = containers.start(Engine(), "web", "img", ["sh", "-c", "exit 3"], {},  # type: ignore[arg-type]
+                               c=container(), log=tmp_path / "web.log", volumes=[])  # fmt: skip
+    for _ in range(50):
+        if not containers.alive(started.pid):
+            break
+        subprocess.run(["true"], check=True)  # the next Popen cleans up dropped ones
+    assert containers.alive(started.pid) is False
+    assert containers.wait(started.pid, 0.1) == 3
+
+
 def test_ecs_argv_rule() -> None:
     assert argv_for(container(), IMAGE) == ["/usr/local/bin/skylift-env", "node", "main.js"]
     assert argv_for(container(command=["sh", "-c", "npm run migrate"]), IMAGE) == [
