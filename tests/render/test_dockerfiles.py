@@ -114,6 +114,24 @@ def test_node_image_follows_the_lockfile_and_prisma(tmp_path: Path) -> None:
     assert "FROM build AS migrate" in text
 
 
+def test_a_build_inside_the_start_script_runs_in_the_image(tmp_path: Path) -> None:
+    """`"start": "tsc && node src/index.js"`: the image starts `node src/index.js`, so it must
+    have run `tsc` itself, or the file it starts is not there."""
+    pkg = package_json({"express": "^4.18.0", "typescript": "^5.4.0"},
+                       scripts={"start": "tsc && node src/index.js"})  # fmt: skip
+    root = write(tmp_path / "ts-start", {"package.json": pkg, "src/index.ts": "import 'express'\n"})
+    profile = scan(root)
+    cfg = resolve(
+        derive.slug(profile.name), {}, {}, lambda t, c: derive.derived_defaults(profile, t, c)
+    )
+    files, _ = render_files(
+        root, derive.build(profile, cfg), budget_usd=50, github_repository="a/b"
+    )
+    text = files["Dockerfile"]
+    assert text.index("COPY . .") < text.index("RUN tsc\n") < text.index("AS prod-deps")
+    assert 'CMD ["node", "src/index.js"]' in text
+
+
 def test_old_node_major_and_yarn_classic(tmp_path: Path) -> None:
     files = _render(tmp_path, "node-old-yarn")
     text = files["Dockerfile"]

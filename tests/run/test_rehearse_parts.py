@@ -108,6 +108,66 @@ IMAGE = ImageConfig(
 )
 
 
+def test_a_task_with_an_image_of_its_own_runs_it_or_is_skipped_not_run_in_the_apps(
+    tmp_path: Path,
+) -> None:
+    from skylift.rehearse import rehearsal, taskdefs
+
+    class Engine:  # only what the choice asks of the engine: is the image here or pullable
+        name = "buildah"
+
+        def __init__(self) -> None:
+            self.have: set[str] = set()
+
+        def obtain(self, image: str) -> bool:
+            return image in self.have
+
+    said: list[str] = []
+    app_image = "localhost/skylift/shop-prod:rehearsal"
+    ctx = rehearsal.Context(tmp_path, tmp_path, "shop", "prod", Engine(), None, [],  # type: ignore[arg-type]
+                            said.append, image=app_image)  # fmt: skip
+    ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:latest"
+    td = {"family": "shop-prod-db-export", "containerDefinitions": [
+        {"name": "db-export", "image": "public.ecr.aws/docker/library/postgres:16-alpine"}]}  # fmt: skip
+    export = taskdefs._container(td, "shop-prod-db-export", "schedule")
+    assert export.image == "public.ecr.aws/docker/library/postgres:16-alpine"
+    assert rehearsal._task_image(ctx, container(kind="schedule", image=ecr)) == app_image
+    assert rehearsal._task_image(ctx, export) is None
+    skipped = ctx.st.service("shop-prod-db-export")
+    assert skipped is not None and skipped.state == "skipped" and skipped.exit_code is None
+    assert "postgres:16-alpine is not on this machine" in said[-1]
+    ctx.engine.have = {export.image}  # type: ignore[attr-defined]
+    assert rehearsal._task_image(ctx, export) == export.image
+
+
+def test_an_app_that_exits_before_it_is_healthy_has_its_exit_code_read(tmp_path: Path) -> None:
+    """alive() before wait(), and other processes started in between, once reaped the exit
+    status, and wait() crashed with ChildProcessError instead of naming the exit code."""
+    import subprocess
+
+    from skylift.rehearse import containers
+
+    class Engine:  # runs the container's command as a plain process: no engine needed
+        def create(self, name: str, image: str) -> None: ...
+        def set_env(self, name: str, env: dict[str, str]) -> None: ...
+        def enforces(self) -> dict[str, bool]:
+            return {"memory": True}
+
+        def run_argv(
+            self, name: str, image: str, argv: list[str], *a: object, **k: object
+        ) -> list[str]:
+            return argv
+
+    started = containers.start(Engine(), "web", "img", ["sh", "-c", "exit 3"], {},  # type: ignore[arg-type]
+                               c=container(), log=tmp_path / "web.log", volumes=[])  # fmt: skip
+    for _ in range(50):
+        if not containers.alive(started.pid):
+            break
+        subprocess.run(["true"], check=True)  # the next Popen cleans up dropped ones
+    assert containers.alive(started.pid) is False
+    assert containers.wait(started.pid, 0.1) == 3
+
+
 def test_ecs_argv_rule() -> None:
     assert argv_for(container(), IMAGE) == ["/usr/local/bin/skylift-env", "node", "main.js"]
     assert argv_for(container(command=["sh", "-c", "npm run migrate"]), IMAGE) == [
@@ -142,6 +202,10 @@ def test_secret_references() -> None:
      (["OSError: [Errno 30] Read-only file system: '/app/uploads'"], [], 1, "readonlyRootFilesystem"),
      (["Error: Cannot find module '/app/dist/main.js'"], [], 1, "the start command"),
      (["redis: NOAUTH Authentication required."], [], 1, "SKYLIFT_CACHE_PASSWORD"),
+     (["ValueError: invalid interpolation syntax in 'postgresql://u:P%4055@h/db?sslmode=require'"
+       " at position 24"], [], 1, "escape `%` as `%%`"),
+     (["psycopg2.OperationalError: SSL connection has been closed unexpectedly"], [], 1,
+      "TLS to the database"),
      ([], [], 137, "var.task_memory"),
      (["listening"], [{"error": "ConnectionRefusedError"}] * 3, None, "nothing answers on 8000"),
      (["listening"], [{"status": 404}] * 3, None, "/health answers 404")],
@@ -151,6 +215,25 @@ def test_likely_fault(
 ) -> None:
     c = container(health=HealthCheck(path="/health", matcher="200"))
     assert fault in diagnose.likely_fault(c, log, checks, code)
+
+
+def test_a_build_that_cannot_reach_a_download_host_says_so_not_the_dockerfile() -> None:
+    log = ["STEP 1/3: FROM node:20", "STEP 2/3: RUN curl -fsSL https://x.example.org/a.sh | sh",
+           "curl: (6) Could not resolve host: x.example.org", "STEP 3/3: RUN npm install",
+           "node-pre-gyp WARN Hit error request to https://github.com/a/b.tar.gz failed, reason:"
+           " getaddrinfo ENOTFOUND github.com", "gyp info ok",
+           "Error: request to https://binaries.example.sh/engine.gz failed, reason: getaddrinfo "
+           "ENOTFOUND binaries.example.sh", "npm error code 1",
+           'Error: building at STEP "RUN npm install": exit status 1']  # fmt: skip
+    assert image.unreachable_hosts(log) == ["binaries.example.sh", "github.com"]
+    fix = image._build_fix(image.unreachable_hosts(log), Path("build.log"), "Dockerfile")
+    assert "binaries.example.sh, github.com, which this machine cannot reach" in fix
+    assert "CI would fail too" not in fix
+    go = ["STEP 4/9: RUN go mod download", "go: github.com/gin-gonic/gin@v1.9.1: Get "
+          '"https://proxy.golang.org/github.com/gin-gonic/gin/@v/v1.9.1.mod": dial tcp: lookup '
+          "proxy.golang.org on 127.0.0.53:53: no such host"]  # fmt: skip
+    assert image.unreachable_hosts(go) == ["proxy.golang.org"]
+    assert image.unreachable_hosts(["STEP 1/1: RUN make", "make: *** [all] Error 2"]) == []
 
 
 def test_a_failed_build_shows_its_step_and_what_the_tool_said_first() -> None:

@@ -182,3 +182,32 @@ def test_postgres_app_needs_no_driver_change(node_app) -> None:
     assert not {"orm-dialect", "db-driver"} & {
         f.code for f in node_app({"pg": "8", "typeorm": "0.3"}).findings
     }
+
+
+YARN_LOCK = (
+    "# yarn lockfile v1\n\n\n"
+    '"@nestjs/core@^7.0.0":\n  version "7.6.18"\n\n'
+    'express@^4.17.1, express@~4.17.0:\n  version "4.17.3"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "stale"),
+    [
+        ({"yarn.lock": YARN_LOCK}, ["argon2 ^0.26.2, typescript ^4.0.0"]),
+        ({"yarn.lock": YARN_LOCK.replace("\n\n\n", '\n\nargon2@^0.26.2:\n  version "0.26.2"\n'
+                                          'typescript@^4.0.0:\n  version "4.9.5"\n\n')}, []),
+        ({"package-lock.json": '{"lockfileVersion": 3, "packages": {"": {"dependencies": '
+          '{"@nestjs/core": "^7.0.0", "express": "^4.17.1", "argon2": "^0.26.2"}, '
+          '"devDependencies": {"typescript": "^3.9.0"}}}}'}, ["typescript ^4.0.0"]),
+        ({"package-lock.json": '{"lockfileVersion": 1, "dependencies": {}}'}, []),
+    ],
+)  # fmt: skip
+def test_a_lockfile_out_of_date_with_package_json_is_a_code_change(scan_files, files, stale):
+    pkg = (
+        '{"name": "api", "dependencies": {"@nestjs/core": "^7.0.0", "express": "^4.17.1",\n'
+        '  "argon2": "^0.26.2"},\n "devDependencies": {"typescript": "^4.0.0"}}\n'
+    )
+    p = scan_files({"package.json": pkg, **files})
+    found = [f for f in p.findings if f.code == "stale-lockfile"]
+    assert [f.suggestion.split(" does not hold ")[1].split(":")[0] for f in found] == stale

@@ -77,3 +77,33 @@ def test_django_management_commands_are_one_off(scan_files) -> None:
     assert [(j.kind, j.command) for j in p.jobs] == [
         ("one-off", "python manage.py import_products")
     ]
+
+
+ENV_PY = "from alembic import context\nconfig = context.config\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "flagged"),
+    [
+        ("config.set_main_option('sqlalchemy.url',\n    app.config.get('DATABASE_URI'))\n", True),
+        ('config.set_main_option("sqlalchemy.url", os.environ["DATABASE_URL"])\n', True),
+        (
+            "config.set_main_option('sqlalchemy.url', str(get_url()).replace('%', '%%'))\n",
+            False,
+        ),
+        ("url = config.get_main_option('sqlalchemy.url')\n", False),
+    ],
+)
+def test_alembic_env_that_does_not_escape_the_url_is_a_code_change(scan_files, line, flagged):
+    p = scan_files(
+        {
+            "requirements.txt": "flask\nflask-migrate\npsycopg2\n",
+            "migrations/alembic.ini": "[alembic]\n",
+            "migrations/env.py": ENV_PY + line,
+        }
+    )
+    found = [f for f in p.findings if f.code == "alembic-url-percent"]
+    assert bool(found) is flagged
+    if flagged:
+        assert str(found[0].evidence[0]) == "migrations/env.py:3"
+        assert found[0].severity == "change"

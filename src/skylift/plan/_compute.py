@@ -164,6 +164,8 @@ def _ecs_service(profile: AppProfile, cfg: Config, bp: Blueprint) -> Resource:
         "task_permissions": task_permissions(profile, bp),
         "egress_ports": [587] if "smtp" in _services(profile) else [],
         "start_command": str(profile.start_command.value) if profile.start_command else None,
+        # the image runs it once (`tsc` of a `tsc && node` start split in two)
+        "build_command": str(profile.build_command.value) if profile.build_command else None,
     }
     return Resource(
         "ecs_service",

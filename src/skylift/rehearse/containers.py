@@ -63,6 +63,7 @@ def start(
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env={**os.environ, **env}, start_new_session=True)  # fmt: skip
+    _CHILDREN[proc.pid] = proc
     return Started(name, proc.pid, log, argv, memory)
 
 
@@ -75,22 +76,37 @@ _JOIN = (
 )
 
 
+# the containers this process started, kept so that their exit code is read once and kept:
+# reaping one elsewhere (alive() before wait(), or subprocess's clean-up of a dropped Popen
+# when the next one starts) would leave wait() nothing to read
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def _ended(pid: int) -> tuple[bool, int | None]:
+    """Whether `pid` ended, and its exit code when it was ours (None for an earlier `up`'s)."""
+    if (proc := _CHILDREN.get(pid)) is not None:
+        code = proc.poll()
+        return code is not None, code
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child: started by an earlier `up`
+        return False, None
+    return bool(done), (os.waitstatus_to_exitcode(status) if done else None)
+
+
 def wait(pid: int, timeout: float) -> int | None:
     """The exit code of our child `pid`, or None when it still runs after `timeout`."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
+    while True:
+        ended, code = _ended(pid)
+        if ended or time.monotonic() >= deadline:
+            return code
         time.sleep(0.2)
-    return None
 
 
 def alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return False
+    if _ended(pid)[0]:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -105,6 +121,8 @@ def alive(pid: int) -> bool:
 def stop(engine: Engine, name: str, pid: int | None) -> None:
     """End the container's process group (SIGTERM, then SIGKILL as ECS does after 30 s; we
     wait 5 s) and remove the container and its cgroup."""
+    if not name:  # a task that never ran (its image was not to be had)
+        return
     if pid and alive(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGTERM)

@@ -23,7 +23,17 @@ CLUES: list[tuple[re.Pattern[str], str]] = [
         "file it needs; chown it in the Dockerfile",
     ),
     (
-        re.compile(r"ssl|tls|certificate|wrong version number|self.signed", re.I),
+        re.compile(r"invalid interpolation syntax", re.I),
+        "the database URL's percent-encoded password (`%XX`) goes through a ConfigParser "
+        "unescaped (alembic's `config.set_main_option` in the migrations' env.py): escape `%` "
+        "as `%%` there; an RDS password has punctuation, so production's URL has `%XX` too",
+    ),
+    (  # an error about TLS, not the `sslmode=require` of a URL the log echoes
+        re.compile(
+            r"\bssl\b|SSLError|\btls\b|certificate|wrong version number|"
+            r"self.signed",
+            re.I,
+        ),
         "TLS to the database or the cache: the generated URLs ask for it (sslmode=require, "
         "rediss:// in SKYLIFT_DB_URLS / SKYLIFT_CACHE_URLS in infra/ecs.tf), as RDS and "
         "ElastiCache do; the app's client must speak TLS",

@@ -70,6 +70,12 @@ class Engine:
         found = done.stdout.strip() if done.returncode == 0 else ""
         return found or None
 
+    def obtain(self, image: str, timeout: int = 300) -> bool:
+        """Whether `image` is on this machine, pulled if it was not (a task's own image)."""
+        if self.image_id(image):
+            return True
+        return _quiet([self.binary, "pull", "-q", image], timeout).returncode == 0
+
     def image_config(self, tag: str) -> ImageConfig:
         if tag not in self._configs:
             self._configs[tag] = self._image_config(tag)

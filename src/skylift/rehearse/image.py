@@ -19,6 +19,15 @@ Log = Callable[[str], None]
 WORKFLOW = Path(".github/workflows/deploy.yml")
 _BUILD = re.compile(r"^\s*docker buildx build (.+)$", re.M)
 _STEP = re.compile(r"^(\[\d+/\d+\] )?(STEP \d+/\d+|Step \d+/\d+|#\d+ \[)", re.I)
+# a download the build could not make: the host's name did not resolve (npm, pip, curl, apt, go)
+_UNREACHABLE = re.compile(
+    r"getaddrinfo (?:ENOTFOUND|EAI_AGAIN) ([\w.-]+\.[a-z]{2,})|"
+    r"Could not resolve host:? '?([\w.-]+\.[a-z]{2,})|"
+    r"Temporary failure resolving '([\w.-]+\.[a-z]{2,})'|"
+    r"Failed to resolve '([\w.-]+\.[a-z]{2,})'|"
+    r"lookup ([\w.-]+\.[a-z]{2,})(?: on [\d.:\[\]]+)?: (?:no such host|server misbehaving)",
+    re.I,
+)
 
 
 @dataclass
@@ -103,16 +112,39 @@ def build(
                 say(f"  build{stage} {int(time.monotonic() - started)}s: {line.strip()[:90]}")
         code = proc.wait()
     if code:
-        step, lines = failing_step(log_path.read_text(errors="replace").splitlines())
+        full = log_path.read_text(errors="replace").splitlines()
+        step, lines = failing_step(full)
         raise AppDidNotRun(
             f"the image does not build{stage} ({engine.name} exit {code})"
             + (f" at {step}" if step else ""),
             "\n".join(f"  | {line}" for line in lines),
-            f"read {log_path}; the workflow builds {rel} the same way, so CI would fail too",
+            _build_fix(unreachable_hosts(full), log_path, rel),
         )
     engine.forget(tag)
     say(f"image built{stage} in {int(time.monotonic() - started)}s")
     return engine.image_id(tag) or tag
+
+
+def unreachable_hosts(log: list[str]) -> list[str]:
+    """The hosts the failing step could not reach (their names did not resolve), the last
+    one first: the failing step's own output only, so an earlier step's retried download
+    does not count."""
+    starts = [i for i, line in enumerate(log) if _STEP.match(line)]
+    hosts: list[str] = []
+    for line in reversed(log[starts[-1] if starts else 0 :]):
+        for m in _UNREACHABLE.finditer(line):
+            host = next(g for g in m.groups() if g).lower()
+            if host not in hosts:
+                hosts.append(host)
+    return hosts
+
+
+def _build_fix(hosts: list[str], log_path: Path, rel: str) -> str:
+    if not hosts:
+        return f"read {log_path}; the workflow builds {rel} the same way, so CI would fail too"
+    return (f"the build downloads from {', '.join(hosts[:4])}, which this machine cannot "
+            "reach (the name does not resolve): the Dockerfile may well be right, and CI with "
+            f"Internet access would reach it; rerun where it is reachable. The log: {log_path}")  # fmt: skip
 
 
 def failing_step(log: list[str], keep: int = 50) -> tuple[str | None, list[str]]:

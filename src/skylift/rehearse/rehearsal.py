@@ -107,11 +107,26 @@ def run(ctx: Context, web: taskdefs.Container | None, workers: list[taskdefs.Con
         ctx.changed = True
     state_mod.save(ctx.state_dir, st)
     for s in schedules:
-        if ctx.run_schedules or ctx.changed or not st.service(s.name):
-            _once(ctx, s, ctx.image, SCHEDULE_TIMEOUT, fail=False)
+        due = ctx.run_schedules or ctx.changed or not st.service(s.name)
+        if due and (img := _task_image(ctx, s)):
+            _once(ctx, s, img, SCHEDULE_TIMEOUT, fail=False)
     _settle(ctx, fresh, since)
     state_mod.save(ctx.state_dir, st)
     return st
+
+
+def _task_image(ctx: Context, c: taskdefs.Container) -> str | None:
+    """The image `c` runs: the app's as built here, or the task definition's own (the database
+    export's PostgreSQL image), pulled. One this machine cannot get is not run, and says so:
+    running it in the app's image instead would fail for the wrong reason."""
+    if c.runs_app_image():
+        return ctx.image
+    if ctx.engine.obtain(c.image):
+        return c.image
+    note = f"not run here: its image {c.image} is not on this machine and cannot be pulled"
+    ctx.st.put(Service(c.name, c.kind, "", "skipped", notes=[note]))
+    ctx.say(f"{c.kind} {c.name}: {note}")
+    return None
 
 
 def _new_deploy(ctx: Context) -> None:

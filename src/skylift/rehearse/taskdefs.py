@@ -41,6 +41,11 @@ class Container:
     secrets: dict[str, str]  # name -> valueFrom (ARN), resolved by resolve_secrets
     health: HealthCheck | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    image: str = ""  # the task definition's: the app's ECR repository, or another (a pg_dump job)
+
+    def runs_app_image(self) -> bool:
+        """Whether the task runs the app's own image (an ECR repository, where CI pushes it)."""
+        return not self.image or ".dkr.ecr." in self.image
 
 
 def _container(td: dict[str, Any], name: str, kind: str) -> Container:
@@ -63,6 +68,7 @@ def _container(td: dict[str, Any], name: str, kind: str) -> Container:
         environment={e["name"]: str(e.get("value", "")) for e in c.get("environment") or []},
         secrets={s["name"]: str(s["valueFrom"]) for s in c.get("secrets") or []},
         extra={"container_name": c.get("name")},
+        image=str(c.get("image") or ""),
     )
 
 

@@ -135,12 +135,19 @@ def _node(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[st
         "generate_command": f"npx prisma generate{'' if schema == 'prisma/schema.prisma' else f' --schema {schema}'}"
         if schema
         else None,
-        "build_command": _node_build(scripts, runner),
+        "build_command": _node_build(scripts, runner) or _scanned_build(bp),
         # read by the bundler during the build: CI passes them from the repository's variables
         "build_args": build_args(bp),
         "migrate_stage": True,
         "start": start or ("npm start" if "start" in scripts else "node index.js"),
     }
+
+
+def _scanned_build(bp: Blueprint) -> str | None:
+    """The build the scan found where no script names it: the `tsc` of `"start": "tsc && node
+    src/index.js"`, whose start the image runs without it."""
+    svc = bp.resource("ecs_service")
+    return (svc.settings.get("build_command") if svc else None) or None
 
 
 def _node_build(scripts: dict[str, Any], runner: str) -> str | None:

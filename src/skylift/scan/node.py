@@ -169,6 +169,57 @@ def scan(draft: Draft) -> None:
     _cache_services(draft)
     _ports(draft, pkg, src)
     _health(draft)
+    _stale_lockfile(draft, pkg, src)
+
+
+_DEP_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies")
+
+
+def _stale_lockfile(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
+    """A lockfile that does not hold what package.json asks for: the image's install (`npm ci`,
+    `yarn install --frozen-lockfile`) refuses it, as CI's would. Yarn 1's lockfile names each
+    `name@range` it resolved; npm's (v2+) repeats package.json's ranges under `packages[""]`."""
+    if pkg.get("workspaces"):
+        return  # the ranges of every workspace count: not judged here
+    wanted = {
+        (name, section): spec
+        for section in _DEP_SECTIONS
+        if isinstance(pkg.get(section), dict)
+        for name, spec in pkg[section].items()
+        if isinstance(spec, str)
+    }
+    yarn, npm = draft.repo.read("yarn.lock"), draft.repo.read("package-lock.json")
+    if yarn is not None and "__metadata:" not in yarn.text:  # yarn 1 (berry's is another form)
+        heads = {
+            part.strip().strip('"')
+            for line in yarn.text.splitlines()
+            if line.endswith(":") and line[:1] not in ("", " ", "#")
+            for part in line[:-1].split(",")
+        }
+        stale = [key for key, spec in wanted.items() if f"{key[0]}@{spec}" not in heads]
+        lock, fix = "yarn.lock", "yarn install"
+    elif npm is not None:
+        try:
+            root = (json.loads(npm.text).get("packages") or {}).get("")
+        except (json.JSONDecodeError, AttributeError):
+            return
+        if not isinstance(root, dict):
+            return  # lockfileVersion 1 keeps no copy of package.json's ranges
+        locked = {(n, sec): v for sec in _DEP_SECTIONS for n, v in (root.get(sec) or {}).items()}
+        stale = [key for key, spec in wanted.items() if locked.get(key) != spec]
+        lock, fix = "package-lock.json", "npm install"
+    else:
+        return
+    if stale:
+        names = ", ".join(f"{n} {wanted[(n, sec)]}" for n, sec in stale[:5])
+        more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+        draft.finding(
+            "stale-lockfile",
+            f"{lock} is out of date with package.json",
+            f"{lock} does not hold {names}{more}: the image's install (`npm ci`, `yarn install "
+            f"--frozen-lockfile`) refuses it, as CI's would. Run `{fix}` and commit {lock}",
+            [src.evidence(_key_line(src, n, sec)) for n, sec in stale[:3]],
+        )
 
 
 def _load(src: SourceFile) -> dict[str, Any]:

@@ -79,6 +79,11 @@ _SMTPLIB = re.compile(
 )
 _APP_OBJECT = re.compile(r"^(\w+)\s*=\s*(FastAPI|Flask|Starlette)\(", re.M)
 _PORT = re.compile(r"(?:--port[ =]|\bport\s*=\s*|-b\s+[\w.]*:|--bind[ =][\w.]*:)(\d{2,5})\b")
+# `config.set_main_option("sqlalchemy.url", <expression>)`, up to its closing parenthesis
+_SET_URL = re.compile(
+    r"\bset_(?:main|section)_option\(\s*(?:[^,()]+,\s*)?['\"]sqlalchemy\.url['\"]\s*,"
+    r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)"
+)
 _ENGINES = {"postgresql": "postgresql", "mysql": "mysql", "sqlite3": "sqlite"}
 
 
@@ -116,6 +121,29 @@ def _alembic(draft: Draft) -> None:
         command = "flask db upgrade" if flask else "alembic upgrade head"
         draft.releases.add(command, ev, 2)
         draft.job(Job("migrate", command, None, "one-off", [ev]))
+    _alembic_url_escape(draft)
+
+
+def _alembic_url_escape(draft: Draft) -> None:
+    """An env.py that hands the database URL to `config.set_main_option` unescaped: alembic's
+    config is a ConfigParser, and a percent-encoded password (an RDS password has punctuation,
+    so its URL has `%XX`) stops every migration with "invalid interpolation syntax"."""
+    for rel in draft.repo.named("env.py"):
+        src = draft.repo.read(rel)
+        if src is None or "alembic" not in src.text:
+            continue
+        for m in _SET_URL.finditer(src.text):
+            if "%%" in m.group(0):
+                continue
+            draft.finding(
+                "alembic-url-percent",
+                "The migrations' env.py passes the database URL to ConfigParser unescaped",
+                "alembic's config is a ConfigParser: the URL's percent-encoded password (RDS "
+                "passwords have punctuation, so the URL holds `%XX`) stops every migration "
+                "with `ValueError: invalid interpolation syntax`. Escape it where it is set: "
+                "`config.set_main_option('sqlalchemy.url', str(url).replace('%', '%%'))`",
+                [src.evidence(offset=m.start())],
+            )
 
 
 def _services(draft: Draft) -> None:
