@@ -81,9 +81,13 @@ class _Steps:
     def run(self, step: str, label: str, func: Callable[[], dict[str, Any]], *,
             again: bool = False) -> dict[str, Any]:  # fmt: skip
         """The step once (a rerun skips it when done), or `again` on every run: a check whose
-        answer of yesterday says nothing about now."""
+        answer of yesterday says nothing about now (the journal keeps its first record, so
+        each step is done once in it)."""
         done = self.journal.done(self.operation, step)
-        if done is not None and not again:
+        if done is not None and again:
+            self.say(label)
+            return func()
+        if done is not None:
             return done
         self.say(label)
         self.journal.record(self.operation, step, "started")
