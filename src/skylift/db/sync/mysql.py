@@ -75,7 +75,13 @@ class MySQLSnapshot:
 
         conn = self.reader._conn
         cols = ", ".join(quote(c) for c in table.primary_key)
-        keys = sorted({tuple(json.loads(k)) for k in changes.keys}, key=repr)
+        # one read per row: a key the binary log names as [64] and the target's rows as ["64"]
+        # is one row; read twice (in two chunks), it would be written twice and refused
+        unique: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        for text in changes.keys:
+            key = tuple(json.loads(text))
+            unique.setdefault(tuple(str(v) for v in key), key)
+        keys = sorted(unique.values(), key=repr)
         out: list[Chunk] = []
         for start in range(0, len(keys), 500):
             group = ", ".join(
