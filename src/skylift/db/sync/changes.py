@@ -23,6 +23,16 @@ def key_text(values: list[Any] | tuple[Any, ...]) -> str:
     return json.dumps(list(values), default=str, ensure_ascii=False)
 
 
+def one_per_row(keys: set[str]) -> list[str]:
+    """The keys, one per row: a key the capture names as [64] and the target's rows as ["64"]
+    is one row; read twice (in two chunks of keys) it would be written twice and refused as a
+    duplicate key (a false reject)."""
+    unique: dict[tuple[str, ...], str] = {}
+    for text in sorted(keys):
+        unique.setdefault(tuple(str(v) for v in json.loads(text)), text)
+    return list(unique.values())
+
+
 @dataclass
 class TableChanges:
     """One table's part of a batch."""

@@ -26,7 +26,7 @@ import psycopg
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk
 from skylift.db.sources.mysql import MySQLReader, connect, quote
-from skylift.db.sync.changes import Batch, TableChanges, key_text
+from skylift.db.sync.changes import Batch, TableChanges, key_text, one_per_row
 from skylift.errors import SourceChanged, SourceError
 
 DDL = ("alter", "create", "drop", "rename")
@@ -75,13 +75,7 @@ class MySQLSnapshot:
 
         conn = self.reader._conn
         cols = ", ".join(quote(c) for c in table.primary_key)
-        # one read per row: a key the binary log names as [64] and the target's rows as ["64"]
-        # is one row; read twice (in two chunks), it would be written twice and refused
-        unique: dict[tuple[str, ...], tuple[Any, ...]] = {}
-        for text in changes.keys:
-            key = tuple(json.loads(text))
-            unique.setdefault(tuple(str(v) for v in key), key)
-        keys = sorted(unique.values(), key=repr)
+        keys = sorted((tuple(json.loads(k)) for k in one_per_row(changes.keys)), key=repr)
         out: list[Chunk] = []
         for start in range(0, len(keys), 500):
             group = ", ".join(

@@ -24,7 +24,7 @@ from skylift.db.sources import Chunk
 from skylift.db.sources.postgres import PostgresReader, connect
 from skylift.db.sources.postgres import table_name as _name
 from skylift.db.sync import target_capture
-from skylift.db.sync.changes import Batch, Capture, TableChanges, key_text
+from skylift.db.sync.changes import Batch, Capture, TableChanges, key_text, one_per_row
 from skylift.db.translate import quote
 from skylift.errors import SourceChanged, SourceError, UsageError
 
@@ -71,7 +71,7 @@ class PgSnapshot:
     def chunks(self, table: Table, changes: TableChanges) -> list[Chunk]:
         if changes.whole or not table.primary_key:
             return [Chunk(table.qualified, 0)]
-        keys = sorted(changes.keys)
+        keys = one_per_row(changes.keys)
         return [
             Chunk(table.qualified, n + 1, _Keys(key_filter(table, set(keys[i : i + 1000]))))
             for n, i in enumerate(range(0, len(keys), 1000))
