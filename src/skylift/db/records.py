@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import psycopg
+from psycopg import pq
+
 from skylift.db import pgtext
 from skylift.db.schema import Table
 from skylift.db.values import MASK, digest_records
@@ -186,3 +189,16 @@ def jsonb_binary(value: Any) -> bytes:
         return b"\x01" + pgtext.jsonb(str(value)).encode()
     except (ValueError, TypeError, ArithmeticError) as exc:  # NaN, lone surrogates, ...
         raise ValueError(f"JSON jsonb cannot hold ({exc})") from None
+
+
+def expect_result(pg: Any, status: pq.ExecStatus) -> None:
+    """The next libpq result must have `status` (else a DataError with the server's message);
+    after anything but COPY OUT the results after it are consumed."""
+    result = pg.get_result()
+    ok = result is not None and result.status == status
+    message = result.error_message.decode(errors="replace") if result is not None else "no result"
+    if status != pq.ExecStatus.COPY_OUT or not ok:
+        while pg.get_result() is not None:
+            pass
+    if not ok:
+        raise psycopg.DataError(message)

@@ -23,7 +23,7 @@ from psycopg import pq
 
 from skylift.db import _accel, _pool
 from skylift.db.copy import connect, key_json, normalizer, parse_record, source_digest
-from skylift.db.records import HEADER, TRAILER, SlowPath, csv_target_select
+from skylift.db.records import HEADER, TRAILER, SlowPath, csv_target_select, expect_result
 from skylift.db.schema import Schema, Table
 from skylift.db.sources import Chunk, Source
 from skylift.db.translate import Policy, Translator
@@ -204,25 +204,13 @@ def _copy_out_started(conn: psycopg.Connection[Any], sql: str) -> Iterator[_Copy
         out.pg.send_query(sql.encode())
         while out.pg.flush():
             pass
-        _expect(out.pg, pq.ExecStatus.COPY_OUT)
+        expect_result(out.pg, pq.ExecStatus.COPY_OUT)
         try:
             yield out
         finally:
             while not out.done and out.pg.get_copy_data(0)[0] >= 0:  # abandoned: drain it
                 pass
-            _expect(out.pg, pq.ExecStatus.COMMAND_OK)
-
-
-def _expect(pg: Any, status: pq.ExecStatus) -> None:
-    """The next result must have `status`; the results after it are consumed."""
-    result = pg.get_result()
-    ok = result is not None and result.status == status
-    message = result.error_message.decode(errors="replace") if result is not None else "no result"
-    if status != pq.ExecStatus.COPY_OUT or not ok:
-        while pg.get_result() is not None:
-            pass
-    if not ok:
-        raise psycopg.DataError(message)
+            expect_result(out.pg, pq.ExecStatus.COMMAND_OK)
 
 
 def table_format(source: Source, table: Table) -> str:

@@ -18,7 +18,7 @@ import psycopg
 from psycopg import pq
 
 from skylift.db import values
-from skylift.db.records import HEADER, TRAILER, RecordStream
+from skylift.db.records import HEADER, TRAILER, RecordStream, expect_result
 from skylift.db.schema import Column, Table
 from skylift.db.sources import Chunk, Reject
 from skylift.db.sources.postgres._connection import connect
@@ -180,7 +180,7 @@ class PostgresReader:
         pg.send_query(sql.encode())
         while pg.flush():
             pass
-        _expect(pg, pq.ExecStatus.COPY_OUT)
+        expect_result(pg, pq.ExecStatus.COPY_OUT)
         get, first, done = pg.get_copy_data, True, False
         batch: list[Any] = []  # memoryviews of libpq's buffers, or bytes
         try:
@@ -202,7 +202,7 @@ class PostgresReader:
         finally:
             while not done and get(0)[0] >= 0:  # abandoned: drain it
                 pass
-            _expect(pg, pq.ExecStatus.COMMAND_OK)
+            expect_result(pg, pq.ExecStatus.COMMAND_OK)
 
     def rejects(self, table: Table, chunk: Chunk) -> Iterator[Reject]:
         return iter(())
@@ -215,18 +215,6 @@ class PostgresReader:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-
-def _expect(pg: Any, status: pq.ExecStatus) -> None:
-    """The next result must have `status`; after anything but COPY OUT the rest is consumed."""
-    result = pg.get_result()
-    ok = result is not None and result.status == status
-    message = result.error_message.decode(errors="replace") if result is not None else "no result"
-    if status != pq.ExecStatus.COPY_OUT or not ok:
-        while pg.get_result() is not None:
-            pass
-    if not ok:
-        raise psycopg.DataError(message)
 
 
 def _int(raw: bytes) -> int:
