@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import resource
+import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -51,3 +53,23 @@ def quiet(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ALTER SYSTEM SET autovacuum = off")
         conn.execute("SELECT pg_reload_conf()")
+
+
+@dataclass
+class Run:
+    wall: float
+    tool_cpu: float
+    db_cpu: float
+    rss: int  # MiB, largest process of the tool's tree; 0 when not measured
+
+
+def timed(cmd: list[str], servers: list[int], cwd: Path | None = None,
+          ok: tuple[int, ...] = (0,)) -> tuple[Run, str]:  # fmt: skip
+    """Run `cmd` under /usr/bin/time: its Run (the `servers`' CPU with it) and its stdout."""
+    with Meter(servers) as meter:
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True,
+                              text=True, cwd=cwd, check=False)  # fmt: skip
+    if proc.returncode not in ok:
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    rss = int(proc.stderr.strip().splitlines()[-1]) // 1024
+    return Run(meter.wall, meter.tool, meter.db, rss), proc.stdout

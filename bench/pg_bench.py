@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
 
-from _meter import Meter, quiet  # noqa: E402
+import _meter  # noqa: E402
+from _meter import Meter, Run, quiet  # noqa: E402
 
 SERVERS: list[int] = []  # both postmasters: their CPU counts with each tool's
 TABLES = ["accounts", "users", "documents", "events", "settings"]
@@ -130,22 +130,8 @@ ANALYZE;
 """
 
 
-@dataclass
-class Run:
-    wall: float
-    tool_cpu: float
-    db_cpu: float
-    rss: int  # MiB, largest process of the tool's tree; 0 when not measured
-
-
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
-    with Meter(SERVERS) as meter:
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True,
-                              text=True, cwd=cwd, check=False)  # fmt: skip
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    rss = int(proc.stderr.strip().splitlines()[-1]) // 1024
-    return Run(meter.wall, meter.tool, meter.db, rss), proc.stdout
+    return _meter.timed(cmd, SERVERS, cwd)
 
 
 def fresh_db(admin: str, name: str) -> str:

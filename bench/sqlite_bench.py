@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,34 +36,16 @@ ROOT = Path(__file__).resolve().parents[1]
 MAKE = ROOT.parent / "shared" / "bench" / "make_sqlite.py"
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
 
-from _meter import Meter, quiet  # noqa: E402
+import _meter  # noqa: E402
+from _meter import Meter, Run, quiet  # noqa: E402
 
 from skylift.cloud import embedded_pg  # noqa: E402
 
 SERVERS: list[int] = []  # the PostgreSQL postmaster: its CPU counts with each tool's
 
 
-@dataclass
-class Run:
-    wall: float
-    tool_cpu: float
-    db_cpu: float
-    rss: int  # MiB, largest process of the tool's tree; 0 when not measured
-
-
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
-    with Meter(SERVERS) as meter:
-        proc = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", *cmd],
-            capture_output=True,
-            text=True,
-            cwd=cwd,
-            check=False,
-        )
-    if proc.returncode not in (0, 10):
-        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    rss = int(proc.stderr.strip().splitlines()[-1]) // 1024
-    return Run(meter.wall, meter.tool, meter.db, rss), proc.stdout
+    return _meter.timed(cmd, SERVERS, cwd, ok=(0, 10))
 
 
 def fresh_db(server: embedded_pg.EmbeddedPostgres, name: str) -> str:
