@@ -64,11 +64,11 @@ class Run:
 
 
 def timed(cmd: list[str], servers: list[int], cwd: Path | None = None,
-          ok: tuple[int, ...] = (0,)) -> tuple[Run, str]:  # fmt: skip
+          ok: tuple[int, ...] = (0,), env: dict[str, str] | None = None) -> tuple[Run, str]:  # fmt: skip
     """Run `cmd` under /usr/bin/time: its Run (the `servers`' CPU with it) and its stdout."""
     with Meter(servers) as meter:
         proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True,
-                              text=True, cwd=cwd, check=False)  # fmt: skip
+                              text=True, cwd=cwd, check=False, env=env)  # fmt: skip
     if proc.returncode not in ok:
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     rss = int(proc.stderr.strip().splitlines()[-1]) // 1024

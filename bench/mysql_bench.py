@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""MySQL -> PostgreSQL: skylift against pgloader on the same app-shaped database, same run.
+r"""MySQL -> PostgreSQL: skylift against pgloader on the same app-shaped database, same run.
 
-    python bench/mysql_bench.py [ROWS] [--runs N] [--keep]
+    python bench/mysql_bench.py [ROWS] [--runs N] [--keep] [--pure]
 
 Starts a throwaway MariaDB (never the system service) and the embedded PostgreSQL, fills an
 app-shaped database (the shape of ../shared/bench/make_sqlite.py: users, tasks, completions
 (ROWS rows), items with JSON and blobs, settings), then times, into fresh target databases:
   - pgloader (Debian package; `LOAD DATABASE FROM mysql://... INTO postgresql://...`)
   - `python -m skylift db migrate ... --json` in its own process, as a user runs it (start-up
-    and imports counted), verification of every table included
-and prints a Markdown table for docs/benchmarks.md and the ratio of each run. Autovacuum is off
+    and imports counted), verification of every table included (with --pure, once more without
+    the C accelerator)
+  - the raw pipe, the floor: skylift's DDL, then per table `mariadb --batch --quick -e SELECT |
+    psql -c '\copy ... FROM STDIN'` two tables at a time, then the same keys and indexes
+    (nothing verified; NULL sent as the word NULL, blobs as hex)
+and prints a Markdown table for docs/benchmarks.md (medians: wall, MB/s of the source's InnoDB
+data and indexes over the wall time, CPU of the tool and of both servers, peak memory) and the
+ratio of each run. Autovacuum is off
 on the throwaway PostgreSQL, so one run's tables are not vacuumed during the next tool's run.
 """
 
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +41,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _meter import Meter, quiet  # noqa: E402
+import _meter  # noqa: E402
+from _meter import Meter, Run, quiet  # noqa: E402
 
 SCHEMA = """
 CREATE TABLE users (
@@ -138,7 +146,7 @@ def fresh_db(admin: str, name: str) -> str:
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
-def time_pgloader(mysql_url: str, target: str, workdir: Path) -> float:
+def time_pgloader(mysql_url: str, target: str, workdir: Path, servers: list[int]) -> Run:
     load = workdir / "bench.load"
     # pgloader's defaults otherwise; it cannot read the 'mysql://' of a passwordless root
     load.write_text(
@@ -147,28 +155,83 @@ def time_pgloader(mysql_url: str, target: str, workdir: Path) -> float:
         "      workers = 4, concurrency = 1\n"
         " ALTER SCHEMA 'bench' RENAME TO 'public';\n"
     )
-    start = time.monotonic()
-    done = subprocess.run(["pgloader", str(load)], capture_output=True, text=True)
-    elapsed = time.monotonic() - start
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
-        raise SystemExit("pgloader failed")
-    return elapsed
+    return _meter.timed(["pgloader", str(load)], servers)[0]
 
 
-def time_skylift(mysql_url: str, target: str, workdir: Path) -> dict[str, Any]:
+def time_skylift(
+    mysql_url: str, target: str, workdir: Path, servers: list[int], pure: bool = False
+) -> tuple[Run, dict[str, Any]]:
     """`skylift db migrate` as a user runs it: a new process (start-up and imports counted)."""
     cmd = [sys.executable, "-m", "skylift", "db", "migrate", mysql_url, target, "--json",
            "--workdir", str(workdir)]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr[-3000:])
-        raise SystemExit(f"skylift failed ({done.returncode})")
-    report: dict[str, Any] = json.loads(done.stdout)
+    env = {**os.environ, "SKYLIFT_PURE_PYTHON": "1"} if pure else None
+    run, out = _meter.timed(cmd, servers, cwd=ROOT, env=env)
+    report: dict[str, Any] = json.loads(out)
     bad = [v["table"] for v in report["verification"] if not v["ok"]]
     if bad:
         raise SystemExit(f"skylift verification failed on {bad}")
-    return report
+    return run, report
+
+
+def time_pipe(server: Any, target: str, ddl: list[str], servers: list[int]) -> Run:
+    """The floor: skylift's tables, TSV out of the mariadb client into psql's \\copy, two
+    tables at a time, then the same keys and indexes."""
+    creates = [x for x in ddl if x.startswith(("CREATE TABLE", "CREATE TYPE"))]
+    rest = [x for x in ddl if x not in creates and "CHECK" not in x]
+    with psycopg.connect(target, autocommit=True) as conn:
+        for sql in creates:
+            conn.execute(sql)
+    conn = server.connect("bench")
+    cur = conn.cursor()
+    tables: dict[str, str] = {}
+    for (table,) in _fetch(cur, "SHOW TABLES"):
+        cols = _fetch(cur, f"SELECT column_name, data_type FROM information_schema.columns "
+                           f"WHERE table_schema = 'bench' AND table_name = '{table}' "
+                           "ORDER BY ordinal_position")  # fmt: skip
+        tables[table] = ", ".join(
+            f"IF({c} IS NULL, NULL, CONCAT('\\\\x', HEX({c})))" if "blob" in t else f"`{c}`"
+            for c, t in cols
+        )
+    conn.close()
+
+    def pipe(table: str) -> None:
+        out = subprocess.Popen(
+            ["mariadb", "-h", "127.0.0.1", "-P", str(server.port), "-uroot", "-prootpw",
+             "--batch", "--skip-column-names", "--quick", "bench",
+             "-e", f"SELECT {tables[table]} FROM `{table}`"],
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        subprocess.run(["psql", "-q", target, "-c", f"\\copy {table} FROM STDIN (NULL 'NULL')"],
+                       stdin=out.stdout, check=True)  # fmt: skip
+        if out.wait() != 0:
+            raise SystemExit(f"mariadb client failed on {table}")
+
+    with Meter(servers) as meter:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(pipe, sorted(tables)))
+        with psycopg.connect(target, autocommit=True) as pg:
+            for sql in rest:
+                pg.execute(sql)
+    return Run(meter.wall, meter.tool, meter.db, 0)
+
+
+def _fetch(cur: Any, sql: str) -> list[Any]:
+    cur.execute(sql)
+    return list(cur.fetchall())
+
+
+def _ddl(mysql_url: str) -> list[str]:
+    cmd = [sys.executable, "-m", "skylift", "db", "migrate", mysql_url, "--dry-run", "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    return list(json.loads(out.stdout)["ddl"])
+
+
+def _source_mb(server: Any) -> float:
+    conn = server.connect("bench")
+    (size,) = _fetch(conn.cursor(), "SELECT SUM(data_length + index_length) FROM "
+                                    "information_schema.tables WHERE table_schema = 'bench'")[0]  # fmt: skip
+    conn.close()
+    return float(size) / 1e6
 
 
 def main() -> None:
@@ -176,6 +239,7 @@ def main() -> None:
     parser.add_argument("rows", type=int, nargs="?", default=1_000_000)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="leave the servers' data behind")
+    parser.add_argument("--pure", action="store_true", help="skylift without its accelerator too")
     args = parser.parse_args()
     from skylift.cloud import embedded_pg
 
@@ -193,36 +257,28 @@ def main() -> None:
         print(f"filled MariaDB in {time.monotonic() - t0:.1f} s", file=sys.stderr)
         url = server.url("bench")
         servers = [server.process.pid, _postmaster(work / "pg" / "data")]
-        results: dict[str, list[Meter]] = {"pgloader": [], "skylift": []}
+        names = ["skylift", "pgloader", "pipe"] + (["skylift, pure Python"] if args.pure else [])
+        results: dict[str, list[Run]] = {name: [] for name in names}
+        ddl = _ddl(url)
         for run in range(args.runs):
-            target = fresh_db(pg.url(), f"pgl_{run}")
-            with Meter(servers) as meter:
-                time_pgloader(url, target, work)
-            results["pgloader"].append(meter)
-            target = fresh_db(pg.url(), f"sky_{run}")
-            with Meter(servers) as meter:
-                report = time_skylift(url, target, work / f"wd{run}")
-            results["skylift"].append(meter)
-            for name, ms in results.items():
-                m = ms[-1]
-                print(f"run {run} {name}: {m.wall:.1f} s wall, CPU {m.tool:.1f} s tool +"
-                      f" {m.db:.1f} s servers; load {os.getloadavg()[0]:.1f}", file=sys.stderr)  # fmt: skip
-            print(f"  skylift phases {report['timings_seconds']}", file=sys.stderr)
-        best = {k: min(v, key=lambda m: m.wall) for k, v in results.items()}
-        rows = sum(v["source_rows"] for v in report["verification"])
-        base = best["pgloader"]
-        print(f"| tool ({rows:,} rows, best of {args.runs}) | wall | ratio | CPU: tool + servers |")
-        print("|---|---:|---:|---:|")
-        for name, label in (("pgloader", f"pgloader {_pgloader_version()}"),
-                            ("skylift", "skylift db migrate, verification included")):  # fmt: skip
-            m = best[name]
-            print(f"| {label} | {m.wall:.1f} s | {m.wall / base.wall:.2f} |"
-                  f" {m.tool:.1f} + {m.db:.1f} s |")  # fmt: skip
-        ratios = [
-            s.wall / p.wall for s, p in zip(results["skylift"], results["pgloader"], strict=True)
-        ]
-        print("\nskylift / pgloader run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
-              + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
+            sky, report = time_skylift(
+                url, fresh_db(pg.url(), f"sky_{run}"), work / f"wd{run}", servers
+            )
+            results["skylift"].append(sky)
+            results["pgloader"].append(
+                time_pgloader(url, fresh_db(pg.url(), f"pgl_{run}"), work, servers)
+            )
+            results["pipe"].append(
+                time_pipe(server, fresh_db(pg.url(), f"pipe_{run}"), ddl, servers)
+            )
+            if args.pure:
+                target = fresh_db(pg.url(), f"pure_{run}")
+                results["skylift, pure Python"].append(
+                    time_skylift(url, target, work / f"wp{run}", servers, pure=True)[0]
+                )
+            print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1].wall:.1f}s" for k, v in results.items())
+                  + f"; load {os.getloadavg()[0]:.1f}", file=sys.stderr)  # fmt: skip
+        _print(args, results, report, _source_mb(server))
     finally:
         conn.close()
         mariadb.stop(server)
@@ -231,13 +287,39 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def _print(args: argparse.Namespace, results: dict[str, list[Run]], report: dict[str, Any],
+           mb: float) -> None:  # fmt: skip
+    def med(name: str, field: str) -> float:
+        return float(statistics.median(getattr(r, field) for r in results[name]))
+
+    rows = sum(v["source_rows"] for v in report["verification"])
+    print(f"\n{rows:,} rows, {mb:,.0f} MB of InnoDB data and indexes, {os.cpu_count()} cores, "
+          f"median of {args.runs} runs, load average {os.getloadavg()[0]:.1f} at the end\n")  # fmt: skip
+    print(
+        "| tool | wall | vs pgloader | vs raw pipe | MB/s | tool CPU | servers CPU | peak memory | verified |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    labels = {"pgloader": f"pgloader {_pgloader_version()}", "pipe": "raw pipe"}
+    for name in results:
+        wall, rss = med(name, "wall"), max(r.rss for r in results[name])
+        verified = "no" if name in labels else "every table, checksums"
+        print(f"| {labels.get(name, name)} | {wall:.1f} s | {wall / med('pgloader', 'wall'):.2f}x | "
+              f"{wall / med('pipe', 'wall'):.2f}x | {mb / wall:.0f} | {med(name, 'tool_cpu'):.1f} s | "
+              f"{med(name, 'db_cpu'):.1f} s | {f'{rss} MiB' if rss else '-'} | {verified} |")  # fmt: skip
+    ratios = [s.wall / p.wall for s, p in zip(results["skylift"], results["pgloader"], strict=True)]
+    print("\nskylift / pgloader run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
+          + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
+    timings = report.get("timings_seconds", {})
+    print("skylift phases (last run): " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+
+
 def _postmaster(data_dir: Path) -> int:
     return int((data_dir / "postmaster.pid").read_text().split()[0])
 
 
 def _pgloader_version() -> str:
     out = subprocess.run(["pgloader", "--version"], capture_output=True, text=True).stdout
-    return out.split()[2] if len(out.split()) > 2 else ""
+    return out.split()[2].strip('"') if len(out.split()) > 2 else ""
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SQLite -> PostgreSQL: skylift against pgloader and the raw pipe, same database, same run.
 
-    python bench/sqlite_bench.py [ROWS] [--runs N] [--jobs J]
+    python bench/sqlite_bench.py [ROWS] [--runs N] [--jobs J] [--pure]
 
 Makes an app-shaped SQLite database with ../shared/bench/make_sqlite.py (--portable, so that
 pgloader 3.6 can load it at all), starts the embedded PostgreSQL, and times into fresh target
@@ -11,8 +11,11 @@ databases on that one server:
   - raw pipe             (`sqlite3 -csv ... | psql -c '\\copy ...'` per table, 2 at a time, then
                           the same keys and indexes: a floor that is not even faithful: it
                           prints floats with 15 digits)
-Prints a Markdown table: medians of N runs of wall time, CPU seconds of the tool's process tree
-and of PostgreSQL (the machine may be shared), and the tool's peak memory.
+  - with --pure, skylift again without its C accelerator (SKYLIFT_PURE_PYTHON=1), as a user
+    whose pip had no compiler runs it
+Prints a Markdown table: medians of N runs of wall time, throughput (the SQLite file's size over
+the wall time), CPU seconds of the tool's process tree and of PostgreSQL (the machine may be
+shared), and the tool's peak memory, then skylift's phases.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -44,8 +48,9 @@ from skylift.cloud import embedded_pg  # noqa: E402
 SERVERS: list[int] = []  # the PostgreSQL postmaster: its CPU counts with each tool's
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
-    return _meter.timed(cmd, SERVERS, cwd, ok=(0, 10))
+def timed(cmd: list[str], cwd: Path | None = None, pure: bool = False) -> tuple[Run, str]:
+    env = {**os.environ, "SKYLIFT_PURE_PYTHON": "1"} if pure else None
+    return _meter.timed(cmd, SERVERS, cwd, ok=(0, 10), env=env)
 
 
 def fresh_db(server: embedded_pg.EmbeddedPostgres, name: str) -> str:
@@ -54,10 +59,12 @@ def fresh_db(server: embedded_pg.EmbeddedPostgres, name: str) -> str:
     return embedded_pg.ensure_database(server, name)
 
 
-def run_skylift(db: Path, url: str, work: Path, jobs: int) -> tuple[Run, dict[str, Any]]:
+def run_skylift(
+    db: Path, url: str, work: Path, jobs: int, pure: bool = False
+) -> tuple[Run, dict[str, Any]]:
     cmd = [sys.executable, "-m", "skylift", "db", "migrate", str(db), url, "--json",
            "--workdir", str(work), "--jobs", str(jobs)]  # fmt: skip
-    run, out = timed(cmd, cwd=ROOT)
+    run, out = timed(cmd, cwd=ROOT, pure=pure)
     report = json.loads(out)
     assert report["status"] == "ok", report["status"]
     return run, report
@@ -116,6 +123,7 @@ def main() -> None:
     parser.add_argument("rows", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--pure", action="store_true", help="skylift without its accelerator too")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="skylift-bench-"))
     db = tmp / "app.db"
@@ -124,6 +132,8 @@ def main() -> None:
     quiet(server.url())
     SERVERS.append(int((tmp / "pg" / "postmaster.pid").read_text().split()[0]))
     results: dict[str, list[Run]] = {"skylift": [], "pgloader": [], "pipe": []}
+    if args.pure:
+        results["skylift, pure Python"] = []
     report: dict[str, Any] = {}
     try:
         ddl = _ddl(db)
@@ -132,6 +142,13 @@ def main() -> None:
             results["skylift"].append(sky)
             results["pgloader"].append(run_pgloader(db, fresh_db(server, "pgl")))
             results["pipe"].append(run_pipe(db, fresh_db(server, "pipe"), ddl))
+            if args.pure:
+                pure, _ = run_skylift(
+                    db, fresh_db(server, "sky"), tmp / f"wp{run}", args.jobs, True
+                )
+                results["skylift, pure Python"].append(pure)
+                shutil.rmtree(tmp / f"wp{run}", ignore_errors=True)
+            shutil.rmtree(tmp / f"wd{run}", ignore_errors=True)  # a snapshot per run: disk
             print(
                 f"run {run + 1}: "
                 + ", ".join(f"{k} {v[-1].wall:.1f}s" for k, v in results.items()),
@@ -152,18 +169,16 @@ def _print(
     print(f"\n{report.get('rows', 0):,} rows, {size:.0f} MiB SQLite file, {os.cpu_count()} cores, "
           f"median of {args.runs} runs, load average {os.getloadavg()[0]:.1f} at the end\n")  # fmt: skip
     print(
-        "| tool | wall | vs pgloader | vs raw pipe | tool CPU | PostgreSQL CPU | peak memory | verified |"
+        "| tool | wall | vs pgloader | vs raw pipe | MB/s | tool CPU | PostgreSQL CPU | peak memory | verified |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    for name, verified in (
-        ("skylift", "every table, checksums"),
-        ("pgloader", "no"),
-        ("pipe", "no"),
-    ):
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    verified = {"pgloader": "no", "pipe": "no"}
+    for name in results:
         rss = max(r.rss for r in results[name])
         wall = med(name, "wall")
         print(f"| {name} | {wall:.1f} s | {wall / med('pgloader', 'wall'):.2f}x | {wall / med('pipe', 'wall'):.2f}x | "
-              f"{med(name, 'tool_cpu'):.1f} s | {med(name, 'db_cpu'):.1f} s | {f'{rss} MiB' if rss else '-'} | {verified} |")  # fmt: skip
+              f"{db.stat().st_size / 1e6 / wall:.0f} | {med(name, 'tool_cpu'):.1f} s | {med(name, 'db_cpu'):.1f} s | "
+              f"{f'{rss} MiB' if rss else '-'} | {verified.get(name, 'every table, checksums')} |")  # fmt: skip
     ratios = [s.wall / p.wall for s, p in zip(results["skylift"], results["pgloader"], strict=True)]
     print("\nskylift / pgloader run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
           + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
