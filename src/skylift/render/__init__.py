@@ -104,6 +104,10 @@ def render_files(
     if not serverless:  # one-off ECS tasks: there is no cluster on Lambda
         files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
     files[f"{prefix}scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
+    if serverless and _lambda.secrets(bp):  # what the entrypoint reads the secrets with
+        files[f"{prefix}scripts/skylift-secrets.go"] = render(
+            "scripts/skylift-secrets.go.j2", app_ctx
+        )
     override = None if serverless else _entrypoint_override(app, bp, docker is None)
     if override is not None:  # the user's image, started through the entrypoint all the same
         ctx["entrypoint_override"] = override
