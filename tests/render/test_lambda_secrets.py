@@ -285,3 +285,78 @@ def test_without_secrets_the_entrypoint_needs_no_reader(
         check=True,
     )
     assert out.stdout.strip() == "already"
+
+
+def test_the_requests_are_signed_as_botocore_signs_them(reader: Path) -> None:
+    """moto does not check signatures: compare the reader's with botocore's for the same request."""
+    import http.server
+    import threading
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    seen: dict[str, Any] = {}
+
+    class Capture(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen["headers"] = dict(self.headers.items())
+            seen["body"] = self.rfile.read(int(self.headers["Content-Length"]))
+            reply = (
+                b'{"Parameters": [{"Name": "/a/prod/K", "Value": "v"}], "InvalidParameters": []}'
+            )
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *_a: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Capture)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        out = subprocess.run(
+            [str(reader / "skylift-secrets")],
+            env={
+                "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                "AWS_SESSION_TOKEN": "token/with+chars=",
+                "AWS_REGION": "eu-west-3",
+                "AWS_ENDPOINT_URL_SSM": url,
+                "SKYLIFT_SECRETS": "K=arn:aws:ssm:eu-west-3:1:parameter/a/prod/K",
+            },
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        server.shutdown()
+    assert out.stdout == "[ -n \"${K:-}\" ] || export K='v'\n"
+    got = seen["headers"]
+    request = AWSRequest(
+        method="POST",
+        url=url + "/",
+        data=seen["body"],
+        headers={
+            "Content-Type": got["Content-Type"],
+            "X-Amz-Target": got["X-Amz-Target"],
+        },
+    )
+    request.context["timestamp"] = got["X-Amz-Date"]
+    auth = SigV4Auth(
+        Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "token/with+chars="),
+        "ssm",
+        "eu-west-3",
+    )
+    request.headers["X-Amz-Date"] = got["X-Amz-Date"]
+    request.headers["X-Amz-Security-Token"] = "token/with+chars="
+    canonical = auth.canonical_request(request)
+    signature = auth.signature(auth.string_to_sign(request, canonical), request)
+    assert got["X-Amz-Target"] == "AmazonSSM.GetParameters"
+    assert got["Authorization"].endswith(f"Signature={signature}"), canonical
+    assert (
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
+        in (got["Authorization"])
+    )

@@ -329,10 +329,14 @@ def decisions(cfg: Config, bp: Blueprint) -> dict[str, Decision]:
         ),
     }
     out["secrets"] = Decision(
-        "SSM Parameter Store (SecureString, standard tier), read by the app at start",
-        f"{len(bp.secrets)} secret(s); standard parameters are free, and Lambda has no "
-        "injection like ECS's: the function's role may read exactly the app's path (see the "
-        "risks for the code change)",
+        "SSM Parameter Store (SecureString, standard tier), read by the image's entrypoint "
+        "when Lambda starts an environment and exported as the variables the app reads",
+        f"{len(bp.secrets)} secret(s); standard parameters are free. Lambda has no injection "
+        "like ECS's, so scripts/skylift-env.sh runs skylift-secrets (built into the image) "
+        "in the init phase: it reads the parameters and RDS's password with the function's "
+        "role (SKYLIFT_SECRETS names them by ARN), exports them, then starts the app "
+        "unchanged. A rotation of the password publishes a new version, whose new "
+        "environments read the new one",
         {
             "secret values in the function's environment": "they would be in Terraform's "
             "state and visible to anyone who may read the function's configuration",
@@ -373,15 +377,6 @@ def risks(profile: AppProfile, cfg: Config, bp: Blueprint, add: Callable[..., No
                 if str(f.value) == "websockets"
                 for e in f.evidence[:2]
             ),
-        )
-    if bp.secrets or bp.database:
-        names = ", ".join(sorted(bp.secrets)[:6])
-        add(
-            "Lambda has no secret injection like ECS's: the function's environment holds no "
-            f"secret values ({names or 'the database password'})",
-            "code change: read them at start from SSM (GetParametersByPath on "
-            "SKYLIFT_SSM_PREFIX, with decryption) and the database password from Secrets "
-            "Manager (SKYLIFT_DB_SECRET_ARN); the function's role may read exactly those",
         )
     if cfg.sizes.db_proxy_iam_auth:
         add(

@@ -57,6 +57,7 @@ def render_files(
     for name, wanted in (
         ("rds", bp.database),
         ("rotation", bp.database and not serverless),
+        ("lambda_rotation", bp.database and serverless),  # new environments after a rotation
         ("cache", bp.cache),
         ("jobs", ctx["jobs"]),
         ("workers", ctx["workers"]),

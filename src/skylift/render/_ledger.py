@@ -41,6 +41,8 @@ FREE: dict[str, str] = {
     "default bus (rotation.tf matches the RDS password's rotation)",
     "aws_cloudwatch_event_target": "a target has no charge; the restart task it starts runs "
     "about a minute per rotation (every 7 days): well under a cent a month",
+    "aws_sfn_state_machine": "compute = lambda: the rotation's rollout is a standard workflow "
+    "of 4 state transitions per rotation (every 7 days), $0.025 per 1,000: well under a cent",
     "aws_appautoscaling_target": "Application Auto Scaling has no charge",
     "aws_appautoscaling_policy": "Application Auto Scaling has no charge",
     "aws_ecr_lifecycle_policy": "a lifecycle policy has no charge",

@@ -182,8 +182,9 @@ resource "aws_lambda_function" "app" {
 
   lifecycle {
     # CI deploys each commit's image (update-function-code + publish-version); the image's
-    # own entrypoint and command run (the adapter starts the app's server)
-    ignore_changes = [image_uri, image_config]
+    # own entrypoint and command run (the adapter starts the app's server); a rotation of the
+    # database password stamps the description to publish a version (lambda_rotation.tf)
+    ignore_changes = [image_uri, image_config, description]
   }
 
   depends_on = [aws_iam_role_policy.function, aws_ecr_repository_policy.lambda, aws_cloudwatch_log_group.app]
