@@ -214,6 +214,55 @@ def nat_instance(cfg: Config, bp: Blueprint) -> Resource | None:
     )
 
 
+# AWS services a function without NAT reaches through interface endpoints (service name at
+# com.amazonaws.<region>.<name>): what scripts/skylift-env.sh reads the secrets from, and the
+# APIs the app's own code calls. S3 (and ECR's layers, which Lambda pulls itself) go through the
+# free gateway endpoint; Lambda ships the logs itself, outside the VPC.
+ENDPOINT_GB = 0.1  # a few KB per cold start for the secrets, and the app's own calls
+
+
+def vpc_endpoints(profile: AppProfile, cfg: Config, bp: Blueprint) -> Resource | None:
+    """compute = "lambda" with no NAT: the interface endpoints the function needs, one per
+    service in each AZ of the private subnets (billed per endpoint-AZ-hour and per GB)."""
+    from skylift.plan._compute import _services
+
+    s = cfg.sizes
+    if cfg.compute != "lambda" or s.nat_gateways or s.nat_instance:
+        return None
+    services = []
+    if bp.secrets or bp.cache:  # the app's SSM parameters, the cache's AUTH token
+        services.append("ssm")
+    if bp.database:  # RDS's own secret: the password
+        services.append("secretsmanager")
+    if "ses" in _services(profile):
+        services.append("email")
+    if not services:
+        return None
+    azs = bp.availability_zones
+    return Resource(
+        "vpc_endpoints",
+        "vpc",
+        {"services": services, "azs": azs, "gb_per_month": ENDPOINT_GB, "private_dns": True},
+        Decision(
+            f"no NAT: interface endpoints for {', '.join(services)} in the {azs} private "
+            "subnets",
+            "the function runs in private subnets with no way out; it reads its secrets "
+            "when it starts (and calls the AWS APIs listed) through these endpoints, under "
+            "the services' usual names (private DNS). S3 goes through the free gateway "
+            "endpoint",
+            {
+                "a NAT instance (`--nat instance`)": "one t4g.nano: reaches the internet too, "
+                "for about the price of one endpoint in two AZs",
+                "NAT gateways": "$0.045 an hour each plus $0.045 a GB",
+                "what endpoints cannot reach": "the internet (payment, mail and other APIs) "
+                "and the WebSocket API's @connections callback",
+            },
+        ),
+        count=len(services),
+        terraform=["aws_vpc_endpoint.interface"],
+    )
+
+
 # --- alarms --------------------------------------------------------------------------------
 
 

@@ -55,6 +55,7 @@ def context(bp: Blueprint) -> dict[str, Any]:
         "nat_instance_file": bool(fn) and "nat_instance" in infra_files(bp, ()),
         "nat_instance_type": NAT_INSTANCE_TYPE,
         "nat_instance_root_gb": NAT_ROOT_GB,
+        "vpc_endpoints": _settings(bp, "vpc_endpoints") if fn else None,
     }
     if fn:
         fn["architecture"] = "arm64" if fn["arch"] == "arm64" else "x86_64"
