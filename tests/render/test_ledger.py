@@ -38,8 +38,8 @@ def _files(plan: Plan) -> dict[str, str]:
 def test_every_free_type_says_why_and_no_priced_resource_hides_among_them() -> None:
     for rtype, why in _ledger.FREE.items():
         assert len(why) > 15, rtype
-    billable = ("aws_nat_gateway", "aws_lb", "aws_db_instance", "aws_kms_key", "aws_flow_log")
-    for billable in (*billable, "aws_vpc_endpoint", "aws_vpc_endpoint.interface"):
+    priced = ("aws_nat_gateway", "aws_lb", "aws_db_instance", "aws_kms_key", "aws_flow_log")
+    for billable in (*priced, "aws_vpc_endpoint", "aws_vpc_endpoint.interface"):
         assert billable not in _ledger.FREE
 
 
@@ -235,7 +235,9 @@ def _network(plan: Plan, tf: tfplan.Planned) -> None:
         kind = endpoint["values"]["vpc_endpoint_type"]
         assert kind == ("Gateway" if endpoint["address"] == "aws_vpc_endpoint.s3" else "Interface")
     # interface endpoints: billed per endpoint in each AZ (subnet) it is in, and per GB
-    endpoint_azs = sum(len(e["values"]["subnet_ids"] or tf.of("aws_subnet.private")) for e in interface)
+    endpoint_azs = sum(
+        len(e["values"]["subnet_ids"] or tf.of("aws_subnet.private")) for e in interface
+    )
     hours = sum(ln.quantity for ln in _lines(plan, "vpc_endpoints", "interface endpoints ("))
     assert hours == endpoint_azs * 730
     assert bool(interface) == bool(_lines(plan, "vpc_endpoints", "data processed"))

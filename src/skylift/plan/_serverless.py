@@ -244,8 +244,7 @@ def vpc_endpoints(profile: AppProfile, cfg: Config, bp: Blueprint) -> Resource |
         "vpc",
         {"services": services, "azs": azs, "gb_per_month": ENDPOINT_GB, "private_dns": True},
         Decision(
-            f"no NAT: interface endpoints for {', '.join(services)} in the {azs} private "
-            "subnets",
+            f"no NAT: interface endpoints for {', '.join(services)} in the {azs} private subnets",
             "the function runs in private subnets with no way out; it reads its secrets "
             "when it starts (and calls the AWS APIs listed) through these endpoints, under "
             "the services' usual names (private DNS). S3 goes through the free gateway "
