@@ -49,6 +49,7 @@ def render_files(
     """Every generated file (relative path -> content) and notes for the user. Pure: no writes."""
     ctx = {**ctxs.terraform_context(bp, github_repository), **_blueprint.context(bp)}
     ctx.update(_lambda.context(bp))  # compute = "lambda" (render/_lambda.py)
+    ctx["promote_from"] = _workflow.promotions(bp)  # CI deploys the previous env's image
     serverless = _lambda.is_lambda(bp)
     files = {
         f"infra/{name}.tf": render(f"infra/{name}.tf.j2", ctx)
