@@ -251,7 +251,7 @@ def vpc_endpoints(profile: AppProfile, cfg: Config, bp: Blueprint) -> Resource |
             "endpoint",
             {
                 "a NAT instance (`--nat instance`)": "one t4g.nano: reaches the internet too, "
-                "for about the price of one endpoint in two AZs",
+                "for less than one endpoint in two AZs costs",
                 "NAT gateways": "$0.045 an hour each plus $0.045 a GB",
                 "what endpoints cannot reach": "the internet (payment, mail and other APIs) "
                 "and the WebSocket API's @connections callback",
