@@ -235,9 +235,7 @@ def _network(plan: Plan, tf: tfplan.Planned) -> None:
         kind = endpoint["values"]["vpc_endpoint_type"]
         assert kind == ("Gateway" if endpoint["address"] == "aws_vpc_endpoint.s3" else "Interface")
     # interface endpoints: billed per endpoint in each AZ (subnet) it is in, and per GB
-    endpoint_azs = sum(
-        len(e["values"]["subnet_ids"] or tf.of("aws_subnet.private")) for e in interface
-    )
+    endpoint_azs = sum(_subnet_count(e, tf) for e in interface)
     hours = sum(ln.quantity for ln in _lines(plan, "vpc_endpoints", "interface endpoints ("))
     assert hours == endpoint_azs * 730
     assert bool(interface) == bool(_lines(plan, "vpc_endpoints", "data processed"))
@@ -245,6 +243,17 @@ def _network(plan: Plan, tf: tfplan.Planned) -> None:
         assert not tf.by_type("aws_nat_gateway") and not tf.by_type("aws_instance")
         services = {e["values"]["service_name"].rsplit(".", 1)[1] for e in interface}
         assert services == set(plan.blueprint.resource("vpc_endpoints").settings["services"])
+
+
+def _subnet_count(endpoint: dict[str, Any], tf: tfplan.Planned) -> int:
+    """The subnets (one per AZ) an interface endpoint is in, known or not yet (new subnets)."""
+    known = endpoint["values"].get("subnet_ids")
+    unknown = endpoint["change"].get("after_unknown", {}).get("subnet_ids")
+    if known:
+        return len(known)
+    if isinstance(unknown, list):
+        return len(unknown)
+    return len(tf.of("aws_subnet.private"))  # the whole list is unknown: the private subnets
 
 
 def _data(plan: Plan, tf: tfplan.Planned) -> None:
