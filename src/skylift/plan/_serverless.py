@@ -407,6 +407,17 @@ def decisions(cfg: Config, bp: Blueprint) -> dict[str, Decision]:
     return out
 
 
+ENV_LIMIT = 4096  # bytes of a function's environment variables, names and values together
+
+
+def secrets_size(bp: Blueprint) -> int:
+    """About how long SKYLIFT_SECRETS is: `NAME=arn:aws:ssm:<region>:<account>:parameter/
+    <app>/<env>/NAME` for each secret, and the RDS secret's ARN with its key."""
+    ssm = len(f"arn:aws:ssm:{bp.region}:123456789012:parameter/{bp.app}/staging/") + 2
+    out = sum(2 * len(n) + ssm for n in bp.secrets)
+    return out + (120 if bp.database else 0)
+
+
 def risks(profile: AppProfile, cfg: Config, bp: Blueprint, add: Callable[..., None]) -> None:
     """What the move to Lambda needs changed, said plainly."""
     if websockets(profile):
@@ -425,6 +436,14 @@ def risks(profile: AppProfile, cfg: Config, bp: Blueprint, add: Callable[..., No
                 if str(f.value) == "websockets"
                 for e in f.evidence[:2]
             ),
+        )
+    where = secrets_size(bp)
+    if where + sum(len(k) + len(v) for k, v in bp.config_env.items()) > ENV_LIMIT * 3 // 4:
+        add(
+            f"the function's environment nears Lambda's 4 KB limit: SKYLIFT_SECRETS alone, "
+            f"the ARN of each of {len(bp.secrets)} secrets, takes about {where:,} bytes",
+            "move plain settings into SSM too, or join related secrets into one JSON "
+            "parameter; an update beyond 4 KB is refused by Lambda",
         )
     if cfg.sizes.db_proxy_iam_auth:
         add(
