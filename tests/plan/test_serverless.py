@@ -96,3 +96,19 @@ def test_plan_writes_a_lambda_plan(tmp_path: Path) -> None:
     (app / "skylift.toml").write_text('[app]\ncompute = "lambda"\n')
     assert main(["plan", str(app)]) == 0
     assert "API Gateway HTTP API" in (app / "MIGRATION.md").read_text()
+
+
+def test_secrets_are_no_code_change_but_many_near_the_environment_limit() -> None:
+    import dataclasses
+
+    from skylift.plan import _serverless
+
+    p = _pos()
+    risks = " ".join(r["risk"] for r in p.blueprint.risks)
+    assert "secret" not in risks.lower()  # read at init by the entrypoint: nothing to change
+    said: list[str] = []
+    many = dataclasses.replace(
+        p.blueprint, secrets=[f"PAYMENT_PROVIDER_SECRET_{i}" for i in range(40)]
+    )
+    _serverless.risks(p.profile, p.config, many, lambda risk, fix, *_a: said.append(risk))
+    assert any("4 KB" in r for r in said), said

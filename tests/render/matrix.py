@@ -188,4 +188,8 @@ def lambda_variants() -> dict[str, Plan]:
                 "sizes.lambda_provisioned_concurrency": 1,
             },
         )
+        # `--nat none`: interface endpoints for what the function reads its secrets from
+        out["pos-api-lambda-no-nat"] = make_plan(
+            pos, {}, {**SEED_001, "sizes.nat_gateways": 0, "sizes.nat_instance": False}
+        )
     return out

@@ -38,7 +38,8 @@ def _files(plan: Plan) -> dict[str, str]:
 def test_every_free_type_says_why_and_no_priced_resource_hides_among_them() -> None:
     for rtype, why in _ledger.FREE.items():
         assert len(why) > 15, rtype
-    for billable in ("aws_nat_gateway", "aws_lb", "aws_db_instance", "aws_kms_key", "aws_flow_log"):
+    priced = ("aws_nat_gateway", "aws_lb", "aws_db_instance", "aws_kms_key", "aws_flow_log")
+    for billable in (*priced, "aws_vpc_endpoint", "aws_vpc_endpoint.interface"):
         assert billable not in _ledger.FREE
 
 
@@ -129,6 +130,7 @@ NAMES = [
     "queue-lambda",
     "pos-api-lambda",
     "pos-api-lambda-production",
+    "pos-api-lambda-no-nat",
 ]
 
 
@@ -146,10 +148,11 @@ def test_terraform_plan_builds_exactly_what_is_priced(
     for inst in tf.instances:
         base = re.sub(r"\[[^\]]*\]$", "", inst["address"])
         owners = claims.get(base)
-        if owners and inst["type"] not in _ledger.FREE:
+        free = inst["type"] in _ledger.FREE or base in _ledger.FREE
+        if owners and not free:
             assert set(owners) & priced, f"{base} is claimed by {owners}, which have no cost line"
         elif not owners:
-            assert inst["type"] in _ledger.FREE, f"{base} is built but not priced"
+            assert free, f"{base} is built but not priced"
     for r in plan.blueprint.resources:
         for address in r.terraform:
             assert tf.of(address), f"{r.key} is priced but Terraform builds no {address}"
@@ -227,8 +230,30 @@ def _network(plan: Plan, tf: tfplan.Planned) -> None:
         assert _one(plan, "nat_instance", f"NAT instance ({t})") == 730
         size = inst["values"]["root_block_device"][0]["volume_size"]
         assert _one(plan, "nat_instance", "root volume") == size
+    interface = [e for e in tf.by_type("aws_vpc_endpoint") if e["address"] != "aws_vpc_endpoint.s3"]
     for endpoint in tf.by_type("aws_vpc_endpoint"):
-        assert endpoint["values"]["vpc_endpoint_type"] == "Gateway"  # the free kind
+        kind = endpoint["values"]["vpc_endpoint_type"]
+        assert kind == ("Gateway" if endpoint["address"] == "aws_vpc_endpoint.s3" else "Interface")
+    # interface endpoints: billed per endpoint in each AZ (subnet) it is in, and per GB
+    endpoint_azs = sum(_subnet_count(e, tf) for e in interface)
+    hours = sum(ln.quantity for ln in _lines(plan, "vpc_endpoints", "interface endpoints ("))
+    assert hours == endpoint_azs * 730
+    assert bool(interface) == bool(_lines(plan, "vpc_endpoints", "data processed"))
+    if interface:  # the function has no NAT, and reads its secrets through them
+        assert not tf.by_type("aws_nat_gateway") and not tf.by_type("aws_instance")
+        services = {e["values"]["service_name"].rsplit(".", 1)[1] for e in interface}
+        assert services == set(plan.blueprint.resource("vpc_endpoints").settings["services"])
+
+
+def _subnet_count(endpoint: dict[str, Any], tf: tfplan.Planned) -> int:
+    """The subnets (one per AZ) an interface endpoint is in, known or not yet (new subnets)."""
+    known = endpoint["values"].get("subnet_ids")
+    unknown = endpoint["change"].get("after_unknown", {}).get("subnet_ids")
+    if known:
+        return len(known)
+    if isinstance(unknown, list):
+        return len(unknown)
+    return len(tf.of("aws_subnet.private"))  # the whole list is unknown: the private subnets
 
 
 def _data(plan: Plan, tf: tfplan.Planned) -> None:

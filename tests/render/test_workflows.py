@@ -242,3 +242,97 @@ def test_each_deploy_role_trusts_only_its_own_environment(
         # the outputs the workflows' headers tell the user to set as the environment's variables
         tf = "".join(v for k, v in files.items() if k.endswith(".tf"))
         assert 'output "deploy_role_arn"' in tf and 'output "app_url"' in tf, name
+
+
+# --- promotion: prod deploys the image that passed staging, by digest ----------------------
+
+
+def _image_step(files: dict[str, str]) -> dict[str, Any]:
+    steps = _workflows(files)["deploy.yml"]["jobs"]["deploy"]["steps"]
+    return next(s for s in steps if s.get("id") == "image")
+
+
+def test_prod_is_promoted_from_staging_unless_build_args_bake_the_environment(
+    rendered: dict[str, dict[str, str]],
+) -> None:
+    for name in ("node-yarn-migrate-staging", "go-migrate-stage-staging", "pos-api-lambda-staging"):
+        if name not in rendered:
+            continue
+        jobs = _workflows(rendered[name])["pipeline.yml"]["jobs"]
+        assert "promote_from" not in jobs["deploy-staging"]["with"]  # the first one builds
+        assert jobs["deploy-prod"]["with"] == {
+            "environment": "prod",
+            "promote_from": "staging",
+            "digest": "${{ needs.deploy-staging.outputs.digest }}",
+        }
+        iam = rendered[name]["infra/iam.tf"]
+        assert 'promote_from = { prod = ["staging"] }' in iam and '"PullPromotedImage"' in iam
+    jobs = _workflows(rendered["next-build-args-staging"])["pipeline.yml"]["jobs"]
+    assert "promote_from" not in jobs["deploy-prod"]["with"]  # NEXT_PUBLIC_* differ per env
+    assert "PullPromotedImage" not in rendered["node-prisma-migrate-stage"]["infra/iam.tf"]
+
+
+def _run_image_step(
+    tmp_path: Path, files: dict[str, str], env: dict[str, str], ecr_digest: str
+) -> tuple[subprocess.CompletedProcess[str], str, str]:
+    """The step's script with stand-ins for docker, skopeo and aws that record their calls."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    calls = tmp_path / "calls"
+    for tool in ("docker", "skopeo"):
+        (bin_dir / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{calls}"\n')
+    (bin_dir / "aws").write_text(f'#!/bin/sh\necho "aws $*" >> "{calls}"\necho {ecr_digest}\n')
+    for tool in bin_dir.iterdir():
+        tool.chmod(0o755)
+    out = tmp_path / "out"
+    out.write_text("")
+    proc = subprocess.run(
+        ["bash", "-e", "-c", _image_step(files)["run"]],
+        env={
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "GITHUB_OUTPUT": str(out),
+            "APP": "pos-api",
+            "ENVIRONMENT": "prod",
+            "PLATFORM": "linux/arm64",
+            "REGISTRY": "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "SHA": "c0ffee",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+    return proc, calls.read_text() if calls.exists() else "", out.read_text()
+
+
+def test_a_promotion_copies_by_digest_builds_nothing_and_refuses_another_digest(
+    tmp_path: Path, rendered: dict[str, dict[str, str]]
+) -> None:
+    files = rendered["go-migrate-stage-staging"]
+    digest = "sha256:" + "a" * 64
+    promoted = {"PROMOTE_FROM": "staging", "DIGEST": digest}
+    proc, calls, out = _run_image_step(tmp_path / "ok", files, promoted, digest)
+    assert proc.returncode == 0, proc.stderr
+    assert "docker buildx" not in calls  # never rebuilt
+    registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    assert (
+        f"docker://{registry}/pos-api-staging@{digest} docker://{registry}/pos-api-prod:c0ffee"
+        in calls
+    )
+    assert "--preserve-digests" in calls and "pos-api-prod:c0ffee-migrate" in calls
+    assert f"image={registry}/pos-api-prod@{digest}" in out and f"digest={digest}" in out
+
+    other = "sha256:" + "b" * 64  # the copy did not keep the bytes: stop before any deploy
+    proc, _, out = _run_image_step(tmp_path / "bad", files, promoted, other)
+    assert proc.returncode != 0 and "image=" not in out and digest in proc.stdout
+
+    proc, _, _ = _run_image_step(
+        tmp_path / "none", files, {"PROMOTE_FROM": "staging", "DIGEST": ""}, digest
+    )
+    assert proc.returncode != 0 and "no image digest" in proc.stdout
+
+    proc, calls, out = _run_image_step(
+        tmp_path / "build", files, {"PROMOTE_FROM": "", "DIGEST": ""}, digest
+    )
+    assert proc.returncode == 0 and "docker buildx build" in calls and "skopeo" not in calls
+    assert f"digest={digest}" in out

@@ -184,9 +184,10 @@ def _trade_off(chosen: dict[str, Any], cheaper: dict[str, Any]) -> str:
         return ": production survives the loss of a task or an AZ (two of everything), starter does not."
     if chosen["compute"] == "fargate" and cheaper["compute"] == "lambda":
         return (
-            ": Fargate runs the container unchanged, while Lambda needs the code changes listed "
-            "under Risks (secrets read at start, WebSockets through the API) and caps a request "
-            "at 29 s; `skylift plan --compute lambda` switches."
+            ": Fargate runs the container unchanged and keeps it warm, while Lambda starts "
+            "environments cold, needs the code changes listed under Risks (WebSockets through "
+            "the API, no in-process cron or workers) and caps a request at 29 s; `skylift plan "
+            "--compute lambda` switches."
         )
     if "gateway" in chosen["nat"] and cheaper["nat"] == "NAT instance":
         return ": NAT gateways are managed and survive an AZ; one instance is neither."

@@ -132,3 +132,24 @@ def nat_instance(pr: Pricer, r: Resource) -> None:
         s["root_gb"],
         f"{s['root_gb']} GB",
     )
+
+
+def vpc_endpoints(pr: Pricer, r: Resource) -> None:
+    s = r.settings
+    n, azs = len(s["services"]), s["azs"]
+    pr.add(
+        r.key,
+        f"interface endpoints ({', '.join(s['services'])})",
+        "vpce.hour",
+        n * azs * pr.h,
+        f"{n} endpoint(s) x {azs} AZ x {pr.h} h",
+        "billed per endpoint in each AZ, whether used or not",
+    )
+    pr.add(
+        r.key,
+        "interface endpoints data processed",
+        "vpce.gb",
+        s["gb_per_month"],
+        f"{s['gb_per_month']:g} GB",
+        "the secrets read at each cold start and the app's own AWS calls",
+    )

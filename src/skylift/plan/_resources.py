@@ -3,7 +3,7 @@
 Resource keys are stable ids the renderer and the cost table both use: vpc, flow_logs,
 nat_gateway, public_ipv4, alb, alb_logs, ecs_service, worker_*, cron_service, scheduler, ecr,
 s3_uploads, rds, db_master_secret, elasticache, kms, secrets, logs, container_insights, alarms,
-waf, waf_logs, route53, s3_backups, budget, egress, cross_az. Each names the Terraform
+waf, waf_logs, route53, s3_backups, budget, egress, cross_az, vpc_endpoints. Each names the Terraform
 resources it is built as (`Resource.terraform`); render/_ledger.py holds the list of Terraform
 types that cost nothing, and checks that every generated resource is one or the other.
 """
@@ -20,6 +20,9 @@ from skylift.scan.model import AppProfile
 
 def resources(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
     out: list[Resource] = [*_network(cfg, bp)]
+    endpoints = _serverless.vpc_endpoints(profile, cfg, bp)  # a function without NAT
+    if endpoints:
+        out.append(endpoints)
     if cfg.compute == "lambda":
         out += _serverless.front_door(profile, cfg, bp)
     else:

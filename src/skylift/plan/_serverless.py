@@ -214,6 +214,54 @@ def nat_instance(cfg: Config, bp: Blueprint) -> Resource | None:
     )
 
 
+# AWS services a function without NAT reaches through interface endpoints (service name at
+# com.amazonaws.<region>.<name>): what scripts/skylift-env.sh reads the secrets from, and the
+# APIs the app's own code calls. S3 (and ECR's layers, which Lambda pulls itself) go through the
+# free gateway endpoint; Lambda ships the logs itself, outside the VPC.
+ENDPOINT_GB = 0.1  # a few KB per cold start for the secrets, and the app's own calls
+
+
+def vpc_endpoints(profile: AppProfile, cfg: Config, bp: Blueprint) -> Resource | None:
+    """compute = "lambda" with no NAT: the interface endpoints the function needs, one per
+    service in each AZ of the private subnets (billed per endpoint-AZ-hour and per GB)."""
+    from skylift.plan._compute import _services
+
+    s = cfg.sizes
+    if cfg.compute != "lambda" or s.nat_gateways or s.nat_instance:
+        return None
+    services = []
+    if bp.secrets or bp.cache:  # the app's SSM parameters, the cache's AUTH token
+        services.append("ssm")
+    if bp.database:  # RDS's own secret: the password
+        services.append("secretsmanager")
+    if "ses" in _services(profile):
+        services.append("email")
+    if not services:
+        return None
+    azs = bp.availability_zones
+    return Resource(
+        "vpc_endpoints",
+        "vpc",
+        {"services": services, "azs": azs, "gb_per_month": ENDPOINT_GB, "private_dns": True},
+        Decision(
+            f"no NAT: interface endpoints for {', '.join(services)} in the {azs} private subnets",
+            "the function runs in private subnets with no way out; it reads its secrets "
+            "when it starts (and calls the AWS APIs listed) through these endpoints, under "
+            "the services' usual names (private DNS). S3 goes through the free gateway "
+            "endpoint",
+            {
+                "a NAT instance (`--nat instance`)": "one t4g.nano: reaches the internet too, "
+                "for less than one endpoint in two AZs costs",
+                "NAT gateways": "$0.045 an hour each plus $0.045 a GB",
+                "what endpoints cannot reach": "the internet (payment, mail and other APIs) "
+                "and the WebSocket API's @connections callback",
+            },
+        ),
+        count=len(services),
+        terraform=["aws_vpc_endpoint.interface"],
+    )
+
+
 # --- alarms --------------------------------------------------------------------------------
 
 
@@ -329,10 +377,14 @@ def decisions(cfg: Config, bp: Blueprint) -> dict[str, Decision]:
         ),
     }
     out["secrets"] = Decision(
-        "SSM Parameter Store (SecureString, standard tier), read by the app at start",
-        f"{len(bp.secrets)} secret(s); standard parameters are free, and Lambda has no "
-        "injection like ECS's: the function's role may read exactly the app's path (see the "
-        "risks for the code change)",
+        "SSM Parameter Store (SecureString, standard tier), read by the image's entrypoint "
+        "when Lambda starts an environment and exported as the variables the app reads",
+        f"{len(bp.secrets)} secret(s); standard parameters are free. Lambda has no injection "
+        "like ECS's, so scripts/skylift-env.sh runs skylift-secrets (built into the image) "
+        "in the init phase: it reads the parameters and RDS's password with the function's "
+        "role (SKYLIFT_SECRETS names them by ARN), exports them, then starts the app "
+        "unchanged. A rotation of the password publishes a new version, whose new "
+        "environments read the new one",
         {
             "secret values in the function's environment": "they would be in Terraform's "
             "state and visible to anyone who may read the function's configuration",
@@ -355,6 +407,17 @@ def decisions(cfg: Config, bp: Blueprint) -> dict[str, Decision]:
     return out
 
 
+ENV_LIMIT = 4096  # bytes of a function's environment variables, names and values together
+
+
+def secrets_size(bp: Blueprint) -> int:
+    """About how long SKYLIFT_SECRETS is: `NAME=arn:aws:ssm:<region>:<account>:parameter/
+    <app>/<env>/NAME` for each secret, and the RDS secret's ARN with its key."""
+    ssm = len(f"arn:aws:ssm:{bp.region}:123456789012:parameter/{bp.app}/staging/") + 2
+    out = sum(2 * len(n) + ssm for n in bp.secrets)
+    return out + (120 if bp.database else 0)
+
+
 def risks(profile: AppProfile, cfg: Config, bp: Blueprint, add: Callable[..., None]) -> None:
     """What the move to Lambda needs changed, said plainly."""
     if websockets(profile):
@@ -374,14 +437,13 @@ def risks(profile: AppProfile, cfg: Config, bp: Blueprint, add: Callable[..., No
                 for e in f.evidence[:2]
             ),
         )
-    if bp.secrets or bp.database:
-        names = ", ".join(sorted(bp.secrets)[:6])
+    where = secrets_size(bp)
+    if where + sum(len(k) + len(v) for k, v in bp.config_env.items()) > ENV_LIMIT * 3 // 4:
         add(
-            "Lambda has no secret injection like ECS's: the function's environment holds no "
-            f"secret values ({names or 'the database password'})",
-            "code change: read them at start from SSM (GetParametersByPath on "
-            "SKYLIFT_SSM_PREFIX, with decryption) and the database password from Secrets "
-            "Manager (SKYLIFT_DB_SECRET_ARN); the function's role may read exactly those",
+            f"the function's environment nears Lambda's 4 KB limit: SKYLIFT_SECRETS alone, "
+            f"the ARN of each of {len(bp.secrets)} secrets, takes about {where:,} bytes",
+            "move plain settings into SSM too, or join related secrets into one JSON "
+            "parameter; an update beyond 4 KB is refused by Lambda",
         )
     if cfg.sizes.db_proxy_iam_auth:
         add(

@@ -110,6 +110,7 @@ PRICERS: dict[str, Callable[[Pricer, Resource], None]] = {
     "apigw_logs": s.apigw_logs,
     "rds_proxy": s.rds_proxy,
     "nat_instance": s.nat_instance,
+    "vpc_endpoints": s.vpc_endpoints,
     # the edge and e-mail (plan/_edge.py, plan/_email.py)
     "cloudfront": e.cloudfront,
     "ses": e.ses,

@@ -185,6 +185,7 @@ def _target_summary(bp: Blueprint) -> list[str]:
 
 TOPICS = {
     "nat_gateway": "Outbound network",
+    "vpc_endpoints": "Outbound network",
     "alb": "Load balancer",
     "api_gateway": "Front door",
     "ecs_service": "Compute",

@@ -49,6 +49,7 @@ def render_files(
     """Every generated file (relative path -> content) and notes for the user. Pure: no writes."""
     ctx = {**ctxs.terraform_context(bp, github_repository), **_blueprint.context(bp)}
     ctx.update(_lambda.context(bp))  # compute = "lambda" (render/_lambda.py)
+    ctx["promote_from"] = _workflow.promotions(bp)  # CI deploys the previous env's image
     serverless = _lambda.is_lambda(bp)
     files = {
         f"infra/{name}.tf": render(f"infra/{name}.tf.j2", ctx)
@@ -57,6 +58,7 @@ def render_files(
     for name, wanted in (
         ("rds", bp.database),
         ("rotation", bp.database and not serverless),
+        ("lambda_rotation", bp.database and serverless),  # new environments after a rotation
         ("cache", bp.cache),
         ("jobs", ctx["jobs"]),
         ("workers", ctx["workers"]),
@@ -104,6 +106,10 @@ def render_files(
     if not serverless:  # one-off ECS tasks: there is no cluster on Lambda
         files["scripts/ecs-run.sh"] = render("scripts/ecs-run.sh.j2", app_ctx)
     files[f"{prefix}scripts/skylift-env.sh"] = render("scripts/skylift-env.sh.j2", app_ctx)
+    if serverless and _lambda.secrets(bp):  # what the entrypoint reads the secrets with
+        files[f"{prefix}scripts/skylift-secrets.go"] = render(
+            "scripts/skylift-secrets.go.j2", app_ctx
+        )
     override = None if serverless else _entrypoint_override(app, bp, docker is None)
     if override is not None:  # the user's image, started through the entrypoint all the same
         ctx["entrypoint_override"] = override

@@ -55,10 +55,12 @@ def context(bp: Blueprint) -> dict[str, Any]:
         "nat_instance_file": bool(fn) and "nat_instance" in infra_files(bp, ()),
         "nat_instance_type": NAT_INSTANCE_TYPE,
         "nat_instance_root_gb": NAT_ROOT_GB,
+        "vpc_endpoints": _settings(bp, "vpc_endpoints") if fn else None,
     }
     if fn:
         fn["architecture"] = "arm64" if fn["arch"] == "arm64" else "x86_64"
         out["lambda_env"] = function_environment(bp, bool(out["proxy"]))
+        out["lambda_secrets"] = secrets(bp)
         out["task_permissions"] = fn["task_permissions"]
     return out
 
@@ -76,12 +78,9 @@ def function_environment(bp: Blueprint, proxy: bool) -> list[tuple[str, str]]:
     out += [
         ("AWS_LWA_PORT", "tostring(var.container_port)"),
         ("AWS_LWA_READINESS_CHECK_PATH", "var.health_check_path"),
-        ("SKYLIFT_SSM_PREFIX", "local.ssm_prefix"),
     ]
-    if bp.database:
-        out.append(
-            ("SKYLIFT_DB_SECRET_ARN", "aws_db_instance.main.master_user_secret[0].secret_arn")
-        )
+    if secrets(bp):  # where each secret is (scripts/skylift-env.sh reads them at init)
+        out.append(("SKYLIFT_SECRETS", 'join(" ", local.function_secrets)'))
     if bp.has("websocket_api"):  # where the app answers WebSocket clients (@connections)
         out.append(("SKYLIFT_WS_CALLBACK_URL", WS_CALLBACK))
     if bp.has("s3_uploads"):
@@ -89,6 +88,16 @@ def function_environment(bp: Blueprint, proxy: bool) -> list[tuple[str, str]]:
     pairs = sorted(dict(out).items())
     width = max(len(n) for n, _ in pairs)
     return [(n.ljust(width), e) for n, e in pairs]  # aligned as `terraform fmt` aligns them
+
+
+def secrets(bp: Blueprint) -> list[tuple[str, str]]:
+    """(name, valueFrom) of every secret the app reads: what an ECS task definition's `secrets`
+    would inject (the app's SSM parameters, RDS's password, the cache token)."""
+    ssm = (
+        "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/"
+    )
+    out = [(n, ssm + n) for n in ctxs.ssm_secret_names(bp)] + ctxs.wired_secrets(bp)
+    return sorted(out)
 
 
 def _hcl_str(value: str) -> str:
@@ -128,7 +137,10 @@ def with_adapter(dockerfile: str, bp: Blueprint) -> str:
     if not starts:
         return dockerfile
     end = dockerfile.index("\n", starts[-1]) + 1
-    return dockerfile[:end] + "".join(line + "\n" for line in adapter_lines(bp)) + dockerfile[end:]
+    final = "".join(line + "\n" for line in adapter_lines(bp) + secrets_copy_lines(bp))
+    stage = "".join(line + "\n" for line in secrets_stage_lines(bp)) if secrets(bp) else ""
+    head = dockerfile[: starts[-1]]
+    return head + stage + dockerfile[starts[-1] : end] + final + dockerfile[end:]
 
 
 def adapter_lines(bp: Blueprint) -> list[str]:
@@ -138,6 +150,35 @@ def adapter_lines(bp: Blueprint) -> list[str]:
         "# request to the app's port (the same image still runs anywhere else)",
         f"COPY --from={fn.get('adapter_image')} /lambda-adapter /opt/extensions/lambda-adapter",
         f"ENV AWS_LWA_PORT={bp.port} AWS_LWA_READINESS_CHECK_PATH={bp.health_path}",
+    ]
+
+
+SECRETS_BUILDER = "golang:1.23-alpine"
+
+
+def secrets_stage_lines(bp: Blueprint) -> list[str]:
+    """The stage that builds skylift-secrets (scripts/skylift-secrets.go, standard library
+    only) for the target platform, with the CA bundle it trusts in any base image."""
+    return [
+        '# compute = "lambda": skylift-secrets reads the app\'s secrets when Lambda starts the',
+        "# function (scripts/skylift-env.sh runs it); a static binary, for any base image",
+        f"FROM --platform=$BUILDPLATFORM {SECRETS_BUILDER} AS skylift-secrets",
+        "ARG TARGETOS TARGETARCH",
+        "WORKDIR /src",
+        "COPY scripts/skylift-secrets.go ./",
+        "RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -tags skylift -trimpath "
+        '-ldflags="-s -w" -o /out/skylift-secrets skylift-secrets.go',
+        "",
+    ]
+
+
+def secrets_copy_lines(bp: Blueprint) -> list[str]:
+    if not secrets(bp):
+        return []
+    return [
+        "COPY --from=skylift-secrets /out/skylift-secrets /usr/local/bin/skylift-secrets",
+        "COPY --from=skylift-secrets /etc/ssl/certs/ca-certificates.crt "
+        "/usr/local/share/skylift/ca-certificates.crt",
     ]
 
 
@@ -151,6 +192,14 @@ def notes(bp: Blueprint, dockerfile_is_ours: bool) -> list[str]:
             "(the function's environment already sets AWS_LWA_PORT and the readiness path): "
             + adapter_lines(bp)[2]
         )
+        if secrets(bp):
+            out.append(
+                "compute = lambda: the function's secrets are read when it starts by "
+                "scripts/skylift-secrets.go, run by scripts/skylift-env.sh: build it in your "
+                "Dockerfile as the generated ones do (a `skylift-secrets` stage: "
+                + secrets_stage_lines(bp)[-2]
+                + ") and start the app through skylift-env"
+            )
     out.append(
         "compute = lambda: the first `terraform apply` needs the image in ECR (Lambda checks "
         "it): push it once (the deploy workflow's build step), then apply"

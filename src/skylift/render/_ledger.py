@@ -26,7 +26,8 @@ FREE: dict[str, str] = {
     "aws_security_group": "security groups have no charge",
     "aws_vpc_security_group_ingress_rule": "security group rules have no charge",
     "aws_vpc_security_group_egress_rule": "security group rules have no charge",
-    "aws_vpc_endpoint": "only the S3 gateway endpoint is created, and gateway endpoints are free",
+    # by address: the interface endpoints (aws_vpc_endpoint.interface) are priced (vpc_endpoints)
+    "aws_vpc_endpoint.s3": "the S3 gateway endpoint: gateway endpoints are free",
     # load balancer
     "aws_lb_target_group": "billed through the load balancer's hours and LCUs",
     "aws_lb_listener": "billed through the load balancer's hours and LCUs",
@@ -41,6 +42,8 @@ FREE: dict[str, str] = {
     "default bus (rotation.tf matches the RDS password's rotation)",
     "aws_cloudwatch_event_target": "a target has no charge; the restart task it starts runs "
     "about a minute per rotation (every 7 days): well under a cent a month",
+    "aws_sfn_state_machine": "compute = lambda: the rotation's rollout is a standard workflow "
+    "of 4 state transitions per rotation (every 7 days), $0.025 per 1,000: well under a cent",
     "aws_appautoscaling_target": "Application Auto Scaling has no charge",
     "aws_appautoscaling_policy": "Application Auto Scaling has no charge",
     "aws_ecr_lifecycle_policy": "a lifecycle policy has no charge",
@@ -139,7 +142,9 @@ def check(bp: Blueprint, files: dict[str, str]) -> None:
     found = declared(files)
     claimed = claims(bp)
     unpriced = sorted(
-        a for a in found if a not in claimed and a.split(".")[0] not in FREE and a not in GATED
+        a
+        for a in found
+        if a not in claimed and a.split(".")[0] not in FREE and a not in FREE and a not in GATED
     )
     provisioned = {a for r in bp.resources if r.provisioned for a in r.terraform}
     missing = sorted(provisioned - found)

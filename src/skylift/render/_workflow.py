@@ -45,6 +45,13 @@ def environments(bp: Blueprint) -> list[str]:
     return list(bp.environments)
 
 
+def promotions(bp: Blueprint) -> dict[str, str]:
+    """Environment -> the one before it in the pipeline, whose tested image it deploys by
+    digest (its deploy role may read that repository: infra/iam.tf)."""
+    envs = environments(bp)
+    return dict(zip(envs[1:], envs[:-1], strict=True))
+
+
 def context(root: Path, bp: Blueprint, docker: dict[str, Any] | None) -> dict[str, Any]:
     """Template values of pipeline.yml and deploy.yml."""
     return {

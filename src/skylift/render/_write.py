@@ -55,7 +55,8 @@ def _load_manifest(root: Path) -> dict[str, str]:
 
 def is_generated(text: str, recorded: str | None) -> bool:
     head = text.split("\n", 2)
-    marked = HEADER in head[:2]
+    # `// # Generated ...` in a Go source (scripts/skylift-secrets.go), `# Generated ...` elsewhere
+    marked = any(line.endswith(HEADER) for line in head[:2])
     return marked and (recorded is None or recorded == _digest(text))
 
 

@@ -28,6 +28,9 @@ UNEMULATED = {
     "aws_sesv2_email_identity": "SES: the domain identity, DKIM, MAIL FROM, DMARC and the "
     "configuration set with its notifications, when the plan has SES (moto's SES v2 answers "
     "in shapes Terraform cannot read)",
+    "aws_sfn_state_machine": "with compute = lambda and a database: the workflow that "
+    "publishes a new version after the password rotates (moto cannot validate a state "
+    "machine's definition; the rotation's event rule is off as well)",
     "lambda_app": "the app itself, with compute = lambda: the rehearsal builds and runs the "
     "image of Fargate services only, not yet the function's (`skylift plan --compute fargate` "
     "then `skylift up` runs the same app as a Fargate service)",

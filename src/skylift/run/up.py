@@ -188,6 +188,7 @@ def _switched_off(tgt: Target, bp: Blueprint) -> dict[str, str]:
         "aws_cloudfront_distribution": bp.has("cloudfront"),
         "aws_sesv2_email_identity": bp.has("ses"),
         "aws_lambda_provisioned_concurrency_config": bp.has("lambda_function"),
+        "aws_sfn_state_machine": bp.has("lambda_function") and bool(bp.database),
         "lambda_app": bp.has("lambda_function"),
     }
     return {k: v for k, v in UNEMULATED.items() if present.get(k, True)}

@@ -162,7 +162,7 @@ resource "aws_iam_role" "deploy" {
 data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "PushImage"
-    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage"]
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages"]
     resources = [aws_ecr_repository.app.arn]
   }
 

@@ -159,11 +159,28 @@ resource "aws_iam_role" "deploy" {
   depends_on = [aws_iam_openid_connect_provider.github]
 }
 
+locals {
+  # the environment whose image each one deploys (.github/workflows/pipeline.yml)
+  promote_from = { prod = ["staging"] }
+}
+
 data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "PushImage"
-    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage"]
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages"]
     resources = [aws_ecr_repository.app.arn]
+  }
+
+  # CI promotes the image that passed the previous environment: this role reads that
+  # environment's repository (same account), copies the image by digest, and deploys it
+  dynamic "statement" {
+    for_each = lookup(local.promote_from, var.environment, [])
+
+    content {
+      sid       = "PullPromotedImage"
+      actions   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:DescribeImages"]
+      resources = ["arn:${local.partition}:ecr:${var.region}:${local.account_id}:repository/${var.app_name}-${statement.value}"]
+    }
   }
 
   statement {

@@ -36,8 +36,19 @@ locals {
   # the app's own address: its domain, or the HTTP API's endpoint until it has one
   app_url = local.serve_https ? "https://${var.domain_name}" : aws_apigatewayv2_api.main.api_endpoint
 
+  # Where the app's secrets are, by ARN as an ECS task definition names them: the image's
+  # entrypoint (scripts/skylift-env.sh) reads them with the function's role when Lambda starts
+  # an execution environment and exports them for the app. No value is in Terraform.
+  function_secrets = [
+    "JWT_SECRET=arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/JWT_SECRET",
+    "REDIS_PASSWORD=arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN",
+    "SKYLIFT_DB_PASSWORD=${aws_db_instance.main.master_user_secret[0].secret_arn}:password::",
+    "STRIPE_SECRET_KEY=arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET=arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/STRIPE_WEBHOOK_SECRET",
+  ]
+
   # The names the app reads, in the form it reads them (`skylift plan --json`: env_wiring).
-  # No secret value is here: the app reads them from SSM and Secrets Manager at start.
+  # No secret value is here (SKYLIFT_SECRETS says where they are).
   function_environment = {
     AWS_LWA_PORT                 = tostring(var.container_port)
     AWS_LWA_READINESS_CHECK_PATH = var.health_check_path
@@ -48,10 +59,9 @@ locals {
     SKYLIFT_DB_HOST              = aws_db_proxy.main.endpoint
     SKYLIFT_DB_NAME              = aws_db_instance.main.db_name
     SKYLIFT_DB_PORT              = tostring(aws_db_instance.main.port)
-    SKYLIFT_DB_SECRET_ARN        = aws_db_instance.main.master_user_secret[0].secret_arn
     SKYLIFT_DB_URLS              = "DATABASE_URL=postgres?sslmode=require"
     SKYLIFT_DB_USER              = aws_db_instance.main.username
-    SKYLIFT_SSM_PREFIX           = local.ssm_prefix
+    SKYLIFT_SECRETS              = join(" ", local.function_secrets)
     SKYLIFT_WS_CALLBACK_URL      = "https://${aws_apigatewayv2_api.ws.id}.execute-api.${var.region}.amazonaws.com/${var.environment}"
   }
 }
@@ -172,8 +182,9 @@ resource "aws_lambda_function" "app" {
 
   lifecycle {
     # CI deploys each commit's image (update-function-code + publish-version); the image's
-    # own entrypoint and command run (the adapter starts the app's server)
-    ignore_changes = [image_uri, image_config]
+    # own entrypoint and command run (the adapter starts the app's server); a rotation of the
+    # database password stamps the description to publish a version (lambda_rotation.tf)
+    ignore_changes = [image_uri, image_config, description]
   }
 
   depends_on = [aws_iam_role_policy.function, aws_ecr_repository_policy.lambda, aws_cloudwatch_log_group.app]

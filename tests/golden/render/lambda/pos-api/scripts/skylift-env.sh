@@ -8,7 +8,19 @@
 # AUTH token) are read when ECS starts the task. RDS rotates its password every 7 days; the
 # rotation restarts every service of the cluster (infra/rotation.tf), so new tasks read the new
 # one. Until then, open connections keep working; a new connection of an old task would fail.
+# compute = "lambda": a function has no `secrets` to inject, so the values are read here, when
+# Lambda starts an execution environment (its init phase, before the web adapter's readiness
+# check): skylift-secrets reads SKYLIFT_SECRETS (NAME=SSM parameter or Secrets Manager ARN,
+# as an ECS task definition names them) with the function's role and prints the assignments,
+# which stay in this process and the app's. A rotation of the database password publishes a
+# new version (infra/lambda_rotation.tf), whose new environments read the new one.
 set -eu
+
+if [ -n "${SKYLIFT_SECRETS:-}" ]; then
+  assignments=$(skylift-secrets)
+  eval "$assignments"
+  unset assignments
+fi
 
 urlencode() {
   rest=$1
