@@ -2,8 +2,8 @@
 (PantryPal, SQLite on a VPS) asks for Multi-AZ, autoscaling from 1 to 4 tasks and backups;
 002 (Gengar, a NestJS app on Heroku) for ARM and Spot in staging. Prod's provisioning, secrets
 and data migration complete on the embedded AWS, what the seed chose is in what was built
-(staging's Spot is checked in its tfvars: the local target keeps one Terraform state for every
-environment, so a staging `up` would replace prod's), and the plan's cost is the one `up`
+(staging's Spot is checked in its tfvars: the local target holds one environment at a time, and
+a staging `up` beside prod's is refused), and the plan's cost is the one `up`
 reports. The app itself is not run here (run_app=False):
 tests/run/test_examples_run.py runs each example's image."""
 
@@ -56,8 +56,8 @@ def run(
     from skylift.run.down import down
     from skylift.run.up import up
 
-    # prod only: the local target keeps one Terraform state for every environment (staging
-    # would replace prod's resources), and staging reads the OIDC provider prod creates
+    # prod only: the local target holds one environment at a time (a staging up beside it is
+    # refused, tested below), and staging reads the OIDC provider prod creates
     try:
         yield name, app, up(app, run_app=False).as_dict()
     finally:
@@ -100,3 +100,11 @@ def test_up_completes_with_the_seed_s_choices_built(run: tuple[str, Path, dict[s
         assert re.search(r"^spot\s+= true$", staging, re.M)
         assert re.search(r"^spot\s+= false$", prod, re.M)
         assert "FARGATE_SPOT" in (app / "infra" / "ecs.tf").read_text()
+        # the local rehearsal holds prod: a staging up is refused before it touches anything
+        from skylift.errors import UsageError
+        from skylift.run.up import up
+
+        before = _state(app, "prod")
+        with pytest.raises(UsageError, match="holds the 'prod' environment"):
+            up(app, environment="staging", run_app=False)
+        assert _state(app, "prod") == before

@@ -19,7 +19,7 @@ from skylift.cloud.terraform import ApplyResult, Terraform
 from skylift.errors import InfraError, UsageError
 from skylift.plan.blueprint import Blueprint
 from skylift.run import _database, _summary
-from skylift.run._targets import UNEMULATED, Target, open_target
+from skylift.run._targets import UNEMULATED, Target, open_target, state_dir
 from skylift.run.journal import Journal
 
 Log = Callable[[str], None]
@@ -85,6 +85,7 @@ def up(
 
         preflight(bp)  # before minutes of provisioning, not after
     journal = Journal(root / ".skylift" / "journal.jsonl")
+    _one_local_environment(root, target, environment)
     cut = _after_a_cut_apply(root, target, journal, say)
     tgt = open_target(root, target, bp.app, environment, bp.region)
     journal.record("up", "started", target=target, environment=environment)
@@ -250,6 +251,26 @@ def _adopt(tf: Terraform, tgt: Target, bp: Blueprint, environment: str, var_file
     session = tgt.session(bp.region)
     adopt.recover(tf, lambda service: tgt.client(session, service),
                   {"App": bp.app, "Environment": environment}, var_files, tgt.variables, say)  # fmt: skip
+
+
+def _one_local_environment(root: Path, target: str, environment: str) -> None:
+    """The local rehearsal holds one environment at a time: one embedded AWS and one
+    Terraform state, where applying a second environment would replace the first's resources
+    (on aws each environment has its own state key)."""
+    if target != "local":
+        return
+    marker = state_dir(root, target) / "environment"
+    held = marker.read_text().strip() if marker.exists() else environment
+    if held != environment:
+        raise UsageError(
+            f"the local rehearsal holds the {held!r} environment, not {environment!r}",
+            "the local target keeps one embedded AWS and one Terraform state: applying "
+            f"{environment!r} there would replace {held!r}'s resources",
+            f"run `skylift down --target local` first, then `skylift up --target local "
+            f"--env {environment}`",
+        )
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(environment + "\n")
 
 
 def check_environment(root: Path, environment: str) -> None:
