@@ -416,3 +416,44 @@ def test_aws_access_keys_become_ssm_secrets_never_plain_values(tmp_path: Path) -
     assert "AKIA" not in tf and "EXAMPLEKEY" not in tf
     for key in keys:
         assert f'{{ name = "{key}", valueFrom = "arn:' in tf
+
+
+DJANGO_SETTINGS = (
+    "import os\nALLOWED_HOSTS = os.environ.get('DJANGO_ALLOWED_HOSTS').split(' ')\n"
+    "DATABASES = {'default': {'ENGINE': os.environ.get('SQL_ENGINE', "
+    "'django.db.backends.sqlite3'), 'HOST': os.environ.get('SQL_HOST', 'localhost')}}\n"
+)
+
+
+@pytest.mark.parametrize("example", [None, "localhost 127.0.0.1 [::1]"])
+def test_django_gets_its_engine_path_and_its_own_host_name(
+    tmp_path: Path, example: str | None
+) -> None:
+    """A Django backend is a module path ("postgres" is refused at start), and ALLOWED_HOSTS
+    (unset, `.split()` of None stops the app) is the app's host name, not the laptop's."""
+    files = {
+        "requirements.txt": "Django==4.2\npsycopg2-binary\n",
+        "manage.py": "",
+        "app/settings.py": DJANGO_SETTINGS,
+    }
+    if example:
+        files[".env.example"] = f"DJANGO_ALLOWED_HOSTS={example}\n"
+    bp = plan(tmp_path, files)
+    assert bp.config_env["SQL_ENGINE"] == "django.db.backends.postgresql"
+    assert bp.env_wiring["DJANGO_ALLOWED_HOSTS"] == {"source": "app", "part": "host"}
+    tf = ecs_tf(tmp_path, bp)
+    assert (
+        '{ name = "DJANGO_ALLOWED_HOSTS", value = trimprefix(trimprefix(local.app_url, '
+        '"https://"), "http://") }' in tf
+    )
+
+
+def test_development_and_test_databases_are_neither_wired_nor_asked(tmp_path: Path) -> None:
+    config = (
+        "import os\nDATABASE = os.environ.get('DATABASE_URL')\n"
+        "DEV = os.environ.get('DEV_DATABASE_URL')\nTEST = os.environ.get('TEST_DATABASE_URL')\n"
+    )
+    bp = plan(tmp_path, {"requirements.txt": "flask\npsycopg2\nsqlalchemy\n", "config.py": config})
+    assert list(bp.env_wiring) == ["DATABASE_URL"]
+    assert not {"DEV_DATABASE_URL", "TEST_DATABASE_URL"} & set(bp.secrets)
+    assert {u["name"] for u in bp.env_unset} >= {"DEV_DATABASE_URL", "TEST_DATABASE_URL"}

@@ -142,6 +142,28 @@ def image_argv(text: str) -> list[str] | None:
     return argv or None
 
 
+def lacks_cmd(text: str) -> list[str] | None:
+    """The exec-form ENTRYPOINT of an image with no CMD, else None: the image runs the
+    entrypoint with no arguments, and whatever starts it (compose's `command:`, the task
+    definition) gives the command."""
+    stages = parse(text)
+    by_name = {s.name: s for s in stages if s.name}
+    stage: Stage | None = stages[-1] if stages else None
+    found: dict[str, Instruction] = {}
+    for _ in stages:
+        if stage is None:
+            break
+        for ins in stage.instructions:
+            if ins.keyword in ("CMD", "ENTRYPOINT") and ins.keyword not in found:
+                found[ins.keyword] = ins
+        stage = by_name.get(stage.image)
+    entry = found.get("ENTRYPOINT")
+    if "CMD" in found or entry is None:
+        return None
+    argv = _argv(entry.args)
+    return None if argv[:2] == ["/bin/sh", "-c"] else argv  # shell form ignores arguments
+
+
 def shell_less(stages: list[Stage]) -> bool:
     return bool(re.search(r"distroless|^scratch$", stages[-1].image))
 
@@ -372,8 +394,9 @@ def composed_urls(draft: Draft) -> list[str]:
 def check_start(draft: Draft) -> None:
     """A start command that runs a dev server (package.json `start`: `nodemon`, `nx serve`)."""
     best = draft.starts.best()
-    if best is None or draft.repo.has("Dockerfile"):
-        return  # the Dockerfile's own CMD is checked in scan()
+    docker = draft.repo.read("Dockerfile")
+    if best is None or (docker is not None and lacks_cmd(docker.text) is None):
+        return  # the Dockerfile's own CMD is checked in scan(); compose's `command:` is here
     if dev := DEV_SERVERS.search(str(best.value)):
         draft.finding(
             "dev-start-command",
