@@ -457,3 +457,32 @@ def test_development_and_test_databases_are_neither_wired_nor_asked(tmp_path: Pa
     assert list(bp.env_wiring) == ["DATABASE_URL"]
     assert not {"DEV_DATABASE_URL", "TEST_DATABASE_URL"} & set(bp.secrets)
     assert {u["name"] for u in bp.env_unset} >= {"DEV_DATABASE_URL", "TEST_DATABASE_URL"}
+
+
+def test_node_config_variables_are_read_and_a_knex_connection_is_a_url(tmp_path: Path) -> None:
+    """node-config names its variables in config/custom-environment-variables.yml, and the
+    code reads `config.get('db.connection')`: DB_CLIENT selects knex's pg client and
+    DB_CONNECTION (a URL in the example's commented line, not Laravel's dialect) is composed."""
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json({"koa": "2", "knex": "0.19", "pg": "7", "config": "3"}),
+            "config/custom-environment-variables.yml": (
+                "server:\n  port: PORT\nsecret: SECRET\nenv:\n  name: npm_package_name\n"
+                "db:\n  client: DB_CLIENT\n  connection: DB_CONNECTION\n"
+                "features:\n  flags:\n    __name: FEATURE_FLAGS\n    __format: json\n"
+            ),
+            ".example-env": (
+                "PORT = 3000\n#DB_CLIENT = sqlite3 | pg\n"
+                "#DB_CONNECTION = postgres://user:password@localhost:5432/db_name\n"
+            ),
+            "src/index.js": "const config = require('config')\nconfig.get('db.connection')\n",
+        },
+    )
+    assert "SECRET" in bp.secrets
+    assert bp.config_env["DB_CLIENT"] == "pg"
+    assert bp.env_wiring["DB_CONNECTION"]["part"] == "url"
+    assert bp.env_wiring["DB_CONNECTION"]["scheme"] == "postgres"
+    assert "FEATURE_FLAGS" in {u["name"] for u in bp.env_unset}
+    assert "npm_package_name" not in bp.config_env  # npm sets it
+    assert "DB_CONNECTION=postgres?sslmode=no-verify" in ecs_tf(tmp_path, bp)

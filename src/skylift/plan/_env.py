@@ -121,6 +121,8 @@ def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
             {"name": name, "why": "a development or test database: not used in production"}
         )
     elif ctx.profile.databases and db_role:
+        if db_role == "dialect" and ("://" in (var.example or "") or (var.url or {}).get("scheme")):
+            db_role = "url"  # DB_CONNECTION=postgres://...: knex's connection, not a dialect
         _db(ctx, var, db_role, out)
     elif ctx.profile.cache and cache_role:
         _cache(var, cache_role, out)

@@ -26,7 +26,10 @@ PRIVATE_FILES = re.compile(
     r"^\.env(?:\.(?:local|production|prod|test|testing)(?:\.local)?|\.\w+\.local)?$"
 )
 # .env.example, .env.sample, env.example, sample.env, .env.development, config.env, .flaskenv ...
-ENV_FILE = re.compile(r"^(?:\.env(?:[.\-_][\w.\-]+)?|[\w.\-]+\.env|env\.[\w.\-]+|\.flaskenv)$")
+ENV_FILE = re.compile(
+    r"^(?:\.env(?:[.\-_][\w.\-]+)?|[\w.\-]+\.env|env\.[\w.\-]+|\.flaskenv|"
+    r"\.?(?:example|sample|default|template)[\-_]env)$"  # .example-env, sample_env
+)
 NOT_ENV_FILES = re.compile(
     r"\.(?:[cm]?[jt]sx?|py|go|rb|php|sh|ps1|json|ya?ml|toml|md|txt|j2|tpl|lock|d\.ts|html)$"
 )
@@ -66,6 +69,23 @@ def scan(draft: Draft) -> None:
                     _read(draft, name, src.evidence(offset=m.start()))
     for name, ev in _settings.reads(draft):
         _read(draft, name, ev)
+    _commented_urls(draft)
+
+
+# `# DB_CONNECTION=postgres://user:pass@localhost/db` in an example file: the form of a value
+# the app reads (a URL, not a dialect name), though the line itself sets nothing
+_COMMENTED_URL = re.compile(
+    r"^\s*#+\s*(?:export\s+)?([A-Z][A-Z0-9_]*)\s*=\s*['\"]?(\w+://\S+?)['\"]?\s*$", re.M
+)
+
+
+def _commented_urls(draft: Draft) -> None:
+    known = {v.name: v for v in draft.env_vars()}
+    for src, private in env_files(draft):
+        for m in _COMMENTED_URL.finditer(src.text) if not private else ():
+            var = known.get(m.group(1))
+            if var is not None and var.url is None:
+                var.url = url_shape(m.group(2))
 
 
 def _read(draft: Draft, name: str, evidence: Evidence) -> None:
