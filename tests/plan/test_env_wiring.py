@@ -486,3 +486,15 @@ def test_node_config_variables_are_read_and_a_knex_connection_is_a_url(tmp_path:
     assert "FEATURE_FLAGS" in {u["name"] for u in bp.env_unset}
     assert "npm_package_name" not in bp.config_env  # npm sets it
     assert "DB_CONNECTION=postgres?sslmode=no-verify" in ecs_tf(tmp_path, bp)
+
+
+def test_a_variable_read_with_no_default_is_asked_not_left_unset(tmp_path: Path) -> None:
+    config = (
+        "import os\nclass Production:\n    SERVER_NAME = os.environ['SERVER_NAME']\n"
+        "    MAIL_SERVER = os.environ.get('MAIL_SERVER', 'smtp.example.org')\n"
+        "os.environ['WRITTEN_HERE'] = '1'\n"
+    )
+    bp = plan(tmp_path, {"requirements.txt": "flask\n", "config.py": config})
+    asked = {q["name"]: q["why"] for q in bp.env_questions}
+    assert "config.py:3" in asked["SERVER_NAME"] and "KeyError" in asked["SERVER_NAME"]
+    assert "MAIL_SERVER" not in asked and "WRITTEN_HERE" not in asked

@@ -140,3 +140,24 @@ def test_a_locked_install_without_its_lockfile(scan_files, run: str, lock, found
         files[lock] = "{}"
     got = findings(scan_files(files)).get("dockerfile-no-lockfile")
     assert got == (["Dockerfile:4"] if found else None)
+
+
+@pytest.mark.parametrize("installs, found", [("docker.txt", True), ("heroku.txt", False)])
+def test_the_image_s_requirements_lack_the_postgresql_driver(scan_files, installs, found) -> None:
+    """The driver sits in the Heroku requirements; the image installs the Docker ones."""
+    p = scan_files(
+        {
+            "requirements.txt": "-r requirements/heroku.txt\n",
+            "requirements/common.txt": "flask\nflask-sqlalchemy\n",
+            "requirements/heroku.txt": "-r common.txt\npsycopg2==2.9\n",
+            "requirements/docker.txt": "-r common.txt\npymysql\n",
+            "app.py": "from flask import Flask\n",
+            "Dockerfile": (
+                "FROM python:3.11-slim\nCOPY requirements requirements\n"
+                f"RUN pip install -r requirements/{installs}\nCOPY . .\n"
+                'CMD ["gunicorn", "app:app"]\n'
+            ),
+        }
+    )
+    got = findings(p).get("dockerfile-no-pg-driver")
+    assert got == (["Dockerfile:3"] if found else None)

@@ -310,6 +310,15 @@ def _config(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
         )
     elif example:
         out.config[name] = example
+    elif var.required:
+        where = ", ".join(str(e) for e in var.required[:2])
+        out.questions.append(
+            {
+                "name": name,
+                "why": f"read with no default ({where}): unset, the app stops there with a "
+                "KeyError; give its production value",
+            }
+        )
     else:
         out.unset.append({"name": name, "why": "no value known: the app's own default applies"})
 

@@ -216,6 +216,8 @@ def scan(draft: Draft) -> None:
     _copies(draft, src, stages)
     _build_args(draft, src, stages)
     _lockfile(draft, src, stages)
+    if draft.language == "python":
+        _pg_driver_installed(draft, src, stages)
 
 
 # installs that refuse to run without the lockfile they name
@@ -252,6 +254,62 @@ def _lockfile(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
                         "blocker",
                     )
                     return
+
+
+_PIP_R = re.compile(r"\bpip3?\s+install\b[^&;|]*?(?:-r|--requirement)\s+(\S+)")
+_PG_DRIVERS = ("psycopg", "psycopg2", "psycopg2-binary", "asyncpg", "pg8000")
+
+
+def _pg_driver_installed(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
+    """The image installs requirements files (`pip install -r requirements/docker.txt`) that
+    do not hold the PostgreSQL driver the repository names elsewhere (requirements/heroku.txt):
+    on RDS the app cannot connect."""
+    installed: list[tuple[str, int]] = []
+    for stage in stages:
+        for ins in stage.instructions:
+            if ins.keyword == "RUN":
+                installed += [
+                    (m.group(1).removeprefix("./"), ins.line) for m in _PIP_R.finditer(ins.args)
+                ]
+    files = _with_includes(draft, [f for f, _ in installed])
+    driver = next((d for d in _PG_DRIVERS if d in draft.deps), None)
+    if not installed or not files or driver is None:
+        return
+    held = any(_holds(draft, f, _PG_DRIVERS) for f in files)
+    if not held:
+        named, line = installed[0]
+        draft.finding(
+            "dockerfile-no-pg-driver",
+            f"The image installs {named}, which does not hold the PostgreSQL driver "
+            f"({driver} is in {draft.deps[driver]})",
+            f"add `{driver}` to {named} (or install the file that has it): without it the app "
+            "cannot connect to RDS",
+            [src.evidence(line)],
+            "blocker",
+        )
+
+
+def _with_includes(draft: Draft, files: list[str]) -> list[str]:
+    """The requirements files named, and the ones they include with `-r`, that exist."""
+    out: list[str] = []
+    todo = list(files)
+    while todo and len(out) < 20:
+        rel = todo.pop()
+        text = draft.repo.read(rel)
+        if text is None or rel in out:
+            continue
+        out.append(rel)
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        todo += [
+            folder + m.removeprefix("./") for m in re.findall(r"^\s*-r\s+(\S+)", text.text, re.M)
+        ]
+    return out
+
+
+def _holds(draft: Draft, rel: str, names: tuple[str, ...]) -> bool:
+    text = draft.repo.read(rel)
+    pattern = rf"^\s*(?:{'|'.join(re.escape(n) for n in names)})(?:\[[^\]]*\])?\s*(?:[<>=!~;@]|$)"
+    return text is not None and re.search(pattern, text.text, re.M | re.I) is not None
 
 
 def _exec_form(draft: Draft) -> str:

@@ -46,6 +46,10 @@ CODE_PATTERNS = {
 # const { PORT, DB_HOST: host } = process.env
 # "DYNO" in os.environ: a test for the platform the app runs on
 _IN_ENVIRON = re.compile(r"['\"]([A-Z_][A-Z0-9_]*)['\"]\s+(?:not\s+)?in\s+os\.environ\b")
+# os.environ['X'] read (not written): a KeyError where it runs when X is unset
+_REQUIRED_PY = re.compile(
+    r"(?<![\w.])(?:os\.)?environ\[\s*['\"]([A-Z_][A-Z0-9_]*)['\"]\s*\](?!\s*=[^=])"
+)
 _DESTRUCTURE = re.compile(r"\{([^{}]{1,400})\}\s*=\s*process\.env\b")
 
 
@@ -61,6 +65,10 @@ def scan(draft: Draft) -> None:
     if draft.language == "python":
         for src, m in draft.repo.grep(_IN_ENVIRON, (".py",)):
             _read(draft, m.group(1), src.evidence(offset=m.start()))
+        for src, m in draft.repo.grep(_REQUIRED_PY, (".py",)):
+            var = next((v for v in draft.env_vars() if v.name == m.group(1)), None)
+            if var is not None and len(var.required) < 3:
+                var.required.append(src.evidence(offset=m.start()))
     if draft.language == "node":
         for src, m in draft.repo.grep(_DESTRUCTURE, draft.code_exts):
             for part in m.group(1).split(","):

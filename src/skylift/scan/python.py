@@ -308,6 +308,18 @@ def _runtime(draft: Draft) -> Fact:
             if floor:
                 value["floor"] = True  # ">=3.9" says what works, not what to run
             return Fact(value, [src.evidence(offset=m.start())], "medium")
+    docker = draft.repo.read("Dockerfile")
+    m = re.search(
+        r"^\s*FROM\s+(?:--\S+\s+)?(?:docker\.io/)?(?:library/)?python:(\d+\.\d+)",
+        docker.text if docker else "",
+        re.M | re.I,
+    )
+    if docker is not None and m is not None:  # the image the user's own Dockerfile runs on
+        return Fact(
+            {"language": "python", "version": m.group(1)},
+            [docker.evidence(offset=m.start())],
+            "medium",
+        )
     return Fact({"language": "python", "version": "3.12"}, [], "low")
 
 
