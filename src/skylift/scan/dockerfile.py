@@ -218,6 +218,7 @@ def scan(draft: Draft) -> None:
     _lockfile(draft, src, stages)
     if draft.language == "python":
         _pg_driver_installed(draft, src, stages)
+    _wipes_at_start(draft, src, stages)
 
 
 # installs that refuse to run without the lockfile they name
@@ -310,6 +311,60 @@ def _holds(draft: Draft, rel: str, names: tuple[str, ...]) -> bool:
     text = draft.repo.read(rel)
     pattern = rf"^\s*(?:{'|'.join(re.escape(n) for n in names)})(?:\[[^\]]*\])?\s*(?:[<>=!~;@]|$)"
     return text is not None and re.search(pattern, text.text, re.M | re.I) is not None
+
+
+# commands that empty or drop the database: harmless on a laptop, data loss on every task start
+_WIPES = re.compile(
+    r"manage\.py\s+(?:flush|reset_db)\b|\bdrop_all\(|\bdb:drop\b|\bmigrate:fresh\b|"
+    r"\bprisma\s+migrate\s+reset\b|\bdb:reset\b|\bmigrate:rollback\s+--all\b|"
+    r"\bdropdb\b|DROP\s+(?:DATABASE|SCHEMA)\b",
+    re.I,
+)
+_CUSTOM_COMMAND = re.compile(r"(?:manage\.py|\bflask)\s+([a-z][\w-]*)")
+
+
+def _wipes_at_start(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
+    """The script the image starts with empties the database (`manage.py flush`, a CLI command
+    that calls `db.drop_all()`): on ECS it runs at every task start, deploy and scale-out."""
+    cmd = start(stages)
+    if cmd is None:
+        return
+    where: list[Evidence] = []
+    for word in re.findall(r"[\w./-]+\.sh\b", cmd.args):
+        script = draft.repo.read(word.rsplit("/", 1)[-1]) or draft.repo.read(word.lstrip("./"))
+        if script is None:
+            continue
+        for number, line in enumerate(script.text.splitlines(), 1):
+            if line.lstrip().startswith("#"):
+                continue
+            if _WIPES.search(line) or any(
+                _command_wipes(draft, m) for m in _CUSTOM_COMMAND.findall(line)
+            ):
+                where.append(script.evidence(number))
+    if where:
+        draft.finding(
+            "entrypoint-wipes-database",
+            "The image's start script empties the database every time a task starts",
+            "on ECS it runs at every deploy, restart and scale-out, after `skylift db migrate` "
+            "copied your data: take the line out of the script the image starts (a production "
+            "Dockerfile usually starts without it), and run schema changes as the release step",
+            where,
+            "blocker",
+        )
+
+
+def _command_wipes(draft: Draft, name: str) -> bool:
+    """A Flask/Click or Django management command of the app's own whose body drops tables."""
+    pattern = re.compile(
+        rf"command\(\s*['\"]{re.escape(name)}['\"][^)]*\)\s*\n(?:\s*@[^\n]*\n)*\s*def\s+\w+|"
+        rf"def\s+{re.escape(name.replace('-', '_'))}\s*\("
+    )
+    for code, m in draft.repo.grep(pattern, (".py",)):
+        body = code.text[m.end() : m.end() + 1500]
+        body = re.split(r"\n(?=\S|\s*@)", body, maxsplit=1)[0]
+        if _WIPES.search(body):
+            return True
+    return False
 
 
 def _exec_form(draft: Draft) -> str:
