@@ -498,3 +498,13 @@ def test_a_variable_read_with_no_default_is_asked_not_left_unset(tmp_path: Path)
     asked = {q["name"]: q["why"] for q in bp.env_questions}
     assert "config.py:3" in asked["SERVER_NAME"] and "KeyError" in asked["SERVER_NAME"]
     assert "MAIL_SERVER" not in asked and "WRITTEN_HERE" not in asked
+
+
+def test_the_laptop_side_of_a_compose_port_never_reaches_the_task(tmp_path: Path) -> None:
+    env = "DB_HOST=db\nDB_PORT=5432\nDB_HOST_PORT=5433\nTEST_DB_HOST=db_test\nTEST_DB_HOST_PORT=5434\n"
+    bp = plan(tmp_path, {"package.json": NODE_PG, ".env.example": env})
+    assert bp.env_wiring["DB_PORT"] == {"source": "db", "part": "port"}
+    assert not {"DB_HOST_PORT", "TEST_DB_HOST_PORT", "TEST_DB_HOST"} & set(bp.config_env)
+    assert {"DB_HOST_PORT", "TEST_DB_HOST_PORT", "TEST_DB_HOST"} <= {
+        u["name"] for u in bp.env_unset
+    }

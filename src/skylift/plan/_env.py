@@ -114,7 +114,14 @@ class _Context:
 def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
     name, upper = var.name, var.name.upper()
     db_role, cache_role = _roles.db_role(name), _roles.cache_role(name)
-    if _roles.DEV_DATABASES.search(upper) and _roles.db_role(_dev_stripped(upper)):
+    if _roles.HOST_SIDE_PORT.match(upper):
+        out.unset.append(
+            {
+                "name": name,
+                "why": "the laptop's side of a compose port mapping: nothing in AWS uses it",
+            }
+        )
+    elif _roles.DEV_DATABASES.search(upper) and _roles.db_role(_dev_stripped(upper)):
         # TEST_DATABASE_URL, DEV_DATABASE_URL: a laptop's or CI's database, never RDS, and
         # no secret to ask the owner for
         out.unset.append(

@@ -58,6 +58,8 @@ APP_URL = re.compile(
     r"^(?:NEXT_PUBLIC_|VITE_|REACT_APP_|PUBLIC_)?(?:APP|BASE|SITE|PUBLIC|SERVER|WEB|HOST|HOSTNAME|"
     r"NEXTAUTH|AUTH|ORIGIN|CANONICAL|ROOT|SELF|APPLICATION|API|BACKEND|SERVICE)_?(?:URL|URI|ORIGIN)$"
 )
+# `ports: ["${DB_HOST_PORT}:5432"]`: the port a laptop publishes a compose service on
+HOST_SIDE_PORT = re.compile(r"^\w+_(?:HOST|EXTERNAL|PUBLISHED|EXPOSED|LOCAL)_PORT$")
 # the host names the app answers to (Django refuses any other Host header with a 400)
 APP_HOSTS = re.compile(r"^(?:DJANGO_)?ALLOWED_HOSTS?$")
 # a local value for these names points at another program (a frontend, a second service)
