@@ -152,7 +152,8 @@ def compile_error(log: list[str]) -> str | None:
         return None
     errors = [line.strip() for line in step if _COMPILER_ERROR.match(line.strip())]
     specific = [e for e in errors if not e.startswith("gyp ERR!")]
-    return (specific or errors or [None])[0]
+    found = specific or errors
+    return found[0] if found else None
 
 
 def _build_fix(hosts: list[str], log_path: Path, rel: str, compiled: str | None = None) -> str:
