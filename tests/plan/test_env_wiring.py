@@ -508,3 +508,34 @@ def test_the_laptop_side_of_a_compose_port_never_reaches_the_task(tmp_path: Path
     assert {"DB_HOST_PORT", "TEST_DB_HOST_PORT", "TEST_DB_HOST"} <= {
         u["name"] for u in bp.env_unset
     }
+
+
+def test_an_image_that_migrates_as_it_starts_gets_no_release_step_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """`CMD sh -c "drizzle-kit migrate --config=build/... && yarn start"`: the release step
+    would run `yarn migration:run` again, from an image that holds build/ and not src/."""
+    dockerfile = (
+        "FROM node:22-alpine\nWORKDIR /app\nCOPY build ./build\nCOPY package.json yarn.lock ./\n"
+        "RUN yarn install --production\n"
+        'CMD ["sh", "-c", "yarn drizzle-kit migrate --config=./build/drizzle.config.js && yarn start"]\n'
+    )
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json(
+                {"express": "5", "pg": "8", "drizzle-orm": "0.44", "drizzle-kit": "0.31"},
+                scripts={
+                    "start": "node build/index.js",
+                    "migration:run": "drizzle-kit migrate --config=./src/drizzle.config.ts",
+                },
+            ),
+            "yarn.lock": "",
+            "Dockerfile": dockerfile,
+        },
+    )
+    files, _ = render_files(tmp_path, bp, budget_usd=50, github_repository="acme/app")
+    assert "Run migrations as a one-off task" not in files[".github/workflows/deploy.yml"]
+    release = [j for j in bp.jobs if j["kind"] == "release"]
+    assert [(j["in_process"], j["evidence"]) for j in release] == [(True, ["Dockerfile:6"])]
+    assert any("migrates its schema when it starts" in r["risk"] for r in bp.risks)
