@@ -99,7 +99,7 @@ def _migrations_in_the_image_start(draft: Draft) -> bool:
             None,
             "release",
             [src.evidence(cmd.line)],
-        )  # fmt: skip
+        )
     )
     return True
 
