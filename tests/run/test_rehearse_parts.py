@@ -322,3 +322,12 @@ def test_an_addon_whose_source_build_fails_is_named_not_only_the_unreachable_hos
     assert "mapbox-node-binary.s3.amazonaws.com" in fix and "ForceSet" in fix
     assert "may well be right" not in fix
     assert image.compile_error(["STEP 1/1: RUN npm ci", "npm ERR! 404 Not Found"]) is None
+
+
+def test_a_failed_release_step_blames_the_release_command_not_the_start() -> None:
+    log = ["$ drizzle-kit migrate --config=./src/drizzle.config.ts",
+           "/app/src/drizzle.config.ts file does not exist"]  # fmt: skip
+    c = container(kind="release", command=["yarn", "migration:run"])
+    fault = diagnose.likely_fault(c, log, [], 1)
+    assert fault.startswith("the release command") and "deploy.yml" in fault
+    assert "the start command" in diagnose.likely_fault(container(), log, [], 1)
