@@ -206,6 +206,8 @@ def test_secret_references() -> None:
        " at position 24"], [], 1, "escape `%` as `%%`"),
      (["psycopg2.OperationalError: SSL connection has been closed unexpectedly"], [], 1,
       "TLS to the database"),
+     (["cause: Error: unable to verify the first certificate", "code: 'UNABLE_TO_VERIFY_LEAF_"
+       "SIGNATURE'"], [], 1, "rejectUnauthorized: false"),
      ([], [], 137, "var.task_memory"),
      (["listening"], [{"error": "ConnectionRefusedError"}] * 3, None, "nothing answers on 8000"),
      (["listening"], [{"status": 404}] * 3, None, "/health answers 404")],

@@ -28,6 +28,18 @@ CLUES: list[tuple[re.Pattern[str], str]] = [
         "unescaped (alembic's `config.set_main_option` in the migrations' env.py): escape `%` "
         "as `%%` there; an RDS password has punctuation, so production's URL has `%XX` too",
     ),
+    (  # TLS spoken, the certificate checked against a trust store without the server's CA
+        re.compile(
+            r"unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|"
+            r"CERTIFICATE_VERIFY_FAILED|SELF_SIGNED_CERT_IN_CHAIN|self.signed certificate in "
+            r"certificate chain|unable to get local issuer certificate",
+            re.I,
+        ),
+        "the app's database client checks the server's certificate, and RDS's CA is in no "
+        "image's trust store (nor is the rehearsal's): turn the check off "
+        "(node-postgres: `ssl: { rejectUnauthorized: false }`; libpq: sslmode=require) or give "
+        "the client the RDS CA bundle; the plan's finding db-tls-verify-node names the line",
+    ),
     (  # an error about TLS, not the `sslmode=require` of a URL the log echoes
         re.compile(
             r"\bssl\b|SSLError|\btls\b|certificate|wrong version number|"
