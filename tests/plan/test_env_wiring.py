@@ -539,3 +539,21 @@ def test_an_image_that_migrates_as_it_starts_gets_no_release_step_of_its_own(
     release = [j for j in bp.jobs if j["kind"] == "release"]
     assert [(j["in_process"], j["evidence"]) for j in release] == [(True, ["Dockerfile:6"])]
     assert any("migrates its schema when it starts" in r["risk"] for r in bp.risks)
+
+
+@pytest.mark.parametrize(
+    ("requirements", "scheme"),
+    [
+        ("flask\nflask-sqlalchemy\npsycopg2-binary\n", "postgresql+psycopg2"),
+        ("flask\nflask-sqlalchemy\npsycopg[binary]\n", "postgresql"),  # 2.1's own default
+        ("django\npsycopg2-binary\ndj-database-url\n", "postgresql"),  # libpq reads it
+    ],
+)
+def test_sqlalchemy_gets_the_driver_it_has_installed(
+    tmp_path: Path, requirements: str, scheme: str
+) -> None:
+    """SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3: an app that installed psycopg2
+    stops with `No module named 'psycopg'` unless the URL names its driver."""
+    code = "import os\nURL = os.environ.get('DATABASE_URL', 'sqlite://')\n"
+    bp = plan(tmp_path, {"requirements.txt": requirements, "config.py": code})
+    assert bp.env_wiring["DATABASE_URL"]["scheme"] == scheme

@@ -222,6 +222,9 @@ def _db_url_form(ctx: _Context, var: EnvVar) -> dict[str, str]:
     scheme = shape.get("scheme") or "postgresql"
     if not scheme.startswith("postgres"):
         scheme = "postgresql"  # mysql://, sqlite: the app's driver changes (see its finding)
+    if "+" not in scheme and _sqlalchemy_psycopg2(ctx.profile):
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3: name the driver installed
+        scheme = "postgresql+psycopg2"
     keep = [(k, v) for k, v in parse_qsl(shape.get("query", "")) if not k.lower().startswith("ssl")]
     if "+asyncpg" in scheme:
         tls = ("ssl", "require")
@@ -230,6 +233,15 @@ def _db_url_form(ctx: _Context, var: EnvVar) -> dict[str, str]:
     else:
         tls = ("sslmode", "require")
     return {"scheme": scheme, "query": urlencode([*keep, tls])}
+
+
+def _sqlalchemy_psycopg2(profile: AppProfile) -> bool:
+    """The app reaches PostgreSQL through SQLAlchemy with psycopg2 (and not psycopg 3): only
+    SQLAlchemy reads the URL (no Django settings, whose URL libpq reads as it is)."""
+    pg = [d for d in profile.databases if d.engine == "postgresql"]
+    return bool(pg) and all(
+        d.orm in ("sqlalchemy", "sqlmodel") and d.driver == "psycopg2" for d in pg
+    )
 
 
 def _prisma(profile: AppProfile) -> bool:
