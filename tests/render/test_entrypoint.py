@@ -120,6 +120,7 @@ def test_a_command_compose_gives_an_entrypoint_only_image_is_the_task_s(
         tmp_path / "repo",
         {
             "docker-compose.yml": compose,
+            ".env.dev-sample": "FLASK_APP=project/__init__.py\nFLASK_DEBUG=1\n",  # beside compose
             "services/nginx/Dockerfile": "FROM nginx\n",
             "services/web/requirements.txt": "flask\npsycopg2-binary\ngunicorn\n",
             "services/web/manage.py": "import os\n" + settings,
@@ -132,6 +133,11 @@ def test_a_command_compose_gives_an_entrypoint_only_image_is_the_task_s(
     assert str(profile.start_command.evidence[0]) == "../../docker-compose.yml:2"
     assert profile.port.value == 5000
     assert "host-volumes" not in [f.code for f in profile.findings]  # the hot-reload mount
+    flask_app = next(v for v in profile.env if v.name == "FLASK_APP")
+    assert (flask_app.example, str(flask_app.evidence[0])) == (
+        "project/__init__.py",
+        "../../.env.dev-sample:1",
+    )
     cfg = resolve(
         derive.slug(profile.name), {}, {}, lambda t, c: derive.derived_defaults(profile, t, c)
     )

@@ -102,10 +102,18 @@ def _read(draft: Draft, name: str, evidence: Evidence) -> None:
 
 
 def env_files(draft: Draft) -> Iterator[tuple[SourceFile, bool]]:
-    """Every .env-style file up to two folders down: (file, holds real values)."""
-    for rel in draft.repo.files:
+    """Every .env-style file up to two folders down: (file, holds real values); and those
+    beside a compose file above the app folder that builds it (its `env_file:` and samples)."""
+    rels = list(draft.repo.files)
+    loaded = compose.load(draft)
+    if loaded is not None and loaded[0].path.startswith("../"):
+        up = loaded[0].path.rsplit("/", 1)[0] + "/"
+        folder = draft.repo.root / up
+        rels += [up + f.name for f in sorted(folder.iterdir()) if f.is_file()]
+    for rel in rels:
         base = rel.rsplit("/", 1)[-1]
-        if rel.count("/") > 2 or not ENV_FILE.match(base) or NOT_ENV_FILES.search(base):
+        depth = rel.replace("../", "").count("/")
+        if depth > 2 or not ENV_FILE.match(base) or NOT_ENV_FILES.search(base):
             continue
         if (src := draft.repo.read(rel)) is not None:
             yield src, bool(PRIVATE_FILES.match(base))
