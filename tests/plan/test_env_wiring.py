@@ -557,3 +557,21 @@ def test_sqlalchemy_gets_the_driver_it_has_installed(
     code = "import os\nURL = os.environ.get('DATABASE_URL', 'sqlite://')\n"
     bp = plan(tmp_path, {"requirements.txt": requirements, "config.py": code})
     assert bp.env_wiring["DATABASE_URL"]["scheme"] == scheme
+
+
+def test_a_debug_flag_read_with_bool_is_a_finding_and_left_unset(tmp_path: Path) -> None:
+    """`bool(os.environ.get("DEBUG", 0))`: the production value "0" would turn DEBUG on."""
+    bp = plan(
+        tmp_path,
+        {
+            "requirements.txt": "django\npsycopg2-binary\n",
+            "manage.py": "",
+            "app/settings.py": "import os\nDEBUG = bool(os.environ.get('DEBUG', default=0))\n",
+            ".env.example": "DEBUG=1\n",
+        },
+    )
+    assert "DEBUG" not in bp.config_env
+    assert any(u["name"] == "DEBUG" and "bool()" in u["why"] for u in bp.env_unset)
+    profile = scan(tmp_path / "app")
+    got = {f.code: [str(e) for e in f.evidence] for f in profile.findings}
+    assert got["env-bool-of-string"] == ["app/settings.py:2"]

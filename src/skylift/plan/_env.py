@@ -304,6 +304,13 @@ def _config(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
             out.config[name] = "production"
         else:
             out.questions.append({"name": name, "why": "the app's run mode: its production value"})
+    elif _roles.DEBUG_FLAGS.match(upper) and example and _read_with_bool(ctx, name):
+        out.unset.append(
+            {
+                "name": name,
+                "why": "read with bool(): any value turns it on (finding env-bool-of-string)",
+            }
+        )
     elif _roles.DEBUG_FLAGS.match(upper) and example:
         out.config[name] = _FALSE.get(
             example, example if example.lower() in ("false", "0", "no", "off") else "false"
@@ -358,6 +365,13 @@ def _node_options(ctx: _Context, name: str, value: str, out: EnvPlan) -> None:
             )
         return
     out.config[name] = value
+
+
+def _read_with_bool(ctx: _Context, name: str) -> bool:
+    return any(
+        f.code == "env-bool-of-string" and re.search(rf"\b{re.escape(name)}\b", f.title)
+        for f in ctx.profile.findings
+    )
 
 
 def _dev_stripped(upper: str) -> str:
