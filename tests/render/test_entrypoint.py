@@ -114,6 +114,7 @@ def test_a_command_compose_gives_an_entrypoint_only_image_is_the_task_s(
     compose = (
         "services:\n  web:\n    build: ./services/web\n    command: gunicorn --bind 0.0.0.0:5000 "
         "manage:app\n    ports: ['5001:5000']\n    volumes: ['./services/web/:/usr/src/app/']\n"
+        "    env_file: [./.env.dev]\n"
         "  nginx:\n    build: ./services/nginx\n  db:\n    image: postgres:13\n"
     )
     root = write(
@@ -121,6 +122,7 @@ def test_a_command_compose_gives_an_entrypoint_only_image_is_the_task_s(
         {
             "docker-compose.yml": compose,
             ".env.dev-sample": "FLASK_APP=project/__init__.py\nFLASK_DEBUG=1\n",  # beside compose
+            ".env.prod.db-sample": "POSTGRES_USER=hello\n",  # the database container's, not read
             "services/nginx/Dockerfile": "FROM nginx\n",
             "services/web/requirements.txt": "flask\npsycopg2-binary\ngunicorn\n",
             "services/web/manage.py": "import os\n" + settings,
@@ -133,6 +135,7 @@ def test_a_command_compose_gives_an_entrypoint_only_image_is_the_task_s(
     assert str(profile.start_command.evidence[0]) == "../../docker-compose.yml:2"
     assert profile.port.value == 5000
     assert "host-volumes" not in [f.code for f in profile.findings]  # the hot-reload mount
+    assert "POSTGRES_USER" not in {v.name for v in profile.env}
     flask_app = next(v for v in profile.env if v.name == "FLASK_APP")
     assert (flask_app.example, str(flask_app.evidence[0])) == (
         "project/__init__.py",

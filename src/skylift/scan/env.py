@@ -108,8 +108,12 @@ def env_files(draft: Draft) -> Iterator[tuple[SourceFile, bool]]:
     loaded = compose.load(draft)
     if loaded is not None and loaded[0].path.startswith("../"):
         up = loaded[0].path.rsplit("/", 1)[0] + "/"
-        folder = draft.repo.root / up
-        rels += [up + f.name for f in sorted(folder.iterdir()) if f.is_file()]
+        named = _env_file_names(loaded[1])  # ./.env.dev: .env.dev itself, .env.dev-sample ...
+        rels += [
+            up + f.name
+            for f in sorted((draft.repo.root / up).iterdir())
+            if f.is_file() and any(f.name.startswith(n) for n in named)
+        ]
     for rel in rels:
         base = rel.rsplit("/", 1)[-1]
         depth = rel.replace("../", "").count("/")
@@ -117,6 +121,20 @@ def env_files(draft: Draft) -> Iterator[tuple[SourceFile, bool]]:
             continue
         if (src := draft.repo.read(rel)) is not None:
             yield src, bool(PRIVATE_FILES.match(base))
+
+
+def _env_file_names(services: dict[str, object]) -> set[str]:
+    """The `env_file:` names of the services that build the app."""
+    names: set[str] = set()
+    for svc in services.values():
+        if not isinstance(svc, dict) or "build" not in svc:
+            continue
+        files = svc.get("env_file") or []
+        for f in [files] if isinstance(files, str | dict) else files:
+            path = f.get("path") if isinstance(f, dict) else f
+            if isinstance(path, str):
+                names.add(path.rsplit("/", 1)[-1])
+    return names
 
 
 _REFERENCE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
