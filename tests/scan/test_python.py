@@ -120,3 +120,16 @@ def test_the_python_version_of_the_user_s_dockerfile(scan_files) -> None:
     assert (str(p.runtime.evidence[0]), p.runtime.confidence) == ("Dockerfile:2", "medium")
     with_runtime_txt = scan_files({"requirements.txt": "flask\n", "runtime.txt": "python-3.10.4\n"})
     assert with_runtime_txt.runtime.value["version"] == "3.10"
+
+
+@pytest.mark.parametrize(
+    ("code", "websockets"),
+    [
+        ("from fastapi import FastAPI\napp = FastAPI()\n", False),  # uvicorn[standard]'s dep
+        ("from fastapi import FastAPI, WebSocket\napp = FastAPI()\n", True),
+        ("import websockets\n", True),
+    ],
+)
+def test_the_websockets_package_alone_is_not_a_websocket_app(scan_files, code, websockets) -> None:
+    p = scan_files({"requirements.txt": "fastapi\nuvicorn\nwebsockets==12.0\n", "main.py": code})
+    assert ("websockets" in [s.value for s in p.services]) is websockets
