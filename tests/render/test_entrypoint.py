@@ -157,3 +157,10 @@ def test_an_entrypoint_only_image_gets_the_app_s_start_command(tmp_path: Path) -
     script that starts the app itself ignores it."""
     files, _ = _files(tmp_path, ENTRY_ONLY.replace("/usr/src/app/entrypoint.sh", "/app/run.sh"))
     assert 'command                = ["/app/run.sh", "node", "index.js"]' in files["infra/ecs.tf"]
+
+
+def test_an_entrypoint_that_is_the_app_s_own_command_gets_nothing_appended(tmp_path: Path) -> None:
+    files, _ = _files(
+        tmp_path, ENTRY_ONLY.replace('"/usr/src/app/entrypoint.sh"', '"node", "server.js"')
+    )
+    assert 'command                = ["node", "server.js"]' in files["infra/ecs.tf"]

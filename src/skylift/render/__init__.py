@@ -206,7 +206,29 @@ def _missing_cmd(app: Path, bp: Blueprint, users: bool) -> list[str] | None:
     entry = lacks_cmd(path.read_text(errors="replace")) if users and path.is_file() else None
     svc = bp.resource("ecs_service")
     start = shlex.split(str(svc.settings.get("start_command") or "")) if svc else []
-    return start if entry and start and start != entry else None
+    if not entry or not start or start == entry or _runs_the_app(entry):
+        return None
+    return start
+
+
+# an ENTRYPOINT that is itself the app's command (`node server.js`), not a wrapper that runs
+# its arguments: the start command would only be appended to it
+_RUNTIMES = {
+    "node",
+    "python",
+    "python3",
+    "gunicorn",
+    "uvicorn",
+    "java",
+    "npm",
+    "yarn",
+    "pnpm",
+    "deno",
+}
+
+
+def _runs_the_app(entry: list[str]) -> bool:
+    return entry[0].rsplit("/", 1)[-1] in _RUNTIMES and len(entry) > 1
 
 
 def _shell_less_files(app: Path) -> list[str] | None:
