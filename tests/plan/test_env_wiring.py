@@ -416,3 +416,162 @@ def test_aws_access_keys_become_ssm_secrets_never_plain_values(tmp_path: Path) -
     assert "AKIA" not in tf and "EXAMPLEKEY" not in tf
     for key in keys:
         assert f'{{ name = "{key}", valueFrom = "arn:' in tf
+
+
+DJANGO_SETTINGS = (
+    "import os\nALLOWED_HOSTS = os.environ.get('DJANGO_ALLOWED_HOSTS').split(' ')\n"
+    "DATABASES = {'default': {'ENGINE': os.environ.get('SQL_ENGINE', "
+    "'django.db.backends.sqlite3'), 'HOST': os.environ.get('SQL_HOST', 'localhost')}}\n"
+)
+
+
+@pytest.mark.parametrize("example", [None, "localhost 127.0.0.1 [::1]"])
+def test_django_gets_its_engine_path_and_its_own_host_name(
+    tmp_path: Path, example: str | None
+) -> None:
+    """A Django backend is a module path ("postgres" is refused at start), and ALLOWED_HOSTS
+    (unset, `.split()` of None stops the app) is the app's host name, not the laptop's."""
+    files = {
+        "requirements.txt": "Django==4.2\npsycopg2-binary\n",
+        "manage.py": "",
+        "app/settings.py": DJANGO_SETTINGS,
+    }
+    if example:
+        files[".env.example"] = f"DJANGO_ALLOWED_HOSTS={example}\n"
+    bp = plan(tmp_path, files)
+    assert bp.config_env["SQL_ENGINE"] == "django.db.backends.postgresql"
+    assert bp.env_wiring["DJANGO_ALLOWED_HOSTS"] == {"source": "app", "part": "host"}
+    tf = ecs_tf(tmp_path, bp)
+    assert (
+        '{ name = "DJANGO_ALLOWED_HOSTS", value = trimprefix(trimprefix(local.app_url, '
+        '"https://"), "http://") }' in tf
+    )
+
+
+def test_development_and_test_databases_are_neither_wired_nor_asked(tmp_path: Path) -> None:
+    config = (
+        "import os\nDATABASE = os.environ.get('DATABASE_URL')\n"
+        "DEV = os.environ.get('DEV_DATABASE_URL')\nTEST = os.environ.get('TEST_DATABASE_URL')\n"
+    )
+    bp = plan(tmp_path, {"requirements.txt": "flask\npsycopg2\nsqlalchemy\n", "config.py": config})
+    assert list(bp.env_wiring) == ["DATABASE_URL"]
+    assert not {"DEV_DATABASE_URL", "TEST_DATABASE_URL"} & set(bp.secrets)
+    assert {u["name"] for u in bp.env_unset} >= {"DEV_DATABASE_URL", "TEST_DATABASE_URL"}
+
+
+def test_node_config_variables_are_read_and_a_knex_connection_is_a_url(tmp_path: Path) -> None:
+    """node-config names its variables in config/custom-environment-variables.yml, and the
+    code reads `config.get('db.connection')`: DB_CLIENT selects knex's pg client and
+    DB_CONNECTION (a URL in the example's commented line, not Laravel's dialect) is composed."""
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json({"koa": "2", "knex": "0.19", "pg": "7", "config": "3"}),
+            "config/custom-environment-variables.yml": (
+                "server:\n  port: PORT\nsecret: SECRET\nenv:\n  name: npm_package_name\n"
+                "db:\n  client: DB_CLIENT\n  connection: DB_CONNECTION\n"
+                "features:\n  flags:\n    __name: FEATURE_FLAGS\n    __format: json\n"
+            ),
+            ".example-env": (
+                "PORT = 3000\n#DB_CLIENT = sqlite3 | pg\n"
+                "#DB_CONNECTION = postgres://user:password@localhost:5432/db_name\n"
+            ),
+            "src/index.js": "const config = require('config')\nconfig.get('db.connection')\n",
+        },
+    )
+    assert "SECRET" in bp.secrets
+    assert bp.config_env["DB_CLIENT"] == "pg"
+    assert bp.env_wiring["DB_CONNECTION"]["part"] == "url"
+    assert bp.env_wiring["DB_CONNECTION"]["scheme"] == "postgres"
+    assert "FEATURE_FLAGS" in {u["name"] for u in bp.env_unset}
+    assert "npm_package_name" not in bp.config_env  # npm sets it
+    assert "DB_CONNECTION=postgres?sslmode=no-verify" in ecs_tf(tmp_path, bp)
+
+
+def test_a_variable_read_with_no_default_is_asked_not_left_unset(tmp_path: Path) -> None:
+    config = (
+        "import os\nclass Production:\n    SERVER_NAME = os.environ['SERVER_NAME']\n"
+        "    MAIL_SERVER = os.environ.get('MAIL_SERVER', 'smtp.example.org')\n"
+        "os.environ['WRITTEN_HERE'] = '1'\n"
+    )
+    bp = plan(tmp_path, {"requirements.txt": "flask\n", "config.py": config})
+    asked = {q["name"]: q["why"] for q in bp.env_questions}
+    assert "config.py:3" in asked["SERVER_NAME"] and "KeyError" in asked["SERVER_NAME"]
+    assert "MAIL_SERVER" not in asked and "WRITTEN_HERE" not in asked
+
+
+def test_the_laptop_side_of_a_compose_port_never_reaches_the_task(tmp_path: Path) -> None:
+    env = "DB_HOST=db\nDB_PORT=5432\nDB_HOST_PORT=5433\nTEST_DB_HOST=db_test\nTEST_DB_HOST_PORT=5434\n"
+    bp = plan(tmp_path, {"package.json": NODE_PG, ".env.example": env})
+    assert bp.env_wiring["DB_PORT"] == {"source": "db", "part": "port"}
+    assert not {"DB_HOST_PORT", "TEST_DB_HOST_PORT", "TEST_DB_HOST"} & set(bp.config_env)
+    assert {"DB_HOST_PORT", "TEST_DB_HOST_PORT", "TEST_DB_HOST"} <= {
+        u["name"] for u in bp.env_unset
+    }
+
+
+def test_an_image_that_migrates_as_it_starts_gets_no_release_step_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """`CMD sh -c "drizzle-kit migrate --config=build/... && yarn start"`: the release step
+    would run `yarn migration:run` again, from an image that holds build/ and not src/."""
+    dockerfile = (
+        "FROM node:22-alpine\nWORKDIR /app\nCOPY build ./build\nCOPY package.json yarn.lock ./\n"
+        "RUN yarn install --production\n"
+        'CMD ["sh", "-c", "yarn drizzle-kit migrate --config=./build/drizzle.config.js && yarn start"]\n'
+    )
+    bp = plan(
+        tmp_path,
+        {
+            "package.json": package_json(
+                {"express": "5", "pg": "8", "drizzle-orm": "0.44", "drizzle-kit": "0.31"},
+                scripts={
+                    "start": "node build/index.js",
+                    "migration:run": "drizzle-kit migrate --config=./src/drizzle.config.ts",
+                },
+            ),
+            "yarn.lock": "",
+            "Dockerfile": dockerfile,
+        },
+    )
+    files, _ = render_files(tmp_path, bp, budget_usd=50, github_repository="acme/app")
+    assert "Run migrations as a one-off task" not in files[".github/workflows/deploy.yml"]
+    release = [j for j in bp.jobs if j["kind"] == "release"]
+    assert [(j["in_process"], j["evidence"]) for j in release] == [(True, ["Dockerfile:6"])]
+    assert any("migrates its schema when it starts" in r["risk"] for r in bp.risks)
+
+
+@pytest.mark.parametrize(
+    ("requirements", "scheme"),
+    [
+        ("flask\nflask-sqlalchemy\npsycopg2-binary\n", "postgresql+psycopg2"),
+        ("flask\nflask-sqlalchemy\npsycopg[binary]\n", "postgresql"),  # 2.1's own default
+        ("django\npsycopg2-binary\ndj-database-url\n", "postgresql"),  # libpq reads it
+    ],
+)
+def test_sqlalchemy_gets_the_driver_it_has_installed(
+    tmp_path: Path, requirements: str, scheme: str
+) -> None:
+    """SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3: an app that installed psycopg2
+    stops with `No module named 'psycopg'` unless the URL names its driver."""
+    code = "import os\nURL = os.environ.get('DATABASE_URL', 'sqlite://')\n"
+    bp = plan(tmp_path, {"requirements.txt": requirements, "config.py": code})
+    assert bp.env_wiring["DATABASE_URL"]["scheme"] == scheme
+
+
+def test_a_debug_flag_read_with_bool_is_a_finding_and_left_unset(tmp_path: Path) -> None:
+    """`bool(os.environ.get("DEBUG", 0))`: the production value "0" would turn DEBUG on."""
+    bp = plan(
+        tmp_path,
+        {
+            "requirements.txt": "django\npsycopg2-binary\n",
+            "manage.py": "",
+            "app/settings.py": "import os\nDEBUG = bool(os.environ.get('DEBUG', default=0))\n",
+            ".env.example": "DEBUG=1\n",
+        },
+    )
+    assert "DEBUG" not in bp.config_env
+    assert any(u["name"] == "DEBUG" and "bool()" in u["why"] for u in bp.env_unset)
+    profile = scan(tmp_path / "app")
+    got = {f.code: [str(e) for e in f.evidence] for f in profile.findings}
+    assert got["env-bool-of-string"] == ["app/settings.py:2"]

@@ -95,3 +95,72 @@ def test_a_dockerfile_through_the_entrypoint_is_left_alone(tmp_path: Path) -> No
     )
     files, _ = _files(tmp_path, dockerfile)
     assert "entryPoint" not in files["infra/ecs.tf"] and "skylift_env" not in files["infra/ecs.tf"]
+
+
+ENTRY_ONLY = (
+    "FROM python:3.11-slim\nWORKDIR /usr/src/app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    'ENTRYPOINT ["/usr/src/app/entrypoint.sh"]\n'
+)
+WAITS = 'exec "$@"\n'  # the script waits for the database, then runs what it is given
+
+
+@pytest.mark.parametrize("urls", [False, True])
+def test_a_command_compose_gives_an_entrypoint_only_image_is_the_task_s(
+    tmp_path: Path, urls: bool
+) -> None:
+    """ENTRYPOINT and no CMD, the command in compose (two folders up, as services/web beside
+    nginx): the task runs the entrypoint with that command, or the container exits at once."""
+    settings = "os.environ['DATABASE_URL']\n" if urls else "os.environ.get('SQL_HOST')\n"
+    compose = (
+        "services:\n  web:\n    build: ./services/web\n    command: gunicorn --bind 0.0.0.0:5000 "
+        "manage:app\n    ports: ['5001:5000']\n    volumes: ['./services/web/:/usr/src/app/']\n"
+        "    env_file: [./.env.dev]\n"
+        "  nginx:\n    build: ./services/nginx\n  db:\n    image: postgres:13\n"
+    )
+    root = write(
+        tmp_path / "repo",
+        {
+            "docker-compose.yml": compose,
+            ".env.dev-sample": "FLASK_APP=project/__init__.py\nFLASK_DEBUG=1\n",  # beside compose
+            ".env.prod.db-sample": "POSTGRES_USER=hello\n",  # the database container's, not read
+            "services/nginx/Dockerfile": "FROM nginx\n",
+            "services/web/requirements.txt": "flask\npsycopg2-binary\ngunicorn\n",
+            "services/web/manage.py": "import os\n" + settings,
+            "services/web/entrypoint.sh": WAITS,
+            "services/web/Dockerfile": ENTRY_ONLY,
+        },
+    )
+    profile = scan(root)
+    assert profile.start_command.value == "gunicorn --bind 0.0.0.0:5000 manage:app"
+    assert str(profile.start_command.evidence[0]) == "../../docker-compose.yml:2"
+    assert profile.port.value == 5000
+    assert "host-volumes" not in [f.code for f in profile.findings]  # the hot-reload mount
+    assert "POSTGRES_USER" not in {v.name for v in profile.env}
+    flask_app = next(v for v in profile.env if v.name == "FLASK_APP")
+    assert (flask_app.example, str(flask_app.evidence[0])) == (
+        "project/__init__.py",
+        "../../.env.dev-sample:1",
+    )
+    cfg = resolve(
+        derive.slug(profile.name), {}, {}, lambda t, c: derive.derived_defaults(profile, t, c)
+    )
+    files, _ = render_files(
+        root, derive.build(profile, cfg), budget_usd=50, github_repository="a/b"
+    )
+    gunicorn = '"gunicorn", "--bind", "0.0.0.0:5000", "manage:app"]'
+    want = f'["/usr/src/app/entrypoint.sh", {gunicorn}' if urls else f"[{gunicorn}"
+    assert f"command                = {want}" in files["infra/ecs.tf"]
+
+
+def test_an_entrypoint_only_image_gets_the_app_s_start_command(tmp_path: Path) -> None:
+    """No compose: the start the scan found (package.json here) follows the ENTRYPOINT; a
+    script that starts the app itself ignores it."""
+    files, _ = _files(tmp_path, ENTRY_ONLY.replace("/usr/src/app/entrypoint.sh", "/app/run.sh"))
+    assert 'command                = ["/app/run.sh", "node", "index.js"]' in files["infra/ecs.tf"]
+
+
+def test_an_entrypoint_that_is_the_app_s_own_command_gets_nothing_appended(tmp_path: Path) -> None:
+    files, _ = _files(
+        tmp_path, ENTRY_ONLY.replace('"/usr/src/app/entrypoint.sh"', '"node", "server.js"')
+    )
+    assert 'command                = ["node", "server.js"]' in files["infra/ecs.tf"]

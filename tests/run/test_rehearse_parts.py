@@ -206,6 +206,8 @@ def test_secret_references() -> None:
        " at position 24"], [], 1, "escape `%` as `%%`"),
      (["psycopg2.OperationalError: SSL connection has been closed unexpectedly"], [], 1,
       "TLS to the database"),
+     (["cause: Error: unable to verify the first certificate", "code: 'UNABLE_TO_VERIFY_LEAF_"
+       "SIGNATURE'"], [], 1, "rejectUnauthorized: false"),
      ([], [], 137, "var.task_memory"),
      (["listening"], [{"error": "ConnectionRefusedError"}] * 3, None, "nothing answers on 8000"),
      (["listening"], [{"status": 404}] * 3, None, "/health answers 404")],
@@ -262,3 +264,72 @@ def test_without_a_container_engine_up_stops_before_provisioning(tmp_path: Path)
     assert (
         "--no-app" in done.stderr and not (app / ".skylift" / "up" / "local" / "moto.json").exists()
     )
+
+
+def test_rds_front_is_signed_by_a_ca_the_containers_do_not_trust(tmp_path: Path) -> None:
+    """The containers trust the cache's CA (ElastiCache's is public); RDS's CA is in no trust
+    store, so the PostgreSQL front's certificate must not verify with that bundle: an app whose
+    client verifies (node-postgres' `ssl: true`) fails here as it would on AWS."""
+    import socket
+    import ssl
+    import struct
+
+    from skylift.rehearse import database
+    from skylift.rehearse.certs import server_certificate
+
+    cache_ca = server_certificate(tmp_path / "app") / "ca.crt"  # what the cache stand-in uses
+    port = database.front(tmp_path, upstream=1, require=True)
+    try:
+
+        def handshake(ca: Path) -> None:
+            ctx = ssl.create_default_context(cafile=str(ca))
+            ctx.check_hostname = False
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(struct.pack("!ii", 8, 80877103))  # SSLRequest
+                assert sock.recv(1) == b"S"
+                ctx.wrap_socket(sock).close()
+
+        for _ in range(50):  # the front is a process of its own: wait until it listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            handshake(cache_ca)
+        handshake(tmp_path / "app" / "rds" / "tls" / "ca.crt")  # its own CA verifies it
+    finally:
+        database.stop_front(tmp_path)
+
+
+def test_an_addon_whose_source_build_fails_is_named_not_only_the_unreachable_host() -> None:
+    """sqlite3@4 on Node 20: no prebuilt binary reachable, and its source build fails; on a
+    machine that reaches the host there may be no prebuilt for that Node either."""
+    log = [
+        "STEP 6/6: RUN yarn install --frozen-lockfile",
+        "node-pre-gyp WARN Pre-built binaries not installable for sqlite3@4.0.9 and node@20.20.2",
+        "node-pre-gyp WARN Hit error getaddrinfo ENOTFOUND mapbox-node-binary.s3.amazonaws.com",
+        "../src/database.cc:12:5: error: 'class v8::Object' has no member named 'ForceSet'",
+        "gyp ERR! build error",
+        "node-pre-gyp ERR! build error",
+    ]
+    compiled = image.compile_error(log)
+    assert (
+        compiled
+        == "../src/database.cc:12:5: error: 'class v8::Object' has no member named 'ForceSet'"
+    )
+    fix = image._build_fix(image.unreachable_hosts(log), Path("b.log"), "Dockerfile", compiled)
+    assert "mapbox-node-binary.s3.amazonaws.com" in fix and "ForceSet" in fix
+    assert "may well be right" not in fix
+    assert image.compile_error(["STEP 1/1: RUN npm ci", "npm ERR! 404 Not Found"]) is None
+
+
+def test_a_failed_release_step_blames_the_release_command_not_the_start() -> None:
+    log = ["$ drizzle-kit migrate --config=./src/drizzle.config.ts",
+           "/app/src/drizzle.config.ts file does not exist"]  # fmt: skip
+    c = container(kind="release", command=["yarn", "migration:run"])
+    fault = diagnose.likely_fault(c, log, [], 1)
+    assert fault.startswith("the release command") and "deploy.yml" in fault
+    assert "the start command" in diagnose.likely_fault(container(), log, [], 1)

@@ -140,3 +140,55 @@ def test_a_locked_install_without_its_lockfile(scan_files, run: str, lock, found
         files[lock] = "{}"
     got = findings(scan_files(files)).get("dockerfile-no-lockfile")
     assert got == (["Dockerfile:4"] if found else None)
+
+
+@pytest.mark.parametrize("installs, found", [("docker.txt", True), ("heroku.txt", False)])
+def test_the_image_s_requirements_lack_the_postgresql_driver(scan_files, installs, found) -> None:
+    """The driver sits in the Heroku requirements; the image installs the Docker ones."""
+    p = scan_files(
+        {
+            "requirements.txt": "-r requirements/heroku.txt\n",
+            "requirements/common.txt": "flask\nflask-sqlalchemy\n",
+            "requirements/heroku.txt": "-r common.txt\npsycopg2==2.9\n",
+            "requirements/docker.txt": "-r common.txt\npymysql\n",
+            "app.py": "from flask import Flask\n",
+            "Dockerfile": (
+                "FROM python:3.11-slim\nCOPY requirements requirements\n"
+                f"RUN pip install -r requirements/{installs}\nCOPY . .\n"
+                'CMD ["gunicorn", "app:app"]\n'
+            ),
+        }
+    )
+    got = findings(p).get("dockerfile-no-pg-driver")
+    assert got == (["Dockerfile:3"] if found else None)
+
+
+@pytest.mark.parametrize(
+    "script, wipes",
+    [
+        ("python manage.py flush --no-input\npython manage.py migrate\n", True),
+        ("python manage.py create_db\n", True),  # a command of the app's own: drop_all()
+        ("python manage.py seed_db\n# python manage.py flush\n", False),
+        ("flask db upgrade\n", False),
+    ],
+)
+def test_a_start_script_that_empties_the_database(scan_files, script, wipes) -> None:
+    manage = (
+        "from flask.cli import FlaskGroup\ncli = FlaskGroup(app)\n\n"
+        '@cli.command("create_db")\ndef create_db():\n    db.drop_all()\n    db.create_all()\n\n'
+        '@cli.command("seed_db")\ndef seed_db():\n    db.session.add(User())\n'
+    )
+    p = scan_files(
+        {
+            "requirements.txt": "flask\nflask-sqlalchemy\npsycopg2-binary\n",
+            "manage.py": manage,
+            "entrypoint.sh": "#!/bin/sh\n" + script + 'exec "$@"\n',
+            "Dockerfile": (
+                "FROM python:3.11-slim\nWORKDIR /usr/src/app\nCOPY . .\n"
+                "RUN pip install -r requirements.txt\n"
+                'ENTRYPOINT ["/usr/src/app/entrypoint.sh"]\n'
+            ),
+        }
+    )
+    got = {f.code: [str(e) for e in f.evidence] for f in p.findings}
+    assert got.get("entrypoint-wipes-database") == (["entrypoint.sh:2"] if wipes else None)

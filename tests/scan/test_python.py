@@ -107,3 +107,29 @@ def test_alembic_env_that_does_not_escape_the_url_is_a_code_change(scan_files, l
     if flagged:
         assert str(found[0].evidence[0]) == "migrations/env.py:3"
         assert found[0].severity == "change"
+
+
+def test_the_python_version_of_the_user_s_dockerfile(scan_files) -> None:
+    p = scan_files(
+        {
+            "requirements.txt": "flask\n",
+            "Dockerfile": '# the app\'s image\nFROM python:3.6-alpine\nCOPY . .\nCMD ["flask", "run"]\n',
+        }
+    )
+    assert p.runtime.value["version"] == "3.6"
+    assert (str(p.runtime.evidence[0]), p.runtime.confidence) == ("Dockerfile:2", "medium")
+    with_runtime_txt = scan_files({"requirements.txt": "flask\n", "runtime.txt": "python-3.10.4\n"})
+    assert with_runtime_txt.runtime.value["version"] == "3.10"
+
+
+@pytest.mark.parametrize(
+    ("code", "websockets"),
+    [
+        ("from fastapi import FastAPI\napp = FastAPI()\n", False),  # uvicorn[standard]'s dep
+        ("from fastapi import FastAPI, WebSocket\napp = FastAPI()\n", True),
+        ("import websockets\n", True),
+    ],
+)
+def test_the_websockets_package_alone_is_not_a_websocket_app(scan_files, code, websockets) -> None:
+    p = scan_files({"requirements.txt": "fastapi\nuvicorn\nwebsockets==12.0\n", "main.py": code})
+    assert ("websockets" in [s.value for s in p.services]) is websockets

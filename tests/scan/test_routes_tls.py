@@ -133,3 +133,27 @@ def test_node_postgres_verifying_a_certificate_node_cannot_check(node_app, code,
     )
     got = [str(e) for f in p.findings if f.code == "db-tls-verify-node" for e in f.evidence]
     assert got == (["src/db.js:2"] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("code", "found"),
+    [
+        ("const ssl = booleanEnv('DB_SSL', false)\nnew Pool({ host, ssl })", True),
+        (
+            "const ssl = booleanEnv('DB_SSL', false)\nnew Pool({ ssl: ssl && { rejectUnauthorized: false } })",
+            False,
+        ),
+    ],
+)
+def test_a_boolean_tls_switch_read_into_node_postgres(node_app, code, found) -> None:
+    """The task sets DB_SSL=true for RDS; read through a helper into `ssl`, node-postgres then
+    verifies the certificate against a trust store without RDS's CA."""
+    p = node_app(
+        {"pg": "8", "express": "4"},
+        {
+            "src/db.js": f"const {{ Pool }} = require('pg');\n{code}\n",
+            ".env.example": "DB_SSL=false\n",
+        },
+    )
+    got = [str(e) for f in p.findings if f.code == "db-tls-verify-node" for e in f.evidence]
+    assert got == (["src/db.js:2"] if found else [])

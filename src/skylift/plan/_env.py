@@ -114,7 +114,22 @@ class _Context:
 def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
     name, upper = var.name, var.name.upper()
     db_role, cache_role = _roles.db_role(name), _roles.cache_role(name)
-    if ctx.profile.databases and db_role:
+    if _roles.HOST_SIDE_PORT.match(upper):
+        out.unset.append(
+            {
+                "name": name,
+                "why": "the laptop's side of a compose port mapping: nothing in AWS uses it",
+            }
+        )
+    elif _roles.DEV_DATABASES.search(upper) and _roles.db_role(_dev_stripped(upper)):
+        # TEST_DATABASE_URL, DEV_DATABASE_URL: a laptop's or CI's database, never RDS, and
+        # no secret to ask the owner for
+        out.unset.append(
+            {"name": name, "why": "a development or test database: not used in production"}
+        )
+    elif ctx.profile.databases and db_role:
+        if db_role == "dialect" and ("://" in (var.example or "") or (var.url or {}).get("scheme")):
+            db_role = "url"  # DB_CONNECTION=postgres://...: knex's connection, not a dialect
         _db(ctx, var, db_role, out)
     elif ctx.profile.cache and cache_role:
         _cache(var, cache_role, out)
@@ -129,6 +144,9 @@ def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
         out.unset.append({"name": name, "why": why})
     elif _roles.APP_URL.match(upper) and (_is_local(var) or _app_own(upper, var)):
         out.wired[name] = {"source": "app", "part": "url"}
+    elif _roles.APP_HOSTS.match(upper) and (not var.example or _local_hosts(var.example)):
+        # unset, Django's settings often crash (`.split()` of None); localhost refuses the ALB
+        out.wired[name] = {"source": "app", "part": "host"}
     elif upper in PLATFORM_MARKERS:
         where = ", ".join(str(e) for e in var.evidence[:1])
         out.questions.append(
@@ -186,7 +204,8 @@ def _db(ctx: _Context, var: EnvVar, role: str, out: EnvPlan) -> None:
     elif role == "url":
         out.wired[name] = {"source": "db", "part": "url", **_db_url_form(ctx, var)}
     elif role == "dialect":
-        out.config[name] = _dialect(name, var.example)
+        django = ctx.profile.framework is not None and ctx.profile.framework.value == "django"
+        out.config[name] = _dialect(name, var.example, django)
     elif role == "sslmode":
         boolean = (var.example or "").lower() in ("true", "false", "0", "1", "yes", "no")
         out.config[name] = (
@@ -203,6 +222,9 @@ def _db_url_form(ctx: _Context, var: EnvVar) -> dict[str, str]:
     scheme = shape.get("scheme") or "postgresql"
     if not scheme.startswith("postgres"):
         scheme = "postgresql"  # mysql://, sqlite: the app's driver changes (see its finding)
+    if "+" not in scheme and _sqlalchemy_psycopg2(ctx.profile):
+        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3: name the driver installed
+        scheme = "postgresql+psycopg2"
     keep = [(k, v) for k, v in parse_qsl(shape.get("query", "")) if not k.lower().startswith("ssl")]
     if "+asyncpg" in scheme:
         tls = ("ssl", "require")
@@ -213,17 +235,28 @@ def _db_url_form(ctx: _Context, var: EnvVar) -> dict[str, str]:
     return {"scheme": scheme, "query": urlencode([*keep, tls])}
 
 
+def _sqlalchemy_psycopg2(profile: AppProfile) -> bool:
+    """The app reaches PostgreSQL through SQLAlchemy with psycopg2 (and not psycopg 3): only
+    SQLAlchemy reads the URL (no Django settings, whose URL libpq reads as it is)."""
+    pg = [d for d in profile.databases if d.engine == "postgresql"]
+    return bool(pg) and all(
+        d.orm in ("sqlalchemy", "sqlmodel") and d.driver == "psycopg2" for d in pg
+    )
+
+
 def _prisma(profile: AppProfile) -> bool:
     return any(db.orm == "prisma" for db in profile.databases)
 
 
-def _dialect(name: str, example: str | None) -> str:
+def _dialect(name: str, example: str | None, django: bool = False) -> str:
+    """The value that selects PostgreSQL, in the form the reader takes: in a Django app the
+    backend's module path (SQL_ENGINE reaches DATABASES' ENGINE; "postgres" is refused)."""
     upper = name.upper()
+    value = (example or "").lower()
+    if django or "django" in value:
+        return "django.db.backends.postgresql"
     if upper in _DIALECT_VALUES:
         return _DIALECT_VALUES[upper]
-    value = (example or "").lower()
-    if "django" in value:
-        return "django.db.backends.postgresql"
     if value in ("mysql2", "sqlite3", "better-sqlite3", "pg"):
         return "pg"  # knex's client names
     return "postgresql" if value.startswith("postgresql") else "postgres"
@@ -271,6 +304,13 @@ def _config(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
             out.config[name] = "production"
         else:
             out.questions.append({"name": name, "why": "the app's run mode: its production value"})
+    elif _roles.DEBUG_FLAGS.match(upper) and example and _read_with_bool(ctx, name):
+        out.unset.append(
+            {
+                "name": name,
+                "why": "read with bool(): any value turns it on (finding env-bool-of-string)",
+            }
+        )
     elif _roles.DEBUG_FLAGS.match(upper) and example:
         out.config[name] = _FALSE.get(
             example, example if example.lower() in ("false", "0", "no", "off") else "false"
@@ -296,6 +336,15 @@ def _config(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
         )
     elif example:
         out.config[name] = example
+    elif var.required:
+        where = ", ".join(str(e) for e in var.required[:2])
+        out.questions.append(
+            {
+                "name": name,
+                "why": f"read with no default ({where}): unset, the app stops there with a "
+                "KeyError; give its production value",
+            }
+        )
     else:
         out.unset.append({"name": name, "why": "no value known: the app's own default applies"})
 
@@ -316,6 +365,25 @@ def _node_options(ctx: _Context, name: str, value: str, out: EnvPlan) -> None:
             )
         return
     out.config[name] = value
+
+
+def _read_with_bool(ctx: _Context, name: str) -> bool:
+    return any(
+        f.code == "env-bool-of-string" and re.search(rf"\b{re.escape(name)}\b", f.title)
+        for f in ctx.profile.findings
+    )
+
+
+def _dev_stripped(upper: str) -> str:
+    """TEST_DATABASE_URL -> DATABASE_URL, DATABASE_URL_TEST -> DATABASE_URL."""
+    bare = re.sub(r"^(?:SHADOW|TEST|DEV|DEVELOPMENT|LOCAL)_", "", upper)
+    return re.sub(r"_(?:TEST|SHADOW|DEV)(?=_|$)", "", bare)
+
+
+def _local_hosts(value: str) -> bool:
+    """`localhost 127.0.0.1 [::1]`, `localhost,127.0.0.1`: a laptop's list."""
+    hosts = [h for h in re.split(r"[\s,]+", value.strip().strip("'\"")) if h]
+    return all(h in LOCAL_HOSTS or h == ".localhost" for h in hosts)
 
 
 def _is_local(var: EnvVar) -> bool:

@@ -200,7 +200,10 @@ def _jobs(profile: AppProfile) -> list[dict[str, Any]]:
     own = [
         j for j in profile.jobs if j.kind == "release" and not j.command.startswith("in-process")
     ]
-    if profile.release_command and not own:
+    # the image's own start migrates first (`drizzle-kit migrate && yarn start`): a release
+    # step of its own would run it twice, from an image that may not hold its source config
+    by_image = any(j.command.startswith("in-process (the image's start") for j in profile.jobs)
+    if profile.release_command and not own and not by_image:
         rc = profile.release_command
         release.append(
             {

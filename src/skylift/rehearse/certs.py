@@ -1,5 +1,7 @@
 """A throwaway CA and a server certificate for 127.0.0.1 and localhost, made with openssl in
-the private work folder and kept for the rehearsal's life (the cache's TLS, RDS's)."""
+the private work folder and kept for the rehearsal's life: one for the cache's TLS (trusted by
+the containers, as ElastiCache's public certificate is), one in a folder of its own for RDS's
+front (trusted by nobody, as RDS's CA is in no trust store)."""
 
 from __future__ import annotations
 

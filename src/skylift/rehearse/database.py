@@ -127,7 +127,10 @@ def front(state_dir: Path, upstream: int, require: bool) -> int:
         ):
             return int(known["listen"])
         procs.stop(known.get("pid"), MODULE)
-    certs = server_certificate(folder)
+    # a CA of its own, which the containers do not trust: RDS's CA is in no image's trust
+    # store, so a client that verifies (node-postgres' `ssl: true`) fails here as on AWS, even
+    # when the cache's CA (a public one on AWS) is mounted into the containers
+    certs = server_certificate(folder / "rds")
     port = free_port()
     cfg = {"listen": port, "upstream": upstream, "require": require,
            "cert": str(certs / "server.crt"), "key": str(certs / "server.key")}  # fmt: skip

@@ -28,6 +28,18 @@ CLUES: list[tuple[re.Pattern[str], str]] = [
         "unescaped (alembic's `config.set_main_option` in the migrations' env.py): escape `%` "
         "as `%%` there; an RDS password has punctuation, so production's URL has `%XX` too",
     ),
+    (  # TLS spoken, the certificate checked against a trust store without the server's CA
+        re.compile(
+            r"unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|"
+            r"CERTIFICATE_VERIFY_FAILED|SELF_SIGNED_CERT_IN_CHAIN|self.signed certificate in "
+            r"certificate chain|unable to get local issuer certificate",
+            re.I,
+        ),
+        "the app's database client checks the server's certificate, and RDS's CA is in no "
+        "image's trust store (nor is the rehearsal's): turn the check off "
+        "(node-postgres: `ssl: { rejectUnauthorized: false }`; libpq: sslmode=require) or give "
+        "the client the RDS CA bundle; the plan's finding db-tls-verify-node names the line",
+    ),
     (  # an error about TLS, not the `sslmode=require` of a URL the log echoes
         re.compile(
             r"\bssl\b|SSLError|\btls\b|certificate|wrong version number|"
@@ -78,7 +90,9 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
     if exit_code is not None or not checks:
         for pattern, fault in CLUES:
             if pattern.search(text):
-                return fault
+                return _as_release(fault) if c.kind == "release" else fault
+        if c.kind == "release":
+            return _as_release("")
         return (f"the start command ({' '.join(c.command or []) or 'the image CMD'}, in "
                 "infra/ecs.tf / the Dockerfile): the app exited; its log says why")  # fmt: skip
     statuses = [ch["status"] for ch in checks if "status" in ch]
@@ -90,6 +104,16 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
     matcher = c.health.matcher if c.health else "200"
     return (f"the health check: {path} answers {statuses[-1]}, the target group wants {matcher}"
             " (var.health_check_path in infra/envs/*.tfvars, matcher in infra/alb.tf)")  # fmt: skip
+
+
+def _as_release(fault: str) -> str:
+    """The release step is the deploy workflow's RunTask of the scan's release command, run in
+    the app's image: a command that image cannot run is the release command's fault."""
+    if fault and not fault.startswith("the start command"):
+        return fault
+    return ("the release command (the deploy workflow's one-off task, .github/workflows/deploy.yml; "
+            "`skylift scan` shows where it was found): it names a file or tool the image does not "
+            "hold, or fails on its own; its log says why")  # fmt: skip
 
 
 def open_findings(profile: Any) -> list[str]:

@@ -118,7 +118,7 @@ def build(
             f"the image does not build{stage} ({engine.name} exit {code})"
             + (f" at {step}" if step else ""),
             "\n".join(f"  | {line}" for line in lines),
-            _build_fix(unreachable_hosts(full), log_path, rel),
+            _build_fix(unreachable_hosts(full), log_path, rel, compile_error(full)),
         )
     engine.forget(tag)
     say(f"image built{stage} in {int(time.monotonic() - started)}s")
@@ -139,7 +139,34 @@ def unreachable_hosts(log: list[str]) -> list[str]:
     return hosts
 
 
-def _build_fix(hosts: list[str], log_path: Path, rel: str) -> str:
+# a native addon's compiler error (node-gyp's make, a C/C++ compiler): `file.cc:12:5: error: ...`
+_COMPILER_ERROR = re.compile(r"^(?:\S+:\d+:\d+: )?(?:fatal )?error: .+|^gyp ERR! build error", re.M)
+
+
+def compile_error(log: list[str]) -> str | None:
+    """The first compiler error of the failing step when a native addon built from source
+    (node-gyp) and that build failed, else None."""
+    starts = [i for i, line in enumerate(log) if _STEP.match(line)]
+    step = log[starts[-1] if starts else 0 :]
+    if not any("gyp ERR!" in line for line in step):
+        return None
+    errors = [line.strip() for line in step if _COMPILER_ERROR.match(line.strip())]
+    specific = [e for e in errors if not e.startswith("gyp ERR!")]
+    found = specific or errors
+    return found[0] if found else None
+
+
+def _build_fix(hosts: list[str], log_path: Path, rel: str, compiled: str | None = None) -> str:
+    if compiled and hosts:
+        return (f"a native addon's prebuilt binary is on {', '.join(hosts[:2])}, which this "
+                f"machine cannot reach, so it compiled from source and that failed ({compiled[:160]}): "
+                "with the host reachable there may be a prebuilt binary for this Node version, or "
+                "none (an old addon often has none for a newer Node: build on the Node version "
+                f"its lockfile was written for, or upgrade the addon). The log: {log_path}")  # fmt: skip
+    if compiled:
+        return (f"a native addon's source build failed ({compiled[:160]}): it does not compile "
+                "for this Node version; upgrade the addon or build on the Node version its "
+                f"lockfile was written for. The log: {log_path}")  # fmt: skip
     if not hosts:
         return f"read {log_path}; the workflow builds {rel} the same way, so CI would fail too"
     return (f"the build downloads from {', '.join(hosts[:4])}, which this machine cannot "

@@ -6,6 +6,7 @@ renderers only translate the Blueprint (see _context.py) and never decide anythi
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,9 @@ def render_files(
             "scripts/skylift-secrets.go.j2", app_ctx
         )
     override = None if serverless else _entrypoint_override(app, bp, docker is None)
+    if override is None and (cmd := None if serverless else _missing_cmd(app, bp, docker is None)):
+        ctx["image_command"] = cmd  # after the image's own ENTRYPOINT, as compose gives it
+        files["infra/ecs.tf"] = render("infra/ecs.tf.j2", ctx)
     if override is not None:  # the user's image, started through the entrypoint all the same
         ctx["entrypoint_override"] = override
         ctx["entrypoint_script"] = _script_body(files[f"{prefix}scripts/skylift-env.sh"])
@@ -191,7 +195,46 @@ def _entrypoint_override(app: Path, bp: Blueprint, users: bool) -> list[str] | N
     if not users or not needs or not path.is_file():
         return None
     text = path.read_text(errors="replace")
-    return None if "skylift-env" in text else image_argv(text)
+    if "skylift-env" in text:
+        return None
+    argv = image_argv(text)
+    return None if argv is None else argv + (_missing_cmd(app, bp, users) or [])
+
+
+def _missing_cmd(app: Path, bp: Blueprint, users: bool) -> list[str] | None:
+    """The CMD the user's Dockerfile leaves to whatever starts it (an ENTRYPOINT that ends in
+    `exec "$@"`; compose's `command:` gives the rest): the app's start command becomes the task
+    definition's, or the entrypoint runs with nothing to start and the container exits. A
+    script that starts the app itself ignores the arguments."""
+    from skylift.scan.dockerfile import lacks_cmd
+
+    path = app / "Dockerfile"
+    entry = lacks_cmd(path.read_text(errors="replace")) if users and path.is_file() else None
+    svc = bp.resource("ecs_service")
+    start = shlex.split(str(svc.settings.get("start_command") or "")) if svc else []
+    if not entry or not start or start == entry or _runs_the_app(entry):
+        return None
+    return start
+
+
+# an ENTRYPOINT that is itself the app's command (`node server.js`), not a wrapper that runs
+# its arguments: the start command would only be appended to it
+_RUNTIMES = {
+    "node",
+    "python",
+    "python3",
+    "gunicorn",
+    "uvicorn",
+    "java",
+    "npm",
+    "yarn",
+    "pnpm",
+    "deno",
+}
+
+
+def _runs_the_app(entry: list[str]) -> bool:
+    return entry[0].rsplit("/", 1)[-1] in _RUNTIMES and len(entry) > 1
 
 
 def _shell_less_files(app: Path) -> list[str] | None:

@@ -22,6 +22,8 @@ PART_VALUES = {
     ("cache", "port"): '"6379"',
     ("cache", "addr"): '"${local.cache_host}:6379"',
     ("app", "url"): "local.app_url",
+    # the app's host name alone (Django's ALLOWED_HOSTS): its domain, or the load balancer's
+    ("app", "host"): 'trimprefix(trimprefix(local.app_url, "https://"), "http://")',
 }
 DB_PASSWORD = "${aws_db_instance.main.master_user_secret[0].secret_arn}:password::"
 CACHE_TOKEN = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.ssm_prefix}/REDIS_AUTH_TOKEN"

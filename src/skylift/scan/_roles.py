@@ -37,7 +37,7 @@ DB_ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("file", re.compile(r"^(?:DB|DATABASE|SQLITE)_?(?:PATH|FILE|FILENAME|STORAGE|DIR)$")),
 ]
 # dev-only databases: Prisma's shadow database, a test database
-DEV_DATABASES = re.compile(r"^(?:SHADOW|TEST)_|_(?:TEST|SHADOW)(?:_|$)")
+DEV_DATABASES = re.compile(r"^(?:SHADOW|TEST|DEV|DEVELOPMENT|LOCAL)_|_(?:TEST|SHADOW|DEV)(?:_|$)")
 CACHE_ROLES: list[tuple[str, re.Pattern[str]]] = [
     (
         "url",
@@ -58,6 +58,10 @@ APP_URL = re.compile(
     r"^(?:NEXT_PUBLIC_|VITE_|REACT_APP_|PUBLIC_)?(?:APP|BASE|SITE|PUBLIC|SERVER|WEB|HOST|HOSTNAME|"
     r"NEXTAUTH|AUTH|ORIGIN|CANONICAL|ROOT|SELF|APPLICATION|API|BACKEND|SERVICE)_?(?:URL|URI|ORIGIN)$"
 )
+# `ports: ["${DB_HOST_PORT}:5432"]`: the port a laptop publishes a compose service on
+HOST_SIDE_PORT = re.compile(r"^\w+_(?:HOST|EXTERNAL|PUBLISHED|EXPOSED|LOCAL)_PORT$")
+# the host names the app answers to (Django refuses any other Host header with a 400)
+APP_HOSTS = re.compile(r"^(?:DJANGO_)?ALLOWED_HOSTS?$")
 # a local value for these names points at another program (a frontend, a second service)
 OTHER_URL = re.compile(r"^(?:\w+_)?(?:FRONTEND|CLIENT|UI|DASHBOARD|ADMIN|WEBAPP|CORS)\w*$")
 # read by the build (bundlers inline them), never by the running server

@@ -1,12 +1,17 @@
 """Environment variables read through a settings library rather than by name in the code:
 pydantic `BaseSettings` fields, NestJS `ConfigService.get('key')`, Joi/envalid/zod env schemas,
-Go struct tags (`env:"X"`, `envconfig:"X"`) and viper's upper-case keys."""
+node-config's config/custom-environment-variables file, Go struct tags (`env:"X"`,
+`envconfig:"X"`) and viper's upper-case keys."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import yaml
 
 from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
@@ -53,6 +58,8 @@ def reads(draft: Draft) -> Iterator[tuple[str, Evidence]]:
             if (prisma := draft.repo.read(rel)) is not None:
                 for m in re.finditer(r"\benv\(\s*\"([A-Za-z_]\w*)\"\s*\)", prisma.text):
                     yield m.group(1), prisma.evidence(offset=m.start())
+        if draft.has_dep("config"):
+            yield from _node_config(draft)
         nest_config = draft.has_dep("@nestjs/config")
         # with `load: [config]` or registerAs, lower-case keys name config objects, not env vars
         namespaced = nest_config and any(
@@ -70,6 +77,39 @@ def reads(draft: Draft) -> Iterator[tuple[str, Evidence]]:
             for pattern in (_GO_TAG, _VIPER):
                 for m in pattern.finditer(src.text):
                     yield m.group(1), src.evidence(offset=m.start(1))
+
+
+_NODE_CONFIG = tuple(
+    f"config/custom-environment-variables.{ext}" for ext in ("json", "yml", "yaml", "json5")
+)
+
+
+def _node_config(draft: Draft) -> Iterator[tuple[str, Evidence]]:
+    """node-config maps each leaf of config/custom-environment-variables to the variable it
+    names (`db: {connection: DB_CONNECTION}`, or `{__name: X, __format: json}`): the app reads
+    them through `config.get('db.connection')`, never by name."""
+    for rel in _NODE_CONFIG:
+        src = draft.repo.read(rel)
+        if src is None:
+            continue
+        try:
+            data = json.loads(src.text) if rel.endswith(".json") else yaml.safe_load(src.text)
+        except (ValueError, yaml.YAMLError):
+            continue
+        for name in (n for n in _leaves(data) if not n.startswith("npm_")):  # npm sets those
+            m = re.search(rf"['\":\s]{re.escape(name)}\b", src.text)
+            yield name, src.evidence(offset=m.start() + 1 if m else None)
+
+
+def _leaves(data: Any) -> Iterator[str]:
+    if isinstance(data, dict):
+        if isinstance(data.get("__name"), str):
+            yield data["__name"]
+            return
+        for value in data.values():
+            yield from _leaves(value)
+    elif isinstance(data, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", data):
+        yield data
 
 
 def _classes(draft: Draft) -> dict[str, _Class]:

@@ -97,12 +97,35 @@ KNOWN_HOSTS = {
 }
 
 
+# bool(os.environ.get("DEBUG", 0)): any non-empty string is True, "0" and "False" included
+_BOOL_OF_ENV = re.compile(
+    r"\bbool\(\s*(?:os\.)?(?:environ\.get|getenv)\(\s*['\"]([A-Z_][A-Z0-9_]*)['\"]"
+)
+
+
+def _bool_of_string(draft: Draft) -> None:
+    if draft.language != "python":
+        return
+    hits = list(draft.repo.grep(_BOOL_OF_ENV, (".py",)))
+    if hits:
+        names = sorted({m.group(1) for _, m in hits})
+        draft.finding(
+            "env-bool-of-string",
+            f"{', '.join(names)} is read with bool(): any value but an empty one is True",
+            f"`{names[0]}=0` or `=False` turns it on (DEBUG on in production): compare the text, "
+            f"e.g. `os.environ.get('{names[0]}', '0').lower() in ('1', 'true', 'yes')`; skylift "
+            "leaves it unset until then",
+            [src.evidence(offset=m.start()) for src, m in hits][:5],
+        )
+
+
 def scan(draft: Draft) -> None:
     _health(draft)
     _cron(draft)
     _cookies(draft)
     _disk(draft)
     _secrets(draft)
+    _bool_of_string(draft)
     for src, m in draft.repo.grep(API_URL, draft.code_exts):
         host = m.group(1)
         draft.outbound(KNOWN_HOSTS.get(host, host), src.evidence(offset=m.start()), "medium")

@@ -5,6 +5,7 @@ configuration uses as host names."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -45,16 +46,43 @@ _WORKER_COMMAND = re.compile(r"\b(?:worker|beat|consumer|queue|jobs?|scheduler|s
 
 
 def load(draft: Draft) -> tuple[SourceFile, dict[str, Any]] | None:
-    """The compose file and its services, or None."""
-    src = next((s for n in COMPOSE_FILES if (s := draft.repo.read(n))), None)
-    if src is None:
-        return None
+    """The compose file and its services, or None: the app folder's own, else one up to two
+    folders above whose service builds this folder (services/web in a repository whose
+    docker-compose.yml runs it beside nginx and the database); from there, services that build
+    another folder (the nginx in front) are left out."""
+    for up in ("", "../", "../../"):
+        for name in COMPOSE_FILES:
+            src = draft.repo.read(up + name)
+            services = _services(src) if src is not None else None
+            if src is None or services is None:
+                continue
+            if not up:
+                return src, services
+            here = draft.repo.root.resolve()
+            built = {n: s for n, s in services.items() if isinstance(s, dict) and "build" in s}
+            ours = {n for n, s in built.items() if _context(src, draft, s) == here}
+            if ours:
+                return src, {n: s for n, s in services.items() if n in ours or n not in built}
+    return None
+
+
+def _services(src: SourceFile) -> dict[str, Any] | None:
     try:
         data = yaml.safe_load(src.text)
     except yaml.YAMLError:
         return None
     services = data.get("services") if isinstance(data, dict) else None
-    return (src, services) if isinstance(services, dict) else None
+    return services if isinstance(services, dict) else None
+
+
+def _context(src: SourceFile, draft: Draft, svc: dict[str, Any]) -> Path | None:
+    """The folder a service builds, when it builds the Dockerfile skylift reads (`Dockerfile`)."""
+    build = svc.get("build")
+    context = build.get("context", ".") if isinstance(build, dict) else build
+    dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
+    if not isinstance(context, str) or str(dockerfile).rsplit("/", 1)[-1] != "Dockerfile":
+        return None
+    return (draft.repo.root / src.path).parent.joinpath(context).resolve()
 
 
 def scan(draft: Draft) -> None:
@@ -105,12 +133,21 @@ def _app_service(
             draft.job(Job(name, "", None, "worker", [ev], env=role))
         return
     if isinstance(command, str) and _WORKER_COMMAND.search(command) is None and command.strip():
-        draft.starts.add(command.strip(), ev, 1)
+        # what the image runs when its Dockerfile has an ENTRYPOINT and leaves CMD to compose
+        # (`exec "$@"` at the end of entrypoint.sh): a statement, not a guess
+        draft.starts.add(command.strip(), ev, 3 if _cmd_left_to_compose(draft) else 1)
     ports = svc.get("ports")
     for port in ports if isinstance(ports, list) else []:
         if (number := _container_port(port)) is not None:
             where = re.escape(str(port)) if isinstance(port, str | int) else rf"target:\s*{number}"
             draft.ports.add(number, src.evidence(offset=offset(src, where)), 2)
+
+
+def _cmd_left_to_compose(draft: Draft) -> bool:
+    from skylift.scan.dockerfile import lacks_cmd
+
+    src = draft.repo.read("Dockerfile")
+    return src is not None and lacks_cmd(src.text) is not None
 
 
 def _role_env(svc: dict[str, Any]) -> dict[str, str]:
@@ -135,7 +172,10 @@ def _volumes(draft: Draft, src: SourceFile, volumes: object) -> None:
         for v in (volumes if isinstance(volumes, list) else [])
         if isinstance(v, str) and v.startswith((".", "/")) and ":" in v
     ]
-    mounts = [m for m in mounts if m not in (".", "./")]  # the source mounted for hot reload
+    here = draft.repo.root.resolve()
+    folder = (draft.repo.root / src.path).parent
+    # the source mounted for hot reload (`.`, or `./services/web/` from a compose file above)
+    mounts = [m for m in mounts if (folder / m).resolve() != here]
     if mounts:
         draft.finding(
             "host-volumes",

@@ -142,6 +142,28 @@ def image_argv(text: str) -> list[str] | None:
     return argv or None
 
 
+def lacks_cmd(text: str) -> list[str] | None:
+    """The exec-form ENTRYPOINT of an image with no CMD, else None: the image runs the
+    entrypoint with no arguments, and whatever starts it (compose's `command:`, the task
+    definition) gives the command."""
+    stages = parse(text)
+    by_name = {s.name: s for s in stages if s.name}
+    stage: Stage | None = stages[-1] if stages else None
+    found: dict[str, Instruction] = {}
+    for _ in stages:
+        if stage is None:
+            break
+        for ins in stage.instructions:
+            if ins.keyword in ("CMD", "ENTRYPOINT") and ins.keyword not in found:
+                found[ins.keyword] = ins
+        stage = by_name.get(stage.image)
+    entry = found.get("ENTRYPOINT")
+    if "CMD" in found or entry is None:
+        return None
+    argv = _argv(entry.args)
+    return None if argv[:2] == ["/bin/sh", "-c"] else argv  # shell form ignores arguments
+
+
 def shell_less(stages: list[Stage]) -> bool:
     return bool(re.search(r"distroless|^scratch$", stages[-1].image))
 
@@ -194,6 +216,9 @@ def scan(draft: Draft) -> None:
     _copies(draft, src, stages)
     _build_args(draft, src, stages)
     _lockfile(draft, src, stages)
+    if draft.language == "python":
+        _pg_driver_installed(draft, src, stages)
+    _wipes_at_start(draft, src, stages)
 
 
 # installs that refuse to run without the lockfile they name
@@ -230,6 +255,116 @@ def _lockfile(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
                         "blocker",
                     )
                     return
+
+
+_PIP_R = re.compile(r"\bpip3?\s+install\b[^&;|]*?(?:-r|--requirement)\s+(\S+)")
+_PG_DRIVERS = ("psycopg", "psycopg2", "psycopg2-binary", "asyncpg", "pg8000")
+
+
+def _pg_driver_installed(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
+    """The image installs requirements files (`pip install -r requirements/docker.txt`) that
+    do not hold the PostgreSQL driver the repository names elsewhere (requirements/heroku.txt):
+    on RDS the app cannot connect."""
+    installed: list[tuple[str, int]] = []
+    for stage in stages:
+        for ins in stage.instructions:
+            if ins.keyword == "RUN":
+                installed += [
+                    (m.group(1).removeprefix("./"), ins.line) for m in _PIP_R.finditer(ins.args)
+                ]
+    files = _with_includes(draft, [f for f, _ in installed])
+    driver = next((d for d in _PG_DRIVERS if d in draft.deps), None)
+    if not installed or not files or driver is None:
+        return
+    held = any(_holds(draft, f, _PG_DRIVERS) for f in files)
+    if not held:
+        named, line = installed[0]
+        draft.finding(
+            "dockerfile-no-pg-driver",
+            f"The image installs {named}, which does not hold the PostgreSQL driver "
+            f"({driver} is in {draft.deps[driver]})",
+            f"add `{driver}` to {named} (or install the file that has it): without it the app "
+            "cannot connect to RDS",
+            [src.evidence(line)],
+            "blocker",
+        )
+
+
+def _with_includes(draft: Draft, files: list[str]) -> list[str]:
+    """The requirements files named, and the ones they include with `-r`, that exist."""
+    out: list[str] = []
+    todo = list(files)
+    while todo and len(out) < 20:
+        rel = todo.pop()
+        text = draft.repo.read(rel)
+        if text is None or rel in out:
+            continue
+        out.append(rel)
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        todo += [
+            folder + m.removeprefix("./") for m in re.findall(r"^\s*-r\s+(\S+)", text.text, re.M)
+        ]
+    return out
+
+
+def _holds(draft: Draft, rel: str, names: tuple[str, ...]) -> bool:
+    text = draft.repo.read(rel)
+    pattern = rf"^\s*(?:{'|'.join(re.escape(n) for n in names)})(?:\[[^\]]*\])?\s*(?:[<>=!~;@]|$)"
+    return text is not None and re.search(pattern, text.text, re.M | re.I) is not None
+
+
+# commands that empty or drop the database: harmless on a laptop, data loss on every task start
+_WIPES = re.compile(
+    r"manage\.py\s+(?:flush|reset_db)\b|\bdrop_all\(|\bdb:drop\b|\bmigrate:fresh\b|"
+    r"\bprisma\s+migrate\s+reset\b|\bdb:reset\b|\bmigrate:rollback\s+--all\b|"
+    r"\bdropdb\b|DROP\s+(?:DATABASE|SCHEMA)\b",
+    re.I,
+)
+_CUSTOM_COMMAND = re.compile(r"(?:manage\.py|\bflask)\s+([a-z][\w-]*)")
+
+
+def _wipes_at_start(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
+    """The script the image starts with empties the database (`manage.py flush`, a CLI command
+    that calls `db.drop_all()`): on ECS it runs at every task start, deploy and scale-out."""
+    cmd = start(stages)
+    if cmd is None:
+        return
+    where: list[Evidence] = []
+    for word in re.findall(r"[\w./-]+\.sh\b", cmd.args):
+        script = draft.repo.read(word.rsplit("/", 1)[-1]) or draft.repo.read(word.lstrip("./"))
+        if script is None:
+            continue
+        for number, line in enumerate(script.text.splitlines(), 1):
+            if line.lstrip().startswith("#"):
+                continue
+            if _WIPES.search(line) or any(
+                _command_wipes(draft, m) for m in _CUSTOM_COMMAND.findall(line)
+            ):
+                where.append(script.evidence(number))
+    if where:
+        draft.finding(
+            "entrypoint-wipes-database",
+            "The image's start script empties the database every time a task starts",
+            "on ECS it runs at every deploy, restart and scale-out, after `skylift db migrate` "
+            "copied your data: take the line out of the script the image starts (a production "
+            "Dockerfile usually starts without it), and run schema changes as the release step",
+            where,
+            "blocker",
+        )
+
+
+def _command_wipes(draft: Draft, name: str) -> bool:
+    """A Flask/Click or Django management command of the app's own whose body drops tables."""
+    pattern = re.compile(
+        rf"command\(\s*['\"]{re.escape(name)}['\"][^)]*\)\s*\n(?:\s*@[^\n]*\n)*\s*def\s+\w+|"
+        rf"def\s+{re.escape(name.replace('-', '_'))}\s*\("
+    )
+    for code, m in draft.repo.grep(pattern, (".py",)):
+        body = code.text[m.end() : m.end() + 1500]
+        body = re.split(r"\n(?=\S|\s*@)", body, maxsplit=1)[0]
+        if _WIPES.search(body):
+            return True
+    return False
 
 
 def _exec_form(draft: Draft) -> str:
@@ -372,8 +507,9 @@ def composed_urls(draft: Draft) -> list[str]:
 def check_start(draft: Draft) -> None:
     """A start command that runs a dev server (package.json `start`: `nodemon`, `nx serve`)."""
     best = draft.starts.best()
-    if best is None or draft.repo.has("Dockerfile"):
-        return  # the Dockerfile's own CMD is checked in scan()
+    docker = draft.repo.read("Dockerfile")
+    if best is None or (docker is not None and lacks_cmd(docker.text) is None):
+        return  # the Dockerfile's own CMD is checked in scan(); compose's `command:` is here
     if dev := DEV_SERVERS.search(str(best.value)):
         draft.finding(
             "dev-start-command",

@@ -26,7 +26,10 @@ PRIVATE_FILES = re.compile(
     r"^\.env(?:\.(?:local|production|prod|test|testing)(?:\.local)?|\.\w+\.local)?$"
 )
 # .env.example, .env.sample, env.example, sample.env, .env.development, config.env, .flaskenv ...
-ENV_FILE = re.compile(r"^(?:\.env(?:[.\-_][\w.\-]+)?|[\w.\-]+\.env|env\.[\w.\-]+|\.flaskenv)$")
+ENV_FILE = re.compile(
+    r"^(?:\.env(?:[.\-_][\w.\-]+)?|[\w.\-]+\.env|env\.[\w.\-]+|\.flaskenv|"
+    r"\.?(?:example|sample|default|template)[\-_]env)$"  # .example-env, sample_env
+)
 NOT_ENV_FILES = re.compile(
     r"\.(?:[cm]?[jt]sx?|py|go|rb|php|sh|ps1|json|ya?ml|toml|md|txt|j2|tpl|lock|d\.ts|html)$"
 )
@@ -43,6 +46,10 @@ CODE_PATTERNS = {
 # const { PORT, DB_HOST: host } = process.env
 # "DYNO" in os.environ: a test for the platform the app runs on
 _IN_ENVIRON = re.compile(r"['\"]([A-Z_][A-Z0-9_]*)['\"]\s+(?:not\s+)?in\s+os\.environ\b")
+# os.environ['X'] read (not written): a KeyError where it runs when X is unset
+_REQUIRED_PY = re.compile(
+    r"(?<![\w.])(?:os\.)?environ\[\s*['\"]([A-Z_][A-Z0-9_]*)['\"]\s*\](?!\s*=[^=])"
+)
 _DESTRUCTURE = re.compile(r"\{([^{}]{1,400})\}\s*=\s*process\.env\b")
 
 
@@ -58,6 +65,10 @@ def scan(draft: Draft) -> None:
     if draft.language == "python":
         for src, m in draft.repo.grep(_IN_ENVIRON, (".py",)):
             _read(draft, m.group(1), src.evidence(offset=m.start()))
+        for src, m in draft.repo.grep(_REQUIRED_PY, (".py",)):
+            var = next((v for v in draft.env_vars() if v.name == m.group(1)), None)
+            if var is not None and len(var.required) < 3:
+                var.required.append(src.evidence(offset=m.start()))
     if draft.language == "node":
         for src, m in draft.repo.grep(_DESTRUCTURE, draft.code_exts):
             for part in m.group(1).split(","):
@@ -66,6 +77,23 @@ def scan(draft: Draft) -> None:
                     _read(draft, name, src.evidence(offset=m.start()))
     for name, ev in _settings.reads(draft):
         _read(draft, name, ev)
+    _commented_urls(draft)
+
+
+# `# DB_CONNECTION=postgres://user:pass@localhost/db` in an example file: the form of a value
+# the app reads (a URL, not a dialect name), though the line itself sets nothing
+_COMMENTED_URL = re.compile(
+    r"^\s*#+\s*(?:export\s+)?([A-Z][A-Z0-9_]*)\s*=\s*['\"]?(\w+://\S+?)['\"]?\s*$", re.M
+)
+
+
+def _commented_urls(draft: Draft) -> None:
+    known = {v.name: v for v in draft.env_vars()}
+    for src, private in env_files(draft):
+        for m in _COMMENTED_URL.finditer(src.text) if not private else ():
+            var = known.get(m.group(1))
+            if var is not None and var.url is None:
+                var.url = url_shape(m.group(2))
 
 
 def _read(draft: Draft, name: str, evidence: Evidence) -> None:
@@ -74,13 +102,39 @@ def _read(draft: Draft, name: str, evidence: Evidence) -> None:
 
 
 def env_files(draft: Draft) -> Iterator[tuple[SourceFile, bool]]:
-    """Every .env-style file up to two folders down: (file, holds real values)."""
-    for rel in draft.repo.files:
+    """Every .env-style file up to two folders down: (file, holds real values); and those
+    beside a compose file above the app folder that builds it (its `env_file:` and samples)."""
+    rels = list(draft.repo.files)
+    loaded = compose.load(draft)
+    if loaded is not None and loaded[0].path.startswith("../"):
+        up = loaded[0].path.rsplit("/", 1)[0] + "/"
+        named = _env_file_names(loaded[1])  # ./.env.dev: .env.dev itself, .env.dev-sample ...
+        rels += [
+            up + f.name
+            for f in sorted((draft.repo.root / up).iterdir())
+            if f.is_file() and any(f.name.startswith(n) for n in named)
+        ]
+    for rel in rels:
         base = rel.rsplit("/", 1)[-1]
-        if rel.count("/") > 2 or not ENV_FILE.match(base) or NOT_ENV_FILES.search(base):
+        depth = rel.replace("../", "").count("/")
+        if depth > 2 or not ENV_FILE.match(base) or NOT_ENV_FILES.search(base):
             continue
         if (src := draft.repo.read(rel)) is not None:
             yield src, bool(PRIVATE_FILES.match(base))
+
+
+def _env_file_names(services: dict[str, object]) -> set[str]:
+    """The `env_file:` names of the services that build the app."""
+    names: set[str] = set()
+    for svc in services.values():
+        if not isinstance(svc, dict) or "build" not in svc:
+            continue
+        files = svc.get("env_file") or []
+        for f in [files] if isinstance(files, str | dict) else files:
+            path = f.get("path") if isinstance(f, dict) else f
+            if isinstance(path, str):
+                names.add(path.rsplit("/", 1)[-1])
+    return names
 
 
 _REFERENCE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")

@@ -82,8 +82,32 @@ def _readme(draft: Draft) -> None:
                 one_off(draft, line, ev)
 
 
+def _migrations_in_the_image_start(draft: Draft) -> bool:
+    """The user's Dockerfile starts with `<migrate> && <start>` (CMD or ENTRYPOINT): every task
+    migrates before it serves, so a release step of its own would only run it twice."""
+    from skylift.scan import dockerfile
+
+    src = draft.repo.read("Dockerfile")
+    cmd = dockerfile.start(dockerfile.parse(src.text)) if src else None
+    mig = MIGRATE_COMMANDS.search(dockerfile.command_words(cmd.args)) if cmd and src else None
+    if src is None or cmd is None or mig is None:
+        return False
+    draft.job(
+        Job(
+            "migrations",
+            f"in-process (the image's start: {mig.group(0)})",
+            None,
+            "release",
+            [src.evidence(cmd.line)],
+        )
+    )
+    return True
+
+
 def _migrations_at_start(draft: Draft) -> None:
     """TypeORM `migrationsRun: true`: the app migrates its schema itself when it starts."""
+    if _migrations_in_the_image_start(draft):
+        return
     sources = [*draft.repo.code(draft.code_exts)]
     for name in ("ormconfig.json", "ormconfig.js", "ormconfig.ts"):
         if (src := draft.repo.read(name)) is not None:

@@ -44,6 +44,8 @@ class EnvVar:
     # (kept for secrets too: DATABASE_URL's scheme and query tell the form the app expects)
     url: dict[str, str] | None = None
     read_in_code: bool = False  # False: only declared (an env file, compose, app.json)
+    # read with no default where the app starts (`os.environ['X']`): unset, it stops there
+    required: list[Evidence] = field(default_factory=list)
 
 
 @dataclass

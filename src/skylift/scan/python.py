@@ -61,6 +61,10 @@ OUTBOUND = {
     "sentry-sdk": "sentry",
     "pygithub": "github",
 }
+_WEBSOCKET_CODE = re.compile(
+    r"@\w+\.websocket(?:_route)?\(|\bWebSocket(?:Route|Endpoint)?\b|^\s*(?:import|from) websockets\b",
+    re.M,
+)
 _REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)(\[[^\]]*\])?\s*(?:[<>=!~;@].*)?$", re.M)
 _DJANGO_ENGINE = re.compile(
     r"['\"]ENGINE['\"]\s*:\s*['\"]django\.db\.backends\.(postgresql|mysql|sqlite3)"
@@ -151,7 +155,13 @@ def _services(draft: Draft) -> None:
     if (ev := draft.deps.get("redis")) and p.cache is None:
         p.cache = Fact({"engine": "redis", "client": "redis-py"}, [ev], "high")
     for dep, service in SERVICES.items():
-        if dep in draft.deps:
+        if dep == "websockets" and dep in draft.deps:
+            # uvicorn[standard] brings it, and a pip freeze lists it: only code that serves or
+            # opens a WebSocket makes the app one
+            for src, m in draft.repo.grep(_WEBSOCKET_CODE, (".py",)):
+                draft.service(service, src.evidence(offset=m.start()))
+                break
+        elif dep in draft.deps:
             draft.service(service, draft.deps[dep])
     for dep, api in OUTBOUND.items():
         if dep in draft.deps:
@@ -308,6 +318,18 @@ def _runtime(draft: Draft) -> Fact:
             if floor:
                 value["floor"] = True  # ">=3.9" says what works, not what to run
             return Fact(value, [src.evidence(offset=m.start())], "medium")
+    docker = draft.repo.read("Dockerfile")
+    m = re.search(
+        r"^\s*FROM\s+(?:--\S+\s+)?(?:docker\.io/)?(?:library/)?python:(\d+\.\d+)",
+        docker.text if docker else "",
+        re.M | re.I,
+    )
+    if docker is not None and m is not None:  # the image the user's own Dockerfile runs on
+        return Fact(
+            {"language": "python", "version": m.group(1)},
+            [docker.evidence(offset=m.start())],
+            "medium",
+        )
     return Fact({"language": "python", "version": "3.12"}, [], "low")
 
 

@@ -75,6 +75,8 @@ def _node_pg_verify(draft: Draft) -> None:
         and not re.search(r"\bca\s*:", src.text[m.start() : m.start() + 300])
         and "redis" not in src.line_text(src.line_at(m.start())).lower()
     ]
+    if not evidence:
+        evidence = _boolean_switch(draft)
     if evidence:
         draft.finding(
             "db-tls-verify-node",
@@ -85,6 +87,35 @@ def _node_pg_verify(draft: Draft) -> None:
             "bundle: `ssl: { ca: fs.readFileSync('global-bundle.pem') }`",
             evidence,
         )
+
+
+def _boolean_switch(draft: Draft) -> list[Evidence]:
+    """DB_SSL=true read into node-postgres' `ssl` (`ssl: booleanEnv('DB_SSL')`): the task sets
+    it true for RDS, and `ssl: true` verifies against Node's trust store. Nothing in the code
+    turns the check off or gives a CA, so the connection fails."""
+    from skylift.scan._roles import db_role
+
+    if not any(db.driver == "pg" for db in draft.profile.databases):
+        return []
+    code = [src for src in draft.repo.code(draft.code_exts) if _NODE_PG_CONTEXT.search(src.text)]
+    if any(re.search(r"rejectUnauthorized|\bca\s*:", src.text) for src in code):
+        return []
+    switches = [
+        v
+        for v in draft.env_vars()
+        if db_role(v.name) == "sslmode"
+        and (
+            v.name.upper().endswith(("_SSL", "_TLS"))
+            or (v.example or "").lower() in ("true", "false", "0", "1")
+        )
+    ]
+    out: list[Evidence] = []
+    for v in switches:  # where the code reads it (a helper: `booleanEnv('DB_SSL')`), else its file
+        named = re.compile(rf"['\"`]{re.escape(v.name)}['\"`]")
+        out += [src.evidence(offset=m.start()) for src in code for m in named.finditer(src.text)][
+            :2
+        ] or v.evidence[:1]
+    return out
 
 
 def _cache(draft: Draft) -> None:
