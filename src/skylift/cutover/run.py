@@ -13,6 +13,7 @@ or the API Gateway custom domain of a Lambda app.
 Rollback, in the same journal: `traffic-back` (weights 100/0 for the old host) ->
 `database-back` (`db rollback`: every write made on AWS copied back) -> `forwarder-undo` ->
 `finished`. Each step is recorded when done (journal.py); a rerun after kill -9 skips those.
+The checks of the first three steps are in preflight.py.
 """
 
 from __future__ import annotations
@@ -20,20 +21,17 @@ from __future__ import annotations
 import contextlib
 import shlex
 import subprocess
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from skylift.cutover import alarms, dns, forward
+from skylift.cutover import alarms, dns, forward, preflight
 from skylift.cutover import front as front_mod
 from skylift.cutover.journal import Journal
 from skylift.cutover.setup import Setup
 from skylift.db.report import Progress
 from skylift.db.sync import faults
-from skylift.errors import CutoverStopped, InfraError, UsageError
+from skylift.errors import InfraError, UsageError
 
 Say = Callable[[str], None]
 
@@ -134,15 +132,15 @@ def _cutover(setup: Setup, journal: Journal, options: Options, say: Say,
     r53 = setup.client("route53") if setup.zone_id else None
     notes: list[str] = list(setup.front_notes)
     moved = journal.done("cutover", "database") is not None
-    steps.run("preflight-health", "checking the new stack's health", lambda: _health(setup),
-              again=not moved)  # fmt: skip
-    ttl = steps.run("dns-ttl", "lowering the DNS TTL", lambda: _lower_ttl(setup, r53))
+    steps.run("preflight-health", "checking the new stack's health",
+              lambda: preflight.health(setup), again=not moved)  # fmt: skip
+    ttl = steps.run("dns-ttl", "lowering the DNS TTL", lambda: preflight.lower_ttl(setup, r53))
     for i, line in enumerate(ttl.get("manual") or [], 1):
         say(f"DNS {i}. {line}")
     if options.prepare:
-        return _result(journal, "cutover", setup, ttl=ttl, notes=[_ttl_note(ttl)])
+        return _result(journal, "cutover", setup, ttl=ttl, notes=[preflight.ttl_note(ttl)])
     pre = steps.run("preflight", "preflight: TTL, sync lag, alarms",
-                    lambda: _preflight(setup, options, ttl, say))  # fmt: skip
+                    lambda: preflight.preflight(setup, options, ttl, say))  # fmt: skip
     notes += pre.get("notes", [])
     steps.run("database", "moving the database (db cutover)",
               lambda: _database(setup, options, progress))  # fmt: skip
@@ -156,127 +154,6 @@ def _cutover(setup: Setup, journal: Journal, options: Options, say: Say,
         steps.run("traffic", "no domain to switch", lambda: _no_domain(setup))
     steps.run("finished", "cutover finished", lambda: {})
     return _result(journal, "cutover", setup, ttl=ttl, notes=notes)
-
-
-# -- preflight --------------------------------------------------------------------------------
-def _health(setup: Setup) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if setup.health_url:
-        try:
-            with urllib.request.urlopen(setup.health_url, timeout=10) as resp:
-                out["health_url"] = {"url": setup.health_url, "status": resp.status}
-        except OSError as exc:
-            raise _stopped(f"the new stack does not answer at {setup.health_url}", str(exc),
-                           "start it (skylift up), then rerun") from None  # fmt: skip
-    if setup.target_group:
-        described = setup.client("elbv2").describe_target_health(
-            TargetGroupArn=setup.target_group)["TargetHealthDescriptions"]  # fmt: skip
-        states = [t["TargetHealth"]["State"] for t in described]
-        out["targets"] = states
-        if states and any(s != "healthy" for s in states):
-            raise _stopped(f"the load balancer's targets are not all healthy: {states}",
-                           "a task fails the health check", "read the service's logs, rerun")  # fmt: skip
-        if not states and setup.target != "local":
-            raise _stopped("no task is registered with the load balancer",
-                           "the service has not started (or not deployed) a task",
-                           "deploy the app (push to main), wait for the service, rerun")  # fmt: skip
-        if not states and setup.app_state is None:
-            out["note"] = (
-                "the embedded AWS runs no tasks and the app was not rehearsed: target health not checked"
-            )
-    if setup.app_state is not None:
-        out["rehearsal"] = _rehearsal_health(setup.app_state)
-    out["front"] = through_front(setup, "start it (skylift up), then rerun")
-    return out
-
-
-def through_front(setup: Setup, fix: str) -> dict[str, Any]:
-    return front_mod.check(setup.front, setup.domain, setup.https, local=setup.target == "local",
-                           fix=fix)  # fmt: skip
-
-
-def _rehearsal_health(state_dir: Path) -> dict[str, Any]:
-    """The rehearsal's web service as its load balancer stand-in judges it now (`skylift
-    status`): on the local target these are the targets of the load balancer."""
-    from skylift.rehearse import status
-
-    st = status(state_dir)
-    web = next((s for s in st["services"] if s["kind"] == "web"), None)
-    if not st["healthy"]:
-        state = web["state"] if web else "not running"
-        raise _stopped(f"the rehearsed app is not healthy behind the load balancer stand-in (web service {state})",
-                       "a cutover moves the data and the traffic to a stack that does not answer",
-                       "see `skylift status` for its log, fix it, run `skylift up`, then rerun")  # fmt: skip
-    return {"healthy": True, "url": st["url"], "health_path": st["health_path"]}
-
-
-def _lower_ttl(setup: Setup, r53: Any) -> dict[str, Any]:
-    if r53 is None or setup.zone_id is None or not setup.domain:
-        lb = setup.front.dns_name if setup.front else "the load balancer"
-        label = setup.front.label if setup.front else "the load balancer"
-        manual = (
-            [] if not setup.domain
-            else dns.delegation_steps(setup.domain, label) if setup.delegate
-            else dns.manual_steps(setup.domain, lb, None, label)
-        )  # fmt: skip
-        return {"route53": False, "lowered_at": time.time(), "old_ttl": 0, "manual": manual}
-    found = dns.lower_ttl(r53, setup.zone_id, setup.domain)
-    if found.get("missing") and not setup.old_host:
-        raise UsageError(f"{setup.domain} has no A or CNAME record in zone {setup.zone_id}",
-                         "skylift switches the record that points at the old host today",
-                         "pass --old-host IP-or-name (what the domain should answer now)")  # fmt: skip
-    return {"route53": True, **found}
-
-
-def _ttl_note(ttl: dict[str, Any]) -> str:
-    if not ttl.get("route53"):
-        return "the domain's DNS is outside Route 53: set its TTL to 60 s yourself (see above)"
-    ready = float(ttl["lowered_at"]) + int(ttl["old_ttl"])
-    at = time.strftime("%H:%M UTC", time.gmtime(ready))
-    return f"TTL lowered from {ttl['old_ttl']} s: run `skylift cutover` after {at}"
-
-
-def _preflight(setup: Setup, options: Options, ttl: dict[str, Any], say: Say) -> dict[str, Any]:
-    notes: list[str] = []
-    left = float(ttl["lowered_at"]) + int(ttl["old_ttl"]) - time.time()
-    if left > options.ttl_wait:
-        raise _stopped(f"the DNS TTL was lowered less than one old TTL ago ({ttl['old_ttl']} s)",
-                       "resolvers may still hold the old record with its long TTL, and would "
-                       "miss the stepped switch", _ttl_note(ttl) + " (it goes on from there)")  # fmt: skip
-    if left > 0:
-        say(f"waiting {left:.0f}s for the old TTL to run out")
-        time.sleep(left)
-    lag = _lag(setup, options)
-    if lag.get("note"):
-        notes.append(lag["note"])
-    hot, missing = alarms.firing(setup.client("cloudwatch"), setup.alarms)
-    if hot:
-        raise _stopped(f"{hot[0].name} is in ALARM before the cutover", hot[0].reason,
-                       "find the cause on the new stack first, then rerun")  # fmt: skip
-    if missing:
-        notes.append(f"alarm(s) not found, not gating the traffic steps: {', '.join(missing)}")
-    return {"lag": lag, "alarms": setup.alarms, "missing_alarms": missing, "notes": notes}
-
-
-def _lag(setup: Setup, options: Options) -> dict[str, Any]:
-    if not setup.target_url:
-        return {}
-    from skylift.db.sync import status
-
-    found = status.read(setup.db_workdir, setup.target_url)
-    if not found or not found.get("alive"):
-        return {"note": "no `db sync` is running: the database step catches up by itself, "
-                        "inside a longer freeze"}  # fmt: skip
-    lag = float(found.get("lag_seconds") or 0)
-    if found.get("state") == "failed" or lag > options.max_lag:
-        raise _stopped(f"the database sync is {lag:.1f}s behind (state {found.get('state')})",
-                       f"the threshold is {options.max_lag}s: the freeze would last that long",
-                       "wait for `skylift db sync` to catch up (--status), then rerun")  # fmt: skip
-    return {"lag_seconds": lag, "lag_changes": found.get("lag_changes", 0)}
-
-
-def _stopped(what: str, why: str, fix: str) -> CutoverStopped:
-    return CutoverStopped(what, why, fix)
 
 
 # -- database and forwarder -------------------------------------------------------------------
@@ -374,9 +251,11 @@ def _stepped(setup: Setup, options: Options, steps: _Steps, r53: Any, ttl: dict[
         def one(pct: int = pct, before: int = before) -> dict[str, Any]:
             hot, _ = alarms.firing(cw, setup.alarms)
             if hot:
-                raise _stopped(f"{hot[0].name} is in ALARM", hot[0].reason,
+                raise preflight.stopped(f"{hot[0].name} is in ALARM", hot[0].reason,
                                f"the traffic stays at {before}% on AWS; rerun when it is OK")  # fmt: skip
-            through_front(setup, f"the traffic stays at {before}% on AWS; fix it, then rerun")
+            preflight.through_front(
+                setup, f"the traffic stays at {before}% on AWS; fix it, then rerun"
+            )
             weights = dns.set_weights(r53, zone, old, lb, pct, check)
             say(f"{pct}% of the traffic on AWS; soaking {options.soak:.0f}s")
             fired = alarms.soak(cw, setup.alarms, options.soak, interval=options.poll, say=say)
@@ -409,7 +288,7 @@ def _step_back(setup: Setup, front: Any, journal: Journal, r53: Any, old: dict[s
     dns.set_weights(r53, setup.zone_id, old, front, before, check)
     names = ", ".join(f.name for f in fired)
     journal.record("cutover", f"traffic-{pct}", "stepped-back", to=before, alarms=names)
-    raise _stopped(
+    raise preflight.stopped(
         f"{names} went into ALARM at {pct}% on AWS: the traffic is back at {before}%",
         fired[0].reason or "the alarm's metric crossed its threshold",
         f"find the cause ({front.label}'s 5xx and latency, the app's logs), then rerun "
@@ -428,7 +307,7 @@ def _manual_switch(setup: Setup, ttl: dict[str, Any]) -> dict[str, Any]:
     found = dns.check(setup.domain, lb, [setup.old_host] if setup.old_host else [])
     if found.on_aws:
         return {"check": found.as_dict()}
-    raise _stopped(f"{setup.domain} does not point at {label} yet",
+    raise preflight.stopped(f"{setup.domain} does not point at {label} yet",
                    f"its DNS is outside Route 53; it resolves to {found.addresses or 'nothing'}",
                    "; ".join(ttl.get("manual", [])[2:3]) + "; then rerun `skylift cutover` "
                    "(it checks and finishes)")  # fmt: skip
