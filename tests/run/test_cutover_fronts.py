@@ -214,3 +214,34 @@ def test_the_health_path_is_checked_through_the_front_before_each_step(moto: str
     assert weights(setup) == {"skylift-old": 90, "skylift-aws": 10}
     health.status = 200
     assert cutover(setup, FAST).finished and weights(setup)["skylift-aws"] == 100
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize(
+    ("example", "values", "says", "gates"),
+    [
+        ("tracker", {}, "the load balancer (an alias)", None),
+        ("tracker", {"app.tier": "production"}, "the CloudFront distribution (an alias to its *.cloudfront.net name in zone Z2FDTNDATAQYW2",
+         "-5xx-rate"),
+        ("pos-api", {"app.compute": "lambda"}, "the API Gateway custom domain's regional target",
+         "-api-5xx"),
+    ],
+)  # fmt: skip
+def test_migration_md_describes_the_cutover_each_design_gets(example: str, values: dict[str, str],
+                                                             says: str, gates: str | None) -> None:  # fmt: skip
+    from skylift.plan import make_plan
+    from skylift.plan._cutover import cutover_phase
+    from skylift.scan import scan
+
+    if not (EXAMPLES / example).is_dir():
+        pytest.skip(f"examples/{example} is not here")
+    values = {"app.domain": "app.example.com", "app.route53_zone_id": "Z0123456789", **values}
+    plan = make_plan(scan(EXAMPLES / example), values)
+    text = " ".join(cutover_phase(plan.profile, plan.blueprint)["steps"])
+    assert says in text, text
+    if gates is not None:  # the gate alarms of that front, and the check through it
+        assert gates in text and "fetched through it, as the domain" in text, text
+    else:
+        assert "fetched through it" not in text  # the load balancer alone: as before
