@@ -18,7 +18,7 @@ import psycopg
 
 from skylift.cloud import moto_server
 from skylift.cutover import Setup
-from skylift.cutover.dns import Balancer
+from skylift.cutover.front import Front
 from skylift.cutover.journal import Journal
 
 OLD_IP = "203.0.113.10"
@@ -31,7 +31,7 @@ def client(url: str, service: str) -> Any:
                         aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
 
 
-def balancer(url: str) -> tuple[Balancer, str]:
+def balancer(url: str) -> tuple[Front, str]:
     """An ALB in two subnets and its target group."""
     ec2, elb = client(url, "ec2"), client(url, "elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
@@ -42,10 +42,12 @@ def balancer(url: str) -> tuple[Balancer, str]:
                                   Type="application")["LoadBalancers"][0]  # fmt: skip
     tg = elb.create_target_group(Name=f"tg-{uuid.uuid4().hex[:8]}", Protocol="HTTP", Port=80,
                                  VpcId=vpc, TargetType="ip")["TargetGroups"][0]  # fmt: skip
-    return Balancer(lb["DNSName"], lb["CanonicalHostedZoneId"]), tg["TargetGroupArn"]
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])  # fmt: skip
+    return Front(lb["DNSName"], lb["CanonicalHostedZoneId"], "alb", "/health"), tg["TargetGroupArn"]
 
 
-def make_setup(url: str, root: Path, lb: Balancer, tg: str, source: Path, target: str,
+def make_setup(url: str, root: Path, lb: Front, tg: str, source: Path, target: str,
                ttl: int = 1) -> Setup:  # fmt: skip
     """A fresh app: its own zone, record (TTL `ttl`) and alarms on the shared moto server."""
     app = f"shop{uuid.uuid4().hex[:6]}"
@@ -63,7 +65,7 @@ def make_setup(url: str, root: Path, lb: Balancer, tg: str, source: Path, target
                             MetricName="TargetResponseTime", Period=60, Statistic="Average")  # fmt: skip
         cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="test start")
     return Setup(root, app, "prod", "local", "us-east-1", url, host="vps-compose", port=3000,
-                 health_path="/health", domain=domain, zone_id=zone_id, balancer=lb,
+                 health_path="/health", domain=domain, zone_id=zone_id, front=lb,
                  target_group=tg, alarms=alarms, source_url=str(source), target_url=target,
                  db_workdir=root / ".skylift" / "db")  # fmt: skip
 
@@ -138,3 +140,32 @@ class Follow:
     def close(self) -> None:
         self.old.close()
         self.new.close()
+
+
+class Health:
+    """A local HTTP server standing in for a front's answer to the health path: the status
+    it gives is set by the test, the Host header of every request kept."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        owner = self
+        self.status, self.hosts = 200, []  # type: ignore[var-annotated]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.hosts.append((self.headers.get("Host"), self.path))
+                self.send_response(owner.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

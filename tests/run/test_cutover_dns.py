@@ -11,10 +11,10 @@ import pytest
 
 from skylift.cloud import moto_server
 from skylift.cutover import Options, Setup, cutover, forward
-from skylift.cutover.dns import Balancer
+from skylift.cutover.front import Front
 from skylift.errors import CutoverStopped, InfraError, UsageError
 
-from ._cutover_env import OLD_IP, balancer, client, make_setup, weights
+from ._cutover_env import OLD_IP, Health, balancer, client, make_setup, weights
 
 FAST = Options(soak=0.2, poll=0.1)
 
@@ -27,18 +27,18 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def alb(moto: str) -> tuple[Balancer, str]:
+def alb(moto: str) -> tuple[Front, str]:
     return balancer(moto)
 
 
-def no_db(moto: str, alb: tuple[Balancer, str], root: Path, ttl: int = 1) -> Setup:
+def no_db(moto: str, alb: tuple[Front, str], root: Path, ttl: int = 1) -> Setup:
     setup = make_setup(moto, root, alb[0], alb[1], root / "none.db", "", ttl=ttl)
     setup.source_url = setup.target_url = None
     setup.database = False
     return setup
 
 
-def test_a_long_ttl_is_lowered_then_waited_for(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+def test_a_long_ttl_is_lowered_then_waited_for(moto: str, alb: tuple[Front, str], tmp_path: Path) -> None:  # fmt: skip
     setup = no_db(moto, alb, tmp_path, ttl=3600)
     prepared = cutover(setup, Options(prepare=True))
     assert not prepared.finished and "TTL lowered from 3600 s" in prepared.notes[0]
@@ -51,7 +51,7 @@ def test_a_long_ttl_is_lowered_then_waited_for(moto: str, alb: tuple[Balancer, s
     assert weights(setup) == {}  # nothing moved
 
 
-def test_the_old_record_gets_a_health_check(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+def test_the_old_record_gets_a_health_check(moto: str, alb: tuple[Front, str], tmp_path: Path) -> None:  # fmt: skip
     setup = no_db(moto, alb, tmp_path)
     moved = cutover(setup, FAST)
     assert moved.finished and moved.traffic == {"aws": 100, "old": 0}
@@ -67,23 +67,34 @@ def test_the_old_record_gets_a_health_check(moto: str, alb: tuple[Balancer, str]
     assert None not in records  # the plain record is gone: weighted records only
 
 
-def test_dns_outside_route53_prints_the_records_and_checks_them(moto: str, alb: tuple[Balancer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+@pytest.fixture
+def health() -> Iterator[Health]:
+    server = Health()
+    yield server
+    server.close()
+
+
+def test_dns_outside_route53_prints_the_records_and_checks_them(moto: str, alb: tuple[Front, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, health: Health) -> None:  # fmt: skip
     for key, value in moto_server.CREDENTIALS.items():  # --target aws: the usual credentials
         monkeypatch.setenv(key, value)
     setup = no_db(moto, alb, tmp_path)
     setup.zone_id, setup.domain, setup.target = None, "www.shop.invalid", "aws"
     setup.target_group = None  # moto runs no tasks: no target to be healthy
+    # on AWS the health path is checked through the front (a local server stands in for it)
+    setup.front = Front("127.0.0.1", alb[0].zone_id, "alb", "/health", port=health.port)
     with pytest.raises(CutoverStopped, match="does not point at the load balancer yet") as stopped:
         cutover(setup, FAST)
-    assert f"CNAME www.shop.invalid -> {alb[0].dns_name}, TTL 60" in stopped.value.fix
+    assert "CNAME www.shop.invalid -> 127.0.0.1, TTL 60" in stopped.value.fix
+    assert ("www.shop.invalid", "/health") in health.hosts  # as the domain, through the front
     # the name now resolves where the load balancer's name resolves: the rerun finishes
-    setup.domain, setup.balancer = "localhost", Balancer("localhost", alb[0].zone_id)
+    setup.domain = "localhost"
+    setup.front = Front("localhost", alb[0].zone_id, "alb", "/health", port=health.port)
     moved = cutover(setup, FAST)
     assert moved.finished and [s["step"] for s in moved.steps][-2:] == ["dns-switch", "finished"]
     assert any("set the TTL of www.shop.invalid's record to 60 s" in s for s in moved.dns_steps)
 
 
-def test_a_rehearsal_outside_route53_prints_the_switch_and_goes_on(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+def test_a_rehearsal_outside_route53_prints_the_switch_and_goes_on(moto: str, alb: tuple[Front, str], tmp_path: Path) -> None:  # fmt: skip
     setup = no_db(moto, alb, tmp_path)
     setup.zone_id, setup.domain = None, "www.shop.invalid"
     moved = cutover(setup, FAST)
@@ -91,7 +102,7 @@ def test_a_rehearsal_outside_route53_prints_the_switch_and_goes_on(moto: str, al
     assert any("CNAME www.shop.invalid" in s for s in moved.dns_steps)
 
 
-def test_an_app_whose_database_cannot_be_reached_never_switches(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+def test_an_app_whose_database_cannot_be_reached_never_switches(moto: str, alb: tuple[Front, str], tmp_path: Path) -> None:  # fmt: skip
     setup = no_db(moto, alb, tmp_path)
     setup.database, setup.source_url = True, str(tmp_path / "none.db")
     with pytest.raises(UsageError, match="the new database's URL is not known") as refused:
@@ -100,7 +111,7 @@ def test_an_app_whose_database_cannot_be_reached_never_switches(moto: str, alb: 
     assert weights(setup) == {}
 
 
-def test_an_aws_call_refused_is_one_message(moto: str, alb: tuple[Balancer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_an_aws_call_refused_is_one_message(moto: str, alb: tuple[Front, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
@@ -135,7 +146,7 @@ def test_each_old_host_gets_its_forwarder(tmp_path: Path) -> None:
     )
 
 
-def test_one_cutover_at_a_time(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:
+def test_one_cutover_at_a_time(moto: str, alb: tuple[Front, str], tmp_path: Path) -> None:
     from skylift.cutover.journal import Journal
 
     setup = no_db(moto, alb, tmp_path)
@@ -144,7 +155,7 @@ def test_one_cutover_at_a_time(moto: str, alb: tuple[Balancer, str], tmp_path: P
     assert cutover(setup, FAST).finished  # the lock went with its holder
 
 
-def test_the_forward_command_runs_and_a_failing_one_stops_before_the_traffic(moto: str, alb: tuple[Balancer, str], tmp_path: Path) -> None:  # fmt: skip
+def test_the_forward_command_runs_and_a_failing_one_stops_before_the_traffic(moto: str, alb: tuple[Front, str], tmp_path: Path) -> None:  # fmt: skip
     setup = no_db(moto, alb, tmp_path)
     failing = Options(
         soak=0.2, poll=0.1, forward_command="sh -c 'echo no route to old >&2; exit 3'"
@@ -165,7 +176,7 @@ def test_steps_are_percentages_ending_at_100() -> None:
             Options(steps=bad).percents()
 
 
-def test_on_aws_a_load_balancer_without_a_task_stops_the_preflight(moto: str, alb: tuple[Balancer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_on_aws_a_load_balancer_without_a_task_stops_the_preflight(moto: str, alb: tuple[Front, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     for key, value in moto_server.CREDENTIALS.items():
         monkeypatch.setenv(key, value)
     setup = no_db(moto, alb, tmp_path)

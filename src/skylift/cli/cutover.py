@@ -88,17 +88,17 @@ def _check_dns(setup: Any, as_json: bool) -> None:
     if not setup.domain:
         raise UsageError("the app has no domain", "app.domain is not set in skylift.toml",
                          "set it, then `skylift plan .` and rerun")  # fmt: skip
-    lb = setup.balancer.dns_name if setup.balancer else ""
+    lb = setup.front.dns_name if setup.front else ""
+    label = setup.front.label if setup.front else "the load balancer"
     found = dns.check(setup.domain, lb, [setup.old_host] if setup.old_host else [])
     if as_json:
         print_json(found.as_dict())
         return
-    where = "the load balancer" if found.on_aws else (
-        "the old host" if found.on_old else "neither the load balancer nor the old host")  # fmt: skip
+    where = label if found.on_aws else (
+        "the old host" if found.on_old else f"neither {label} nor the old host")  # fmt: skip
     out.print(f"{setup.domain} resolves to {', '.join(found.addresses) or 'nothing'}: {where}",
               highlight=False)  # fmt: skip
-    out.print(f"  the load balancer {lb}: {', '.join(found.balancer) or 'no address'}",
-              highlight=False)  # fmt: skip
+    out.print(f"  {label} {lb}: {', '.join(found.front) or 'no address'}", highlight=False)
 
 
 def _show(result: dict[str, Any], as_json: bool) -> None:

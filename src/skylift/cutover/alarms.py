@@ -1,6 +1,7 @@
 """The gate of each traffic step: the CloudWatch alarms the generated Terraform creates (5xx
-rate and p95 latency at the load balancer, alarms.tf), read every few seconds while a step
-soaks. One in ALARM ends the step: the caller sends the traffic back."""
+rate and p95 latency at the load balancer, which CloudFront's requests reach too; on Lambda
+the HTTP API's 5xx and the function's errors and p95 duration: alarms.tf), read every few
+seconds while a step soaks. One in ALARM ends the step: the caller sends the traffic back."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 GATES = ("http_5xx_rate", "latency_p95")  # the alarm ids (plan/_alarms.py) a step waits on
+# compute = "lambda" has no load balancer: the API's answers and the function behind it
+LAMBDA_GATES = ("api_5xx", "lambda_errors", "lambda_duration_p95")
 
 
 @dataclass(frozen=True)
@@ -18,9 +21,10 @@ class Firing:
     reason: str
 
 
-def names(app: str, environment: str, specs: list[dict[str, Any]]) -> list[str]:
-    """The alarm names alarms.tf gives the gates: `<app>-<env>-<name>`."""
-    return [f"{app}-{environment}-{a['name']}" for a in specs if a["id"] in GATES]
+def names(app: str, environment: str, specs: list[dict[str, Any]], front: str = "alb") -> list[str]:
+    """The alarm names alarms.tf gives the gates of this front: `<app>-<env>-<name>`."""
+    gates = LAMBDA_GATES if front == "apigw" else GATES
+    return [f"{app}-{environment}-{a['name']}" for a in specs if a["id"] in gates]
 
 
 def firing(cw: Any, alarm_names: list[str]) -> tuple[list[Firing], list[str]]:

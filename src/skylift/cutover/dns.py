@@ -1,12 +1,13 @@
-"""The traffic switch in DNS: Route 53 weighted records between the old host and the load
-balancer, or — where the domain's DNS is elsewhere — the exact records to set by hand and a
-check that resolves the name and compares.
+"""The traffic switch in DNS: Route 53 weighted records between the old host and the design's
+front (the load balancer, CloudFront or the API Gateway domain: front.py), or — where the
+domain's DNS is elsewhere — the exact records to set by hand and a check that resolves the
+name and compares.
 
 Route 53 does not let a plain record and weighted records share a name and type, so the plain
 record that points at the old host is replaced, in one atomic change batch, by two weighted
-records: `skylift-old` (the old host, weight 100) and `skylift-aws` (the load balancer, weight
-0). Both have the same type: an IP address becomes an A record next to an A alias of the load
-balancer; a host name (Heroku's DNS target, a VPS's name) a CNAME next to a CNAME to it.
+records: `skylift-old` (the old host, weight 100) and `skylift-aws` (the front, weight 0). Both
+have the same type: an IP address becomes an A record next to an A alias of the front; a host
+name (Heroku's DNS target, a VPS's name) a CNAME next to a CNAME to it.
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from skylift.cutover.front import Front
+
 OLD, NEW = "skylift-old", "skylift-aws"
 LOW_TTL = 60
-
-
-@dataclass(frozen=True)
-class Balancer:
-    dns_name: str
-    zone_id: str  # the load balancer's canonical hosted zone (for an alias record)
+Balancer = Front  # the name of the load-balancer-only days
 
 
 def fqdn(name: str) -> str:
@@ -106,11 +104,13 @@ def _old_set(old: dict[str, Any], weight: int, health_check: str | None) -> dict
     return out
 
 
-def _new_set(old: dict[str, Any], lb: Balancer, weight: int) -> dict[str, Any]:
+def _new_set(old: dict[str, Any], front: Front, weight: int) -> dict[str, Any]:
     base = {"Name": old["name"], "Type": old["type"], "SetIdentifier": NEW, "Weight": weight}
     if old["type"] == "CNAME":
-        return {**base, "TTL": LOW_TTL, "ResourceRecords": [{"Value": lb.dns_name}]}
-    alias = {"HostedZoneId": lb.zone_id, "DNSName": lb.dns_name, "EvaluateTargetHealth": True}
+        return {**base, "TTL": LOW_TTL, "ResourceRecords": [{"Value": front.dns_name}]}
+    # Route 53 refuses EvaluateTargetHealth on a CloudFront alias; an API has no targets
+    alias = {"HostedZoneId": front.zone_id, "DNSName": front.dns_name,
+             "EvaluateTargetHealth": front.evaluate_health}  # fmt: skip
     return {**base, "AliasTarget": alias}
 
 
@@ -132,14 +132,14 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-def make_weighted(r53: Any, zone: str, old: dict[str, Any], lb: Balancer,
+def make_weighted(r53: Any, zone: str, old: dict[str, Any], front: Front,
                   health_check: str | None) -> dict[str, Any]:  # fmt: skip
     """Replace the plain record by the two weighted ones (old 100, aws 0), atomically."""
     domain = old["name"]
     if weighted(r53, zone, domain):
         return {"already": True}
     changes = [{"Action": "CREATE", "ResourceRecordSet": _old_set(old, 100, health_check)},
-               {"Action": "CREATE", "ResourceRecordSet": _new_set(old, lb, 0)}]  # fmt: skip
+               {"Action": "CREATE", "ResourceRecordSet": _new_set(old, front, 0)}]  # fmt: skip
     current = plain(r53, zone, domain)
     if current is not None:
         changes.insert(0, {"Action": "DELETE", "ResourceRecordSet": current})
@@ -147,12 +147,12 @@ def make_weighted(r53: Any, zone: str, old: dict[str, Any], lb: Balancer,
     return {"replaced": _describe(current) if current else None}
 
 
-def set_weights(r53: Any, zone: str, old: dict[str, Any], lb: Balancer, percent: int,
+def set_weights(r53: Any, zone: str, old: dict[str, Any], front: Front, percent: int,
                 health_check: str | None) -> dict[str, int]:  # fmt: skip
-    """Send `percent` of the lookups to the load balancer, the rest to the old host."""
+    """Send `percent` of the lookups to the front, the rest to the old host."""
     changes = [
         {"Action": "UPSERT", "ResourceRecordSet": _old_set(old, 100 - percent, health_check)},
-        {"Action": "UPSERT", "ResourceRecordSet": _new_set(old, lb, percent)},
+        {"Action": "UPSERT", "ResourceRecordSet": _new_set(old, front, percent)},
     ]
     _change(r53, zone, changes, f"skylift: {percent}% of the traffic on AWS")
     return {"aws": percent, "old": 100 - percent}
@@ -172,8 +172,10 @@ def health_check(r53: Any, old: dict[str, Any], path: str, reference: str) -> st
 
 
 # -- DNS outside Route 53 ---------------------------------------------------------------------
-def manual_steps(domain: str, lb_dns: str, old_ttl: int | None) -> list[str]:
-    """What to set where the domain's DNS is (a registrar, Cloudflare), in order."""
+def manual_steps(domain: str, lb_dns: str, old_ttl: int | None,
+                 label: str = "the load balancer") -> list[str]:  # fmt: skip
+    """What to set where the domain's DNS is (a registrar, Cloudflare), in order; `lb_dns`
+    is the front's name (`label` says which front it is)."""
     wait = f"{old_ttl} s" if old_ttl else "the record's current TTL (at most 48 h)"
     apex = domain.count(".") == 1
     record = (
@@ -186,20 +188,20 @@ def manual_steps(domain: str, lb_dns: str, old_ttl: int | None) -> list[str]:
         f"now: set the TTL of {domain}'s record to {LOW_TTL} s where its DNS is",
         f"wait {wait} (the old TTL): resolvers may keep the old record that long",
         f"after the database moved (this command says when): replace the record by {record}",
-        f"check: `skylift cutover --check-dns` resolves {domain} and compares it with the load "
-        "balancer's addresses",
+        f"check: `skylift cutover --check-dns` resolves {domain} and compares it with {label}'s "
+        "addresses",
     ]
 
 
-def delegation_steps(domain: str) -> list[str]:
+def delegation_steps(domain: str, label: str = "the load balancer") -> list[str]:
     """The switch when Terraform created the domain's zone (it already points at AWS)."""
     return [
         f"now: lower the TTL of {domain}'s NS records where its DNS is today (often 48 h)",
         "wait that old TTL: resolvers may keep the old delegation that long",
         f"after the database moved (this command says when): delegate {domain} to the zone's "
         "name servers (terraform -chdir=infra output name_servers)",
-        f"check: `skylift cutover --check-dns` resolves {domain} and compares it with the load "
-        "balancer's addresses",
+        f"check: `skylift cutover --check-dns` resolves {domain} and compares it with {label}'s "
+        "addresses",
     ]
 
 
@@ -207,12 +209,12 @@ def delegation_steps(domain: str) -> list[str]:
 class Check:
     domain: str
     addresses: list[str]
-    balancer: list[str]
+    front: list[str]
     old: list[str]
 
     @property
     def on_aws(self) -> bool:
-        return bool(self.addresses) and set(self.addresses) <= set(self.balancer)
+        return bool(self.addresses) and set(self.addresses) <= set(self.front)
 
     @property
     def on_old(self) -> bool:
@@ -220,7 +222,7 @@ class Check:
 
     def as_dict(self) -> dict[str, Any]:
         return {"domain": self.domain, "resolves_to": self.addresses, "on_aws": self.on_aws,
-                "on_old_host": self.on_old, "load_balancer": self.balancer,
+                "on_old_host": self.on_old, "front": self.front,
                 "old_host": self.old}  # fmt: skip
 
 

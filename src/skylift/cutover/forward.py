@@ -1,9 +1,12 @@
 """While the old host and AWS both take traffic (DNS caches, the stepped weights), only one
 database may take writes: after the database cutover the old host's database is frozen, so the
-old host must send its requests on to the new load balancer. Which way depends on the host:
+old host must send its requests on to AWS — to the design's front (the load balancer, or
+CloudFront, or the API Gateway domain: never around CloudFront, whose load balancer accepts
+only CloudFront's addresses). Which way depends on the host:
 
 - a VPS with nginx in front (an nginx/ folder or a *.conf with proxy_pass): a `location /`
-  that proxies to the load balancer, replacing the one that proxies to the local app;
+  that proxies to the front (as the domain: Host and SNI), replacing the one that proxies to
+  the local app;
 - Heroku: its router cannot send requests to another host, so the old dynos are given the new
   database instead (`heroku config:set DATABASE_URL=...`, the value referenced, never printed);
 - any other host: a one-line TCP forwarder (socat) on the app's port, in place of the app.
@@ -48,12 +51,13 @@ def nginx_configs(root: Path) -> list[Path]:
     return found
 
 
-def nginx_snippet(domain: str | None, lb_dns: str, https: bool) -> str:
+def nginx_snippet(domain: str | None, lb_dns: str, https: bool,
+                  front: str = "the load balancer") -> str:  # fmt: skip
     scheme = "https" if https else "http"
     host = domain or "$host"
     lines = [
-        "# skylift cutover: the database moved to AWS; this host forwards every request to the",
-        "# new load balancer until DNS points there everywhere. Replace the `location /` block",
+        "# skylift cutover: the database moved to AWS; this host forwards every request to",
+        f"# {front} ({lb_dns}) until DNS points there everywhere. Replace the `location /` block",
         "# that proxies to the local app by this one, then: sudo nginx -t && sudo nginx -s reload",
         "location / {",
         f"    proxy_pass {scheme}://{lb_dns};",
@@ -88,7 +92,7 @@ def decide(host: str, nginx_site: str | None) -> tuple[str, str]:
 
 
 def choose(root: Path, *, host: str, app: str, port: int, domain: str | None, lb_dns: str,
-           https: bool, out_dir: Path) -> Forwarder:  # fmt: skip
+           https: bool, out_dir: Path, front: str = "the load balancer") -> Forwarder:  # fmt: skip
     """The forwarder the plan chose for this app, its files written under `out_dir`."""
     configs = nginx_configs(root) if host != "heroku" else []
     site = str(configs[0].relative_to(root)) if configs else None
@@ -98,7 +102,7 @@ def choose(root: Path, *, host: str, app: str, port: int, domain: str | None, lb
     if kind == "nginx":
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / "old-host-nginx.conf"
-        text = nginx_snippet(domain, lb_dns, https)
+        text = nginx_snippet(domain, lb_dns, https, front)
         path.write_text(text, encoding="utf-8")
         reload = "sudo nginx -t && sudo nginx -s reload"
         return Forwarder(

@@ -4,13 +4,16 @@ Cutover: `preflight-health` (the new stack answers) -> `dns-ttl` (the domain's T
 Route 53 by skylift itself, elsewhere by the user) -> `preflight` (the old TTL has run out since,
 the sync lag is under the threshold, no gate alarm firing) -> `database` (`db cutover`: freeze,
 last changes, verify, capture on the target) -> `forwarder` (the old host sends its requests
-to the load balancer: one database takes writes) -> `weighted` -> `traffic-10`, `traffic-50`,
-`traffic-100` (each held for the soak time, gated on the alarms; an alarm in ALARM puts the
-traffic back at the step before and stops) -> `finished`.
+to the design's front: one database takes writes) -> `weighted` -> `traffic-10`, `traffic-50`,
+`traffic-100` (each checked through the front first, then held for the soak time, gated on the
+alarms; an alarm in ALARM puts the traffic back at the step before and stops) -> `finished`.
+The front is what the design serves traffic from (front.py): the load balancer, CloudFront,
+or the API Gateway custom domain of a Lambda app.
 
 Rollback, in the same journal: `traffic-back` (weights 100/0 for the old host) ->
 `database-back` (`db rollback`: every write made on AWS copied back) -> `forwarder-undo` ->
 `finished`. Each step is recorded when done (journal.py); a rerun after kill -9 skips those.
+The checks of the first three steps are in preflight.py.
 """
 
 from __future__ import annotations
@@ -18,19 +21,17 @@ from __future__ import annotations
 import contextlib
 import shlex
 import subprocess
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from skylift.cutover import alarms, dns, forward
+from skylift.cutover import alarms, dns, forward, preflight
+from skylift.cutover import front as front_mod
 from skylift.cutover.journal import Journal
 from skylift.cutover.setup import Setup
 from skylift.db.report import Progress
 from skylift.db.sync import faults
-from skylift.errors import CutoverStopped, InfraError, UsageError
+from skylift.errors import InfraError, UsageError
 
 Say = Callable[[str], None]
 
@@ -129,21 +130,21 @@ def _cutover(setup: Setup, journal: Journal, options: Options, say: Say,
         journal.new_run()
     steps = _Steps(journal, "cutover", say)
     r53 = setup.client("route53") if setup.zone_id else None
-    notes: list[str] = []
+    notes: list[str] = list(setup.front_notes)
     moved = journal.done("cutover", "database") is not None
-    steps.run("preflight-health", "checking the new stack's health", lambda: _health(setup),
-              again=not moved)  # fmt: skip
-    ttl = steps.run("dns-ttl", "lowering the DNS TTL", lambda: _lower_ttl(setup, r53))
+    steps.run("preflight-health", "checking the new stack's health",
+              lambda: preflight.health(setup), again=not moved)  # fmt: skip
+    ttl = steps.run("dns-ttl", "lowering the DNS TTL", lambda: preflight.lower_ttl(setup, r53))
     for i, line in enumerate(ttl.get("manual") or [], 1):
         say(f"DNS {i}. {line}")
     if options.prepare:
-        return _result(journal, "cutover", setup, ttl=ttl, notes=[_ttl_note(ttl)])
+        return _result(journal, "cutover", setup, ttl=ttl, notes=[preflight.ttl_note(ttl)])
     pre = steps.run("preflight", "preflight: TTL, sync lag, alarms",
-                    lambda: _preflight(setup, options, ttl, say))  # fmt: skip
+                    lambda: preflight.preflight(setup, options, ttl, say))  # fmt: skip
     notes += pre.get("notes", [])
     steps.run("database", "moving the database (db cutover)",
               lambda: _database(setup, options, progress))  # fmt: skip
-    steps.run("forwarder", "the old host forwards to the load balancer",
+    steps.run("forwarder", "the old host forwards to AWS",
               lambda: _forwarder(setup, options, say))  # fmt: skip
     if r53 is not None and setup.domain:
         _stepped(setup, options, steps, r53, ttl, percents, say)
@@ -153,120 +154,6 @@ def _cutover(setup: Setup, journal: Journal, options: Options, say: Say,
         steps.run("traffic", "no domain to switch", lambda: _no_domain(setup))
     steps.run("finished", "cutover finished", lambda: {})
     return _result(journal, "cutover", setup, ttl=ttl, notes=notes)
-
-
-# -- preflight --------------------------------------------------------------------------------
-def _health(setup: Setup) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if setup.health_url:
-        try:
-            with urllib.request.urlopen(setup.health_url, timeout=10) as resp:
-                out["health_url"] = {"url": setup.health_url, "status": resp.status}
-        except OSError as exc:
-            raise _stopped(f"the new stack does not answer at {setup.health_url}", str(exc),
-                           "start it (skylift up), then rerun") from None  # fmt: skip
-    if setup.target_group:
-        described = setup.client("elbv2").describe_target_health(
-            TargetGroupArn=setup.target_group)["TargetHealthDescriptions"]  # fmt: skip
-        states = [t["TargetHealth"]["State"] for t in described]
-        out["targets"] = states
-        if states and any(s != "healthy" for s in states):
-            raise _stopped(f"the load balancer's targets are not all healthy: {states}",
-                           "a task fails the health check", "read the service's logs, rerun")  # fmt: skip
-        if not states and setup.target != "local":
-            raise _stopped("no task is registered with the load balancer",
-                           "the service has not started (or not deployed) a task",
-                           "deploy the app (push to main), wait for the service, rerun")  # fmt: skip
-        if not states and setup.app_state is None:
-            out["note"] = (
-                "the embedded AWS runs no tasks and the app was not rehearsed: target health not checked"
-            )
-    if setup.app_state is not None:
-        out["rehearsal"] = _rehearsal_health(setup.app_state)
-    return out
-
-
-def _rehearsal_health(state_dir: Path) -> dict[str, Any]:
-    """The rehearsal's web service as its load balancer stand-in judges it now (`skylift
-    status`): on the local target these are the targets of the load balancer."""
-    from skylift.rehearse import status
-
-    st = status(state_dir)
-    web = next((s for s in st["services"] if s["kind"] == "web"), None)
-    if not st["healthy"]:
-        state = web["state"] if web else "not running"
-        raise _stopped(f"the rehearsed app is not healthy behind the load balancer stand-in (web service {state})",
-                       "a cutover moves the data and the traffic to a stack that does not answer",
-                       "see `skylift status` for its log, fix it, run `skylift up`, then rerun")  # fmt: skip
-    return {"healthy": True, "url": st["url"], "health_path": st["health_path"]}
-
-
-def _lower_ttl(setup: Setup, r53: Any) -> dict[str, Any]:
-    if r53 is None or setup.zone_id is None or not setup.domain:
-        lb = setup.balancer.dns_name if setup.balancer else "the load balancer"
-        manual = (
-            [] if not setup.domain
-            else dns.delegation_steps(setup.domain) if setup.delegate
-            else dns.manual_steps(setup.domain, lb, None)
-        )  # fmt: skip
-        return {"route53": False, "lowered_at": time.time(), "old_ttl": 0, "manual": manual}
-    found = dns.lower_ttl(r53, setup.zone_id, setup.domain)
-    if found.get("missing") and not setup.old_host:
-        raise UsageError(f"{setup.domain} has no A or CNAME record in zone {setup.zone_id}",
-                         "skylift switches the record that points at the old host today",
-                         "pass --old-host IP-or-name (what the domain should answer now)")  # fmt: skip
-    return {"route53": True, **found}
-
-
-def _ttl_note(ttl: dict[str, Any]) -> str:
-    if not ttl.get("route53"):
-        return "the domain's DNS is outside Route 53: set its TTL to 60 s yourself (see above)"
-    ready = float(ttl["lowered_at"]) + int(ttl["old_ttl"])
-    at = time.strftime("%H:%M UTC", time.gmtime(ready))
-    return f"TTL lowered from {ttl['old_ttl']} s: run `skylift cutover` after {at}"
-
-
-def _preflight(setup: Setup, options: Options, ttl: dict[str, Any], say: Say) -> dict[str, Any]:
-    notes: list[str] = []
-    left = float(ttl["lowered_at"]) + int(ttl["old_ttl"]) - time.time()
-    if left > options.ttl_wait:
-        raise _stopped(f"the DNS TTL was lowered less than one old TTL ago ({ttl['old_ttl']} s)",
-                       "resolvers may still hold the old record with its long TTL, and would "
-                       "miss the stepped switch", _ttl_note(ttl) + " (it goes on from there)")  # fmt: skip
-    if left > 0:
-        say(f"waiting {left:.0f}s for the old TTL to run out")
-        time.sleep(left)
-    lag = _lag(setup, options)
-    if lag.get("note"):
-        notes.append(lag["note"])
-    hot, missing = alarms.firing(setup.client("cloudwatch"), setup.alarms)
-    if hot:
-        raise _stopped(f"{hot[0].name} is in ALARM before the cutover", hot[0].reason,
-                       "find the cause on the new stack first, then rerun")  # fmt: skip
-    if missing:
-        notes.append(f"alarm(s) not found, not gating the traffic steps: {', '.join(missing)}")
-    return {"lag": lag, "alarms": setup.alarms, "missing_alarms": missing, "notes": notes}
-
-
-def _lag(setup: Setup, options: Options) -> dict[str, Any]:
-    if not setup.target_url:
-        return {}
-    from skylift.db.sync import status
-
-    found = status.read(setup.db_workdir, setup.target_url)
-    if not found or not found.get("alive"):
-        return {"note": "no `db sync` is running: the database step catches up by itself, "
-                        "inside a longer freeze"}  # fmt: skip
-    lag = float(found.get("lag_seconds") or 0)
-    if found.get("state") == "failed" or lag > options.max_lag:
-        raise _stopped(f"the database sync is {lag:.1f}s behind (state {found.get('state')})",
-                       f"the threshold is {options.max_lag}s: the freeze would last that long",
-                       "wait for `skylift db sync` to catch up (--status), then rerun")  # fmt: skip
-    return {"lag_seconds": lag, "lag_changes": found.get("lag_changes", 0)}
-
-
-def _stopped(what: str, why: str, fix: str) -> CutoverStopped:
-    return CutoverStopped(what, why, fix)
 
 
 # -- database and forwarder -------------------------------------------------------------------
@@ -331,10 +218,15 @@ def _forwarder(setup: Setup, options: Options, say: Say) -> dict[str, Any]:
 
 
 def choose_forwarder(setup: Setup) -> forward.Forwarder:
-    lb = setup.balancer.dns_name if setup.balancer else "LOAD_BALANCER_DNS"
+    """To the front, never around it: behind CloudFront the load balancer takes only
+    CloudFront's addresses, and a Lambda app has no load balancer."""
+    front = setup.front
+    lb = front.dns_name if front else "LOAD_BALANCER_DNS"
+    https = front.secure(setup.https) if front else setup.https
     return forward.choose(setup.root, host=setup.host, app=setup.app, port=setup.port,
-                          domain=setup.domain, lb_dns=lb, https=setup.https,
-                          out_dir=setup.root / ".skylift" / "cutover")  # fmt: skip
+                          domain=setup.domain, lb_dns=lb, https=https,
+                          out_dir=setup.root / ".skylift" / "cutover",
+                          front=front.label if front else "the load balancer")  # fmt: skip
 
 
 def _run_command(command: str, what: str) -> None:
@@ -347,11 +239,11 @@ def _run_command(command: str, what: str) -> None:
 # -- traffic ----------------------------------------------------------------------------------
 def _stepped(setup: Setup, options: Options, steps: _Steps, r53: Any, ttl: dict[str, Any],
              percents: list[int], say: Say) -> None:  # fmt: skip
-    assert setup.zone_id and setup.domain and setup.balancer
-    zone, lb = setup.zone_id, setup.balancer
+    assert setup.zone_id and setup.domain and setup.front
+    zone, lb = setup.zone_id, setup.front
     made = steps.run("weighted", "weighted DNS records: old host 100, AWS 0",
                      lambda: _weighted(setup, r53, ttl, steps.journal.run()))  # fmt: skip
-    old, check = made["old"], made.get("health_check")
+    old, check, lb = made["old"], made.get("health_check"), _made_front(setup, made)
     before = 0
     cw = setup.client("cloudwatch")
     for pct in percents:
@@ -359,13 +251,16 @@ def _stepped(setup: Setup, options: Options, steps: _Steps, r53: Any, ttl: dict[
         def one(pct: int = pct, before: int = before) -> dict[str, Any]:
             hot, _ = alarms.firing(cw, setup.alarms)
             if hot:
-                raise _stopped(f"{hot[0].name} is in ALARM", hot[0].reason,
+                raise preflight.stopped(f"{hot[0].name} is in ALARM", hot[0].reason,
                                f"the traffic stays at {before}% on AWS; rerun when it is OK")  # fmt: skip
+            preflight.through_front(
+                setup, f"the traffic stays at {before}% on AWS; fix it, then rerun"
+            )
             weights = dns.set_weights(r53, zone, old, lb, pct, check)
             say(f"{pct}% of the traffic on AWS; soaking {options.soak:.0f}s")
             fired = alarms.soak(cw, setup.alarms, options.soak, interval=options.poll, say=say)
             if fired:
-                _step_back(setup, steps.journal, r53, old, check, pct, before, fired)
+                _step_back(setup, lb, steps.journal, r53, old, check, pct, before, fired)
             return {"weights": weights, "soaked": options.soak}
 
         steps.run(f"traffic-{pct}", f"sending {pct}% of the traffic to AWS", one)
@@ -373,7 +268,7 @@ def _stepped(setup: Setup, options: Options, steps: _Steps, r53: Any, ttl: dict[
 
 
 def _weighted(setup: Setup, r53: Any, ttl: dict[str, Any], run: int) -> dict[str, Any]:
-    assert setup.zone_id and setup.domain and setup.balancer
+    assert setup.zone_id and setup.domain and setup.front
     old = dns.old_host(ttl.get("record"), setup.old_host, setup.domain)
     if not old:
         raise UsageError(f"cannot tell where {setup.domain} points today",
@@ -381,44 +276,49 @@ def _weighted(setup: Setup, r53: Any, ttl: dict[str, Any], run: int) -> dict[str
                          "pass --old-host IP-or-name (the old host)")  # fmt: skip
     reference = f"skylift-{setup.app}-{setup.environment}-old-{run}-{old['values'][0]}"
     check = dns.health_check(r53, old, setup.health_path, reference)
-    made = dns.make_weighted(r53, setup.zone_id, old, setup.balancer, check)
-    return {"old": old, "health_check": check, **made}
+    made = dns.make_weighted(r53, setup.zone_id, old, setup.front, check)
+    front = {"kind": setup.front.kind, "dns_name": setup.front.dns_name,
+             "zone_id": setup.front.zone_id}  # fmt: skip
+    return {"old": old, "health_check": check, "front": front, **made}
 
 
-def _step_back(setup: Setup, journal: Journal, r53: Any, old: dict[str, Any],
+def _step_back(setup: Setup, front: Any, journal: Journal, r53: Any, old: dict[str, Any],
                check: str | None, pct: int, before: int, fired: list[alarms.Firing]) -> None:  # fmt: skip
-    assert setup.zone_id and setup.balancer
-    dns.set_weights(r53, setup.zone_id, old, setup.balancer, before, check)
+    assert setup.zone_id
+    dns.set_weights(r53, setup.zone_id, old, front, before, check)
     names = ", ".join(f.name for f in fired)
     journal.record("cutover", f"traffic-{pct}", "stepped-back", to=before, alarms=names)
-    raise _stopped(
+    raise preflight.stopped(
         f"{names} went into ALARM at {pct}% on AWS: the traffic is back at {before}%",
         fired[0].reason or "the alarm's metric crossed its threshold",
-        "find the cause (the load balancer's 5xx and latency, the service's logs), then rerun "
+        f"find the cause ({front.label}'s 5xx and latency, the app's logs), then rerun "
         f"`skylift cutover` to retry the {pct}% step, or `skylift rollback` to go back",
     )
 
 
 def _manual_switch(setup: Setup, ttl: dict[str, Any]) -> dict[str, Any]:
     assert setup.domain
-    lb = setup.balancer.dns_name if setup.balancer else ""
+    lb = setup.front.dns_name if setup.front else ""
+    label = setup.front.label if setup.front else "the load balancer"
     if setup.target == "local" and not setup.old_host:
-        # the embedded AWS's load balancer has no public address: nothing can point at it
+        # the embedded AWS's fronts have no public address: nothing can point at them
         return {"rehearsed": "the local target is not in public DNS: the switch is the steps "
                              "printed above, made for real with --target aws"}  # fmt: skip
     found = dns.check(setup.domain, lb, [setup.old_host] if setup.old_host else [])
     if found.on_aws:
         return {"check": found.as_dict()}
-    raise _stopped(f"{setup.domain} does not point at the load balancer yet",
+    raise preflight.stopped(f"{setup.domain} does not point at {label} yet",
                    f"its DNS is outside Route 53; it resolves to {found.addresses or 'nothing'}",
                    "; ".join(ttl.get("manual", [])[2:3]) + "; then rerun `skylift cutover` "
                    "(it checks and finishes)")  # fmt: skip
 
 
 def _no_domain(setup: Setup) -> dict[str, Any]:
-    lb = setup.balancer.dns_name if setup.balancer else "the load balancer"
+    front = setup.front
+    where = (f"{'https' if front.secure(setup.https) else 'http'}://{front.dns_name}"
+             if front else "the load balancer's name")  # fmt: skip
     return {"note": f"the app has no domain (app.domain in skylift.toml): it answers at "
-                    f"http://{lb}; point your users' name at it"}  # fmt: skip
+                    f"{where}; point your users' name at it"}  # fmt: skip
 
 
 def _result(journal: Journal, operation: str, setup: Setup, *, ttl: dict[str, Any] | None = None,
@@ -468,15 +368,24 @@ def _rollback(setup: Setup, journal: Journal, options: Options, say: Say,
 
 def _traffic_back(setup: Setup, journal: Journal) -> dict[str, Any]:
     made = journal.done("cutover", "weighted")
-    if made and setup.zone_id and setup.balancer:
+    if made and setup.zone_id and setup.front:
         r53 = setup.client("route53")
-        weights = dns.set_weights(r53, setup.zone_id, made["old"], setup.balancer, 0,
+        weights = dns.set_weights(r53, setup.zone_id, made["old"], _made_front(setup, made), 0,
                                   made.get("health_check"))  # fmt: skip
         return {"weights": weights}
     if setup.domain and journal.done("cutover", "dns-switch") is not None:
         return {"manual": f"point {setup.domain} back at the old host where its DNS is "
                           f"(TTL {dns.LOW_TTL} s)"}  # fmt: skip
     return {"note": "the traffic had not moved"}
+
+
+def _made_front(setup: Setup, made: dict[str, Any]) -> Any:
+    """The front the weighted records were made with (UPSERT must name the same alias)."""
+    assert setup.front
+    was = made.get("front")  # a journal of before the fronts: the load balancer
+    if not was:
+        return setup.front
+    return front_mod.Front(was["dns_name"], was["zone_id"], was["kind"], setup.front.health_path)
 
 
 def _database_back(setup: Setup, journal: Journal, progress: Progress | None) -> dict[str, Any]:

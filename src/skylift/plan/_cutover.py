@@ -28,6 +28,21 @@ def forwarder(p: AppProfile, bp: Blueprint) -> tuple[str, str]:
     return decide(str((bp.current or {}).get("host") or "unknown"), _nginx_site(p))
 
 
+def front(bp: Blueprint) -> tuple[str, str]:
+    """(the front's kind, what the domain is switched to) for this design (cutover/front.py)."""
+    if bp.compute == "lambda":
+        return "apigw", (
+            "the API Gateway custom domain's regional target (an alias to its d-….execute-api "
+            "name and zone: a Lambda app has no load balancer)"
+        )
+    if bp.has("cloudfront"):
+        return "cloudfront", (
+            "the CloudFront distribution (an alias to its *.cloudfront.net name in zone "
+            "Z2FDTNDATAQYW2; the load balancer behind it takes only CloudFront's addresses)"
+        )
+    return "alb", "the load balancer (an alias)"
+
+
 def _dns(p: AppProfile, bp: Blueprint) -> tuple[list[str], list[str]]:
     """The DNS part: sentences and commands."""
     dns = bp.resource("route53")
@@ -54,7 +69,7 @@ def _dns(p: AppProfile, bp: Blueprint) -> tuple[list[str], list[str]]:
             f"{bp.domain} is in Route 53 (zone {dns.settings['zone_id']}): one old TTL before, "
             "`skylift cutover --prepare` lowers the record's TTL to 60 s and records when; the "
             "cutover waits until the old TTL has run out since. The record is then replaced by "
-            "two weighted records, the old host and the load balancer (an alias), and the "
+            f"two weighted records, the old host and {front(bp)[1]}, and the "
             "traffic moves 10% → 50% → 100%, each step held 5 minutes (--soak)."
         ], [f"skylift cutover {AWS} --prepare"]  # fmt: skip
     return [
@@ -66,16 +81,34 @@ def _dns(p: AppProfile, bp: Blueprint) -> tuple[list[str], list[str]]:
     ], [f"skylift cutover {AWS} --check-dns"]
 
 
+def _through(bp: Blueprint) -> list[str]:
+    """What a design with CloudFront or API Gateway in front gets besides (none for the load
+    balancer alone: its text is the steps above)."""
+    kind, what = front(bp)
+    if kind == "alb":
+        return []
+    return [f"The domain is switched to {what}; the app's health path is fetched through it, "
+            "as the domain, before the database moves and before each traffic step, and the "
+            "old host's forwarder sends its requests there too."]  # fmt: skip
+
+
 def cutover_phase(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
     alarms = bp.resource("alarms")
     specs = alarms.settings["alarms"] if alarms else []
-    gates = alarm_names(bp.app, "prod", specs)
+    kind_of_front, _ = front(bp)
+    gates = alarm_names(bp.app, "prod", specs, kind_of_front)
     kind, why = forwarder(p, bp)
     dns_text, dns_commands = _dns(p, bp)
     steps = [
         "`skylift cutover --target aws` runs the whole move as a journal of steps; killed, "
-        "it goes on where it stopped. Preflight: the load balancer's targets healthy, the "
-        "`db sync` lag under 5 s, the DNS TTL lowered at least one old TTL ago.",
+        "it goes on where it stopped. Preflight: "
+        + (
+            "the API answering through its custom domain"
+            if bp.compute == "lambda"
+            else "the load balancer's targets healthy"
+        )
+        + ", the `db sync` lag under 5 s, the DNS TTL lowered at least one old TTL ago.",
+        *_through(bp),
         *dns_text,
         "The database moves with `db cutover`: writes on the old database are frozen for a few "
         "seconds while the last changes are applied and verified; the target then records its "
@@ -84,7 +117,11 @@ def cutover_phase(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
         f"a forwarder ({kind}): {why}. `skylift cutover` prints (or, with --forward-command, "
         "runs) what to do there.",
         "Each traffic step is gated on the CloudWatch alarms "
-        + (", ".join(gates) if gates else "of the load balancer")
+        + (
+            ", ".join(gates)
+            if gates
+            else f"of {'the API' if bp.compute == 'lambda' else 'the load balancer'}"
+        )
         + ": one in ALARM sends the traffic back to the step before and stops (exit 16); "
         "rerun to retry the step, or roll back. `--single` switches at once.",
     ]

@@ -53,8 +53,8 @@ def test_cutover_under_load_then_rollback_keeps_every_write(app_db: Path, pg_url
         conn.execute("INSERT INTO audit VALUES ('later', 'the target is frozen')")
 
 
-CUTOVER_POINTS = ["caught-up", "verified-before", "frozen", "applied", "verified", "sequences",
-                  "target-capture"]  # fmt: skip
+CUTOVER_POINTS = ["caught-up", "verified-before", "caught-up-again", "frozen", "applied",
+                  "verified", "sequences", "target-capture"]  # fmt: skip
 ROLLBACK_POINTS = ["target-frozen", "copied-back", "verified", "source-unfrozen"]
 
 

@@ -1,7 +1,8 @@
 """`skylift db cutover` and `skylift db rollback`: a journal of steps that resumes after kill -9.
 
-Cutover: catch up; verify every table (before the freeze, the source read live); freeze the
-source's writes (or run the user's --freeze-command); apply the last changes; verify what
+Cutover: catch up; verify every table (before the freeze, the source read live); catch up
+again with what the app wrote during that verification (minutes on a big database: applied
+inside the freeze it made the freeze that long); freeze the source's writes (or run the user's --freeze-command); apply the last changes; verify what
 changed since, and every table's row count; set the target's sequences past the highest key;
 start capture on the target (a rollback then loses nothing); done. Rollback: freeze the target;
 copy every change made on it since the cutover back into the source, converted back exactly;
@@ -31,8 +32,8 @@ from skylift.db.sync.changes import key_text
 from skylift.db.translate import Translator
 from skylift.errors import UsageError, VerificationFailed
 
-CUTOVER = ["caught-up", "verified-before", "frozen", "applied", "verified", "sequences",
-           "target-capture"]  # fmt: skip
+CUTOVER = ["caught-up", "verified-before", "caught-up-again", "frozen", "applied", "verified",
+           "sequences", "target-capture"]  # fmt: skip
 ROLLBACK = ["target-frozen", "copied-back", "verified", "source-unfrozen"]
 
 
@@ -120,6 +121,8 @@ def cutover(source_url: str, target_url: str | None = None, *,
         steps.run("caught-up", "catching up with the source", lambda: _catch_up(session))
         before = steps.run("verified-before", "verifying every table (the source is still live)",
                            lambda: _verify_before(session))  # fmt: skip
+        steps.run("caught-up-again", "catching up with what was written while verifying",
+                  lambda: _catch_up(session))  # fmt: skip
         frozen = steps.run("frozen", "freezing the source's writes",
                            lambda: _freeze_source(session, freeze_command))  # fmt: skip
         steps.run("applied", "applying the last changes", lambda: _catch_up(session))

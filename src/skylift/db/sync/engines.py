@@ -88,8 +88,11 @@ def _mismatches(conn: psycopg.Connection[Any], schema: Schema, policy: Policy) -
         if not actual:
             raise TargetError(
                 f"the target has no table {tr.t(table)}",
-                "it was dropped or renamed after the migration",
-                "run `skylift db migrate --restart SOURCE TARGET`, then sync again",
+                "it was created on the source after the migration (a new table, or a new"
+                " partition of a partitioned one: its rows would be in no capture), or dropped"
+                " or renamed on the target",
+                "run `skylift db migrate --restart SOURCE TARGET` (it creates the table or"
+                " partition on the target and copies its rows), then sync again",
             )
         wanted = _formatted(conn, [c.pg_type for c in table.columns])
         for col, want in zip(table.columns, wanted, strict=True):

@@ -285,7 +285,8 @@ class PgLogicalCapture(PgTriggerCapture):
                     "the replication stream describes it with the columns"
                     f" {', '.join(c.name for c in rel.columns)}: syncing on would lose or misplace"
                     " values",
-                    "apply the same change to the target (or `skylift db migrate --restart`),"
+                    "the sync keeps the definitions it started with, so it cannot go on: `skylift"
+                    " db migrate --restart SOURCE TARGET` copies the new definition and its rows,"
                     " then start `skylift db sync` again",
                 )
 

@@ -71,22 +71,55 @@ def why_not(conn: psycopg.Connection[Any], schema: Schema, slot: str) -> str | N
 
 
 def _tables_why_not(conn: psycopg.Connection[Any], schema: Schema) -> str | None:
-    not_owned, unlogged = [], []
+    not_owned, owners, unlogged = [], set(), []
     for table in schema.tables:
         row = conn.execute(
-            "SELECT pg_has_role(relowner, 'USAGE'), relpersistence FROM pg_class"
-            " WHERE oid = to_regclass(%s)",
+            "SELECT pg_has_role(relowner, 'USAGE'), relpersistence, relowner::regrole::text"
+            " FROM pg_class WHERE oid = to_regclass(%s)",
             (_name(table),),
         ).fetchone()
         if row is not None and not row[0]:
             not_owned.append(table.qualified)
+            owners.add(str(row[2]))
         if row is not None and row[1] == "u":
             unlogged.append(table.qualified)
     if not_owned:
-        return f"the user does not own {', '.join(not_owned[:3])} (a publication needs the owner)"
+        # CREATE PUBLICATION ... FOR TABLE needs the owner's rights (FOR ALL TABLES a
+        # superuser's): membership in the owning role gives them without moving the tables
+        user = _current_user(conn)
+        more = f" and {len(not_owned) - 3} more" if len(not_owned) > 3 else ""
+        return (
+            f"the user {user} does not own {', '.join(not_owned[:3])}{more} (a publication needs"
+            f" the owner's rights): as a superuser, GRANT {', '.join(sorted(owners))} TO {user}"
+            f" (or ALTER TABLE ... OWNER TO {user})"
+        )
     if unlogged:
         return f"{', '.join(unlogged[:3])} is UNLOGGED: its changes are not in the WAL"
     return None
+
+
+def _current_user(conn: psycopg.Connection[Any]) -> str:
+    row = conn.execute("SELECT quote_ident(current_user)").fetchone()
+    return str(row[0]) if row else "the user"
+
+
+def trigger_grants(conn: psycopg.Connection[Any], schema: Schema) -> str | None:
+    """What the trigger capture lacks, as the statements that give it (None: nothing):
+    TRIGGER on every table and CREATE on the database (for the schema `skylift`)."""
+    names = [_name(t) for t in schema.tables]
+    missing = [
+        n for n in names
+        if conn.execute("SELECT has_table_privilege(%s, 'TRIGGER')", (n,)).fetchone() != (True,)
+    ]  # fmt: skip
+    row = conn.execute(
+        "SELECT has_database_privilege(current_database(), 'CREATE'), quote_ident(current_database())"
+    ).fetchone()
+    user, grants = _current_user(conn), []
+    if missing:
+        grants.append(f"GRANT TRIGGER ON {', '.join(missing)} TO {user}")
+    if row is not None and not row[0]:
+        grants.append(f"GRANT CREATE ON DATABASE {row[1]} TO {user}")
+    return "; ".join(grants) or None
 
 
 def replica_identity(conn: psycopg.Connection[Any], schema: Schema, publication: str) -> list[str]:

@@ -109,14 +109,29 @@ class PgTriggerCapture:
             try:
                 target_capture.install(conn, self.schema, "preserve")
             except psycopg.Error as exc:
-                raise SourceError(
-                    "cannot add skylift's change capture to the PostgreSQL source",
-                    str(exc).strip().splitlines()[0],
-                    "skylift creates a schema `skylift` and triggers on the app's tables: connect"
-                    " as the tables' owner (Heroku: the app's credentials are)",
-                ) from exc
+                raise self._refused(exc) from exc
             row = conn.execute("SELECT pg_current_snapshot()::text").fetchone()
         return {"snapshot": row[0] if row else None}
+
+    def _refused(self, exc: psycopg.Error) -> SourceError:
+        """Why the triggers could not be made, and the exact grants that fix it."""
+        from skylift.db.sync import pg_slot
+
+        fix = (
+            "skylift creates a schema `skylift` and triggers on the app's tables: connect as the"
+            " tables' owner (Heroku: the app's credentials are)"
+        )
+        try:
+            with connect(self.url) as conn:
+                grants = pg_slot.trigger_grants(conn, self.schema)
+        except psycopg.Error:
+            grants = None
+        if grants:
+            fix = f"as the tables' owner or a superuser: {grants}; or connect as the owner"
+        why = str(exc).strip().splitlines()[0]
+        if self.reason:
+            why += f" (and {self.reason.removeprefix('no logical replication: ')})"
+        return SourceError("cannot add skylift's change capture to the PostgreSQL source", why, fix)
 
     def remove(self) -> None:
         self.remove_all()
@@ -187,8 +202,9 @@ class PgTriggerCapture:
                 "the schema of the PostgreSQL source changed while skylift was syncing it",
                 "a table was created, altered or dropped: syncing on would lose or misplace the"
                 " new columns' values",
-                "apply the same change to the target (or `skylift db migrate --restart`), then"
-                " start `skylift db sync` again",
+                "the sync keeps the definitions it started with (the same change made on the"
+                " target does not resume it): `skylift db migrate --restart SOURCE TARGET` copies"
+                " the new definition and its rows, then start `skylift db sync` again",
             )
 
     def schema_key(self) -> str:
