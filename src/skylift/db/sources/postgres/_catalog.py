@@ -126,6 +126,8 @@ def _tables(conn: Any, schema: Schema) -> dict[int, dict[str, Any]]:
     parents: dict[int, dict[str, Any]] = {}
     for info in found:
         info["columns"] = _columns(conn, schema, info)
+        if info["relispartition"]:
+            _no_identity(info["columns"])
         if info["relkind"] == "p":
             parents[info["oid"]] = info
             continue
@@ -146,6 +148,14 @@ def _tables(conn: Any, schema: Schema) -> dict[int, dict[str, Any]]:
         table.extra_oid = info["oid"]  # type: ignore[attr-defined]
         schema.tables.append(table)
     return parents
+
+
+def _no_identity(columns: list[Column]) -> None:
+    """A partition's identity is its parent's (one sequence, made with the parent): PostgreSQL
+    17 and later refuse to ATTACH a table with an identity column of its own."""
+    for col in columns:
+        col.identity = False
+        col.extra["identity"] = ""
 
 
 def _columns(conn: Any, schema: Schema, info: dict[str, Any]) -> list[Column]:
