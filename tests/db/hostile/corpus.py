@@ -275,6 +275,16 @@ TABLES = [
         sql=['CREATE INDEX "ix \'q\'" ON "we""ird \'name\'" ("it\'s")'],
     ),
     Hostile("empty", "CREATE TABLE empty (id INTEGER PRIMARY KEY, x TEXT)", ["id", "x"], []),
+    Hostile(
+        "nameless",  # a column without a name; an index named as PostgreSQL names the key
+        'CREATE TABLE nameless (id INTEGER PRIMARY KEY, "" TEXT, "a\nb" INTEGER, " x " TEXT)',
+        ["id", "", "a\nb", " x "],
+        [Case((1, "v", 2, "w")), Case((2, None, "three", ""), rejected={"a\nb": "text in an"})],
+        sql=[
+            'CREATE INDEX nameless_pkey ON nameless ("")',
+            'CREATE INDEX ix_ab ON nameless ("a\nb")',
+        ],
+    ),
 ]
 
 
