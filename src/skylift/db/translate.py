@@ -376,7 +376,7 @@ class Translator:
         for table in self.schema.tables:
             tname = pg_name(table.name, self.policy)
             taken.add((table.schema, tname))
-            keys = [[]] if table.primary_key else []
+            keys: list[list[str]] = [[]] if table.primary_key else []
             keys += [[pg_name(c, self.policy) for c in cols] for cols in table.uniques]
             for parts in keys:
                 suffix = "key" if parts else "pkey"
