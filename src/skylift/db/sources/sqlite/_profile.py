@@ -113,10 +113,12 @@ def aggregate_all(
     rowid across `jobs` threads (sqlite3 releases the GIL while a query runs, so threads use
     every core)."""
     local = threading.local()
+    opened: list[sqlite3.Connection] = []
 
     def run(sql: str) -> tuple[Any, ...]:
         if not hasattr(local, "conn"):
             local.conn = connect()
+            opened.append(local.conn)
         return tuple(local.conn.execute(sql).fetchone())
 
     main = connect()
@@ -131,16 +133,25 @@ def aggregate_all(
     main.close()
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         futures = [[pool.submit(run, sql) for sql in sqls] for _, sqls in plans]
-        results = []
-        for (keys, _), parts in zip(plans, futures, strict=True):
-            merged: dict[str, dict[str, int]] = {}
-            for fut in parts:
-                for (column, key), value in zip(keys, fut.result(), strict=True):
-                    old = merged.setdefault(column, {}).get(key, 0)
-                    value = int(value or 0)
-                    merged[column][key] = max(old, value) if key == "maxlen" else old + value
-            results.append(merged)
-    return results
+        try:
+            return [_merged(keys, parts) for (keys, _), parts in zip(plans, futures, strict=True)]
+        except BaseException:
+            # Ctrl-C, SIGTERM, a failed query: the pool would wait for every running scan
+            for fut in (f for parts in futures for f in parts):
+                fut.cancel()
+            for conn in list(opened):
+                conn.interrupt()
+            raise
+
+
+def _merged(keys: list[tuple[str, str]], parts: list[Any]) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for fut in parts:
+        for (column, key), value in zip(keys, fut.result(), strict=True):
+            old = merged.setdefault(column, {}).get(key, 0)
+            value = int(value or 0)
+            merged[column][key] = max(old, value) if key == "maxlen" else old + value
+    return merged
 
 
 # an ISO-shaped date that is none (month 13, 30 February: julianday() takes those); date()
