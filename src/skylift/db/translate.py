@@ -89,6 +89,20 @@ def constraint_name(table: str, parts: list[str], suffix: str) -> str:
     return f"{head}_{digest}_{suffix}"
 
 
+def key_name(schema: Schema, table: Table, tname: str, parts: list[str], suffix: str) -> str:
+    """A key's constraint (and index) name, PostgreSQL's own form `t_pkey`, `t_a_key` unless a
+    table or view of the schema is already called that (its key would not be created): then
+    with 8 hex digits of a hash before the suffix, the same on every run."""
+    name = constraint_name(tname, parts, suffix)
+    relations = [*((t.schema, t.name) for t in schema.tables),
+                 *((v.schema, v.name) for v in schema.views)]  # fmt: skip
+    if (table.schema, name) in {(s, n) for s, n in relations} | {
+        (s, n.lower()) for s, n in relations
+    }:
+        return constraint_name(tname, [*parts, hashlib.sha1(name.encode()).hexdigest()[:8]], suffix)
+    return name
+
+
 class Translator:
     def __init__(self, schema: Schema, policy: Policy = "preserve") -> None:
         self.schema = schema
@@ -219,7 +233,7 @@ class Translator:
         keys += [("UNIQUE", cols, "key") for cols in table.uniques]
         for kind, cols, suffix in keys:
             parts = [] if suffix == "pkey" else [pg_name(c, self.policy) for c in cols]
-            name = quote(constraint_name(tname, parts, suffix))
+            name = quote(key_name(self.schema, table, tname, parts, suffix))
             columns = ", ".join(self.n(c) for c in cols)
             what = f"{table.name} {kind} ({', '.join(cols)})"
             exists = self._constraint_exists(table, name[1:-1].replace('""', '"'))
@@ -380,7 +394,12 @@ class Translator:
             keys += [[pg_name(c, self.policy) for c in cols] for cols in table.uniques]
             for parts in keys:
                 suffix = "key" if parts else "pkey"
-                taken.add((table.schema, constraint_name(tname, parts, suffix)))
+                name = key_name(self.schema, table, tname, parts, suffix)
+                if name != constraint_name(tname, parts, suffix):
+                    self.schema.note(f"{table.qualified} {'UNIQUE' if parts else 'PRIMARY KEY'}",
+                                     f"key name taken in PostgreSQL by a table: created as"
+                                     f" {quote(name)}", "warning")  # fmt: skip
+                taken.add((table.schema, name))
         taken |= {(None, pg_name(v.name, self.policy)) for v in self.schema.views}
         for table in self.schema.tables:
             for idx in table.indexes:

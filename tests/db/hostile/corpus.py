@@ -275,6 +275,15 @@ TABLES = [
         sql=['CREATE INDEX "ix \'q\'" ON "we""ird \'name\'" ("it\'s")'],
     ),
     Hostile("empty", "CREATE TABLE empty (id INTEGER PRIMARY KEY, x TEXT)", ["id", "x"], []),
+    Hostile(  # named as PostgreSQL names keyed's key
+        "keyed_pkey", "CREATE TABLE keyed_pkey (id INTEGER PRIMARY KEY)", ["id"], [Case((1,))]
+    ),
+    Hostile(
+        "keyed",
+        "CREATE TABLE keyed (id INTEGER PRIMARY KEY, v TEXT UNIQUE)",
+        ["id", "v"],
+        [Case((1, "a")), Case((2, NUL), rejected={"v": "NUL byte"})],
+    ),
     Hostile(
         "nameless",  # a column without a name; an index named as PostgreSQL names the key
         'CREATE TABLE nameless (id INTEGER PRIMARY KEY, "" TEXT, "a\nb" INTEGER, " x " TEXT)',

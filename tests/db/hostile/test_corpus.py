@@ -129,6 +129,12 @@ def test_every_hostile_value_lands_exactly_or_is_kept_with_a_true_reason(
     with psycopg.connect(pg_url) as conn:
         indexes = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'nameless'")
         assert sorted(r[0] for r in indexes) == ["ix_ab", "nameless_nameless_pkey", "nameless_pkey"]
+        keys = conn.execute("SELECT contype, conname FROM pg_constraint WHERE contype IN"
+                            " ('p', 'u') AND conrelid = 'keyed'::regclass ORDER BY 1")  # fmt: skip
+        found = keys.fetchall()  # the primary key's usual name is a table's: hashed
+        assert [c for c, _ in found] == ["p", "u"] and found[0][1].startswith("keyed_")
+        assert found[0][1] != "keyed_pkey" and found[1][1] == "keyed_v_key"
+    assert "key name taken in PostgreSQL by a table" in notes
     assert undocumented(report.notes) == []  # docs/db.md says what each change is and why
     again = migrate(str(path), pg_url, types=types(), workdir=tmp_path / "wd")
     assert again.resumed and again.verified
