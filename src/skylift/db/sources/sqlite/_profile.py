@@ -183,7 +183,9 @@ def _full_aggregates(col: Column) -> dict[str, str]:
     """Counts that must cover every row: what PostgreSQL would take and change silently."""
     aggs: dict[str, str] = {}
     if col.kind in SHAPE:
-        aggs["notsimple"] = f"sum(typeof(c) = 'text' AND c NOT GLOB '{SHAPE[col.kind]}')"
+        # 24:00:00 is the next day's midnight (PostgreSQL reads it so): not read as it is
+        aggs["notsimple"] = (f"sum(typeof(c) = 'text' AND (c NOT GLOB '{SHAPE[col.kind]}'"
+                             " OR substr(c, 12, 2) = '24'))")  # fmt: skip
     if col.pg_type.startswith("varchar("):
         aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
     return aggs
@@ -479,8 +481,9 @@ def _plan_instant(st: dict[str, int], schema: Schema, where: str) -> Plan:
     if st.get("impossible"):
         plan.bad.append((IMPOSSIBLE, NOT_ISO))
     if "iso" in st and st["iso"] < st.get("text", 0) - st.get("empty", 0):
-        plan.bad.append(("typeof(c)='text' AND c <> '' AND julianday(c) IS NULL",
-                         NOT_ISO))  # fmt: skip
+        # julianday() takes no 24:00 (ISO 8601's end of the day, which parse_iso reads)
+        plan.bad.append(("typeof(c)='text' AND c <> '' AND julianday(c) IS NULL"
+                         " AND substr(c, 11, 6) NOT IN (' 24:00', 'T24:00')", NOT_ISO))  # fmt: skip
     numbers = st.get("int", 0) + st.get("real", 0)
     if numbers:
         lo, hi = EPOCH_RANGE
