@@ -211,6 +211,9 @@ DETAIL = {
     # never abs(c): SQLite's abs(-2^63) fails the whole query with "integer overflow"
     "bigint": f"sum(typeof(c) IN ('integer','real') AND (c > {MAX_EXACT_FLOAT_INT} OR c < -{MAX_EXACT_FLOAT_INT}))",
     "fraction": "sum(typeof(c)='real' AND c <> CAST(c AS INTEGER))",
+    # numbers a date column takes as epochs (the others are rejects, not instants)
+    "epoch": f"sum(typeof(c) IN ('integer','real') AND (c >= {EPOCH_RANGE[0]} AND c < {EPOCH_RANGE[1]}"
+    f" OR c <= -{EPOCH_RANGE[0]} AND c > -{EPOCH_RANGE[1]}))",
 }
 
 
@@ -490,7 +493,10 @@ def _plan_instant(st: dict[str, int], schema: Schema, where: str) -> Plan:
         plan.bad.append((f"typeof(c) IN ('integer','real') AND NOT (c >= {lo} AND c < {hi} OR c <= -{lo} AND c > -{hi})",
                          "number that is not an epoch in seconds or milliseconds"))  # fmt: skip
         plan.convert = "epoch"
-        schema.note(where, f"{numbers} epoch numbers (seconds or milliseconds) stored as instants")
+        if epochs := st.get("epoch", numbers):
+            schema.note(
+                where, f"{epochs} epoch numbers (seconds or milliseconds) stored as instants"
+            )
     if st.get("blob"):
         plan.bad.append(("typeof(c)='blob'", "binary value in a date column"))
     return plan
