@@ -67,6 +67,15 @@ def _no_tables(ctx: Ctx) -> list[str]:
     return ["db", "migrate", str(ctx.tmp / "empty.db"), ctx.target]
 
 
+def _too_wide(ctx: Ctx) -> list[str]:
+    db = sqlite3.connect(ctx.tmp / "wide.db")
+    db.execute("CREATE TABLE small (id INTEGER PRIMARY KEY)")
+    db.execute(f"CREATE TABLE wide ({', '.join(f'c{i} INTEGER' for i in range(1700))})")
+    db.commit()
+    db.close()
+    return ["db", "migrate", str(ctx.tmp / "wide.db"), ctx.target]
+
+
 def _wal_alone(ctx: Ctx) -> list[str]:
     db = sqlite3.connect(ctx.tmp / "w.db")
     db.execute("PRAGMA journal_mode = wal")
@@ -123,6 +132,7 @@ CASES: list[tuple[str, Callable[[Ctx], list[str]], int, str]] = [
      "holds no tables: nothing to migrate"),
     ("no tables", _no_tables, 3, "holds no tables: nothing to migrate"),
     ("a WAL file without its db", _wal_alone, 3, "not a SQLite database"),
+    ("1700 columns", _too_wide, 3, "table wide has 1700 columns: PostgreSQL allows at most 1600"),
     ("a text file", lambda c: ["db", "migrate", c.file("notes.txt", b"hello"), c.target], 3,
      "not a SQLite database"),
     ("a damaged file",

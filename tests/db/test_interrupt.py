@@ -95,3 +95,40 @@ def test_cancelled_post_load_steps_stop_on_the_server(pg_url: str) -> None:
             "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'"
         ).fetchone()
     assert row == (0,)
+
+
+def test_sigterm_while_profiling_stops_the_scans(tmp_path: Path, pg_url: str) -> None:
+    """The profile's scans run in threads: a signal interrupts them (the pool waited for every
+    scan it had started, by hand 25 s on this table, forever on the sparse-rowid probe of
+    test_sqlite_sparse.py), and the run exits 12 at once."""
+    import sqlite3
+
+    path = tmp_path / "wide.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, c, d)")  # untyped: a full look
+    db.execute("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 4000000)"
+               " INSERT INTO t SELECT i, i, 'x' || i, i * 1.5, hex(i) FROM r")  # fmt: skip
+    db.commit()
+    db.close()
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "skylift", "db", "migrate", str(path), pg_url, "--workdir",
+             str(tmp_path / "wd")],
+            stdout=subprocess.DEVNULL, stderr=stderr, text=True, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while "profiling" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.5)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    err = log.read_text()
+    assert proc.returncode == 12, err
+    assert "creating the schema" not in err, err  # it was profiling
+    assert time.monotonic() - sent < 8, (time.monotonic() - sent, err)

@@ -55,6 +55,7 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+MAX_COLUMNS = 1600  # PostgreSQL's MaxHeapAttributeNumber
 NAMEDATALEN = 63  # the bytes PostgreSQL keeps of an identifier; it silently cuts the rest
 
 
@@ -67,8 +68,11 @@ def shorten(name: str) -> str:
     """A name PostgreSQL keeps whole: one longer than 63 bytes becomes its first bytes (whole
     UTF-8 characters) and 8 hex digits of a hash of all of it. PostgreSQL would cut it at 63
     bytes, so two names sharing those bytes would become one; these stay two, the same on
-    every run."""
+    every run. An empty name (SQLite allows `""`; PostgreSQL refuses a zero-length identifier)
+    becomes `unnamed_` and the same hash."""
     raw = name.encode()
+    if not raw:
+        return "unnamed_" + hashlib.sha1(raw).hexdigest()[:8]
     if len(raw) <= NAMEDATALEN:
         return name
     digest = hashlib.sha1(raw).hexdigest()[:8]
@@ -83,6 +87,20 @@ def constraint_name(table: str, parts: list[str], suffix: str) -> str:
     digest = hashlib.sha1(name.encode()).hexdigest()[:8]
     head = name.encode()[: NAMEDATALEN - len(digest) - len(suffix) - 2].decode(errors="ignore")
     return f"{head}_{digest}_{suffix}"
+
+
+def key_name(schema: Schema, table: Table, tname: str, parts: list[str], suffix: str) -> str:
+    """A key's constraint (and index) name, PostgreSQL's own form `t_pkey`, `t_a_key` unless a
+    table or view of the schema is already called that (its key would not be created): then
+    with 8 hex digits of a hash before the suffix, the same on every run."""
+    name = constraint_name(tname, parts, suffix)
+    relations = [*((t.schema, t.name) for t in schema.tables),
+                 *((v.schema, v.name) for v in schema.views)]  # fmt: skip
+    if (table.schema, name) in {(s, n) for s, n in relations} | {
+        (s, n.lower()) for s, n in relations
+    }:
+        return constraint_name(tname, [*parts, hashlib.sha1(name.encode()).hexdigest()[:8]], suffix)
+    return name
 
 
 class Translator:
@@ -215,7 +233,7 @@ class Translator:
         keys += [("UNIQUE", cols, "key") for cols in table.uniques]
         for kind, cols, suffix in keys:
             parts = [] if suffix == "pkey" else [pg_name(c, self.policy) for c in cols]
-            name = quote(constraint_name(tname, parts, suffix))
+            name = quote(key_name(self.schema, table, tname, parts, suffix))
             columns = ", ".join(self.n(c) for c in cols)
             what = f"{table.name} {kind} ({', '.join(cols)})"
             exists = self._constraint_exists(table, name[1:-1].replace('""', '"'))
@@ -323,8 +341,10 @@ class Translator:
     def naming_notes(self) -> None:
         """Report names the app's unquoted SQL would not reach after the move, one note a table,
         and every name shortened to fit PostgreSQL (schema.renamed: source -> target)."""
+        self._index_names()
         self._shortened()
         self._collisions()
+        self._too_wide()
         for table in self.schema.tables:
             names = [table.name, *(c.name for c in table.columns)]
             reserved = [n for n in names if n.lower() in RESERVED]
@@ -361,6 +381,57 @@ class Translator:
                     )
                 seen[target] = name
 
+    def _index_names(self) -> None:
+        """MySQL's index names are per table, PostgreSQL's per schema, shared with tables and
+        the keys' indexes: a taken name (`idx_v` on two tables, an index named like a table or
+        like `t_pkey`) made CREATE INDEX IF NOT EXISTS skip the index, silently. Such an index
+        becomes `table_index` (a hash if that is taken too), the same on every run."""
+        taken: set[tuple[str | None, str]] = set()
+        for table in self.schema.tables:
+            tname = pg_name(table.name, self.policy)
+            taken.add((table.schema, tname))
+            keys: list[list[str]] = [[]] if table.primary_key else []
+            keys += [[pg_name(c, self.policy) for c in cols] for cols in table.uniques]
+            for parts in keys:
+                suffix = "key" if parts else "pkey"
+                name = key_name(self.schema, table, tname, parts, suffix)
+                if name != constraint_name(tname, parts, suffix):
+                    self.schema.note(f"{table.qualified} {'UNIQUE' if parts else 'PRIMARY KEY'}",
+                                     f"key name taken in PostgreSQL by a table: created as"
+                                     f" {quote(name)}", "warning")  # fmt: skip
+                taken.add((table.schema, name))
+        taken |= {(None, pg_name(v.name, self.policy)) for v in self.schema.views}
+        for table in self.schema.tables:
+            for idx in table.indexes:
+                if idx.pg_sql:  # PostgreSQL's own names: already one per schema
+                    continue
+                name = pg_name(idx.name, self.policy)
+                if (table.schema, name) in taken:
+                    new = shorten(f"{pg_name(table.name, self.policy)}_{name}")
+                    if (table.schema, new) in taken:
+                        digest = hashlib.sha1(f"{table.name}\0{idx.name}".encode()).hexdigest()
+                        new = shorten(f"{new}_{digest[:8]}")
+                    self.schema.note(f"{table.qualified} index {idx.name}", "index name taken"
+                                     f" in PostgreSQL (names are per schema): created as"
+                                     f" {quote(new)}", "warning")  # fmt: skip
+                    idx.name = name = new
+                taken.add((table.schema, name))
+
+    def _too_wide(self) -> None:
+        """PostgreSQL holds at most 1600 columns a table (SQLite 2000, MySQL up to 4096): said
+        before anything is created, not as a refused CREATE TABLE halfway through."""
+        for table in self.schema.tables:
+            if len(table.columns) > MAX_COLUMNS:
+                from skylift.errors import SourceError
+
+                raise SourceError(
+                    f"table {table.name} has {len(table.columns)} columns: PostgreSQL allows"
+                    f" at most {MAX_COLUMNS}",
+                    "PostgreSQL cannot hold the table as it is; nothing was created",
+                    "split the table in the source (its columns into two tables sharing the"
+                    " key), then migrate again",
+                )
+
     def _shortened(self) -> None:
         renamed = self.schema.renamed
         for table in self.schema.tables:
@@ -378,5 +449,8 @@ class Translator:
                         {"kind": kind, "object": where, "source": name, "target": target}
                     )
         for item in renamed:
-            self.schema.note(item["object"], f"{item['kind']} name longer than PostgreSQL's 63 bytes:"
-                             f" created as {quote(item['target'])}", "warning")  # fmt: skip
+            why = (
+                "without a name" if not item["source"] else "name longer than PostgreSQL's 63 bytes"
+            )
+            self.schema.note(item["object"], f"{item['kind']} {why}: created as"
+                             f" {quote(item['target'])}", "warning")  # fmt: skip

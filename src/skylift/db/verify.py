@@ -24,7 +24,7 @@ from psycopg import pq
 from skylift.db import _accel, _pool
 from skylift.db.copy import connect, key_json, normalizer, parse_record, source_digest
 from skylift.db.records import HEADER, TRAILER, SlowPath, csv_target_select, expect_result
-from skylift.db.schema import Schema, Table
+from skylift.db.schema import Column, Schema, Table
 from skylift.db.sources import Chunk, Source
 from skylift.db.translate import Policy, Translator
 from skylift.db.values import (
@@ -89,8 +89,16 @@ def _conn(st: dict[str, Any]) -> psycopg.Connection[Any]:
 
 
 def target_query(translator: Translator, table: Table, where: str = "") -> str:
-    cols = ", ".join(f"{translator.n(c.name)}::{READ_AS[c.kind]}" for c in table.columns)
+    cols = ", ".join(_read_as(translator.n(c.name), c) for c in table.columns)
     return f"SELECT {cols} FROM {translator.t(table)}{where}"
+
+
+def _read_as(name: str, col: Column) -> str:
+    """A text_repr value as the type's output function prints it, as the source's COPY text
+    has it: a cast to text is not always that (inet '::1' casts to '::1/128')."""
+    if col.kind == "text_repr" and not col.pg_type.startswith("character"):
+        return f"CASE WHEN {name} IS NOT NULL THEN concat({name}) END"
+    return f"{name}::{READ_AS[col.kind]}"
 
 
 def target_batches(st: dict[str, Any], table: Table, where: str = "") -> Iterator[list[Any]]:

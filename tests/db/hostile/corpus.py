@@ -157,6 +157,11 @@ TABLES = [
             ),
             # julianday('now') in a DATETIME column: a number, but no epoch
             Case((15, "2024-03-06", 2460000.5), rejected={"ts": "not an epoch"}),
+            # ISO 8601's end of the day: the next day's midnight, as PostgreSQL reads it
+            Case(
+                (16, "2024-03-07", "2024-12-31T24:00:00Z"),
+                (16, dt.date(2024, 3, 7), dt.datetime(2025, 1, 1, tzinfo=UTC)),
+            ),
         ],
     ),
     Hostile(
@@ -275,6 +280,34 @@ TABLES = [
         sql=['CREATE INDEX "ix \'q\'" ON "we""ird \'name\'" ("it\'s")'],
     ),
     Hostile("empty", "CREATE TABLE empty (id INTEGER PRIMARY KEY, x TEXT)", ["id", "x"], []),
+    Hostile(  # every value in the plain form but one end of the day (verification failed)
+        "midnight",
+        "CREATE TABLE midnight (id INTEGER PRIMARY KEY, at DATETIME)",
+        ["id", "at"],
+        [
+            Case((1, "2024-01-05 10:00:00"), (1, dt.datetime(2024, 1, 5, 10, tzinfo=UTC))),
+            Case((2, "2024-01-05 24:00:00"), (2, dt.datetime(2024, 1, 6, tzinfo=UTC))),
+        ],
+    ),
+    Hostile(  # named as PostgreSQL names keyed's key
+        "keyed_pkey", "CREATE TABLE keyed_pkey (id INTEGER PRIMARY KEY)", ["id"], [Case((1,))]
+    ),
+    Hostile(
+        "keyed",
+        "CREATE TABLE keyed (id INTEGER PRIMARY KEY, v TEXT UNIQUE)",
+        ["id", "v"],
+        [Case((1, "a")), Case((2, NUL), rejected={"v": "NUL byte"})],
+    ),
+    Hostile(
+        "nameless",  # a column without a name; an index named as PostgreSQL names the key
+        'CREATE TABLE nameless (id INTEGER PRIMARY KEY, "" TEXT, "a\nb" INTEGER, " x " TEXT)',
+        ["id", "", "a\nb", " x "],
+        [Case((1, "v", 2, "w")), Case((2, None, "three", ""), rejected={"a\nb": "text in an"})],
+        sql=[
+            'CREATE INDEX nameless_pkey ON nameless ("")',
+            'CREATE INDEX ix_ab ON nameless ("a\nb")',
+        ],
+    ),
 ]
 
 

@@ -124,6 +124,19 @@ def test_every_hostile_value_lands_exactly_or_is_kept_with_a_true_reason(
     notes = " | ".join(f"{n['object']}: {n['message']}" for n in report.notes)
     assert "dupkey UNIQUE (code): not created" in notes  # 1 and '1' became one key
     assert "COLLATE NOCASE" in notes and "created as" in notes  # the long names' mapping
+    assert 'created as "nameless_nameless_pkey"' in notes  # the name PostgreSQL's key took
+    assert 'column without a name: created as "unnamed_' in notes
+    with psycopg.connect(pg_url) as conn:
+        indexes = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'nameless'")
+        assert sorted(r[0] for r in indexes) == ["ix_ab", "nameless_nameless_pkey", "nameless_pkey"]
+        keys = conn.execute("SELECT contype, conname FROM pg_constraint WHERE contype IN"
+                            " ('p', 'u') AND conrelid = 'keyed'::regclass ORDER BY 1")  # fmt: skip
+        found = keys.fetchall()  # the primary key's usual name is a table's: hashed
+        assert [c for c, _ in found] == ["p", "u"] and found[0][1].startswith("keyed_")
+        assert found[0][1] != "keyed_pkey" and found[1][1] == "keyed_v_key"
+    assert "key name taken in PostgreSQL by a table" in notes
+    # julianday's 2460000.5 is a reject, not one of the epochs counted
+    assert "dates.ts: 2 epoch numbers (seconds or milliseconds) stored as instants" in notes
     assert undocumented(report.notes) == []  # docs/db.md says what each change is and why
     again = migrate(str(path), pg_url, types=types(), workdir=tmp_path / "wd")
     assert again.resumed and again.verified

@@ -131,3 +131,23 @@ def test_names_that_fold_together_are_a_usage_error(mysql_url: str, pg_url: str)
     with psycopg.connect(pg_url) as conn:  # nothing was created
         assert conn.execute("SELECT to_regclass('users')").fetchone() == (None,)
     assert _verified(migrate(mysql_url, pg_url, jobs=2)) == {"Users": 0, "users": 0}
+
+
+def test_index_names_per_table_become_one_per_schema(mysql_url: str, pg_url: str) -> None:
+    """MySQL names indexes per table: two `idx_v`, and an index named like a table, each get
+    a name of their own (CREATE INDEX IF NOT EXISTS skipped them, silently)."""
+    run_mysql(mysql_url, """
+        CREATE TABLE a (id int PRIMARY KEY, v int, KEY idx_v (v));
+        CREATE TABLE b (id int PRIMARY KEY, v int, KEY idx_v (v), KEY a (id, v));
+        INSERT INTO a VALUES (1, 1); INSERT INTO b VALUES (1, 2);
+    """)  # fmt: skip
+    report = migrate(mysql_url, pg_url, jobs=2)
+    assert _verified(report) == {"a": 1, "b": 1}
+    indexes = _query(pg_url, "SELECT tablename, indexname FROM pg_indexes"
+                     " WHERE schemaname = 'public' ORDER BY 2")  # fmt: skip
+    assert indexes == [("a", "a_pkey"), ("b", "b_a"), ("b", "b_idx_v"), ("b", "b_pkey"),
+                       ("a", "idx_v")]  # fmt: skip
+    notes = [n["message"] for n in report.notes if "index name taken" in n["message"]]
+    assert len(notes) == 2
+    again = migrate(mysql_url, pg_url, jobs=2)
+    assert again.resumed and again.verified

@@ -22,7 +22,7 @@ from skylift.db.sources.postgres._sql import (
     qualified,
     user_schema_filter,
 )
-from skylift.db.translate import constraint_name, quote
+from skylift.db.translate import key_name, quote
 
 # pg type (pg_type.typname of the column's base type) -> value kind compared by verification.
 # Anything else (arrays, enums, vector, uuid, interval, dates that may be infinite, ...) is
@@ -126,6 +126,8 @@ def _tables(conn: Any, schema: Schema) -> dict[int, dict[str, Any]]:
     parents: dict[int, dict[str, Any]] = {}
     for info in found:
         info["columns"] = _columns(conn, schema, info)
+        if info["relispartition"]:
+            _no_identity(info["columns"])
         if info["relkind"] == "p":
             parents[info["oid"]] = info
             continue
@@ -146,6 +148,14 @@ def _tables(conn: Any, schema: Schema) -> dict[int, dict[str, Any]]:
         table.extra_oid = info["oid"]  # type: ignore[attr-defined]
         schema.tables.append(table)
     return parents
+
+
+def _no_identity(columns: list[Column]) -> None:
+    """A partition's identity is its parent's (one sequence, made with the parent): PostgreSQL
+    17 and later refuse to ATTACH a table with an identity column of its own."""
+    for col in columns:
+        col.identity = False
+        col.extra["identity"] = ""
 
 
 def _columns(conn: Any, schema: Schema, info: dict[str, Any]) -> list[Column]:
@@ -225,7 +235,7 @@ def _table_constraint(schema: Schema, table: Table, row: dict[str, Any], parents
     alter = f"ALTER TABLE {qualified(table.schema, table.name)}"
     if kind == "p":
         table.primary_key = cols
-        _rename(schema, table, constraint_name(table.name, [], "pkey"), name)
+        _rename(schema, table, key_name(schema, table, table.name, [], "pkey"), name)
     elif kind == "c":
         expr = row["def"].removeprefix("CHECK ").removesuffix(" NOT VALID")
         table.checks.append(Check(expr=row["def"], name=name, pg_expr=expr))
@@ -233,7 +243,7 @@ def _table_constraint(schema: Schema, table: Table, row: dict[str, Any], parents
         return  # comes with the parent's constraint when the partition is attached
     elif kind == "u" and row["def"].startswith("UNIQUE (") and not row["condeferrable"]:
         table.uniques.append(cols)
-        _rename(schema, table, constraint_name(table.name, cols, "key"), name)
+        _rename(schema, table, key_name(schema, table, table.name, cols, "key"), name)
     elif kind == "f" and row["confrelid"] not in parents:
         table.foreign_keys.append(
             ForeignKey(

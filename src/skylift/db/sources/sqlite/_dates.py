@@ -18,7 +18,14 @@ def parse_iso(text: str) -> dt.datetime:
     spaced = _SPACED_OFFSET.fullmatch(text)
     if spaced:
         text = spaced.group(1) + spaced.group(2)
+    midnight = _END_OF_DAY.fullmatch(text)
+    if midnight:  # ISO 8601's end of the day: the next day's 00:00, as PostgreSQL reads it
+        start = dt.datetime.fromisoformat(f"{midnight.group(1)} 00:00:00{midnight.group(2) or ''}")
+        return start + dt.timedelta(days=1)
     return dt.datetime.fromisoformat(text)
+
+
+_END_OF_DAY = re.compile(r"(\d{4}-\d\d-\d\d)[T ]24:00(?::00(?:\.0*)?)?(Z|[+-]\d\d(?::?\d\d)?)?")
 
 
 _ISO_SHAPE = re.compile(

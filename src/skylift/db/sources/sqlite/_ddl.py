@@ -174,7 +174,7 @@ def _checks_by_regex(create_sql: str) -> list[Check]:
 
 def index(name: str, unique: bool, cols: list[str | None], sql: str | None) -> Index:
     """An index; expression and partial indexes are parsed from their CREATE INDEX."""
-    idx = Index(name, [c for c in cols if c], unique=unique, source_sql=sql)
+    idx = Index(name, [c for c in cols if c is not None], unique=unique, source_sql=sql)
     if not sql:
         return idx
     try:

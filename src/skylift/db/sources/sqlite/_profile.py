@@ -113,10 +113,12 @@ def aggregate_all(
     rowid across `jobs` threads (sqlite3 releases the GIL while a query runs, so threads use
     every core)."""
     local = threading.local()
+    opened: list[sqlite3.Connection] = []
 
     def run(sql: str) -> tuple[Any, ...]:
         if not hasattr(local, "conn"):
             local.conn = connect()
+            opened.append(local.conn)
         return tuple(local.conn.execute(sql).fetchone())
 
     main = connect()
@@ -131,16 +133,25 @@ def aggregate_all(
     main.close()
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         futures = [[pool.submit(run, sql) for sql in sqls] for _, sqls in plans]
-        results = []
-        for (keys, _), parts in zip(plans, futures, strict=True):
-            merged: dict[str, dict[str, int]] = {}
-            for fut in parts:
-                for (column, key), value in zip(keys, fut.result(), strict=True):
-                    old = merged.setdefault(column, {}).get(key, 0)
-                    value = int(value or 0)
-                    merged[column][key] = max(old, value) if key == "maxlen" else old + value
-            results.append(merged)
-    return results
+        try:
+            return [_merged(keys, parts) for (keys, _), parts in zip(plans, futures, strict=True)]
+        except BaseException:
+            # Ctrl-C, SIGTERM, a failed query: the pool would wait for every running scan
+            for fut in (f for parts in futures for f in parts):
+                fut.cancel()
+            for conn in list(opened):
+                conn.interrupt()
+            raise
+
+
+def _merged(keys: list[tuple[str, str]], parts: list[Any]) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for fut in parts:
+        for (column, key), value in zip(keys, fut.result(), strict=True):
+            old = merged.setdefault(column, {}).get(key, 0)
+            value = int(value or 0)
+            merged[column][key] = max(old, value) if key == "maxlen" else old + value
+    return merged
 
 
 # an ISO-shaped date that is none (month 13, 30 February: julianday() takes those); date()
@@ -172,7 +183,9 @@ def _full_aggregates(col: Column) -> dict[str, str]:
     """Counts that must cover every row: what PostgreSQL would take and change silently."""
     aggs: dict[str, str] = {}
     if col.kind in SHAPE:
-        aggs["notsimple"] = f"sum(typeof(c) = 'text' AND c NOT GLOB '{SHAPE[col.kind]}')"
+        # 24:00:00 is the next day's midnight (PostgreSQL reads it so): not read as it is
+        aggs["notsimple"] = (f"sum(typeof(c) = 'text' AND (c NOT GLOB '{SHAPE[col.kind]}'"
+                             " OR substr(c, 12, 2) = '24'))")  # fmt: skip
     if col.pg_type.startswith("varchar("):
         aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
     return aggs
@@ -198,6 +211,9 @@ DETAIL = {
     # never abs(c): SQLite's abs(-2^63) fails the whole query with "integer overflow"
     "bigint": f"sum(typeof(c) IN ('integer','real') AND (c > {MAX_EXACT_FLOAT_INT} OR c < -{MAX_EXACT_FLOAT_INT}))",
     "fraction": "sum(typeof(c)='real' AND c <> CAST(c AS INTEGER))",
+    # numbers a date column takes as epochs (the others are rejects, not instants)
+    "epoch": f"sum(typeof(c) IN ('integer','real') AND (c >= {EPOCH_RANGE[0]} AND c < {EPOCH_RANGE[1]}"
+    f" OR c <= -{EPOCH_RANGE[0]} AND c > -{EPOCH_RANGE[1]}))",
 }
 
 
@@ -468,15 +484,19 @@ def _plan_instant(st: dict[str, int], schema: Schema, where: str) -> Plan:
     if st.get("impossible"):
         plan.bad.append((IMPOSSIBLE, NOT_ISO))
     if "iso" in st and st["iso"] < st.get("text", 0) - st.get("empty", 0):
-        plan.bad.append(("typeof(c)='text' AND c <> '' AND julianday(c) IS NULL",
-                         NOT_ISO))  # fmt: skip
+        # julianday() takes no 24:00 (ISO 8601's end of the day, which parse_iso reads)
+        plan.bad.append(("typeof(c)='text' AND c <> '' AND julianday(c) IS NULL"
+                         " AND substr(c, 11, 6) NOT IN (' 24:00', 'T24:00')", NOT_ISO))  # fmt: skip
     numbers = st.get("int", 0) + st.get("real", 0)
     if numbers:
         lo, hi = EPOCH_RANGE
         plan.bad.append((f"typeof(c) IN ('integer','real') AND NOT (c >= {lo} AND c < {hi} OR c <= -{lo} AND c > -{hi})",
                          "number that is not an epoch in seconds or milliseconds"))  # fmt: skip
         plan.convert = "epoch"
-        schema.note(where, f"{numbers} epoch numbers (seconds or milliseconds) stored as instants")
+        if epochs := st.get("epoch", numbers):
+            schema.note(
+                where, f"{epochs} epoch numbers (seconds or milliseconds) stored as instants"
+            )
     if st.get("blob"):
         plan.bad.append(("typeof(c)='blob'", "binary value in a date column"))
     return plan
