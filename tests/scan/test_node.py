@@ -211,3 +211,16 @@ def test_a_lockfile_out_of_date_with_package_json_is_a_code_change(scan_files, f
     p = scan_files({"package.json": pkg, **files})
     found = [f for f in p.findings if f.code == "stale-lockfile"]
     assert [f.suggestion.split(" does not hold ")[1].split(":")[0] for f in found] == stale
+
+
+@pytest.mark.parametrize("queue", ["bull", "bullmq", "bee-queue"])
+def test_a_redis_queue_alone_needs_a_cache(node_app, queue: str) -> None:
+    """No Redis client in package.json, only the queue: REDIS_URL was asked as a secret and no
+    cache was planned, while the queue keeps its jobs in Redis."""
+    p = node_app({queue: "3", "express": "4"}, {"worker.js": "process.env.REDIS_URL\n"})
+    assert p.cache is not None and p.cache.value == {"engine": "redis", "client": queue}
+
+
+def test_the_redis_client_is_named_before_the_queue(node_app) -> None:
+    p = node_app({"bullmq": "5", "ioredis": "5"})
+    assert p.cache is not None and p.cache.value["client"] == "ioredis"

@@ -55,7 +55,20 @@ MIGRATION_TOOLS = [
     ("db-migrate", "db-migrate"),
     ("umzug", "umzug"),
 ]
-CACHES = {"ioredis": "redis", "redis": "redis", "@redis/client": "redis", "memcached": "memcached"}
+# the queues after the clients (a client named in package.json is the one reported): bull,
+# bullmq and bee-queue keep their jobs in Redis, so an app with one needs a cache even when no
+# client is a direct dependency
+CACHES = {
+    "ioredis": "redis",
+    "redis": "redis",
+    "@redis/client": "redis",
+    "memcached": "memcached",
+    "bull": "redis",
+    "bullmq": "redis",
+    "bee-queue": "redis",
+    "@nestjs/bull": "redis",
+    "@nestjs/bullmq": "redis",
+}
 SERVICES = {
     "@aws-sdk/client-s3": "s3",
     "multer-s3": "s3",
