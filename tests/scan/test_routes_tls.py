@@ -157,3 +157,25 @@ def test_a_boolean_tls_switch_read_into_node_postgres(node_app, code, found) -> 
     )
     got = [str(e) for f in p.findings if f.code == "db-tls-verify-node" for e in f.evidence]
     assert got == (["src/db.js:2"] if found else [])
+
+
+def test_bull_given_a_url_gets_no_tls_from_rediss(node_app) -> None:
+    code = (
+        "let Queue = require('bull');\n"
+        "let REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';\n"
+        "let work = new Queue('work', REDIS_URL);\n"
+        "let mail = new Queue('mail', REDIS_URL, { redis: { tls: {} } });\n"
+    )
+    p = node_app({"bull": "3.7.0", "express": "4"}, {"worker.js": code})
+    (f,) = [f for f in p.findings if f.code == "bull-url-no-tls"]
+    assert [str(e) for e in f.evidence] == ["worker.js:3"]
+    assert "{ redis: { tls: {} } }" in f.suggestion
+
+
+def test_bullmq_and_ioredis_urls_carry_tls(node_app) -> None:
+    code = (
+        "const { Queue } = require('bullmq');\n"
+        "const q = new Queue('work', { connection: new IORedis(process.env.REDIS_URL) });\n"
+    )
+    p = node_app({"bullmq": "5", "ioredis": "5"}, {"worker.js": code})
+    assert not [f for f in p.findings if f.code == "bull-url-no-tls"]

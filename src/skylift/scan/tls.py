@@ -39,6 +39,8 @@ def scan(draft: Draft) -> None:
             _node_pg_verify(draft)
     if draft.profile.cache:
         _cache(draft)
+        if draft.language == "node":
+            _bull_url(draft)
 
 
 def _db(draft: Draft) -> None:
@@ -151,4 +153,30 @@ def _cache(draft: Draft) -> None:
             "The cache client connects without TLS or without the AUTH token the new cache requires",
             fixes[draft.language],
             [*no_tls, *no_auth],
+        )
+
+
+# bull (3.x and 4.x alike) reads a URL's host, port, password and db and drops its scheme:
+# `rediss://` turns no TLS on, so the queue talks plain text to a cache that takes TLS only
+_BULL_IMPORT = re.compile(r"""require\(\s*['"]bull['"]\s*\)|from\s+['"]bull['"]""")
+_BULL_QUEUE = re.compile(r"\b(?:new\s+)?(?:Queue|Bull)\s*\(")
+
+
+def _bull_url(draft: Draft) -> None:
+    evidence = []
+    for src, m in draft.repo.grep(_BULL_QUEUE, draft.code_exts):
+        if not _BULL_IMPORT.search(src.text):
+            continue
+        call = call_text(src.text, src.text.find("(", m.start()))
+        if "," in call and _URL_ARG.search(call) and not _TLS_ARG.search(call):
+            evidence.append(src.evidence(offset=m.start()))
+    if evidence:
+        draft.finding(
+            "bull-url-no-tls",
+            "bull takes only the host, port and password from a Redis URL: rediss:// turns no "
+            "TLS on, and the cache takes TLS only, so the queue never connects",
+            "give TLS in the options: `new Queue(name, process.env.REDIS_URL, { redis: { tls: {} } })` "
+            "(bull 3.20 and later merge them with the URL's; older bull replaces the URL's, so "
+            "upgrade bull or pass `redis: { host, port, password, tls: {} }`)",
+            evidence,
         )
