@@ -165,6 +165,7 @@ def test_bull_given_a_url_gets_no_tls_from_rediss(node_app) -> None:
         "let REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';\n"
         "let work = new Queue('work', REDIS_URL);\n"
         "let mail = new Queue('mail', REDIS_URL, { redis: { tls: {} } });\n"
+        "let jobs = new Queue('jobs', { redis: redisOpts(REDIS_URL) });\n"
     )
     p = node_app({"bull": "3.7.0", "express": "4"}, {"worker.js": code})
     (f,) = [f for f in p.findings if f.code == "bull-url-no-tls"]

@@ -168,7 +168,8 @@ def _bull_url(draft: Draft) -> None:
         if not _BULL_IMPORT.search(src.text):
             continue
         call = call_text(src.text, src.text.find("(", m.start()))
-        if "," in call and _URL_ARG.search(call) and not _TLS_ARG.search(call):
+        second = re.match(r"\(\s*[^,{]+,\s*([^,{)]+)", call)  # a URL, not an options object
+        if second and _URL_ARG.search(second.group(1)) and not _TLS_ARG.search(call):
             evidence.append(src.evidence(offset=m.start()))
     if evidence:
         draft.finding(
