@@ -224,3 +224,22 @@ def test_a_redis_queue_alone_needs_a_cache(node_app, queue: str) -> None:
 def test_the_redis_client_is_named_before_the_queue(node_app) -> None:
     p = node_app({"bullmq": "5", "ioredis": "5"})
     assert p.cache is not None and p.cache.value["client"] == "ioredis"
+
+
+@pytest.mark.parametrize(
+    ("knexfile", "found"),
+    [
+        ("module.exports = {\n  development: {\n    client: 'pg',\n  }\n}\n", True),
+        ("module.exports = {\n  development: { client: 'pg' },\n  production: { client: 'pg' },\n}\n", False),
+        ("const all = { development: { client: 'pg' } }\nmodule.exports = all[process.env.NODE_ENV]\n", False),
+        ("module.exports = { client: 'pg', connection: process.env.DATABASE_URL }\n", False),
+    ],
+)  # fmt: skip
+def test_a_knexfile_without_a_production_section(node_app, knexfile: str, found: bool) -> None:
+    """NODE_ENV=production makes the knex CLI use the whole file as the config when it has no
+    `production` key: "Required configuration option 'client' is missing"."""
+    p = node_app({"knex": "3", "pg": "8", "express": "4"}, {"knexfile.ts": knexfile})
+    hits = [f for f in p.findings if f.code == "knexfile-no-production"]
+    assert bool(hits) == found
+    if found:
+        assert [str(e) for e in hits[0].evidence] == ["knexfile.ts:2"]
