@@ -114,3 +114,24 @@ def test_an_app_without_a_database_is_not_told_its_database_moves(tmp_path: Path
     assert "The app has no database" in cutover and "let the old workers drain it" in cutover
     assert "db sync" not in cutover and "DATABASE_URL" not in cutover
     assert "no database to copy back" in text
+
+
+def test_a_migration_in_the_image_start_is_not_said_to_run_before_each_deploy(
+    tmp_path: Path,
+) -> None:
+    """The CMD migrates, so the workflow has no release step; the jobs table said CI runs it."""
+    from skylift.scan import scan
+    from tests.scan.conftest import package_json, write
+
+    app = write(
+        tmp_path / "app",
+        {
+            "package.json": package_json({"express": "4", "knex": "3", "pg": "8"}),
+            "Dockerfile": 'FROM node:20\nCOPY . .\nCMD ["sh", "-c", "npx knex migrate:latest && '
+            'node server.js"]\n',
+            "server.js": "app.get('/', h)\napp.listen(process.env.PORT)\n",
+        },
+    )
+    text = render_markdown(make_plan(scan(app), {}))
+    (row,) = [line for line in text.splitlines() if line.startswith("| migrations |")]
+    assert "on every task it starts" in row and "CI runs it" not in row
