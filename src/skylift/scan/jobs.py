@@ -186,8 +186,8 @@ def _knexfile_without_production(draft: Draft) -> None:
             draft.finding(
                 "knexfile-no-production",
                 f"{rel} has a `{first.group(1)}` section and no `production` one: with "
-                "NODE_ENV=production (the task's) the knex CLI finds no client and every "
-                "migration stops",
+                "NODE_ENV=production (skylift's image sets it, as production images do) the "
+                "knex CLI finds no client and every migration stops",
                 "add a `production` section (the same connection, read from the environment), "
                 "or run the CLI with `--env development`",
                 [src.evidence(offset=first.start(1))],
