@@ -243,3 +243,17 @@ def test_a_knexfile_without_a_production_section(node_app, knexfile: str, found:
     assert bool(hits) == found
     if found:
         assert [str(e) for e in hits[0].evidence] == ["knexfile.ts:2"]
+
+
+def test_a_knexfile_without_production_is_fine_where_node_env_stays_unset(node_app) -> None:
+    """The app's own Dockerfile sets no NODE_ENV and no code reads it: knex takes
+    `development`, which is there."""
+    files = {
+        "knexfile.ts": "module.exports = {\n  development: { client: 'pg' },\n}\n",
+        "Dockerfile": 'FROM node:18\nCOPY . .\nCMD ["sh", "-c", "npx knex migrate:latest && npm start"]\n',
+    }
+    p = node_app({"knex": "3", "pg": "8", "express": "4"}, files)
+    assert not [f for f in p.findings if f.code == "knexfile-no-production"]
+    files["Dockerfile"] = "FROM node:18\nENV NODE_ENV=production\n" + files["Dockerfile"][13:]
+    p = node_app({"knex": "3", "pg": "8", "express": "4"}, files)
+    assert [f for f in p.findings if f.code == "knexfile-no-production"]

@@ -177,6 +177,8 @@ def _knexfile_without_production(draft: Draft) -> None:
     """knex's CLI picks the knexfile's section named by NODE_ENV, and uses the whole file when
     there is none: with NODE_ENV=production (the task's) and only `development:`, `knex
     migrate:latest` stops with "Required configuration option 'client' is missing"."""
+    if not _production_node_env(draft):
+        return  # NODE_ENV unset: the CLI takes `development`, which is there
     for rel in KNEXFILES:
         src = draft.repo.read(rel)
         if src is None:
@@ -186,9 +188,18 @@ def _knexfile_without_production(draft: Draft) -> None:
             draft.finding(
                 "knexfile-no-production",
                 f"{rel} has a `{first.group(1)}` section and no `production` one: with "
-                "NODE_ENV=production (skylift's image sets it, as production images do) the "
-                "knex CLI finds no client and every migration stops",
+                "NODE_ENV=production (the image's or the task's) the knex CLI finds no client "
+                "and every migration stops",
                 "add a `production` section (the same connection, read from the environment), "
                 "or run the CLI with `--env development`",
                 [src.evidence(offset=first.start(1))],
             )
+
+
+def _production_node_env(draft: Draft) -> bool:
+    """NODE_ENV is production on AWS: skylift's image sets it (no Dockerfile of the app's), the
+    app's Dockerfile does, or the app names NODE_ENV (the task then sets it to production)."""
+    src = draft.repo.read("Dockerfile")
+    if src is None or re.search(r"\bNODE_ENV[= ]+['\"]?production\b", src.text):
+        return True
+    return any(v.name == "NODE_ENV" for v in draft.env_vars())
