@@ -105,6 +105,11 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
                 "infra/ecs.tf / the Dockerfile): the app exited; its log says why")  # fmt: skip
     statuses = [ch["status"] for ch in checks if "status" in ch]
     path = c.health.path if c.health else "/"
+    if not statuses and "timeout" in str(checks[-1].get("error", "")).lower():
+        return (f"the health check's route: {path} on port {c.port} takes the connection and "
+                "never answers within the check's timeout (timeout in infra/alb.tf): its handler "
+                "sends no response or waits on something; make it answer, or point "
+                "var.health_check_path (infra/envs/*.tfvars) at a route that does")  # fmt: skip
     if not statuses:
         return (f"the port: nothing answers on {c.port} at the task's address (PORT and "
                 "containerPort in infra/ecs.tf, var.container_port): the app must listen on $PORT "
