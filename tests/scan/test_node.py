@@ -257,3 +257,15 @@ def test_a_knexfile_without_production_is_fine_where_node_env_stays_unset(node_a
     files["Dockerfile"] = "FROM node:18\nENV NODE_ENV=production\n" + files["Dockerfile"][13:]
     p = node_app({"knex": "3", "pg": "8", "express": "4"}, files)
     assert [f for f in p.findings if f.code == "knexfile-no-production"]
+
+
+def test_a_leftover_driver_the_orm_config_does_not_name_is_no_database(node_app) -> None:
+    """TypeORM configured for postgres, mysql2 still in package.json and loaded nowhere: the
+    plan asked to replace mysql2 with pg (db-driver), which the app already uses."""
+    orm = "TypeOrmModule.forRoot({\n  type: 'postgres',\n  host: process.env.DB_HOST,\n})\n"
+    deps = {"@nestjs/core": "10", "typeorm": "0.3", "pg": "8", "mysql2": "3"}
+    p = node_app(deps, {"src/db.ts": orm})
+    assert [db.engine for db in p.databases] == ["postgresql"]
+    assert not [f for f in p.findings if f.code == "db-driver"]
+    p = node_app(deps, {"src/db.ts": orm, "src/legacy.ts": "import mysql from 'mysql2/promise'\n"})
+    assert sorted(db.engine for db in p.databases) == ["mysql", "postgresql"]

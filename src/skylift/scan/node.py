@@ -423,11 +423,15 @@ def _prisma(draft: Draft) -> None:
 
 
 def _databases(draft: Draft) -> None:
-    for dep, engine in DRIVERS.items():
-        if dep in draft.deps:
-            db = draft.database(engine, draft.deps[dep])
-            db.driver = db.driver or dep
     configured = _orm_engines(draft)
+    engines = {engine for engine, _ev in configured}
+    for dep, engine in DRIVERS.items():
+        if dep not in draft.deps:
+            continue
+        if engines and engine not in engines and not _imported(draft, dep):
+            continue  # a leftover driver: the ORM's config names another engine, no code loads it
+        db = draft.database(engine, draft.deps[dep])
+        db.driver = db.driver or dep
     for engine, ev in configured:
         draft.database(engine, ev)
     for dep, orm in ORMS.items():
@@ -450,6 +454,11 @@ def _databases(draft: Draft) -> None:
             if db.engine == "postgresql" and "vector" not in db.extensions:
                 db.extensions.append("vector")
     _db_findings(draft, [ev for engine, ev in configured if engine in ("mysql", "sqlite")])
+
+
+def _imported(draft: Draft, dep: str) -> bool:
+    loads = re.compile(rf"""(?:require\(|import\(|from\s)\s*['"]{re.escape(dep)}(?:/[^'"]*)?['"]""")
+    return any(True for _ in draft.repo.grep(loads, draft.code_exts))
 
 
 def _db_findings(draft: Draft, orm_config: list[Evidence]) -> None:
