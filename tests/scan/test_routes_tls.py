@@ -180,3 +180,19 @@ def test_bullmq_and_ioredis_urls_carry_tls(node_app) -> None:
     )
     p = node_app({"bullmq": "5", "ioredis": "5"}, {"worker.js": code})
     assert not [f for f in p.findings if f.code == "bull-url-no-tls"]
+
+
+@pytest.mark.parametrize(
+    ("options", "found"),
+    [
+        ("type: 'postgres',\n  host: 'db',\n  port: 5432,", True),
+        ("type: 'postgres',\n  host: process.env.DB_HOST || 'localhost',", False),
+        ("type: 'postgres',\n  url: process.env.DATABASE_URL,", False),
+    ],
+)
+def test_a_database_host_written_in_the_orm_options(node_app, options: str, found: bool) -> None:
+    """`host: 'db'` (the compose service): the task's DB_HOST never reaches the app."""
+    code = f"export default TypeOrmModule.forRoot({{\n  {options}\n}});\n"
+    p = node_app({"@nestjs/typeorm": "10", "typeorm": "0.3", "pg": "8"}, {"db/typeorm.ts": code})
+    hits = [f for f in p.findings if f.code == "db-host-literal"]
+    assert [str(e) for f in hits for e in f.evidence] == (["db/typeorm.ts:3"] if found else [])

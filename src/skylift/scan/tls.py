@@ -37,6 +37,7 @@ def scan(draft: Draft) -> None:
         _db(draft)
         if draft.language == "node":
             _node_pg_verify(draft)
+            _literal_db_host(draft)
     if draft.profile.cache:
         _cache(draft)
         if draft.language == "node":
@@ -179,5 +180,32 @@ def _bull_url(draft: Draft) -> None:
             "give TLS in the options: `new Queue(name, process.env.REDIS_URL, { redis: { tls: {} } })` "
             "(bull 3.20 and later merge them with the URL's; older bull replaces the URL's, so "
             "upgrade bull or pass `redis: { host, port, password, tls: {} }`)",
+            evidence,
+        )
+
+
+# an ORM's connection options with the host written in (`host: 'db'`, the compose service):
+# no variable of the task's reaches it, so the app connects to a name that does not exist on AWS
+_ORM_OPTIONS = re.compile(
+    r"""\b(?:type|dialect|client)\s*:\s*['"](?:postgres|postgresql|pg|mysql2?|mariadb)['"]"""
+)
+_LITERAL_HOST = re.compile(r"""\bhost\s*:\s*['"`]([\w.-]+)['"`]""")
+
+
+def _literal_db_host(draft: Draft) -> None:
+    evidence, hosts = [], []
+    for src, m in draft.repo.grep(_ORM_OPTIONS, draft.code_exts):
+        window = src.text[max(0, m.start() - 300) : m.start() + 400]
+        if h := _LITERAL_HOST.search(window):
+            evidence.append(src.evidence(offset=max(0, m.start() - 300) + h.start()))
+            hosts.append(h.group(1))
+    if evidence:
+        draft.finding(
+            "db-host-literal",
+            f"The database's host is written in the code ({', '.join(sorted(set(hosts)))}): "
+            "none of the task's variables reaches it, and that name does not exist on AWS",
+            "read it from the environment (`host: process.env.DB_HOST`, or `url: "
+            "process.env.DATABASE_URL`), then rerun `skylift plan`: the task wires the name "
+            "to RDS",
             evidence,
         )
