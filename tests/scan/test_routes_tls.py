@@ -185,14 +185,20 @@ def test_bullmq_and_ioredis_urls_carry_tls(node_app) -> None:
 @pytest.mark.parametrize(
     ("options", "found"),
     [
-        ("type: 'postgres',\n  host: 'db',\n  port: 5432,", True),
-        ("type: 'postgres',\n  host: process.env.DB_HOST || 'localhost',", False),
-        ("type: 'postgres',\n  url: process.env.DATABASE_URL,", False),
+        ("type: 'postgres',\n  host: 'db',\n  port: 5432,", ["db/typeorm.ts:3"]),
+        (
+            "type: 'postgres',\n  host: process.env.DB_HOST,\n  database: 'mydatabase',",
+            ["db/typeorm.ts:4"],
+        ),
+        ("type: 'postgres',\n  host: process.env.DB_HOST || 'localhost',", []),
+        ("type: 'postgres',\n  url: process.env.DATABASE_URL,", []),
     ],
 )
-def test_a_database_host_written_in_the_orm_options(node_app, options: str, found: bool) -> None:
+def test_a_database_host_written_in_the_orm_options(
+    node_app, options: str, found: list[str]
+) -> None:
     """`host: 'db'` (the compose service): the task's DB_HOST never reaches the app."""
     code = f"export default TypeOrmModule.forRoot({{\n  {options}\n}});\n"
     p = node_app({"@nestjs/typeorm": "10", "typeorm": "0.3", "pg": "8"}, {"db/typeorm.ts": code})
     hits = [f for f in p.findings if f.code == "db-host-literal"]
-    assert [str(e) for f in hits for e in f.evidence] == (["db/typeorm.ts:3"] if found else [])
+    assert [str(e) for f in hits for e in f.evidence] == found

@@ -189,23 +189,24 @@ def _bull_url(draft: Draft) -> None:
 _ORM_OPTIONS = re.compile(
     r"""\b(?:type|dialect|client)\s*:\s*['"](?:postgres|postgresql|pg|mysql2?|mariadb)['"]"""
 )
-_LITERAL_HOST = re.compile(r"""\bhost\s*:\s*['"`]([\w.-]+)['"`]""")
+_LITERAL_HOST = re.compile(r"""\b(host|database)\s*:\s*['"`]([\w.-]+)['"`]""")
 
 
 def _literal_db_host(draft: Draft) -> None:
     evidence, hosts = [], []
     for src, m in draft.repo.grep(_ORM_OPTIONS, draft.code_exts):
         window = src.text[max(0, m.start() - 300) : m.start() + 400]
-        if h := _LITERAL_HOST.search(window):
+        for h in _LITERAL_HOST.finditer(window):
             evidence.append(src.evidence(offset=max(0, m.start() - 300) + h.start()))
-            hosts.append(h.group(1))
+            hosts.append(f"{h.group(1)} '{h.group(2)}'")
     if evidence:
         draft.finding(
             "db-host-literal",
-            f"The database's host is written in the code ({', '.join(sorted(set(hosts)))}): "
-            "none of the task's variables reaches it, and that name does not exist on AWS",
-            "read it from the environment (`host: process.env.DB_HOST`, or `url: "
-            "process.env.DATABASE_URL`), then rerun `skylift plan`: the task wires the name "
-            "to RDS",
+            f"The database's address is written in the code ({', '.join(sorted(set(hosts)))}):"
+            " none of the task's variables reaches it; RDS has another host name, and its "
+            "database is named by db_name (infra/variables.tf)",
+            "read them from the environment (`host: process.env.DB_HOST`, `database: "
+            "process.env.DB_NAME`, or `url: process.env.DATABASE_URL`), then rerun `skylift "
+            "plan`: the task wires each name to RDS",
             evidence,
         )
