@@ -106,3 +106,20 @@ def test_an_apply_outlives_a_killed_skylift_and_the_rerun_waits_for_it(tmp_path:
     child.wait()
     assert tf_detached.previous(work, said.append) == "cut"
     assert tf_detached.previous(work, said.append) is None  # said once
+
+
+@pytest.mark.terraform
+def test_a_rehearsal_variable_the_module_lacks_is_not_passed(tmp_path: Path) -> None:
+    """An app without a database has no db_performance_insights: Terraform refused the whole
+    apply ("Value for undeclared variable") when the rehearsal switched it off anyway."""
+    infra, work = tmp_path / "infra", tmp_path / "work"
+    infra.mkdir()
+    (infra / "versions.tf").write_text(
+        'variable "local_rehearsal" {\n  type = bool\n}\n'
+        'output "rehearsal" {\n  value = var.local_rehearsal\n}\n'
+    )
+    tf = terraform.Terraform(infra, work, {})
+    tf.sync(None)
+    tf.init()
+    result = tf.apply([], {"local_rehearsal": True, "db_performance_insights": False})
+    assert result.outputs == {"rehearsal": True}

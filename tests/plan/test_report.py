@@ -92,3 +92,46 @@ def test_cli_reports_a_bad_skylift_toml_before_scanning(tmp_path: Path, capsys) 
 def test_cli_rejects_a_missing_folder(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["plan", str(tmp_path / "nope")]) == 6
     assert "is not a directory" in " ".join(capsys.readouterr().err.split())
+
+
+def test_an_app_without_a_database_is_not_told_its_database_moves(tmp_path: Path) -> None:
+    """A Heroku web + worker app with only Redis: the plan's cutover froze and copied a database
+    it does not have, and gave the old dynos a DATABASE_URL (cutover skips all of it)."""
+    from skylift.scan import scan
+    from tests.scan.conftest import package_json, write
+
+    app = write(
+        tmp_path / "app",
+        {
+            "package.json": package_json({"express": "4", "bull": "3"}),
+            "Procfile": "web: node server.js\nworker: node worker.js\n",
+            "server.js": "app.get('/', h)\napp.listen(process.env.PORT)\n",
+            "worker.js": "process.env.REDIS_URL\n",
+        },
+    )
+    text = render_markdown(make_plan(scan(app), {}))
+    cutover = text[text.index("Cut over") : text.index("## Risks")]
+    assert "The app has no database" in cutover and "let the old workers drain it" in cutover
+    assert "db sync" not in cutover and "DATABASE_URL" not in cutover
+    assert "no database to copy back" in text
+
+
+def test_a_migration_in_the_image_start_is_not_said_to_run_before_each_deploy(
+    tmp_path: Path,
+) -> None:
+    """The CMD migrates, so the workflow has no release step; the jobs table said CI runs it."""
+    from skylift.scan import scan
+    from tests.scan.conftest import package_json, write
+
+    app = write(
+        tmp_path / "app",
+        {
+            "package.json": package_json({"express": "4", "knex": "3", "pg": "8"}),
+            "Dockerfile": 'FROM node:20\nCOPY . .\nCMD ["sh", "-c", "npx knex migrate:latest && '
+            'node server.js"]\n',
+            "server.js": "app.get('/', h)\napp.listen(process.env.PORT)\n",
+        },
+    )
+    text = render_markdown(make_plan(scan(app), {}))
+    (row,) = [line for line in text.splitlines() if line.startswith("| migrations |")]
+    assert "on every task it starts" in row and "CI runs it" not in row

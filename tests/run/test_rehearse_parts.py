@@ -208,9 +208,13 @@ def test_secret_references() -> None:
       "TLS to the database"),
      (["cause: Error: unable to verify the first certificate", "code: 'UNABLE_TO_VERIFY_LEAF_"
        "SIGNATURE'"], [], 1, "rejectUnauthorized: false"),
+     (["Server started!", "Error: read ECONNRESET", "    at TCP.onStreamRead (node:internal/"
+       "stream_base_commons:218:20) {", "  syscall: 'read'"], [], 1, "bull-url-no-tls"),
      ([], [], 137, "var.task_memory"),
      (["listening"], [{"error": "ConnectionRefusedError"}] * 3, None, "nothing answers on 8000"),
-     (["listening"], [{"status": 404}] * 3, None, "/health answers 404")],
+     (["listening"], [{"status": 404}] * 3, None, "/health answers 404"),
+     (["Server running on http://0.0.0.0:8000"], [{"error": "ConnectionRefusedError"}]
+      + [{"error": "TimeoutError: timed out"}] * 3, None, "never answers within the check's")],
 )  # fmt: skip
 def test_likely_fault(
     log: list[str], checks: list[dict[str, object]], code: int | None, fault: str

@@ -211,3 +211,61 @@ def test_a_lockfile_out_of_date_with_package_json_is_a_code_change(scan_files, f
     p = scan_files({"package.json": pkg, **files})
     found = [f for f in p.findings if f.code == "stale-lockfile"]
     assert [f.suggestion.split(" does not hold ")[1].split(":")[0] for f in found] == stale
+
+
+@pytest.mark.parametrize("queue", ["bull", "bullmq", "bee-queue"])
+def test_a_redis_queue_alone_needs_a_cache(node_app, queue: str) -> None:
+    """No Redis client in package.json, only the queue: REDIS_URL was asked as a secret and no
+    cache was planned, while the queue keeps its jobs in Redis."""
+    p = node_app({queue: "3", "express": "4"}, {"worker.js": "process.env.REDIS_URL\n"})
+    assert p.cache is not None and p.cache.value == {"engine": "redis", "client": queue}
+
+
+def test_the_redis_client_is_named_before_the_queue(node_app) -> None:
+    p = node_app({"bullmq": "5", "ioredis": "5"})
+    assert p.cache is not None and p.cache.value["client"] == "ioredis"
+
+
+@pytest.mark.parametrize(
+    ("knexfile", "found"),
+    [
+        ("module.exports = {\n  development: {\n    client: 'pg',\n  }\n}\n", True),
+        ("module.exports = {\n  development: { client: 'pg' },\n  production: { client: 'pg' },\n}\n", False),
+        ("const all = { development: { client: 'pg' } }\nmodule.exports = all[process.env.NODE_ENV]\n", False),
+        ("module.exports = { client: 'pg', connection: process.env.DATABASE_URL }\n", False),
+    ],
+)  # fmt: skip
+def test_a_knexfile_without_a_production_section(node_app, knexfile: str, found: bool) -> None:
+    """NODE_ENV=production makes the knex CLI use the whole file as the config when it has no
+    `production` key: "Required configuration option 'client' is missing"."""
+    p = node_app({"knex": "3", "pg": "8", "express": "4"}, {"knexfile.ts": knexfile})
+    hits = [f for f in p.findings if f.code == "knexfile-no-production"]
+    assert bool(hits) == found
+    if found:
+        assert [str(e) for e in hits[0].evidence] == ["knexfile.ts:2"]
+
+
+def test_a_knexfile_without_production_is_fine_where_node_env_stays_unset(node_app) -> None:
+    """The app's own Dockerfile sets no NODE_ENV and no code reads it: knex takes
+    `development`, which is there."""
+    files = {
+        "knexfile.ts": "module.exports = {\n  development: { client: 'pg' },\n}\n",
+        "Dockerfile": 'FROM node:18\nCOPY . .\nCMD ["sh", "-c", "npx knex migrate:latest && npm start"]\n',
+    }
+    p = node_app({"knex": "3", "pg": "8", "express": "4"}, files)
+    assert not [f for f in p.findings if f.code == "knexfile-no-production"]
+    files["Dockerfile"] = "FROM node:18\nENV NODE_ENV=production\n" + files["Dockerfile"][13:]
+    p = node_app({"knex": "3", "pg": "8", "express": "4"}, files)
+    assert [f for f in p.findings if f.code == "knexfile-no-production"]
+
+
+def test_a_leftover_driver_the_orm_config_does_not_name_is_no_database(node_app) -> None:
+    """TypeORM configured for postgres, mysql2 still in package.json and loaded nowhere: the
+    plan asked to replace mysql2 with pg (db-driver), which the app already uses."""
+    orm = "TypeOrmModule.forRoot({\n  type: 'postgres',\n  host: process.env.DB_HOST,\n})\n"
+    deps = {"@nestjs/core": "10", "typeorm": "0.3", "pg": "8", "mysql2": "3"}
+    p = node_app(deps, {"src/db.ts": orm})
+    assert [db.engine for db in p.databases] == ["postgresql"]
+    assert not [f for f in p.findings if f.code == "db-driver"]
+    p = node_app(deps, {"src/db.ts": orm, "src/legacy.ts": "import mysql from 'mysql2/promise'\n"})
+    assert sorted(db.engine for db in p.databases) == ["mysql", "postgresql"]

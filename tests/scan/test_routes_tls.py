@@ -157,3 +157,48 @@ def test_a_boolean_tls_switch_read_into_node_postgres(node_app, code, found) -> 
     )
     got = [str(e) for f in p.findings if f.code == "db-tls-verify-node" for e in f.evidence]
     assert got == (["src/db.js:2"] if found else [])
+
+
+def test_bull_given_a_url_gets_no_tls_from_rediss(node_app) -> None:
+    code = (
+        "let Queue = require('bull');\n"
+        "let REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';\n"
+        "let work = new Queue('work', REDIS_URL);\n"
+        "let mail = new Queue('mail', REDIS_URL, { redis: { tls: {} } });\n"
+        "let jobs = new Queue('jobs', { redis: redisOpts(REDIS_URL) });\n"
+    )
+    p = node_app({"bull": "3.7.0", "express": "4"}, {"worker.js": code})
+    (f,) = [f for f in p.findings if f.code == "bull-url-no-tls"]
+    assert [str(e) for e in f.evidence] == ["worker.js:3"]
+    assert "{ redis: { tls: {} } }" in f.suggestion
+
+
+def test_bullmq_and_ioredis_urls_carry_tls(node_app) -> None:
+    code = (
+        "const { Queue } = require('bullmq');\n"
+        "const q = new Queue('work', { connection: new IORedis(process.env.REDIS_URL) });\n"
+    )
+    p = node_app({"bullmq": "5", "ioredis": "5"}, {"worker.js": code})
+    assert not [f for f in p.findings if f.code == "bull-url-no-tls"]
+
+
+@pytest.mark.parametrize(
+    ("options", "found"),
+    [
+        ("type: 'postgres',\n  host: 'db',\n  port: 5432,", ["db/typeorm.ts:3"]),
+        (
+            "type: 'postgres',\n  host: process.env.DB_HOST,\n  database: 'mydatabase',",
+            ["db/typeorm.ts:4"],
+        ),
+        ("type: 'postgres',\n  host: process.env.DB_HOST || 'localhost',", []),
+        ("type: 'postgres',\n  url: process.env.DATABASE_URL,", []),
+    ],
+)
+def test_a_database_host_written_in_the_orm_options(
+    node_app, options: str, found: list[str]
+) -> None:
+    """`host: 'db'` (the compose service): the task's DB_HOST never reaches the app."""
+    code = f"export default TypeOrmModule.forRoot({{\n  {options}\n}});\n"
+    p = node_app({"@nestjs/typeorm": "10", "typeorm": "0.3", "pg": "8"}, {"db/typeorm.ts": code})
+    hits = [f for f in p.findings if f.code == "db-host-literal"]
+    assert [str(e) for f in hits for e in f.evidence] == found

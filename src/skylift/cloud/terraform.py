@@ -200,6 +200,14 @@ class Terraform:
         """Terraform `args`, its whole output whether it succeeds or not."""
         return "".join(self._attached([self.bin, args[0], "-no-color", *args[1:]], None)[1])
 
+    def declared_variables(self) -> set[str]:
+        text = "".join(
+            p.read_text(errors="replace")
+            for d in (self.workdir, self.infra)
+            for p in d.glob("*.tf")
+        )
+        return set(re.findall(r'^\s*variable\s+"([^"]+)"', text, re.M))
+
     def var_args(self, var_files: list[str], variables: dict[str, Any]) -> list[str]:
         return self._vars(var_files, variables)
 
@@ -284,10 +292,14 @@ class Terraform:
         )
         return sum(1 for ln in proc.stdout.splitlines() if ln and not ln.startswith("data."))
 
-    @staticmethod
-    def _vars(var_files: list[str], variables: dict[str, Any]) -> list[str]:
+    def _vars(self, var_files: list[str], variables: dict[str, Any]) -> list[str]:
         args = [f"-var-file={f}" for f in var_files]
+        # Terraform refuses a -var the module does not declare ("Value for undeclared
+        # variable"): an app without a database has no db_performance_insights to switch off
+        declared = self.declared_variables()
         for key, value in variables.items():
+            if key not in declared:
+                continue
             text = json.dumps(value) if not isinstance(value, str) else value
             args.append(f"-var={key}={text}")
         return args

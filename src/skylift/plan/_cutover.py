@@ -107,15 +107,12 @@ def cutover_phase(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
             if bp.compute == "lambda"
             else "the load balancer's targets healthy"
         )
-        + ", the `db sync` lag under 5 s, the DNS TTL lowered at least one old TTL ago.",
+        + ", "
+        + ("the `db sync` lag under 5 s, " if bp.database else "")
+        + "the DNS TTL lowered at least one old TTL ago.",
         *_through(bp),
         *dns_text,
-        "The database moves with `db cutover`: writes on the old database are frozen for a few "
-        "seconds while the last changes are applied and verified; the target then records its "
-        "own writes, so a rollback loses none.",
-        f"While both stacks take traffic only one database may take writes: the old host gets "
-        f"a forwarder ({kind}): {why}. `skylift cutover` prints (or, with --forward-command, "
-        "runs) what to do there.",
+        *_database_steps(bp, kind, why),
         "Each traffic step is gated on the CloudWatch alarms "
         + (
             ", ".join(gates)
@@ -129,6 +126,28 @@ def cutover_phase(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
             "commands": [*dns_commands, f"skylift cutover {AWS}"]}  # fmt: skip
 
 
+def _database_steps(bp: Blueprint, kind: str, why: str) -> list[str]:
+    if not bp.database:  # cutover's database step says "skipped: the app has no database"
+        cache = (
+            (
+                " Its cache on AWS starts empty: what the old one holds (queued jobs, "
+                "sessions) stays there, so let the old workers drain it."
+            )
+            if bp.cache
+            else ""
+        )
+        return ["The app has no database: `skylift cutover` skips the database steps (nothing "
+                f"is frozen or copied), and only the traffic moves.{cache}"]  # fmt: skip
+    return [
+        "The database moves with `db cutover`: writes on the old database are frozen for a few "
+        "seconds while the last changes are applied and verified; the target then records its "
+        "own writes, so a rollback loses none.",
+        f"While both stacks take traffic only one database may take writes: the old host gets "
+        f"a forwarder ({kind}): {why}. `skylift cutover` prints (or, with --forward-command, "
+        "runs) what to do there.",
+    ]
+
+
 def rollback_phase(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
     kind, _why = forwarder(p, bp)
     undo = {
@@ -136,6 +155,11 @@ def rollback_phase(p: AppProfile, bp: Blueprint) -> dict[str, Any]:
         "heroku": "set DATABASE_URL back to the old database",
         "socat": "stop the forwarder and start the app again",
     }[kind]
+    if not bp.database:
+        return {"title": "Roll back (if needed)",
+                "steps": ["`skylift rollback --target aws` sends the traffic back to the old host "
+                          "(weights 100/0); there is no database to copy back."],
+                "commands": [f"skylift rollback {AWS}"]}  # fmt: skip
     return {
         "title": "Roll back (if needed)",
         "steps": [

@@ -50,6 +50,14 @@ CLUES: list[tuple[re.Pattern[str], str]] = [
         "rediss:// in SKYLIFT_DB_URLS / SKYLIFT_CACHE_URLS in infra/ecs.tf), as RDS and "
         "ElastiCache do; the app's client must speak TLS",
     ),
+    (  # plain text sent to a TLS-only port: the server drops it, no TLS word in the log
+        re.compile(r"ECONNRESET|Connection reset by peer|socket hang up", re.I),
+        "TLS to the cache or the database: the server closed the connection (ECONNRESET), as a "
+        "TLS-only ElastiCache or RDS does to a client speaking plain text; the URLs ask for TLS "
+        "(rediss://, sslmode=require in infra/ecs.tf) but the app's client does not speak it: "
+        "bull drops rediss:// (finding bull-url-no-tls), ioredis/node-redis built from a host "
+        "and port need `tls: {}` (finding cache-tls)",
+    ),
     (
         re.compile(r"NOAUTH|WRONGPASS|invalid password|authentication failed|password", re.I),
         "the credentials in the task definition's secrets (SKYLIFT_DB_PASSWORD, "
@@ -97,6 +105,11 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
                 "infra/ecs.tf / the Dockerfile): the app exited; its log says why")  # fmt: skip
     statuses = [ch["status"] for ch in checks if "status" in ch]
     path = c.health.path if c.health else "/"
+    if not statuses and "timeout" in str(checks[-1].get("error", "")).lower():
+        return (f"the health check's route: {path} on port {c.port} takes the connection and "
+                "never answers within the check's timeout (timeout in infra/alb.tf): its handler "
+                "sends no response or waits on something; make it answer, or point "
+                "var.health_check_path (infra/envs/*.tfvars) at a route that does")  # fmt: skip
     if not statuses:
         return (f"the port: nothing answers on {c.port} at the task's address (PORT and "
                 "containerPort in infra/ecs.tf, var.container_port): the app must listen on $PORT "

@@ -43,6 +43,8 @@ def scan(draft: Draft) -> None:
     _migrations_at_start(draft)
     _role_workers(draft)
     _seeds(draft)
+    if draft.language == "node":
+        _knexfile_without_production(draft)
 
 
 def one_off(draft: Draft, command: str, ev: Evidence, confidence: str = "medium") -> None:
@@ -164,3 +166,40 @@ def _run_file(draft: Draft, rel: str) -> str | None:
         runner = draft.has_dep("tsx", "ts-node") or "tsx"
         return f"npx {runner} {rel}"
     return f"node {rel}"
+
+
+KNEXFILES = tuple(f"knexfile.{ext}" for ext in ("js", "ts", "cjs", "mjs"))
+_KNEX_ENV_KEY = re.compile(r"^\s*['\"]?(development|staging|test|local)['\"]?\s*:\s*\{", re.M)
+_KNEX_PRODUCTION = re.compile(r"^\s*['\"]?production['\"]?\s*:|\[\s*process\.env\.NODE_ENV", re.M)
+
+
+def _knexfile_without_production(draft: Draft) -> None:
+    """knex's CLI picks the knexfile's section named by NODE_ENV, and uses the whole file when
+    there is none: with NODE_ENV=production (the task's) and only `development:`, `knex
+    migrate:latest` stops with "Required configuration option 'client' is missing"."""
+    if not _production_node_env(draft):
+        return  # NODE_ENV unset: the CLI takes `development`, which is there
+    for rel in KNEXFILES:
+        src = draft.repo.read(rel)
+        if src is None:
+            continue
+        first = _KNEX_ENV_KEY.search(src.text)
+        if first and not _KNEX_PRODUCTION.search(src.text):
+            draft.finding(
+                "knexfile-no-production",
+                f"{rel} has a `{first.group(1)}` section and no `production` one: with "
+                "NODE_ENV=production (the image's or the task's) the knex CLI finds no client "
+                "and every migration stops",
+                "add a `production` section (the same connection, read from the environment), "
+                "or run the CLI with `--env development`",
+                [src.evidence(offset=first.start(1))],
+            )
+
+
+def _production_node_env(draft: Draft) -> bool:
+    """NODE_ENV is production on AWS: skylift's image sets it (no Dockerfile of the app's), the
+    app's Dockerfile does, or the app names NODE_ENV (the task then sets it to production)."""
+    src = draft.repo.read("Dockerfile")
+    if src is None or re.search(r"\bNODE_ENV[= ]+['\"]?production\b", src.text):
+        return True
+    return any(v.name == "NODE_ENV" for v in draft.env_vars())

@@ -55,7 +55,20 @@ MIGRATION_TOOLS = [
     ("db-migrate", "db-migrate"),
     ("umzug", "umzug"),
 ]
-CACHES = {"ioredis": "redis", "redis": "redis", "@redis/client": "redis", "memcached": "memcached"}
+# the queues after the clients (a client named in package.json is the one reported): bull,
+# bullmq and bee-queue keep their jobs in Redis, so an app with one needs a cache even when no
+# client is a direct dependency
+CACHES = {
+    "ioredis": "redis",
+    "redis": "redis",
+    "@redis/client": "redis",
+    "memcached": "memcached",
+    "bull": "redis",
+    "bullmq": "redis",
+    "bee-queue": "redis",
+    "@nestjs/bull": "redis",
+    "@nestjs/bullmq": "redis",
+}
 SERVICES = {
     "@aws-sdk/client-s3": "s3",
     "multer-s3": "s3",
@@ -410,11 +423,15 @@ def _prisma(draft: Draft) -> None:
 
 
 def _databases(draft: Draft) -> None:
-    for dep, engine in DRIVERS.items():
-        if dep in draft.deps:
-            db = draft.database(engine, draft.deps[dep])
-            db.driver = db.driver or dep
     configured = _orm_engines(draft)
+    engines = {engine for engine, _ev in configured}
+    for dep, engine in DRIVERS.items():
+        if dep not in draft.deps:
+            continue
+        if engines and engine not in engines and not _imported(draft, dep):
+            continue  # a leftover driver: the ORM's config names another engine, no code loads it
+        db = draft.database(engine, draft.deps[dep])
+        db.driver = db.driver or dep
     for engine, ev in configured:
         draft.database(engine, ev)
     for dep, orm in ORMS.items():
@@ -437,6 +454,11 @@ def _databases(draft: Draft) -> None:
             if db.engine == "postgresql" and "vector" not in db.extensions:
                 db.extensions.append("vector")
     _db_findings(draft, [ev for engine, ev in configured if engine in ("mysql", "sqlite")])
+
+
+def _imported(draft: Draft, dep: str) -> bool:
+    loads = re.compile(rf"""(?:require\(|import\(|from\s)\s*['"]{re.escape(dep)}(?:/[^'"]*)?['"]""")
+    return any(True for _ in draft.repo.grep(loads, draft.code_exts))
 
 
 def _db_findings(draft: Draft, orm_config: list[Evidence]) -> None:

@@ -37,8 +37,11 @@ def scan(draft: Draft) -> None:
         _db(draft)
         if draft.language == "node":
             _node_pg_verify(draft)
+            _literal_db_host(draft)
     if draft.profile.cache:
         _cache(draft)
+        if draft.language == "node":
+            _bull_url(draft)
 
 
 def _db(draft: Draft) -> None:
@@ -151,4 +154,59 @@ def _cache(draft: Draft) -> None:
             "The cache client connects without TLS or without the AUTH token the new cache requires",
             fixes[draft.language],
             [*no_tls, *no_auth],
+        )
+
+
+# bull (3.x and 4.x alike) reads a URL's host, port, password and db and drops its scheme:
+# `rediss://` turns no TLS on, so the queue talks plain text to a cache that takes TLS only
+_BULL_IMPORT = re.compile(r"""require\(\s*['"]bull['"]\s*\)|from\s+['"]bull['"]""")
+_BULL_QUEUE = re.compile(r"\b(?:new\s+)?(?:Queue|Bull)\s*\(")
+
+
+def _bull_url(draft: Draft) -> None:
+    evidence = []
+    for src, m in draft.repo.grep(_BULL_QUEUE, draft.code_exts):
+        if not _BULL_IMPORT.search(src.text):
+            continue
+        call = call_text(src.text, src.text.find("(", m.start()))
+        second = re.match(r"\(\s*[^,{]+,\s*([^,{)]+)", call)  # a URL, not an options object
+        if second and _URL_ARG.search(second.group(1)) and not _TLS_ARG.search(call):
+            evidence.append(src.evidence(offset=m.start()))
+    if evidence:
+        draft.finding(
+            "bull-url-no-tls",
+            "bull takes only the host, port and password from a Redis URL: rediss:// turns no "
+            "TLS on, and the cache takes TLS only, so the queue never connects",
+            "give TLS in the options: `new Queue(name, process.env.REDIS_URL, { redis: { tls: {} } })` "
+            "(bull 3.20 and later merge them with the URL's; older bull replaces the URL's, so "
+            "upgrade bull or pass `redis: { host, port, password, tls: {} }`)",
+            evidence,
+        )
+
+
+# an ORM's connection options with the host written in (`host: 'db'`, the compose service):
+# no variable of the task's reaches it, so the app connects to a name that does not exist on AWS
+_ORM_OPTIONS = re.compile(
+    r"""\b(?:type|dialect|client)\s*:\s*['"](?:postgres|postgresql|pg|mysql2?|mariadb)['"]"""
+)
+_LITERAL_HOST = re.compile(r"""\b(host|database)\s*:\s*['"`]([\w.-]+)['"`]""")
+
+
+def _literal_db_host(draft: Draft) -> None:
+    evidence, hosts = [], []
+    for src, m in draft.repo.grep(_ORM_OPTIONS, draft.code_exts):
+        window = src.text[max(0, m.start() - 300) : m.start() + 400]
+        for h in _LITERAL_HOST.finditer(window):
+            evidence.append(src.evidence(offset=max(0, m.start() - 300) + h.start()))
+            hosts.append(f"{h.group(1)} '{h.group(2)}'")
+    if evidence:
+        draft.finding(
+            "db-host-literal",
+            f"The database's address is written in the code ({', '.join(sorted(set(hosts)))}):"
+            " none of the task's variables reaches it; RDS has another host name, and its "
+            "database is named by db_name (infra/variables.tf)",
+            "read them from the environment (`host: process.env.DB_HOST`, `database: "
+            "process.env.DB_NAME`, or `url: process.env.DATABASE_URL`), then rerun `skylift "
+            "plan`: the task wires each name to RDS",
+            evidence,
         )
