@@ -575,3 +575,20 @@ def test_a_debug_flag_read_with_bool_is_a_finding_and_left_unset(tmp_path: Path)
     profile = scan(tmp_path / "app")
     got = {f.code: [str(e) for e in f.evidence] for f in profile.findings}
     assert got["env-bool-of-string"] == ["app/settings.py:2"]
+
+
+def test_a_placeholder_in_the_example_file_is_asked_not_set(tmp_path: Path) -> None:
+    """`.env.example` writes `AWS_STORAGE_BUCKET_NAME="****"`: the owner's bucket, not a value."""
+    bp = plan(
+        tmp_path,
+        {
+            "requirements.txt": "django\n",
+            "manage.py": "",
+            ".env.example": 'AWS_STORAGE_BUCKET_NAME="****"\nS3_REGION=<your-region>\n'
+            "LOG_LEVEL=info\n",
+        },
+    )
+    asked = {q["name"]: q["why"] for q in bp.env_questions}
+    assert "placeholder" in asked["AWS_STORAGE_BUCKET_NAME"] and "S3_REGION" in asked
+    assert bp.config_env.get("LOG_LEVEL") == "info"
+    assert "AWS_STORAGE_BUCKET_NAME" not in bp.config_env and "S3_REGION" not in bp.config_env

@@ -37,6 +37,12 @@ PLATFORM_MARKERS = {
     "VERCEL": "Vercel",
     "VERCEL_ENV": "Vercel",
 }
+# an example file's stand-in for a value the owner fills in: `"****"`, `xxx`, `<your-bucket>`,
+# `changeme`, `your_api_key_here`; set as is, the app would run against a bucket named ****
+_PLACEHOLDER = re.compile(
+    r"^(?:\*+|x{3,}|\.{3,}|<[^>]*>|\{\{[^}]*\}\}|change[-_ ]?me|(?:your|my)[-_][\w-]*|todo|fixme|tbd)$",
+    re.I,
+)
 DEV_WORDS = {"development", "dev", "local", "test", "testing", "debug", "develop"}
 PRODUCTION_MODES = {
     "NODE_ENV": "production",
@@ -333,6 +339,13 @@ def _config(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
     elif (where := _local_target(ctx, var)) is not None:
         out.questions.append(
             {"name": name, "why": f"points at {where}: give its production address"}
+        )
+    elif example and _PLACEHOLDER.match(example.strip().strip("'\"")):
+        out.questions.append(
+            {
+                "name": name,
+                "why": f"the example file holds a placeholder ({example}): give its value",
+            }
         )
     elif example:
         out.config[name] = example
