@@ -157,3 +157,22 @@ def test_a_boolean_tls_switch_read_into_node_postgres(node_app, code, found) -> 
     )
     got = [str(e) for f in p.findings if f.code == "db-tls-verify-node" for e in f.evidence]
     assert got == (["src/db.js:2"] if found else [])
+
+
+@pytest.mark.parametrize(("pin", "found"), [("0.4.5", True), ("0.5.0", False)])
+def test_django_environ_too_old_for_rediss_is_a_blocker(scan_files, pin, found) -> None:
+    """django-environ 0.4 maps cache schemes without `rediss`: `env.cache('REDIS_URL')` given
+    the TLS URL stops the settings import with KeyError: 'rediss'."""
+    p = scan_files(
+        {
+            "requirements.txt": f"django\nredis==3.5.3\ndjango-redis\ndjango-environ=={pin}\n",
+            "manage.py": "",
+            "shop/settings.py": "import environ\nenv = environ.Env()\n"
+            "CACHES = {'default': env.cache('REDIS_URL')}\n",
+        }
+    )
+    hit = next((f for f in p.findings if f.code == "cache-url-rediss-old-environ"), None)
+    assert (hit is not None) == found
+    if hit:
+        assert hit.severity == "blocker"
+        assert {str(e) for e in hit.evidence} == {"requirements.txt:4", "shop/settings.py:3"}
