@@ -333,3 +333,35 @@ def test_a_failed_release_step_blames_the_release_command_not_the_start() -> Non
     fault = diagnose.likely_fault(c, log, [], 1)
     assert fault.startswith("the release command") and "deploy.yml" in fault
     assert "the start command" in diagnose.likely_fault(container(), log, [], 1)
+
+
+def test_a_buildah_container_resolves_its_own_host_name(tmp_path: Path) -> None:
+    """Django settings that compute INTERNAL_IPS from gethostbyname_ex(gethostname()) stopped
+    the release with `Name or service not known`: buildah named the container by its ID."""
+    import shutil
+    import socket
+    import subprocess
+
+    from skylift.rehearse.engine import Engine
+
+    engine = Engine("buildah", shutil.which("buildah") or "buildah")
+    argv = engine.run_argv("c", "img", ["true"], [])
+    assert argv[argv.index("--hostname") + 1] == socket.gethostname()
+    image = "python:3.11-slim"
+    if (
+        shutil.which("buildah") is None
+        or subprocess.run(
+            ["buildah", "inspect", "--type", "image", image], capture_output=True
+        ).returncode
+    ):
+        pytest.skip(f"SKIPPED LOUDLY: no buildah or no {image} stand-in here")
+    name = f"skylift-test-host-{tmp_path.name[-8:]}"
+    subprocess.run(["buildah", "from", "--pull-never", "--name", name, image], check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        code = "import socket; socket.gethostbyname_ex(socket.gethostname())"
+        done = subprocess.run(engine.run_argv(name, image, ["python", "-c", code], []),
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    finally:
+        subprocess.run(["buildah", "rm", name], capture_output=True)
