@@ -365,3 +365,18 @@ def test_a_buildah_container_resolves_its_own_host_name(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
     finally:
         subprocess.run(["buildah", "rm", name], capture_output=True)
+
+
+def test_a_500_whose_log_holds_a_traceback_names_the_error_not_the_check() -> None:
+    """Django's S3 static storage raised on every page (no bucket name): the check was right and
+    the diagnosis told the owner to change the health check path."""
+    log = ['  File "/venv/lib/python3.9/site-packages/boto3/resources/base.py", line 118',
+           "    raise ValueError(", "ValueError: Required parameter name not set"]  # fmt: skip
+    checks = [{"status": 500}, {"status": 500}]
+    fault = diagnose.likely_fault(container(), log, checks, None)
+    assert "ValueError: Required parameter name not set" in fault
+    assert "health_check_path" not in fault
+    # a wrong path with a clean log still points at the check
+    assert "health_check_path" in diagnose.likely_fault(
+        container(), ["GET /"], [{"status": 404}], None
+    )

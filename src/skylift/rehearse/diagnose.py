@@ -102,8 +102,22 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
                 "containerPort in infra/ecs.tf, var.container_port): the app must listen on $PORT "
                 "on 0.0.0.0, not on localhost, for the load balancer to reach it")  # fmt: skip
     matcher = c.health.matcher if c.health else "200"
+    raised = _last_exception(log) if statuses[-1] >= 500 else None
+    if raised:
+        return (f"the app: {path} answers {statuses[-1]} because the request raises `{raised}` "
+                "(the log's last error): the check is right, the app fails behind it; its "
+                "traceback names the setting or code")  # fmt: skip
     return (f"the health check: {path} answers {statuses[-1]}, the target group wants {matcher}"
             " (var.health_check_path in infra/envs/*.tfvars, matcher in infra/alb.tf)")  # fmt: skip
+
+
+# the last line of a traceback (`ValueError: Required parameter name not set`) or a Node error
+_EXCEPTION = re.compile(r"^\s*(?:[\w.]+\.)?\w*(?:Error|Exception)(?::\s.*)?$")
+
+
+def _last_exception(log: list[str]) -> str | None:
+    hits = [ln.strip() for ln in log if _EXCEPTION.match(ln)]
+    return hits[-1][:200] if hits else None
 
 
 def _as_release(fault: str) -> str:
