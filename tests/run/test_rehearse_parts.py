@@ -380,3 +380,17 @@ def test_a_500_whose_log_holds_a_traceback_names_the_error_not_the_check() -> No
     assert "health_check_path" in diagnose.likely_fault(
         container(), ["GET /"], [{"status": 404}], None
     )
+
+
+def test_an_exit_is_blamed_on_the_exception_it_died_of() -> None:
+    """celery beat died of `ModuleNotFoundError`, whose "moduleNOTFOUND" the cache-address clue
+    (Node's ENOTFOUND, case-insensitive) matched; a retried connection earlier in a log is not
+    why it stopped either."""
+    log = ["consumer: Cannot connect to rediss://127.0.0.1:6379/0: connection refused.",
+           "Trying again in 2.00 seconds...",
+           "ModuleNotFoundError: No module named 'django_celery_beat'"]  # fmt: skip
+    fault = diagnose.likely_fault(container(kind="worker"), log, [], 1)
+    assert fault.startswith("the start command") and "module" in fault
+    assert diagnose.likely_fault(container(kind="worker"), log[2:], [], 1).startswith(
+        "the start command"
+    )

@@ -57,7 +57,7 @@ CLUES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"ECONNREFUSED|connection refused|could not connect|getaddrinfo|ENOTFOUND", re.I
+            r"\bECONNREFUSED|connection refused|could not connect|getaddrinfo|\bENOTFOUND\b", re.I
         ),
         "the database or cache address the app reads (env_wiring in `skylift plan --json`): it "
         "connects somewhere else than the endpoints the task definition gives it",
@@ -88,7 +88,10 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
                 " the app was killed for using more")  # fmt: skip
     text = "\n".join(log)
     if exit_code is not None or not checks:
-        for pattern, fault in CLUES:
+        # the exception the app died of first: a banner that echoes a URL or a retried
+        # connection earlier in the log is not why it stopped
+        raised = _last_exception(log) or ""
+        for pattern, fault in [*((p, f) for p, f in CLUES if p.search(raised)), *CLUES]:
             if pattern.search(text):
                 return _as_release(fault) if c.kind == "release" else fault
         if c.kind == "release":
