@@ -105,9 +105,9 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
                 "containerPort in infra/ecs.tf, var.container_port): the app must listen on $PORT "
                 "on 0.0.0.0, not on localhost, for the load balancer to reach it")  # fmt: skip
     matcher = c.health.matcher if c.health else "200"
-    raised = _last_exception(log) if statuses[-1] >= 500 else None
-    if raised:
-        return (f"the app: {path} answers {statuses[-1]} because the request raises `{raised}` "
+    error = _last_exception(log) if statuses[-1] >= 500 else None
+    if error:
+        return (f"the app: {path} answers {statuses[-1]} because the request raises `{error}` "
                 "(the log's last error): the check is right, the app fails behind it; its "
                 "traceback names the setting or code")  # fmt: skip
     return (f"the health check: {path} answers {statuses[-1]}, the target group wants {matcher}"
