@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.scan.conftest import package_json
 
 
@@ -238,3 +240,26 @@ def test_assets_watcher_in_compose_is_not_a_worker_without_a_procfile(scan_files
     )
     p = scan_files({"requirements.txt": "flask\nrq\n", "docker-compose.yml": compose})
     assert [j.name for j in p.jobs if j.kind == "worker"] == ["worker"]
+
+
+@pytest.mark.parametrize(("requirements", "found"), [("", True), ("django-celery-beat\n", False)])
+def test_a_beat_whose_scheduler_package_is_missing_is_a_blocker(
+    scan_files, requirements, found
+) -> None:
+    """The Procfile's beat names django_celery_beat's DatabaseScheduler; without the package it
+    dies at start with ModuleNotFoundError and nothing scheduled runs."""
+    procfile = (
+        "web: gunicorn shop.wsgi\n"
+        "beat: celery -A shop beat --scheduler django_celery_beat.schedulers:DatabaseScheduler\n"
+    )
+    p = scan_files(
+        {
+            "requirements.txt": "django\ncelery\n" + requirements,
+            "manage.py": "",
+            "Procfile": procfile,
+        }
+    )
+    hit = next((f for f in p.findings if f.code == "scheduler-not-installed"), None)
+    assert (hit is not None) == found
+    if hit:
+        assert hit.severity == "blocker" and [str(e) for e in hit.evidence] == ["Procfile:2"]

@@ -213,6 +213,33 @@ def _jobs(draft: Draft) -> None:
             draft.job(Job(name, f"python manage.py {name}", None, "one-off", [Evidence(rel)]))
 
 
+_SCHEDULER_ARG = re.compile(r"(?:--scheduler[= ]|-S )\s*([\w.]+)")
+
+
+def scheduler_installed(draft: Draft) -> None:
+    """`celery beat --scheduler django_celery_beat.schedulers:DatabaseScheduler` (or `-S django`)
+    in a process whose package the requirements lack: that process dies at start with
+    ModuleNotFoundError while the web task runs, so nothing scheduled ever runs."""
+    for job in draft.profile.jobs:
+        m = _SCHEDULER_ARG.search(job.command) if "celery" in job.command else None
+        if m is None:
+            continue
+        module = "django_celery_beat" if m.group(1) == "django" else m.group(1).split(".")[0]
+        if module in ("celery",) or draft.repo.has(f"{module}/__init__.py"):
+            continue
+        package = module.replace("_", "-")
+        if package not in draft.deps:
+            draft.finding(
+                "scheduler-not-installed",
+                f"The {job.name} process names the scheduler {m.group(1)}, whose package "
+                f"{package} is not in the requirements",
+                f"add {package} to the requirements (and its app to INSTALLED_APPS, migrated "
+                "by the release), or drop --scheduler for celery's own file scheduler",
+                job.evidence[:1],
+                severity="blocker",
+            )
+
+
 def celery_beat(draft: Draft) -> None:
     """beat_schedule entries fire only while one `celery beat` process runs: it is a service of
     its own (one task), and the entries are its schedule, not commands to start on a timer."""
