@@ -575,3 +575,47 @@ def test_a_debug_flag_read_with_bool_is_a_finding_and_left_unset(tmp_path: Path)
     profile = scan(tmp_path / "app")
     got = {f.code: [str(e) for e in f.evidence] for f in profile.findings}
     assert got["env-bool-of-string"] == ["app/settings.py:2"]
+
+
+def test_a_placeholder_in_the_example_file_is_asked_not_set(tmp_path: Path) -> None:
+    """`.env.example` writes `AWS_STORAGE_BUCKET_NAME="****"`: the owner's bucket, not a value."""
+    bp = plan(
+        tmp_path,
+        {
+            "requirements.txt": "django\n",
+            "manage.py": "",
+            ".env.example": 'AWS_STORAGE_BUCKET_NAME="****"\nS3_REGION=<your-region>\n'
+            "LOG_LEVEL=info\n",
+        },
+    )
+    asked = {q["name"]: q["why"] for q in bp.env_questions}
+    assert "placeholder" in asked["AWS_STORAGE_BUCKET_NAME"] and "S3_REGION" in asked
+    assert bp.config_env.get("LOG_LEVEL") == "info"
+    assert "AWS_STORAGE_BUCKET_NAME" not in bp.config_env and "S3_REGION" not in bp.config_env
+
+
+@pytest.mark.parametrize(
+    ("example", "query"),
+    [
+        ("REDIS_URL=redis://redis:6379/0\n", "ssl_cert_reqs=required"),  # the broker reads it
+        # a broker variable of its own: REDIS_URL is the cache's alone
+        ("REDIS_URL=redis://redis:6379/0\nCELERY_BROKER_URL=redis://redis:6379/1\n", ""),
+    ],
+)
+def test_celery_handed_the_cache_url_gets_ssl_cert_reqs(tmp_path: Path, example, query) -> None:
+    """`CELERY_BROKER_URL = REDIS_URL` in settings: kombu refuses a rediss:// URL without
+    ssl_cert_reqs, so the worker and beat would stop at start while the web task ran."""
+    settings = "import environ\nenv = environ.Env()\nREDIS_URL = env('REDIS_URL')\n"
+    settings += "CELERY_BROKER_URL = REDIS_URL\n"
+    bp = plan(
+        tmp_path,
+        {
+            "requirements.txt": "django\ncelery==5.0.2\nredis\ndjango-environ\n",
+            "manage.py": "",
+            "shop/settings.py": settings,
+            ".env.example": example,
+            "Procfile": "web: gunicorn shop.wsgi\nworker: celery -A shop worker\n",
+        },
+    )
+    assert bp.env_wiring["REDIS_URL"]["scheme"] == "rediss"
+    assert bp.env_wiring["REDIS_URL"].get("query", "") == query

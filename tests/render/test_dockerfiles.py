@@ -67,6 +67,19 @@ APPS = {
         "shop/settings.py": 'WSGI_APPLICATION = "shop.wsgi.application"\nSTATIC_ROOT = BASE_DIR / "staticfiles"\n',
         "shop/urls.py": "urlpatterns = [path('', views.index)]\n",
     },
+    "python-django-assets": {
+        "requirements.txt": "django\ngunicorn\ncelery\n",
+        "manage.py": "",
+        "package.json": package_json(
+            None,
+            {"webpack-cli": "4", "postcss-cli": "8"},
+            scripts={"build": 'concurrently "yarn:build-css" "yarn:build-js"'},
+        ),
+        "yarn.lock": "# yarn lockfile v1\n",
+        "Procfile": "web: gunicorn shop.wsgi\nworker: celery -A shop worker\n",
+        "shop/urls.py": "urlpatterns = [path('', views.index)]\n",
+        "templates/base.html": "{% static 'dist/app.css' %}\n",
+    },
     "go-tools": {
         "go.mod": "module shop\n\ngo 1.21\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.1\n\tgithub.com/golang-migrate/migrate/v4 v4.16.2\n\tgithub.com/lib/pq v1.10.9\n)\n",
         "cmd/seed/main.go": MAIN_GO,
@@ -289,3 +302,15 @@ def test_a_monorepo_dockerfile_that_copies_from_the_root_is_built_from_there(
     )
     assert '--tag "$image" --push -f backend/Dockerfile .' in files[".github/workflows/deploy.yml"]
     assert "backend/Dockerfile" not in files  # the user's, kept
+
+
+def test_a_python_app_s_assets_are_built_in_a_node_stage(tmp_path: Path) -> None:
+    """Heroku's Node buildpack builds a Django app's webpack/tailwind assets before Python's:
+    the templates name static/dist/app.css, which only package.json's build makes."""
+    text = _render(tmp_path, "python-django-assets")["Dockerfile"]
+    assets, python_build = text.split("FROM python:${PYTHON_VERSION}-slim AS build\n")
+    assert "FROM node:20-bookworm-slim AS assets" in assets
+    assert "COPY package.json yarn.lock ./" in assets
+    assert "RUN yarn build && rm -rf node_modules" in assets
+    assert "COPY --from=assets /app ./" in python_build and "COPY . ." not in python_build
+    assert "gunicorn" in text.rsplit("CMD", 1)[1]

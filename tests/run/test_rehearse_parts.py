@@ -337,3 +337,64 @@ def test_a_failed_release_step_blames_the_release_command_not_the_start() -> Non
     fault = diagnose.likely_fault(c, log, [], 1)
     assert fault.startswith("the release command") and "deploy.yml" in fault
     assert "the start command" in diagnose.likely_fault(container(), log, [], 1)
+
+
+def test_a_buildah_container_resolves_its_own_host_name(tmp_path: Path) -> None:
+    """Django settings that compute INTERNAL_IPS from gethostbyname_ex(gethostname()) stopped
+    the release with `Name or service not known`: buildah named the container by its ID."""
+    import shutil
+    import socket
+    import subprocess
+
+    from skylift.rehearse.engine import Engine
+
+    engine = Engine("buildah", shutil.which("buildah") or "buildah")
+    argv = engine.run_argv("c", "img", ["true"], [])
+    assert argv[argv.index("--hostname") + 1] == socket.gethostname()
+    image = "python:3.11-slim"
+    if (
+        shutil.which("buildah") is None
+        or subprocess.run(
+            ["buildah", "inspect", "--type", "image", image], capture_output=True
+        ).returncode
+    ):
+        pytest.skip(f"SKIPPED LOUDLY: no buildah or no {image} stand-in here")
+    name = f"skylift-test-host-{tmp_path.name[-8:]}"
+    subprocess.run(["buildah", "from", "--pull-never", "--name", name, image], check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        code = "import socket; socket.gethostbyname_ex(socket.gethostname())"
+        done = subprocess.run(engine.run_argv(name, image, ["python", "-c", code], []),
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    finally:
+        subprocess.run(["buildah", "rm", name], capture_output=True)
+
+
+def test_a_500_whose_log_holds_a_traceback_names_the_error_not_the_check() -> None:
+    """Django's S3 static storage raised on every page (no bucket name): the check was right and
+    the diagnosis told the owner to change the health check path."""
+    log = ['  File "/venv/lib/python3.9/site-packages/boto3/resources/base.py", line 118',
+           "    raise ValueError(", "ValueError: Required parameter name not set"]  # fmt: skip
+    checks = [{"status": 500}, {"status": 500}]
+    fault = diagnose.likely_fault(container(), log, checks, None)
+    assert "ValueError: Required parameter name not set" in fault
+    assert "health_check_path" not in fault
+    # a wrong path with a clean log still points at the check
+    assert "health_check_path" in diagnose.likely_fault(
+        container(), ["GET /"], [{"status": 404}], None
+    )
+
+
+def test_an_exit_is_blamed_on_the_exception_it_died_of() -> None:
+    """celery beat died of `ModuleNotFoundError`, whose "moduleNOTFOUND" the cache-address clue
+    (Node's ENOTFOUND, case-insensitive) matched; a retried connection earlier in a log is not
+    why it stopped either."""
+    log = ["consumer: Cannot connect to rediss://127.0.0.1:6379/0: connection refused.",
+           "Trying again in 2.00 seconds...",
+           "ModuleNotFoundError: No module named 'django_celery_beat'"]  # fmt: skip
+    fault = diagnose.likely_fault(container(kind="worker"), log, [], 1)
+    assert fault.startswith("the start command") and "module" in fault
+    assert diagnose.likely_fault(container(kind="worker"), log[2:], [], 1).startswith(
+        "the start command"
+    )

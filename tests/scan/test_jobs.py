@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.scan.conftest import package_json
 
 
@@ -204,3 +206,60 @@ def test_the_start_script_s_pre_hook_is_the_build(node_app) -> None:
         "node dist/main.js",
         "npm run prestart:prod",
     )
+
+
+def test_compose_copies_of_procfile_workers_and_dev_watchers_are_not_workers(scan_files) -> None:
+    """A Heroku app's Procfile lists what production runs; its compose file runs the same worker
+    through a script of its own and the assets' rebuild-on-save `yarn dev`, neither a worker."""
+    compose = (
+        "services:\n  django:\n    build: .\n    ports: ['80:8000']\n"
+        "    command: /start-django\n"
+        "  celeryworker:\n    build: .\n    command: /start-celeryworker\n"
+        "  assets:\n    build:\n      context: .\n      dockerfile: assets.dockerfile\n"
+        "    command: yarn dev\n"
+    )
+    p = scan_files(
+        {
+            "requirements.txt": "django\ncelery\n",
+            "manage.py": "",
+            "package.json": '{"private": true, "scripts": {"dev": "webpack --watch"}}\n',
+            "docker-compose.yml": compose,
+            "Procfile": "web: gunicorn shop.wsgi\nworker: celery -A shop worker -l INFO\n",
+        }
+    )
+    assert p.runtime is not None and p.runtime.value["language"] == "python"
+    workers = [(j.name, j.command) for j in p.jobs if j.kind == "worker"]
+    assert workers == [("worker", "celery -A shop worker -l INFO")]
+
+
+def test_assets_watcher_in_compose_is_not_a_worker_without_a_procfile(scan_files) -> None:
+    compose = (
+        "services:\n  web:\n    build: .\n    ports: ['8000:8000']\n"
+        "  assets:\n    build: .\n    command: npm run watch\n"
+        "  worker:\n    build: .\n    command: rq worker\n"
+    )
+    p = scan_files({"requirements.txt": "flask\nrq\n", "docker-compose.yml": compose})
+    assert [j.name for j in p.jobs if j.kind == "worker"] == ["worker"]
+
+
+@pytest.mark.parametrize(("requirements", "found"), [("", True), ("django-celery-beat\n", False)])
+def test_a_beat_whose_scheduler_package_is_missing_is_a_blocker(
+    scan_files, requirements, found
+) -> None:
+    """The Procfile's beat names django_celery_beat's DatabaseScheduler; without the package it
+    dies at start with ModuleNotFoundError and nothing scheduled runs."""
+    procfile = (
+        "web: gunicorn shop.wsgi\n"
+        "beat: celery -A shop beat --scheduler django_celery_beat.schedulers:DatabaseScheduler\n"
+    )
+    p = scan_files(
+        {
+            "requirements.txt": "django\ncelery\n" + requirements,
+            "manage.py": "",
+            "Procfile": procfile,
+        }
+    )
+    hit = next((f for f in p.findings if f.code == "scheduler-not-installed"), None)
+    assert (hit is not None) == found
+    if hit:
+        assert hit.severity == "blocker" and [str(e) for e in hit.evidence] == ["Procfile:2"]

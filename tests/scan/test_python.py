@@ -133,3 +133,26 @@ def test_the_python_version_of_the_user_s_dockerfile(scan_files) -> None:
 def test_the_websockets_package_alone_is_not_a_websocket_app(scan_files, code, websockets) -> None:
     p = scan_files({"requirements.txt": "fastapi\nuvicorn\nwebsockets==12.0\n", "main.py": code})
     assert ("websockets" in [s.value for s in p.services]) is websockets
+
+
+@pytest.mark.parametrize(
+    ("default", "siblings", "expected"),
+    [
+        ("shop.settings.local", ["production.py"], "shop.settings.production"),
+        ("shop.settings.dev", ["prod.py"], "shop.settings.prod"),
+        ("shop.settings.production", ["local.py"], None),  # already production
+        ("shop.settings.local", [], None),  # no production module to pick
+    ],
+)
+def test_django_settings_defaulting_to_local_get_the_production_module(
+    scan_files, default, siblings, expected
+) -> None:
+    """manage.py's setdefault picks the laptop's settings; Heroku's config vars chose production."""
+    manage = f'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "{default}")\n'
+    files = {"requirements.txt": "django\n", "manage.py": manage, "shop/settings/base.py": ""}
+    files |= {f"shop/settings/{name}": "from .base import *\n" for name in siblings}
+    p = scan_files(files)
+    var = next((v for v in p.env if v.name == "DJANGO_SETTINGS_MODULE"), None)
+    assert (var.example if var else None) == expected
+    if expected:
+        assert str(var.evidence[0]) == "manage.py:2"

@@ -202,3 +202,22 @@ def test_a_database_host_written_in_the_orm_options(
     p = node_app({"@nestjs/typeorm": "10", "typeorm": "0.3", "pg": "8"}, {"db/typeorm.ts": code})
     hits = [f for f in p.findings if f.code == "db-host-literal"]
     assert [str(e) for f in hits for e in f.evidence] == found
+
+
+@pytest.mark.parametrize(("pin", "found"), [("0.4.5", True), ("0.5.0", False)])
+def test_django_environ_too_old_for_rediss_is_a_blocker(scan_files, pin, found) -> None:
+    """django-environ 0.4 maps cache schemes without `rediss`: `env.cache('REDIS_URL')` given
+    the TLS URL stops the settings import with KeyError: 'rediss'."""
+    p = scan_files(
+        {
+            "requirements.txt": f"django\nredis==3.5.3\ndjango-redis\ndjango-environ=={pin}\n",
+            "manage.py": "",
+            "shop/settings.py": "import environ\nenv = environ.Env()\n"
+            "CACHES = {'default': env.cache('REDIS_URL')}\n",
+        }
+    )
+    hit = next((f for f in p.findings if f.code == "cache-url-rediss-old-environ"), None)
+    assert (hit is not None) == found
+    if hit:
+        assert hit.severity == "blocker"
+        assert {str(e) for e in hit.evidence} == {"requirements.txt:4", "shop/settings.py:3"}

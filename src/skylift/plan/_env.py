@@ -37,6 +37,12 @@ PLATFORM_MARKERS = {
     "VERCEL": "Vercel",
     "VERCEL_ENV": "Vercel",
 }
+# an example file's stand-in for a value the owner fills in: `"****"`, `xxx`, `<your-bucket>`,
+# `changeme`, `your_api_key_here`; set as is, the app would run against a bucket named ****
+_PLACEHOLDER = re.compile(
+    r"^(?:\*+|x{3,}|\.{3,}|<[^>]*>|\{\{[^}]*\}\}|change[-_ ]?me|(?:your|my)[-_][\w-]*|todo|fixme|tbd)$",
+    re.I,
+)
 DEV_WORDS = {"development", "dev", "local", "test", "testing", "debug", "develop"}
 PRODUCTION_MODES = {
     "NODE_ENV": "production",
@@ -106,6 +112,19 @@ class _Context:
         return isinstance(rt, dict) and rt.get("language") == "node"
 
     @property
+    def celery_reads_redis_url(self) -> bool:
+        """A Celery app with no broker variable of its own hands it the cache's URL
+        (`CELERY_BROKER_URL = REDIS_URL` in settings): kombu refuses that rediss:// URL without
+        ssl_cert_reqs, which redis-py and django-redis read as well."""
+        celery = any(
+            "celery" in (e.excerpt or "").lower() for f in self.profile.services for e in f.evidence
+        )
+        own = any(
+            re.search(r"CELERY|BROKER|RESULT_BACKEND", v.name.upper()) for v in self.profile.env
+        )
+        return celery and not own
+
+    @property
     def dev_services(self) -> dict[str, str]:
         """compose service name -> kind (database, cache, mail, ...)."""
         return {str(f.value["name"]): str(f.value["kind"]) for f in self.profile.dev_services}
@@ -132,7 +151,7 @@ def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
             db_role = "url"  # DB_CONNECTION=postgres://...: knex's connection, not a dialect
         _db(ctx, var, db_role, out)
     elif ctx.profile.cache and cache_role:
-        _cache(var, cache_role, out)
+        _cache(var, cache_role, out, ctx.celery_reads_redis_url)
     elif db_role or cache_role:
         _no_such_resource(var, "database" if db_role else "cache", db_role == "file", out)
     elif _sqlite_path(ctx, var):
@@ -262,7 +281,7 @@ def _dialect(name: str, example: str | None, django: bool = False) -> str:
     return "postgresql" if value.startswith("postgresql") else "postgres"
 
 
-def _cache(var: EnvVar, role: str, out: EnvPlan) -> None:
+def _cache(var: EnvVar, role: str, out: EnvPlan, celery_app: bool = False) -> None:
     name = var.name
     shape = var.url or {}
     if role == "url" and shape.get("scheme", "redis").startswith(("amqp", "sqs", "kafka")):
@@ -279,7 +298,7 @@ def _cache(var: EnvVar, role: str, out: EnvPlan) -> None:
     elif role == "tls":
         out.config[name] = "true"
     elif role == "url":
-        celery = re.search(r"CELERY|BROKER|RESULT_BACKEND", name.upper())
+        celery = celery_app or re.search(r"CELERY|BROKER|RESULT_BACKEND", name.upper())
         query = "ssl_cert_reqs=required" if celery else ""  # kombu refuses rediss:// without it
         path = shape.get("path", "") if re.fullmatch(r"/\d+", shape.get("path", "")) else ""
         out.wired[name] = {
@@ -333,6 +352,13 @@ def _config(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
     elif (where := _local_target(ctx, var)) is not None:
         out.questions.append(
             {"name": name, "why": f"points at {where}: give its production address"}
+        )
+    elif example and _PLACEHOLDER.match(example.strip().strip("'\"")):
+        out.questions.append(
+            {
+                "name": name,
+                "why": f"the example file holds a placeholder ({example}): give its value",
+            }
         )
     elif example:
         out.config[name] = example

@@ -65,7 +65,7 @@ CLUES: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            r"ECONNREFUSED|connection refused|could not connect|getaddrinfo|ENOTFOUND", re.I
+            r"\bECONNREFUSED|connection refused|could not connect|getaddrinfo|\bENOTFOUND\b", re.I
         ),
         "the database or cache address the app reads (env_wiring in `skylift plan --json`): it "
         "connects somewhere else than the endpoints the task definition gives it",
@@ -96,7 +96,10 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
                 " the app was killed for using more")  # fmt: skip
     text = "\n".join(log)
     if exit_code is not None or not checks:
-        for pattern, fault in CLUES:
+        # the exception the app died of first: a banner that echoes a URL or a retried
+        # connection earlier in the log is not why it stopped
+        raised = _last_exception(log) or ""
+        for pattern, fault in [*((p, f) for p, f in CLUES if p.search(raised)), *CLUES]:
             if pattern.search(text):
                 return _as_release(fault) if c.kind == "release" else fault
         if c.kind == "release":
@@ -115,8 +118,22 @@ def likely_fault(c: Container, log: list[str], checks: list[dict[str, Any]],
                 "containerPort in infra/ecs.tf, var.container_port): the app must listen on $PORT "
                 "on 0.0.0.0, not on localhost, for the load balancer to reach it")  # fmt: skip
     matcher = c.health.matcher if c.health else "200"
+    error = _last_exception(log) if statuses[-1] >= 500 else None
+    if error:
+        return (f"the app: {path} answers {statuses[-1]} because the request raises `{error}` "
+                "(the log's last error): the check is right, the app fails behind it; its "
+                "traceback names the setting or code")  # fmt: skip
     return (f"the health check: {path} answers {statuses[-1]}, the target group wants {matcher}"
             " (var.health_check_path in infra/envs/*.tfvars, matcher in infra/alb.tf)")  # fmt: skip
+
+
+# the last line of a traceback (`ValueError: Required parameter name not set`) or a Node error
+_EXCEPTION = re.compile(r"^\s*(?:[\w.]+\.)?\w*(?:Error|Exception)(?::\s.*)?$")
+
+
+def _last_exception(log: list[str]) -> str | None:
+    hits = [ln.strip() for ln in log if _EXCEPTION.match(ln)]
+    return hits[-1][:200] if hits else None
 
 
 def _as_release(fault: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -130,6 +131,11 @@ class Engine:
         command line, where any user of the machine could read them."""
         if self.name == "buildah":
             out = [self.binary, "run", "--isolation", "chroot", "--network", "host"]
+            # the host's name, as Docker gives a --network host container, so that it resolves
+            # (/etc/hosts is the host's): buildah's default, the container's ID, is in no
+            # hosts file, and an app that resolves its own name at start (Django settings'
+            # `gethostbyname_ex(gethostname())` for INTERNAL_IPS) stopped here; on ECS it resolves
+            out += ["--hostname", socket.gethostname()]
             if user:
                 out += ["--user", user]
             for src, dst in volumes:

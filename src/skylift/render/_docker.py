@@ -304,6 +304,7 @@ def _python(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[
         manifests, install = ["pyproject.toml"], "pip install --no-cache-dir ."
     build_pkgs, run_pkgs = _native_packages(root, manifests)
     return {
+        "assets": _assets(root),
         # Heroku's Python buildpack runs collectstatic on every build; the image does too
         "collectstatic": (root / "manage.py").is_file() and _static_root(root),
         "manifests": manifests,
@@ -314,4 +315,26 @@ def _python(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[
         "install_command": install,
         "migrate_stage": False,  # alembic, manage.py: regular dependencies, in the image already
         "start": start or "python -m app",
+    }
+
+
+def _assets(root: Path) -> dict[str, Any] | None:
+    """A Python app's package.json that builds its assets (webpack, tailwind for the templates):
+    Heroku's Node buildpack runs its `build` before Python's, and the templates name the files
+    it makes (static/dist/app.css). The image builds them in a Node stage of their own."""
+    pkg = _read_json(root / "package.json")
+    scripts = pkg.get("scripts") or {}
+    if not isinstance(scripts, dict) or "build" not in scripts:
+        return None
+    lock = next((name for name in _NODE_INSTALL if (root / name).exists()), None)
+    # no lockfile: the build scripts' own tool (`concurrently "yarn:build-css"` needs yarn)
+    yarn = lock == "yarn.lock" or (lock is None and "yarn" in json.dumps(scripts))
+    install = _NODE_INSTALL[lock][0] if lock else "yarn install" if yarn else "npm install"
+    engines = str((pkg.get("engines") or {}).get("node", ""))
+    major = m.group() if (m := re.search(r"\d+", engines)) and int(m.group()) >= 18 else "20"
+    return {
+        "node": major,
+        "manifests": ["package.json", *([lock] if lock else [])],
+        "install": install,
+        "build": "yarn build" if yarn else "npm run build",
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import ModuleType
 
 from skylift.errors import RepoError
 from skylift.scan import (
@@ -53,7 +54,7 @@ def scan(path: str | Path) -> AppProfile:
             "point skylift at the app's repository",
         )
     draft = Draft(repo, AppProfile(root=str(root), name=root.name))
-    ecosystem = next((e for e in ECOSYSTEMS if e.detect(draft)), None)
+    ecosystem = _ecosystem(draft)
     if ecosystem is not None:
         ecosystem.scan(draft)
     # a root manifest with no framework (tooling only, or workspaces) is not the app itself
@@ -88,6 +89,18 @@ _SERVER_DEPS = re.compile(
     r"starlette)\b|github\.com/(?:gin-gonic/gin|labstack/echo|gofiber/fiber|go-chi/chi|gorilla/mux)",
     re.M | re.I,
 )
+
+
+def _ecosystem(draft: Draft) -> ModuleType | None:
+    found = [e for e in ECOSYSTEMS if e.detect(draft)]
+    # a package.json that names no server and no start, beside a Python or Go manifest, is the
+    # toolchain of the app's assets (webpack, tailwind for Django templates), not the app
+    if len(found) > 1 and found[0] is node:
+        src = draft.repo.read("package.json")
+        pkg = src.text if src else ""
+        if not _SERVER_DEPS.search(pkg) and not re.search(r'"start"\s*:', pkg):
+            found = found[1:]
+    return found[0] if found else None
 
 
 def _monorepo(path: Path, root: Path, apps: list[str]) -> AppProfile:

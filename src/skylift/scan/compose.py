@@ -45,6 +45,27 @@ KINDS = [
 _WORKER_COMMAND = re.compile(r"\b(?:worker|beat|consumer|queue|jobs?|scheduler|sidekiq)\b")
 
 
+# a laptop's rebuild-on-save process (the assets' `yarn dev`, `webpack --watch`), not a worker
+_DEV_WATCHER = re.compile(
+    r"^(?:(?:npm|pnpm) run|yarn)(?: run)? (?:dev|watch|start:dev)\b|--watch\b|\bnodemon\b|"
+    r"\bmanage\.py runserver\b"
+)
+
+
+def _dev_watcher(command: str) -> bool:
+    return _DEV_WATCHER.search(command.strip()) is not None
+
+
+def _procfile_workers(draft: Draft) -> bool:
+    """The Procfile's process list is what production runs; compose's services that start a
+    worker are the laptop's copies of them (`/start-celeryworker` beside the Procfile's
+    `worker: celery ... worker`), and counting both would run and price each twice."""
+    return any(
+        j.kind == "worker" and any(e.file == "Procfile" for e in j.evidence)
+        for j in draft.profile.jobs
+    )
+
+
 def load(draft: Draft) -> tuple[SourceFile, dict[str, Any]] | None:
     """The compose file and its services, or None: the app folder's own, else one up to two
     folders above whose service builds this folder (services/web in a repository whose
@@ -125,7 +146,8 @@ def _app_service(
     command = svc.get("command")
     command = " ".join(str(c) for c in command) if isinstance(command, list) else command
     if not web and isinstance(command, str) and command.strip():
-        draft.job(Job(name, command.strip(), None, "worker", [ev]))
+        if not _dev_watcher(command) and not _procfile_workers(draft):
+            draft.job(Job(name, command.strip(), None, "worker", [ev]))
         return
     if not web:
         role = _role_env(svc)

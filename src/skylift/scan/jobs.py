@@ -39,6 +39,7 @@ _SEED_FILE = re.compile(
 def scan(draft: Draft) -> None:
     if draft.language == "python":
         python.celery_beat(draft)  # after the Procfile and compose: they may run beat already
+        python.scheduler_installed(draft)
     _readme(draft)
     _migrations_at_start(draft)
     _role_workers(draft)

@@ -113,8 +113,34 @@ def scan(draft: Draft) -> None:
     manage = draft.repo.read("manage.py")
     if p.framework and p.framework.value == "django" and manage:
         draft.releases.add("python manage.py migrate", manage.evidence(), 2)
+        _django_settings(draft)
     _alembic(draft)
     _start(draft)
+
+
+_SETTINGS_DEFAULT = re.compile(
+    r"os\.environ\.setdefault\(\s*['\"]DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)\.(\w+)['\"]"
+)
+_DEV_SETTINGS = {"local", "dev", "development", "debug", "develop"}
+_PROD_SETTINGS = ("production", "prod", "deploy", "heroku")
+
+
+def _django_settings(draft: Draft) -> None:
+    """manage.py and wsgi.py default DJANGO_SETTINGS_MODULE to `settings.local` (DEBUG, the debug
+    toolbar) and Heroku's config vars pick `settings.production`: on ECS nobody picks it, so
+    the task would run the laptop's settings. The production module beside it is set."""
+    for rel in ("manage.py", *draft.repo.named("wsgi.py", "asgi.py", "celery_app.py", "celery.py")):
+        src = draft.repo.read(rel)
+        m = _SETTINGS_DEFAULT.search(src.text) if src else None
+        if src is None or m is None or m.group(2) not in _DEV_SETTINGS:
+            continue
+        folder = m.group(1).replace(".", "/")
+        for name in _PROD_SETTINGS:
+            if draft.repo.has(f"{folder}/{name}.py"):
+                ev = src.evidence(offset=m.start())
+                draft.env("DJANGO_SETTINGS_MODULE", "config", ev, f"{m.group(1)}.{name}")
+                draft.env_read("DJANGO_SETTINGS_MODULE")
+                return
 
 
 def _alembic(draft: Draft) -> None:
@@ -185,6 +211,33 @@ def _jobs(draft: Draft) -> None:
         if command:
             name = command.group(1)
             draft.job(Job(name, f"python manage.py {name}", None, "one-off", [Evidence(rel)]))
+
+
+_SCHEDULER_ARG = re.compile(r"(?:--scheduler[= ]|-S )\s*([\w.]+)")
+
+
+def scheduler_installed(draft: Draft) -> None:
+    """`celery beat --scheduler django_celery_beat.schedulers:DatabaseScheduler` (or `-S django`)
+    in a process whose package the requirements lack: that process dies at start with
+    ModuleNotFoundError while the web task runs, so nothing scheduled ever runs."""
+    for job in draft.profile.jobs:
+        m = _SCHEDULER_ARG.search(job.command) if "celery" in job.command else None
+        if m is None:
+            continue
+        module = "django_celery_beat" if m.group(1) == "django" else m.group(1).split(".")[0]
+        if module in ("celery",) or draft.repo.has(f"{module}/__init__.py"):
+            continue
+        package = module.replace("_", "-")
+        if package not in draft.deps:
+            draft.finding(
+                "scheduler-not-installed",
+                f"The {job.name} process names the scheduler {m.group(1)}, whose package "
+                f"{package} is not in the requirements",
+                f"add {package} to the requirements (and its app to INSTALLED_APPS, migrated "
+                "by the release), or drop --scheduler for celery's own file scheduler",
+                job.evidence[:1],
+                severity="blocker",
+            )
 
 
 def celery_beat(draft: Draft) -> None:

@@ -42,6 +42,7 @@ def scan(draft: Draft) -> None:
         _cache(draft)
         if draft.language == "node":
             _bull_url(draft)
+        _environ_rediss(draft)
 
 
 def _db(draft: Draft) -> None:
@@ -209,4 +210,27 @@ def _literal_db_host(draft: Draft) -> None:
             "process.env.DB_NAME`, or `url: process.env.DATABASE_URL`), then rerun `skylift "
             "plan`: the task wires each name to RDS",
             evidence,
+        )
+
+
+_ENVIRON_CACHE = re.compile(r"\benv\.cache(?:_url)?\s*\(")
+_OLD_ENVIRON = re.compile(r"django-environ\s*==\s*0\.[0-4]\.", re.I)
+
+
+def _environ_rediss(draft: Draft) -> None:
+    """django-environ before 0.5 knows `redis://` only: `env.cache("REDIS_URL")` given the
+    cache's `rediss://` (TLS, which ElastiCache requires here) stops the settings import with
+    KeyError: 'rediss', in the web task, the worker and the release alike."""
+    pin = draft.deps.get("django-environ")
+    if pin is None or not _OLD_ENVIRON.search(pin.excerpt or ""):
+        return
+    calls = [src.evidence(offset=m.start()) for src, m in draft.repo.grep(_ENVIRON_CACHE, (".py",))]
+    if calls:
+        draft.finding(
+            "cache-url-rediss-old-environ",
+            "django-environ below 0.5 cannot read the cache's rediss:// URL (KeyError: 'rediss')",
+            "raise the pin to django-environ>=0.5 (0.5 added the rediss scheme; its API is the "
+            "same for env.cache, env.db and env.list)",
+            [pin, *calls],
+            severity="blocker",
         )
