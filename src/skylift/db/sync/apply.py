@@ -182,12 +182,16 @@ class Applier:
                         batch.table(child).whole = True
                         todo.append(child)
                     continue
-                if not changes.keys:
+                reaching = changes.may_reach()  # an insert or a plain update reaches no child
+                if not reaching:
                     continue
-                found = self._children(meta, self.tables[parent], fk, changes.keys)
-                new = found - batch.table(child).keys
+                found = self._children(meta, self.tables[parent], fk, reaching)
+                theirs = batch.table(child)
+                new = found - theirs.keys
                 if new:
-                    batch.table(child).keys |= new
+                    theirs.keys |= new
+                    if theirs.reaching is not None:  # a cascaded row may cascade further
+                        theirs.reaching |= new
                     todo.append(child)
         return batch.tables
 

@@ -41,6 +41,12 @@ class TableChanges:
     fetch: set[Any] = field(default_factory=set)  # how the source finds them (rowids, keys)
     whole: bool = False  # no usable key (or TRUNCATE): the table is copied again whole
     changes: int = 0
+    # keys of rows whose change may have set off a foreign key's ON DELETE/UPDATE action
+    # (deleted, or a referenced column changed); None: not known, every key may have
+    reaching: set[str] | None = None
+
+    def may_reach(self) -> set[str]:
+        return self.keys if self.reaching is None else self.reaching
 
 
 @dataclass

@@ -103,6 +103,7 @@ class MySQLCapture:
         self.database = self.params["database"]
         self.schema = schema
         self.tables = {t.name: t for t in schema.tables}
+        self._referenced = _referenced_columns(schema)
         self._key: str | None = None
         self._mariadb: bool | None = None
         # a replica id of our own per process: the server cuts a stream when another one
@@ -333,21 +334,31 @@ class MySQLCapture:
         table = self.tables.get(event.table)
         if table is None:
             return
+        from pymysqlreplication.row_event import DeleteRowsEvent
+
         changes = batch.table(table.qualified)
+        if changes.reaching is None:
+            changes.reaching = set()  # the log says which rows were deleted or re-keyed
         names = [c.name for c in table.columns]
         positions = [names.index(k) for k in table.primary_key]
+        referenced = [names.index(c) for c in self._referenced.get(table.name, ()) if c in names]
+        deleted = isinstance(event, DeleteRowsEvent)
         for row in event.rows:
             batch.changes += 1
             changes.changes += 1
             if not positions:
                 changes.whole = True
                 continue
+            keys = []
             for image in ("values", "before_values", "after_values"):
                 if image in row:
                     values = list(row[image].values())
                     key = tuple(_plain(values[i]) for i in positions)
                     changes.fetch.add(key)
-                    changes.keys.add(key_text(list(key)))
+                    keys.append(key_text(list(key)))
+            changes.keys.update(keys)
+            if deleted or _rekeyed(row, referenced):
+                changes.reaching.update(keys)
 
     def _check_schema(self, snap: MySQLSnapshot) -> None:
         key = self._schema_key(snap.reader._conn)
@@ -399,6 +410,25 @@ class MySQLCapture:
 
     def close(self) -> None:
         pass
+
+
+def _referenced_columns(schema: Schema) -> dict[str, set[str]]:
+    """table -> its columns some foreign key references: only a change of those (or a
+    delete) can set off an ON DELETE/UPDATE action on the rows referencing it."""
+    out: dict[str, set[str]] = {}
+    for table in schema.tables:
+        for fk in table.foreign_keys:
+            out.setdefault(fk.ref_table, set()).update(fk.ref_columns)
+    return out
+
+
+def _rekeyed(row: dict[str, Any], referenced: list[int]) -> bool:
+    """An update that changed a referenced column (by position: MariaDB's log may not name
+    the columns)."""
+    if "before_values" not in row or not referenced:
+        return False
+    before, after = list(row["before_values"].values()), list(row["after_values"].values())
+    return any(before[i] != after[i] for i in referenced)
 
 
 def _text(value: Any) -> str:
