@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import resource
+import statistics
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def proc_cpu(pid: int) -> float:
@@ -73,3 +75,28 @@ def timed(cmd: list[str], servers: list[int], cwd: Path | None = None,
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     rss = int(proc.stderr.strip().splitlines()[-1]) // 1024
     return Run(meter.wall, meter.tool, meter.db, rss), proc.stdout
+
+
+def print_against_pgloader(results: dict[str, list[Run]], report: dict[str, Any], mb: float,
+                           servers: str, labels: dict[str, str]) -> None:  # fmt: skip
+    """The Markdown table of a migration bench (medians; `labels`: the tools that verify
+    nothing, by their printed name), the run-by-run ratio and skylift's phases."""
+
+    def med(name: str, field: str) -> float:
+        return float(statistics.median(getattr(r, field) for r in results[name]))
+
+    print(
+        f"| tool | wall | vs pgloader | vs raw pipe | MB/s | tool CPU | {servers} CPU | peak memory | verified |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for name in results:
+        wall, rss = med(name, "wall"), max(r.rss for r in results[name])
+        verified = "no" if name in labels else "every table, checksums"
+        print(f"| {labels.get(name, name)} | {wall:.1f} s | {wall / med('pgloader', 'wall'):.2f}x | "
+              f"{wall / med('pipe', 'wall'):.2f}x | {mb / wall:.0f} | {med(name, 'tool_cpu'):.1f} s | "
+              f"{med(name, 'db_cpu'):.1f} s | {f'{rss} MiB' if rss else '-'} | {verified} |")  # fmt: skip
+    ratios = [s.wall / p.wall for s, p in zip(results["skylift"], results["pgloader"], strict=True)]
+    print("\nskylift / pgloader run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
+          + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
+    timings = report.get("timings_seconds", {})
+    print("skylift phases (last run): " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))

@@ -27,7 +27,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -289,28 +288,11 @@ def main() -> None:
 
 def _print(args: argparse.Namespace, results: dict[str, list[Run]], report: dict[str, Any],
            mb: float) -> None:  # fmt: skip
-    def med(name: str, field: str) -> float:
-        return float(statistics.median(getattr(r, field) for r in results[name]))
-
     rows = sum(v["source_rows"] for v in report["verification"])
     print(f"\n{rows:,} rows, {mb:,.0f} MB of InnoDB data and indexes, {os.cpu_count()} cores, "
           f"median of {args.runs} runs, load average {os.getloadavg()[0]:.1f} at the end\n")  # fmt: skip
-    print(
-        "| tool | wall | vs pgloader | vs raw pipe | MB/s | tool CPU | servers CPU | peak memory | verified |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     labels = {"pgloader": f"pgloader {_pgloader_version()}", "pipe": "raw pipe"}
-    for name in results:
-        wall, rss = med(name, "wall"), max(r.rss for r in results[name])
-        verified = "no" if name in labels else "every table, checksums"
-        print(f"| {labels.get(name, name)} | {wall:.1f} s | {wall / med('pgloader', 'wall'):.2f}x | "
-              f"{wall / med('pipe', 'wall'):.2f}x | {mb / wall:.0f} | {med(name, 'tool_cpu'):.1f} s | "
-              f"{med(name, 'db_cpu'):.1f} s | {f'{rss} MiB' if rss else '-'} | {verified} |")  # fmt: skip
-    ratios = [s.wall / p.wall for s, p in zip(results["skylift"], results["pgloader"], strict=True)]
-    print("\nskylift / pgloader run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
-          + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
-    timings = report.get("timings_seconds", {})
-    print("skylift phases (last run): " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    _meter.print_against_pgloader(results, report, mb, "servers", labels)
 
 
 def _postmaster(data_dir: Path) -> int:

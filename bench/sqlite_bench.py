@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -162,28 +161,11 @@ def main() -> None:
 def _print(
     args: argparse.Namespace, db: Path, results: dict[str, list[Run]], report: dict[str, Any]
 ) -> None:
-    def med(name: str, field: str) -> float:
-        return float(statistics.median(getattr(r, field) for r in results[name]))
-
     size = db.stat().st_size / 2**20
     print(f"\n{report.get('rows', 0):,} rows, {size:.0f} MiB SQLite file, {os.cpu_count()} cores, "
           f"median of {args.runs} runs, load average {os.getloadavg()[0]:.1f} at the end\n")  # fmt: skip
-    print(
-        "| tool | wall | vs pgloader | vs raw pipe | MB/s | tool CPU | PostgreSQL CPU | peak memory | verified |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-    verified = {"pgloader": "no", "pipe": "no"}
-    for name in results:
-        rss = max(r.rss for r in results[name])
-        wall = med(name, "wall")
-        print(f"| {name} | {wall:.1f} s | {wall / med('pgloader', 'wall'):.2f}x | {wall / med('pipe', 'wall'):.2f}x | "
-              f"{db.stat().st_size / 1e6 / wall:.0f} | {med(name, 'tool_cpu'):.1f} s | {med(name, 'db_cpu'):.1f} s | "
-              f"{f'{rss} MiB' if rss else '-'} | {verified.get(name, 'every table, checksums')} |")  # fmt: skip
-    ratios = [s.wall / p.wall for s, p in zip(results["skylift"], results["pgloader"], strict=True)]
-    print("\nskylift / pgloader run by run: " + ", ".join(f"{r:.2f}x" for r in ratios)
-          + f" (median {statistics.median(ratios):.2f}x)")  # fmt: skip
-    timings = report.get("timings_seconds", {})
-    print("skylift phases (last run): " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    labels = {"pgloader": "pgloader", "pipe": "raw pipe"}
+    _meter.print_against_pgloader(results, report, db.stat().st_size / 1e6, "PostgreSQL", labels)
 
 
 if __name__ == "__main__":
