@@ -228,10 +228,23 @@ def run_one(engine: type, size: int, rate: float, seconds: float, server: Any) -
             "lag_median": statistics.median(lags), "lag_p95": sorted(lags)[int(len(lags) * 0.95) - 1],
             "window": cut["frozen_seconds"], "target_writes": on_target.acknowledged,
             "target_refused": on_target.refused, "rollback_window": returned["frozen_seconds"],
+            "cutover_steps": _durations(cut.get("steps", [])),
         }  # fmt: skip
     finally:
         source.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _durations(steps: list[dict[str, Any]]) -> dict[str, float]:
+    """Seconds each step of the cutover took (its journal's start and end)."""
+    from datetime import datetime
+
+    def at(value: Any) -> float:
+        return datetime.fromisoformat(str(value)).timestamp()
+
+    return {
+        s["step"]: round(at(s["done_at"]) - at(s["started_at"]), 2) for s in steps if s["done_at"]
+    }
 
 
 def main() -> None:
