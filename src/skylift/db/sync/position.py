@@ -140,6 +140,13 @@ def after_run(source: Source, conn: psycopg.Connection[Any], schema: Schema, tar
     try:
         if unchanged(live, position):
             return None
+        if not resumed and source.engine == "mysql" and not (position or {}).get("binlog"):
+            return (
+                "skylift cannot tell whether the source changed while it was copied: the MySQL"
+                " server keeps no binary log (log_bin is OFF); the target holds (and verified)"
+                " its snapshot, and `skylift db verify SOURCE TARGET` compares it with the"
+                " source as it is now"
+            )
         if not resumed:
             return (
                 "the source changed while it was copied: the target holds (and verified) its"
