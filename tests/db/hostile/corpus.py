@@ -162,6 +162,15 @@ TABLES = [
                 (16, "2024-03-07", "2024-12-31T24:00:00Z"),
                 (16, dt.date(2024, 3, 7), dt.datetime(2025, 1, 1, tzinfo=UTC)),
             ),
+            # Go's RFC3339Nano: nanoseconds timestamptz cannot hold (PostgreSQL would round)
+            Case(
+                (17, "2024-03-08", "2024-03-08T10:00:00.123456789Z"),
+                rejected={"ts": "finer than a microsecond"},
+            ),
+            Case(  # zeros past the sixth digit lose nothing
+                (18, "2024-03-09", "2024-03-09 10:00:00.123456000"),
+                (18, dt.date(2024, 3, 9), dt.datetime(2024, 3, 9, 10, 0, 0, 123456, tzinfo=UTC)),
+            ),
         ],
     ),
     Hostile(

@@ -18,6 +18,9 @@ def parse_iso(text: str) -> dt.datetime:
     spaced = _SPACED_OFFSET.fullmatch(text)
     if spaced:
         text = spaced.group(1) + spaced.group(2)
+    finer = _FINER.search(text)
+    if finer and finer.group(1).strip("0"):  # Python would cut them off: not a value it has
+        raise ValueError(FINER_REASON)
     midnight = _END_OF_DAY.fullmatch(text)
     if midnight:  # ISO 8601's end of the day: the next day's 00:00, as PostgreSQL reads it
         start = dt.datetime.fromisoformat(f"{midnight.group(1)} 00:00:00{midnight.group(2) or ''}")
@@ -25,6 +28,10 @@ def parse_iso(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+# digits of a second past the sixth: PostgreSQL (and Python) keep microseconds
+_FINER = re.compile(r"\d:\d\d\.\d{6}(\d+)")
+FINER_REASON = ("fraction of a second finer than a microsecond (timestamptz keeps 6 digits);"
+                " --type TABLE.COLUMN=text keeps it as written")  # fmt: skip
 _END_OF_DAY = re.compile(r"(\d{4}-\d\d-\d\d)[T ]24:00(?::00(?:\.0*)?)?(Z|[+-]\d\d(?::?\d\d)?)?")
 
 
@@ -39,6 +46,9 @@ def date_reason(value: Any) -> str:
     impossible one (month 13, 30 February), an order that is ambiguous (01/02/2024) or only not
     ISO (13/02/2024), a word, or another shape."""
     text = str(value).strip()
+    finer = _FINER.search(text)
+    if finer and finer.group(1).strip("0"):
+        return FINER_REASON
     iso = _ISO_SHAPE.match(text)
     if iso:
         year, month, day = (int(g) for g in iso.group(1, 2, 3))
