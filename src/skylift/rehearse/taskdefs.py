@@ -127,9 +127,14 @@ def lambda_function(lam: Any, name: str, region: str) -> Container:
         read_only=True,
         environment={**env, **runtime},
         secrets={},  # the image reads them itself (SKYLIFT_SECRETS, scripts/skylift-env.sh)
-        health=HealthCheck(path=env.get("AWS_LWA_READINESS_CHECK_PATH") or "/",
-                           matcher=f"100-{unhealthy - 1}", interval=10, timeout=5, healthy=1,
-                           unhealthy=3),  # fmt: skip
+        health=HealthCheck(
+            path=env.get("AWS_LWA_READINESS_CHECK_PATH") or "/",
+            matcher=f"100-{unhealthy - 1}",
+            interval=10,
+            timeout=5,
+            healthy=1,
+            unhealthy=3,
+        ),
         # Lambda's init phase (10 s), then a first request's own timeout, as the adapter waits
         extra={"lambda": True, "grace": 10 + int(cfg.get("Timeout") or 3)},
     )
