@@ -65,6 +65,13 @@ def test_the_image_gets_the_web_adapter_in_its_final_stage(plans: dict[str, Plan
     assert "AWS_LWA_PORT=8080" in final and "AWS_LWA_READINESS_CHECK_PATH=/healthz" in final
 
 
+def test_the_images_cmd_is_the_apps_start_command_lambda_has_no_other() -> None:
+    """ECS overrides the image's CMD with the task's command; Lambda runs the CMD itself, so
+    it must be the app's start (here package.json's `node src/index.js`), not `npm start`."""
+    dockerfile = _files(matrix.lambda_variants()["queue-lambda"])["Dockerfile"]
+    assert dockerfile.rstrip().endswith('CMD ["node", "src/index.js"]')
+
+
 def test_a_users_dockerfile_is_left_alone_and_told_the_line(
     plans: dict[str, Plan], tmp_path: Path
 ) -> None:

@@ -56,6 +56,9 @@ def function(profile: AppProfile, cfg: Config, bp: Blueprint) -> Resource:
             "provisioned_concurrency": warm,
             "db_via_proxy": s.rds_proxy and bp.database is not None,
             "task_permissions": task_permissions(profile, bp),
+            # the image's CMD runs it: Lambda has no command of its own to override it with
+            "start_command": str(profile.start_command.value) if profile.start_command else None,
+            "build_command": str(profile.build_command.value) if profile.build_command else None,
         },
         Decision(
             f"AWS Lambda: the app's container image with the Lambda Web Adapter, "

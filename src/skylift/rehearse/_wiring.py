@@ -39,14 +39,10 @@ def _environments(root: Path, tgt: Any, bp: Any, outputs: dict[str, Any],
 def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, Any],
              findings: list[str], run_schedules: bool, say: Log) -> state_mod.AppState:  # fmt: skip
     client = _clients(tgt, bp.region)
-    ecs = client("ecs")
-    cluster = str(outputs.get("ecs_cluster") or f"{bp.app}-{environment}")
-    found = taskdefs.services(ecs, client("elbv2"), cluster)
-    web = _web(found)
-    workers = [c for c in found if c.kind == "worker"]
-    schedules = taskdefs.schedules(client("scheduler"), ecs, f"{bp.app}-{environment}")
-    release = _release(ecs, bp, web)
+    web, workers, schedules, release = _what_runs(client, bp, environment, outputs)
     env, instance = _environments(root, tgt, bp, outputs, web, say)
+    if web is not None and web.extra.get("lambda"):
+        env.added.update(_function_role(tgt))
     known = state_mod.load(tgt.state_dir)
     if web is not None and web.port:
         same = known.lb.get("container_port") == web.port
@@ -60,6 +56,31 @@ def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str,
     if web is not None and web.port:
         ctx.st.lb.update({"container_port": web.port, "app_port": env.port_of(web)})
     return rehearsal.run(ctx, web, workers, schedules, release)
+
+
+def _what_runs(client: Callable[[str], Any], bp: Any, environment: str, outputs: dict[str, Any]) -> tuple[taskdefs.Container | None, list[taskdefs.Container], list[taskdefs.Container], taskdefs.Container | None]:  # fmt: skip
+    """(web, workers, schedules, release) as AWS would run them: the ECS services, schedules
+    and release task Terraform registered, or the Lambda function (compute = lambda) alone."""
+    if outputs.get("function_name"):
+        return taskdefs.lambda_function(client("lambda"), str(outputs["function_name"]), bp.region), [], [], None  # fmt: skip
+    ecs = client("ecs")
+    cluster = str(outputs.get("ecs_cluster") or f"{bp.app}-{environment}")
+    found = taskdefs.services(ecs, client("elbv2"), cluster)
+    web = _web(found)
+    workers = [c for c in found if c.kind == "worker"]
+    schedules = taskdefs.schedules(client("scheduler"), ecs, f"{bp.app}-{environment}")
+    return web, workers, schedules, _release(ecs, bp, web)
+
+
+def _function_role(tgt: Any) -> dict[str, str]:
+    """What the function's role gives its environment on Lambda (credentials; the AWS APIs
+    it reads its secrets from), as the embedded AWS gives them here."""
+    return {
+        "AWS_ACCESS_KEY_ID": "rehearsal",
+        "AWS_SECRET_ACCESS_KEY": "rehearsal",
+        "AWS_SESSION_TOKEN": "rehearsal",
+        **({"AWS_ENDPOINT_URL": str(tgt.endpoint)} if tgt.endpoint else {}),
+    }
 
 
 def one_off(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, Any],

@@ -157,13 +157,37 @@ def open_findings(profile: Any) -> list[str]:
     return out
 
 
+# the same faults in a function's words (compute = lambda: infra/lambda.tf, the web adapter)
+FUNCTION_WORDS = [
+    ("locals.environment in infra/ecs.tf", "local.function_environment in infra/lambda.tf"),
+    ("matcher in infra/alb.tf", "AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS in infra/lambda.tf"),
+    ("timeout in infra/alb.tf", "the web adapter's readiness check"),
+    ("containerPort in infra/ecs.tf", "AWS_LWA_PORT in infra/lambda.tf"),
+    ("var.task_memory", "var.lambda_memory_mb"),
+    ("the target group wants", "the web adapter wants"),
+    ("the task definition's secrets", "the function's SKYLIFT_SECRETS"),
+    ("the task definition", "the function"),
+    ("infra/ecs.tf", "infra/lambda.tf"),
+    ("the task's", "the function's"),
+    ("the load balancer", "the web adapter"),
+    ("ECS injects", "skylift-env reads"),
+]
+
+
+def as_function(fault: str) -> str:
+    for ecs, function in FUNCTION_WORDS:
+        fault = fault.replace(ecs, function)
+    return fault
+
+
 def failure(what: str, c: Container, log: list[str], checks: list[dict[str, Any]],
             exit_code: int | None, findings: list[str], log_path: str) -> AppDidNotRun:  # fmt: skip
     why = [f"last {len(log)} lines of {log_path}:", *[f"  | {line}" for line in log]]
     if checks:
         seen = ", ".join(str(ch.get("status") or ch.get("error")) for ch in checks[-10:])
         why.append(f"health checks ({c.health.path if c.health else '/'}): {seen}")
-    fix = [f"most likely at fault: {likely_fault(c, log, checks, exit_code)}"]
+    fault = likely_fault(c, log, checks, exit_code)
+    fix = [f"most likely at fault: {as_function(fault) if c.extra.get('lambda') else fault}"]
     if findings:
         fix.append("open code changes from the plan: " + "; ".join(findings[:8]))
     fix.append("fix, then rerun `skylift up` (the infrastructure and data steps are reused)")

@@ -90,6 +90,56 @@ def services(ecs: Any, elbv2: Any, cluster: str) -> list[Container]:
     return out
 
 
+# What Lambda sets in every execution environment besides the function's own variables
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime)
+# and the unprivileged user it runs a container image as, whatever the image's USER says
+LAMBDA_USER = "993:990"
+
+
+def lambda_function(lam: Any, name: str, region: str) -> Container:
+    """The function as Lambda runs it: the image's entrypoint and command (or the function's
+    image config), its environment and memory, a read-only root with /tmp writable, and the
+    web adapter's readiness check as the health check: the adapter calls the app ready on the
+    first answer below AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS (500)."""
+    cfg = lam.get_function_configuration(FunctionName=name)
+    env = {k: str(v) for k, v in ((cfg.get("Environment") or {}).get("Variables") or {}).items()}
+    image = (cfg.get("ImageConfigResponse") or {}).get("ImageConfig") or {}
+    memory = int(cfg.get("MemorySize") or 128)
+    unhealthy = int(env.get("AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS") or 500)
+    runtime = {
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+        "AWS_LAMBDA_FUNCTION_VERSION": str(cfg.get("Version") or "$LATEST"),
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "TZ": ":UTC",
+    }
+    return Container(
+        name=name,
+        kind="web",
+        family=name,
+        entrypoint=list(image["EntryPoint"]) if image.get("EntryPoint") else None,
+        command=list(image["Command"]) if image.get("Command") else None,
+        user=LAMBDA_USER,
+        memory_mib=memory,
+        port=int(env.get("AWS_LWA_PORT") or env.get("PORT") or 8080),
+        read_only=True,
+        environment={**env, **runtime},
+        secrets={},  # the image reads them itself (SKYLIFT_SECRETS, scripts/skylift-env.sh)
+        health=HealthCheck(
+            path=env.get("AWS_LWA_READINESS_CHECK_PATH") or "/",
+            matcher=f"100-{unhealthy - 1}",
+            interval=10,
+            timeout=5,
+            healthy=1,
+            unhealthy=3,
+        ),
+        # Lambda's init phase (10 s), then a first request's own timeout, as the adapter waits
+        extra={"lambda": True, "grace": 10 + int(cfg.get("Timeout") or 3)},
+    )
+
+
 def health_check(elbv2: Any, arn: str) -> HealthCheck:
     tg = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"][0]
     return HealthCheck(

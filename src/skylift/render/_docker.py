@@ -48,7 +48,7 @@ def docker_context(root: Path, bp: Blueprint) -> dict[str, Any] | None:
     maker = {"node": _node, "go": _go, "python": _python}.get(bp.runtime)
     if maker is None:
         return None
-    svc = bp.resource("ecs_service")
+    svc = _compute(bp)
     start = (svc.settings.get("start_command") if svc else None) or None
     version = bp.runtime_version or _DEFAULT_VERSIONS[bp.runtime]
     ctx = maker(root, start, version, bp)
@@ -146,8 +146,13 @@ def _node(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[st
 def _scanned_build(bp: Blueprint) -> str | None:
     """The build the scan found where no script names it: the `tsc` of `"start": "tsc && node
     src/index.js"`, whose start the image runs without it."""
-    svc = bp.resource("ecs_service")
+    svc = _compute(bp)
     return (svc.settings.get("build_command") if svc else None) or None
+
+
+def _compute(bp: Blueprint) -> Any:
+    """The resource that runs the image: the ECS service, or the Lambda function."""
+    return bp.resource("ecs_service") or bp.resource("lambda_function")
 
 
 def _node_build(scripts: dict[str, Any], runner: str) -> str | None:

@@ -31,9 +31,10 @@ UNEMULATED = {
     "aws_sfn_state_machine": "with compute = lambda and a database: the workflow that "
     "publishes a new version after the password rotates (moto cannot validate a state "
     "machine's definition; the rotation's event rule is off as well)",
-    "lambda_app": "the app itself, with compute = lambda: the rehearsal builds and runs the "
-    "image of Fargate services only, not yet the function's (`skylift plan --compute fargate` "
-    "then `skylift up` runs the same app as a Fargate service)",
+    "lambda_app": "with compute = lambda: the Lambda runtime and API Gateway themselves — the "
+    "function's image runs as a container with the function's environment, as Lambda's user, "
+    "its web adapter's readiness check behind the load balancer stand-in; invocation events, "
+    "cold starts and API Gateway's limits (30 s, 10 MB) are not rehearsed",
 }
 
 

@@ -77,10 +77,8 @@ def up(
     _ensure_generated(root, bp, say)
     check_environment(root, environment)
     workdir.prepare(root / ".skylift")  # private, kept out of git: it holds a copy of the data
-    # the rehearsal runs Fargate services' images; a Lambda function's not yet (UNEMULATED)
     run_app = run_app and target == "local"
-    lambda_app = run_app and bp.has("lambda_function")
-    if run_app and not lambda_app:
+    if run_app:
         from skylift.rehearse import preflight
 
         preflight(bp)  # before minutes of provisioning, not after
@@ -117,9 +115,7 @@ def up(
     )
 
     app = None
-    if lambda_app:
-        say(f"the app is not run: {UNEMULATED['lambda_app']}")
-    elif run_app:
+    if run_app:
         app = _rehearse(root, tgt, plan, environment, applied.outputs, run_schedules, journal, say)
     result = _result(plan, tgt, environment, applied, stored, database)
     result.app = app
