@@ -75,14 +75,14 @@ def test_interrupted_copy_exits_12_and_the_rerun_resumes(
 
 def test_cancelled_post_load_steps_stop_on_the_server(pg_url: str) -> None:
     """An index build running when the run is interrupted is cancelled, not waited for."""
-    from skylift.db._ddl import Background, _parallel
+    from skylift.db._ddl import Background, _scheduled
     from skylift.db.schema import Schema
     from skylift.db.translate import Step
 
-    slow = [Step("SELECT pg_sleep(60)", f"slow {i}", kind="ddl") for i in range(4)]
+    slow = [Step("SELECT pg_sleep(60)", f"slow {i}", kind="index", table=f"t{i}") for i in range(4)]
 
     def steps(url: str, stop: object) -> None:
-        _parallel(url, slow, Schema(), 2, stop)  # type: ignore[arg-type]
+        _scheduled(url, slow, Schema(), 2, stop)  # type: ignore[arg-type]
 
     post = Background(steps, pg_url)
     post.start()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import psycopg
@@ -98,26 +98,97 @@ def _add_foreign_key(conn: psycopg.Connection[Any], step: Step, suffix: str = ""
 
 def post_load(translator: Translator, schema: Schema, target_url: str, jobs: int,
                stop: _Stop) -> None:  # fmt: skip
-    """Every index in parallel, each on its own connection, the biggest table's first (its
-    key index first): the chain that follows them — foreign keys, ANALYZE, adopting the key —
-    is the longest. Then foreign keys and ANALYZE, each in parallel, and the constraints that
-    adopt the unique indexes and the rest. Runs while verification reads (which waits for
-    no index: it reads heap slices)."""
+    """Every index, foreign key and ANALYZE on `jobs` connections, each step as soon as the
+    steps before it on its tables are done (`_scheduled`), the dearest chain first. Then the
+    constraints that adopt the unique indexes and the rest. Runs while verification reads
+    (which waits for no index: it reads heap slices)."""
     steps = translator.post_load()
-
-    def size(step: Step) -> int:
-        return schema.table(step.table).row_estimate if step.table else 0
-
-    builds = [s for s in steps if s.kind in ("key_index", "index")]
-    builds.sort(key=lambda s: (-size(s), s.kind != "key_index"))
-    _parallel(target_url, builds, schema, jobs, stop)
-    _parallel(target_url, [s for s in steps if s.kind == "fk"], schema, jobs, stop)
-    _parallel(target_url, [s for s in steps if s.kind == "analyze"], schema, jobs, stop)
+    _scheduled(target_url, _by_chain(steps, schema), schema, jobs, stop)
     with stop.watch(connect(target_url)) as own:
         for step in steps:  # the ones that lock a table wait for its readers: last
-            if step.kind not in ("key_index", "index", "fk", "analyze"):
+            if step.kind not in STAGE:
                 stop.check()
                 run_step(own, step, schema)
+
+
+# The order on each table: its indexes (CREATE INDEX takes SHARE, so they build side by side),
+# then the foreign keys it is in as child or parent (SHARE ROW EXCLUSIVE on both tables, and a
+# parent's key index must exist), then ANALYZE (SHARE UPDATE EXCLUSIVE). Steps on other tables
+# do not wait: the big table's foreign key is checked while a small table's GIN index builds.
+STAGE = {"key_index": 0, "index": 0, "fk": 1, "analyze": 2}
+
+
+def _tables(step: Step) -> set[str] | None:
+    """The tables a post-load step locks; None: any (a foreign key to an unknown table)."""
+    if step.table is None or (step.kind == "fk" and step.parent is None):
+        return None
+    return {step.table, *([step.parent] if step.parent else [])}
+
+
+def _waits_for(step: Step, other: Step) -> bool:
+    if STAGE[other.kind] >= STAGE[step.kind]:
+        return False
+    mine, theirs = _tables(step), _tables(other)
+    return mine is None or theirs is None or bool(mine & theirs)
+
+
+def _by_chain(steps: list[Step], schema: Schema) -> list[Step]:
+    """Index builds first, the dearest chain first: a table's weight is the most rows of it and
+    of the tables whose foreign keys wait for its key (the biggest table's key index first, and
+    a small parent's key before a big table's second index)."""
+    rows = {t.qualified: t.row_estimate for t in schema.tables}
+    weight = dict(rows)
+    for step in steps:
+        if step.kind == "fk" and step.parent in weight and step.table in rows:
+            weight[step.parent] = max(weight[step.parent], rows[step.table])
+
+    def order(step: Step) -> tuple[int, int, bool]:
+        size = (
+            weight.get(step.table or "", 0) if step.kind != "fk" else rows.get(step.table or "", 0)
+        )
+        return STAGE[step.kind], -size, step.kind != "key_index"
+
+    return sorted((s for s in steps if s.kind in STAGE), key=order)
+
+
+def _scheduled(target_url: str, steps: list[Step], schema: Schema, jobs: int,
+               stop: _Stop) -> None:  # fmt: skip
+    """Run `steps` (in priority order) on `jobs` connections, each once no step it waits for
+    (`_waits_for`) is pending or running."""
+    local = threading.local()
+    opened: list[psycopg.Connection[Any]] = []
+
+    def run(step: Step) -> None:
+        stop.check()
+        if not hasattr(local, "conn"):
+            local.conn = stop.watch(connect(target_url))
+            local.conn.execute("SET maintenance_work_mem = '256MB'")
+            opened.append(local.conn)
+        run_step(local.conn, step, schema)
+
+    pending = list(steps)
+    running: dict[Future[None], Step] = {}
+    try:
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            try:
+                while pending or running:
+                    unfinished = [*pending, *running.values()]
+                    for step in list(pending):
+                        if len(running) >= max(1, jobs):
+                            break
+                        if not any(_waits_for(step, other) for other in unfinished):
+                            pending.remove(step)
+                            running[pool.submit(run, step)] = step
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        del running[future]
+                        future.result()
+            except BaseException:
+                stop.set()  # the other steps would run to the end before the pool's exit
+                raise
+    finally:
+        for conn in opened:
+            conn.close()
 
 
 class _Stop:
@@ -183,33 +254,6 @@ class Background:
         self.thread.join()
         if self.error is not None:
             raise self.error
-
-
-def _parallel(target_url: str, steps: list[Step], schema: Schema, jobs: int, stop: _Stop) -> None:
-    """Run steps on `jobs` connections."""
-    local = threading.local()
-    opened: list[psycopg.Connection[Any]] = []
-
-    def run(step: Step) -> None:
-        stop.check()
-        if not hasattr(local, "conn"):
-            local.conn = stop.watch(connect(target_url))
-            local.conn.execute("SET maintenance_work_mem = '256MB'")
-            opened.append(local.conn)
-        run_step(local.conn, step, schema)
-
-    try:
-        with ThreadPoolExecutor(max(1, jobs)) as pool:
-            futures = [pool.submit(run, step) for step in steps]
-            try:
-                for future in futures:
-                    future.result()
-            except BaseException:
-                stop.set()  # the other steps would run to the end before the pool's exit
-                raise
-    finally:
-        for conn in opened:
-            conn.close()
 
 
 def _where(conn: psycopg.Connection[Any]) -> str:

@@ -219,6 +219,7 @@ class _Run:
         self._refuse_itself(conn)
         _lock(conn)
         resumed, fingerprint = self._prepare(conn, restart)
+        t0 = self._timed("snapshot", t0)
         self.doing = "reading the source schema"
         schema = _read_schema(self.source, self.progress)
         translator = Translator(schema, self.policy)

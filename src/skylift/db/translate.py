@@ -49,6 +49,7 @@ class Step:
     orphans: str | None = None  # fk: SQL counting child rows without a parent
     table: str | None = None  # key_index, index, fk: the table (Table.qualified) it works on
     lock: str | None = None  # fk: locks both tables in one global order (no deadlock)
+    parent: str | None = None  # fk: the referenced table (Table.qualified), when migrated too
 
 
 def quote(name: str) -> str:
@@ -212,7 +213,10 @@ class Translator:
                 steps.append(Step(trig.pg_sql, f"trigger {trig.name}", optional=True,
                                   exists=self._trigger_exists(shorten(trig.name))))  # fmt: skip
         steps += [Step(sql, "post_sql") for sql in self.schema.post_sql]
-        steps += [Step(f"ANALYZE {self.t(t)}", t.name, kind="analyze") for t in self.schema.tables]
+        steps += [
+            Step(f"ANALYZE {self.t(t)}", t.name, kind="analyze", table=t.qualified)
+            for t in self.schema.tables
+        ]
         return steps
 
     def _constraint_exists(self, table: Table, name: str) -> str:
@@ -316,7 +320,15 @@ class Translator:
             orphans=orphans,
             table=table.qualified,
             lock=f"LOCK TABLE {', '.join(sorted({self.t(table), ref}))} IN SHARE ROW EXCLUSIVE MODE",
+            parent=self._referenced(table, fk),
         )
+
+    def _referenced(self, table: Table, fk: ForeignKey) -> str | None:
+        schema = fk.ref_schema if fk.ref_schema is not None else table.schema
+        for t in self.schema.tables:
+            if t.name == fk.ref_table and t.schema == schema:
+                return t.qualified
+        return None
 
     def identity(self, table: Table) -> list[Step]:
         steps = []

@@ -122,17 +122,30 @@ def aggregate_all(
         return tuple(local.conn.execute(sql).fetchone())
 
     main = connect()
-    plans = []
+    plans, scans = [], []
     for table, wanted, sample in requests:
         sql, keys = _aggregate_sql(table, wanted)
-        if sample and table.has_rowid and table.row_estimate > SAMPLE_FROM:
-            wheres = [_sample_where(main, table)]
+        rows = table.row_estimate
+        if sample and table.has_rowid and rows > SAMPLE_FROM:
+            # one row in SAMPLE_EVERY, each a b-tree lookup: about 8 times a scanned row
+            wheres, rows = [_sample_where(main, table)], rows * 8 // SAMPLE_EVERY
         else:
             wheres = _ranges(main, table, jobs)
         plans.append((keys, [sql + where for where in wheres] if keys else []))
+        scans += [
+            (rows // len(wheres) * len(keys), len(plans) - 1, part) for part in range(len(wheres))
+        ]
     main.close()
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        futures = [[pool.submit(run, sql) for sql in sqls] for _, sqls in plans]
+        # the dearest scans first: the threads end together, not one on a late big scan alone
+        started = {
+            (i, part): pool.submit(run, plans[i][1][part])
+            for _cost, i, part in sorted(scans, key=lambda scan: -scan[0])
+            if plans[i][1]
+        }
+        futures = [
+            [started[i, part] for part in range(len(sqls))] for i, (_, sqls) in enumerate(plans)
+        ]
         try:
             return [_merged(keys, parts) for (keys, _), parts in zip(plans, futures, strict=True)]
         except BaseException:
@@ -162,7 +175,12 @@ IMPOSSIBLE = (
     " AND (substr(c, 9, 2) > '31' OR date(substr(c, 1, 10), '+0 days') IS NOT substr(c, 1, 10)))"
 )
 ROWS = "\x00rows"  # a table's own counts in the stats (no column has this name)
-SHAPE = {"date": "????-??-??", "timestamptz": "????-??-?? ??:??:??"}  # else: a closer look
+# The plain forms, as GLOBs any of which a value may match; anything else gets a closer look.
+# An hour of 24 is not plain: 24:00:00 is the next day's midnight (PostgreSQL reads it so).
+SHAPE = {
+    "date": ("????-??-??",),
+    "timestamptz": ("????-??-?? [01]?:??:??", "????-??-?? 2[0-3]:??:??"),
+}
 
 
 def _sampled_aggregates(col: Column) -> dict[str, str]:
@@ -183,9 +201,10 @@ def _full_aggregates(col: Column) -> dict[str, str]:
     """Counts that must cover every row: what PostgreSQL would take and change silently."""
     aggs: dict[str, str] = {}
     if col.kind in SHAPE:
-        # 24:00:00 is the next day's midnight (PostgreSQL reads it so): not read as it is
-        aggs["notsimple"] = (f"sum(typeof(c) = 'text' AND (c NOT GLOB '{SHAPE[col.kind]}'"
-                             " OR substr(c, 12, 2) = '24'))")  # fmt: skip
+        # CASE tries the GLOBs first and stops at the first match (most rows): a third of the
+        # CPU of `typeof(c) = 'text' AND c NOT GLOB ...`, which evaluates every operand
+        plain = " OR ".join(f"c GLOB '{shape}'" for shape in SHAPE[col.kind])
+        aggs["notsimple"] = f"sum(CASE WHEN {plain} THEN 0 ELSE typeof(c) = 'text' END)"
     if col.pg_type.startswith("varchar("):
         aggs["maxlen"] = "max(CASE WHEN typeof(c)='text' THEN length(c) END)"
     return aggs
