@@ -314,7 +314,7 @@ class Applier:
             return set()
         rows = self.conn.execute(
             "SELECT row_key FROM skylift.rejects WHERE table_name = ANY(%s)"
-            " AND reason LIKE 'PostgreSQL refused%%'",
+            f" AND {journal.REFUSED_BY_TARGET}",
             ([meta.table.name, meta.table.qualified],),
         ).fetchall()
         return {key_text(json.loads(r[0])) for r in rows if r[0]}
@@ -332,7 +332,10 @@ class Applier:
                 "DELETE FROM skylift.rejects WHERE table_name = ANY(%s) AND row_key = ANY(%s)",
                 (names, sorted(keys)),
             )
-        journal.record_rejects(self.conn, self.fingerprint, "sync", rejects)
+        # a row with two bad values has a reject for each, as `db migrate` records them
+        journal.record_rejects(
+            self.conn, self.fingerprint, "sync", [v for r in rejects for v in r.each()]
+        )
 
     def count(self, meta: TargetTable) -> int:
         """The table's rows, and the source rows kept in skylift.rejects instead."""
