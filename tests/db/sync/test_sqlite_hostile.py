@@ -6,11 +6,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from skylift.db.sync import run
+from skylift.db import migrate
+from skylift.db.sync import cutover, run
 
-from ._oracle import assert_as_migrate_copies
+from ._oracle import assert_as_migrate_copies, contents, fresh_database
 
 pytestmark = pytest.mark.slow
 
@@ -107,3 +109,66 @@ def test_changes_arrive_as_migrate_copies_them(hostile_db: Path, pg_url: str, pg
     write(hostile_db, *CHANGES[case])
     synced(hostile_db, pg_url, workdir)
     assert_as_migrate_copies(str(hostile_db), pg_url, pg_admin_url, tmp_path)
+
+
+BACK_SCHEMA = """
+CREATE TABLE vals (id INTEGER PRIMARY KEY, big INTEGER, r REAL, txt TEXT, b BLOB,
+  d DATETIME, flag BOOLEAN, num NUMERIC, j JSON, day DATE);
+INSERT INTO vals VALUES (1, 1, 1.5, 'a', X'00', '2024-01-01 10:00:00', 1, 1.25, '{"a": 1}',
+  '2024-01-01');
+INSERT INTO vals (id, txt) VALUES (2, 'a' || char(0) || 'b');
+CREATE TABLE gen (id INTEGER PRIMARY KEY, a INTEGER, twice INTEGER AS (a * 2) VIRTUAL,
+  name TEXT, up TEXT AS (upper(name)) STORED);
+INSERT INTO gen (id, a, name) VALUES (1, 2, 'ada');
+CREATE TABLE epochs (id INTEGER PRIMARY KEY, at DATETIME);
+INSERT INTO epochs VALUES (1, 1700000000), (2, 1700000001);
+"""
+
+ON_TARGET = [
+    "INSERT INTO vals VALUES (3, 9223372036854775807, '-1e-320', 'ünï 😀 \"q\"', '\\x00ff',"
+    " '2024-02-29 23:59:59.123456+00', true, 123456.000001, '{\"z\": [1, 2.5, null]}', '2024-02-29')",
+    "INSERT INTO vals (id, big, r) VALUES (4, -9223372036854775808, 'Infinity')",
+    "UPDATE vals SET r = '-Infinity', txt = '' WHERE id = 1",
+    "UPDATE gen SET a = 21, name = 'grace' WHERE id = 1",
+    "INSERT INTO gen (id, a, name) VALUES (2, NULL, NULL)",
+    "INSERT INTO epochs VALUES (3, '2024-01-01 00:00:00.5+00')",
+    "DELETE FROM epochs WHERE id = 2",
+]
+
+
+def test_cutover_then_rollback_brings_every_value_back(tmp_path: Path, pg_url: str, pg_admin_url: str) -> None:  # fmt: skip
+    path = tmp_path / "back.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(BACK_SCHEMA)
+    conn.close()
+    options = run.Options(workdir=tmp_path / "work")
+    run.sync(str(path), pg_url, options=options, once=True)
+    write(path, "UPDATE vals SET big = 2 WHERE id = 1")
+    moved = cutover.cutover(str(path), pg_url, options=options)  # a NUL-byte reject included
+    assert moved.ok
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        for statement in ON_TARGET:
+            pg.execute(statement)
+    back = cutover.rollback(str(path), pg_url, options=options)
+    assert back.ok
+    conn = sqlite3.connect(path)
+    rows = dict(conn.execute("SELECT id, r FROM vals").fetchall())
+    assert rows[3] == -1e-320 and rows[4] == float("inf") and rows[1] == float("-inf")
+    assert conn.execute("SELECT big, typeof(b), b FROM vals WHERE id = 3").fetchone() == (
+        2**63 - 1, "blob", b"\x00\xff")  # fmt: skip
+    assert conn.execute("SELECT twice, up FROM gen ORDER BY id").fetchall() == [
+        (42, "GRACE"), (None, None)]  # fmt: skip
+    assert conn.execute("SELECT at FROM epochs ORDER BY id").fetchall() == [
+        (1700000000,), (1704067200.5,)]  # fmt: skip
+    conn.close()
+    with psycopg.connect(pg_url) as pg:
+        target = {
+            t: sorted(r[0] for r in pg.execute(f"SELECT x::text FROM {t} AS x").fetchall())
+            for t in ("vals", "gen", "epochs")
+        }
+
+    with fresh_database(pg_admin_url) as other:
+        migrate(str(path), other, workdir=tmp_path / "oracle")
+        again = contents(other)
+    for table, rows in target.items():
+        assert again[table] == rows, table
