@@ -8,12 +8,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from skylift.db.sync import run
+from skylift.db import migrate
+from skylift.db.sync import cutover, run
 from tests.db.sources.conftest import mysql_connect
 
-from ._oracle import assert_as_migrate_copies
+from ._oracle import assert_as_migrate_copies, contents, fresh_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.mysql]
 
@@ -123,3 +125,32 @@ def test_changes_arrive_as_migrate_copies_them(hostile_mysql: str, pg_url: str, 
     execute(hostile_mysql, "SET SESSION sql_mode = ''", *CHANGES[case])
     run.sync(hostile_mysql, pg_url, options=options, once=True)
     assert_as_migrate_copies(hostile_mysql, pg_url, pg_admin_url, tmp_path)
+
+
+ON_TARGET = [
+    "UPDATE vals SET j = '{\"z\": [1, 2.5, null], \"u\": \"é😀\"}', bits = B'0000000001', e = 'a',"
+    " s = '{x,y}', dec65 = -0.000000000000000000000000000001, t = '23:59:59.999999', y = 1901,"
+    " db = 5e-324, lat = 'Ñandú', vb = '\\x00', txt = 'ünï', u = 18446744073709551614,"
+    " ts = '2001-02-03 04:05:06.000007+00', bc = 'Case' WHERE id = 1",
+    "UPDATE kbin SET v = 'on the target' WHERE v = 'two'",
+    "INSERT INTO kbin VALUES ('\\x0102030405060708090a0b0c0d0e0f10', 'new')",
+    "DELETE FROM kbin WHERE v = 'one'",
+    "UPDATE klatin SET code = 'Ñoño' WHERE code = 'café'",
+    "UPDATE kuns SET v = 0 WHERE id = 18446744073709551615",
+]
+
+
+def test_cutover_then_rollback_brings_every_value_back(hostile_mysql: str, pg_url: str, pg_admin_url: str, tmp_path: Path) -> None:  # fmt: skip
+    options = run.Options(workdir=tmp_path / "work")
+    run.sync(hostile_mysql, pg_url, options=options, once=True)
+    assert cutover.cutover(hostile_mysql, pg_url, options=options).ok
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for statement in ON_TARGET:
+            conn.execute(statement)
+    back = cutover.rollback(hostile_mysql, pg_url, options=options)
+    assert back.ok
+    with fresh_database(pg_admin_url) as other:  # the source now migrates to the target's values
+        migrate(hostile_mysql, other, workdir=tmp_path / "oracle")
+        again, target = contents(other), contents(pg_url)
+    for table in ("vals", "kbin", "klatin", "kuns"):
+        assert again[table] == target[table], table
