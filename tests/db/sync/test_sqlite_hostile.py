@@ -36,6 +36,8 @@ INSERT INTO wr VALUES ('k', 1, 'v'), ('k', 2, NULL);
 INSERT INTO uq VALUES (1, 'a@x.io', 'first'), (2, 'b@x.io', 'second');
 INSERT INTO fkey VALUES (0.5, 'half'), (0.1 + 0.2, 'almost .3');
 INSERT INTO events VALUES (1, '2024-01-01 10:00:00', 'x'), (1, 1700000000, 'epoch');
+CREATE TABLE rid (rowid TEXT, k TEXT PRIMARY KEY, v TEXT);
+INSERT INTO rid VALUES ('not the rowid', 'a', 'x'), ('7', 'b', 'y');
 '''
 
 
@@ -94,6 +96,10 @@ CHANGES = {
         "DELETE FROM fkey WHERE x = 0.5",
         "INSERT INTO fkey VALUES (9e999, 'inf key')",
     ],
+    "a column named rowid": [
+        "UPDATE rid SET v = 'changed' WHERE k = 'a'",
+        "INSERT INTO rid VALUES ('1', 'c', 'new')",
+    ],
     "date keys": [
         "UPDATE events SET v = 'y' WHERE device = 1",
         "DELETE FROM events WHERE at = 1700000000",
@@ -122,6 +128,8 @@ CREATE TABLE gen (id INTEGER PRIMARY KEY, a INTEGER, twice INTEGER AS (a * 2) VI
 INSERT INTO gen (id, a, name) VALUES (1, 2, 'ada');
 CREATE TABLE epochs (id INTEGER PRIMARY KEY, at DATETIME);
 INSERT INTO epochs VALUES (1, 1700000000), (2, 1700000001);
+CREATE TABLE rid (rowid TEXT, k TEXT PRIMARY KEY, v TEXT);
+INSERT INTO rid VALUES ('not the rowid', 'a', 'x'), ('7', 'b', 'y');
 """
 
 ON_TARGET = [
@@ -133,6 +141,7 @@ ON_TARGET = [
     "INSERT INTO gen (id, a, name) VALUES (2, NULL, NULL)",
     "INSERT INTO epochs VALUES (3, '2024-01-01 00:00:00.5+00')",
     "DELETE FROM epochs WHERE id = 2",
+    "UPDATE rid SET v = 'on the target' WHERE k = 'b'",
 ]
 
 
@@ -143,7 +152,7 @@ def test_cutover_then_rollback_brings_every_value_back(tmp_path: Path, pg_url: s
     conn.close()
     options = run.Options(workdir=tmp_path / "work")
     run.sync(str(path), pg_url, options=options, once=True)
-    write(path, "UPDATE vals SET big = 2 WHERE id = 1")
+    write(path, "UPDATE vals SET big = 2 WHERE id = 1", "UPDATE rid SET v = 'z' WHERE k = 'a'")
     moved = cutover.cutover(str(path), pg_url, options=options)  # a NUL-byte reject included
     assert moved.ok
     with psycopg.connect(pg_url, autocommit=True) as pg:
@@ -164,7 +173,7 @@ def test_cutover_then_rollback_brings_every_value_back(tmp_path: Path, pg_url: s
     with psycopg.connect(pg_url) as pg:
         target = {
             t: sorted(r[0] for r in pg.execute(f"SELECT x::text FROM {t} AS x").fetchall())
-            for t in ("vals", "gen", "epochs")
+            for t in ("vals", "gen", "epochs", "rid")
         }
 
     with fresh_database(pg_admin_url) as other:

@@ -212,7 +212,7 @@ def _sequences(conn: sqlite3.Connection, tables: list[Table]) -> None:
         if not any(c.identity for c in table.columns):
             continue
         conn.execute(
-            "UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(rowid), 0) FROM"
+            f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max({table.rowid}), 0) FROM"
             f" {_q(table.name)})) WHERE name = ?",
             (table.name,),
         )

@@ -99,7 +99,8 @@ def _key(side: str, table: Table) -> str:
 
 def capture_triggers(table: Table) -> list[str]:
     name, tbl = table.name, lit(table.name)
-    rid = "{}.rowid" if table.has_rowid else "NULL"
+    # SQLite's own rowid (a column may be called rowid: then it is _rowid_ or oid)
+    rid = "{}." + table.rowid if table.has_rowid else "NULL"
     insert = f"INSERT INTO {CHANGES} (tbl, op, rid, old_key, new_key, at) VALUES"
     now = "julianday('now')"
     return [
@@ -368,7 +369,7 @@ class SqliteCapture:
         picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(table.primary_key)))
         cols = ", ".join(q(c) for c in table.primary_key)
         rows = snapshot.reader.conn.execute(
-            f"SELECT rowid FROM {q(table.name)} WHERE ({cols}) IN (SELECT {picks} FROM json_each(?))",
+            f"SELECT {table.rowid} FROM {q(table.name)} WHERE ({cols}) IN (SELECT {picks} FROM json_each(?))",
             ("[" + ",".join(keys) + "]",),
         ).fetchall()
         changes.fetch = {r[0] for r in rows}
