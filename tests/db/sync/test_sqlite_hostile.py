@@ -130,6 +130,8 @@ CREATE TABLE epochs (id INTEGER PRIMARY KEY, at DATETIME);
 INSERT INTO epochs VALUES (1, 1700000000), (2, 1700000001);
 CREATE TABLE rid (rowid TEXT, k TEXT PRIMARY KEY, v TEXT);
 INSERT INTO rid VALUES ('not the rowid', 'a', 'x'), ('7', 'b', 'y');
+CREATE TABLE events (device INTEGER, at DATETIME, on_ BOOLEAN, v TEXT, PRIMARY KEY (device, at, on_));
+INSERT INTO events VALUES (1, '2024-01-01 10:00:00', 1, 'x'), (1, '2024-01-01 11:00:00.25', 0, 'y');
 """
 
 ON_TARGET = [
@@ -142,6 +144,7 @@ ON_TARGET = [
     "INSERT INTO epochs VALUES (3, '2024-01-01 00:00:00.5+00')",
     "DELETE FROM epochs WHERE id = 2",
     "UPDATE rid SET v = 'on the target' WHERE k = 'b'",
+    "UPDATE events SET v = 'on the target'",
 ]
 
 
@@ -173,7 +176,7 @@ def test_cutover_then_rollback_brings_every_value_back(tmp_path: Path, pg_url: s
     with psycopg.connect(pg_url) as pg:
         target = {
             t: sorted(r[0] for r in pg.execute(f"SELECT x::text FROM {t} AS x").fetchall())
-            for t in ("vals", "gen", "epochs", "rid")
+            for t in ("vals", "gen", "epochs", "rid", "events")
         }
 
     with fresh_database(pg_admin_url) as other:

@@ -18,6 +18,7 @@ log shows, while `_skylift_state.frozen` is '1'. skylift's own writes back into 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -366,13 +367,20 @@ class SqliteCapture:
         if not table.has_rowid or not table.primary_key:
             changes.whole = True
             return changes
-        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(table.primary_key)))
-        cols = ", ".join(q(c) for c in table.primary_key)
-        rows = snapshot.reader.conn.execute(
-            f"SELECT {table.rowid} FROM {q(table.name)} WHERE ({cols}) IN (SELECT {picks} FROM json_each(?))",
-            ("[" + ",".join(keys) + "]",),
-        ).fetchall()
-        changes.fetch = {r[0] for r in rows}
+        from skylift.db.sync.back_sqlite import key_converter
+
+        conn = snapshot.reader.conn
+        where = " AND ".join(f"{q(c)} = ?" for c in table.primary_key)
+        sql = f"SELECT {table.rowid} FROM {q(table.name)} WHERE {where}"
+        # keys as SQLite holds them (a cutover's) or as the target does (a rollback's proof)
+        forms = {tuple(json.loads(k)) for k in keys}
+        convert = key_converter(conn, table)
+        for key in keys:
+            try:
+                forms.add(convert(key))
+            except (ValueError, TypeError):
+                continue  # not a key of the target's form (24:00, an epoch number)
+        changes.fetch = {r[0] for key in forms for r in conn.execute(sql, key).fetchall()}
         return changes
 
     def behind(self, position: dict[str, Any]) -> tuple[int, float | None]:
