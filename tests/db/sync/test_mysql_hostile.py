@@ -137,6 +137,10 @@ ON_TARGET = [
     "DELETE FROM kbin WHERE v = 'one'",
     "UPDATE klatin SET code = 'Ñoño' WHERE code = 'café'",
     "UPDATE kuns SET v = 0 WHERE id = 18446744073709551615",
+    "UPDATE kdt SET v = 'on the target'",
+    "UPDATE kdec SET v = 'on the target'",
+    "UPDATE kenum SET v = 5",
+    "UPDATE kci SET v = 7",
 ]
 
 
@@ -152,5 +156,5 @@ def test_cutover_then_rollback_brings_every_value_back(hostile_mysql: str, pg_ur
     with fresh_database(pg_admin_url) as other:  # the source now migrates to the target's values
         migrate(hostile_mysql, other, workdir=tmp_path / "oracle")
         again, target = contents(other), contents(pg_url)
-    for table in ("vals", "kbin", "klatin", "kuns"):
+    for table in ("vals", "kbin", "klatin", "kuns", "kdt", "kdec", "kenum", "kci"):
         assert again[table] == target[table], table
