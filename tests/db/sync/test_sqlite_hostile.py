@@ -96,6 +96,10 @@ CHANGES = {
         "DELETE FROM fkey WHERE x = 0.5",
         "INSERT INTO fkey VALUES (9e999, 'inf key')",
     ],
+    "a key value of another affinity": [
+        "INSERT INTO events VALUES ('not a number', '2024-01-01 10:00:00', 'text in an integer key')",
+        "UPDATE events SET v = 'z' WHERE device = 1",
+    ],
     "a column named rowid": [
         "UPDATE rid SET v = 'changed' WHERE k = 'a'",
         "INSERT INTO rid VALUES ('1', 'c', 'new')",
