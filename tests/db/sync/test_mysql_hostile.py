@@ -44,6 +44,8 @@ SCHEMA = [
     "INSERT INTO kdec VALUES (1.5, 'a'), (-0.00001, 'b')",
     "CREATE TABLE kenum (e enum('small','LARGE') PRIMARY KEY, v int)",
     "INSERT INTO kenum VALUES ('small', 1), ('LARGE', 2)",
+    "CREATE TABLE kchar (code char(6) PRIMARY KEY, v int)",
+    "INSERT INTO kchar VALUES ('ab', 1), ('été', 2)",
     "CREATE TABLE kci (code varchar(10) PRIMARY KEY, v int)",
     "INSERT INTO kci VALUES ('abc', 1), ('x ', 2)",
 ]
@@ -88,6 +90,8 @@ CHANGES = {
         "INSERT INTO kenum VALUES ('', 3)",
         "UPDATE kci SET code = 'ABC' WHERE code = 'abc'",
         "UPDATE kci SET v = 3 WHERE code = 'x'",
+        "UPDATE kchar SET v = v + 10",
+        "INSERT INTO kchar VALUES ('çà', 3)",
     ],
 }
 
