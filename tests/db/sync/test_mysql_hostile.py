@@ -44,6 +44,8 @@ SCHEMA = [
     "INSERT INTO kdec VALUES (1.5, 'a'), (-0.00001, 'b')",
     "CREATE TABLE kenum (e enum('small','LARGE') PRIMARY KEY, v int)",
     "INSERT INTO kenum VALUES ('small', 1), ('LARGE', 2)",
+    "CREATE TABLE kvirt (a int, twice int AS (a * 2) VIRTUAL, id int PRIMARY KEY, v text)",
+    "INSERT INTO kvirt (a, id, v) VALUES (1, 10, 'x'), (2, 20, 'y')",
     "CREATE TABLE kchar (code char(6) PRIMARY KEY, v int)",
     "INSERT INTO kchar VALUES ('ab', 1), ('été', 2)",
     "CREATE TABLE kci (code varchar(10) PRIMARY KEY, v int)",
@@ -92,6 +94,8 @@ CHANGES = {
         "UPDATE kci SET v = 3 WHERE code = 'x'",
         "UPDATE kchar SET v = v + 10",
         "INSERT INTO kchar VALUES ('çà', 3)",
+        "UPDATE kvirt SET v = 'changed' WHERE id = 20",
+        "INSERT INTO kvirt (a, id, v) VALUES (3, 30, 'z')",
     ],
 }
 
