@@ -90,6 +90,8 @@ CHANGES = {
     ],
     "REPLACE deleting a row by a UNIQUE column": [
         "INSERT OR REPLACE INTO uq VALUES (3, 'a@x.io', 'replaced')",
+        "UPDATE OR REPLACE uq SET email = 'b@x.io' WHERE id = 3",
+        "UPDATE uq SET v = 'plain update'",
     ],
     "REAL keys": [
         "UPDATE fkey SET v = 'changed' WHERE x > 0.3",

@@ -139,12 +139,15 @@ def replace_triggers(table: Table) -> list[str]:
     for i, cols in enumerate(_unique_sets(table)):
         match = " AND ".join(f"{q(c)} = NEW.{q(c)}" for c in cols)
         key = _key(q(name), table)
-        for op in ("INSERT", "UPDATE"):
+        # an UPDATE only when it changes those columns, and never the updated row itself
+        moved = " OR ".join(f"NEW.{q(c)} IS NOT OLD.{q(c)}" for c in cols)
+        other = f" AND {table.rowid} <> OLD.{table.rowid}"
+        for op, when, skip in (("INSERT", "", ""), ("UPDATE", f" WHEN {moved}", other)):
             out.append(
                 f"CREATE TRIGGER IF NOT EXISTS {q(PREFIX + 'rep' + op[0].lower() + str(i) + '_' + name)}"
-                f" BEFORE {op} ON {q(name)} BEGIN INSERT INTO {CHANGES}"
+                f" BEFORE {op} ON {q(name)}{when} BEGIN INSERT INTO {CHANGES}"
                 f" (tbl, op, rid, old_key, new_key, at) SELECT {tbl}, 'U', {table.rowid}, {key},"
-                f" {key}, julianday('now') FROM {q(name)} WHERE {match}; END"
+                f" {key}, julianday('now') FROM {q(name)} WHERE {match}{skip}; END"
             )
     return out
 
