@@ -364,7 +364,7 @@ def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows",
     if column is None:
         column = next((n for n in names if f'"{n}"' in message), None)
     if "0x00" in message or "NUL" in message:
-        message = "NUL byte in text (PostgreSQL text cannot hold it)"
+        message = journal.NUL_REFUSED
         column = None
     if column is None and "NUL" in message:
         column = next(
@@ -376,7 +376,7 @@ def _refused(table: Table, item: Any, exc: Exception, mode: str = "rows",
         key=key,
         column=column,
         raw=printable(row[names.index(column)]) if column else printable(repr(row)),
-        reason=message if message.startswith("NUL byte") else f"PostgreSQL refused: {message}",
+        reason=message if message == journal.NUL_REFUSED else f"PostgreSQL refused: {message}",
         row={n: json_safe(v) for n, v in zip(names, row, strict=True)},
     )
 

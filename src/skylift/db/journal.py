@@ -151,11 +151,17 @@ def reject_summary(conn: psycopg.Connection[Any], fingerprint: str) -> list[dict
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+# the rejects of rows PostgreSQL refused (a source reader does not leave them out, so every
+# check must); a NUL byte is one of them, said in words of its own (copy._refused)
+NUL_REFUSED = "NUL byte in text (PostgreSQL text cannot hold it)"
+REFUSED_BY_TARGET = f"(reason LIKE 'PostgreSQL refused%%' OR reason = '{NUL_REFUSED}')"
+
+
 def refused_keys(conn: psycopg.Connection[Any], fingerprint: str, table: str) -> set[str]:
     """Keys of rows PostgreSQL itself refused (they are not excluded by the source's rules)."""
     rows = conn.execute(
         "SELECT row_key FROM skylift.rejects WHERE fingerprint = %s AND table_name = %s "
-        "AND reason LIKE 'PostgreSQL refused%%'",
+        f"AND {REFUSED_BY_TARGET}",
         (fingerprint, table),
     ).fetchall()
     return {r[0] for r in rows}

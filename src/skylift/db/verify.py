@@ -276,6 +276,15 @@ def _pk(table: Table) -> list[int]:
 
 
 def _check_source_csv(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
+    for _attempt in range(2):
+        try:
+            return _source_csv_once(st, table, chunk)
+        except SlowPath:
+            continue  # a value SQLite cannot print as text (a blob, bad UTF-8): value by value
+    return _source_csv_once(st, table, chunk)
+
+
+def _source_csv_once(st: dict[str, Any], table: Table, chunk: Chunk) -> tuple[int, int]:
     refused = st["refused"].get(table.qualified)
     pk = _pk(table)
     count = total = 0
@@ -454,6 +463,12 @@ def find_differences(st: dict[str, Any], table: Table, chunks: list[Chunk]) -> l
     names = [c.name for c in table.columns]
     keys = [names.index(k) for k in table.primary_key]
     if csv_mode(st["source"]):
+        for _attempt in range(2):
+            try:
+                source_rows, target = _csv_rows(st, table, chunks)
+                return _compare(list(source_rows), target, keys)
+            except SlowPath:
+                continue  # the reader now reads this table value by value
         source_rows, target = _csv_rows(st, table, chunks)
         return _compare(list(source_rows), target, keys)
     target = (row for batch in target_batches(st, table) for row in batch)

@@ -59,15 +59,24 @@ class TargetTable:
         self.copy = copy.copy_statement(tr, table)
         names = [c.name for c in table.columns]
         self.key_positions = [names.index(k) for k in table.primary_key]
-        types = dict(
-            conn.execute(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+        types = {
+            name: (kind, typtype)
+            for name, kind, typtype in conn.execute(
+                "SELECT attname, format_type(atttypid, atttypmod), typtype FROM pg_attribute"
+                " JOIN pg_type ON pg_type.oid = atttypid"
                 " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
                 (tr.regclass(table),),
             ).fetchall()
-        )
+        }
         self.key_columns = [tr.n(k) for k in table.primary_key]
-        self.key_types = [types[k.strip('"').replace('""', '"')] for k in self.key_columns]
+        found = [types[k.strip('"').replace('""', '"')] for k in self.key_columns]
+        # an enum key is searched by its label: a source value that is no label (MySQL's ''
+        # error value, kept in skylift.rejects) matches no row, where a cast would fail
+        self.key_types = [("text" if typtype == "e" else kind) for kind, typtype in found]
+        self._searched = [
+            f"{c}::text" if typtype == "e" else c
+            for c, (_kind, typtype) in zip(self.key_columns, found, strict=True)
+        ]
 
     @property
     def keyed(self) -> bool:
@@ -83,7 +92,7 @@ class TargetTable:
         cols = ", ".join(f"k{i} {t}" for i, t in enumerate(self.key_types))
         picks = ", ".join(f"x.k{i}" for i in range(len(self.key_types)))
         return (
-            f" WHERE ({', '.join(self.key_columns)}) IN"
+            f" WHERE ({', '.join(self._searched)}) IN"
             f" (SELECT {picks} FROM jsonb_to_recordset({literal}::jsonb) AS x({cols}))"
         )
 
@@ -91,7 +100,7 @@ class TargetTable:
 def _plain(value: Any) -> Any:
     """A key value as JSON holds it (the forms the captures report keys in)."""
     if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
+        return "\\x" + bytes(value).hex()  # bytea's text form: where() finds the row by it
     return value
 
 
@@ -314,7 +323,7 @@ class Applier:
             return set()
         rows = self.conn.execute(
             "SELECT row_key FROM skylift.rejects WHERE table_name = ANY(%s)"
-            " AND reason LIKE 'PostgreSQL refused%%'",
+            f" AND {journal.REFUSED_BY_TARGET}",
             ([meta.table.name, meta.table.qualified],),
         ).fetchall()
         return {key_text(json.loads(r[0])) for r in rows if r[0]}
@@ -332,7 +341,10 @@ class Applier:
                 "DELETE FROM skylift.rejects WHERE table_name = ANY(%s) AND row_key = ANY(%s)",
                 (names, sorted(keys)),
             )
-        journal.record_rejects(self.conn, self.fingerprint, "sync", rejects)
+        # a row with two bad values has a reject for each, as `db migrate` records them
+        journal.record_rejects(
+            self.conn, self.fingerprint, "sync", [v for r in rejects for v in r.each()]
+        )
 
     def count(self, meta: TargetTable) -> int:
         """The table's rows, and the source rows kept in skylift.rejects instead."""

@@ -12,6 +12,7 @@ travel forward to the same value fails it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 import uuid
@@ -182,12 +183,32 @@ def _delete(conn: sqlite3.Connection, table: Table, keys: list[str], whole: bool
     if whole or not table.primary_key:
         conn.execute(f"DELETE FROM {_q(table.name)}")
         return
-    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(table.primary_key)))
-    cols = ", ".join(_q(c) for c in table.primary_key)
-    conn.execute(
-        f"DELETE FROM {_q(table.name)} WHERE ({cols}) IN (SELECT {picks} FROM json_each(?))",
-        ("[" + ",".join(keys) + "]",),
-    )
+    where = " AND ".join(f"{_q(c)} = ?" for c in table.primary_key)
+    conn.executemany(f"DELETE FROM {_q(table.name)} WHERE {where}", source_keys(conn, table, keys))
+
+
+def source_keys(conn: sqlite3.Connection, table: Table, keys: Any) -> list[tuple[Any, ...]]:
+    """The keys as the target's capture records them (to_jsonb: an instant as ISO text with
+    its offset, a boolean as true) in the form the column holds them, as the rows are written
+    back: `2025-01-31 10:00:00`, an epoch number, 1."""
+    convert = key_converter(conn, table)
+    return [convert(k) for k in keys]
+
+
+def key_converter(conn: sqlite3.Connection, table: Table) -> Callable[[str], tuple[Any, ...]]:
+    """One key's JSON (the target's form) -> the key as the source's columns hold it."""
+    names = [c.name for c in table.columns]
+    funcs = converters(conn, table)
+    picked = [funcs[names.index(k)] for k in table.primary_key]
+    return lambda k: tuple(_key_value(f, v) for f, v in zip(picked, json.loads(k), strict=True))
+
+
+def _key_value(func: Convert | None, value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and func is not None:
+        return func(value)
+    return value
 
 
 def _insert(conn: sqlite3.Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
@@ -212,7 +233,7 @@ def _sequences(conn: sqlite3.Connection, tables: list[Table]) -> None:
         if not any(c.identity for c in table.columns):
             continue
         conn.execute(
-            "UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(rowid), 0) FROM"
+            f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max({table.rowid}), 0) FROM"
             f" {_q(table.name)})) WHERE name = ?",
             (table.name,),
         )

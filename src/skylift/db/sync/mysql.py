@@ -78,8 +78,13 @@ class MySQLSnapshot:
         keys = sorted((tuple(json.loads(k)) for k in one_per_row(changes.keys)), key=repr)
         out: list[Chunk] = []
         for start in range(0, len(keys), 500):
+            binary = [table.column(c).extra.get("data_type") in BINARY for c in table.primary_key]
             group = ", ".join(
-                "(" + ", ".join(conn.escape(v) for v in key) + ")"
+                "("
+                + ", ".join(
+                    conn.escape(_source_value(v, b)) for v, b in zip(key, binary, strict=True)
+                )
+                + ")"
                 for key in keys[start : start + 500]
             )
             out.append(Chunk(table.qualified, len(out) + 1, _Keys(f"({cols}) IN ({group})")))
@@ -279,6 +284,7 @@ class MySQLCapture:
     def _read_log(self, position: dict[str, Any], until: tuple[str, int]) -> Batch:
         """The keys the log's row events touched between `position` and `until`."""
         from pymysqlreplication.event import QueryEvent, RotateEvent
+        from pymysqlreplication.row_event import RowsEvent
 
         end = _pos(*until)
         batch = Batch({}, {"file": until[0], "pos": until[1]}, 0, unlogged_cascades=True)
@@ -294,8 +300,8 @@ class MySQLCapture:
                 if isinstance(event, QueryEvent):
                     self._query(event, batch)
                     continue
-                if not hasattr(event, "rows"):
-                    continue  # a transaction's end
+                if not isinstance(event, RowsEvent):
+                    continue  # a transaction's end (hasattr(event, "rows") would read its rows)
                 self._rows(event, batch)
                 batch.commit_at = float(event.timestamp)
             # where the stream stopped: past every event it read, the ones it filtered out too
@@ -336,6 +342,7 @@ class MySQLCapture:
             return
         from pymysqlreplication.row_event import DeleteRowsEvent
 
+        _describe(event, table)
         changes = batch.table(table.qualified)
         if changes.reaching is None:
             changes.reaching = set()  # the log says which rows were deleted or re-keyed
@@ -353,7 +360,7 @@ class MySQLCapture:
             for image in ("values", "before_values", "after_values"):
                 if image in row:
                     values = list(row[image].values())
-                    key = tuple(_plain(values[i]) for i in positions)
+                    key = tuple(_key_value(values[i], table.columns[i]) for i in positions)
                     changes.fetch.add(key)
                     keys.append(key_text(list(key)))
             changes.keys.update(keys)
@@ -394,11 +401,15 @@ class MySQLCapture:
 
     def behind(self, position: dict[str, Any]) -> tuple[int, float | None]:
         """Row changes in the log after `position` (in this database) and the oldest's time."""
+        from pymysqlreplication.row_event import RowsEvent
+
         count, oldest = 0, None
         stream = self._stream(position)
         try:
             for event in stream:
-                if hasattr(event, "rows") and event.schema == self.database:
+                table = self.tables.get(event.table) if isinstance(event, RowsEvent) else None
+                if table is not None and event.schema == self.database:
+                    _describe(event, table)  # before its rows are read
                     count += len(event.rows)
                     oldest = oldest or float(event.timestamp)
         finally:
@@ -429,6 +440,47 @@ def _rekeyed(row: dict[str, Any], referenced: list[int]) -> bool:
         return False
     before, after = list(row["before_values"].values()), list(row["after_values"].values())
     return any(before[i] != after[i] for i in referenced)
+
+
+RAW = "skylift-raw"  # no such encoding: the library then leaves a string's bytes as they are
+BINARY = ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob")
+
+
+def _describe(event: Any, table: Table) -> None:
+    """Tell the library what the log does not say unless `binlog_row_metadata=FULL`: which
+    integers are unsigned (18446744073709551615 was read as -1), an enum's labels (it gave
+    None) and that strings stay bytes (it decoded every string as UTF-8: a latin1 'café'
+    stopped the stream). Before the event's rows are read (they are read on first use)."""
+    for col, ours in zip(event.columns, table.columns, strict=False):
+        if "unsigned" in ours.source_type.lower():
+            col.unsigned = True
+        if ours.extra.get("data_type") == "enum":
+            col.enum_values = ["", *ours.extra.get("labels", [])]
+        if ours.extra.get("charset") or ours.extra.get("data_type") in BINARY:
+            col.character_set_name = RAW
+
+
+def _key_value(value: Any, col: Any) -> Any:
+    """A key value from the log in the form the target's key column is searched with:
+    bytes of a binary column as bytea text (\\x…), text decoded from the column's charset."""
+    if isinstance(value, bytes | bytearray):
+        if col.extra.get("data_type") in BINARY:
+            return "\\x" + bytes(value).hex()
+        from pymysql.charset import charset_by_name
+
+        found = charset_by_name(str(col.extra.get("charset") or "utf8mb4"))
+        try:
+            return bytes(value).decode(found.encoding if found else "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            return bytes(value).hex()
+    return _plain(value)
+
+
+def _source_value(value: Any, binary: bool) -> Any:
+    """A key value as the source compares it: a binary column's bytes from their bytea text."""
+    if binary and isinstance(value, str) and value.startswith("\\x"):
+        return bytes.fromhex(value[2:])
+    return value
 
 
 def _text(value: Any) -> str:

@@ -173,6 +173,16 @@ def _back(col: Column) -> Any:
     return None
 
 
+def _key_back(func: Any, value: Any) -> Any:
+    """A key value as the target's capture recorded it (to_jsonb: bytea as '\\x…' text,
+    instants as ISO text) in the form MySQL compares with its column (BINARY(16): the bytes)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and func is not None:
+        return func(value)
+    return value
+
+
 def write_back(
     params: dict[str, Any], plan: list[tuple[Table, list[str], list[Any], bool]]
 ) -> None:
@@ -193,11 +203,13 @@ def write_back(
                     cur.execute(f"DELETE FROM {quote(table.name)}")
                     continue
                 cols = ", ".join(quote(c) for c in table.primary_key)
+                back = [_back(table.column(c)) for c in table.primary_key]
                 for start in range(0, len(keys), 500):
                     group = ", ".join(
-                        "(" + ", ".join(conn.escape(v) for v in json.loads(k)) + ")"
+                        "(" + ", ".join(conn.escape(_key_back(f, v)) for f, v in zip(
+                            back, json.loads(k, parse_float=Decimal), strict=True)) + ")"
                         for k in keys[start : start + 500]
-                    )
+                    )  # fmt: skip
                     cur.execute(f"DELETE FROM {quote(table.name)} WHERE ({cols}) IN ({group})")
             for table, _keys, rows, _whole in plan:
                 if not rows:

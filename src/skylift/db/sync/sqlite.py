@@ -18,6 +18,7 @@ log shows, while `_skylift_state.frozen` is '1'. skylift's own writes back into 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -73,19 +74,34 @@ def writer(path: Path) -> sqlite3.Connection:
     return conn
 
 
+# key columns whose integers and texts the target holds as they are: a key's JSON finds its
+# row there (a text key holding 5 is '5', as the copy writes it)
+PLAIN_KEYS = ("int", "text", "numeric", "bool")
+
+
+def _unaddressable(col: str, kind: str) -> str:
+    """SQL true when the target cannot be searched for this key value as SQLite's JSON gives
+    it: a BLOB (JSON cannot hold it), a REAL (json_array prints 15 digits: 0.1 + 0.2 is 0.3,
+    and infinity as Inf), a number in a date column (the copy made an instant of it)."""
+    if kind in PLAIN_KEYS:
+        return f"typeof({col}) IN ('blob', 'real')"
+    return f"typeof({col}) <> 'text'"
+
+
 def _key(side: str, table: Table) -> str:
-    """The row's key as a JSON array ('[]' without a primary key; NULL when it holds a BLOB,
-    which JSON cannot: the table is then copied again whole)."""
-    cols = [f"{side}.{q(c)}" for c in table.primary_key]
+    """The row's key as a JSON array ('[]' without a primary key; NULL when the target cannot
+    be searched for it: the table is then copied again whole)."""
+    cols = [(f"{side}.{q(c)}", table.column(c).kind) for c in table.primary_key]
     if not cols:
         return "'[]'"
-    blob = " OR ".join(f"typeof({c}) = 'blob'" for c in cols)
-    return f"CASE WHEN {blob} THEN NULL ELSE json_array({', '.join(cols)}) END"
+    unsafe = " OR ".join(_unaddressable(c, kind) for c, kind in cols)
+    return f"CASE WHEN {unsafe} THEN NULL ELSE json_array({', '.join(c for c, _ in cols)}) END"
 
 
 def capture_triggers(table: Table) -> list[str]:
     name, tbl = table.name, lit(table.name)
-    rid = "{}.rowid" if table.has_rowid else "NULL"
+    # SQLite's own rowid (a column may be called rowid: then it is _rowid_ or oid)
+    rid = "{}." + table.rowid if table.has_rowid else "NULL"
     insert = f"INSERT INTO {CHANGES} (tbl, op, rid, old_key, new_key, at) VALUES"
     now = "julianday('now')"
     return [
@@ -97,6 +113,43 @@ def capture_triggers(table: Table) -> list[str]:
         f"CREATE TRIGGER IF NOT EXISTS {q(PREFIX + 'del_' + name)} AFTER DELETE ON {q(name)} BEGIN"
         f" {insert} ({tbl}, 'D', {rid.format('OLD')}, {_key('OLD', table)}, NULL, {now}); END",
     ]
+
+
+def _unique_sets(table: Table) -> list[list[str]]:
+    """The column sets of the table's UNIQUE constraints and unique indexes, its key left out
+    (a row replaced on its own key is the inserted row's key: recorded already)."""
+    sets = [list(u) for u in table.uniques]
+    sets += [list(i.columns) for i in table.indexes if i.unique and not i.expressions]
+    out: list[list[str]] = []
+    for cols in sets:
+        if cols and set(cols) != set(table.primary_key) and cols not in out:
+            out.append(cols)
+    return out
+
+
+def replace_triggers(table: Table) -> list[str]:
+    """`INSERT OR REPLACE` (and `UPDATE OR REPLACE`) delete the row holding the new row's
+    UNIQUE value without firing a DELETE trigger (SQLite fires them only under
+    recursive_triggers). Before the write, the rows it may replace are recorded as changed:
+    re-read, a row that is gone is removed from the target, one that stays is copied again."""
+    if not table.primary_key or not table.has_rowid:
+        return []  # every change copies such a table again whole
+    name, tbl = table.name, lit(table.name)
+    out = []
+    for i, cols in enumerate(_unique_sets(table)):
+        match = " AND ".join(f"{q(c)} = NEW.{q(c)}" for c in cols)
+        key = _key(q(name), table)
+        # an UPDATE only when it changes those columns, and never the updated row itself
+        moved = " OR ".join(f"NEW.{q(c)} IS NOT OLD.{q(c)}" for c in cols)
+        other = f" AND {table.rowid} <> OLD.{table.rowid}"
+        for op, when, skip in (("INSERT", "", ""), ("UPDATE", f" WHEN {moved}", other)):
+            out.append(
+                f"CREATE TRIGGER IF NOT EXISTS {q(PREFIX + 'rep' + op[0].lower() + str(i) + '_' + name)}"
+                f" BEFORE {op} ON {q(name)}{when} BEGIN INSERT INTO {CHANGES}"
+                f" (tbl, op, rid, old_key, new_key, at) SELECT {tbl}, 'U', {table.rowid}, {key},"
+                f" {key}, julianday('now') FROM {q(name)} WHERE {match}{skip}; END"
+            )
+    return out
 
 
 def freeze_triggers(table: Table) -> list[str]:
@@ -174,7 +227,7 @@ class SqliteCapture:
                 if sql.strip():
                     conn.execute(sql)
             for table in self.schema.tables:
-                for sql in capture_triggers(table):
+                for sql in capture_triggers(table) + replace_triggers(table):
                     conn.execute(sql)
             seq = conn.execute(f"SELECT coalesce(max(seq), 0) FROM {CHANGES}").fetchone()[0]
             conn.execute("COMMIT")
@@ -237,9 +290,10 @@ class SqliteCapture:
         conn.execute("BEGIN")
         try:
             self._check_schema(conn)
+            # the keys as bytes: a text key that is not UTF-8 must not stop every batch
             rows = conn.execute(
-                f"SELECT seq, tbl, op, rid, old_key, new_key, at FROM {CHANGES} WHERE seq > ?"
-                " ORDER BY seq",
+                f"SELECT seq, tbl, op, rid, CAST(old_key AS BLOB), CAST(new_key AS BLOB), at"
+                f" FROM {CHANGES} WHERE seq > ? ORDER BY seq",
                 (int(position.get("seq", 0)),),
             ).fetchall()
         except BaseException:
@@ -263,13 +317,15 @@ class SqliteCapture:
                 continue  # a table skylift does not sync (its triggers were left behind)
             changes = batch.table(table.qualified)
             changes.changes += 1
-            keys = {"I": [new_key], "U": [old_key, new_key], "D": [old_key]}[op]
+            keys = [
+                _decoded(k) for k in {"I": [new_key], "U": [old_key, new_key], "D": [old_key]}[op]
+            ]
             if not table.primary_key or not table.has_rowid or None in keys:
                 changes.whole = True  # no key, or one JSON cannot hold (a BLOB)
                 continue
             if op != "D":
                 changes.fetch.add(rid)
-            changes.keys.update(_norm(k) for k in keys)
+            changes.keys.update(_norm(k) for k in keys if k is not None)
         return batch
 
     def _check_schema(self, conn: sqlite3.Connection) -> None:
@@ -314,13 +370,20 @@ class SqliteCapture:
         if not table.has_rowid or not table.primary_key:
             changes.whole = True
             return changes
-        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(table.primary_key)))
-        cols = ", ".join(q(c) for c in table.primary_key)
-        rows = snapshot.reader.conn.execute(
-            f"SELECT rowid FROM {q(table.name)} WHERE ({cols}) IN (SELECT {picks} FROM json_each(?))",
-            ("[" + ",".join(keys) + "]",),
-        ).fetchall()
-        changes.fetch = {r[0] for r in rows}
+        from skylift.db.sync.back_sqlite import key_converter
+
+        conn = snapshot.reader.conn
+        where = " AND ".join(f"{q(c)} = ?" for c in table.primary_key)
+        sql = f"SELECT {table.rowid} FROM {q(table.name)} WHERE {where}"
+        # keys as SQLite holds them (a cutover's) or as the target does (a rollback's proof)
+        forms = {tuple(json.loads(k)) for k in keys}
+        convert = key_converter(conn, table)
+        for key in keys:
+            try:
+                forms.add(convert(key))
+            except (ValueError, TypeError):
+                continue  # not a key of the target's form (24:00, an epoch number)
+        changes.fetch = {r[0] for key in forms for r in conn.execute(sql, key).fetchall()}
         return changes
 
     def behind(self, position: dict[str, Any]) -> tuple[int, float | None]:
@@ -356,6 +419,15 @@ class SqliteCapture:
         if self.reader is not None:
             self.reader.close()
             self.reader = None
+
+
+def _decoded(key: bytes | None) -> str | None:
+    """A recorded key, or None when it is not UTF-8 (the table is then copied again whole:
+    the copy rejects such a value with its reason)."""
+    try:
+        return None if key is None else key.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _norm(key: str) -> str:

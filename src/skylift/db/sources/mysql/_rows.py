@@ -184,7 +184,9 @@ class MySQLReader:
             try:
                 value = raw[i]
                 copy, canonical = functions(col)
-                row[col.name] = value if value is None else json_safe(canonical(copy(value)))
+                # a zero date converts to None (NULL): nothing to make canonical
+                converted = value if value is None else copy(value)
+                row[col.name] = None if converted is None else json_safe(canonical(converted))
             except Bad as other:  # every bad value of the row is recorded
                 if i != index:
                     also.append((col.name, shared.printable(raw[i]), str(other.args[0])))
