@@ -52,8 +52,9 @@ def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str,
         same = known.lb.get("container_port") == web.port
         env.use_port(web.port, known.lb.get("app_port") if same else None)
     ctx = rehearsal.prepare(
-        root, tgt.state_dir, bp.app, environment, bp.app_dir, env, findings, say
-    )
+        root, tgt.state_dir, bp.app, environment, bp.app_dir, env, findings, say,
+        (bp.dockerfile, bp.docker_context),
+    )  # fmt: skip
     ctx.run_schedules = run_schedules
     if instance is not None:
         ctx.fresh_data = lambda: database.fresh_copy(tgt.state_dir, instance)

@@ -20,6 +20,7 @@ from skylift.scan import (
     env,
     go,
     hosting,
+    image,
     jobs,
     node,
     python,
@@ -54,6 +55,7 @@ def scan(path: str | Path) -> AppProfile:
             "point skylift at the app's repository",
         )
     draft = Draft(repo, AppProfile(root=str(root), name=root.name))
+    draft.profile.dockerfile = image.choose(repo)
     ecosystem = _ecosystem(draft)
     if ecosystem is not None:
         ecosystem.scan(draft)

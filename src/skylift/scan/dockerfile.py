@@ -188,7 +188,7 @@ def final_files(text: str) -> list[str] | None:
 
 
 def scan(draft: Draft) -> None:
-    src = draft.repo.read("Dockerfile")
+    src = draft.dockerfile()
     if src is None:
         return
     stages = parse(src.text)
@@ -507,7 +507,7 @@ def composed_urls(draft: Draft) -> list[str]:
 def check_start(draft: Draft) -> None:
     """A start command that runs a dev server (package.json `start`: `nodemon`, `nx serve`)."""
     best = draft.starts.best()
-    docker = draft.repo.read("Dockerfile")
+    docker = draft.dockerfile()
     if best is None or (docker is not None and lacks_cmd(docker.text) is None):
         return  # the Dockerfile's own CMD is checked in scan(); compose's `command:` is here
     if dev := DEV_SERVERS.search(str(best.value)):
@@ -522,7 +522,7 @@ def check_start(draft: Draft) -> None:
 
 def check_entrypoint(draft: Draft) -> None:
     """After env: the app reads DATABASE_URL-style variables; does the image compose them?"""
-    src = draft.repo.read("Dockerfile")
+    src = draft.dockerfile()
     names = composed_urls(draft)
     if src is None or not names or "skylift-env" in src.text:
         return

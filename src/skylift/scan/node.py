@@ -276,7 +276,7 @@ def _runtime(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> Fact:
             if not exact:
                 value["floor"] = True
             return Fact(value, [ev], "high" if exact else "medium")
-    docker = draft.repo.first_named("Dockerfile")
+    docker = draft.dockerfile() or draft.repo.first_named("Dockerfile")
     if docker and (m := re.search(r"^FROM\s+node:(\d+)", docker.text, re.M)):
         return Fact(
             {"language": "node", "version": m.group(1)},

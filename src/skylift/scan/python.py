@@ -371,7 +371,7 @@ def _runtime(draft: Draft) -> Fact:
             if floor:
                 value["floor"] = True  # ">=3.9" says what works, not what to run
             return Fact(value, [src.evidence(offset=m.start())], "medium")
-    docker = draft.repo.read("Dockerfile")
+    docker = draft.dockerfile()
     m = re.search(
         r"^\s*FROM\s+(?:--\S+\s+)?(?:docker\.io/)?(?:library/)?python:(\d+\.\d+)",
         docker.text if docker else "",
