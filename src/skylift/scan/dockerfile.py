@@ -187,6 +187,47 @@ def final_files(text: str) -> list[str] | None:
     return out
 
 
+def image_env(stages: list[Stage]) -> dict[str, str]:
+    """The ENV the final image sets (its stage and the stages it builds on, later lines win),
+    ARG defaults filled in; a value that stays `$X` is left out: the build decides it."""
+    by_name = {s.name: s for s in stages if s.name}
+    chain: list[Stage] = []
+    stage: Stage | None = stages[-1] if stages else None
+    while stage is not None and stage not in chain:
+        chain.append(stage)
+        stage = by_name.get(stage.image)
+    args: dict[str, str] = {}
+    env: dict[str, str] = {}
+    pre = [s for s in stages[:1] if not s.image and s not in chain]  # ARGs before any FROM
+    for st in [*pre, *reversed(chain)]:
+        for ins in st.instructions:
+            pairs = _env_pairs(ins.args) if ins.keyword in ("ENV", "ARG") else {}
+            for name, value in pairs.items():
+                value = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), "$"), value)
+                target = env if ins.keyword == "ENV" else args
+                if "$" in value:
+                    target.pop(name, None)
+                else:
+                    target[name] = value
+    return env
+
+
+def _env_pairs(args: str) -> dict[str, str]:
+    """`A=1 B="x y"` or the old `A 1` form."""
+    if "=" not in args.split(" ", 1)[0]:
+        name, _, value = args.partition(" ")
+        return {name: value.strip().strip("\"'")} if value.strip() else {}
+    return {
+        m.group(1): m.group(2).strip("\"'")
+        for m in re.finditer(r"(\w+)=(\"[^\"]*\"|'[^']*'|\S*)", args)
+    }
+
+
+# where the process runs (NODE_ENV ...): the plan sets the production value when the image
+# does not (plan/_env.py); no other value of the image's ENV reaches the profile (a secret's)
+_RUN_MODE_ENV = re.compile(r"^(?:NODE_ENV|APP_ENV|FLASK_ENV|GIN_MODE|RAILS_ENV|GO_ENV)$")
+
+
 def scan(draft: Draft) -> None:
     src = draft.dockerfile()
     if src is None:
@@ -194,6 +235,11 @@ def scan(draft: Draft) -> None:
     stages = parse(src.text)
     if not stages:
         return
+    if draft.profile.dockerfile is not None:
+        env = image_env(stages)
+        draft.profile.dockerfile.value["env"] = {
+            k: v for k, v in env.items() if _RUN_MODE_ENV.match(k)
+        }
     final = stages[-1]
     cmd = start(stages)
     if cmd is None and LANGUAGE_IMAGES.match(final.image):

@@ -183,6 +183,24 @@ def scan(draft: Draft) -> None:
     _ports(draft, pkg, src)
     _health(draft)
     _stale_lockfile(draft, pkg, src)
+    _node_config_env(draft)
+
+
+_CONFIG_FILE = re.compile(r"^config/([\w-]+)\.(?:json5?|ya?ml|js|cjs|mjs|ts|toml)$")
+_PRODUCTION_LIKE = ("prod", "prd", "live")
+
+
+def _node_config_env(draft: Draft) -> None:
+    """node-config loads config/<NODE_ENV>.json: an app whose production settings are in
+    config/prod.json (and no config/production.json) needs NODE_ENV=prod, and says so."""
+    if "config" not in draft.deps:
+        return
+    stems = {m.group(1): f for f in draft.repo.files if (m := _CONFIG_FILE.match(f))}
+    prod = next((s for s in _PRODUCTION_LIKE if s in stems), None)
+    if "production" in stems or prod is None:
+        return
+    draft.env("NODE_ENV", "config", Evidence(stems[prod]), example=prod)
+    draft.env_read("NODE_ENV")
 
 
 _DEP_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies")
