@@ -27,6 +27,7 @@ from skylift.scan import (
     routes,
     sqlcheck,
     tls,
+    typescript,
 )
 from skylift.scan._facts import Draft
 from skylift.scan._repo import Repo
@@ -77,6 +78,7 @@ def scan(path: str | Path) -> AppProfile:
     for step in (hosting, data, jobs, env, code, routes, tls, sqlcheck, dockerfile):
         step.scan(draft)
     data.locate(draft)
+    typescript.check_start(draft)  # before the Dockerfile's checks read the start command
     dockerfile.check_start(draft)
     dockerfile.check_entrypoint(draft)
     _notes(draft)

@@ -46,6 +46,11 @@ class Candidates:
             evs.append(evidence)
         self._votes[value] = (score + weight, evs)
 
+    def replace(self, old: Any, new: Any) -> None:
+        """A value found to be wrong in a way that can be computed (tsc's output path)."""
+        if old in self._votes and old != new:
+            self._votes = {(new if k == old else k): v for k, v in self._votes.items()}
+
     def best(self) -> Fact | None:
         if not self._votes:
             return None

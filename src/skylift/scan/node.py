@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from skylift.errors import RepoError
-from skylift.scan import routes
+from skylift.scan import _tsconfig, routes
 from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
 from skylift.scan.model import Evidence, Fact, Job
@@ -475,8 +475,15 @@ def _databases(draft: Draft) -> None:
 
 
 def _imported(draft: Draft, dep: str) -> bool:
-    loads = re.compile(rf"""(?:require\(|import\(|from\s)\s*['"]{re.escape(dep)}(?:/[^'"]*)?['"]""")
-    return any(True for _ in draft.repo.grep(loads, draft.code_exts))
+    loads = re.compile(
+        rf"""(?:require\(|import\(|from\s)\s*['"]({re.escape(dep)}(?:/[^'"]*)?)['"]"""
+    )
+    # `import pool from 'mysql/pool'` under a tsconfig baseUrl or alias is the app's own file
+    tsconfig = _tsconfig.load(draft.repo)
+    return any(
+        _tsconfig.resolve(draft.repo, tsconfig, src.path, m.group(1)) is None
+        for src, m in draft.repo.grep(loads, draft.code_exts)
+    )
 
 
 def _db_findings(draft: Draft, orm_config: list[Evidence]) -> None:
