@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 
+from skylift.scan import storages
 from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
 from skylift.scan.model import Evidence, Fact, Job
@@ -114,6 +115,7 @@ def scan(draft: Draft) -> None:
     if p.framework and p.framework.value == "django" and manage:
         draft.releases.add("python manage.py migrate", manage.evidence(), 2)
         _django_settings(draft)
+        storages.scan(draft)
     _alembic(draft)
     _start(draft)
 
