@@ -89,3 +89,18 @@ def test_an_alias_named_like_a_driver_is_not_the_driver(scan_files) -> None:
     }
     engines = [db.engine for db in scan_files(files).databases]
     assert "mysql" not in engines
+
+
+def test_cache_options_imported_through_an_alias_are_read(scan_files) -> None:
+    pkg = package_json({"express": "4", "ioredis": "5"}, dev={"typescript": "5"})
+    files = {
+        "package.json": pkg,
+        "tsconfig.json": TSCONFIG,
+        "src/config/redis.ts": "export const redisOptions = {\n  host: process.env.REDIS_HOST,\n"
+        "  port: Number(process.env.REDIS_PORT),\n}\n",
+        "src/cache.ts": "import Redis from 'ioredis'\nimport { redisOptions } from '@/config/redis'\n"
+        "export const cache = new Redis(redisOptions)\n",
+        "src/index.ts": "app.listen(process.env.PORT || 3000)\n",
+    }
+    (f,) = [f for f in scan_files(files).findings if f.code == "cache-tls"]
+    assert [str(e) for e in f.evidence] == ["src/cache.ts:3"]

@@ -196,3 +196,28 @@ def _existing(repo: Repo, stem: str) -> str | None:
             if root + e in files:
                 return root + e
     return None
+
+
+def imported_value(
+    repo: Repo, cfg: TsConfig | None, src_path: str, text: str, name: str
+) -> str | None:
+    """What `name` is bound to in the file it is imported from (`import { redisOptions } from
+    '@/config/redis'`): the text of its `const name = ...` (or default export) there."""
+    named = re.search(
+        rf"import\s+(?:({re.escape(name)})|\{{[^}}]*\b{re.escape(name)}\b[^}}]*\}})\s+from\s+"
+        r"['\"]([^'\"]+)['\"]",
+        text,
+    )
+    if named is None:
+        return None
+    target = resolve(repo, cfg, src_path, named.group(2))
+    other = repo.read(target) if target else None
+    if other is None:
+        return None
+    pattern = (
+        r"export\s+default\s+"
+        if named.group(1)
+        else rf"(?:const|let|var)\s+{re.escape(name)}\b[^=]*=\s*"
+    )
+    m = re.search(pattern, other.text)
+    return other.text[m.end() : m.end() + 800] if m else None
