@@ -1,8 +1,8 @@
 """A matrix of planned apps for the ledger tests: both tiers, with and without a database, a
 cache, a domain (new zone or an existing one), queue workers, a scheduler process, a worker
 selected by an environment variable, cron jobs (with commands, in-process with and without a
-switch), an uploads bucket, Spot, 0/1/2 NAT gateways, both CPU architectures, the five
-examples as `skylift scan` sees them, the Next.js one behind CloudFront, the one that sends
+switch), an uploads bucket (and django-storages' bucket), Spot, 0/1/2 NAT gateways, both
+CPU architectures, the five examples as `skylift scan` sees them, the Next.js one behind CloudFront, the one that sends
 mail with SES for its domain, and compute = "lambda" (seed 001's POS app)."""
 
 from __future__ import annotations
@@ -71,6 +71,29 @@ def django_celery() -> AppProfile:
     )
 
 
+def django_storages() -> AppProfile:
+    """django-storages' S3 backend for media and static files: the uploads bucket, under the
+    settings' own names, with no access keys."""
+    settings = E("site/settings.py", 8, "'BACKEND': 'storages.backends.s3boto3.S3Boto3Storage'")
+    return AppProfile(
+        root="/nonexistent/gallery",
+        name="gallery",
+        runtime=Fact({"language": "python", "version": "3.12"}, [E(".python-version", 1)]),
+        framework=Fact("django", [E("requirements.txt", 1)]),
+        port=Fact(8000, [E("Procfile", 1)]),
+        start_command=Fact("gunicorn site.wsgi", [E("Procfile", 1)]),
+        release_command=Fact("python manage.py migrate", [E("manage.py")]),
+        databases=[Database("postgresql", [E("site/settings.py", 3)], driver="psycopg")],
+        services=[Fact("s3-static", [settings]), Fact("s3-storage", [settings])],
+        env=[
+            EnvVar("AWS_STORAGE_BUCKET_NAME", "config", [E("site/settings.py", 10)], "media"),
+            EnvVar("AWS_S3_REGION_NAME", "config", [E("site/settings.py", 11)], "us-east-1"),
+            EnvVar("AWS_ACCESS_KEY_ID", "secret", [E("site/settings.py", 12)]),
+            EnvVar("AWS_SECRET_ACCESS_KEY", "secret", [E("site/settings.py", 13)]),
+        ],
+    )
+
+
 def node_queue() -> AppProfile:
     """No database, no cache: a web role and a worker role of one image (APP_TYPE)."""
     return AppProfile(
@@ -136,6 +159,7 @@ def variants() -> dict[str, Plan]:
         "ledger-production": _plan(go_cron(), app__tier="production", sizes__nat_gateways=1),
         "ledger-starter-public": _plan(go_cron(), sizes__max_count=3),
         "shop-starter": _plan(django_celery(), app__domain="shop.example.com"),
+        "gallery-storages": _plan(django_storages()),
     }
     from skylift.scan import scan
 

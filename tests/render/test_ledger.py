@@ -121,6 +121,7 @@ NAMES = [
     "ledger-production",
     "ledger-starter-public",
     "shop-starter",
+    "gallery-storages",
     "pantrypal",
     "pos-api",
     "gengar",

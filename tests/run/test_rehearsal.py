@@ -79,6 +79,9 @@ def test_first_up_is_healthy_behind_the_load_balancer_with_the_migrated_data(
     assert [p["name"] for p in products] == ["Blue kettle", "Oak shelf", "Linen apron"]
     web = service(app, "web")
     assert web["state"] == "healthy" and web["user"] == "10001"  # the image's non-root user
+    # the production Dockerfile docker-compose.prod.yml builds, not the failing dev one
+    workflow = (rehearsal.app / ".github/workflows/deploy.yml").read_text()
+    assert "--push -f docker/Dockerfile.production ." in workflow
 
 
 def test_release_worker_and_schedule_ran_with_their_task_definitions(rehearsal: Rehearsal) -> None:

@@ -76,6 +76,11 @@ def render(profile: AppProfile) -> None:
     for label, fact in rows:
         if fact is not None:
             facts.add_row(label, Text(_value(fact)), fact.confidence, Text(_where(fact.evidence)))
+    if (image := profile.dockerfile) is not None:
+        value = image.value
+        stage = f", stage {value['target']}" if value["target"] else ""
+        text = f"{value['path']} (context {value['context']}{stage}): {value['why']}"
+        facts.add_row("image", Text(text), image.confidence, Text(_where(image.evidence)))
     for db in profile.databases:
         detail = " ".join(x for x in (db.engine, db.driver, db.orm and f"via {db.orm}") if x)
         if db.extensions:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skylift.config import Config
+from skylift.plan import _storage
 from skylift.plan._cron import cron_switch
 from skylift.plan.blueprint import Blueprint, Decision, Resource
 from skylift.scan.model import AppProfile
@@ -50,7 +51,7 @@ def compute(profile: AppProfile, cfg: Config, bp: Blueprint) -> list[Resource]:
         )
     if cfg.compute == "fargate":
         out += _side_services(profile, cfg, bp)
-    if writes_local_disk(profile):
+    if writes_local_disk(profile) or _storage.uses_s3_storage(profile):
         out.append(_uploads_bucket(profile, bp))
         bp.config_env.pop("UPLOADS_BUCKET", None)  # the tasks get the bucket's real name
     return out
@@ -96,6 +97,8 @@ def writes_local_disk(profile: AppProfile) -> bool:
 
 
 def _uploads_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
+    if _storage.uses_s3_storage(profile):
+        return _storages_bucket(profile, bp)
     where = ", ".join(
         str(e) for f in profile.findings if f.code == "writes-local-disk" for e in f.evidence[:2]
     )
@@ -108,6 +111,7 @@ def _uploads_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
             "encryption": "aws:kms",
             "block_public_access": True,
             "env_var": "UPLOADS_BUCKET",  # the task reads the bucket name from this variable
+            "env_vars": ["UPLOADS_BUCKET"],
             "terraform_output": "uploads_bucket",
             "folders": _upload_folders(profile),
         },
@@ -118,6 +122,54 @@ def _uploads_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
             {
                 "EFS volume mounted in the task": "keeps the code unchanged but costs $0.30 "
                 "per GB-month and adds NFS latency; the right stopgap if the code cannot change",
+            },
+        ),
+        terraform=["aws_s3_bucket.uploads"],
+    )
+
+
+def _storages_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
+    """django-storages' S3 backend: the same private bucket, under the names its settings read
+    (plan/_storage.py); files written to local disk as well go there too (UPLOADS_BUCKET)."""
+    names = _storage.wire(profile, bp)
+    if writes_local_disk(profile):
+        names = ["UPLOADS_BUCKET", *names]
+    where = ", ".join(
+        str(e)
+        for f in profile.services
+        if f.value in ("s3-storage", "s3-static")
+        for e in f.evidence[:1]
+    )
+    what = "media and static files" if _storage.static_on_s3(profile) else "media files"
+    return Resource(
+        "s3_uploads",
+        "s3",
+        {
+            "bucket_prefix": f"{bp.app}-uploads-",
+            "versioning": True,
+            "encryption": "aws:kms",
+            "block_public_access": True,
+            "env_var": names[0],
+            "env_vars": names,
+            # collectstatic uploads there: in the release step, not in the image build
+            "static": _storage.static_on_s3(profile),
+            "terraform_output": "uploads_bucket",
+            "folders": _upload_folders(profile),
+        },
+        Decision(
+            f"S3 bucket for the {what} django-storages keeps there",
+            f"the settings store them with django-storages' S3 backend ({where}); the tasks get "
+            f"the bucket's name in {', '.join(names)}, the region, and read/write/delete access "
+            "through the task role (no access keys); django-storages hands out signed URLs, as "
+            "the bucket is private"
+            + (
+                "; collectstatic uploads the static files in the release step"
+                if _storage.static_on_s3(profile)
+                else ""
+            ),
+            {
+                "keep the current bucket": "it stays on the old account's keys; set its name in "
+                "skylift.toml [env] and the task role still needs access to it",
             },
         ),
         terraform=["aws_s3_bucket.uploads"],

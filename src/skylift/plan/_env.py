@@ -315,7 +315,7 @@ def _cache(var: EnvVar, role: str, out: EnvPlan, celery_app: bool = False) -> No
 def _config(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
     name, upper, example = var.name, var.name.upper(), var.example
     if upper in PRODUCTION_MODES:
-        out.config[name] = PRODUCTION_MODES[upper]
+        out.config[name] = _proven_mode(var) or PRODUCTION_MODES[upper]
     elif _roles.RUN_MODES.match(upper):
         if example and example.lower() not in DEV_WORDS:
             out.config[name] = example
@@ -434,10 +434,39 @@ def _local_target(ctx: _Context, var: EnvVar) -> str | None:
     return f"{host}, the dev setup's {kind} service" if kind else None
 
 
+def _proven_mode(var: EnvVar) -> str | None:
+    """A production value of the app's own that its configuration proves: node-config's
+    config/prod.json (and no config/production.json) is loaded only with NODE_ENV=prod."""
+    example = var.example or ""
+    if not example or example.lower() in DEV_WORDS:
+        return None
+    proof = any(
+        e.file.startswith("config/") and e.file.rsplit("/", 1)[-1].split(".")[0] == example
+        for e in var.evidence
+    )
+    return example if proof else None
+
+
+def _node_env(ctx: _Context, out: EnvPlan) -> None:
+    """A Node app runs with NODE_ENV=production even when it never names it: Express caches
+    views and hides stack traces, libraries pick their production paths. The image skylift
+    writes sets it; a Dockerfile of the app's that sets none (or `development`) gets it from
+    the task definition, which overrides the image's ENV."""
+    image = ctx.profile.dockerfile.value if ctx.profile.dockerfile else None
+    if not ctx.node or image is None or "NODE_ENV" in out.config:
+        return
+    if "NODE_ENV" in ctx.cfg.env:  # the owner's decision wins
+        out.config["NODE_ENV"] = ctx.cfg.env["NODE_ENV"]
+        return
+    if image.get("env", {}).get("NODE_ENV", "").lower() not in ("production", "prod"):
+        out.config["NODE_ENV"] = "production"
+
+
 def _defaults(ctx: _Context, out: EnvPlan) -> None:
     """What the app gets when it names none of it: DATABASE_URL / REDIS_URL, PGSSLMODE, and
     FLASK_APP for a `flask ...` release or one-off command."""
     p = ctx.profile
+    _node_env(ctx, out)
     flask_cli = any(j.command.startswith("flask ") for j in p.jobs) or (
         p.release_command and str(p.release_command.value).startswith("flask ")
     )

@@ -147,9 +147,15 @@ def _files_phase(bp: Blueprint) -> list[dict[str, Any]]:
         return []
     folders = uploads.settings["folders"]
     bucket = '"s3://$(terraform -chdir=infra output -raw uploads_bucket)/"'
+    names = uploads.settings.get("env_vars") or ["UPLOADS_BUCKET"]
+    where = (
+        "the files the app wrote to local disk"
+        if names == ["UPLOADS_BUCKET"]
+        else "the files django-storages keeps today (its current bucket: `aws s3 sync s3://OLD`)"
+    )
     step = (
-        "Copy the files the app wrote to local disk into the uploads bucket (its name is "
-        "the Terraform output uploads_bucket; the tasks read it from UPLOADS_BUCKET)."
+        f"Copy {where} into the uploads bucket (its name is the Terraform output "
+        f"uploads_bucket; the tasks read it from {', '.join(names)})."
     )
     if not folders:
         return [

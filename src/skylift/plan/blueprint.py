@@ -65,6 +65,11 @@ class Blueprint:
     # the GitHub environments the pipeline deploys, in order (prod last, after an approval)
     environments: list[str] = field(default_factory=lambda: ["prod"])
     app_dir: str = ""  # in a monorepo, the app's folder ("backend"): the image's build context
+    # the production image's Dockerfile, its build context and stage, relative to app_dir
+    # (scan/image.py: `Dockerfile.prod`, or what docker-compose.prod.yml builds)
+    dockerfile: str = "Dockerfile"
+    docker_context: str = "."
+    docker_target: str = ""
     # what the load balancer checks: the path, the statuses counted healthy, and why that path
     health_matcher: str = "200-399"
     health_reason: str = ""

@@ -117,6 +117,7 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
         availability_zones=2,
         tags={"app": cfg.name, "managed-by": "skylift", "tier": cfg.tier},
     )
+    bp.dockerfile, bp.docker_context, bp.docker_target = _image(profile)
     envp = plan_env(profile, cfg, bp.port)
     bp.secrets, bp.config_env, bp.env_wiring = envp.secrets, envp.config, envp.wired
     bp.env_questions, bp.env_unset = envp.questions, envp.unset
@@ -133,6 +134,28 @@ def build(profile: AppProfile, cfg: Config) -> Blueprint:
     bp.decisions = _decisions(profile, cfg, bp)
     bp.risks = _risks(profile, cfg, bp) + _email.risks(profile, cfg, bp)
     return bp
+
+
+def _image(profile: AppProfile) -> tuple[str, str, str]:
+    """The Dockerfile, context and stage the production image is built from (scan/image.py)."""
+    value = profile.dockerfile.value if profile.dockerfile else {}
+    return (
+        str(value.get("path") or "Dockerfile"),
+        str(value.get("context") or "."),
+        str(value.get("target") or ""),
+    )
+
+
+def _image_decision(profile: AppProfile) -> Decision | None:
+    """Said only when there was a choice: a production Dockerfile beside a development one."""
+    value = profile.dockerfile.value if profile.dockerfile else {}
+    if not value or (value.get("path") == "Dockerfile" and "; not " not in str(value["why"])):
+        return None
+    stage = f", stage {value['target']}" if value.get("target") else ""
+    return Decision(
+        f"{value['path']} (context {value['context']}{stage})",
+        f"{value['why']}: CI, the rehearsal and the documents build this one",
+    )
 
 
 def _runtime(profile: AppProfile) -> str:
@@ -364,6 +387,9 @@ def _decisions(profile: AppProfile, cfg: Config, bp: Blueprint) -> dict[str, Dec
     cron = _compute.cron_decision(cfg, bp)
     if cron:
         d["cron"] = cron
+    image = _image_decision(profile)
+    if image:
+        d["image"] = image
     edge = _edge.without_cdn(profile, cfg, bp)  # why an app with static assets has no CDN
     if edge:
         d["edge"] = edge

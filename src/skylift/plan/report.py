@@ -207,6 +207,7 @@ TOPICS = {
     "cpu_arch": "CPU architecture",
     "secrets": "Secrets",
     "cron": "Scheduled jobs",
+    "image": "Image",
 }
 
 

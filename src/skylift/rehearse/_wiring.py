@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from skylift.cloud import moto_server
 from skylift.errors import AppDidNotRun
 from skylift.rehearse import cache, containers, database, diagnose, lbproc, rehearsal, taskdefs
 from skylift.rehearse import state as state_mod
@@ -33,7 +34,30 @@ def _environments(root: Path, tgt: Any, bp: Any, outputs: dict[str, Any],
     instance = _database(tgt, client("rds"), sm, env, say) if bp.database else None
     if web is not None and _uses_cache(bp, web):
         _cache(tgt, web, ssm, sm, env, outputs, say)
+    if bp.resource("s3_uploads") is not None and tgt.endpoint:
+        _task_role(env, tgt.endpoint, bp.region, say)
     return env, instance
+
+
+def _task_role(env: Environments, endpoint: str, region: str, say: Log) -> None:
+    """On Fargate the SDK finds S3 from the region and takes the task role's credentials from
+    the container's credentials endpoint; here both are the embedded AWS's (the uploads
+    bucket Terraform created there): AWS_ENDPOINT_URL (boto3 1.28+, the JS SDK v3, Go v2),
+    AWS_S3_ENDPOINT_URL (django-storages' own setting, for settings that read it), and the
+    embedded AWS's throwaway keys. A value the task or the image sets wins."""
+    env.added.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_S3": endpoint,
+            "AWS_S3_ENDPOINT_URL": endpoint,
+            **moto_server.CREDENTIALS,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+        }
+    )
+    say(
+        f"s3: the uploads bucket is on the embedded AWS ({endpoint}); the tasks' SDK is pointed there"
+    )
 
 
 def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str, Any],
@@ -48,8 +72,9 @@ def rehearse(root: Path, tgt: Any, bp: Any, environment: str, outputs: dict[str,
         same = known.lb.get("container_port") == web.port
         env.use_port(web.port, known.lb.get("app_port") if same else None)
     ctx = rehearsal.prepare(
-        root, tgt.state_dir, bp.app, environment, bp.app_dir, env, findings, say
-    )
+        root, tgt.state_dir, bp.app, environment, bp.app_dir, env, findings, say,
+        (bp.dockerfile, bp.docker_context),
+    )  # fmt: skip
     ctx.run_schedules = run_schedules
     if instance is not None:
         ctx.fresh_data = lambda: database.fresh_copy(tgt.state_dir, instance)

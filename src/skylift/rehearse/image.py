@@ -40,9 +40,12 @@ class Build:
     build_args: list[str]  # names the workflow passes from the repository's variables
 
 
-def builds(root: Path, app_dir: str | None = None) -> list[Build]:
+def builds(
+    root: Path, app_dir: str | None = None, dockerfile: str = "Dockerfile", context: str = "."
+) -> list[Build]:
     """The workflow's builds (the app image first, then its migrate stage, if any). Without a
-    workflow: the Dockerfile of the app's folder, as `skylift generate` would build it."""
+    workflow: the app's production Dockerfile and context (the Blueprint's), as `skylift
+    generate` would build it."""
     path = root / WORKFLOW
     text = path.read_text(errors="replace") if path.is_file() else ""
     args = re.findall(r'--build-arg "(\w+)=', text)
@@ -50,7 +53,7 @@ def builds(root: Path, app_dir: str | None = None) -> list[Build]:
     if out:
         return out
     folder = root / app_dir if app_dir else root
-    return [Build(folder / "Dockerfile", folder, None, [])]
+    return [Build(folder / dockerfile, folder / context, None, [])]
 
 
 def _parse(root: Path, line: str, args: list[str]) -> Build:
@@ -78,9 +81,12 @@ def _parse(root: Path, line: str, args: list[str]) -> Build:
     return Build(root / dockerfile if dockerfile else context / "Dockerfile", context, target, args)
 
 
-def base_image(dockerfile: Path) -> str:
-    """The final stage's base image (ARG defaults filled in): what the engine probe runs."""
-    text = dockerfile.read_text(errors="replace")
+def base_image(dockerfile: Path, target: str | None = None) -> str:
+    """The final stage's (or the target stage's) base image, ARG defaults filled in: what the
+    engine probe runs."""
+    from skylift.scan.image import upto_stage
+
+    text = upto_stage(dockerfile.read_text(errors="replace"), target or "")
     defaults = dict(re.findall(r"^\s*ARG\s+(\w+)=(\S+)", text, re.M | re.I))
     stages: set[str] = set()
     image = "scratch"

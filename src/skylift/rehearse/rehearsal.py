@@ -56,13 +56,14 @@ class Context:
 
 def prepare(
     root: Path, state_dir: Path, app: str, environment: str, app_dir: str | None,
-    env: Environments, findings: list[str], say: Log,
+    env: Environments, findings: list[str], say: Log, dockerfile: tuple[str, str] = ("Dockerfile", "."),
 ) -> Context:  # fmt: skip
-    """Find the engine and build the image(s) as the workflow does."""
+    """Find the engine and build the image(s) as the workflow does (`dockerfile`: the
+    Blueprint's Dockerfile and context, when there is no workflow to read)."""
     make_dirs(state_mod.folder(state_dir))
-    specs = image_mod.builds(root, app_dir)
+    specs = image_mod.builds(root, app_dir, *dockerfile)
     main = next((b for b in specs if b.target is None), specs[0])
-    engine = find(image_mod.base_image(main.dockerfile), state_dir, say)
+    engine = find(image_mod.base_image(main.dockerfile, main.target), state_dir, say)
     ctx = Context(root, state_dir, app, environment, engine, env, findings, say)
     ctx.st = state_mod.load(state_dir)
     ctx.image = f"localhost/skylift/{app}-{environment}:rehearsal"

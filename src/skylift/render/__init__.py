@@ -6,6 +6,7 @@ renderers only translate the Blueprint (see _context.py) and never decide anythi
 from __future__ import annotations
 
 import json
+import posixpath
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -81,8 +82,8 @@ def render_files(
     # in a monorepo the image is built from the app's folder; infra/ and CI stay at the root
     app = root / bp.app_dir if bp.app_dir else root
     prefix = f"{bp.app_dir}/" if bp.app_dir else ""
-    docker = docker_context(app, bp) if _ours(app, "Dockerfile") else None
-    image_files = _shell_less_files(app) if docker is None else None
+    docker = docker_context(app, bp) if _ours(app, bp.dockerfile) else None
+    image_files = _shell_less_files(app, bp) if docker is None else None
     release_argv = ctxs.release_argv(bp, image_files)
     app_ctx = {
         **ctx,
@@ -146,7 +147,7 @@ def _docker_files(
     prefix: str = "",
 ) -> list[str]:
     notes: list[str] = []
-    ours = _ours(root, "Dockerfile")
+    ours = _ours(root, bp.dockerfile)
     if ours:
         if docker is None:
             notes.append(f"no Dockerfile template for runtime {bp.runtime!r}: write one by hand")
@@ -157,7 +158,7 @@ def _docker_files(
             )
     else:
         notes.append(
-            "Dockerfile is yours and stays as it is (the plan lists what would stop it working); "
+            f"{bp.dockerfile} is yours and stays as it is (the plan lists what would stop it working); "
             "start the app through scripts/skylift-env.sh when it reads a database or cache URL: "
             "it composes them from the parts ECS injects"
         )
@@ -167,22 +168,28 @@ def _docker_files(
 
 
 def _build_context(root: Path, bp: Blueprint, users: bool) -> str:
-    """The app's folder; the repository root with `-f <app>/Dockerfile` when the user's
-    Dockerfile copies files from outside its folder (a monorepo built from the root)."""
-    if not bp.app_dir:
-        return "."
-    path = root / bp.app_dir / "Dockerfile"
-    if users and path.is_file():
+    """`docker buildx build`'s Dockerfile, stage and context: the app's folder; `-f` with the
+    production Dockerfile the scan chose (`Dockerfile.prod`, the one docker-compose.prod.yml
+    builds, with its context and `--target`); the repository root with `-f <app>/Dockerfile`
+    when the user's Dockerfile copies files from outside its folder (a monorepo built from
+    the root)."""
+    folder = posixpath.normpath(posixpath.join(bp.app_dir or ".", bp.docker_context))
+    dockerfile = posixpath.normpath(posixpath.join(bp.app_dir or ".", bp.dockerfile))
+    stage = f"--target {bp.docker_target} " if users and bp.docker_target else ""
+    path = root / dockerfile
+    if bp.app_dir and users and path.is_file():
         from skylift.scan.dockerfile import copy_sources
 
         outside = [
             s
             for s in copy_sources(path.read_text(errors="replace"))
-            if not (root / bp.app_dir / s).exists() and (root / s).exists()
+            if not (root / folder / s).exists() and (root / s).exists()
         ]
         if outside:
-            return f"-f {bp.app_dir}/Dockerfile ."
-    return bp.app_dir
+            return f"{stage}-f {dockerfile} ."
+    if dockerfile != posixpath.join(folder, "Dockerfile").removeprefix("./"):
+        return f"{stage}-f {dockerfile} {folder}"
+    return f"{stage}{folder}"
 
 
 def _entrypoint_override(app: Path, bp: Blueprint, users: bool) -> list[str] | None:
@@ -190,12 +197,9 @@ def _entrypoint_override(app: Path, bp: Blueprint, users: bool) -> list[str] | N
     app reads URLs only the entrypoint can compose, and the Dockerfile does not start through it."""
     from skylift.scan.dockerfile import image_argv
 
-    path = app / "Dockerfile"
     needs = ctxs.composed(ctxs.wiring(bp), "db") or ctxs.composed(ctxs.wiring(bp), "cache")
-    if not users or not needs or not path.is_file():
-        return None
-    text = path.read_text(errors="replace")
-    if "skylift-env" in text:
+    text = _user_dockerfile(app, bp) if users and needs else None
+    if text is None or "skylift-env" in text:
         return None
     argv = image_argv(text)
     return None if argv is None else argv + (_missing_cmd(app, bp, users) or [])
@@ -208,8 +212,8 @@ def _missing_cmd(app: Path, bp: Blueprint, users: bool) -> list[str] | None:
     script that starts the app itself ignores the arguments."""
     from skylift.scan.dockerfile import lacks_cmd
 
-    path = app / "Dockerfile"
-    entry = lacks_cmd(path.read_text(errors="replace")) if users and path.is_file() else None
+    text = _user_dockerfile(app, bp) if users else None
+    entry = lacks_cmd(text) if text is not None else None
     svc = bp.resource("ecs_service")
     start = shlex.split(str(svc.settings.get("start_command") or "")) if svc else []
     if not entry or not start or start == entry or _runs_the_app(entry):
@@ -237,12 +241,22 @@ def _runs_the_app(entry: list[str]) -> bool:
     return entry[0].rsplit("/", 1)[-1] in _RUNTIMES and len(entry) > 1
 
 
-def _shell_less_files(app: Path) -> list[str] | None:
+def _shell_less_files(app: Path, bp: Blueprint) -> list[str] | None:
     """What the user's image holds when it has no shell (distroless, scratch), else None."""
     from skylift.scan.dockerfile import final_files
 
-    path = app / "Dockerfile"
-    return final_files(path.read_text(errors="replace")) if path.is_file() else None
+    text = _user_dockerfile(app, bp)
+    return final_files(text) if text is not None else None
+
+
+def _user_dockerfile(app: Path, bp: Blueprint) -> str | None:
+    """The production Dockerfile as CI builds it (up to its `--target` stage), or None."""
+    from skylift.scan.image import upto_stage
+
+    path = app / bp.dockerfile
+    if not path.is_file():
+        return None
+    return upto_stage(path.read_text(errors="replace"), bp.docker_target)
 
 
 def _overrides(container: str, argv: list[str]) -> str:

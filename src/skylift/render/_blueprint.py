@@ -111,7 +111,8 @@ def _uploads(bp: Blueprint) -> dict[str, Any] | None:
     if r is None:
         return None
     why = r.decision.reason.split(";")[0] if r.decision else "files written to local disk"
-    return {"env_var": r.settings["env_var"], "why": why}
+    names = r.settings.get("env_vars") or [r.settings["env_var"]]
+    return {"env_var": ", ".join(names), "env_vars": names, "why": why}
 
 
 def env_settings(bp: Blueprint, env_name: str) -> dict[str, Any]:

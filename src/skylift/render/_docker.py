@@ -204,6 +204,11 @@ def _prisma_schema(root: Path, pkg: dict[str, Any]) -> str | None:
     return "prisma/schema" if folder.is_dir() else None
 
 
+def _static_on_s3(bp: Blueprint) -> bool:
+    uploads = bp.resource("s3_uploads")
+    return bool(uploads and uploads.settings.get("static"))
+
+
 def _static_root(root: Path) -> bool:
     """A Django settings module with STATIC_ROOT: there is somewhere to collect static files."""
     for path in list(root.glob("*/settings.py")) + list(root.glob("*/settings/*.py")):
@@ -311,7 +316,11 @@ def _python(root: Path, start: str | None, version: str, bp: Blueprint) -> dict[
     return {
         "assets": _assets(root),
         # Heroku's Python buildpack runs collectstatic on every build; the image does too
-        "collectstatic": (root / "manage.py").is_file() and _static_root(root),
+        # (not when the static files go to S3: the build has no credentials, the release
+        # step runs collectstatic with the task role's, plan/_storage.py)
+        "collectstatic": (root / "manage.py").is_file()
+        and _static_root(root)
+        and not _static_on_s3(bp),
         "manifests": manifests,
         # psycopg2 and mysqlclient build from source on slim images: compilers and headers in
         # the build stage, the client library alone in the final one

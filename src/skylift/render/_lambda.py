@@ -83,8 +83,9 @@ def function_environment(bp: Blueprint, proxy: bool) -> list[tuple[str, str]]:
         out.append(("SKYLIFT_SECRETS", 'join(" ", local.function_secrets)'))
     if bp.has("websocket_api"):  # where the app answers WebSocket clients (@connections)
         out.append(("SKYLIFT_WS_CALLBACK_URL", WS_CALLBACK))
-    if bp.has("s3_uploads"):
-        out.append(("UPLOADS_BUCKET", "aws_s3_bucket.uploads.id"))
+    if (uploads := bp.resource("s3_uploads")) is not None:
+        for name in uploads.settings.get("env_vars") or ["UPLOADS_BUCKET"]:
+            out.append((name, "aws_s3_bucket.uploads.id"))
     pairs = sorted(dict(out).items())
     width = max(len(n) for n, _ in pairs)
     return [(n.ljust(width), e) for n, e in pairs]  # aligned as `terraform fmt` aligns them

@@ -20,12 +20,14 @@ from skylift.scan import (
     env,
     go,
     hosting,
+    image,
     jobs,
     node,
     python,
     routes,
     sqlcheck,
     tls,
+    typescript,
 )
 from skylift.scan._facts import Draft
 from skylift.scan._repo import Repo
@@ -54,6 +56,7 @@ def scan(path: str | Path) -> AppProfile:
             "point skylift at the app's repository",
         )
     draft = Draft(repo, AppProfile(root=str(root), name=root.name))
+    draft.profile.dockerfile = image.choose(repo)
     ecosystem = _ecosystem(draft)
     if ecosystem is not None:
         ecosystem.scan(draft)
@@ -75,6 +78,7 @@ def scan(path: str | Path) -> AppProfile:
     for step in (hosting, data, jobs, env, code, routes, tls, sqlcheck, dockerfile):
         step.scan(draft)
     data.locate(draft)
+    typescript.check_start(draft)  # before the Dockerfile's checks read the start command
     dockerfile.check_start(draft)
     dockerfile.check_entrypoint(draft)
     _notes(draft)

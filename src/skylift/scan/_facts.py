@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skylift.scan._names import confidence
-from skylift.scan._repo import CODE_EXTS, Repo
+from skylift.scan._repo import CODE_EXTS, Repo, SourceFile
+from skylift.scan.image import upto_stage
 from skylift.scan.model import (
     AppProfile,
     Confidence,
@@ -45,6 +46,11 @@ class Candidates:
             evs.append(evidence)
         self._votes[value] = (score + weight, evs)
 
+    def replace(self, old: Any, new: Any) -> None:
+        """A value found to be wrong in a way that can be computed (tsc's output path)."""
+        if old in self._votes and old != new:
+            self._votes = {(new if k == old else k): v for k, v in self._votes.items()}
+
     def best(self) -> Fact | None:
         if not self._votes:
             return None
@@ -71,6 +77,14 @@ class Draft:
     def code_exts(self) -> tuple[str, ...]:
         """The app's own source files: a Python helper script in a Node repo is not app code."""
         return LANGUAGE_EXTS.get(self.language, tuple(sorted(CODE_EXTS)))
+
+    def dockerfile(self) -> SourceFile | None:
+        """The Dockerfile of the production image (scan/image.py), not a development one."""
+        fact = self.profile.dockerfile
+        src = self.repo.read(str(fact.value["path"])) if fact else None
+        if src is None or not fact or not fact.value["target"]:
+            return src
+        return SourceFile(src.path, upto_stage(src.text, str(fact.value["target"])))
 
     def has_dep(self, *names: str) -> str | None:
         return next((n for n in names if n in self.deps), None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from skylift.scan import _tsconfig
 from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
 from skylift.scan.model import Evidence, Fact, Job
@@ -156,15 +157,15 @@ def _health(draft: Draft) -> None:
 
 def mount_prefix(draft: Draft, router: SourceFile) -> str:
     """`app.use('/api/system', systemRoutes)` where systemRoutes is this file: '/api/system'."""
-    target = router.path.rsplit(".", 1)[0]
     importer = re.compile(
-        r"(\w+)\s*=\s*require\(\s*['\"](\.[^'\"]+)['\"]\s*\)|import\s+(\w+)\s+from\s+['\"](\.[^'\"]+)['\"]"
+        r"(\w+)\s*=\s*require\(\s*['\"]([^'\"]+)['\"]\s*\)|import\s+(\w+)\s+from\s+['\"]([^'\"]+)['\"]"
     )
+    # `@/routes/system` (tsconfig paths) and `routes/system` (baseUrl) name files too
+    tsconfig = _tsconfig.load(draft.repo) if draft.language == "node" else None
     for src in draft.repo.code(draft.code_exts):
         for m in importer.finditer(src.text):
             name, spec = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(src.path), spec))
-            if resolved.rsplit(".", 1)[0] not in (target, target.removesuffix("/index")):
+            if _tsconfig.resolve(draft.repo, tsconfig, src.path, spec) != router.path:
                 continue
             use = re.search(
                 rf"\.use\(\s*['\"](/[^'\"]*)['\"]\s*,\s*(?:[\w.]+\s*,\s*)*{name}\b", src.text

@@ -168,7 +168,7 @@ def _app_service(
 def _cmd_left_to_compose(draft: Draft) -> bool:
     from skylift.scan.dockerfile import lacks_cmd
 
-    src = draft.repo.read("Dockerfile")
+    src = draft.dockerfile()
     return src is not None and lacks_cmd(src.text) is not None
 
 

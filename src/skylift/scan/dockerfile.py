@@ -187,13 +187,59 @@ def final_files(text: str) -> list[str] | None:
     return out
 
 
+def image_env(stages: list[Stage]) -> dict[str, str]:
+    """The ENV the final image sets (its stage and the stages it builds on, later lines win),
+    ARG defaults filled in; a value that stays `$X` is left out: the build decides it."""
+    by_name = {s.name: s for s in stages if s.name}
+    chain: list[Stage] = []
+    stage: Stage | None = stages[-1] if stages else None
+    while stage is not None and stage not in chain:
+        chain.append(stage)
+        stage = by_name.get(stage.image)
+    args: dict[str, str] = {}
+    env: dict[str, str] = {}
+    pre = [s for s in stages[:1] if not s.image and s not in chain]  # ARGs before any FROM
+    for st in [*pre, *reversed(chain)]:
+        for ins in st.instructions:
+            pairs = _env_pairs(ins.args) if ins.keyword in ("ENV", "ARG") else {}
+            for name, value in pairs.items():
+                value = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), "$"), value)
+                target = env if ins.keyword == "ENV" else args
+                if "$" in value:
+                    target.pop(name, None)
+                else:
+                    target[name] = value
+    return env
+
+
+def _env_pairs(args: str) -> dict[str, str]:
+    """`A=1 B="x y"` or the old `A 1` form."""
+    if "=" not in args.split(" ", 1)[0]:
+        name, _, value = args.partition(" ")
+        return {name: value.strip().strip("\"'")} if value.strip() else {}
+    return {
+        m.group(1): m.group(2).strip("\"'")
+        for m in re.finditer(r"(\w+)=(\"[^\"]*\"|'[^']*'|\S*)", args)
+    }
+
+
+# where the process runs (NODE_ENV ...): the plan sets the production value when the image
+# does not (plan/_env.py); no other value of the image's ENV reaches the profile (a secret's)
+_RUN_MODE_ENV = re.compile(r"^(?:NODE_ENV|APP_ENV|FLASK_ENV|GIN_MODE|RAILS_ENV|GO_ENV)$")
+
+
 def scan(draft: Draft) -> None:
-    src = draft.repo.read("Dockerfile")
+    src = draft.dockerfile()
     if src is None:
         return
     stages = parse(src.text)
     if not stages:
         return
+    if draft.profile.dockerfile is not None:
+        env = image_env(stages)
+        draft.profile.dockerfile.value["env"] = {
+            k: v for k, v in env.items() if _RUN_MODE_ENV.match(k)
+        }
     final = stages[-1]
     cmd = start(stages)
     if cmd is None and LANGUAGE_IMAGES.match(final.image):
@@ -507,7 +553,7 @@ def composed_urls(draft: Draft) -> list[str]:
 def check_start(draft: Draft) -> None:
     """A start command that runs a dev server (package.json `start`: `nodemon`, `nx serve`)."""
     best = draft.starts.best()
-    docker = draft.repo.read("Dockerfile")
+    docker = draft.dockerfile()
     if best is None or (docker is not None and lacks_cmd(docker.text) is None):
         return  # the Dockerfile's own CMD is checked in scan(); compose's `command:` is here
     if dev := DEV_SERVERS.search(str(best.value)):
@@ -522,7 +568,7 @@ def check_start(draft: Draft) -> None:
 
 def check_entrypoint(draft: Draft) -> None:
     """After env: the app reads DATABASE_URL-style variables; does the image compose them?"""
-    src = draft.repo.read("Dockerfile")
+    src = draft.dockerfile()
     names = composed_urls(draft)
     if src is None or not names or "skylift-env" in src.text:
         return

@@ -130,7 +130,7 @@ def _nginx(draft: Draft) -> None:
 
 
 def _dockerfile(draft: Draft) -> None:
-    src = draft.repo.read("Dockerfile")
+    src = draft.dockerfile()
     if src is None:
         return
     stages = dockerfile.parse(src.text)

@@ -90,7 +90,7 @@ def _migrations_in_the_image_start(draft: Draft) -> bool:
     migrates before it serves, so a release step of its own would only run it twice."""
     from skylift.scan import dockerfile
 
-    src = draft.repo.read("Dockerfile")
+    src = draft.dockerfile()
     cmd = dockerfile.start(dockerfile.parse(src.text)) if src else None
     mig = MIGRATE_COMMANDS.search(dockerfile.command_words(cmd.args)) if cmd and src else None
     if src is None or cmd is None or mig is None:
@@ -200,7 +200,7 @@ def _knexfile_without_production(draft: Draft) -> None:
 def _production_node_env(draft: Draft) -> bool:
     """NODE_ENV is production on AWS: skylift's image sets it (no Dockerfile of the app's), the
     app's Dockerfile does, or the app names NODE_ENV (the task then sets it to production)."""
-    src = draft.repo.read("Dockerfile")
+    src = draft.dockerfile()
     if src is None or re.search(r"\bNODE_ENV[= ]+['\"]?production\b", src.text):
         return True
     return any(v.name == "NODE_ENV" for v in draft.env_vars())

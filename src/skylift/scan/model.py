@@ -114,6 +114,8 @@ class AppProfile:
     outbound_apis: list[Fact] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     apps: list[str] = field(default_factory=list)  # monorepo: the app folders found
+    # the production image's Dockerfile: {"path", "context", "target", "why"} (scan/image.py)
+    dockerfile: Fact | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from skylift.errors import RepoError
-from skylift.scan import routes
+from skylift.scan import _tsconfig, routes
 from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
 from skylift.scan.model import Evidence, Fact, Job
@@ -183,6 +183,24 @@ def scan(draft: Draft) -> None:
     _ports(draft, pkg, src)
     _health(draft)
     _stale_lockfile(draft, pkg, src)
+    _node_config_env(draft)
+
+
+_CONFIG_FILE = re.compile(r"^config/([\w-]+)\.(?:json5?|ya?ml|js|cjs|mjs|ts|toml)$")
+_PRODUCTION_LIKE = ("prod", "prd", "live")
+
+
+def _node_config_env(draft: Draft) -> None:
+    """node-config loads config/<NODE_ENV>.json: an app whose production settings are in
+    config/prod.json (and no config/production.json) needs NODE_ENV=prod, and says so."""
+    if "config" not in draft.deps:
+        return
+    stems = {m.group(1): f for f in draft.repo.files if (m := _CONFIG_FILE.match(f))}
+    prod = next((s for s in _PRODUCTION_LIKE if s in stems), None)
+    if "production" in stems or prod is None:
+        return
+    draft.env("NODE_ENV", "config", Evidence(stems[prod]), example=prod)
+    draft.env_read("NODE_ENV")
 
 
 _DEP_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies")
@@ -276,7 +294,7 @@ def _runtime(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> Fact:
             if not exact:
                 value["floor"] = True
             return Fact(value, [ev], "high" if exact else "medium")
-    docker = draft.repo.first_named("Dockerfile")
+    docker = draft.dockerfile() or draft.repo.first_named("Dockerfile")
     if docker and (m := re.search(r"^FROM\s+node:(\d+)", docker.text, re.M)):
         return Fact(
             {"language": "node", "version": m.group(1)},
@@ -457,8 +475,15 @@ def _databases(draft: Draft) -> None:
 
 
 def _imported(draft: Draft, dep: str) -> bool:
-    loads = re.compile(rf"""(?:require\(|import\(|from\s)\s*['"]{re.escape(dep)}(?:/[^'"]*)?['"]""")
-    return any(True for _ in draft.repo.grep(loads, draft.code_exts))
+    loads = re.compile(
+        rf"""(?:require\(|import\(|from\s)\s*['"]({re.escape(dep)}(?:/[^'"]*)?)['"]"""
+    )
+    # `import pool from 'mysql/pool'` under a tsconfig baseUrl or alias is the app's own file
+    tsconfig = _tsconfig.load(draft.repo)
+    return any(
+        _tsconfig.resolve(draft.repo, tsconfig, src.path, m.group(1)) is None
+        for src, m in draft.repo.grep(loads, draft.code_exts)
+    )
 
 
 def _db_findings(draft: Draft, orm_config: list[Evidence]) -> None:

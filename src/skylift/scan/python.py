@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 
+from skylift.scan import storages
 from skylift.scan._facts import Draft
 from skylift.scan._repo import SourceFile
 from skylift.scan.model import Evidence, Fact, Job
@@ -114,6 +115,7 @@ def scan(draft: Draft) -> None:
     if p.framework and p.framework.value == "django" and manage:
         draft.releases.add("python manage.py migrate", manage.evidence(), 2)
         _django_settings(draft)
+        storages.scan(draft)
     _alembic(draft)
     _start(draft)
 
@@ -371,7 +373,7 @@ def _runtime(draft: Draft) -> Fact:
             if floor:
                 value["floor"] = True  # ">=3.9" says what works, not what to run
             return Fact(value, [src.evidence(offset=m.start())], "medium")
-    docker = draft.repo.read("Dockerfile")
+    docker = draft.dockerfile()
     m = re.search(
         r"^\s*FROM\s+(?:--\S+\s+)?(?:docker\.io/)?(?:library/)?python:(\d+\.\d+)",
         docker.text if docker else "",

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
+from skylift.scan import _tsconfig
 from skylift.scan._facts import Draft
+from skylift.scan._repo import SourceFile
 from skylift.scan.code import call_text
 from skylift.scan.model import Evidence
 
@@ -122,6 +124,16 @@ def _boolean_switch(draft: Draft) -> list[Evidence]:
     return out
 
 
+def _options_elsewhere(draft: Draft, src: SourceFile, call: str) -> str:
+    """`new Redis(redisOptions)` whose options live in another file, imported relatively or
+    through tsconfig's paths/baseUrl (`@/config/redis`): that object's text."""
+    m = re.fullmatch(r"\(\s*(\w+)\s*\)", call.strip())
+    if m is None or draft.language != "node":
+        return call
+    cfg = _tsconfig.load(draft.repo)
+    return _tsconfig.imported_value(draft.repo, cfg, src.path, src.text, m.group(1)) or call
+
+
 def _cache(draft: Draft) -> None:
     pattern = CACHE_CLIENTS.get(draft.language)
     if pattern is None:
@@ -134,6 +146,7 @@ def _cache(draft: Draft) -> None:
         )
         if "redis" not in src.text.lower() and "bull" not in src.text.lower():
             continue  # a Queue or createClient of some other library
+        call = _options_elsewhere(draft, src, call)
         if _URL_ARG.search(call) or not _HOST_ARG.search(call):
             continue  # built from a URL: rediss:// carries TLS and the token
         ev = src.evidence(offset=m.start())
