@@ -101,9 +101,8 @@ def _function_role(tgt: Any) -> dict[str, str]:
     """What the function's role gives its environment on Lambda (credentials; the AWS APIs
     it reads its secrets from), as the embedded AWS gives them here."""
     return {
-        "AWS_ACCESS_KEY_ID": "rehearsal",
-        "AWS_SECRET_ACCESS_KEY": "rehearsal",
-        "AWS_SESSION_TOKEN": "rehearsal",
+        **moto_server.CREDENTIALS,
+        "AWS_SESSION_TOKEN": "rehearsal",  # a role's credentials carry one
         **({"AWS_ENDPOINT_URL": str(tgt.endpoint)} if tgt.endpoint else {}),
     }
 
