@@ -138,10 +138,10 @@ def _nginx(draft: Draft) -> None:
         if src is None or "proxy_pass" not in src.text:
             continue
         draft.hosts.add("vps-compose", src.evidence(offset=src.text.find("proxy_pass")), 2)
-        for m in _SERVER_NAME.finditer(src.text):
-            public = [n for n in m.group(1).split() if not _local_name(n)]
+        for name in _SERVER_NAME.finditer(src.text):
+            public = [n for n in name.group(1).split() if not _local_name(n)]
             if public and draft.profile.domain is None:
-                draft.profile.domain = Fact(public[0], [src.evidence(offset=m.start())], "high")
+                draft.profile.domain = Fact(public[0], [src.evidence(offset=name.start())], "high")
         if m := _PROXY_PASS.search(src.text):
             draft.ports.add(int(m.group(1)), src.evidence(offset=m.start()), 1)
 
