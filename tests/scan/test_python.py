@@ -156,3 +156,39 @@ def test_django_settings_defaulting_to_local_get_the_production_module(
     assert (var.example if var else None) == expected
     if expected:
         assert str(var.evidence[0]) == "manage.py:2"
+
+
+ALEMBIC_INI = "[alembic]\nscript_location = migrations\n\nsqlalchemy.url = {url}\n"
+INI_ONLY_ENV_PY = (
+    "from alembic import context\nconfig = context.config\n\n"
+    "def run_migrations_offline():\n"
+    '    url = config.get_main_option("sqlalchemy.url")\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "env_py", "flagged"),
+    [
+        ("postgresql+asyncpg://app:secret@db:5432/songs", INI_ONLY_ENV_PY, True),
+        (  # env.py sets the app's URL
+            "postgresql://app:secret@db:5432/songs",
+            INI_ONLY_ENV_PY + "config.set_main_option('sqlalchemy.url', os.environ['DB'])\n",
+            False,
+        ),
+        ("%(DATABASE_URL)s", INI_ONLY_ENV_PY, False),  # interpolated, not a literal
+    ],
+)
+def test_alembic_reading_only_the_ini_s_url(scan_files, url, env_py, flagged) -> None:
+    p = scan_files(
+        {
+            "requirements.txt": "fastapi\nalembic\nasyncpg\n",
+            "main.py": "import os\nos.environ.get('DATABASE_URL')\n",
+            "alembic.ini": ALEMBIC_INI.format(url=url),
+            "migrations/env.py": env_py,
+        }
+    )
+    found = [f for f in p.findings if f.code == "alembic-url-ini-only"]
+    assert bool(found) is flagged
+    if flagged:
+        assert found[0].severity == "blocker" and "db:5432/songs" in found[0].suggestion
+        assert [str(e) for e in found[0].evidence] == ["alembic.ini:4", "migrations/env.py:5"]

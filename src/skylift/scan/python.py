@@ -152,6 +152,45 @@ def _alembic(draft: Draft) -> None:
         draft.releases.add(command, ev, 2)
         draft.job(Job("migrate", command, None, "one-off", [ev]))
     _alembic_url_escape(draft)
+    _alembic_url_ini_only(draft)
+
+
+_INI_URL = re.compile(r"^sqlalchemy\.url\s*=\s*(\S*://\S+)", re.M)
+# what an env.py reads the app's database URL through, instead of alembic.ini's literal
+_ENV_PY_URL_SOURCES = re.compile(
+    r"set_(?:main|section)_option|environ|getenv|current_app|settings|get_url|"
+    r"get_x_argument|create(?:_async)?_engine\(|from\s+\S+\s+import\s+[^\n]*\bengine\b"
+)
+
+
+def _alembic_url_ini_only(draft: Draft) -> None:
+    """alembic.ini's `sqlalchemy.url` is the only URL env.py reads: the release migrates the
+    database written there (compose's `db:5432`), never the one the task is given."""
+    for rel in draft.repo.named("alembic.ini")[:1]:
+        ini = draft.repo.read(rel)
+        literal = _INI_URL.search(ini.text) if ini else None
+        if ini is None or literal is None or "%(" in literal.group(1):
+            continue
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        script = re.search(r"^script_location\s*=\s*(\S+)", ini.text, re.M)
+        where = folder + (script.group(1).replace("%(here)s/", "") if script else "alembic")
+        env_py = draft.repo.read(f"{where.rstrip('/')}/env.py")
+        if env_py is None or _ENV_PY_URL_SOURCES.search(env_py.text):
+            continue
+        reads = re.search(
+            r"get_main_option\(\s*['\"]sqlalchemy\.url|engine_from_config\(", env_py.text
+        )
+        draft.finding(
+            "alembic-url-ini-only",
+            f"The migrations connect to the URL written in {rel}, not to the app's database",
+            f"env.py reads only alembic.ini's `sqlalchemy.url` ({literal.group(1).split('@')[-1]}"
+            "), so `alembic upgrade head` on AWS tries that host and stops, or migrates another "
+            "database. Read the app's variable in env.py: `config.set_main_option("
+            "'sqlalchemy.url', os.environ['DATABASE_URL'].replace('%', '%%'))`",
+            [ini.evidence(offset=literal.start())]
+            + ([env_py.evidence(offset=reads.start())] if reads else [env_py.evidence()]),
+            "blocker",
+        )
 
 
 def _alembic_url_escape(draft: Draft) -> None:
