@@ -133,3 +133,13 @@ def test_nginx_names_of_the_laptop_are_no_domain(scan_files, names, domain) -> N
     )
     p = scan_files({"package.json": PKG, "nginx/nginx.conf": nginx})
     assert (p.domain.value if p.domain else None) == domain
+
+
+def test_compose_s_uvicorn_reload_is_the_laptop_s(scan_files) -> None:
+    compose = (
+        "services:\n  web:\n    build: .\n"
+        "    command: uvicorn app.main:app --reload --reload-dir app --workers 1 --port 8000\n"
+    )
+    p = scan_files({"requirements.txt": "fastapi\nuvicorn\n", "docker-compose.yml": compose})
+    assert p.start_command.value == "uvicorn app.main:app --workers 1 --port 8000"
+    assert "dev-start-command" not in [f.code for f in p.findings]
