@@ -269,3 +269,28 @@ def test_a_leftover_driver_the_orm_config_does_not_name_is_no_database(node_app)
     assert not [f for f in p.findings if f.code == "db-driver"]
     p = node_app(deps, {"src/db.ts": orm, "src/legacy.ts": "import mysql from 'mysql2/promise'\n"})
     assert sorted(db.engine for db in p.databases) == ["mysql", "postgresql"]
+
+
+def test_a_prisma_client_for_accelerate_is_a_blocker(node_app) -> None:
+    schema = 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'
+    db_ts = (
+        "import { PrismaClient } from '@prisma/client/edge'\n"
+        "import { withAccelerate } from '@prisma/extension-accelerate'\n"
+        "export const db = new PrismaClient().$extends(withAccelerate())\n"
+    )
+    p = node_app(
+        {"@prisma/client": "6", "@prisma/extension-accelerate": "1"},
+        {"prisma/schema.prisma": schema, "src/db.ts": db_ts},
+        dev={"prisma": "6"},
+    )
+    found = next(f for f in p.findings if f.code == "prisma-accelerate-client")
+    assert found.severity == "blocker"
+    assert [str(e) for e in found.evidence] == ["src/db.ts:1", "src/db.ts:3"]
+    plain = node_app(
+        {"@prisma/client": "6"},
+        {
+            "prisma/schema.prisma": schema,
+            "src/db.ts": "import { PrismaClient } from '@prisma/client'\n",
+        },
+    )
+    assert "prisma-accelerate-client" not in [f.code for f in plain.findings]

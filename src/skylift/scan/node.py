@@ -411,6 +411,7 @@ def _prisma(draft: Draft) -> None:
     if draft.repo.has(lock) and not scripted:
         draft.releases.add("npx prisma migrate deploy", Evidence(lock), 2)
         draft.job(Job("migrate", "npx prisma migrate deploy", None, "one-off", [Evidence(lock)]))
+    _prisma_accelerate(draft)
     if m := _PRISMA_EXTENSIONS.search(prisma.text):
         ev = prisma.evidence(offset=m.start())
         for item in m.group(1).split(","):
@@ -420,6 +421,33 @@ def _prisma(draft: Draft) -> None:
                 if db.engine == "postgresql" and name and name not in db.extensions:
                     db.extensions.append(name)
                     db.evidence.append(ev)
+
+
+_ACCELERATE = re.compile(r"['\"]@prisma/client/edge['\"]|\bwithAccelerate\(")
+
+
+def _prisma_accelerate(draft: Draft) -> None:
+    """A Prisma client for Accelerate (`@prisma/client/edge`, `withAccelerate()`, `prisma
+    generate --no-engine`) holds no query engine: it sends every query to a `prisma://` URL
+    through Prisma's cloud, and refuses the postgresql:// URL of RDS, which that cloud could
+    not reach in a private subnet anyway."""
+    where = [
+        src.evidence(offset=m.start()) for src, m in draft.repo.grep(_ACCELERATE, draft.code_exts)
+    ]
+    pkg = draft.repo.read("package.json")
+    if pkg is not None and (m := re.search(r"prisma generate[^\"]*--no-engine", pkg.text)):
+        where.append(pkg.evidence(offset=m.start()))
+    if where:
+        draft.finding(
+            "prisma-accelerate-client",
+            "The Prisma client is Accelerate's: it accepts only a prisma:// URL, not RDS's",
+            "import PrismaClient from '@prisma/client' (not '@prisma/client/edge'), drop "
+            "`.$extends(withAccelerate())` and `--no-engine` from `prisma generate`: the client "
+            "then carries its query engine and connects to DATABASE_URL; every query fails "
+            "until then",
+            where[:4],
+            "blocker",
+        )
 
 
 def _databases(draft: Draft) -> None:
