@@ -294,3 +294,18 @@ def test_a_prisma_client_for_accelerate_is_a_blocker(node_app) -> None:
         },
     )
     assert "prisma-accelerate-client" not in [f.code for f in plain.findings]
+
+
+@pytest.mark.parametrize(
+    ("deps", "code", "trusted"),
+    [
+        ({"next": "15", "next-auth": "^5.0.0-beta.25"}, "", True),
+        ({"next": "15", "next-auth": "^4.24.0"}, "", False),  # v4 reads NEXTAUTH_URL
+        ({"next": "15", "next-auth": "5.0.0"}, "NextAuth({ trustHost: true })\n", False),
+        ({"express": "4", "@auth/express": "0.8"}, "", True),
+    ],
+)
+def test_auth_js_behind_the_load_balancer_trusts_the_host(node_app, deps, code, trusted) -> None:
+    p = node_app(deps, {"auth.ts": code})
+    got = {v.name: v.example for v in p.env}
+    assert (got.get("AUTH_TRUST_HOST") == "true") is trusted

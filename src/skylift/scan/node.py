@@ -183,9 +183,31 @@ def scan(draft: Draft) -> None:
     _ports(draft, pkg, src)
     _health(draft)
     _stale_lockfile(draft, pkg, src)
+    _auth_js(draft, pkg)
 
 
 _DEP_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies")
+_AUTH_JS = ("@auth/core", "@auth/express", "@auth/sveltekit", "@auth/qwik", "@auth/solid-start")
+
+
+def _auth_js(draft: Draft, pkg: dict[str, Any]) -> None:
+    """Auth.js (next-auth 5, @auth/*) trusts the request's Host header only on Vercel, on
+    Cloudflare Pages, outside production or with AUTH_URL or AUTH_TRUST_HOST set: behind the
+    load balancer with NODE_ENV=production every sign-in and session call fails with
+    `UntrustedHost`. The app reads AUTH_TRUST_HOST through the library; it gets `true`."""
+    versions = {
+        name: str(spec)
+        for section in _DEP_SECTIONS
+        if isinstance(pkg.get(section), dict)
+        for name, spec in pkg[section].items()
+    }
+    v5 = re.match(r"^\D*5\b", versions.get("next-auth", "")) is not None
+    dep = "next-auth" if v5 else next((d for d in _AUTH_JS if d in versions), None)
+    if dep is None or any(
+        True for _ in draft.repo.grep(re.compile(r"\btrustHost\s*:"), draft.code_exts)
+    ):
+        return
+    draft.env("AUTH_TRUST_HOST", "config", draft.deps[dep], "true")
 
 
 def _stale_lockfile(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
