@@ -192,3 +192,38 @@ def test_alembic_reading_only_the_ini_s_url(scan_files, url, env_py, flagged) ->
     if flagged:
         assert found[0].severity == "blocker" and "db:5432/songs" in found[0].suggestion
         assert [str(e) for e in found[0].evidence] == ["alembic.ini:4", "migrations/env.py:5"]
+
+
+def _revision(rev: str, down: str) -> str:
+    return f'"""a migration"""\n\nrevision = "{rev}"\ndown_revision = {down}\n'
+
+
+@pytest.mark.parametrize(
+    ("versions", "heads"),
+    [
+        ({"a1_init": ("a1", "None"), "b2_add": ("b2", '"a1"')}, []),
+        (  # two initial migrations, each with its own successor
+            {
+                "a1_init": ("a1", "None"),
+                "b2_add": ("b2", '"a1"'),
+                "c3_init": ("c3", "None"),
+                "d4_add": ("d4", '"c3"'),
+            },
+            ["migrations/versions/b2_add.py:3", "migrations/versions/d4_add.py:3"],
+        ),
+        (  # merged: one head
+            {
+                "a1": ("a1", "None"),
+                "b2": ("b2", '"a1"'),
+                "c3": ("c3", '"a1"'),
+                "m": ("m", '("b2", "c3")'),
+            },
+            [],
+        ),
+    ],
+)
+def test_alembic_migrations_with_two_heads(scan_files, versions, heads) -> None:
+    files = {f"migrations/versions/{n}.py": _revision(*rd) for n, rd in versions.items()}
+    p = scan_files({"requirements.txt": "flask\nalembic\n", "alembic.ini": "[alembic]\n", **files})
+    found = [f for f in p.findings if f.code == "alembic-multiple-heads"]
+    assert [str(e) for f in found for e in f.evidence] == heads

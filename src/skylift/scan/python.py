@@ -153,6 +153,39 @@ def _alembic(draft: Draft) -> None:
         draft.job(Job("migrate", command, None, "one-off", [ev]))
     _alembic_url_escape(draft)
     _alembic_url_ini_only(draft)
+    _alembic_heads(draft)
+
+
+_REVISION = re.compile(r"^revision(?:\s*:[^=\n]+)?\s*=\s*['\"](\w+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]+)?\s*=\s*(.+)$", re.M)
+
+
+def _alembic_heads(draft: Draft) -> None:
+    """Two revisions that nothing revises (two `init` migrations, a branch never merged):
+    `alembic upgrade head` refuses to choose and the release stops at every deploy."""
+    revisions: dict[str, Evidence] = {}
+    downs: set[str] = set()
+    for rel in draft.repo.files:
+        if not re.search(r"(?:^|/)versions/[^/]+\.py$", rel):
+            continue
+        src = draft.repo.read(rel)
+        rev = _REVISION.search(src.text) if src else None
+        down = _DOWN_REVISION.search(src.text) if src else None
+        if src is None or rev is None or down is None:
+            continue
+        revisions[rev.group(1)] = src.evidence(offset=rev.start())
+        downs.update(re.findall(r"['\"](\w+)['\"]", down.group(1)))
+    heads = [ev for rev, ev in sorted(revisions.items()) if rev not in downs]
+    if len(heads) > 1:
+        draft.finding(
+            "alembic-multiple-heads",
+            f"The migrations have {len(heads)} heads: `alembic upgrade head` stops at each deploy",
+            "alembic refuses `head` when two revisions have no successor (two initial "
+            "migrations, or a branch never merged): delete the stray ones, or join them with "
+            "`alembic merge heads -m merge` and commit the result",
+            sorted(heads, key=str),
+            "blocker",
+        )
 
 
 _INI_URL = re.compile(r"^sqlalchemy\.url\s*=\s*(\S*://\S+)", re.M)
