@@ -227,3 +227,20 @@ def test_alembic_migrations_with_two_heads(scan_files, versions, heads) -> None:
     p = scan_files({"requirements.txt": "flask\nalembic\n", "alembic.ini": "[alembic]\n", **files})
     found = [f for f in p.findings if f.code == "alembic-multiple-heads"]
     assert [str(e) for f in found for e in f.evidence] == heads
+
+
+@pytest.mark.parametrize(
+    ("requirements", "flagged"), [("django\n", True), ("django\npsycopg2\n", False)]
+)
+def test_django_settings_written_as_sqlite(scan_files, requirements, flagged) -> None:
+    settings = (
+        "DATABASES = {\n    'default': {\n        'ENGINE': 'django.db.backends.sqlite3',\n"
+        "        'NAME': 'db.sqlite3',\n    }\n}\n"
+    )
+    p = scan_files(
+        {"requirements.txt": requirements, "manage.py": "", "shop/settings.py": settings}
+    )
+    found = [f for f in p.findings if f.code == "django-sqlite-settings"]
+    assert [str(e) for f in found for e in f.evidence] == (
+        ["shop/settings.py:3"] if flagged else []
+    )

@@ -467,6 +467,8 @@ def _databases(draft: Draft) -> None:
         db = draft.database(_ENGINES[m.group(1)], src.evidence(offset=m.start()))
         db.orm = "django"
         db.migration_tool = "django"
+        if m.group(1) == "sqlite3":
+            _django_sqlite(draft, src.evidence(offset=m.start()))
     for src, m in draft.repo.grep(_SQLITE_IMPORT, (".py",)):
         db = draft.database("sqlite", src.evidence(offset=m.start()))
         db.driver = db.driver or "sqlite3"
@@ -480,6 +482,23 @@ def _databases(draft: Draft) -> None:
         if dep in draft.deps or draft.repo.has("alembic.ini"):
             for db in draft.profile.databases:
                 db.migration_tool = db.migration_tool or (tool if dep in draft.deps else "alembic")
+
+
+def _django_sqlite(draft: Draft, where: Evidence) -> None:
+    """DATABASES written as SQLite, and no PostgreSQL driver installed: on AWS every task
+    keeps its own db.sqlite3 inside the container (lost at each deploy, never shared with the
+    worker), whatever DATABASE_URL the task is given."""
+    if any(DRIVERS[d][0] == "postgresql" for d in DRIVERS if d in draft.deps):
+        return
+    draft.finding(
+        "django-sqlite-settings",
+        "Django's DATABASES is SQLite, written in the settings: the app never reads the database "
+        "it is given",
+        "read DATABASE_URL (`DATABASES = {'default': dj_database_url.config(conn_max_age=600)}` "
+        "with dj-database-url) and add psycopg[binary] to the requirements; until then each "
+        "task writes a db.sqlite3 of its own inside the container, lost at every deploy",
+        [where],
+    )
 
 
 def _crontab(args: str) -> str:
