@@ -408,3 +408,10 @@ def test_an_exit_is_blamed_on_the_exception_it_died_of() -> None:
     assert diagnose.likely_fault(container(kind="worker"), log[2:], [], 1).startswith(
         "the start command"
     )
+
+
+def test_the_release_step_is_shown_whole() -> None:
+    from skylift.rehearse.rehearsal import shown
+
+    assert shown(["alembic", "upgrade", "head"]) == "alembic upgrade head"
+    assert shown(["/bin/sh", "-c", "npx prisma migrate deploy"]) == "npx prisma migrate deploy"
