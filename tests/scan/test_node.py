@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -309,3 +311,29 @@ def test_auth_js_behind_the_load_balancer_trusts_the_host(node_app, deps, code, 
     p = node_app(deps, {"auth.ts": code})
     got = {v.name: v.example for v in p.env}
     assert (got.get("AUTH_TRUST_HOST") == "true") is trusted
+
+
+def test_a_package_lock_missing_what_its_own_entries_need_is_stale(node_app) -> None:
+    """esbuild names @esbuild/linux-x64 as optional, and the lockfile (pruned to a laptop's
+    platform) holds no entry for it: `npm ci` refuses it though package.json's ranges match."""
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"dependencies": {"esbuild": "0.23.1"}},
+            "node_modules/esbuild": {
+                "version": "0.23.1",
+                "optionalDependencies": {
+                    "@esbuild/darwin-arm64": "0.23.1",
+                    "@esbuild/linux-x64": "0.23.1",
+                },
+            },
+            "node_modules/@esbuild/darwin-arm64": {"version": "0.23.1", "optional": True},
+        },
+    }
+    p = node_app({"esbuild": "0.23.1"}, {"package-lock.json": json.dumps(lock, indent=2)})
+    found = next(f for f in p.findings if f.code == "stale-lockfile")
+    assert "@esbuild/linux-x64" in found.suggestion and "darwin" not in found.suggestion
+    assert str(found.evidence[0]) == "package-lock.json:9"  # the entry that names it
+    lock["packages"]["node_modules/@esbuild/linux-x64"] = {"version": "0.23.1"}
+    whole = node_app({"esbuild": "0.23.1"}, {"package-lock.json": json.dumps(lock, indent=2)})
+    assert "stale-lockfile" not in [f.code for f in whole.findings]

@@ -243,6 +243,8 @@ def _stale_lockfile(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
         locked = {(n, sec): v for sec in _DEP_SECTIONS for n, v in (root.get(sec) or {}).items()}
         stale = [key for key, spec in wanted.items() if locked.get(key) != spec]
         lock, fix = "package-lock.json", "npm install"
+        if not stale:
+            _npm_missing_entries(draft, npm)
     else:
         return
     if stale:
@@ -255,6 +257,45 @@ def _stale_lockfile(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
             f"--frozen-lockfile`) refuses it, as CI's would. Run `{fix}` and commit {lock}",
             [src.evidence(_key_line(src, n, sec)) for n, sec in stale[:3]],
         )
+
+
+def _npm_missing_entries(draft: Draft, npm: SourceFile) -> None:
+    """A package-lock.json whose entries name packages it holds no entry for (esbuild's
+    `@esbuild/linux-x64`, pruned by an npm that kept only the laptop's platform): `npm ci`
+    stops with "Missing: … from lock file" although package.json's ranges all match."""
+    packages = json.loads(npm.text).get("packages") or {}
+    missing: dict[str, str] = {}  # dependency -> the entry that names it
+    for path, entry in packages.items():
+        if not path or not isinstance(entry, dict) or entry.get("link"):
+            continue
+        needs = {**(entry.get("dependencies") or {}), **(entry.get("optionalDependencies") or {})}
+        for dep in needs:
+            if not any(f"{base}node_modules/{dep}" in packages for base in _lock_bases(path)):
+                missing.setdefault(dep, path)
+    if missing:
+        first = next(iter(missing.values()))
+        names = ", ".join(list(missing)[:4]) + (
+            f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+        )
+        draft.finding(
+            "stale-lockfile",
+            "package-lock.json is out of date with the packages it locks",
+            f"package-lock.json holds no entry for {names}, which its own entries need (first "
+            f"{first.rsplit('node_modules/', 1)[-1]}): `npm ci` in the image refuses it, as CI's "
+            "would. Run `npm install` (on Linux, or with a current npm) and commit package-lock.json",
+            [npm.evidence(offset=max(0, npm.text.find(f'"{first}"')))],
+        )
+
+
+def _lock_bases(path: str) -> list[str]:
+    """Where npm looks for a dependency of the entry at `path`: its own node_modules, then
+    each parent's, then the root's."""
+    parts = path.split("node_modules/")
+    bases = []
+    for i in range(len(parts), 0, -1):
+        head = "node_modules/".join(parts[:i])
+        bases.append(head + "/" if head and not head.endswith("/") else head)
+    return [b if b.endswith("/") or not b else b + "/" for b in bases]
 
 
 def _load(src: SourceFile) -> dict[str, Any]:
