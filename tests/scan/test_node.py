@@ -337,3 +337,17 @@ def test_a_package_lock_missing_what_its_own_entries_need_is_stale(node_app) -> 
     lock["packages"]["node_modules/@esbuild/linux-x64"] = {"version": "0.23.1"}
     whole = node_app({"esbuild": "0.23.1"}, {"package-lock.json": json.dumps(lock, indent=2)})
     assert "stale-lockfile" not in [f.code for f in whole.findings]
+
+
+@pytest.mark.parametrize(
+    ("main", "files", "start"),
+    [
+        ("server.js", {"server.js": "app.listen(8080)\n"}, "node server.js"),
+        ("src/app.js", {"src/app.js": "app.listen(8080)\n"}, "node src/app.js"),
+        (None, {"server.js": "app.listen(8080)\n"}, "node server.js"),  # npm start's default
+    ],
+)
+def test_without_a_start_script_the_entry_point_is_the_start(node_app, main, files, start) -> None:
+    extra = {"main": main} if main else {}
+    p = node_app({"express": "4"}, files, scripts={"test": "exit 1"}, **extra)
+    assert p.start_command.value == start

@@ -259,6 +259,18 @@ def _stale_lockfile(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
         )
 
 
+def _default_start(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
+    """No start script: `npm start` runs `node server.js` when the file exists (npm's own
+    default), else package.json's `main` is the entry point; a guessed `node index.js` that
+    the repository does not hold stops every task with MODULE_NOT_FOUND."""
+    main = pkg.get("main")
+    for file in ("server.js", main if isinstance(main, str) else None):
+        if file and draft.repo.has(file.removeprefix("./")):
+            line = _key_line(src, "main", None) if file == main else None
+            draft.starts.add(f"node {file.removeprefix('./')}", src.evidence(line), 1)
+            return
+
+
 def _npm_missing_entries(draft: Draft, npm: SourceFile) -> None:
     """A package-lock.json whose entries name packages it holds no entry for (esbuild's
     `@esbuild/linux-x64`, pruned by an npm that kept only the laptop's platform): `npm ci`
@@ -402,6 +414,8 @@ def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
             if isinstance(scripts.get(f"pre{name}"), str):  # npm's pre-hook builds it
                 draft.builds.add(f"{run} pre{name}", ev(f"pre{name}"), 2)
             break
+    else:
+        _default_start(draft, pkg, src)
     for name, command in scripts.items():
         if not isinstance(command, str) or name in (
             "build",
