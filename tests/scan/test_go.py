@@ -126,3 +126,23 @@ def test_indirect_modules_are_not_the_apps_services(scan_files) -> None:
     p = scan_files({"go.mod": mod, "main.go": main})
     assert [s.value for s in p.services] == ["websockets"]
     assert p.outbound_apis == []
+
+
+@pytest.mark.parametrize(("flags", "in_process"), [("-tags migrate ", True), ("", False)])
+def test_golang_migrate_run_by_the_server_at_start(scan_files, flags, in_process) -> None:
+    """`migrate.New(...).Up()` in an init() behind `//go:build migrate`: a release of its own
+    only when the image is built without the tag."""
+    code = (
+        "//go:build migrate\n\npackage app\n\nfunc init() {\n"
+        '\tm, _ := migrate.New("file://migrations", url)\n\tm.Up()\n}\n'
+    )
+    docker = (
+        f'FROM golang:1.22 AS b\nRUN go build {flags}-o /app ./cmd/app\nFROM alpine\nCMD ["/app"]\n'
+    )
+    p = go_app(
+        scan_files,
+        ["github.com/gofiber/fiber/v2", "github.com/golang-migrate/migrate/v4"],
+        {"internal/app/migrate.go": code, "Dockerfile": docker},
+    )
+    jobs = [j.command for j in p.jobs if j.kind == "release"]
+    assert ("in-process (the image's start: golang-migrate Up())" in jobs) is in_process

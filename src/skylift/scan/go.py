@@ -124,6 +124,7 @@ def scan(draft: Draft) -> None:
     package, ev = main_package(draft.repo)
     draft.builds.add(f"go build -o app {package}", ev or src.evidence(), 1)
     _tools(draft, package)
+    _golang_migrate_at_start(draft)
     for code, m in draft.repo.grep(_AUTOMIGRATE, (".go",)):
         if not TOOL_DIRS.search(code.path):  # the server migrates its schema at start
             draft.job(
@@ -136,6 +137,33 @@ def scan(draft: Draft) -> None:
                 )
             )
             break
+
+
+_MIGRATE_UP = re.compile(r"\bmigrate\.New(?:WithDatabaseInstance|WithSourceInstance)?\(")
+_BUILD_TAG = re.compile(r"^//go:build\s+(\w+)\s*$", re.M)
+
+
+def _golang_migrate_at_start(draft: Draft) -> None:
+    """The server's own code runs golang-migrate's `Up()` (in an init() or main, behind a
+    build tag the Dockerfile passes): every task migrates as it starts, and a release step
+    of its own would run the migrations twice, from a tool the image may not hold."""
+    docker = draft.repo.read("Dockerfile")
+    for code, m in draft.repo.grep(_MIGRATE_UP, (".go",)):
+        if TOOL_DIRS.search(code.path) or ".Up()" not in code.text:
+            continue
+        tag = _BUILD_TAG.search(code.text)
+        if tag and not (docker and re.search(rf"-tags[= ]\S*\b{tag.group(1)}\b", docker.text)):
+            continue  # compiled only with a tag the image's build does not pass
+        draft.job(
+            Job(
+                "migrations",
+                "in-process (the image's start: golang-migrate Up())",
+                None,
+                "release",
+                [code.evidence(offset=m.start())],
+            )
+        )
+        return
 
 
 def main_package(repo: Repo) -> tuple[str, Evidence | None]:
