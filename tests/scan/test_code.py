@@ -179,3 +179,24 @@ def test_a_message_broker_client_is_a_blocker_the_plan_names(scan_files) -> None
     assert found.title == "The app connects to RabbitMQ and NATS, which this plan does not create"
     assert [str(e) for e in found.evidence] == ["go.mod:7", "go.mod:8"]
     assert found.severity == "blocker" and "Amazon MQ for RabbitMQ" in found.suggestion
+
+
+@pytest.mark.parametrize(
+    ("command", "flagged"),
+    [
+        ("celery --app=core worker --loglevel=info --logfile=logs/celery.log", True),
+        ("celery --app=core worker --loglevel=info", False),
+        ("gunicorn app:app --error-logfile - --access-logfile -", False),
+    ],
+)
+def test_a_worker_that_logs_to_a_file(scan_files, command, flagged) -> None:
+    compose = f"services:\n  web:\n    build: .\n  celery:\n    build: .\n    command: {command}\n"
+    p = scan_files(
+        {
+            "requirements.txt": "django\ncelery\nredis\n",
+            "manage.py": "",
+            "docker-compose.yml": compose,
+        }
+    )
+    found = [str(e) for f in p.findings if f.code == "logs-to-file" for e in f.evidence]
+    assert found == (["docker-compose.yml:4"] if flagged else [])  # the worker, as its job says

@@ -127,6 +127,7 @@ def scan(draft: Draft) -> None:
     _secrets(draft)
     _bool_of_string(draft)
     _brokers(draft)
+    _file_logs(draft)
     for src, m in draft.repo.grep(API_URL, draft.code_exts):
         host = m.group(1)
         draft.outbound(KNOWN_HOSTS.get(host, host), src.evidence(offset=m.start()), "medium")
@@ -166,6 +167,31 @@ _BROKER_SERVICE = {
     "NATS": "a NATS server as an ECS service of its own, or a hosted NATS",
     "Kafka": "Amazon MSK (Serverless, or a kafka.t3.small cluster)",
 }
+
+
+# a process told to write its log into a file (`--logfile=logs/celery.log`, gunicorn's
+# `--error-logfile app.log`, `>> out.log`) rather than to stdout (`-`)
+_LOG_FILE = re.compile(
+    r"(?:--logfile|--(?:access|error)-logfile|--log-file)[= ](?!-(?:\s|$))(\S+)|>>?\s*(\S+\.log)\b"
+)
+
+
+def _file_logs(draft: Draft) -> None:
+    """On ECS only what a process writes to stdout and stderr reaches CloudWatch: a log file
+    stays in the task's disk, unread, and goes with the task."""
+    commands = [(j.command, j.evidence) for j in draft.profile.jobs if j.kind == "worker"]
+    if best := draft.starts.best():
+        commands.append((str(best.value), best.evidence))
+    for command, evidence in commands:
+        if m := _LOG_FILE.search(command):
+            draft.finding(
+                "logs-to-file",
+                f"A process writes its log to a file ({m.group(1) or m.group(2)}), which CloudWatch never sees",
+                "drop the log-file option (or give `-`): on ECS only stdout and stderr reach "
+                "the task's CloudWatch log group; a file stays on the task's disk and goes with it",
+                evidence[:1],
+            )
+            return
 
 
 def _brokers(draft: Draft) -> None:
