@@ -619,3 +619,34 @@ def test_celery_handed_the_cache_url_gets_ssl_cert_reqs(tmp_path: Path, example,
     )
     assert bp.env_wiring["REDIS_URL"]["scheme"] == "rediss"
     assert bp.env_wiring["REDIS_URL"].get("query", "") == query
+
+
+def test_a_name_skylift_does_not_know_is_wired_by_its_compose_url(tmp_path: Path) -> None:
+    """CELERY_BROKER=redis://queue:6379/0 and MAIN_DSN=postgres://...@pg/...: the compose
+    services the cache and database replace, so the app's own names get their URLs (they
+    were asked for as "points at queue, the dev setup's cache service")."""
+    compose = (
+        "services:\n  web:\n    build: .\n    environment:\n"
+        "      - CELERY_BROKER=redis://queue:6379/0\n"
+        "      - MAIN_DSN=postgres://app:pw@pg:5432/shop\n"
+        "      - AUDIT_URL=redis://audit.example.org:6379/0\n"
+        "  queue:\n    image: redis:7\n  pg:\n    image: postgres:16\n"
+    )
+    settings = (
+        "import os\nBROKER = os.environ.get('CELERY_BROKER')\nDSN = os.environ['MAIN_DSN']\n"
+        "AUDIT = os.environ.get('AUDIT_URL')\n"
+    )
+    bp = plan(
+        tmp_path,
+        {
+            "requirements.txt": "flask\ncelery\nredis\npsycopg2-binary\n",
+            "docker-compose.yml": compose,
+            "app.py": settings,
+        },
+    )
+    w = bp.env_wiring
+    assert (w["CELERY_BROKER"]["source"], w["CELERY_BROKER"]["scheme"]) == ("cache", "rediss")
+    assert w["CELERY_BROKER"]["query"] == "ssl_cert_reqs=required"
+    assert (w["MAIN_DSN"]["source"], w["MAIN_DSN"]["part"]) == ("db", "url")
+    assert "AUDIT_URL" not in w  # another host: not the cache's to replace
+    assert "CELERY_BROKER" not in {q["name"] for q in bp.env_questions}

@@ -135,3 +135,23 @@ def test_a_migration_in_the_image_start_is_not_said_to_run_before_each_deploy(
     text = render_markdown(make_plan(scan(app), {}))
     (row,) = [line for line in text.splitlines() if line.startswith("| migrations |")]
     assert "on every task it starts" in row and "CI runs it" not in row
+
+
+def test_a_heroku_app_s_data_is_in_heroku_postgres_not_its_sqlite_file(tmp_path: Path) -> None:
+    """`os.getenv("DATABASE_URL", "sqlite:///app.db")` with app.db committed, deployed on
+    Heroku with psycopg2: the file is the laptop's; the plan copied it instead of the data."""
+    from skylift.scan import scan
+    from tests.scan.conftest import write
+
+    root = write(
+        tmp_path / "blog",
+        {
+            "Procfile": "web: gunicorn blog.app:app\n",
+            "requirements.txt": "flask\nflask-sqlalchemy\ngunicorn\npsycopg2-binary\n",
+            "blog/app.py": "import os\nurl = os.getenv('DATABASE_URL', 'sqlite:///blog.db')\n",
+            "blog/blog.db": b"SQLite format 3\x00" + bytes(100),
+        },
+    )
+    md = render_markdown(make_plan(scan(root), {}))
+    assert 'skylift db migrate "$(heroku config:get DATABASE_URL -a blog)"' in md
+    assert "sqlite:///" not in md

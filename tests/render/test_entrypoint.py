@@ -164,3 +164,45 @@ def test_an_entrypoint_that_is_the_app_s_own_command_gets_nothing_appended(tmp_p
         tmp_path, ENTRY_ONLY.replace('"/usr/src/app/entrypoint.sh"', '"node", "server.js"')
     )
     assert 'command                = ["node", "server.js"]' in files["infra/ecs.tf"]
+
+
+@pytest.mark.parametrize("urls", [False, True])
+def test_an_image_with_neither_cmd_nor_entrypoint_runs_compose_s_command(
+    tmp_path: Path, urls: bool
+) -> None:
+    """No CMD and no ENTRYPOINT, compose's `command:` starts it: the image alone runs python's
+    REPL and exits. The task runs the start command, through the script when a URL is composed
+    (it was started with nothing: no command, no DATABASE_URL); a `$PORT` gets a shell."""
+    settings = "os.environ.get('DATABASE_URL')\n" if urls else "os.environ.get('LOG_LEVEL')\n"
+    compose = (
+        "services:\n  web:\n    build: ./api\n"
+        "    command: uvicorn app.main:app --host 0.0.0.0 --port ${PORT:-8000}\n"
+        "    ports: ['8004:8000']\n"
+    )
+    root = write(
+        tmp_path / "repo",
+        {
+            "docker-compose.yml": compose,
+            "api/requirements.txt": "fastapi\nuvicorn\n"
+            + ("asyncpg\nsqlalchemy\n" if urls else ""),
+            "api/app/__init__.py": "",
+            "api/app/main.py": "import os\nfrom fastapi import FastAPI\napp = FastAPI()\n"
+            + settings,
+            "api/Dockerfile": "FROM python:3.11-slim\nWORKDIR /usr/src/app\nCOPY . .\n"
+            "RUN pip install -r requirements.txt\n",
+        },
+    )
+    profile = scan(root)
+    no_cmd = next(f for f in profile.findings if f.code == "dockerfile-no-cmd")
+    assert no_cmd.severity == "info" and "the task definition runs `uvicorn" in no_cmd.title
+    cfg = resolve(
+        derive.slug(profile.name), {}, {}, lambda t, c: derive.derived_defaults(profile, t, c)
+    )
+    files, _ = render_files(
+        root, derive.build(profile, cfg), budget_usd=50, github_repository="a/b"
+    )
+    tf = files["infra/ecs.tf"]
+    # HCL escapes `${` as `$${`: the task gets `${PORT:-8000}` for the shell to expand
+    shell = '["/bin/sh", "-c", "exec uvicorn app.main:app --host 0.0.0.0 --port $${PORT:-8000}"]'
+    assert f"command                = {shell}" in tf
+    assert ("entryPoint             = [" in tf) is urls

@@ -242,6 +242,16 @@ def test_a_build_that_cannot_reach_a_download_host_says_so_not_the_dockerfile() 
     assert image.unreachable_hosts(["STEP 1/1: RUN make", "make: *** [all] Error 2"]) == []
 
 
+def test_an_apt_package_the_base_release_lacks_is_named_not_blamed_on_ci() -> None:
+    log = ["STEP 1/3: FROM python:3.11-slim", "STEP 2/3: RUN apt-get update && apt-get -y "
+           "install netcat gcc", "Package netcat is a virtual package provided by:",
+           "  netcat-openbsd 1.219-1", "E: Package 'netcat' has no installation candidate",
+           'Error: building at STEP "RUN apt-get ...": exit status 100']  # fmt: skip
+    fix = image.missing_package(log)
+    assert fix is not None and "no package `netcat`" in fix and "netcat-openbsd" in fix
+    assert image.missing_package(["STEP 1/1: RUN apt-get install -y libpq-dev", "done"]) is None
+
+
 def test_a_failed_build_shows_its_step_and_what_the_tool_said_first() -> None:
     log = ["[1/2] STEP 1/3: FROM node:20", "[1/2] STEP 2/3: RUN npm ci", "npm error code EUSAGE",
            "npm error `npm ci` can only install with a package-lock.json", *["npm error help"] * 80,
@@ -398,3 +408,10 @@ def test_an_exit_is_blamed_on_the_exception_it_died_of() -> None:
     assert diagnose.likely_fault(container(kind="worker"), log[2:], [], 1).startswith(
         "the start command"
     )
+
+
+def test_the_release_step_is_shown_whole() -> None:
+    from skylift.rehearse.rehearsal import shown
+
+    assert shown(["alembic", "upgrade", "head"]) == "alembic upgrade head"
+    assert shown(["/bin/sh", "-c", "npx prisma migrate deploy"]) == "npx prisma migrate deploy"

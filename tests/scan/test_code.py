@@ -164,3 +164,39 @@ def test_pathological_text_scans_in_linear_time(scan_files) -> None:
     }
     p = scan_files({"package.json": PKG, **files, "go.mod": "module x\n" + "a." * 20_000})
     assert p.framework.value == "express"
+
+
+def test_a_message_broker_client_is_a_blocker_the_plan_names(scan_files) -> None:
+    """RabbitMQ and NATS clients in go.mod (not the ones another module pulls in): the plan
+    creates neither broker, so the app's connection has nowhere to go on AWS."""
+    mod = (
+        "module x\n\ngo 1.22\n\nrequire (\n\tgithub.com/gofiber/fiber/v2 v2.52.0\n"
+        "\tgithub.com/rabbitmq/amqp091-go v1.10.0\n\tgithub.com/nats-io/nats.go v1.31.0\n"
+        "\tgithub.com/segmentio/kafka-go v0.4.47 // indirect\n)\n"
+    )
+    p = scan_files({"go.mod": mod, "main.go": "package main\n\nfunc main() {}\n"})
+    (found,) = [f for f in p.findings if f.code == "broker-not-built"]
+    assert found.title == "The app connects to RabbitMQ and NATS, which this plan does not create"
+    assert [str(e) for e in found.evidence] == ["go.mod:7", "go.mod:8"]
+    assert found.severity == "blocker" and "Amazon MQ for RabbitMQ" in found.suggestion
+
+
+@pytest.mark.parametrize(
+    ("command", "flagged"),
+    [
+        ("celery --app=core worker --loglevel=info --logfile=logs/celery.log", True),
+        ("celery --app=core worker --loglevel=info", False),
+        ("gunicorn app:app --error-logfile - --access-logfile -", False),
+    ],
+)
+def test_a_worker_that_logs_to_a_file(scan_files, command, flagged) -> None:
+    compose = f"services:\n  web:\n    build: .\n  celery:\n    build: .\n    command: {command}\n"
+    p = scan_files(
+        {
+            "requirements.txt": "django\ncelery\nredis\n",
+            "manage.py": "",
+            "docker-compose.yml": compose,
+        }
+    )
+    found = [str(e) for f in p.findings if f.code == "logs-to-file" for e in f.evidence]
+    assert found == (["docker-compose.yml:4"] if flagged else [])  # the worker, as its job says

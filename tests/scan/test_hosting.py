@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 PKG = json.dumps({"name": "app", "dependencies": {"express": "4"}})
 
 
@@ -114,3 +116,30 @@ def test_heroku_run_lines_in_the_readme_are_one_off_commands(scan_files) -> None
     jobs = {j.command: (j.name, j.confidence, [str(e) for e in j.evidence]) for j in p.jobs}
     assert jobs["node scripts/backfill.js"] == ("backfill", "high", ["README.md:5"])
     assert jobs["yarn seed"][0] == "seed"
+
+
+@pytest.mark.parametrize(
+    ("names", "domain"),
+    [
+        ("app.lvh.me", None),  # resolves to 127.0.0.1
+        ("api.localhost shop.test", None),
+        ("10.0.0.5", None),
+        ("dev.nip.io www.shop.example.org", "www.shop.example.org"),
+    ],
+)
+def test_nginx_names_of_the_laptop_are_no_domain(scan_files, names, domain) -> None:
+    nginx = (
+        f"server {{\n  server_name {names};\n  location / {{ proxy_pass http://app:8000; }}\n}}\n"
+    )
+    p = scan_files({"package.json": PKG, "nginx/nginx.conf": nginx})
+    assert (p.domain.value if p.domain else None) == domain
+
+
+def test_compose_s_uvicorn_reload_is_the_laptop_s(scan_files) -> None:
+    compose = (
+        "services:\n  web:\n    build: .\n"
+        "    command: uvicorn app.main:app --reload --reload-dir app --workers 1 --port 8000\n"
+    )
+    p = scan_files({"requirements.txt": "fastapi\nuvicorn\n", "docker-compose.yml": compose})
+    assert p.start_command.value == "uvicorn app.main:app --workers 1 --port 8000"
+    assert "dev-start-command" not in [f.code for f in p.findings]

@@ -263,3 +263,10 @@ def test_a_beat_whose_scheduler_package_is_missing_is_a_blocker(
     assert (hit is not None) == found
     if hit:
         assert hit.severity == "blocker" and [str(e) for e in hit.evidence] == ["Procfile:2"]
+
+
+def test_readme_commands_after_a_virtualenv_prompt(scan_files) -> None:
+    """`(env)$ heroku run python create_db.py`: the prompt is the reader's shell, not the command."""
+    readme = "Then create the tables:\n\n```sh\n(env)$ heroku run python create_db.py\n```\n"
+    p = scan_files({"requirements.txt": "flask\n", "README.md": readme, "create_db.py": ""})
+    assert ("one-off", "create_db", "python create_db.py") in jobs(p)

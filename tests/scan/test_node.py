@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -269,3 +271,83 @@ def test_a_leftover_driver_the_orm_config_does_not_name_is_no_database(node_app)
     assert not [f for f in p.findings if f.code == "db-driver"]
     p = node_app(deps, {"src/db.ts": orm, "src/legacy.ts": "import mysql from 'mysql2/promise'\n"})
     assert sorted(db.engine for db in p.databases) == ["mysql", "postgresql"]
+
+
+def test_a_prisma_client_for_accelerate_is_a_blocker(node_app) -> None:
+    schema = 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n'
+    db_ts = (
+        "import { PrismaClient } from '@prisma/client/edge'\n"
+        "import { withAccelerate } from '@prisma/extension-accelerate'\n"
+        "export const db = new PrismaClient().$extends(withAccelerate())\n"
+    )
+    p = node_app(
+        {"@prisma/client": "6", "@prisma/extension-accelerate": "1"},
+        {"prisma/schema.prisma": schema, "src/db.ts": db_ts},
+        dev={"prisma": "6"},
+    )
+    found = next(f for f in p.findings if f.code == "prisma-accelerate-client")
+    assert found.severity == "blocker"
+    assert [str(e) for e in found.evidence] == ["src/db.ts:1", "src/db.ts:3"]
+    plain = node_app(
+        {"@prisma/client": "6"},
+        {
+            "prisma/schema.prisma": schema,
+            "src/db.ts": "import { PrismaClient } from '@prisma/client'\n",
+        },
+    )
+    assert "prisma-accelerate-client" not in [f.code for f in plain.findings]
+
+
+@pytest.mark.parametrize(
+    ("deps", "code", "trusted"),
+    [
+        ({"next": "15", "next-auth": "^5.0.0-beta.25"}, "", True),
+        ({"next": "15", "next-auth": "^4.24.0"}, "", False),  # v4 reads NEXTAUTH_URL
+        ({"next": "15", "next-auth": "5.0.0"}, "NextAuth({ trustHost: true })\n", False),
+        ({"express": "4", "@auth/express": "0.8"}, "", True),
+    ],
+)
+def test_auth_js_behind_the_load_balancer_trusts_the_host(node_app, deps, code, trusted) -> None:
+    p = node_app(deps, {"auth.ts": code})
+    got = {v.name: v.example for v in p.env}
+    assert (got.get("AUTH_TRUST_HOST") == "true") is trusted
+
+
+def test_a_package_lock_missing_what_its_own_entries_need_is_stale(node_app) -> None:
+    """esbuild names @esbuild/linux-x64 as optional, and the lockfile (pruned to a laptop's
+    platform) holds no entry for it: `npm ci` refuses it though package.json's ranges match."""
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"dependencies": {"esbuild": "0.23.1"}},
+            "node_modules/esbuild": {
+                "version": "0.23.1",
+                "optionalDependencies": {
+                    "@esbuild/darwin-arm64": "0.23.1",
+                    "@esbuild/linux-x64": "0.23.1",
+                },
+            },
+            "node_modules/@esbuild/darwin-arm64": {"version": "0.23.1", "optional": True},
+        },
+    }
+    p = node_app({"esbuild": "0.23.1"}, {"package-lock.json": json.dumps(lock, indent=2)})
+    found = next(f for f in p.findings if f.code == "stale-lockfile")
+    assert "@esbuild/linux-x64" in found.suggestion and "darwin" not in found.suggestion
+    assert str(found.evidence[0]) == "package-lock.json:9"  # the entry that names it
+    lock["packages"]["node_modules/@esbuild/linux-x64"] = {"version": "0.23.1"}
+    whole = node_app({"esbuild": "0.23.1"}, {"package-lock.json": json.dumps(lock, indent=2)})
+    assert "stale-lockfile" not in [f.code for f in whole.findings]
+
+
+@pytest.mark.parametrize(
+    ("main", "files", "start"),
+    [
+        ("server.js", {"server.js": "app.listen(8080)\n"}, "node server.js"),
+        ("src/app.js", {"src/app.js": "app.listen(8080)\n"}, "node src/app.js"),
+        (None, {"server.js": "app.listen(8080)\n"}, "node server.js"),  # npm start's default
+    ],
+)
+def test_without_a_start_script_the_entry_point_is_the_start(node_app, main, files, start) -> None:
+    extra = {"main": main} if main else {}
+    p = node_app({"express": "4"}, files, scripts={"test": "exit 1"}, **extra)
+    assert p.start_command.value == start

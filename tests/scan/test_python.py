@@ -156,3 +156,91 @@ def test_django_settings_defaulting_to_local_get_the_production_module(
     assert (var.example if var else None) == expected
     if expected:
         assert str(var.evidence[0]) == "manage.py:2"
+
+
+ALEMBIC_INI = "[alembic]\nscript_location = migrations\n\nsqlalchemy.url = {url}\n"
+INI_ONLY_ENV_PY = (
+    "from alembic import context\nconfig = context.config\n\n"
+    "def run_migrations_offline():\n"
+    '    url = config.get_main_option("sqlalchemy.url")\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "env_py", "flagged"),
+    [
+        ("postgresql+asyncpg://app:secret@db:5432/songs", INI_ONLY_ENV_PY, True),
+        (  # env.py sets the app's URL
+            "postgresql://app:secret@db:5432/songs",
+            INI_ONLY_ENV_PY + "config.set_main_option('sqlalchemy.url', os.environ['DB'])\n",
+            False,
+        ),
+        ("%(DATABASE_URL)s", INI_ONLY_ENV_PY, False),  # interpolated, not a literal
+    ],
+)
+def test_alembic_reading_only_the_ini_s_url(scan_files, url, env_py, flagged) -> None:
+    p = scan_files(
+        {
+            "requirements.txt": "fastapi\nalembic\nasyncpg\n",
+            "main.py": "import os\nos.environ.get('DATABASE_URL')\n",
+            "alembic.ini": ALEMBIC_INI.format(url=url),
+            "migrations/env.py": env_py,
+        }
+    )
+    found = [f for f in p.findings if f.code == "alembic-url-ini-only"]
+    assert bool(found) is flagged
+    if flagged:
+        assert found[0].severity == "blocker" and "db:5432/songs" in found[0].suggestion
+        assert [str(e) for e in found[0].evidence] == ["alembic.ini:4", "migrations/env.py:5"]
+
+
+def _revision(rev: str, down: str) -> str:
+    return f'"""a migration"""\n\nrevision = "{rev}"\ndown_revision = {down}\n'
+
+
+@pytest.mark.parametrize(
+    ("versions", "heads"),
+    [
+        ({"a1_init": ("a1", "None"), "b2_add": ("b2", '"a1"')}, []),
+        (  # two initial migrations, each with its own successor
+            {
+                "a1_init": ("a1", "None"),
+                "b2_add": ("b2", '"a1"'),
+                "c3_init": ("c3", "None"),
+                "d4_add": ("d4", '"c3"'),
+            },
+            ["migrations/versions/b2_add.py:3", "migrations/versions/d4_add.py:3"],
+        ),
+        (  # merged: one head
+            {
+                "a1": ("a1", "None"),
+                "b2": ("b2", '"a1"'),
+                "c3": ("c3", '"a1"'),
+                "m": ("m", '("b2", "c3")'),
+            },
+            [],
+        ),
+    ],
+)
+def test_alembic_migrations_with_two_heads(scan_files, versions, heads) -> None:
+    files = {f"migrations/versions/{n}.py": _revision(*rd) for n, rd in versions.items()}
+    p = scan_files({"requirements.txt": "flask\nalembic\n", "alembic.ini": "[alembic]\n", **files})
+    found = [f for f in p.findings if f.code == "alembic-multiple-heads"]
+    assert [str(e) for f in found for e in f.evidence] == heads
+
+
+@pytest.mark.parametrize(
+    ("requirements", "flagged"), [("django\n", True), ("django\npsycopg2\n", False)]
+)
+def test_django_settings_written_as_sqlite(scan_files, requirements, flagged) -> None:
+    settings = (
+        "DATABASES = {\n    'default': {\n        'ENGINE': 'django.db.backends.sqlite3',\n"
+        "        'NAME': 'db.sqlite3',\n    }\n}\n"
+    )
+    p = scan_files(
+        {"requirements.txt": requirements, "manage.py": "", "shop/settings.py": settings}
+    )
+    found = [f for f in p.findings if f.code == "django-sqlite-settings"]
+    assert [str(e) for f in found for e in f.evidence] == (
+        ["shop/settings.py:3"] if flagged else []
+    )

@@ -221,3 +221,14 @@ def test_django_environ_too_old_for_rediss_is_a_blocker(scan_files, pin, found) 
     if hit:
         assert hit.severity == "blocker"
         assert {str(e) for e in hit.evidence} == {"requirements.txt:4", "shop/settings.py:3"}
+
+
+def test_a_driver_s_connection_settings_written_in_a_module_of_their_own(node_app) -> None:
+    """`module.exports = { HOST: "localhost", USER: ..., DB: "shop" }` for mysql.createPool:
+    no variable of the task's reaches the driver."""
+    config = 'module.exports = {\n  HOST: "localhost",\n  USER: "root",\n  DB: "shop"\n};\n'
+    pool = "const c = require('./config');\nmysql.createPool({ host: c.HOST, user: c.USER });\n"
+    p = node_app({"express": "4", "mysql": "2"}, {"config/db.js": config, "db.js": pool})
+    hits = [f for f in p.findings if f.code == "db-host-literal"]
+    assert [str(e) for f in hits for e in f.evidence] == ["config/db.js:2", "config/db.js:4"]
+    assert "HOST 'localhost'" in hits[0].title and "DB 'shop'" in hits[0].title

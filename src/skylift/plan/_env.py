@@ -133,6 +133,8 @@ class _Context:
 def _one(ctx: _Context, var: EnvVar, out: EnvPlan) -> None:
     name, upper = var.name, var.name.upper()
     db_role, cache_role = _roles.db_role(name), _roles.cache_role(name)
+    if db_role is None and cache_role is None:
+        db_role, cache_role = _role_by_value(ctx, var)
     if _roles.HOST_SIDE_PORT.match(upper):
         out.unset.append(
             {
@@ -421,6 +423,20 @@ def _app_own(upper: str, var: EnvVar) -> bool:
     """APP_URL, NEXTAUTH_URL, BASE_URL with no example: the app's own address all the same."""
     strong = re.match(r"^(?:APP|BASE|SITE|PUBLIC|NEXTAUTH|AUTH|CANONICAL|SELF)_?UR[LI]$", upper)
     return bool(strong) and not var.example
+
+
+def _role_by_value(ctx: _Context, var: EnvVar) -> tuple[str | None, str | None]:
+    """A name skylift does not know (CELERY_BROKER, MAIN_DSN) whose example is a URL to the
+    laptop's or compose's database or cache (`redis://redis:6379/0`): the app's URL for that
+    resource, wired to the one that replaces it, as the usual names are."""
+    shape = var.url or {}
+    scheme, host = str(shape.get("scheme") or ""), str(shape.get("host") or "")
+    kind = "local" if host in LOCAL_HOSTS else ctx.dev_services.get(host)
+    if scheme in ("redis", "rediss") and kind in ("local", "cache"):
+        return None, "url"
+    if scheme.startswith(("postgres", "mysql", "mariadb")) and kind in ("local", "database"):
+        return "url", None
+    return None, None
 
 
 def _local_target(ctx: _Context, var: EnvVar) -> str | None:

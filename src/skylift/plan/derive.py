@@ -17,7 +17,7 @@ from skylift.plan import _compute, _edge, _email
 from skylift.plan import _resources as res
 from skylift.plan._env import plan_env
 from skylift.plan.blueprint import Blueprint, Decision
-from skylift.scan.model import AppProfile
+from skylift.scan.model import AppProfile, Database
 
 DEFAULT_PORTS = {"go": 8080, "python": 8000, "node": 3000}
 HEAVY_FRAMEWORKS = {"nestjs", "nextjs", "django"}  # want 1 GiB, not 512 MiB, per task
@@ -279,12 +279,22 @@ def eventbridge_cron(expr: str) -> str:
     return f"cron({minute} {hour} {dom} {month} {dow} *)"
 
 
+def _source_database(profile: AppProfile) -> Database:
+    """The data to move: the database whose files the repository holds (a SQLite file, a
+    dump), also when the code already talks PostgreSQL (changed before the data moved). On
+    Heroku, whose dynos lose their files at every restart, a SQLite file is the laptop's (the
+    fallback of `os.getenv("DATABASE_URL", "sqlite:///...")`): the data is in Heroku Postgres."""
+    dbs = profile.databases
+    heroku = profile.current_host is not None and profile.current_host.value == "heroku"
+    if heroku and (pg := next((d for d in dbs if d.engine == "postgresql"), None)):
+        return pg
+    return next((d for d in dbs if d.files), dbs[0])
+
+
 def _database(profile: AppProfile, cfg: Config) -> dict[str, Any] | None:
     if not profile.databases:
         return None
-    # the data to move: the database whose files the repository holds (a SQLite file, a dump),
-    # also when the code already talks PostgreSQL (changed before the data moved)
-    src = next((d for d in profile.databases if d.files), profile.databases[0])
+    src = _source_database(profile)
     s = cfg.sizes
     return {
         "engine": "postgres",

@@ -124,7 +124,8 @@ def build(
             f"the image does not build{stage} ({engine.name} exit {code})"
             + (f" at {step}" if step else ""),
             "\n".join(f"  | {line}" for line in lines),
-            _build_fix(unreachable_hosts(full), log_path, rel, compile_error(full)),
+            missing_package(full)
+            or _build_fix(unreachable_hosts(full), log_path, rel, compile_error(full)),
         )
     engine.forget(tag)
     say(f"image built{stage} in {int(time.monotonic() - started)}s")
@@ -160,6 +161,28 @@ def compile_error(log: list[str]) -> str | None:
     specific = [e for e in errors if not e.startswith("gyp ERR!")]
     found = specific or errors
     return found[0] if found else None
+
+
+_NO_PACKAGE = re.compile(
+    r"^E: (?:Package '([^']+)' has no installation candidate|Unable to locate package (\S+))"
+)
+
+
+def missing_package(log: list[str]) -> str | None:
+    """The fix when the failing step's apt-get names a package the base image's Debian or
+    Ubuntu release does not have (`netcat`, a virtual package since bookworm; `libssl1.1`):
+    the release a floating tag points at moved on, or the Dockerfile was written for another."""
+    starts = [i for i, line in enumerate(log) if _STEP.match(line)]
+    for line in log[starts[-1] if starts else 0 :]:
+        if m := _NO_PACKAGE.match(line.strip().lstrip("| ").strip()):
+            name = m.group(1) or m.group(2)
+            return (
+                f"apt-get found no package `{name}` in the base image's release ({line.strip()}): "
+                "the Dockerfile names a package of another Debian or Ubuntu release (`netcat` is "
+                "`netcat-openbsd` since bookworm). Name the package this release has, or pin "
+                "the base image to the release the Dockerfile was written for"
+            )
+    return None
 
 
 def _build_fix(hosts: list[str], log_path: Path, rel: str, compiled: str | None = None) -> str:

@@ -225,10 +225,16 @@ def one_off(ctx: Context, c: taskdefs.Container, img: str, timeout: int) -> Serv
     return _once(ctx, c, img, timeout, fail=False)
 
 
+def shown(command: list[str]) -> str:
+    """A task's command as a person reads it: a shell's script (`sh -c "..."`), else its words
+    (`alembic upgrade head`, which dropping two words showed as `head`)."""
+    if len(command) > 2 and command[0].rsplit("/", 1)[-1] in ("sh", "bash") and command[1] == "-c":
+        return " ".join(command[2:])
+    return " ".join(command)
+
+
 def _release(ctx: Context, c: taskdefs.Container) -> None:
-    ctx.say(
-        f"release step: {' '.join((c.command or [])[2:] or c.command or [])} (as the deploy workflow's RunTask)"
-    )
+    ctx.say(f"release step: {shown(c.command or [])} (as the deploy workflow's RunTask)")
     _once(ctx, c, ctx.migrate_image or ctx.image, RELEASE_TIMEOUT, fail=True)
 
 

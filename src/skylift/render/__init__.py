@@ -202,7 +202,10 @@ def _entrypoint_override(app: Path, bp: Blueprint, users: bool) -> list[str] | N
     if text is None or "skylift-env" in text:
         return None
     argv = image_argv(text)
-    return None if argv is None else argv + (_missing_cmd(app, bp, users) or [])
+    missing = _missing_cmd(app, bp, users) or []
+    if argv is None:  # no CMD nor ENTRYPOINT (or no shell): only the start command runs
+        return missing or None
+    return argv + missing
 
 
 def _missing_cmd(app: Path, bp: Blueprint, users: bool) -> list[str] | None:
@@ -215,10 +218,18 @@ def _missing_cmd(app: Path, bp: Blueprint, users: bool) -> list[str] | None:
     text = _user_dockerfile(app, bp) if users else None
     entry = lacks_cmd(text) if text is not None else None
     svc = bp.resource("ecs_service")
-    start = shlex.split(str(svc.settings.get("start_command") or "")) if svc else []
-    if not entry or not start or start == entry or _runs_the_app(entry):
+    start = _start_argv(str(svc.settings.get("start_command") or "")) if svc else []
+    if entry is None or not start or start == entry or (entry and _runs_the_app(entry)):
         return None
     return start
+
+
+def _start_argv(command: str) -> list[str]:
+    """The start command as a task definition's `command`: its words, or a shell when it
+    expands variables (`--port ${PORT:-8000}`), which no exec form does."""
+    if not command.strip():
+        return []
+    return ["/bin/sh", "-c", f"exec {command}"] if "$" in command else shlex.split(command)
 
 
 # an ENTRYPOINT that is itself the app's command (`node server.js`), not a wrapper that runs

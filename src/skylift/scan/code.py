@@ -127,6 +127,8 @@ def scan(draft: Draft) -> None:
     _disk(draft)
     _secrets(draft)
     _bool_of_string(draft)
+    _brokers(draft)
+    _file_logs(draft)
     for src, m in draft.repo.grep(API_URL, draft.code_exts):
         host = m.group(1)
         draft.outbound(KNOWN_HOSTS.get(host, host), src.evidence(offset=m.start()), "medium")
@@ -140,6 +142,80 @@ def scan(draft: Draft) -> None:
             [],
             confidence="medium",  # an absence: a route built in an unusual way could be missed
         )
+
+
+# clients of a message broker the plan builds nothing for (it moves PostgreSQL and Redis)
+BROKER_CLIENTS = {
+    "github.com/rabbitmq/amqp091-go": "RabbitMQ",
+    "github.com/streadway/amqp": "RabbitMQ",
+    "amqplib": "RabbitMQ",
+    "amqp-connection-manager": "RabbitMQ",
+    "pika": "RabbitMQ",
+    "aio-pika": "RabbitMQ",
+    "github.com/nats-io/nats.go": "NATS",
+    "nats": "NATS",
+    "nats-py": "NATS",
+    "github.com/segmentio/kafka-go": "Kafka",
+    "github.com/IBM/sarama": "Kafka",
+    "github.com/Shopify/sarama": "Kafka",
+    "kafkajs": "Kafka",
+    "kafka-python": "Kafka",
+    "confluent-kafka": "Kafka",
+    "aiokafka": "Kafka",
+}
+_BROKER_SERVICE = {
+    "RabbitMQ": "Amazon MQ for RabbitMQ",
+    "NATS": "a NATS server as an ECS service of its own, or a hosted NATS",
+    "Kafka": "Amazon MSK (Serverless, or a kafka.t3.small cluster)",
+}
+
+
+# a process told to write its log into a file (`--logfile=logs/celery.log`, gunicorn's
+# `--error-logfile app.log`, `>> out.log`) rather than to stdout (`-`)
+_LOG_FILE = re.compile(
+    r"(?:--logfile|--(?:access|error)-logfile|--log-file)[= ](?!-(?:\s|$))(\S+)|>>?\s*(\S+\.log)\b"
+)
+
+
+def _file_logs(draft: Draft) -> None:
+    """On ECS only what a process writes to stdout and stderr reaches CloudWatch: a log file
+    stays in the task's disk, unread, and goes with the task."""
+    commands = [(j.command, j.evidence) for j in draft.profile.jobs if j.kind == "worker"]
+    if best := draft.starts.best():
+        commands.append((str(best.value), best.evidence))
+    for command, evidence in commands:
+        if m := _LOG_FILE.search(command):
+            draft.finding(
+                "logs-to-file",
+                f"A process writes its log to a file ({m.group(1) or m.group(2)}), which CloudWatch never sees",
+                "drop the log-file option (or give `-`): on ECS only stdout and stderr reach "
+                "the task's CloudWatch log group; a file stays on the task's disk and goes with it",
+                evidence[:1],
+            )
+            return
+
+
+def _brokers(draft: Draft) -> None:
+    """RabbitMQ, NATS or Kafka clients: the plan creates no broker, so on AWS the app's
+    connection has nowhere to go (an app that connects at start never becomes healthy)."""
+    found: dict[str, list[Evidence]] = {}
+    for dep, broker in BROKER_CLIENTS.items():
+        ev = draft.deps.get(dep)
+        if ev is not None and not (ev.excerpt or "").endswith("// indirect"):
+            found.setdefault(broker, []).append(ev)
+    if not found:
+        return
+    names = " and ".join(found)
+    services = "; ".join(_BROKER_SERVICE[b] for b in found)
+    draft.finding(
+        "broker-not-built",
+        f"The app connects to {names}, which this plan does not create",
+        f"create what the tasks can reach ({services}; not priced here) and give its URL under "
+        "[env] in skylift.toml, or move the queue onto the Redis the plan creates (or SQS); "
+        "until then the connection fails on AWS",
+        [ev for where in found.values() for ev in where][:4],
+        "blocker",
+    )
 
 
 def _health(draft: Draft) -> None:

@@ -157,12 +157,26 @@ def _app_service(
     if isinstance(command, str) and _WORKER_COMMAND.search(command) is None and command.strip():
         # what the image runs when its Dockerfile has an ENTRYPOINT and leaves CMD to compose
         # (`exec "$@"` at the end of entrypoint.sh): a statement, not a guess
-        draft.starts.add(command.strip(), ev, 3 if _cmd_left_to_compose(draft) else 1)
+        draft.starts.add(_without_reload(command), ev, 3 if _cmd_left_to_compose(draft) else 1)
     ports = svc.get("ports")
     for port in ports if isinstance(ports, list) else []:
         if (number := _container_port(port)) is not None:
             where = re.escape(str(port)) if isinstance(port, str | int) else rf"target:\s*{number}"
             draft.ports.add(number, src.evidence(offset=offset(src, where)), 2)
+
+
+_PY_SERVER = re.compile(r"^(?:python3?\s+-m\s+)?(?:uvicorn|gunicorn|hypercorn)\b")
+# `--reload`, and the options that only tune it (`--reload-dir app`, `--reload-delay=1`)
+_RELOAD = re.compile(
+    r"\s--reload(?:-(?:dir|include|exclude|delay|extra-file)(?:=|\s+)\S+)?(?=\s|$)"
+)
+
+
+def _without_reload(command: str) -> str:
+    """uvicorn's or gunicorn's `--reload` is the laptop's restart-on-save beside the mounted
+    source: the same server without it is what production runs."""
+    command = command.strip()
+    return _RELOAD.sub("", command) if _PY_SERVER.search(command) else command
 
 
 def _cmd_left_to_compose(draft: Draft) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from skylift.scan._facts import Draft
@@ -145,8 +146,11 @@ def image_argv(text: str) -> list[str] | None:
 def lacks_cmd(text: str) -> list[str] | None:
     """The exec-form ENTRYPOINT of an image with no CMD, else None: the image runs the
     entrypoint with no arguments, and whatever starts it (compose's `command:`, the task
-    definition) gives the command."""
+    definition) gives the command. [] for an image with neither, on a language image whose
+    own CMD is a REPL (`python3`, `node`): compose's `command:` is all it runs."""
     stages = parse(text)
+    if stages and start(stages) is None:
+        return [] if LANGUAGE_IMAGES.match(_base_image(stages)) else None
     by_name = {s.name: s for s in stages if s.name}
     stage: Stage | None = stages[-1] if stages else None
     found: dict[str, Instruction] = {}
@@ -162,6 +166,17 @@ def lacks_cmd(text: str) -> list[str] | None:
         return None
     argv = _argv(entry.args)
     return None if argv[:2] == ["/bin/sh", "-c"] else argv  # shell form ignores arguments
+
+
+def _base_image(stages: list[Stage]) -> str:
+    """The image the final stage builds on, through the stages it names."""
+    by_name = {s.name: s for s in stages if s.name}
+    image = stages[-1].image
+    for _ in stages:
+        if image not in by_name:
+            break
+        image = by_name[image].image
+    return image
 
 
 def shell_less(stages: list[Stage]) -> bool:
@@ -240,16 +255,7 @@ def scan(draft: Draft) -> None:
         draft.profile.dockerfile.value["env"] = {
             k: v for k, v in env.items() if _RUN_MODE_ENV.match(k)
         }
-    final = stages[-1]
     cmd = start(stages)
-    if cmd is None and LANGUAGE_IMAGES.match(final.image):
-        draft.finding(
-            "dockerfile-no-cmd",
-            "The Dockerfile has no CMD: the image runs its base image's default and exits",
-            f"end the last stage with the app's start command, e.g. CMD {_exec_form(draft)}",
-            [src.evidence(final.line)],
-            "blocker",
-        )
     if cmd is not None and (dev := DEV_SERVERS.search(command_words(cmd.args))):
         draft.finding(
             "dockerfile-dev-command",
@@ -415,7 +421,12 @@ def _command_wipes(draft: Draft, name: str) -> bool:
 
 def _exec_form(draft: Draft) -> str:
     command = str(draft.profile.start_command.value) if draft.profile.start_command else ""
-    return json.dumps(command.split()) if command else '["node", "dist/main.js"]'
+    examples = {"python": '["gunicorn", "app:app"]', "go": '["/app"]'}
+    return (
+        json.dumps(command.split())
+        if command
+        else examples.get(draft.language or "", '["node", "dist/main.js"]')
+    )
 
 
 def _copies(draft: Draft, src: SourceFile, stages: list[Stage]) -> None:
@@ -554,6 +565,8 @@ def check_start(draft: Draft) -> None:
     """A start command that runs a dev server (package.json `start`: `nodemon`, `nx serve`)."""
     best = draft.starts.best()
     docker = draft.dockerfile()
+    if docker is not None and lacks_cmd(docker.text) == []:
+        _no_cmd(draft, docker, str(best.value) if best else None)
     if best is None or (docker is not None and lacks_cmd(docker.text) is None):
         return  # the Dockerfile's own CMD is checked in scan(); compose's `command:` is here
     if dev := DEV_SERVERS.search(str(best.value)):
@@ -564,6 +577,29 @@ def check_start(draft: Draft) -> None:
             "`gunicorn app:app`): the image runs it on every task, without devDependencies",
             best.evidence[:1],
         )
+
+
+def _no_cmd(draft: Draft, src: SourceFile, command: str | None) -> None:
+    """No CMD and no ENTRYPOINT: compose's `command:` starts the container; the task
+    definition gives the same command, but the image alone runs its base image's REPL."""
+    where = [src.evidence(parse(src.text)[-1].line)]
+    if command:
+        draft.finding(
+            "dockerfile-no-cmd",
+            f"The Dockerfile has no CMD: the task definition runs `{command}`",
+            f"nothing to change for ECS; to make the image start on its own, end it with CMD "
+            f"{json.dumps(shlex.split(command))}",
+            where,
+            "info",
+        )
+        return
+    draft.finding(
+        "dockerfile-no-cmd",
+        "The Dockerfile has no CMD: the image runs its base image's default and exits",
+        f"end the last stage with the app's start command, e.g. CMD {_exec_form(draft)}",
+        where,
+        "blocker",
+    )
 
 
 def check_entrypoint(draft: Draft) -> None:

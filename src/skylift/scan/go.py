@@ -107,14 +107,15 @@ def scan(draft: Draft) -> None:
         Fact("net/http", [src.evidence()], "low"),
     )
     _databases(draft)
+    indirect = _indirect(draft)
     for mod, client in CACHES.items():
-        if (ev := _dep(draft, mod)) and p.cache is None:
+        if (ev := _used_dep(draft, mod, indirect)) and p.cache is None:
             p.cache = Fact({"engine": "redis", "client": client}, [ev], "high")
     for mod, service in SERVICES.items():
-        if ev := _dep(draft, mod):
+        if ev := _used_dep(draft, mod, indirect):
             draft.service(service, ev)
     for mod, api in OUTBOUND.items():
-        if ev := _dep(draft, mod):
+        if ev := _used_dep(draft, mod, indirect):
             draft.outbound(api, ev)
     for code, m in draft.repo.grep(_PORT_DEFAULT, (".go",)):
         draft.ports.add(int(m.group(1)), code.evidence(offset=m.start()), 3)
@@ -123,6 +124,7 @@ def scan(draft: Draft) -> None:
     package, ev = main_package(draft.repo)
     draft.builds.add(f"go build -o app {package}", ev or src.evidence(), 1)
     _tools(draft, package)
+    _golang_migrate_at_start(draft)
     for code, m in draft.repo.grep(_AUTOMIGRATE, (".go",)):
         if not TOOL_DIRS.search(code.path):  # the server migrates its schema at start
             draft.job(
@@ -135,6 +137,33 @@ def scan(draft: Draft) -> None:
                 )
             )
             break
+
+
+_MIGRATE_UP = re.compile(r"\bmigrate\.New(?:WithDatabaseInstance|WithSourceInstance)?\(")
+_BUILD_TAG = re.compile(r"^//go:build\s+(\w+)\s*$", re.M)
+
+
+def _golang_migrate_at_start(draft: Draft) -> None:
+    """The server's own code runs golang-migrate's `Up()` (in an init() or main, behind a
+    build tag the Dockerfile passes): every task migrates as it starts, and a release step
+    of its own would run the migrations twice, from a tool the image may not hold."""
+    docker = draft.dockerfile()
+    for code, m in draft.repo.grep(_MIGRATE_UP, (".go",)):
+        if TOOL_DIRS.search(code.path) or ".Up()" not in code.text:
+            continue
+        tag = _BUILD_TAG.search(code.text)
+        if tag and not (docker and re.search(rf"-tags[= ]\S*\b{tag.group(1)}\b", docker.text)):
+            continue  # compiled only with a tag the image's build does not pass
+        draft.job(
+            Job(
+                "migrations",
+                "in-process (the image's start: golang-migrate Up())",
+                None,
+                "release",
+                [code.evidence(offset=m.start())],
+            )
+        )
+        return
 
 
 def main_package(repo: Repo) -> tuple[str, Evidence | None]:
@@ -193,6 +222,25 @@ def _dep(draft: Draft, module: str) -> Evidence | None:
     return next((ev for dep, ev in draft.deps.items() if dep.startswith(module + "/v")), None)
 
 
+def _indirect(draft: Draft) -> set[str]:
+    src = draft.repo.read("go.mod")
+    return {m.group(1) for m in _INDIRECT.finditer(src.text)} if src else set()
+
+
+def _used_dep(draft: Draft, module: str, indirect: set[str]) -> Evidence | None:
+    """A module go.mod marks `// indirect` is another module's dependency (the AWS SDK a test
+    container library pulls in, go-github under golangci-lint's `tool` line): it is the app's
+    service only when the app's own code imports it."""
+    ev = _dep(draft, module)
+    if ev is None:
+        return None
+    listed = {dep for dep in indirect if dep == module or dep.startswith(module + "/v")}
+    if not listed:
+        return ev
+    code = draft.repo.code((".go",))
+    return ev if any(f'"{dep}' in c.text for dep in listed for c in code) else None
+
+
 _INDIRECT = re.compile(
     r"^[ \t]*(?:require[ \t]+)?([\w.\-]+/[\w.\-/~]+)[ \t]+v\S+[ \t]*// indirect", re.M
 )
@@ -207,8 +255,7 @@ _DIALECT_DRIVERS = {
 def _used_drivers(draft: Draft) -> set[str]:
     """Drivers go.mod marks `// indirect` count only when the code imports them: GORM v1 pulls
     in every dialect's driver, and only the dialect the app imports is its database."""
-    src = draft.repo.read("go.mod")
-    indirect = {m.group(1) for m in _INDIRECT.finditer(src.text)} if src else set()
+    indirect = _indirect(draft)
     imported = {
         _DIALECT_DRIVERS[m.group(1)]
         for _, m in draft.repo.grep(_GORM_DIALECT, (".go",))

@@ -111,6 +111,23 @@ def _fly(draft: Draft) -> None:
         draft.ports.add(int(m.group(1)), src.evidence(offset=m.start()), 3)
 
 
+# names that only ever reach the developer's own machine: special-use top-level domains
+# (RFC 6761, .local, .internal, .lan) and the public wildcard names that resolve to 127.0.0.1
+# or to the address they spell (lvh.me, localtest.me, nip.io, sslip.io)
+_LOCAL_NAME = re.compile(
+    r"(?:^|\.)(?:localhost|local|test|example|invalid|internal|lan|home\.arpa|docker|"
+    r"lvh\.me|localtest\.me|vcap\.me|nip\.io|sslip\.io|xip\.io|traefik\.me)$"
+    r"|^[\d.:\[\]]+$|^_$|[*~$]",
+    re.I,
+)
+
+
+def _local_name(name: str) -> bool:
+    """A server_name no one outside the laptop reaches (`app.lvh.me`, `api.localhost`, an IP,
+    a regex or wildcard name): not the domain the cutover switches."""
+    return bool(_LOCAL_NAME.search(name.rstrip(".")))
+
+
 def _nginx(draft: Draft) -> None:
     for rel in draft.repo.files:
         if not (rel.endswith(".conf") or "nginx" in rel.split("/")[0]) or rel.endswith(
@@ -121,10 +138,10 @@ def _nginx(draft: Draft) -> None:
         if src is None or "proxy_pass" not in src.text:
             continue
         draft.hosts.add("vps-compose", src.evidence(offset=src.text.find("proxy_pass")), 2)
-        if (m := _SERVER_NAME.search(src.text)) and draft.profile.domain is None:
-            domain = m.group(1).split()[0]
-            if domain not in ("_", "localhost"):
-                draft.profile.domain = Fact(domain, [src.evidence(offset=m.start())], "high")
+        for name in _SERVER_NAME.finditer(src.text):
+            public = [n for n in name.group(1).split() if not _local_name(n)]
+            if public and draft.profile.domain is None:
+                draft.profile.domain = Fact(public[0], [src.evidence(offset=name.start())], "high")
         if m := _PROXY_PASS.search(src.text):
             draft.ports.add(int(m.group(1)), src.evidence(offset=m.start()), 1)
 

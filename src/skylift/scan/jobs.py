@@ -21,7 +21,8 @@ MIGRATE_COMMANDS = re.compile(
     r"migrate -path\b[^\n]*\bup|go run \S*migrat\S*|(?:npm run|yarn|pnpm) (?:db:)?migrat\w*(?::\w+)?|"
     r"make (?:db-)?migrate(?:-up)?)(?![\w:-])"
 )
-_README_LINE = re.compile(r"^\s*(?:\$\s+|>\s+)?(.+?)\s*$", re.M)
+# a command as READMEs show it: after a prompt (`$ `, `> `), a virtualenv's `(env)$ ` too
+_README_LINE = re.compile(r"^\s*(?:\([\w.-]+\)\s*)?(?:\$\s+|>\s+)?(.+?)\s*$", re.M)
 _HEROKU_RUN = re.compile(r"^heroku run(?::detached)?\s+(.+?)(?:\s+(?:-a|--app)\s+\S+)?$")
 _SCHEMA_LOAD = re.compile(r"^(?:psql|mysql)\b[^\n]*(?:<\s*|-f\s+)(\S+\.sql)\b")
 _SCRIPT_CALL = re.compile(r"^(?:yarn|npm run|pnpm)\s+([\w:.-]+)$")

@@ -184,6 +184,7 @@ def scan(draft: Draft) -> None:
     _health(draft)
     _stale_lockfile(draft, pkg, src)
     _node_config_env(draft)
+    _auth_js(draft, pkg)
 
 
 _CONFIG_FILE = re.compile(r"^config/([\w-]+)\.(?:json5?|ya?ml|js|cjs|mjs|ts|toml)$")
@@ -204,6 +205,27 @@ def _node_config_env(draft: Draft) -> None:
 
 
 _DEP_SECTIONS = ("dependencies", "devDependencies", "optionalDependencies")
+_AUTH_JS = ("@auth/core", "@auth/express", "@auth/sveltekit", "@auth/qwik", "@auth/solid-start")
+
+
+def _auth_js(draft: Draft, pkg: dict[str, Any]) -> None:
+    """Auth.js (next-auth 5, @auth/*) trusts the request's Host header only on Vercel, on
+    Cloudflare Pages, outside production or with AUTH_URL or AUTH_TRUST_HOST set: behind the
+    load balancer with NODE_ENV=production every sign-in and session call fails with
+    `UntrustedHost`. The app reads AUTH_TRUST_HOST through the library; it gets `true`."""
+    versions = {
+        name: str(spec)
+        for section in _DEP_SECTIONS
+        if isinstance(pkg.get(section), dict)
+        for name, spec in pkg[section].items()
+    }
+    v5 = re.match(r"^\D*5\b", versions.get("next-auth", "")) is not None
+    dep = "next-auth" if v5 else next((d for d in _AUTH_JS if d in versions), None)
+    if dep is None or any(
+        True for _ in draft.repo.grep(re.compile(r"\btrustHost\s*:"), draft.code_exts)
+    ):
+        return
+    draft.env("AUTH_TRUST_HOST", "config", draft.deps[dep], "true")
 
 
 def _stale_lockfile(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
@@ -239,6 +261,8 @@ def _stale_lockfile(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
         locked = {(n, sec): v for sec in _DEP_SECTIONS for n, v in (root.get(sec) or {}).items()}
         stale = [key for key, spec in wanted.items() if locked.get(key) != spec]
         lock, fix = "package-lock.json", "npm install"
+        if not stale:
+            _npm_missing_entries(draft, npm)
     else:
         return
     if stale:
@@ -251,6 +275,57 @@ def _stale_lockfile(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
             f"--frozen-lockfile`) refuses it, as CI's would. Run `{fix}` and commit {lock}",
             [src.evidence(_key_line(src, n, sec)) for n, sec in stale[:3]],
         )
+
+
+def _default_start(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
+    """No start script: `npm start` runs `node server.js` when the file exists (npm's own
+    default), else package.json's `main` is the entry point; a guessed `node index.js` that
+    the repository does not hold stops every task with MODULE_NOT_FOUND."""
+    main = pkg.get("main")
+    for file in ("server.js", main if isinstance(main, str) else None):
+        if file and draft.repo.has(file.removeprefix("./")):
+            line = _key_line(src, "main", None) if file == main else None
+            draft.starts.add(f"node {file.removeprefix('./')}", src.evidence(line), 1)
+            return
+
+
+def _npm_missing_entries(draft: Draft, npm: SourceFile) -> None:
+    """A package-lock.json whose entries name packages it holds no entry for (esbuild's
+    `@esbuild/linux-x64`, pruned by an npm that kept only the laptop's platform): `npm ci`
+    stops with "Missing: … from lock file" although package.json's ranges all match."""
+    packages = json.loads(npm.text).get("packages") or {}
+    missing: dict[str, str] = {}  # dependency -> the entry that names it
+    for path, entry in packages.items():
+        if not path or not isinstance(entry, dict) or entry.get("link"):
+            continue
+        needs = {**(entry.get("dependencies") or {}), **(entry.get("optionalDependencies") or {})}
+        for dep in needs:
+            if not any(f"{base}node_modules/{dep}" in packages for base in _lock_bases(path)):
+                missing.setdefault(dep, path)
+    if missing:
+        first = next(iter(missing.values()))
+        names = ", ".join(list(missing)[:4]) + (
+            f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+        )
+        draft.finding(
+            "stale-lockfile",
+            "package-lock.json is out of date with the packages it locks",
+            f"package-lock.json holds no entry for {names}, which its own entries need (first "
+            f"{first.rsplit('node_modules/', 1)[-1]}): `npm ci` in the image refuses it, as CI's "
+            "would. Run `npm install` (on Linux, or with a current npm) and commit package-lock.json",
+            [npm.evidence(offset=max(0, npm.text.find(f'"{first}"')))],
+        )
+
+
+def _lock_bases(path: str) -> list[str]:
+    """Where npm looks for a dependency of the entry at `path`: its own node_modules, then
+    each parent's, then the root's."""
+    parts = path.split("node_modules/")
+    bases = []
+    for i in range(len(parts), 0, -1):
+        head = "node_modules/".join(parts[:i])
+        bases.append(head + "/" if head and not head.endswith("/") else head)
+    return [b if b.endswith("/") or not b else b + "/" for b in bases]
 
 
 def _load(src: SourceFile) -> dict[str, Any]:
@@ -357,6 +432,8 @@ def _commands(draft: Draft, pkg: dict[str, Any], src: SourceFile) -> None:
             if isinstance(scripts.get(f"pre{name}"), str):  # npm's pre-hook builds it
                 draft.builds.add(f"{run} pre{name}", ev(f"pre{name}"), 2)
             break
+    else:
+        _default_start(draft, pkg, src)
     for name, command in scripts.items():
         if not isinstance(command, str) or name in (
             "build",
@@ -429,6 +506,7 @@ def _prisma(draft: Draft) -> None:
     if draft.repo.has(lock) and not scripted:
         draft.releases.add("npx prisma migrate deploy", Evidence(lock), 2)
         draft.job(Job("migrate", "npx prisma migrate deploy", None, "one-off", [Evidence(lock)]))
+    _prisma_accelerate(draft)
     if m := _PRISMA_EXTENSIONS.search(prisma.text):
         ev = prisma.evidence(offset=m.start())
         for item in m.group(1).split(","):
@@ -438,6 +516,33 @@ def _prisma(draft: Draft) -> None:
                 if db.engine == "postgresql" and name and name not in db.extensions:
                     db.extensions.append(name)
                     db.evidence.append(ev)
+
+
+_ACCELERATE = re.compile(r"['\"]@prisma/client/edge['\"]|\bwithAccelerate\(")
+
+
+def _prisma_accelerate(draft: Draft) -> None:
+    """A Prisma client for Accelerate (`@prisma/client/edge`, `withAccelerate()`, `prisma
+    generate --no-engine`) holds no query engine: it sends every query to a `prisma://` URL
+    through Prisma's cloud, and refuses the postgresql:// URL of RDS, which that cloud could
+    not reach in a private subnet anyway."""
+    where = [
+        src.evidence(offset=m.start()) for src, m in draft.repo.grep(_ACCELERATE, draft.code_exts)
+    ]
+    pkg = draft.repo.read("package.json")
+    if pkg is not None and (m := re.search(r"prisma generate[^\"]*--no-engine", pkg.text)):
+        where.append(pkg.evidence(offset=m.start()))
+    if where:
+        draft.finding(
+            "prisma-accelerate-client",
+            "The Prisma client is Accelerate's: it accepts only a prisma:// URL, not RDS's",
+            "import PrismaClient from '@prisma/client' (not '@prisma/client/edge'), drop "
+            "`.$extends(withAccelerate())` and `--no-engine` from `prisma generate`: the client "
+            "then carries its query engine and connects to DATABASE_URL; every query fails "
+            "until then",
+            where[:4],
+            "blocker",
+        )
 
 
 def _databases(draft: Draft) -> None:

@@ -154,6 +154,78 @@ def _alembic(draft: Draft) -> None:
         draft.releases.add(command, ev, 2)
         draft.job(Job("migrate", command, None, "one-off", [ev]))
     _alembic_url_escape(draft)
+    _alembic_url_ini_only(draft)
+    _alembic_heads(draft)
+
+
+_REVISION = re.compile(r"^revision(?:\s*:[^=\n]+)?\s*=\s*['\"](\w+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=\n]+)?\s*=\s*(.+)$", re.M)
+
+
+def _alembic_heads(draft: Draft) -> None:
+    """Two revisions that nothing revises (two `init` migrations, a branch never merged):
+    `alembic upgrade head` refuses to choose and the release stops at every deploy."""
+    revisions: dict[str, Evidence] = {}
+    downs: set[str] = set()
+    for rel in draft.repo.files:
+        if not re.search(r"(?:^|/)versions/[^/]+\.py$", rel):
+            continue
+        src = draft.repo.read(rel)
+        rev = _REVISION.search(src.text) if src else None
+        down = _DOWN_REVISION.search(src.text) if src else None
+        if src is None or rev is None or down is None:
+            continue
+        revisions[rev.group(1)] = src.evidence(offset=rev.start())
+        downs.update(re.findall(r"['\"](\w+)['\"]", down.group(1)))
+    heads = [ev for rev, ev in sorted(revisions.items()) if rev not in downs]
+    if len(heads) > 1:
+        draft.finding(
+            "alembic-multiple-heads",
+            f"The migrations have {len(heads)} heads: `alembic upgrade head` stops at each deploy",
+            "alembic refuses `head` when two revisions have no successor (two initial "
+            "migrations, or a branch never merged): delete the stray ones, or join them with "
+            "`alembic merge heads -m merge` and commit the result",
+            sorted(heads, key=str),
+            "blocker",
+        )
+
+
+_INI_URL = re.compile(r"^sqlalchemy\.url\s*=\s*(\S*://\S+)", re.M)
+# what an env.py reads the app's database URL through, instead of alembic.ini's literal
+_ENV_PY_URL_SOURCES = re.compile(
+    r"set_(?:main|section)_option|environ|getenv|current_app|settings|get_url|"
+    r"get_x_argument|create(?:_async)?_engine\(|from\s+\S+\s+import\s+[^\n]*\bengine\b"
+)
+
+
+def _alembic_url_ini_only(draft: Draft) -> None:
+    """alembic.ini's `sqlalchemy.url` is the only URL env.py reads: the release migrates the
+    database written there (compose's `db:5432`), never the one the task is given."""
+    for rel in draft.repo.named("alembic.ini")[:1]:
+        ini = draft.repo.read(rel)
+        literal = _INI_URL.search(ini.text) if ini else None
+        if ini is None or literal is None or "%(" in literal.group(1):
+            continue
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        script = re.search(r"^script_location\s*=\s*(\S+)", ini.text, re.M)
+        where = folder + (script.group(1).replace("%(here)s/", "") if script else "alembic")
+        env_py = draft.repo.read(f"{where.rstrip('/')}/env.py")
+        if env_py is None or _ENV_PY_URL_SOURCES.search(env_py.text):
+            continue
+        reads = re.search(
+            r"get_main_option\(\s*['\"]sqlalchemy\.url|engine_from_config\(", env_py.text
+        )
+        draft.finding(
+            "alembic-url-ini-only",
+            f"The migrations connect to the URL written in {rel}, not to the app's database",
+            f"env.py reads only alembic.ini's `sqlalchemy.url` ({literal.group(1).split('@')[-1]}"
+            "), so `alembic upgrade head` on AWS tries that host and stops, or migrates another "
+            "database. Read the app's variable in env.py: `config.set_main_option("
+            "'sqlalchemy.url', os.environ['DATABASE_URL'].replace('%', '%%'))`",
+            [ini.evidence(offset=literal.start())]
+            + ([env_py.evidence(offset=reads.start())] if reads else [env_py.evidence()]),
+            "blocker",
+        )
 
 
 def _alembic_url_escape(draft: Draft) -> None:
@@ -397,6 +469,8 @@ def _databases(draft: Draft) -> None:
         db = draft.database(_ENGINES[m.group(1)], src.evidence(offset=m.start()))
         db.orm = "django"
         db.migration_tool = "django"
+        if m.group(1) == "sqlite3":
+            _django_sqlite(draft, src.evidence(offset=m.start()))
     for src, m in draft.repo.grep(_SQLITE_IMPORT, (".py",)):
         db = draft.database("sqlite", src.evidence(offset=m.start()))
         db.driver = db.driver or "sqlite3"
@@ -410,6 +484,23 @@ def _databases(draft: Draft) -> None:
         if dep in draft.deps or draft.repo.has("alembic.ini"):
             for db in draft.profile.databases:
                 db.migration_tool = db.migration_tool or (tool if dep in draft.deps else "alembic")
+
+
+def _django_sqlite(draft: Draft, where: Evidence) -> None:
+    """DATABASES written as SQLite, and no PostgreSQL driver installed: on AWS every task
+    keeps its own db.sqlite3 inside the container (lost at each deploy, never shared with the
+    worker), whatever DATABASE_URL the task is given."""
+    if any(DRIVERS[d][0] == "postgresql" for d in DRIVERS if d in draft.deps):
+        return
+    draft.finding(
+        "django-sqlite-settings",
+        "Django's DATABASES is SQLite, written in the settings: the app never reads the database "
+        "it is given",
+        "read DATABASE_URL (`DATABASES = {'default': dj_database_url.config(conn_max_age=600)}` "
+        "with dj-database-url) and add psycopg[binary] to the requirements; until then each "
+        "task writes a db.sqlite3 of its own inside the container, lost at every deploy",
+        [where],
+    )
 
 
 def _crontab(args: str) -> str:

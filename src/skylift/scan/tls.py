@@ -203,16 +203,29 @@ def _bull_url(draft: Draft) -> None:
 _ORM_OPTIONS = re.compile(
     r"""\b(?:type|dialect|client)\s*:\s*['"](?:postgres|postgresql|pg|mysql2?|mariadb)['"]"""
 )
-_LITERAL_HOST = re.compile(r"""\b(host|database)\s*:\s*['"`]([\w.-]+)['"`]""")
+_LITERAL_HOST = re.compile(r"""\b(host|database|db)\s*:\s*['"`]([\w.-]+)['"`]""", re.I)
+# a driver's connection settings kept as an object of their own (`module.exports = { HOST:
+# "localhost", USER: "root", PASSWORD: ..., DB: "testdb" }`, handed to mysql.createPool)
+_CONNECTION_OBJECT = re.compile(
+    r"""\bhost\s*:\s*['"`][\w.-]+['"`]\s*,\s*(?:\w+\s*:[^,\n]*,\s*){0,3}user(?:name)?\s*:""",
+    re.I,
+)
 
 
 def _literal_db_host(draft: Draft) -> None:
-    evidence, hosts = [], []
-    for src, m in draft.repo.grep(_ORM_OPTIONS, draft.code_exts):
+    evidence: list[Evidence] = []
+    hosts = []
+    if not any(db.engine in ("postgresql", "mysql") for db in draft.profile.databases):
+        return
+    anchors = [*draft.repo.grep(_ORM_OPTIONS, draft.code_exts)]
+    anchors += draft.repo.grep(_CONNECTION_OBJECT, draft.code_exts)
+    for src, m in anchors:
         window = src.text[max(0, m.start() - 300) : m.start() + 400]
         for h in _LITERAL_HOST.finditer(window):
-            evidence.append(src.evidence(offset=max(0, m.start() - 300) + h.start()))
-            hosts.append(f"{h.group(1)} '{h.group(2)}'")
+            ev = src.evidence(offset=max(0, m.start() - 300) + h.start())
+            if ev not in evidence:
+                evidence.append(ev)
+                hosts.append(f"{h.group(1)} '{h.group(2)}'")
     if evidence:
         draft.finding(
             "db-host-literal",
