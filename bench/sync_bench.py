@@ -229,6 +229,7 @@ def run_one(engine: type, size: int, rate: float, seconds: float, server: Any) -
             "window": cut["frozen_seconds"], "target_writes": on_target.acknowledged,
             "target_refused": on_target.refused, "rollback_window": returned["frozen_seconds"],
             "cutover_steps": _durations(cut.get("steps", [])),
+            "in_freeze": _compared(cut),
         }  # fmt: skip
     finally:
         source.close()
@@ -244,6 +245,21 @@ def _durations(steps: list[dict[str, Any]]) -> dict[str, float]:
 
     return {
         s["step"]: round(at(s["done_at"]) - at(s["started_at"]), 2) for s in steps if s["done_at"]
+    }
+
+
+def _compared(cut: dict[str, Any]) -> dict[str, Any]:
+    """What the verification inside the freeze read: the tables still differing before the
+    freeze (compared whole) and, per table, the keys compared ("all": whole)."""
+    details = {s["step"]: s.get("detail") or {} for s in cut.get("steps", [])}
+    before = details.get("verified-before", {})
+    if isinstance(before, str):
+        before = json.loads(before)
+    return {
+        "differed_before": before.get("differed", []),
+        "rounds_before": before.get("rounds", []),
+        "keys": {c["table"]: c["keys_compared"] for c in cut.get("verification", [])},
+        "recopied": cut.get("recopied", []),
     }
 
 

@@ -13,6 +13,7 @@ replication does): a batch is a consistent state of the source, not a sequence o
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,8 +124,17 @@ def _read_once(reader: Any, table: Table, chunk: Chunk, normalize: Any) -> Rows:
     return Rows(mode, items, list(reader.rejects(table, chunk)))
 
 
+class Stopped(Exception):
+    """The sync was asked to stop in the middle of a batch: its transaction rolls back, the
+    position stays where the last committed batch left it, and a rerun applies it again."""
+
+
 class Applier:
     """Writes batches into the target; one per sync, on its own connection."""
+
+    # set by the sync's loop: asked to stop (Ctrl-C, SIGTERM, a cutover taking over), a batch
+    # ends at its next chunk instead of running on for minutes
+    stop: threading.Event | None = None
 
     def __init__(self, target_url: str, schema: Schema, policy: Policy, fingerprint: str) -> None:
         self.target_url = target_url
@@ -167,12 +177,17 @@ class Applier:
             faults.point("batch-written")  # everything written, nothing committed
         return written
 
+    def check_stop(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise Stopped
+
     def _cascade(self, batch: Batch) -> dict[str, TableChanges]:
         """Add the child rows an ON DELETE/UPDATE action reached (CASCADE, SET NULL, SET
         DEFAULT) to the batch, found in the target, which still holds the parents' old rows:
         they are removed and read again like any changed row. Down every level of the chain."""
         todo = list(batch.tables)
         while todo:
+            self.check_stop()
             parent = todo.pop()
             changes = batch.tables[parent]
             for child, fk in self.children.get(parent, []):
@@ -239,8 +254,10 @@ class Applier:
         rejects: list[Reject] = []
         mode = "rows"
         for chunk in snapshot.chunks(table, changes):
+            self.check_stop()
             got = read_rows(snapshot.reader, table, chunk, copy.normalizer(self._st))
             mode = got.mode
+            self.check_stop()
             loaded += self._copy(meta, got, rejects)
             rejects += got.rejects
         keys = (

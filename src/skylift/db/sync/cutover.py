@@ -175,6 +175,7 @@ def _verify_before(session: sync_run.Session) -> dict[str, Any]:
     again inside the freeze). The touched keys start from here."""
     everything = {t.qualified for t in session.schema.tables}
     differed: set[str] = everything
+    rounds: list[dict[str, Any]] = []  # what each comparison found (where a window goes)
     for _round in range(3):
         polled = session.capture.poll(session.position())
         if polled is not None:
@@ -188,11 +189,13 @@ def _verify_before(session: sync_run.Session) -> dict[str, Any]:
         finally:
             snap.close()
         differed = {c.table for c in checks if not c.ok}
+        rounds.append({"applied": polled is not None,
+                       "differed": [c.as_dict() for c in checks if not c.ok]})  # fmt: skip
         if not differed:
             break
     with session.conn.transaction():
         state.verified(session.conn)
-    return {"differed": sorted(differed)}
+    return {"differed": sorted(differed), "rounds": rounds}
 
 
 def _verify_after(session: sync_run.Session, differed: set[str]) -> dict[str, Any]:
