@@ -248,16 +248,19 @@ def _durations(steps: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
+def _detail(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
 def _compared(cut: dict[str, Any]) -> dict[str, Any]:
     """What the verification inside the freeze read: the tables still differing before the
     freeze (compared whole) and, per table, the keys compared ("all": whole)."""
     details = {s["step"]: s.get("detail") or {} for s in cut.get("steps", [])}
-    before = details.get("verified-before", {})
-    if isinstance(before, str):
-        before = json.loads(before)
+    before = _detail(details.get("verified-before", {}))
     return {
         "differed_before": before.get("differed", []),
         "rounds_before": before.get("rounds", []),
+        "settle_rounds": _detail(details.get("caught-up-again", {})).get("rounds", []),
         "keys": {c["table"]: c["keys_compared"] for c in cut.get("verification", [])},
         "recopied": cut.get("recopied", []),
     }
