@@ -1,7 +1,7 @@
 """`skylift cutover` and `skylift rollback` on what a real `skylift up --target local` built, for
 the two fronts other than the load balancer: examples/tracker with seed 001's tier (CloudFront
-in front of the load balancer, cdn.tf) and examples/pos-api as a Lambda app (an HTTP API with
-the domain as its custom domain, apigw.tf). The domain's zone is in the embedded AWS's Route 53
+in front of the load balancer, cdn.tf) and examples/pos-api as a Lambda app (an HTTP API,
+apigw.tf, whose custom domain is left out of the rehearsal). The domain's zone is in the embedded AWS's Route 53
 before `up` (app.route53_zone_id), with the record of the old host, so Terraform leaves the name
 alone and the cutover switches it. What the cutover reads — the Terraform outputs, the load
 balancer, the API's custom domain, the gate alarms alarms.tf made — is what the generated
@@ -93,9 +93,10 @@ def test_the_cutover_switches_the_domain_to_the_front_up_built_and_the_rollback_
         assert any("on AWS the switch goes to the distribution" in n for n in setup.front_notes)
         gates = {f"{setup.app}-prod-5xx-rate", f"{setup.app}-prod-latency-p95"}
     else:
-        # the API Terraform made, with the domain as its custom domain (apigw.tf) and mapped
+        # the API Terraform made; apigw.tf leaves its custom domain out of the rehearsal (the
+        # embedded AWS never reports one AVAILABLE: the apply failed waiting for it)
         api = client(url, "apigatewayv2")
-        assert api.get_domain_name(DomainName=setup.domain)["DomainName"] == setup.domain
+        assert api.get_domain_names()["Items"] == []
         hosts = {a["ApiEndpoint"].split("://")[1] for a in api.get_apis()["Items"]}
         assert outputs_front.kind == "apigw" and outputs_front.dns_name in hosts
         assert setup.target_group is None  # no load balancer in this design
