@@ -311,19 +311,22 @@ class Applier:
         return count, total & MASK
 
     def source_digest(self, meta: TargetTable, changes: TableChanges,
-                      snapshot: Snapshot) -> tuple[str, int, int, set[str]]:  # fmt: skip
-        """(mode, count, digest, keys) of the source's rows for `changes`, as they would be
-        sent (rows the source's rules refuse are not counted: they are not in the target)."""
-        mode, rows, total, keys = "rows", 0, 0, set()
+                      snapshot: Snapshot) -> tuple[str, int, int]:  # fmt: skip
+        """(mode, count, digest) of the source's rows for `changes`, as they would be sent
+        (rows the source's rules refuse are not counted: they are not in the target). A row's
+        key is computed only when some were refused: on a whole table of 300,000 rows that
+        was a third of the comparison's time."""
+        mode, rows, total = "rows", 0, 0
         for chunk in snapshot.chunks(meta.table, changes):
             got = read_rows(snapshot.reader, meta.table, chunk, copy.normalizer(self._st))
             mode = got.mode
             refused = self._refused(meta, got)
-            items = [i for i in got.items if meta.row_key(_row(mode, i, meta.table)) not in refused]
+            items = got.items
+            if refused:
+                items = [i for i in items if meta.row_key(_row(mode, i, meta.table)) not in refused]
             rows += len(items)
             total += _digest(mode, items, meta.table, snapshot.reader)
-            keys |= {meta.row_key(_row(mode, i, meta.table)) for i in items}
-        return mode, rows, total & MASK, keys
+        return mode, rows, total & MASK
 
     def _refused(self, meta: TargetTable, got: Rows) -> set[str]:
         """Keys of rows PostgreSQL refused (kept in skylift.rejects: not in the target)."""
