@@ -229,6 +229,7 @@ def run_one(engine: type, size: int, rate: float, seconds: float, server: Any) -
             "window": cut["frozen_seconds"], "target_writes": on_target.acknowledged,
             "target_refused": on_target.refused, "rollback_window": returned["frozen_seconds"],
             "cutover_steps": _durations(cut.get("steps", [])),
+            "in_freeze": _compared(cut),
         }  # fmt: skip
     finally:
         source.close()
@@ -244,6 +245,24 @@ def _durations(steps: list[dict[str, Any]]) -> dict[str, float]:
 
     return {
         s["step"]: round(at(s["done_at"]) - at(s["started_at"]), 2) for s in steps if s["done_at"]
+    }
+
+
+def _detail(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+def _compared(cut: dict[str, Any]) -> dict[str, Any]:
+    """What the verification inside the freeze read: the tables still differing before the
+    freeze (compared whole) and, per table, the keys compared ("all": whole)."""
+    details = {s["step"]: s.get("detail") or {} for s in cut.get("steps", [])}
+    before = _detail(details.get("verified-before", {}))
+    return {
+        "differed_before": before.get("differed", []),
+        "rounds_before": before.get("rounds", []),
+        "settle_rounds": _detail(details.get("caught-up-again", {})).get("rounds", []),
+        "keys": {c["table"]: c["keys_compared"] for c in cut.get("verification", [])},
+        "recopied": cut.get("recopied", []),
     }
 
 

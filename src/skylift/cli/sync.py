@@ -34,7 +34,8 @@ def _options(workdir: Path, jobs: int | None, types: list[str], identifiers: str
 
 @contextmanager
 def _stop_on_signals() -> Iterator[threading.Event]:
-    """SIGTERM and SIGINT end the loop between batches (a batch is never cut in two)."""
+    """SIGTERM and SIGINT end the loop: between batches, or at the next chunk of a batch in
+    progress (whose transaction then rolls back whole: the rerun applies it again)."""
     stop = threading.Event()
     seen: list[int] = []
 

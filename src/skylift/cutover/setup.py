@@ -212,6 +212,7 @@ def _api_gateway(setup: Setup, endpoint: str) -> None:
     if setup.domain:
         setup.front_notes.append(
             f"the API Gateway custom domain {setup.domain} has no regional target name on the "
-            f"{setup.target} target (the embedded AWS gives none): the rehearsal switches the "
-            f"domain to the API's own name {api_host}; on AWS it goes to the custom domain's target"
+            f"{setup.target} target (the embedded AWS gives none, and apigw.tf leaves the custom "
+            f"domain out of the local rehearsal): the rehearsal switches the domain to the API's "
+            f"own name {api_host}; on AWS it goes to the custom domain's target"
         )

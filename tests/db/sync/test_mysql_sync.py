@@ -92,7 +92,7 @@ def test_sync_under_load_then_cutover_then_rollback(mysql_app: str, pg_url: str,
     execute(mysql_app, "INSERT INTO audit VALUES ('later', 'writable again')")
 
 
-@pytest.mark.parametrize("point", ["batch-written", "applied"])
+@pytest.mark.parametrize("point", ["batch-written", "applied", "pruned"])
 def test_sync_killed_then_rerun(mysql_app: str, pg_url: str, tmp_path: Path, point: str) -> None:
     args = ("db", "sync", mysql_app, pg_url, "--once", "--workdir", str(tmp_path))
     assert skylift(*args).returncode == 0
@@ -100,6 +100,21 @@ def test_sync_killed_then_rerun(mysql_app: str, pg_url: str, tmp_path: Path, poi
             "DELETE FROM items WHERE order_id = 6", "UPDATE accounts SET email = 'q@x.io' WHERE id = 7")  # fmt: skip
     assert skylift(*args, kill_at=point).returncode == -9
     execute(mysql_app, "INSERT INTO orders (account_id, status) VALUES (4, 'after the kill')")
+    again = skylift(*args)
+    assert again.returncode == 0, again.stderr
+    with connected(mysql_app) as conn:
+        assert_same(conn, pg_url)
+
+
+@pytest.mark.parametrize("point", ["installed", "migrated"])
+def test_first_run_killed_then_rerun(mysql_app: str, pg_url: str, tmp_path: Path, point: str) -> None:  # fmt: skip
+    """Killed once the capture's start is recorded, or once the copy is done: what the app
+    wrote meanwhile is in the binary log after that start, the rerun applies it once."""
+    args = ("db", "sync", mysql_app, pg_url, "--once", "--workdir", str(tmp_path))
+    assert skylift(*args, kill_at=point).returncode == -9
+    execute(mysql_app, "INSERT INTO orders (account_id, status) VALUES (4, 'meanwhile')",
+            "UPDATE accounts SET balance = 0.01 WHERE id = 2", "DELETE FROM orders WHERE id = 3",
+            "INSERT INTO audit VALUES ('x', 'meanwhile')")  # fmt: skip
     again = skylift(*args)
     assert again.returncode == 0, again.stderr
     with connected(mysql_app) as conn:

@@ -19,6 +19,7 @@ from skylift.db.sync import cutover, run
 from ._check import assert_pg_same
 from ._load import PG_SCHEMA, pg_database
 from .test_postgres_sync import execute
+from .test_sqlite_cutover import CUTOVER_POINTS, ROLLBACK_POINTS
 from .test_sqlite_sync import skylift
 
 pytestmark = pytest.mark.slow
@@ -207,11 +208,13 @@ def test_killed_mid_stream_then_rerun(logical_source: str, pg_url: str, tmp_path
     assert_pg_same(logical_source, pg_url)
 
 
-def test_first_run_killed_then_rerun(logical_source: str, pg_url: str, tmp_path: Path) -> None:
-    """Killed after the slot exists and the copy is done, before its first batch: the slot
-    keeps what was written meanwhile, the rerun applies it."""
+@pytest.mark.parametrize("point", ["installed", "migrated"])
+def test_first_run_killed_then_rerun(logical_source: str, pg_url: str, tmp_path: Path,
+                                     point: str) -> None:  # fmt: skip
+    """Killed once the slot exists (before the copy), or after the copy is done, before its
+    first batch: the slot keeps what was written meanwhile, the rerun applies it."""
     args = ("db", "sync", logical_source, pg_url, "--once", "--workdir", str(tmp_path))
-    assert skylift(*args, kill_at="migrated").returncode == -9
+    assert skylift(*args, kill_at=point).returncode == -9
     execute(logical_source, "UPDATE accounts SET balance = 0.01 WHERE id = 2",
             "DELETE FROM items WHERE order_id = 1", "INSERT INTO audit VALUES ('x', 'meanwhile')")  # fmt: skip
     again = skylift(*args)
@@ -359,11 +362,11 @@ def test_a_user_without_replication_falls_back_to_triggers(app_role_source: str,
     assert_pg_same(app_role_source, pg_url)
 
 
-@pytest.mark.parametrize("point", ["frozen", "target-capture"])
+@pytest.mark.parametrize("point", CUTOVER_POINTS)
 def test_cutover_killed_then_rerun(logical_source: str, pg_url: str, tmp_path: Path,
                                    point: str) -> None:  # fmt: skip
-    """Killed once the source is frozen (the rerun reads the slot in a frozen source), or at
-    the last step (the rerun still drops the slot)."""
+    """Killed at every step: once the source is frozen the rerun reads the slot in a frozen
+    source; at the last step the rerun still drops the slot."""
     common = (logical_source, pg_url, "--workdir", str(tmp_path))
     assert skylift("db", "sync", *common, "--once").returncode == 0
     execute(logical_source, "UPDATE orders SET status = 'late' WHERE id = 2",
@@ -374,6 +377,20 @@ def test_cutover_killed_then_rerun(logical_source: str, pg_url: str, tmp_path: P
     assert last_json(again.stdout)["ok"]
     assert_pg_same(logical_source, pg_url)
     assert slots(logical_source) == []
+
+
+@pytest.mark.parametrize("point", ROLLBACK_POINTS)
+def test_rollback_killed_then_rerun(logical_source: str, pg_url: str, tmp_path: Path,
+                                    point: str) -> None:  # fmt: skip
+    common = (logical_source, pg_url, "--workdir", str(tmp_path))
+    assert skylift("db", "cutover", *common).returncode == 0
+    execute(pg_url, "INSERT INTO orders (account_id, status, total) VALUES (8, 'aws', 1.5)",
+            "UPDATE accounts SET balance = 12.34 WHERE id = 8", "DELETE FROM orders WHERE id = 9")  # fmt: skip
+    assert skylift("db", "rollback", *common, kill_at=f"rollback:{point}").returncode == -9
+    again = skylift("db", "rollback", *common)
+    assert again.returncode == 0, again.stderr
+    assert_pg_same(logical_source, pg_url)  # every write made on the target, once
+    execute(logical_source, "INSERT INTO audit VALUES ('x', 'writable again')")
 
 
 def test_cutover_drops_the_slot_and_rollback_brings_writes_back(

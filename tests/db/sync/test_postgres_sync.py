@@ -69,6 +69,19 @@ def test_sync_killed_then_rerun(pg_source: str, pg_url: str, tmp_path: Path, poi
     assert_pg_same(pg_source, pg_url)
 
 
+@pytest.mark.parametrize("point", ["installed", "migrated"])
+def test_first_run_killed_then_rerun(pg_source: str, pg_url: str, tmp_path: Path, point: str) -> None:  # fmt: skip
+    """Killed once the triggers are in and their start recorded, or once the copy is done: the
+    triggers hold what the app wrote meanwhile, the rerun applies it once."""
+    args = ("db", "sync", pg_source, pg_url, "--once", "--workdir", str(tmp_path))
+    assert skylift(*args, kill_at=point).returncode == -9
+    execute(pg_source, "INSERT INTO orders (account_id, status) VALUES (3, 'meanwhile')",
+            "UPDATE accounts SET balance = 0.01 WHERE id = 2", "DELETE FROM orders WHERE id = 4")  # fmt: skip
+    again = skylift(*args)
+    assert again.returncode == 0, again.stderr
+    assert_pg_same(pg_source, pg_url)
+
+
 @pytest.mark.parametrize("point", CUTOVER_POINTS)
 def test_cutover_killed_at_every_step(pg_source: str, pg_url: str, tmp_path: Path, point: str) -> None:  # fmt: skip
     common = (pg_source, pg_url, "--workdir", str(tmp_path))

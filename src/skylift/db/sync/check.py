@@ -62,7 +62,7 @@ def check_keys(applier: Applier, snapshot: Snapshot, capture: Any, touched: dict
                 if entire
                 else capture.changes_for_keys(snapshot, meta.table, set(keys))
             )
-            mode, rows, digest, _found = applier.source_digest(meta, changes, snapshot)
+            mode, rows, digest = applier.source_digest(meta, changes, snapshot)
             got = applier.target_digest(meta, mode, None if entire else set(keys))
         check = KeyCheck(name, -1 if entire else len(keys), rows, got[0], digest, got[1])
         if count:

@@ -122,10 +122,10 @@ def cutover(source_url: str, target_url: str | None = None, *,
         before = steps.run("verified-before", "verifying every table (the source is still live)",
                            lambda: _verify_before(session))  # fmt: skip
         steps.run("caught-up-again", "catching up with what was written while verifying",
-                  lambda: _catch_up(session))  # fmt: skip
+                  lambda: _settle(session))  # fmt: skip
         frozen = steps.run("frozen", "freezing the source's writes",
                            lambda: _freeze_source(session, freeze_command))  # fmt: skip
-        steps.run("applied", "applying the last changes", lambda: _catch_up(session))
+        steps.run("applied", "applying the last changes", lambda: _apply_last(session))
         checked = steps.run("verified", "verifying what changed since, and every row count",
                             lambda: _verify_after(session, set(before.get("differed", []))))  # fmt: skip
         steps.run("sequences", "setting the target's sequences past the highest keys",
@@ -135,7 +135,9 @@ def cutover(source_url: str, target_url: str | None = None, *,
         state.set_phase(session.conn, "cut-over")
         _release(session, progress)
         outcome.checks = checked["checks"]
-        outcome.recopied = checked.get("recopied", [])
+        outcome.recopied = checked.get("recopied", []) + [
+            f"{name} (before the freeze)" for name in before.get("recopied", [])
+        ]
         outcome.changes = session.status.applied
         outcome.frozen_seconds = round(_done_at(session.conn, "cutover") - frozen["frozen_at"], 3)
         outcome.steps = state.steps(session.conn, "cutover")
@@ -166,15 +168,66 @@ def _catch_up(session: sync_run.Session) -> dict[str, Any]:
     return {"applied": session.status.applied, "position": session.status.position}
 
 
+SETTLED = 1.0  # seconds: a pre-freeze batch this short leaves about a second to the freeze
+SETTLE_ROUNDS = 8
+
+
+def _settle(session: sync_run.Session) -> dict[str, Any]:
+    """Apply what the app wrote while every table was read (a minute of writes on a big
+    database), then again what it wrote meanwhile, until a batch takes under a second: the
+    freeze then applies about a second of writes. Each batch's touched keys are verified in
+    the snapshot it was applied from (exact while the app writes) and, equal, forgotten — so
+    the verification inside the freeze reads only the keys of that last second, not every key
+    written since the full comparison."""
+    rounds: list[dict[str, Any]] = []
+    for _round in range(SETTLE_ROUNDS):
+        started = time.monotonic()
+        polled = session.capture.poll(session.position())
+        if polled is None:
+            break
+        batch, snap = polled
+        try:
+            session.applier.apply(batch, snap)
+            touched = state.touched(session.conn)
+            checks = check.check_keys(session.applier, snap, session.capture, touched, set(),
+                                      count=False)  # fmt: skip
+        finally:
+            snap.close()
+        same = all(c.ok for c in checks)
+        if same:  # else the keys stay touched: the freeze compares them again
+            with session.conn.transaction():
+                state.verified(session.conn)
+        took = round(time.monotonic() - started, 2)
+        rounds.append({"changes": batch.changes, "seconds": took, "verified": same})
+        session.status.applied += batch.changes
+        if took < SETTLED:
+            break
+    return {"applied": session.status.applied, "position": session.position(), "rounds": rounds}
+
+
+def _apply_last(session: sync_run.Session) -> dict[str, Any]:
+    """Inside the freeze: the last changes, batch after batch until there are none (one,
+    usually: the source is frozen), without measuring the lag in between (reading the whole
+    log again to count what is left took a second or two of the freeze on MariaDB)."""
+    for _round in range(10):  # a --freeze-command that does not stop every writer: not forever
+        if sync_run.step(session) == 0:
+            break
+    return {"applied": session.status.applied, "position": session.position()}
+
+
 def _verify_before(session: sync_run.Session) -> dict[str, Any]:
     """Every table compared whole while the app still writes — in one snapshot of the source:
     the last batch is applied from it and the tables are read from it, so the target must
     equal it exactly (a source read live would always differ on the tables being written).
     With nothing to apply, the live source is read; a write slipping in then makes a table
-    differ, and it is compared again (twice at most; one that still differs is compared whole
-    again inside the freeze). The touched keys start from here."""
+    differ, and it is compared again (twice at most). A table that differs from the snapshot
+    it was compared in is copied again whole from that snapshot — here, outside the freeze —
+    and reported; one that still differs is compared whole again inside the freeze. The
+    touched keys start from here."""
     everything = {t.qualified for t in session.schema.tables}
     differed: set[str] = everything
+    rounds: list[dict[str, Any]] = []  # what each comparison found (where a window goes)
+    recopied: set[str] = set()
     for _round in range(3):
         polled = session.capture.poll(session.position())
         if polled is not None:
@@ -185,14 +238,34 @@ def _verify_before(session: sync_run.Session) -> dict[str, Any]:
         try:
             checks = check.check_keys(session.applier, snap, session.capture, {}, differed,
                                       count=False)  # fmt: skip
+            bad = [c for c in checks if not c.ok]
+            if bad:  # copied again whole from this very snapshot: outside the freeze
+                copied = {c.table for c in bad}
+                session.applier.apply(_whole(session, copied), snap)
+                again = check.check_keys(session.applier, snap, session.capture, {}, copied,
+                                         count=False)  # fmt: skip
+                recopied |= copied - {c.table for c in again if not c.ok}
+                checks = [c for c in checks if c.ok] + again
         finally:
             snap.close()
         differed = {c.table for c in checks if not c.ok}
+        rounds.append({"applied": polled is not None,
+                       "differed": [c.as_dict() for c in bad]})  # fmt: skip
         if not differed:
             break
     with session.conn.transaction():
         state.verified(session.conn)
-    return {"differed": sorted(differed)}
+    return {"differed": sorted(differed), "rounds": rounds, "recopied": sorted(recopied)}
+
+
+def _whole(session: sync_run.Session, names: set[str]) -> Any:
+    """A batch that copies these tables again whole, at the position the target is at."""
+    from skylift.db.sync.changes import Batch
+
+    batch = Batch({}, session.position(), 0)
+    for name in names:
+        batch.table(name).whole = True
+    return batch
 
 
 def _verify_after(session: sync_run.Session, differed: set[str]) -> dict[str, Any]:

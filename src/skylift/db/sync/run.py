@@ -29,7 +29,7 @@ from skylift.db.report import MigrationReport, Progress
 from skylift.db.schema import Schema
 from skylift.db.sources import Source
 from skylift.db.sync import engines, faults, state, status, target_capture
-from skylift.db.sync.apply import Applier
+from skylift.db.sync.apply import Applier, Stopped
 from skylift.db.sync.changes import Capture
 from skylift.db.translate import Policy
 from skylift.db.urls import mask
@@ -318,8 +318,12 @@ def follow(session: Session, *, stop: threading.Event | None = None, once: bool 
     report.state, last_status, last_prune = "syncing", 0.0, time.monotonic()
     workdir, target = session.options.workdir, session.target_url
     rounds = 0
+    session.applier.stop = stop
     while not stop.is_set():
-        applied = step(session)
+        try:
+            applied = step(session)
+        except Stopped:
+            break  # the batch rolled back whole: the rerun applies it again from its start
         now = time.monotonic()
         rounds += 1
         if once and (applied == 0 or rounds >= ONCE_ROUNDS):
@@ -339,7 +343,8 @@ def follow(session: Session, *, stop: threading.Event | None = None, once: bool 
             stop.wait(interval)
     session.capture.done(session.position())
     faults.point("pruned")
-    measure(session)
+    if not stop.is_set():  # asked to stop: now (reading a long backlog to count it takes seconds)
+        measure(session)
     report.state = "caught-up" if once and report.lag_changes == 0 else "stopped"
     status.write(workdir, target, report)
     return report
