@@ -105,16 +105,7 @@ def _uploads_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
     return Resource(
         "s3_uploads",
         "s3",
-        {
-            "bucket_prefix": f"{bp.app}-uploads-",
-            "versioning": True,
-            "encryption": "aws:kms",
-            "block_public_access": True,
-            "env_var": "UPLOADS_BUCKET",  # the task reads the bucket name from this variable
-            "env_vars": ["UPLOADS_BUCKET"],
-            "terraform_output": "uploads_bucket",
-            "folders": _upload_folders(profile),
-        },
+        _bucket(profile, bp, ["UPLOADS_BUCKET"]),
         Decision(
             "S3 bucket for the files the app writes today to local disk",
             f"a Fargate task's disk is gone when the task is replaced ({where}); the tasks get "
@@ -126,6 +117,21 @@ def _uploads_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
         ),
         terraform=["aws_s3_bucket.uploads"],
     )
+
+
+def _bucket(profile: AppProfile, bp: Blueprint, names: list[str]) -> dict[str, Any]:
+    """The uploads bucket's settings: private, versioned, KMS; its name in `names` (the
+    first is the one the task definition's own variable holds)."""
+    return {
+        "bucket_prefix": f"{bp.app}-uploads-",
+        "versioning": True,
+        "encryption": "aws:kms",
+        "block_public_access": True,
+        "env_var": names[0],
+        "env_vars": names,
+        "terraform_output": "uploads_bucket",
+        "folders": _upload_folders(profile),
+    }
 
 
 def _storages_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
@@ -144,18 +150,8 @@ def _storages_bucket(profile: AppProfile, bp: Blueprint) -> Resource:
     return Resource(
         "s3_uploads",
         "s3",
-        {
-            "bucket_prefix": f"{bp.app}-uploads-",
-            "versioning": True,
-            "encryption": "aws:kms",
-            "block_public_access": True,
-            "env_var": names[0],
-            "env_vars": names,
-            # collectstatic uploads there: in the release step, not in the image build
-            "static": _storage.static_on_s3(profile),
-            "terraform_output": "uploads_bucket",
-            "folders": _upload_folders(profile),
-        },
+        # collectstatic uploads there: in the release step, not in the image build
+        {**_bucket(profile, bp, names), "static": _storage.static_on_s3(profile)},
         Decision(
             f"S3 bucket for the {what} django-storages keeps there",
             f"the settings store them with django-storages' S3 backend ({where}); the tasks get "

@@ -90,9 +90,13 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
     with mysql_connect(mysql_server_url) as conn, conn.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
     yield mysql_server_url + name
+    drop_mysql_database(mysql_server_url, name)
+
+
+def drop_mysql_database(mysql_server_url: str, name: str) -> None:
+    """DROP DATABASE, after ending the connections a test left open in it: a reader in its
+    snapshot would hold metadata locks, and DROP DATABASE would wait for it forever."""
     with mysql_connect(mysql_server_url) as conn, conn.cursor() as cur:
-        # a connection the test left open (a reader in its snapshot) would hold metadata
-        # locks, and DROP DATABASE would wait for it forever
         cur.execute(
             "SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
             (name,),

@@ -30,7 +30,7 @@ from tests.db.sources.conftest import mysql_server_url, mysql_tls  # noqa: E402,
 @pytest.fixture
 def mysql_app(mysql_server_url: str) -> Iterator[str]:  # noqa: F811 (the imported fixture)
     """The load generator's tables in a fresh MariaDB database, the binary log row-based."""
-    from tests.db.sources.conftest import mysql_connect, run_mysql
+    from tests.db.sources.conftest import drop_mysql_database, mysql_connect, run_mysql
 
     from ._load import MYSQL_SCHEMA, fill
 
@@ -43,11 +43,4 @@ def mysql_app(mysql_server_url: str) -> Iterator[str]:  # noqa: F811 (the import
     with mysql_connect(mysql_server_url, name) as conn, conn.cursor() as cur:
         fill(cur.execute, mark="%s")
     yield url
-    with mysql_connect(mysql_server_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
-            (name,),
-        )
-        for (thread,) in cur.fetchall():
-            cur.execute(f"KILL {int(thread)}")
-        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+    drop_mysql_database(mysql_server_url, name)

@@ -13,7 +13,7 @@ import pytest
 
 from skylift.db import migrate
 from skylift.db.sync import cutover, run
-from tests.db.sources.conftest import mysql_connect
+from tests.db.sources.conftest import drop_mysql_database, mysql_connect
 
 from ._oracle import assert_as_migrate_copies, contents, fresh_database
 
@@ -108,14 +108,7 @@ def hostile_mysql(mysql_server_url: str) -> Iterator[str]:
         cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
     execute(mysql_server_url + name, "SET SESSION sql_mode = ''", *SCHEMA)
     yield mysql_server_url + name
-    with mysql_connect(mysql_server_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
-            (name,),
-        )
-        for (thread,) in cur.fetchall():
-            cur.execute(f"KILL {int(thread)}")
-        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+    drop_mysql_database(mysql_server_url, name)
 
 
 def execute(url: str, *statements: str) -> None:
