@@ -5,6 +5,7 @@ every write it refused (a freeze) counted."""
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import threading
@@ -90,6 +91,15 @@ def make_sqlite(path: Path, accounts: int = 50, orders: int = 0) -> None:
     conn.close()
 
 
+# The load generator stands for the app, which is another process; here it is a thread of the
+# test's, and skylift's copy forks its workers. A fork while this thread is inside SQLite (its
+# allocator's mutex held) leaves the worker waiting on that mutex forever: no fork mid-write.
+WRITING = threading.Lock()
+os.register_at_fork(
+    before=WRITING.acquire, after_in_parent=WRITING.release, after_in_child=WRITING.release
+)
+
+
 @dataclass
 class Load:
     """Writes `rate` statements a second until stopped; counts what was acknowledged."""
@@ -126,7 +136,8 @@ class Load:
             if self.dialect == "mysql":
                 sql = _mysql(sql)
             try:
-                self.write(sql, args)
+                with WRITING:
+                    self.write(sql, args)
                 self.acknowledged += 1
             except Exception as exc:  # a refused write (frozen) is counted, never retried
                 self.refused += 1
