@@ -127,16 +127,13 @@ def scan(draft: Draft) -> None:
     _golang_migrate_at_start(draft)
     for code, m in draft.repo.grep(_AUTOMIGRATE, (".go",)):
         if not TOOL_DIRS.search(code.path):  # the server migrates its schema at start
-            draft.job(
-                Job(
-                    "migrations",
-                    "in-process (gorm AutoMigrate)",
-                    None,
-                    "release",
-                    [code.evidence(offset=m.start())],
-                )
-            )
+            _migrates_at_start(draft, "gorm AutoMigrate", code.evidence(offset=m.start()))
             break
+
+
+def _migrates_at_start(draft: Draft, how: str, where: Evidence) -> None:
+    """The server's own start migrates: a release job that runs in process."""
+    draft.job(Job("migrations", f"in-process ({how})", None, "release", [where]))
 
 
 _MIGRATE_UP = re.compile(r"\bmigrate\.New(?:WithDatabaseInstance|WithSourceInstance)?\(")
@@ -154,14 +151,8 @@ def _golang_migrate_at_start(draft: Draft) -> None:
         tag = _BUILD_TAG.search(code.text)
         if tag and not (docker and re.search(rf"-tags[= ]\S*\b{tag.group(1)}\b", docker.text)):
             continue  # compiled only with a tag the image's build does not pass
-        draft.job(
-            Job(
-                "migrations",
-                "in-process (the image's start: golang-migrate Up())",
-                None,
-                "release",
-                [code.evidence(offset=m.start())],
-            )
+        _migrates_at_start(
+            draft, "the image's start: golang-migrate Up()", code.evidence(offset=m.start())
         )
         return
 
